@@ -1,0 +1,225 @@
+//! Wire types of the central pass API (`openapi.yaml`, version 1).
+//!
+//! They are deliberately loose where the data comes from people (names, tax
+//! IDs): a station checks each item on its own, so one bad item is reported and
+//! set aside instead of failing the page it came in. Anything that would make
+//! the data unusable as a whole (not JSON, a cut body) fails the page.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
+
+/// `POST /v1/enrolments`: a station trades a one-time code for its credentials.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EnrolmentRequest {
+    /// The one-time code the central office gave for this station.
+    pub code: String,
+    /// A name people will recognise, such as "基隆港製證櫃檯 1".
+    pub station_name: String,
+}
+
+/// The answer to an enrolment: who the station is and the key it signs in with.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+pub struct Enrolment {
+    pub station_id: String,
+    /// The card office (a port code) whose passes this station issues.
+    pub office: String,
+    /// The station key, sent as a bearer token. A secret: never logged.
+    pub station_key: String,
+}
+
+impl std::fmt::Debug for Enrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enrolment")
+            .field("station_id", &self.station_id)
+            .field("office", &self.office)
+            .field("station_key", &"<secret>")
+            .finish()
+    }
+}
+
+/// `GET /v1/offices/{office}/items?after=CURSOR&limit=N`: one page of the
+/// office's change feed, oldest change first.
+///
+/// The feed is compacted: each pass item appears once, at the position of its
+/// latest change, with its whole current record. A withdrawn item stays in the
+/// feed with `status: withdrawn`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ItemPage {
+    /// Items as raw JSON: each is decoded on its own with [`WireItem`].
+    pub items: Vec<serde_json::Value>,
+    /// Where the next page starts. Opaque; store it once the page is stored.
+    pub next_cursor: String,
+    /// Whether more changes wait after `next_cursor`.
+    pub has_more: bool,
+}
+
+/// A pass item: one card for one person or one vehicle.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WireItem {
+    /// The pass number printed on the card, such as `KEL-2026-000123`.
+    pub pass_id: String,
+    /// Raised by central on every change of the record; a reprint also raises it.
+    pub version: u32,
+    pub status: ItemStatus,
+    pub application_id: String,
+    pub holder: Holder,
+    /// A temporary pass (臨時通行證); many of them come to one application.
+    pub temporary: bool,
+    pub company: Company,
+    /// Ports the pass is valid at (UN/LOCODE), each of which approved it.
+    pub ports: Vec<String>,
+    #[serde(with = "iso_date")]
+    pub valid_from: Date,
+    #[serde(with = "iso_date")]
+    pub valid_to: Date,
+    /// The card office (port code) where the card is made and collected.
+    pub pickup_office: String,
+    /// Lower-case hex SHA-256 of the holder's photo, fetched from `/v1/photos/{sha256}`.
+    pub photo_sha256: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub changed_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    /// Approved by every port it covers, waiting to be made and collected.
+    Approved,
+    /// Taken back by central; a card not yet handed over must not be issued.
+    Withdrawn,
+}
+
+/// Who or what the pass is for.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Holder {
+    Person {
+        /// Name as on the ID card, usually Traditional Chinese.
+        name: String,
+        /// Name in Latin letters, where the holder has one (passport spelling).
+        name_latin: Option<String>,
+        /// Masked national ID, `A12****789`; central never sends the full number.
+        national_id_masked: String,
+    },
+    Vehicle {
+        plate: String,
+        /// Such as 小客車, 貨車, 曳引車.
+        vehicle_type: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Company {
+    pub name: String,
+    /// 8-digit unified business number (統一編號), checked by the receiver.
+    pub tax_id: String,
+}
+
+/// `POST /v1/events`: a batch of the station's events, in the order they happened.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EventBatch {
+    pub events: Vec<Event>,
+}
+
+/// One thing that happened at the station, such as an item received or a card printed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Event {
+    /// Unique per event, made by the station when the event happens; central
+    /// accepts each key once, so sending again after a lost answer is safe.
+    pub idempotency_key: String,
+    /// Such as `item_received`.
+    pub kind: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    pub payload: serde_json::Value,
+}
+
+/// What central did with each event of a batch, in the batch's order.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EventResults {
+    pub results: Vec<EventResult>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EventResult {
+    pub idempotency_key: String,
+    pub outcome: EventOutcome,
+    /// Why an event was rejected; absent otherwise.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum EventOutcome {
+    /// Recorded now.
+    Accepted,
+    /// Recorded before under the same key; nothing changed.
+    Duplicate,
+    /// Will never be recorded (for example an unknown kind); see `reason`.
+    Rejected,
+}
+
+/// The body of every 4xx and 5xx answer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ApiError {
+    /// Stable machine-readable code, such as `cursor_expired`.
+    pub code: String,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// Error codes a station acts on.
+pub mod error_code {
+    /// The cursor is older than the server keeps (410): start the feed again.
+    pub const CURSOR_EXPIRED: &str = "cursor_expired";
+    /// Unknown or already used enrolment code (404 / 409).
+    pub const ENROLMENT_CODE_UNKNOWN: &str = "enrolment_code_unknown";
+    pub const ENROLMENT_CODE_USED: &str = "enrolment_code_used";
+    /// Missing or wrong station key (401).
+    pub const UNAUTHORIZED: &str = "unauthorized";
+    /// The station asked for another office's items (403).
+    pub const WRONG_OFFICE: &str = "wrong_office";
+    pub const NOT_FOUND: &str = "not_found";
+    pub const BAD_REQUEST: &str = "bad_request";
+    /// The item is not in a state that allows the change (simulator admin, 409).
+    pub const CONFLICT: &str = "conflict";
+    pub const INTERNAL: &str = "internal";
+    /// The server does not serve this yet (501).
+    pub const NOT_IMPLEMENTED: &str = "not_implemented";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_item_round_trips_through_json() {
+        let json = serde_json::json!({
+            "pass_id": "KEL-2026-000001", "version": 2, "status": "approved",
+            "application_id": "A-2026-000001",
+            "holder": {"type": "person", "name": "王小明", "name_latin": "WANG HSIAO-MING",
+                       "national_id_masked": "A12****789"},
+            "temporary": false,
+            "company": {"name": "長榮海運股份有限公司", "tax_id": "22099131"},
+            "ports": ["TWKEL", "TWTPE"], "valid_from": "2026-12-01", "valid_to": "2027-11-30",
+            "pickup_office": "TWKEL", "photo_sha256": null,
+            "changed_at": "2026-11-20T08:00:00Z"
+        });
+        let item: WireItem = serde_json::from_value(json.clone()).expect("decodes");
+        assert_eq!(item.valid_to, time::macros::date!(2027 - 11 - 30));
+        assert!(matches!(&item.holder, Holder::Person { name, .. } if name == "王小明"));
+        assert_eq!(serde_json::to_value(&item).expect("encodes"), json);
+    }
+
+    #[test]
+    fn the_station_key_is_not_in_debug_output() {
+        let e = Enrolment {
+            station_id: "s".into(),
+            office: "TWKEL".into(),
+            station_key: "hunter2".into(),
+        };
+        assert!(!format!("{e:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,21 @@
+//! The central pass API, as a card-office station sees it.
+//!
+//! What this crate is for:
+//! - [`api`]: the wire types of the contract in `openapi.yaml` (the contract is
+//!   the YAML file; these types follow it, and a test holds them to it);
+//! - [`model`]: facts of the pass system that both ends check the same way
+//!   (company tax IDs, masked national IDs, port codes);
+//! - [`client`]: a `reqwest` client for the API with errors a clerk can act on;
+//! - [`sim`]: `central-sim`, a real HTTP server that speaks the contract, with its
+//!   own SQLite file, generated applications, admin endpoints and fault injection.
+//!
+//! What it is not for: anything about a station's own work (its cache, card
+//! states, printing). It knows nothing of the station.
+
+pub mod api;
+pub mod client;
+pub mod model;
+pub mod sim;
+
+pub use client::{CentralClient, CentralError};
+pub use sim::{SimConfig, SimError, SimHandle};

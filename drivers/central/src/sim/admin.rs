@@ -1,0 +1,307 @@
+//! The `/admin` endpoints of `central-sim` and their bodies.
+//!
+//! They exist so that tests and demos can play the central office: make
+//! enrolment codes, generate and approve applications, withdraw, edit and
+//! revoke items, put bad data in a feed, corrupt a photo, rebuild the feed,
+//! inject faults, and look at what stations reported. They take no
+//! credentials: the simulator is served on loopback only.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::post;
+use serde::{Deserialize, Serialize};
+
+use super::faults::Fault;
+use super::station_api::ApiJson;
+use super::{AppState, SimError, check_office};
+
+/// `POST /admin/enrolment-codes`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OfficeRequest {
+    pub office: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrolmentCode {
+    pub office: String,
+    pub code: String,
+}
+
+/// `POST /admin/generate` and `POST /admin/edit-many`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CountRequest {
+    pub count: u32,
+    pub office: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PassIds {
+    pub pass_ids: Vec<String>,
+}
+
+/// `POST /admin/applications`: one application waiting for its ports' approval.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApplicationRequest {
+    pub office: String,
+    pub ports: Vec<String>,
+    pub items: u32,
+    pub temporary: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApplicationCreated {
+    pub application_id: String,
+    pub pass_ids: Vec<String>,
+}
+
+/// `POST /admin/items/{pass_id}/approve`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApproveRequest {
+    pub port: String,
+}
+
+/// Where an item stands at central.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStateName {
+    /// Waiting for one or more ports to approve; not in any feed.
+    Pending,
+    Approved,
+    Withdrawn,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ItemState {
+    pub pass_id: String,
+    pub state: ItemStateName,
+    pub version: u32,
+    /// Ports that have not approved yet.
+    pub waiting_for: Vec<String>,
+}
+
+/// `POST /admin/items/{pass_id}/revoke`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RevokeRequest {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Revocation {
+    pub pass_id: String,
+    pub version: u32,
+    pub reason: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub revoked_at: time::OffsetDateTime,
+}
+
+/// `POST /admin/raw-items`: values appended to a feed verbatim.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RawItemsRequest {
+    pub office: String,
+    pub items: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RawItemsAppended {
+    pub appended: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PhotoCorrupted {
+    pub sha256: String,
+    pub corrupt: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FeedEpoch {
+    pub epoch: u32,
+}
+
+/// The faults armed, each with the number of requests it still applies to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Faults {
+    pub armed: Vec<Fault>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredEvents {
+    pub events: Vec<StoredEvent>,
+}
+
+/// An event as central recorded it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredEvent {
+    pub idempotency_key: String,
+    pub station_id: String,
+    pub kind: String,
+    pub occurred_at: String,
+    pub payload: serde_json::Value,
+    pub received_at: String,
+    /// 1, plus one for each time the key was sent again.
+    pub times_received: u32,
+}
+
+/// Counts of what the simulator holds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Stats {
+    pub applications: u64,
+    pub items_pending: u64,
+    pub items_approved: u64,
+    pub items_withdrawn: u64,
+    pub feed_rows: u64,
+    pub last_seq: u64,
+    pub epoch: u32,
+    pub photos: u64,
+    pub events: u64,
+    pub stations: u64,
+    pub unused_enrolment_codes: u64,
+    pub revocations: u64,
+    pub faults_armed: u64,
+}
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/enrolment-codes", post(enrolment_code))
+        .route("/admin/generate", post(generate))
+        .route("/admin/applications", post(application))
+        .route("/admin/items/{pass_id}/approve", post(approve))
+        .route("/admin/items/{pass_id}/withdraw", post(withdraw))
+        .route("/admin/items/{pass_id}/edit", post(edit))
+        .route("/admin/edit-many", post(edit_many))
+        .route("/admin/items/{pass_id}/revoke", post(revoke))
+        .route("/admin/raw-items", post(raw_items))
+        .route("/admin/photos/{sha256}/corrupt", post(corrupt_photo))
+        .route("/admin/feed/reset", post(reset_feed))
+        .route("/admin/faults", post(arm_fault).delete(clear_faults))
+        .route("/admin/events", axum::routing::get(events))
+        .route("/admin/stats", axum::routing::get(stats))
+}
+
+type Answer<T> = Result<Json<T>, SimError>;
+
+async fn enrolment_code(State(state): State<AppState>, ApiJson(req): ApiJson<OfficeRequest>) -> Answer<EnrolmentCode> {
+    check_office(&req.office)?;
+    let code = state
+        .db(move |store| store.new_enrolment_code(&req.office).map(|code| (req.office, code)))
+        .await?;
+    Ok(Json(EnrolmentCode {
+        office: code.0,
+        code: code.1,
+    }))
+}
+
+async fn generate(State(state): State<AppState>, ApiJson(req): ApiJson<CountRequest>) -> Answer<PassIds> {
+    check_office(&req.office)?;
+    check_count(req.count, 1_000_000)?;
+    let (seed, photos) = (state.seed, state.photos);
+    let pass_ids = state
+        .db(move |store| store.generate(seed, photos, &req.office, req.count))
+        .await?;
+    Ok(Json(PassIds { pass_ids }))
+}
+
+async fn application(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<ApplicationRequest>,
+) -> Answer<ApplicationCreated> {
+    check_office(&req.office)?;
+    req.ports.iter().try_for_each(|port| check_office(port))?;
+    check_count(req.items, 1000)?;
+    let (seed, photos) = (state.seed, state.photos);
+    Ok(Json(
+        state
+            .db(move |store| store.create_application(seed, photos, &req))
+            .await?,
+    ))
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    Path(pass_id): Path<String>,
+    ApiJson(req): ApiJson<ApproveRequest>,
+) -> Answer<ItemState> {
+    Ok(Json(state.db(move |store| store.approve(&pass_id, &req.port)).await?))
+}
+
+async fn withdraw(State(state): State<AppState>, Path(pass_id): Path<String>) -> Answer<ItemState> {
+    Ok(Json(state.db(move |store| store.withdraw(&pass_id)).await?))
+}
+
+async fn edit(State(state): State<AppState>, Path(pass_id): Path<String>) -> Answer<ItemState> {
+    Ok(Json(state.db(move |store| store.edit(&pass_id)).await?))
+}
+
+async fn edit_many(State(state): State<AppState>, ApiJson(req): ApiJson<CountRequest>) -> Answer<PassIds> {
+    check_office(&req.office)?;
+    check_count(req.count, 1_000_000)?;
+    let pass_ids = state.db(move |store| store.edit_oldest(&req.office, req.count)).await?;
+    Ok(Json(PassIds { pass_ids }))
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    Path(pass_id): Path<String>,
+    ApiJson(req): ApiJson<RevokeRequest>,
+) -> Answer<Revocation> {
+    if req.reason.trim().is_empty() {
+        return Err(SimError::BadRequest("a revocation needs a reason".to_owned()));
+    }
+    Ok(Json(
+        state.db(move |store| store.revoke(&pass_id, req.reason.trim())).await?,
+    ))
+}
+
+async fn raw_items(State(state): State<AppState>, ApiJson(req): ApiJson<RawItemsRequest>) -> Answer<RawItemsAppended> {
+    check_office(&req.office)?;
+    let appended = state
+        .db(move |store| store.append_raw_items(&req.office, &req.items))
+        .await?;
+    Ok(Json(RawItemsAppended { appended }))
+}
+
+async fn corrupt_photo(State(state): State<AppState>, Path(sha256): Path<String>) -> Answer<PhotoCorrupted> {
+    let sha = sha256.clone();
+    state.db(move |store| store.corrupt_photo(&sha)).await?;
+    Ok(Json(PhotoCorrupted { sha256, corrupt: true }))
+}
+
+async fn reset_feed(State(state): State<AppState>) -> Answer<FeedEpoch> {
+    let epoch = state.db(|store| store.new_epoch()).await?;
+    Ok(Json(FeedEpoch { epoch }))
+}
+
+async fn arm_fault(State(state): State<AppState>, ApiJson(fault): ApiJson<Fault>) -> Answer<Faults> {
+    Ok(Json(Faults {
+        armed: state.faults.arm(fault)?,
+    }))
+}
+
+async fn clear_faults(State(state): State<AppState>) -> Json<Faults> {
+    state.faults.clear();
+    Json(Faults {
+        armed: state.faults.armed(),
+    })
+}
+
+async fn events(State(state): State<AppState>) -> Answer<StoredEvents> {
+    Ok(Json(StoredEvents {
+        events: state.db(|store| store.events()).await?,
+    }))
+}
+
+async fn stats(State(state): State<AppState>) -> Answer<Stats> {
+    let faults_armed = state.faults.armed().len() as u64;
+    let stats = state.db(|store| store.stats()).await?;
+    Ok(Json(Stats { faults_armed, ..stats }))
+}
+
+fn check_count(count: u32, most: u32) -> Result<(), SimError> {
+    if (1..=most).contains(&count) {
+        Ok(())
+    } else {
+        Err(SimError::BadRequest(format!(
+            "the count must be from 1 to {most}, not {count}"
+        )))
+    }
+}

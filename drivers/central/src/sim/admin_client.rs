@@ -1,0 +1,121 @@
+//! A client for `central-sim`'s admin endpoints, for tests, demos and
+//! benchmarks that play the central office. It speaks the same bodies the
+//! server defines in [`super::admin`], so the two cannot drift apart.
+
+use reqwest::Method;
+
+use super::admin::{
+    CountRequest, EnrolmentCode, Faults, FeedEpoch, ItemState, OfficeRequest, PassIds, PhotoCorrupted,
+    RawItemsAppended, RawItemsRequest, Stats, StoredEvent, StoredEvents,
+};
+use super::faults::Fault;
+use crate::client::{CentralClient, CentralError};
+
+/// Calls the admin endpoints of one simulator.
+#[derive(Debug, Clone)]
+pub struct AdminClient {
+    client: CentralClient,
+}
+
+impl AdminClient {
+    pub fn new(base_url: &str) -> Result<AdminClient, CentralError> {
+        Ok(AdminClient {
+            client: CentralClient::new(base_url)?,
+        })
+    }
+
+    async fn post<B: serde::Serialize + ?Sized, T: serde::de::DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        body: Option<&B>,
+    ) -> Result<T, CentralError> {
+        self.client.call(Method::POST, segments, body).await
+    }
+
+    /// A new one-time enrolment code for `office`.
+    pub async fn enrolment_code(&self, office: &str) -> Result<String, CentralError> {
+        let body = OfficeRequest {
+            office: office.to_owned(),
+        };
+        let code: EnrolmentCode = self.post(&["admin", "enrolment-codes"], Some(&body)).await?;
+        Ok(code.code)
+    }
+
+    /// Generates `count` more approved items for `office`; returns their pass numbers.
+    pub async fn generate(&self, count: u32, office: &str) -> Result<Vec<String>, CentralError> {
+        let body = CountRequest {
+            count,
+            office: office.to_owned(),
+        };
+        let ids: PassIds = self.post(&["admin", "generate"], Some(&body)).await?;
+        Ok(ids.pass_ids)
+    }
+
+    /// Edits (raises the version of) the oldest `count` items of `office`.
+    pub async fn edit_many(&self, count: u32, office: &str) -> Result<Vec<String>, CentralError> {
+        let body = CountRequest {
+            count,
+            office: office.to_owned(),
+        };
+        let ids: PassIds = self.post(&["admin", "edit-many"], Some(&body)).await?;
+        Ok(ids.pass_ids)
+    }
+
+    /// Withdraws an item: it stays in the feed with status `withdrawn`.
+    pub async fn withdraw(&self, pass_id: &str) -> Result<(), CentralError> {
+        let _: ItemState = self
+            .post::<(), _>(&["admin", "items", pass_id, "withdraw"], None)
+            .await?;
+        Ok(())
+    }
+
+    /// Appends JSON values to the office's feed exactly as given.
+    pub async fn raw_items(&self, office: &str, items: &[serde_json::Value]) -> Result<usize, CentralError> {
+        let body = RawItemsRequest {
+            office: office.to_owned(),
+            items: items.to_vec(),
+        };
+        let appended: RawItemsAppended = self.post(&["admin", "raw-items"], Some(&body)).await?;
+        Ok(appended.appended)
+    }
+
+    /// Makes the simulator serve wrong bytes for this photo from now on.
+    pub async fn corrupt_photo(&self, sha256: &str) -> Result<(), CentralError> {
+        let _: PhotoCorrupted = self
+            .post::<(), _>(&["admin", "photos", sha256, "corrupt"], None)
+            .await?;
+        Ok(())
+    }
+
+    /// Starts a new feed epoch: every cursor handed out before expires.
+    pub async fn reset_feed(&self) -> Result<u32, CentralError> {
+        let epoch: FeedEpoch = self.post::<(), _>(&["admin", "feed", "reset"], None).await?;
+        Ok(epoch.epoch)
+    }
+
+    pub async fn arm_fault(&self, fault: &Fault) -> Result<Vec<Fault>, CentralError> {
+        let faults: Faults = self.post(&["admin", "faults"], Some(fault)).await?;
+        Ok(faults.armed)
+    }
+
+    pub async fn clear_faults(&self) -> Result<(), CentralError> {
+        let _: Faults = self
+            .client
+            .call::<(), _>(Method::DELETE, &["admin", "faults"], None)
+            .await?;
+        Ok(())
+    }
+
+    /// Every event stations reported, in arrival order.
+    pub async fn events(&self) -> Result<Vec<StoredEvent>, CentralError> {
+        let events: StoredEvents = self
+            .client
+            .call::<(), _>(Method::GET, &["admin", "events"], None)
+            .await?;
+        Ok(events.events)
+    }
+
+    pub async fn stats(&self) -> Result<Stats, CentralError> {
+        self.client.call::<(), _>(Method::GET, &["admin", "stats"], None).await
+    }
+}

@@ -1,0 +1,576 @@
+//! Realistic, repeatable pass applications for the simulator.
+//!
+//! It exists so that a station meets data like a card office's: companies
+//! with valid tax IDs (統一編號), Traditional Chinese names, some with a
+//! passport spelling, masked national IDs, vehicles with Taiwanese plates,
+//! long-term passes and crews of temporary passes, several ports per pass.
+//! The same seed and batch number always give the same applications.
+
+use fastrand::Rng;
+use time::{Date, Duration, Month};
+
+use crate::api::{Company, Holder};
+use crate::model::{PORTS, TaxId};
+
+/// Companies that apply for passes; tax IDs are made per seed.
+const COMPANY_NAMES: [&str; 30] = [
+    "港泰海運股份有限公司",
+    "台基遠洋海運股份有限公司",
+    "新東亞海運股份有限公司",
+    "順興海運股份有限公司",
+    "宏洋船務代理股份有限公司",
+    "華港貨櫃儲運股份有限公司",
+    "永福報關行",
+    "聯成報關行",
+    "大倫報關行",
+    "信達報關行",
+    "海昌報關行",
+    "萬通倉儲物流股份有限公司",
+    "基隆倉儲物流有限公司",
+    "北海倉儲物流股份有限公司",
+    "全球通倉儲物流有限公司",
+    "利安倉儲物流股份有限公司",
+    "建榮工程行",
+    "東昇水電工程行",
+    "正大鋼構工程行",
+    "金泰機電工程行",
+    "永安油漆工程行",
+    "和平起重工程行",
+    "港都拖車運輸有限公司",
+    "中興貨櫃運輸股份有限公司",
+    "海豐船舶修造股份有限公司",
+    "福茂船舶理貨股份有限公司",
+    "亞太港埠裝卸股份有限公司",
+    "台聯碼頭裝卸股份有限公司",
+    "光明船舶供應有限公司",
+    "瑞豐船舶物料行",
+];
+
+/// Common surnames with their passport spelling (Wade–Giles, as most Taiwanese passports).
+const SURNAMES: [(&str, &str); 50] = [
+    ("陳", "CHEN"),
+    ("林", "LIN"),
+    ("黃", "HUANG"),
+    ("張", "CHANG"),
+    ("李", "LI"),
+    ("王", "WANG"),
+    ("吳", "WU"),
+    ("劉", "LIU"),
+    ("蔡", "TSAI"),
+    ("楊", "YANG"),
+    ("許", "HSU"),
+    ("鄭", "CHENG"),
+    ("謝", "HSIEH"),
+    ("郭", "KUO"),
+    ("洪", "HUNG"),
+    ("曾", "TSENG"),
+    ("邱", "CHIU"),
+    ("廖", "LIAO"),
+    ("賴", "LAI"),
+    ("周", "CHOU"),
+    ("徐", "HSU"),
+    ("蘇", "SU"),
+    ("葉", "YEH"),
+    ("莊", "CHUANG"),
+    ("呂", "LU"),
+    ("江", "CHIANG"),
+    ("何", "HO"),
+    ("蕭", "HSIAO"),
+    ("羅", "LO"),
+    ("高", "KAO"),
+    ("潘", "PAN"),
+    ("簡", "CHIEN"),
+    ("朱", "CHU"),
+    ("鍾", "CHUNG"),
+    ("游", "YU"),
+    ("彭", "PENG"),
+    ("詹", "CHAN"),
+    ("胡", "HU"),
+    ("施", "SHIH"),
+    ("沈", "SHEN"),
+    ("余", "YU"),
+    ("盧", "LU"),
+    ("梁", "LIANG"),
+    ("趙", "CHAO"),
+    ("顏", "YEN"),
+    ("柯", "KO"),
+    ("翁", "WENG"),
+    ("魏", "WEI"),
+    ("孫", "SUN"),
+    ("戴", "TAI"),
+];
+
+/// Characters common in given names, with their passport spelling.
+const GIVEN: [(&str, &str); 56] = [
+    ("志", "CHIH"),
+    ("明", "MING"),
+    ("俊", "CHUN"),
+    ("傑", "CHIEH"),
+    ("建", "CHIEN"),
+    ("宏", "HUNG"),
+    ("家", "CHIA"),
+    ("豪", "HAO"),
+    ("冠", "KUAN"),
+    ("宇", "YU"),
+    ("承", "CHENG"),
+    ("恩", "EN"),
+    ("柏", "PO"),
+    ("翰", "HAN"),
+    ("怡", "YI"),
+    ("君", "CHUN"),
+    ("雅", "YA"),
+    ("婷", "TING"),
+    ("淑", "SHU"),
+    ("芬", "FEN"),
+    ("美", "MEI"),
+    ("玲", "LING"),
+    ("佳", "CHIA"),
+    ("慧", "HUI"),
+    ("文", "WEN"),
+    ("宗", "TSUNG"),
+    ("信", "HSIN"),
+    ("國", "KUO"),
+    ("華", "HUA"),
+    ("偉", "WEI"),
+    ("誠", "CHENG"),
+    ("子", "TZU"),
+    ("涵", "HAN"),
+    ("欣", "HSIN"),
+    ("妤", "YU"),
+    ("思", "SZU"),
+    ("彥", "YEN"),
+    ("廷", "TING"),
+    ("育", "YU"),
+    ("瑋", "WEI"),
+    ("詩", "SHIH"),
+    ("庭", "TING"),
+    ("惠", "HUI"),
+    ("如", "JU"),
+    ("秀", "HSIU"),
+    ("英", "YING"),
+    ("德", "TE"),
+    ("正", "CHENG"),
+    ("嘉", "CHIA"),
+    ("安", "AN"),
+    ("心", "HSIN"),
+    ("平", "PING"),
+    ("榮", "JUNG"),
+    ("士", "SHIH"),
+    ("仁", "JEN"),
+    ("海", "HAI"),
+];
+
+/// First letters of national IDs (the registration area).
+const ID_AREAS: &[u8] = b"ABCDEFGHJKLMNPQTUVWXZ";
+/// Plate letters: I and O are not used, being read as 1 and 0.
+const PLATE_LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+/// Plate digits: 4 is not issued.
+const PLATE_DIGITS: &[u8] = b"012356789";
+/// Vehicle types seen at a port gate, with their share in percent.
+const VEHICLE_TYPES: [(&str, u32); 4] = [("小客車", 40), ("小貨車", 30), ("曳引車", 15), ("聯結車", 15)];
+
+/// Share of long-term items that are vehicles, in percent.
+const VEHICLE_PERCENT: u32 = 20;
+/// Share of applications that are temporary crews, in percent.
+const TEMPORARY_PERCENT: u32 = 20;
+/// Share of people with a passport spelling on record, in percent.
+const LATIN_NAME_PERCENT: u32 = 40;
+/// Size of a temporary application (a work crew).
+pub(crate) const TEMPORARY_CREW: std::ops::RangeInclusive<u32> = 8..=20;
+
+/// One application: a company asking for passes for the same ports and dates.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ApplicationPlan {
+    /// The card office where the cards are made and collected.
+    pub pickup_office: String,
+    pub company: Company,
+    pub temporary: bool,
+    /// In the order of [`PORTS`]; always holds the pickup office.
+    pub ports: Vec<String>,
+    pub valid_from: Date,
+    pub valid_to: Date,
+    pub holders: Vec<HolderPlan>,
+}
+
+/// One pass item of an application.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct HolderPlan {
+    pub holder: Holder,
+    /// Seeds the person's portrait; vehicles have none.
+    pub portrait_seed: Option<u64>,
+}
+
+/// Makes applications from a seed.
+#[derive(Debug)]
+pub(crate) struct Generator {
+    rng: Rng,
+    today: Date,
+    companies: Vec<Company>,
+}
+
+impl Generator {
+    /// A generator for batch number `batch` of the data grown from `seed`;
+    /// `today` is the day the applications are approved.
+    pub(crate) fn new(seed: u64, batch: u64, today: Date) -> Self {
+        Generator {
+            rng: Rng::with_seed(mix(seed, batch.wrapping_add(1))),
+            today,
+            companies: companies(seed),
+        }
+    }
+
+    /// Applications holding `count` items in all, picked up at `office`.
+    pub(crate) fn applications(&mut self, office: &str, count: u32) -> Vec<ApplicationPlan> {
+        let mut plans = Vec::new();
+        let mut left = count;
+        while left > 0 {
+            let temporary = left >= *TEMPORARY_CREW.start() && self.percent(TEMPORARY_PERCENT);
+            let size = if temporary {
+                self.rng.u32(TEMPORARY_CREW)
+            } else {
+                self.long_term_size()
+            };
+            let size = size.min(left);
+            plans.push(self.application(office, None, size, temporary));
+            left -= size;
+        }
+        plans
+    }
+
+    /// One application of `size` items; `ports` as given (the pickup office
+    /// added) or drawn when `None`.
+    pub(crate) fn application(
+        &mut self,
+        office: &str,
+        ports: Option<&[String]>,
+        size: u32,
+        temporary: bool,
+    ) -> ApplicationPlan {
+        let company = self.companies[self.rng.usize(..self.companies.len())].clone();
+        let ports = match ports {
+            Some(ports) => with_pickup(office, ports),
+            None => self.ports(office),
+        };
+        let valid_from = self.today + Duration::days(self.rng.i64(0..=14));
+        let valid_to = if temporary {
+            valid_from + Duration::days(self.rng.i64(2..=41))
+        } else {
+            add_months(valid_from, self.rng.u32(6..=36)) - Duration::DAY
+        };
+        let holders = (0..size)
+            .map(|_| {
+                if !temporary && self.percent(VEHICLE_PERCENT) {
+                    HolderPlan {
+                        holder: self.vehicle(),
+                        portrait_seed: None,
+                    }
+                } else {
+                    HolderPlan {
+                        holder: self.person(),
+                        portrait_seed: Some(self.rng.u64(..)),
+                    }
+                }
+            })
+            .collect();
+        ApplicationPlan {
+            pickup_office: office.to_owned(),
+            company,
+            temporary,
+            ports,
+            valid_from,
+            valid_to,
+            holders,
+        }
+    }
+
+    fn percent(&mut self, share: u32) -> bool {
+        self.rng.u32(0..100) < share
+    }
+
+    /// Most companies ask for a few passes, some for a whole department.
+    fn long_term_size(&mut self) -> u32 {
+        match self.rng.u32(0..10) {
+            0..=4 => self.rng.u32(1..=3),
+            5..=7 => self.rng.u32(4..=10),
+            _ => self.rng.u32(11..=25),
+        }
+    }
+
+    /// One to six ports, the pickup office among them.
+    fn ports(&mut self, office: &str) -> Vec<String> {
+        let count = match self.rng.u32(0..20) {
+            0..=6 => 1,
+            7..=12 => 2,
+            13..=15 => 3,
+            16..=17 => 4,
+            18 => 5,
+            _ => 6,
+        };
+        let mut others: Vec<String> = PORTS
+            .iter()
+            .map(|p| p.code.to_owned())
+            .filter(|c| c != office)
+            .collect();
+        self.rng.shuffle(&mut others);
+        others.truncate(count - 1);
+        with_pickup(office, &others)
+    }
+
+    fn person(&mut self) -> Holder {
+        let (surname, surname_latin) = SURNAMES[self.rng.usize(..SURNAMES.len())];
+        let given_len = if self.percent(85) { 2 } else { 1 };
+        let given: Vec<(&str, &str)> = (0..given_len).map(|_| GIVEN[self.rng.usize(..GIVEN.len())]).collect();
+        let name = std::iter::once(surname).chain(given.iter().map(|(c, _)| *c)).collect();
+        let name_latin = self.percent(LATIN_NAME_PERCENT).then(|| {
+            let given_latin: Vec<&str> = given.iter().map(|(_, latin)| *latin).collect();
+            format!("{surname_latin} {}", given_latin.join("-"))
+        });
+        let area = char::from(ID_AREAS[self.rng.usize(..ID_AREAS.len())]);
+        let sex = self.rng.u32(1..=2);
+        let national_id_masked = format!("{area}{sex}{}****{:03}", self.rng.u32(0..10), self.rng.u32(0..1000));
+        Holder::Person {
+            name,
+            name_latin,
+            national_id_masked,
+        }
+    }
+
+    fn vehicle(&mut self) -> Holder {
+        let letters: String = (0..3)
+            .map(|_| char::from(PLATE_LETTERS[self.rng.usize(..PLATE_LETTERS.len())]))
+            .collect();
+        let digits: String = (0..4)
+            .map(|_| char::from(PLATE_DIGITS[self.rng.usize(..PLATE_DIGITS.len())]))
+            .collect();
+        let mut pick = self.rng.u32(0..100);
+        let vehicle_type = VEHICLE_TYPES
+            .iter()
+            .find(|(_, share)| {
+                let here = pick < *share;
+                pick = pick.saturating_sub(*share);
+                here
+            })
+            .map_or(VEHICLE_TYPES[0].0, |(name, _)| *name);
+        Holder::Vehicle {
+            plate: format!("{letters}-{digits}"),
+            vehicle_type: vehicle_type.to_owned(),
+        }
+    }
+}
+
+/// The companies of a seed, each with a tax ID that passes its check digit.
+fn companies(seed: u64) -> Vec<Company> {
+    let mut rng = Rng::with_seed(mix(seed, 0));
+    let mut tax_ids: Vec<String> = Vec::with_capacity(COMPANY_NAMES.len());
+    while tax_ids.len() < COMPANY_NAMES.len() {
+        let stem: String = (0..7).map(|_| char::from(b'0' + rng.u8(0..10))).collect();
+        let valid = (0..10)
+            .map(|d| format!("{stem}{d}"))
+            .find(|id| TaxId::parse(id).is_ok());
+        if let Some(id) = valid.filter(|id| !tax_ids.contains(id)) {
+            tax_ids.push(id);
+        }
+    }
+    COMPANY_NAMES
+        .iter()
+        .zip(tax_ids)
+        .map(|(name, tax_id)| Company {
+            name: (*name).to_owned(),
+            tax_id,
+        })
+        .collect()
+}
+
+/// The given ports with the pickup office added, once each, in [`PORTS`] order.
+pub(crate) fn with_pickup(office: &str, ports: &[String]) -> Vec<String> {
+    let wanted = |code: &str| code == office || ports.iter().any(|p| p == code);
+    PORTS
+        .iter()
+        .map(|p| p.code)
+        .filter(|c| wanted(c))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The same day `months` later, or the month's last day when it is shorter.
+pub(crate) fn add_months(date: Date, months: u32) -> Date {
+    let index = date.year() * 12 + i32::from(u8::from(date.month())) - 1 + months as i32;
+    let (year, month) = (index.div_euclid(12), (index.rem_euclid(12) + 1) as u8);
+    let month = Month::try_from(month).expect("a remainder of 12, plus one, is a month number");
+    let day = date.day().min(month.length(year));
+    // The day fits the month; only a year past what dates can hold fails.
+    Date::from_calendar_date(year, month, day).unwrap_or(Date::MAX)
+}
+
+/// Two numbers stirred into one seed (SplitMix64), so nearby seeds differ widely.
+fn mix(seed: u64, salt: u64) -> u64 {
+    let mut z = seed ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+
+    const TODAY: Date = date!(2026 - 03 - 10);
+
+    fn sample(seed: u64) -> Vec<ApplicationPlan> {
+        Generator::new(seed, 0, TODAY).applications("TWKEL", 2000)
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_applications_and_another_seed_others() {
+        assert_eq!(sample(7), sample(7));
+        assert_ne!(sample(7), sample(8));
+        assert_ne!(
+            Generator::new(7, 1, TODAY).applications("TWKEL", 50),
+            Generator::new(7, 2, TODAY).applications("TWKEL", 50)
+        );
+    }
+
+    #[test]
+    fn it_makes_exactly_the_items_asked_for() {
+        for count in [1, 7, 8, 20, 333] {
+            let total: usize = Generator::new(1, 0, TODAY)
+                .applications("TWKHH", count)
+                .iter()
+                .map(|a| a.holders.len())
+                .sum();
+            assert_eq!(total, count as usize);
+        }
+    }
+
+    #[test]
+    fn every_company_has_a_valid_tax_id_of_its_own() {
+        let companies = companies(99);
+        assert_eq!(companies.len(), 30);
+        for c in &companies {
+            assert!(TaxId::parse(&c.tax_id).is_ok(), "{} has tax ID {}", c.name, c.tax_id);
+            assert_eq!(
+                companies.iter().filter(|o| o.tax_id == c.tax_id).count(),
+                1,
+                "{} is shared",
+                c.tax_id
+            );
+        }
+    }
+
+    #[test]
+    fn temporary_applications_are_crews_of_people_and_long_term_ones_hold_vehicles() {
+        let plans = sample(3);
+        let temporary: Vec<&ApplicationPlan> = plans.iter().filter(|a| a.temporary).collect();
+        assert!(temporary.len() > 10, "only {} temporary applications", temporary.len());
+        for a in &temporary {
+            assert!(
+                TEMPORARY_CREW.contains(&(a.holders.len() as u32)),
+                "a crew of {}",
+                a.holders.len()
+            );
+            assert!(a.holders.iter().all(|h| matches!(h.holder, Holder::Person { .. })));
+            assert!(a.valid_to - a.valid_from <= Duration::weeks(6));
+        }
+        let items: Vec<&HolderPlan> = plans.iter().filter(|a| !a.temporary).flat_map(|a| &a.holders).collect();
+        let vehicles = items
+            .iter()
+            .filter(|h| matches!(h.holder, Holder::Vehicle { .. }))
+            .count();
+        let share = vehicles * 100 / items.len();
+        assert!((12..=28).contains(&share), "{share}% of long-term items are vehicles");
+    }
+
+    #[test]
+    fn ports_always_hold_the_pickup_office_and_dates_run_forwards() {
+        for a in Generator::new(5, 0, TODAY).applications("TWTXG", 3000) {
+            assert!(a.ports.iter().any(|p| p == "TWTXG"), "{:?}", a.ports);
+            assert!((1..=6).contains(&a.ports.len()), "{:?}", a.ports);
+            assert!(a.valid_from >= TODAY && a.valid_to > a.valid_from);
+            assert!(
+                a.valid_to < add_months(TODAY, 37),
+                "{} is more than three years away",
+                a.valid_to
+            );
+        }
+    }
+
+    #[test]
+    fn people_have_chinese_names_masked_ids_and_sometimes_a_passport_spelling() {
+        let people: Vec<Holder> = sample(11)
+            .into_iter()
+            .flat_map(|a| a.holders)
+            .map(|h| h.holder)
+            .collect();
+        let mut latin = 0;
+        for holder in &people {
+            if let Holder::Person {
+                name,
+                name_latin,
+                national_id_masked,
+            } = holder
+            {
+                let chars = name.chars().count();
+                assert!(
+                    (2..=3).contains(&chars) && name.chars().all(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)),
+                    "{name}"
+                );
+                assert_eq!(
+                    crate::model::MaskedNationalId::mask(national_id_masked)
+                        .map(|m| m.to_string())
+                        .as_deref(),
+                    Ok(national_id_masked.as_str())
+                );
+                if let Some(latin_name) = name_latin {
+                    latin += 1;
+                    assert!(
+                        latin_name
+                            .chars()
+                            .all(|c| c.is_ascii_uppercase() || c == ' ' || c == '-'),
+                        "{latin_name}"
+                    );
+                }
+            }
+        }
+        assert!(latin > 0 && latin < people.len());
+    }
+
+    #[test]
+    fn plates_look_taiwanese() {
+        let plans = sample(4);
+        let plates: Vec<&str> = plans
+            .iter()
+            .flat_map(|a| &a.holders)
+            .filter_map(|h| match &h.holder {
+                Holder::Vehicle { plate, .. } => Some(plate.as_str()),
+                Holder::Person { .. } => None,
+            })
+            .collect();
+        assert!(!plates.is_empty());
+        for plate in plates {
+            let (letters, digits) = plate.split_once('-').unwrap_or_default();
+            assert!(
+                letters.len() == 3 && letters.bytes().all(|b| PLATE_LETTERS.contains(&b)),
+                "{plate}"
+            );
+            assert!(
+                digits.len() == 4 && digits.bytes().all(|b| PLATE_DIGITS.contains(&b)),
+                "{plate}"
+            );
+        }
+    }
+
+    #[test]
+    fn months_are_added_by_the_calendar() {
+        assert_eq!(add_months(date!(2026 - 01 - 31), 1), date!(2026 - 02 - 28));
+        assert_eq!(add_months(date!(2027 - 12 - 15), 1), date!(2028 - 01 - 15));
+        assert_eq!(add_months(date!(2026 - 03 - 10), 36), date!(2029 - 03 - 10));
+    }
+
+    #[test]
+    fn given_ports_get_the_pickup_office_and_lose_repeats() {
+        let ports = with_pickup("TWKEL", &["TWKHH".into(), "TWTPE".into(), "TWKHH".into()]);
+        assert_eq!(ports, ["TWKEL", "TWTPE", "TWKHH"]);
+    }
+}

@@ -1,0 +1,163 @@
+//! The station side of `central-sim`: the `/v1` endpoints of `openapi.yaml`.
+//!
+//! It exists to answer a station exactly as the contract says, errors
+//! included: every refusal is an `ApiError` with the contract's status and
+//! code, never a framework's plain-text default.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, body::Bytes};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::cursor::Cursor;
+use super::{AppState, SimError};
+use crate::api::{EnrolmentRequest, EventBatch, EventResults};
+
+/// Page size when a station names none, and the most it may ask for.
+const DEFAULT_LIMIT: u32 = 500;
+const MAX_LIMIT: u32 = 1000;
+/// The most events one batch may hold.
+const MAX_EVENTS: usize = 1000;
+
+/// A JSON body; one that does not decode is a 400 `bad_request` with the reason.
+pub(crate) struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = SimError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, SimError> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(SimError::BadRequest(rejection.body_text())),
+        }
+    }
+}
+
+/// The station a request is signed by (`Authorization: Bearer <station_key>`).
+#[derive(Debug, Clone)]
+pub(crate) struct Station {
+    pub id: String,
+    pub office: String,
+}
+
+impl FromRequestParts<AppState> for Station {
+    type Rejection = SimError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, SimError> {
+        let key = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(|key| key.trim().to_owned())
+            .filter(|key| !key.is_empty())
+            .ok_or(SimError::Unauthorized)?;
+        state
+            .db(move |store| store.station_by_key(&key))
+            .await?
+            .ok_or(SimError::Unauthorized)
+    }
+}
+
+pub(crate) async fn enrol(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<EnrolmentRequest>,
+) -> Result<impl IntoResponse, SimError> {
+    let name = request.station_name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(SimError::BadRequest(
+            "station_name must have 1 to 100 characters".to_owned(),
+        ));
+    }
+    let enrolment = state.db(move |store| store.enrol(&request.code, &name)).await?;
+    Ok((StatusCode::CREATED, Json(enrolment)))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ItemsQuery {
+    after: Option<String>,
+    limit: Option<String>,
+}
+
+pub(crate) async fn items(
+    station: Station,
+    State(state): State<AppState>,
+    Path(office): Path<String>,
+    query: Result<Query<ItemsQuery>, QueryRejection>,
+) -> Result<Response, SimError> {
+    if station.office != office {
+        return Err(SimError::WrongOffice {
+            own: station.office,
+            asked: office,
+        });
+    }
+    let Query(query) = query.map_err(|rejection| SimError::BadRequest(rejection.body_text()))?;
+    let limit = match query.limit.as_deref() {
+        None => DEFAULT_LIMIT,
+        Some(text) => text
+            .parse()
+            .ok()
+            .filter(|limit| (1..=MAX_LIMIT).contains(limit))
+            .ok_or_else(|| {
+                SimError::BadRequest(format!("limit {text:?} must be a whole number from 1 to {MAX_LIMIT}"))
+            })?,
+    };
+    let after = query.after.as_deref().map(str::parse::<Cursor>).transpose()?;
+    let page = state.db(move |store| store.feed_page(&office, after, limit)).await?;
+    // The items are stored as JSON text: the page is written around them, not re-encoded.
+    let next_cursor = serde_json::to_string(&page.next_cursor.to_string())
+        .map_err(|e| SimError::Internal(format!("writing the cursor: {e}")))?;
+    let mut body = String::with_capacity(page.items.iter().map(|i| i.len() + 1).sum::<usize>() + 64);
+    body.push_str(r#"{"items":["#);
+    for (i, item) in page.items.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(item);
+    }
+    body.push_str(r#"],"next_cursor":"#);
+    body.push_str(&next_cursor);
+    body.push_str(if page.has_more {
+        r#","has_more":true}"#
+    } else {
+        r#","has_more":false}"#
+    });
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+pub(crate) async fn photo(
+    _station: Station,
+    State(state): State<AppState>,
+    Path(sha256): Path<String>,
+) -> Result<Response, SimError> {
+    let bytes = state.db(move |store| store.photo(&sha256)).await?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], Bytes::from(bytes)).into_response())
+}
+
+pub(crate) async fn events(
+    station: Station,
+    State(state): State<AppState>,
+    ApiJson(batch): ApiJson<EventBatch>,
+) -> Result<impl IntoResponse, SimError> {
+    if batch.events.is_empty() || batch.events.len() > MAX_EVENTS {
+        return Err(SimError::BadRequest(format!(
+            "a batch holds 1 to {MAX_EVENTS} events, not {}",
+            batch.events.len()
+        )));
+    }
+    let results = state
+        .db(move |store| store.record_events(&station.id, &batch.events))
+        .await?;
+    Ok(Json(EventResults { results }))
+}
+
+/// The trust list and the hotlist: in the contract, not served here yet.
+pub(crate) async fn not_served(_station: Station) -> SimError {
+    SimError::NotImplemented(
+        "the trust list and hotlist come with the credential driver; central-sim does not serve them yet".to_owned(),
+    )
+}

@@ -1,0 +1,342 @@
+//! The client against a real `central-sim` on loopback: enrolment, paging,
+//! photos, events, and every failure a station must tell apart (faults, an
+//! expired cursor, a corrupted photo, a server that is gone).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use pass_central::api::{EnrolmentRequest, Event, EventBatch, EventOutcome, WireItem};
+use pass_central::sim::SimHandle;
+use pass_central::{CentralClient, CentralError};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Calls an admin endpoint; anything but 200 fails the test.
+async fn admin(sim: &SimHandle, method: Method, path: &str, body: Option<Value>) -> Value {
+    let mut request = common::http().request(method, format!("{}{path}", sim.url()));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("the simulator answers");
+    let status = response.status();
+    let text = response.text().await.expect("a whole answer");
+    assert_eq!(status, reqwest::StatusCode::OK, "{path} answered {status}: {text}");
+    serde_json::from_str(&text).expect("a JSON answer")
+}
+
+async fn arm(sim: &SimHandle, kind: &str, path_prefix: &str, latency_ms: Option<u64>) {
+    let fault = json!({"kind": kind, "path_prefix": path_prefix, "times": 1, "latency_ms": latency_ms});
+    admin(sim, Method::POST, "/admin/faults", Some(fault)).await;
+}
+
+/// A client signed in as a newly enrolled TWKEL station.
+async fn enrolled(sim: &SimHandle) -> CentralClient {
+    let client = CentralClient::new(sim.url()).expect("the simulator's URL");
+    let code = sim.enrolment_code("TWKEL").expect("an enrolment code");
+    let request = EnrolmentRequest {
+        code,
+        station_name: "基隆港製證櫃檯 1".into(),
+    };
+    let enrolment = client.enrol(&request).await.expect("enrolled");
+    assert_eq!(enrolment.office, "TWKEL");
+    client.with_station_key(enrolment.station_key)
+}
+
+/// Every page after `after`; returns the items and the last cursor.
+async fn sync(
+    client: &CentralClient,
+    after: Option<String>,
+    limit: u32,
+) -> Result<(Vec<WireItem>, String), CentralError> {
+    let mut cursor = after;
+    let mut items = Vec::new();
+    loop {
+        let page = client.items_page("TWKEL", cursor.as_deref(), limit).await?;
+        assert!(page.items.len() <= limit as usize);
+        items.extend(
+            page.items
+                .into_iter()
+                .map(|v| serde_json::from_value::<WireItem>(v).expect("a wire item")),
+        );
+        cursor = Some(page.next_cursor);
+        if !page.has_more {
+            let cursor = cursor.expect("set just above");
+            return Ok((items, cursor));
+        }
+    }
+}
+
+fn event(key: &str, kind: &str) -> Event {
+    Event {
+        idempotency_key: key.to_owned(),
+        kind: kind.to_owned(),
+        occurred_at: time::OffsetDateTime::now_utc(),
+        payload: json!({"pass_id": "KEL-2026-000001"}),
+    }
+}
+
+#[tokio::test]
+async fn enrolment_takes_a_code_once_and_refuses_unknown_ones() {
+    let (sim, _dir) = common::start_sim(0, false);
+    let client = CentralClient::new(sim.url()).expect("the simulator's URL");
+    let code = sim.enrolment_code("TWKEL").expect("an enrolment code");
+    let request = EnrolmentRequest {
+        code: code.clone(),
+        station_name: "基隆港製證櫃檯 1".into(),
+    };
+    let enrolment = client.enrol(&request).await.expect("enrolled");
+    assert!(enrolment.station_key.len() >= 32);
+    assert_eq!(sim.enrolment_code("TWKEL"), None, "the code is used up");
+
+    let again = client.enrol(&request).await.expect_err("a used code");
+    assert!(
+        matches!(&again, CentralError::Api { status: 409, code, .. } if code == "enrolment_code_used"),
+        "{again:?}"
+    );
+    assert!(!again.is_transient());
+    let unknown = EnrolmentRequest {
+        code: "ZZZZ-ZZZZ".into(),
+        station_name: "x".into(),
+    };
+    let err = client.enrol(&unknown).await.expect_err("an unknown code");
+    assert!(
+        matches!(&err, CentralError::Api { status: 404, code, .. } if code == "enrolment_code_unknown"),
+        "{err:?}"
+    );
+
+    // The key signs requests in; without it, or for another office, the API refuses.
+    let signed_in = client.clone().with_station_key(enrolment.station_key.clone());
+    signed_in.items_page("TWKEL", None, 10).await.expect("a page");
+    let err = client.items_page("TWKEL", None, 10).await.expect_err("no key");
+    assert!(matches!(err, CentralError::Api { status: 401, .. }), "{err:?}");
+    assert!(!err.to_string().contains(&enrolment.station_key));
+    let err = signed_in
+        .items_page("TWKHH", None, 10)
+        .await
+        .expect_err("another office");
+    assert!(
+        matches!(&err, CentralError::Api { status: 403, code, .. } if code == "wrong_office"),
+        "{err:?}"
+    );
+    assert!(!format!("{signed_in:?}").contains(&enrolment.station_key));
+}
+
+#[tokio::test]
+async fn paging_returns_every_item_once_and_then_only_what_changed() {
+    let (sim, _dir) = common::start_sim(320, false);
+    let client = enrolled(&sim).await;
+    let (items, cursor) = sync(&client, None, 50).await.expect("a full sync");
+    let ids: BTreeSet<&str> = items.iter().map(|i| i.pass_id.as_str()).collect();
+    assert_eq!(items.len(), 320);
+    assert_eq!(ids.len(), 320, "no item twice");
+    let year = time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+8))
+        .year();
+    let expected: BTreeSet<String> = (1..=320).map(|n| format!("KEL-{year}-{n:06}")).collect();
+    assert_eq!(ids, expected.iter().map(String::as_str).collect(), "no gaps");
+
+    // Nothing new: an empty page at the same cursor.
+    let page = client.items_page("TWKEL", Some(&cursor), 50).await.expect("a page");
+    assert!(page.items.is_empty() && !page.has_more);
+    assert_eq!(page.next_cursor, cursor);
+
+    // Edits and a withdrawal come back once each, at their new version.
+    let edited = admin(
+        &sim,
+        Method::POST,
+        "/admin/edit-many",
+        Some(json!({"count": 12, "office": "TWKEL"})),
+    )
+    .await;
+    let withdrawn = items[200].pass_id.clone();
+    admin(&sim, Method::POST, &format!("/admin/items/{withdrawn}/withdraw"), None).await;
+    let (changes, _) = sync(&client, Some(cursor), 5).await.expect("an incremental sync");
+    let changed: Vec<&str> = changes.iter().map(|i| i.pass_id.as_str()).collect();
+    let mut expected: Vec<&str> = edited["pass_ids"]
+        .as_array()
+        .expect("pass IDs")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    expected.push(&withdrawn);
+    assert_eq!(changed, expected);
+    assert!(changes[..12].iter().all(|i| i.version == 2));
+    let before = items
+        .iter()
+        .find(|i| i.pass_id == changes[0].pass_id)
+        .expect("the edited item was synced");
+    assert!(changes[0].valid_to > before.valid_to, "an edit extends the pass");
+    assert_eq!(changes[12].status, pass_central::api::ItemStatus::Withdrawn);
+}
+
+#[tokio::test]
+async fn photos_are_checked_against_their_hash() {
+    let (sim, _dir) = common::start_sim(30, true);
+    let client = enrolled(&sim).await;
+    let page = client.items_page("TWKEL", None, 100).await.expect("a page");
+    let shas: Vec<String> = page
+        .items
+        .iter()
+        .filter_map(|i| i["photo_sha256"].as_str().map(str::to_owned))
+        .collect();
+    assert!(shas.len() >= 2, "people have photos");
+    let photo = client.photo(&shas[0]).await.expect("a photo");
+    assert!(photo.starts_with(b"\x89PNG"));
+
+    admin(&sim, Method::POST, &format!("/admin/photos/{}/corrupt", shas[1]), None).await;
+    let err = client.photo(&shas[1]).await.expect_err("a corrupted photo");
+    assert!(
+        matches!(&err, CentralError::PhotoHashMismatch { expected, actual } if *expected == shas[1] && *actual != shas[1]),
+        "{err:?}"
+    );
+    let err = client.photo(&"0".repeat(64)).await.expect_err("no such photo");
+    assert!(matches!(err, CentralError::Api { status: 404, .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn each_fault_is_the_right_error_and_worth_retrying() {
+    let (sim, _dir) = common::start_sim(40, false);
+    let client = enrolled(&sim).await;
+    let items = "/v1/offices/TWKEL/items";
+
+    type Check = fn(&CentralError) -> bool;
+    let cases: [(&str, Check); 3] = [
+        (
+            "status_500",
+            |e| matches!(e, CentralError::Api { status: 500, code, .. } if code == "internal"),
+        ),
+        ("cut_body", |e| matches!(e, CentralError::Malformed { .. })),
+        ("malformed_json", |e| matches!(e, CentralError::Malformed { .. })),
+    ];
+    for (kind, expected) in cases {
+        arm(&sim, kind, items, None).await;
+        let err = client.items_page("TWKEL", None, 40).await.expect_err(kind);
+        assert!(expected(&err), "{kind}: {err:?}");
+        assert!(err.is_transient(), "{kind}: {err:?}");
+    }
+
+    arm(&sim, "latency", items, Some(1500)).await;
+    let impatient = client.clone().with_request_timeout(Duration::from_millis(300));
+    let err = impatient.items_page("TWKEL", None, 10).await.expect_err("too slow");
+    assert!(matches!(err, CentralError::Unreachable { .. }), "{err:?}");
+    assert!(err.is_transient());
+    assert!(
+        err.to_string().contains("cache"),
+        "the clerk is told the station keeps working: {err}"
+    );
+
+    arm(&sim, "latency", items, Some(100)).await;
+    let page = client.items_page("TWKEL", None, 10).await.expect("slow but in time");
+    assert_eq!(page.items.len(), 10);
+
+    // A fault is used up: the same request works again.
+    let page = client.items_page("TWKEL", None, 40).await.expect("no fault left");
+    assert_eq!(page.items.len(), 40);
+}
+
+#[tokio::test]
+async fn a_rebuilt_feed_expires_old_cursors() {
+    let (sim, _dir) = common::start_sim(10, false);
+    let client = enrolled(&sim).await;
+    let page = client.items_page("TWKEL", None, 5).await.expect("a page");
+    admin(&sim, Method::POST, "/admin/feed/reset", None).await;
+    let err = client
+        .items_page("TWKEL", Some(&page.next_cursor), 5)
+        .await
+        .expect_err("an old cursor");
+    assert!(matches!(err, CentralError::CursorExpired), "{err:?}");
+    assert!(!err.is_transient());
+    let err = client
+        .items_page("TWKEL", Some("not a cursor"), 5)
+        .await
+        .expect_err("no cursor at all");
+    assert!(matches!(err, CentralError::Api { status: 400, .. }), "{err:?}");
+    let (items, _) = sync(&client, None, 5).await.expect("a new start");
+    assert_eq!(items.len(), 10);
+}
+
+#[tokio::test]
+async fn events_are_recorded_once_however_often_they_are_sent() {
+    let (sim, _dir) = common::start_sim(0, false);
+    let client = enrolled(&sim).await;
+    let batch = EventBatch {
+        events: vec![
+            event("k-1", "item_received"),
+            event("k-2", "card_printed"),
+            event("k-3", "Bad Kind"),
+        ],
+    };
+    let results = client.send_events(&batch).await.expect("results");
+    let outcomes: Vec<EventOutcome> = results.results.iter().map(|r| r.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [EventOutcome::Accepted, EventOutcome::Accepted, EventOutcome::Rejected]
+    );
+    assert!(
+        results.results[2]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("snake_case"))
+    );
+
+    // The answer is lost (cut off) after central recorded the batch; the resend is a duplicate.
+    arm(&sim, "cut_body", "/v1/events", None).await;
+    let lost = EventBatch {
+        events: vec![event("k-4", "card_encoded")],
+    };
+    let err = client.send_events(&lost).await.expect_err("a cut answer");
+    assert!(err.is_transient(), "{err:?}");
+    let results = client
+        .send_events(&EventBatch {
+            events: [batch.events.clone(), lost.events].concat(),
+        })
+        .await
+        .expect("results");
+    let outcomes: Vec<EventOutcome> = results.results.iter().map(|r| r.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            EventOutcome::Duplicate,
+            EventOutcome::Duplicate,
+            EventOutcome::Rejected,
+            EventOutcome::Duplicate
+        ]
+    );
+
+    let stored = admin(&sim, Method::GET, "/admin/events", None).await;
+    let stored: Vec<(&str, u64)> = stored["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| {
+            (
+                e["idempotency_key"].as_str().unwrap_or_default(),
+                e["times_received"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(stored, [("k-1", 2), ("k-2", 2), ("k-4", 2)]);
+}
+
+#[tokio::test]
+async fn a_stopped_server_is_unreachable_and_a_bad_address_is_refused_at_once() {
+    let (sim, _dir) = common::start_sim(0, false);
+    let client = enrolled(&sim).await;
+    client
+        .items_page("TWKEL", None, 10)
+        .await
+        .expect("a page while it runs");
+    sim.stop();
+    let err = client.items_page("TWKEL", None, 10).await.expect_err("nobody listens");
+    assert!(matches!(err, CentralError::Unreachable { .. }), "{err:?}");
+    assert!(err.is_transient());
+    assert!(err.to_string().contains("cannot reach the central pass API"), "{err}");
+
+    let err = CentralClient::new("htp:/central").expect_err("not an address");
+    assert!(
+        matches!(err, CentralError::BadUrl { .. }) && !err.is_transient(),
+        "{err:?}"
+    );
+}

@@ -1,0 +1,23 @@
+//! What the integration tests share: a simulator in a temporary directory
+//! and a plain HTTP client for the calls the crate's client does not make.
+
+use pass_central::sim::{SimConfig, SimHandle};
+
+/// A simulator with `generate` items at TWKEL, its database in a directory
+/// that lives as long as the returned guard.
+pub fn start_sim(generate: u32, photos: bool) -> (SimHandle, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let config = SimConfig {
+        generate,
+        photos,
+        ..SimConfig::new(dir.path().join("central.db"))
+    };
+    let sim = SimHandle::spawn(config).expect("the simulator starts");
+    (sim, dir)
+}
+
+/// A plain HTTP client, with the ring provider installed as the crate's client does.
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}

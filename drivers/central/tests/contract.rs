@@ -1,0 +1,559 @@
+//! Holds `central-sim` to `openapi.yaml`: every path and method of the
+//! contract is called, error statuses included, and every answer's status,
+//! media type and body are checked against what the contract gives for that
+//! path, method and status. A path or method never called fails the test.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// The contract, and which of its operations were called.
+struct Contract {
+    doc: Value,
+    called: BTreeSet<(String, String)>,
+}
+
+/// One answer's body (as JSON too, when it is JSON).
+struct Answer {
+    json: Value,
+    bytes: Vec<u8>,
+}
+
+impl Contract {
+    fn load() -> Contract {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml");
+        let text = std::fs::read_to_string(path).expect("openapi.yaml is readable");
+        let doc: Value = serde_norway::from_str(&text).expect("openapi.yaml is YAML");
+        assert_eq!(doc["openapi"], "3.1.0");
+        Contract {
+            doc,
+            called: BTreeSet::new(),
+        }
+    }
+
+    /// Every (path, method) the contract has.
+    fn operations(&self) -> BTreeSet<(String, String)> {
+        let paths = self.doc["paths"].as_object().expect("paths");
+        paths
+            .iter()
+            .flat_map(|(path, item)| {
+                let methods = item.as_object().expect("a path item").keys();
+                methods.map(move |method| (path.clone(), method.to_uppercase()))
+            })
+            .collect()
+    }
+
+    /// Follows a `$ref` inside the document.
+    fn resolve<'a>(&'a self, node: &'a Value) -> &'a Value {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(reference) => {
+                let pointer = reference.strip_prefix('#').expect("a local reference");
+                self.resolve(
+                    self.doc
+                        .pointer(pointer)
+                        .unwrap_or_else(|| panic!("{reference} is in the document")),
+                )
+            }
+            None => node,
+        }
+    }
+
+    /// Checks an answer against the contract's response for `template`, `method`, `status`.
+    fn check(&self, template: &str, method: &Method, status: u16, content_type: &str, answer: &Answer) {
+        let operation = &self.doc["paths"][template][method.as_str().to_lowercase()];
+        assert!(operation.is_object(), "{method} {template} is not in the contract");
+        let response = operation["responses"]
+            .get(status.to_string())
+            .map(|r| self.resolve(r))
+            .unwrap_or_else(|| panic!("{method} {template} answered {status}, which the contract does not list"));
+        let Some(content) = response.get("content").and_then(Value::as_object) else {
+            assert!(
+                answer.bytes.is_empty(),
+                "{method} {template} {status} has a body the contract does not give"
+            );
+            return;
+        };
+        let (media_type, media) = content
+            .iter()
+            .find(|(media_type, _)| content_type.starts_with(media_type.as_str()))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{method} {template} {status} came as {content_type:?}, not one of {:?}",
+                    content.keys()
+                )
+            });
+        match media_type.as_str() {
+            "application/json" => {
+                self.validate(&media["schema"], &answer.json, &format!("{method} {template} {status}"))
+            }
+            "image/png" => assert!(
+                answer.bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+                "{method} {template}: not a PNG"
+            ),
+            other => panic!("{method} {template} {status}: no check for {other}"),
+        }
+    }
+
+    /// Validates `instance` against `schema`, whose references point into the contract.
+    fn validate(&self, schema: &Value, instance: &Value, what: &str) {
+        let errors = self.errors(schema, instance);
+        assert!(
+            errors.is_empty(),
+            "{what} breaks the contract: {errors:#?}\n{instance:#}"
+        );
+    }
+
+    /// Where `instance` breaks `schema`, whose references point into the contract.
+    fn errors(&self, schema: &Value, instance: &Value) -> Vec<String> {
+        let root = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "components": self.doc["components"],
+            "allOf": [schema],
+        });
+        let validator = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&root)
+            .unwrap_or_else(|e| panic!("the schema {schema} does not compile: {e}"));
+        validator
+            .iter_errors(instance)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect()
+    }
+}
+
+/// Calls the simulator and checks each answer against the contract.
+struct Caller<'a> {
+    contract: Contract,
+    http: reqwest::Client,
+    base: &'a str,
+}
+
+impl<'a> Caller<'a> {
+    fn call(&mut self, method: Method, template: &str) -> Call<'_, 'a> {
+        Call {
+            api: self,
+            method,
+            template: template.to_owned(),
+            params: Vec::new(),
+            key: None,
+            body: None,
+        }
+    }
+
+    fn get(&mut self, template: &str) -> Call<'_, 'a> {
+        self.call(Method::GET, template)
+    }
+
+    fn post(&mut self, template: &str) -> Call<'_, 'a> {
+        self.call(Method::POST, template)
+    }
+}
+
+/// One request, made by [`Call::expect`].
+struct Call<'c, 'a> {
+    api: &'c mut Caller<'a>,
+    method: Method,
+    /// The contract's path, and any query.
+    template: String,
+    /// Path parameters: `{name}` in the template is replaced by the value.
+    params: Vec<(String, String)>,
+    key: Option<String>,
+    body: Option<Value>,
+}
+
+impl Call<'_, '_> {
+    /// Fills in the path parameter `name`; the contract's path is kept for the checks.
+    fn at(mut self, name: &str, value: &str) -> Self {
+        self.params.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    fn key(self, key: Option<&str>) -> Self {
+        Call {
+            key: key.map(str::to_owned),
+            ..self
+        }
+    }
+
+    fn body(self, body: Value) -> Self {
+        Call {
+            body: Some(body),
+            ..self
+        }
+    }
+
+    /// Sends the request; fails unless the answer has status `expected` and
+    /// matches what the contract gives for it.
+    async fn expect(self, expected: u16) -> Answer {
+        let path = self.params.iter().fold(self.template.clone(), |path, (name, value)| {
+            path.replace(&format!("{{{name}}}"), value)
+        });
+        let template = self.template.split('?').next().unwrap_or_default().to_owned();
+        let method = self.method;
+        let mut request = self
+            .api
+            .http
+            .request(method.clone(), format!("{}{path}", self.api.base));
+        if let Some(key) = &self.key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(body) = &self.body {
+            request = request.json(body);
+        }
+        let response = request.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let bytes = response.bytes().await.expect("a whole answer").to_vec();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let text = String::from_utf8_lossy(&bytes);
+        assert_eq!(status, expected, "{method} {path} answered {status}: {text}");
+        let answer = Answer { json, bytes };
+        self.api
+            .contract
+            .check(&template, &method, status, &content_type, &answer);
+        self.api.contract.called.insert((template, method.as_str().to_owned()));
+        answer
+    }
+}
+
+#[tokio::test]
+async fn central_sim_keeps_to_the_contract_on_every_path() {
+    let (sim, _dir) = common::start_sim(60, true);
+    let mut api = Caller {
+        contract: Contract::load(),
+        http: common::http(),
+        base: sim.url(),
+    };
+    let code = sim.enrolment_code("TWKEL").expect("a code made at start");
+
+    // Enrolment: a good code once, then it is used; an unknown code; a malformed body.
+    let body = json!({"code": code, "station_name": "基隆港製證櫃檯 1"});
+    let enrolment = api.post("/v1/enrolments").body(body.clone()).expect(201).await.json;
+    let key = enrolment["station_key"].as_str().map(str::to_owned);
+    let key = key.as_deref();
+    api.post("/v1/enrolments").body(body).expect(409).await;
+    let unknown = json!({"code": "NOPE-NOPE", "station_name": "x"});
+    let answer = api.post("/v1/enrolments").body(unknown).expect(404).await;
+    assert_eq!(answer.json["code"], "enrolment_code_unknown");
+    api.post("/v1/enrolments")
+        .body(json!({"station_name": "x"}))
+        .expect(400)
+        .await;
+
+    // A station of another office, for 403.
+    let codes = "/admin/enrolment-codes";
+    let other = api.post(codes).body(json!({"office": "TWKHH"})).expect(200).await.json;
+    api.post(codes).body(json!({"office": "XXXXX"})).expect(400).await;
+    let other_body = json!({"code": other["code"], "station_name": "高雄港製證櫃檯"});
+    let other_enrolment = api.post("/v1/enrolments").body(other_body).expect(201).await.json;
+    let other_key = other_enrolment["station_key"].as_str();
+
+    // The feed: every page, then the errors.
+    let items = "/v1/offices/{office}/items";
+    let mut cursor = String::new();
+    let mut seen = 0;
+    loop {
+        let query = if cursor.is_empty() {
+            "?limit=25".to_owned()
+        } else {
+            format!("?limit=25&after={cursor}")
+        };
+        let page = api
+            .get(&format!("{items}{query}"))
+            .at("office", "TWKEL")
+            .key(key)
+            .expect(200)
+            .await
+            .json;
+        seen += page["items"].as_array().map_or(0, Vec::len);
+        cursor = page["next_cursor"].as_str().expect("a cursor").to_owned();
+        if page["has_more"] == false {
+            break;
+        }
+    }
+    assert_eq!(seen, 60);
+    api.get(items).at("office", "TWKEL").expect(401).await;
+    api.get(items)
+        .at("office", "TWKEL")
+        .key(Some("not-a-station-key"))
+        .expect(401)
+        .await;
+    let answer = api.get(items).at("office", "TWKEL").key(other_key).expect(403).await;
+    assert_eq!(answer.json["code"], "wrong_office");
+    for query in ["?after=garbage", "?limit=0", "?limit=1001", "?limit=ten"] {
+        api.get(&format!("{items}{query}"))
+            .at("office", "TWKEL")
+            .key(key)
+            .expect(400)
+            .await;
+    }
+
+    // Photos.
+    let first = api
+        .get(&format!("{items}?limit=60"))
+        .at("office", "TWKEL")
+        .key(key)
+        .expect(200)
+        .await
+        .json;
+    let sha = first["items"]
+        .as_array()
+        .and_then(|items| items.iter().find_map(|i| i["photo_sha256"].as_str()))
+        .expect("a person with a photo")
+        .to_owned();
+    let no_photo = "0".repeat(64);
+    let photo = "/v1/photos/{sha256}";
+    api.get(photo).at("sha256", &sha).key(key).expect(200).await;
+    api.get(photo).at("sha256", &no_photo).key(key).expect(404).await;
+    api.get(photo).at("sha256", &sha).expect(401).await;
+
+    // Events: accepted, rejected, duplicate; an empty batch; no key; an injected failure.
+    let event = |key: &str, kind: &str, payload: Value| json!({"idempotency_key": key, "kind": kind, "occurred_at": "2026-11-20T08:00:00+08:00", "payload": payload});
+    let batch = json!({"events": [
+        event("e-1", "item_received", json!({"pass_id": "KEL-2026-000001"})),
+        event("e-2", "Card Printed", json!({})),
+        event("e-3", "card_printed", json!([1, 2])),
+        event("", "card_printed", json!({})),
+        event("e-1", "item_received", json!({"pass_id": "KEL-2026-000001"})),
+    ]});
+    let results = api.post("/v1/events").key(key).body(batch).expect(200).await.json;
+    let results = results["results"].as_array().expect("results");
+    let outcomes: Vec<&str> = results.iter().filter_map(|r| r["outcome"].as_str()).collect();
+    assert_eq!(outcomes, ["accepted", "rejected", "rejected", "rejected", "duplicate"]);
+    api.post("/v1/events")
+        .key(key)
+        .body(json!({"events": []}))
+        .expect(400)
+        .await;
+    api.post("/v1/events").body(json!({"events": []})).expect(401).await;
+    let fault = json!({"kind": "status_500", "path_prefix": "/v1/events", "times": 1});
+    api.post("/admin/faults").body(fault).expect(200).await;
+    let batch = json!({"events": [event("e-9", "card_printed", json!({}))]});
+    api.post("/v1/events").key(key).body(batch).expect(500).await;
+
+    // The trust list and hotlist are in the contract but not served yet.
+    for path in ["/v1/trust-list", "/v1/hotlist"] {
+        let answer = api.get(path).key(key).expect(501).await;
+        assert_eq!(answer.json["code"], "not_implemented");
+        api.get(path).expect(401).await;
+    }
+
+    // Admin: generated and pending items, approvals, edits, revocations, withdrawals.
+    let made = api
+        .post("/admin/generate")
+        .body(json!({"count": 5, "office": "TWKEL"}))
+        .expect(200)
+        .await;
+    assert_eq!(made.json["pass_ids"].as_array().map(Vec::len), Some(5));
+    api.post("/admin/generate")
+        .body(json!({"count": 0, "office": "TWKEL"}))
+        .expect(400)
+        .await;
+    let request = json!({"office": "TWKEL", "ports": ["TWKHH"], "items": 8, "temporary": true});
+    let application = api.post("/admin/applications").body(request).expect(200).await.json;
+    let pending = application["pass_ids"][0].as_str().expect("a pass ID").to_owned();
+    let bad = json!({"office": "TWKEL", "ports": ["NOWHERE"], "items": 1, "temporary": false});
+    api.post("/admin/applications").body(bad).expect(400).await;
+
+    let approve = "/admin/items/{pass_id}/approve";
+    let port = |code: &str| json!({"port": code});
+    let state = api
+        .post(approve)
+        .at("pass_id", &pending)
+        .body(port("TWKEL"))
+        .expect(200)
+        .await
+        .json;
+    assert_eq!(state["waiting_for"], json!(["TWKHH"]));
+    api.post(approve)
+        .at("pass_id", &pending)
+        .body(port("TWTXG"))
+        .expect(400)
+        .await;
+    let state = api
+        .post(approve)
+        .at("pass_id", &pending)
+        .body(port("TWKHH"))
+        .expect(200)
+        .await
+        .json;
+    assert_eq!(state["state"], "approved");
+    api.post(approve)
+        .at("pass_id", &pending)
+        .body(port("TWKHH"))
+        .expect(409)
+        .await;
+    api.post(approve)
+        .at("pass_id", "KEL-1999-000001")
+        .body(port("TWKEL"))
+        .expect(404)
+        .await;
+
+    let edit = "/admin/items/{pass_id}/edit";
+    let state = api.post(edit).at("pass_id", &pending).expect(200).await.json;
+    assert_eq!(state["version"], 2);
+    api.post(edit).at("pass_id", "nothing").expect(404).await;
+    let many = api
+        .post("/admin/edit-many")
+        .body(json!({"count": 3, "office": "TWKEL"}))
+        .expect(200)
+        .await;
+    assert_eq!(many.json["pass_ids"].as_array().map(Vec::len), Some(3));
+    api.post("/admin/edit-many").body(json!({"count": 3})).expect(400).await;
+
+    let revoke = "/admin/items/{pass_id}/revoke";
+    let revocation = api
+        .post(revoke)
+        .at("pass_id", &pending)
+        .body(json!({"reason": "遺失"}))
+        .expect(200)
+        .await
+        .json;
+    assert_eq!(revocation["version"], 2);
+    api.post(revoke)
+        .at("pass_id", &pending)
+        .body(json!({"reason": " "}))
+        .expect(400)
+        .await;
+    api.post(revoke)
+        .at("pass_id", "nothing")
+        .body(json!({"reason": "x"}))
+        .expect(404)
+        .await;
+
+    let withdraw = "/admin/items/{pass_id}/withdraw";
+    let state = api.post(withdraw).at("pass_id", &pending).expect(200).await.json;
+    assert_eq!(state["state"], "withdrawn");
+    api.post(withdraw).at("pass_id", &pending).expect(409).await;
+    api.post(edit).at("pass_id", &pending).expect(409).await;
+    api.post(withdraw).at("pass_id", "nothing").expect(404).await;
+
+    // The withdrawn item is the feed's newest change, in the contract's shape.
+    let after = format!("{items}?after={cursor}");
+    let page = api.get(&after).at("office", "TWKEL").key(key).expect(200).await.json;
+    let last = page["items"]
+        .as_array()
+        .and_then(|items| items.last())
+        .expect("changes after the cursor");
+    assert_eq!(last["pass_id"].as_str(), Some(pending.as_str()));
+    assert_eq!(
+        (last["status"].as_str(), last["version"].as_u64()),
+        (Some("withdrawn"), Some(3))
+    );
+
+    // Bad data goes to another office's feed, so the pages checked above stay in the contract.
+    let raw = json!({"office": "TWKHH", "items": [{"pass_id": "KHH-2026-000001"}, "garbage"]});
+    let appended = api.post("/admin/raw-items").body(raw).expect(200).await.json;
+    assert_eq!(appended["appended"], 2);
+    api.post("/admin/raw-items")
+        .body(json!({"office": "TWKHH"}))
+        .expect(400)
+        .await;
+
+    let corrupt = "/admin/photos/{sha256}/corrupt";
+    api.post(corrupt).at("sha256", &sha).expect(200).await;
+    api.post(corrupt).at("sha256", &no_photo).expect(404).await;
+
+    let slow = json!({"kind": "latency", "path_prefix": "/v1/x", "times": 2, "latency_ms": 5});
+    let armed = api.post("/admin/faults").body(slow).expect(200).await.json;
+    assert_eq!(armed["armed"][0]["times"], 2);
+    let unknown = json!({"kind": "earthquake", "path_prefix": "/", "times": 1});
+    api.post("/admin/faults").body(unknown).expect(400).await;
+    let cleared = api.call(Method::DELETE, "/admin/faults").expect(200).await.json;
+    assert_eq!(cleared["armed"], json!([]));
+
+    let events = api.get("/admin/events").expect(200).await.json;
+    let stored = events["events"].as_array().expect("events");
+    assert_eq!(stored.len(), 1, "only the accepted event is stored: {stored:#?}");
+    assert_eq!(stored[0]["times_received"], 2);
+
+    // A new feed epoch: the old cursor is refused.
+    api.post("/admin/feed/reset").expect(200).await;
+    let answer = api.get(&after).at("office", "TWKEL").key(key).expect(410).await;
+    assert_eq!(answer.json["code"], "cursor_expired");
+
+    let stats = api.get("/admin/stats").expect(200).await.json;
+    assert_eq!(stats["stations"], 2);
+    assert_eq!(stats["items_withdrawn"], 1);
+
+    let missing: Vec<_> = api
+        .contract
+        .operations()
+        .difference(&api.contract.called)
+        .cloned()
+        .collect();
+    assert!(missing.is_empty(), "never called: {missing:?}");
+    sim.stop();
+}
+
+#[test]
+fn the_contract_documents_every_error_code_the_crate_names() {
+    use pass_central::api::error_code::*;
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).expect("readable");
+    let codes = [
+        CURSOR_EXPIRED,
+        ENROLMENT_CODE_UNKNOWN,
+        ENROLMENT_CODE_USED,
+        UNAUTHORIZED,
+        WRONG_OFFICE,
+        NOT_FOUND,
+        BAD_REQUEST,
+        CONFLICT,
+        INTERNAL,
+        NOT_IMPLEMENTED,
+    ];
+    for code in codes {
+        assert!(
+            text.contains(&format!("`{code}`")),
+            "openapi.yaml does not document `{code}`"
+        );
+    }
+}
+
+#[test]
+fn the_checks_refuse_what_breaks_the_contract() {
+    let contract = Contract::load();
+    let schema = json!({"$ref": "#/components/schemas/WireItem"});
+    let good = json!({
+        "pass_id": "KEL-2026-000001", "version": 1, "status": "approved", "application_id": "A-2026-000001",
+        "holder": {"type": "person", "name": "王小明", "name_latin": null, "national_id_masked": "A12****789"},
+        "temporary": false, "company": {"name": "港泰海運股份有限公司", "tax_id": "22099131"},
+        "ports": ["TWKEL"], "valid_from": "2026-12-01", "valid_to": "2027-11-30", "pickup_office": "TWKEL",
+        "photo_sha256": null, "changed_at": "2026-11-20T08:00:00Z"
+    });
+    assert_eq!(contract.errors(&schema, &good), Vec::<String>::new());
+    // The same item serialised by the wire type is in the contract too.
+    let typed: pass_central::api::WireItem = serde_json::from_value(good.clone()).expect("a wire item");
+    let typed = serde_json::to_value(typed).expect("JSON");
+    assert_eq!(contract.errors(&schema, &typed), Vec::<String>::new());
+
+    let broken = [
+        ("/valid_to", json!("2027-02-30")),
+        ("/changed_at", json!("yesterday")),
+        ("/status", json!("pending")),
+        ("/holder/type", json!("animal")),
+        ("/holder/national_id_masked", json!("A123456789")),
+        ("/photo_sha256", json!("not-a-hash")),
+        ("/ports", json!([])),
+        ("/version", json!(-1)),
+    ];
+    for (pointer, value) in broken {
+        let mut item = good.clone();
+        *item.pointer_mut(pointer).expect("a field") = value;
+        assert!(!contract.errors(&schema, &item).is_empty(), "{pointer} broken passes");
+    }
+    let mut missing = good.clone();
+    missing.as_object_mut().expect("an object").remove("photo_sha256");
+    assert!(
+        !contract.errors(&schema, &missing).is_empty(),
+        "a missing nullable field passes"
+    );
+}
