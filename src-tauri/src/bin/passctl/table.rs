@@ -1,0 +1,129 @@
+//! Plain-text output for people at a terminal, with columns that stay aligned
+//! when names are in Chinese (two terminal cells per character).
+
+use pass_station::model::Holder;
+use pass_station::store::{ItemRecord, OutboxEntry, QueueRow};
+use unicode_width::UnicodeWidthStr;
+
+/// Prints rows as columns padded to their widest cell.
+fn print_columns(header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.width());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell}{}", " ".repeat(width - cell.width())))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}
+
+fn label<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+pub fn print_queue(rows: &[QueueRow]) {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.pass_id.clone(),
+                label(&r.kind),
+                r.holder.clone(),
+                r.company_name.clone(),
+                r.ports.join(","),
+                format!("{}..{}", r.valid_from, r.valid_to),
+                label(&r.state),
+            ]
+        })
+        .collect();
+    print_columns(
+        &["PASS", "KIND", "HOLDER", "COMPANY", "PORTS", "VALID", "STATE"],
+        &cells,
+    );
+    println!("{} items", rows.len());
+}
+
+pub fn print_item(record: &ItemRecord) {
+    let item = &record.item;
+    let holder = match &item.holder {
+        Holder::Person {
+            name,
+            name_latin: Some(latin),
+            national_id_masked,
+        } => {
+            format!("{name} ({latin}), ID {national_id_masked}")
+        }
+        Holder::Person {
+            name,
+            name_latin: None,
+            national_id_masked,
+        } => format!("{name}, ID {national_id_masked}"),
+        Holder::Vehicle { plate, vehicle_type } => format!("{plate} ({vehicle_type})"),
+    };
+    let photo = match (&item.photo_sha256, record.photo_cached) {
+        (None, _) => "none".to_owned(),
+        (Some(sha), true) => format!("{sha} (cached)"),
+        (Some(sha), false) => format!("{sha} (not fetched yet; sync again)"),
+    };
+    let fields = [
+        ("pass", format!("{} version {}", item.pass_id, item.version)),
+        ("kind", label(&record.kind)),
+        ("state", label(&record.state)),
+        ("holder", holder),
+        (
+            "company",
+            format!("{} (tax ID {})", item.company_name, item.company_tax_id),
+        ),
+        ("ports", item.ports.join(", ")),
+        ("valid", format!("{} to {}", item.valid_from, item.valid_to)),
+        ("pickup", item.pickup_office.clone()),
+        ("application", item.application_id.clone()),
+        ("photo", photo),
+        ("received", record.received_at.clone()),
+        ("updated", record.updated_at.clone()),
+    ];
+    for (name, value) in fields {
+        println!("{name:>12}  {value}");
+    }
+}
+
+pub fn print_outbox(entries: &[OutboxEntry]) {
+    let cells: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| {
+            vec![
+                e.seq.to_string(),
+                e.kind.clone(),
+                e.occurred_at.clone(),
+                e.payload
+                    .get("pass_id")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
+                e.attempts.to_string(),
+                e.outcome.clone().unwrap_or_else(|| "waiting".to_owned()),
+                e.outcome_reason
+                    .clone()
+                    .or_else(|| e.last_error.clone())
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    print_columns(
+        &["SEQ", "KIND", "OCCURRED", "PASS", "TRIES", "OUTCOME", "DETAIL"],
+        &cells,
+    );
+}

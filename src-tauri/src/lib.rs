@@ -1,0 +1,79 @@
+//! Port Pass Station, the card-office station core.
+//!
+//! What it is for: everything a card office does with pass items, without any
+//! user interface: the station's home folder and enrolment ([`station`]), the
+//! pass model and card states ([`model`]), the SQLite cache ([`store`]), and
+//! sync with the central pass API ([`sync`]). The command-line tool `passctl`
+//! and the desktop app are thin shells over it.
+//!
+//! What it is not for: talking to devices or to central directly (that is the
+//! job of the driver crates under `drivers/`), or anything about windows and
+//! buttons. It knows nothing of Tauri.
+
+pub mod demo;
+pub mod model;
+pub mod station;
+pub mod store;
+pub mod sync;
+
+pub use station::{Station, StationConfig, StationHome};
+
+use std::path::PathBuf;
+
+use pass_central::client::CentralError;
+
+/// Everything that can go wrong in the station, each with what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum StationError {
+    #[error("this station is not enrolled yet (home {home}); run `passctl enroll --central URL --code CODE` first")]
+    NotEnrolled { home: PathBuf },
+    #[error(
+        "this station is already enrolled as {station_id} for office {office} (home {home}); \
+         to enrol again, use a new --home"
+    )]
+    AlreadyEnrolled {
+        home: PathBuf,
+        station_id: String,
+        office: String,
+    },
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the station settings in {path} are damaged: {detail}; restore them from a backup or enrol again")]
+    Config { path: PathBuf, detail: String },
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("{stage}: {source}")]
+    Central { stage: String, source: CentralError },
+    #[error("another sync is already running for the station at {home}; wait for it to finish")]
+    SyncBusy { home: PathBuf },
+    #[error("no item {0:?} in this station's cache (check the pass number, or sync first)")]
+    ItemNotFound(String),
+    #[error("the station cache holds damaged data: {0}")]
+    Corrupt(String),
+    /// The demo or benchmark could not set up its own parts (central-sim, folders).
+    #[error("cannot prepare the run: {0}")]
+    RunSetup(String),
+}
+
+impl StationError {
+    /// The process exit code `passctl` uses for this error (see `passctl --help`).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            StationError::NotEnrolled { .. } | StationError::AlreadyEnrolled { .. } | StationError::Config { .. } => 3,
+            StationError::Central {
+                source: CentralError::Unreachable { .. },
+                ..
+            } => 4,
+            StationError::Central { .. } => 5,
+            StationError::ItemNotFound(_) => 6,
+            StationError::SyncBusy { .. } => 7,
+            StationError::Io { .. } | StationError::Store(_) | StationError::Corrupt(_) | StationError::RunSetup(_) => {
+                1
+            }
+        }
+    }
+}

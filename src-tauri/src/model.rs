@@ -1,0 +1,344 @@
+//! The pass items a station holds, checked on arrival, and the states a card
+//! goes through at the card office.
+//!
+//! Central sends loose wire records ([`pass_central::api::WireItem`]); this
+//! module turns each into a [`PassItem`] or says exactly why it cannot, so one
+//! bad record is set aside without holding back the rest of its page.
+
+use pass_central::api::{Holder as WireHolder, ItemStatus, WireItem};
+use pass_central::model::{MaskedNationalId, TaxId, port};
+use serde::Serialize;
+use time::Date;
+
+/// One pass: a card for one person or one vehicle, as approved by central.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PassItem {
+    pub pass_id: String,
+    pub version: u32,
+    pub withdrawn: bool,
+    pub application_id: String,
+    pub holder: Holder,
+    pub temporary: bool,
+    pub company_name: String,
+    pub company_tax_id: String,
+    pub ports: Vec<String>,
+    pub valid_from: Date,
+    pub valid_to: Date,
+    pub pickup_office: String,
+    pub photo_sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Holder {
+    Person {
+        name: String,
+        name_latin: Option<String>,
+        national_id_masked: String,
+    },
+    Vehicle {
+        plate: String,
+        vehicle_type: String,
+    },
+}
+
+impl Holder {
+    /// What a clerk reads first: the person's name or the vehicle's plate.
+    pub fn display_name(&self) -> &str {
+        match self {
+            Holder::Person { name, .. } => name,
+            Holder::Vehicle { plate, .. } => plate,
+        }
+    }
+}
+
+/// What a card is called on screen and on the card: person or vehicle, long-term or temporary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PassKind {
+    Person,
+    Vehicle,
+    TemporaryPerson,
+    TemporaryVehicle,
+}
+
+impl PassItem {
+    pub fn kind(&self) -> PassKind {
+        match (&self.holder, self.temporary) {
+            (Holder::Person { .. }, false) => PassKind::Person,
+            (Holder::Vehicle { .. }, false) => PassKind::Vehicle,
+            (Holder::Person { .. }, true) => PassKind::TemporaryPerson,
+            (Holder::Vehicle { .. }, true) => PassKind::TemporaryVehicle,
+        }
+    }
+}
+
+/// Where a card stands at this office (DESIGN §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardState {
+    Approved,
+    Printed,
+    PrintVerified,
+    Encoded,
+    Released,
+    HandedOver,
+    Spoiled,
+    Voided,
+    Withdrawn,
+    Uncollected,
+}
+
+impl CardState {
+    pub const ALL: [CardState; 10] = [
+        CardState::Approved,
+        CardState::Printed,
+        CardState::PrintVerified,
+        CardState::Encoded,
+        CardState::Released,
+        CardState::HandedOver,
+        CardState::Spoiled,
+        CardState::Voided,
+        CardState::Withdrawn,
+        CardState::Uncollected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CardState::Approved => "approved",
+            CardState::Printed => "printed",
+            CardState::PrintVerified => "print_verified",
+            CardState::Encoded => "encoded",
+            CardState::Released => "released",
+            CardState::HandedOver => "handed_over",
+            CardState::Spoiled => "spoiled",
+            CardState::Voided => "voided",
+            CardState::Withdrawn => "withdrawn",
+            CardState::Uncollected => "uncollected",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<CardState> {
+        CardState::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Whether the card still waits for work at this office (the clerk's queue).
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            CardState::Approved
+                | CardState::Printed
+                | CardState::PrintVerified
+                | CardState::Encoded
+                | CardState::Released
+        )
+    }
+}
+
+/// Why a record from central was set aside. The text names the field and what
+/// is wrong with it, for the clerk to report to the central office.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Rejection(pub String);
+
+/// The longest pass number a station accepts; real ones are about 15 characters.
+const MAX_PASS_ID_LEN: usize = 40;
+
+/// Decodes one record of a feed page and checks it for this office.
+///
+/// Returns the pass number too when the record is rejected, if it had one, so
+/// the rejection can be reported against it.
+pub fn check_wire_item(raw: &serde_json::Value, office: &str) -> Result<PassItem, (Option<String>, Rejection)> {
+    let pass_id = raw.get("pass_id").and_then(|v| v.as_str()).map(str::to_owned);
+    let wire: WireItem = serde_json::from_value(raw.clone()).map_err(|e| {
+        (
+            pass_id.clone(),
+            Rejection(format!("the record does not follow the API contract: {e}")),
+        )
+    })?;
+    check_item(wire, office).map_err(|r| (pass_id, r))
+}
+
+fn check_item(wire: WireItem, office: &str) -> Result<PassItem, Rejection> {
+    let reject = |text: String| Err(Rejection(text));
+    let pass_id = wire.pass_id.trim().to_owned();
+    if pass_id.is_empty() || pass_id.len() > MAX_PASS_ID_LEN || pass_id.chars().any(char::is_control) {
+        return reject(format!(
+            "pass number {pass_id:?} is empty, too long or has control characters"
+        ));
+    }
+    if wire.version == 0 {
+        return reject("version 0 is not a version central issues".to_owned());
+    }
+    let company_tax_id = TaxId::parse(wire.company.tax_id.trim()).map_err(|e| Rejection(e.to_string()))?;
+    if wire.company.name.trim().is_empty() {
+        return reject("the company has no name".to_owned());
+    }
+    if wire.valid_to < wire.valid_from {
+        return reject(format!(
+            "valid-to {} is before valid-from {}",
+            wire.valid_to, wire.valid_from
+        ));
+    }
+    if wire.ports.is_empty() {
+        return reject("the pass covers no port".to_owned());
+    }
+    if let Some(unknown) = wire.ports.iter().find(|code| port(code).is_none()) {
+        return reject(format!(
+            "unknown port code {unknown:?} (is this station's software older than central's port list?)"
+        ));
+    }
+    if wire.pickup_office != office {
+        return reject(format!(
+            "pickup office is {}, not this office ({office})",
+            wire.pickup_office
+        ));
+    }
+    if let Some(sha) = &wire.photo_sha256
+        && (sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    {
+        return reject(format!("photo hash {sha:?} is not a lower-case hex SHA-256"));
+    }
+    let holder = match wire.holder {
+        WireHolder::Person {
+            name,
+            name_latin,
+            national_id_masked,
+        } => {
+            if name.trim().is_empty() {
+                return reject("the holder has no name".to_owned());
+            }
+            // Masking again keeps a full number out of the cache even if central sends one.
+            let masked = MaskedNationalId::mask(&national_id_masked).map_err(|e| Rejection(e.to_string()))?;
+            Holder::Person {
+                name: name.trim().to_owned(),
+                name_latin: name_latin.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+                national_id_masked: masked.to_string(),
+            }
+        }
+        WireHolder::Vehicle { plate, vehicle_type } => {
+            if plate.trim().is_empty() {
+                return reject("the vehicle has no plate".to_owned());
+            }
+            Holder::Vehicle {
+                plate: plate.trim().to_owned(),
+                vehicle_type: vehicle_type.trim().to_owned(),
+            }
+        }
+    };
+    Ok(PassItem {
+        pass_id,
+        version: wire.version,
+        withdrawn: wire.status == ItemStatus::Withdrawn,
+        application_id: wire.application_id,
+        holder,
+        temporary: wire.temporary,
+        company_name: wire.company.name.trim().to_owned(),
+        company_tax_id: company_tax_id.to_string(),
+        ports: wire.ports,
+        valid_from: wire.valid_from,
+        valid_to: wire.valid_to,
+        pickup_office: wire.pickup_office,
+        photo_sha256: wire.photo_sha256,
+    })
+}
+
+/// A record as central would send it; shared by this crate's tests.
+#[cfg(test)]
+pub(crate) fn sample_wire(pass_id: &str, name: &str) -> serde_json::Value {
+    let item = WireItem {
+        pass_id: pass_id.to_owned(),
+        version: 1,
+        status: ItemStatus::Approved,
+        application_id: "A-2026-000001".to_owned(),
+        holder: WireHolder::Person {
+            name: name.to_owned(),
+            name_latin: None,
+            national_id_masked: "A12****789".to_owned(),
+        },
+        temporary: false,
+        company: pass_central::api::Company {
+            name: "長榮海運股份有限公司".to_owned(),
+            tax_id: "22099131".to_owned(),
+        },
+        ports: vec!["TWKEL".to_owned(), "TWTPE".to_owned()],
+        valid_from: time::macros::date!(2026 - 12 - 01),
+        valid_to: time::macros::date!(2027 - 11 - 30),
+        pickup_office: "TWKEL".to_owned(),
+        photo_sha256: None,
+        changed_at: time::macros::datetime!(2026-11-20 08:00 UTC),
+    };
+    serde_json::to_value(item).expect("a wire item always encodes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rejection(raw: serde_json::Value) -> String {
+        match check_wire_item(&raw, "TWKEL") {
+            Ok(item) => panic!("expected a rejection, got {item:?}"),
+            Err((_, Rejection(text))) => text,
+        }
+    }
+
+    #[test]
+    fn a_good_record_becomes_an_item() {
+        let item = check_wire_item(&sample_wire("KEL-2026-000001", "王小明"), "TWKEL").expect("valid");
+        assert_eq!(item.holder.display_name(), "王小明");
+        assert_eq!(item.kind(), PassKind::Person);
+        assert!(!item.withdrawn);
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let mut raw = sample_wire("KEL-1", "王");
+        raw["company"]["tax_id"] = "22099132".into();
+        assert!(rejection(raw).contains("check digit"));
+
+        let mut raw = sample_wire("KEL-1", "王");
+        raw["valid_to"] = "2026-01-01".into();
+        assert!(rejection(raw).contains("before valid-from"));
+
+        let mut raw = sample_wire("KEL-1", "王");
+        raw["ports"] = serde_json::json!(["TWXXX"]);
+        assert!(rejection(raw).contains("unknown port"));
+
+        let mut raw = sample_wire("KEL-1", "王");
+        raw["pickup_office"] = "TWKHH".into();
+        assert!(rejection(raw).contains("not this office"));
+
+        let mut raw = sample_wire("KEL-1", "王");
+        raw["valid_from"] = "2026-13-01".into();
+        assert!(rejection(raw).contains("API contract"));
+    }
+
+    #[test]
+    fn a_full_national_id_is_masked_before_it_is_kept() {
+        let mut raw = sample_wire("KEL-1", "王");
+        raw["holder"]["national_id_masked"] = "A123456789".into();
+        let item = check_wire_item(&raw, "TWKEL").expect("valid");
+        assert!(
+            matches!(item.holder, Holder::Person { ref national_id_masked, .. } if national_id_masked == "A12****789")
+        );
+    }
+
+    #[test]
+    fn a_rejection_keeps_the_pass_number_when_there_is_one() {
+        let mut raw = sample_wire("KEL-9", "王");
+        raw["version"] = 0.into();
+        assert!(matches!(check_wire_item(&raw, "TWKEL"), Err((Some(id), _)) if id == "KEL-9"));
+        assert!(matches!(
+            check_wire_item(&serde_json::json!([1]), "TWKEL"),
+            Err((None, _))
+        ));
+    }
+
+    #[test]
+    fn states_round_trip_through_their_names() {
+        for state in CardState::ALL {
+            assert_eq!(CardState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(CardState::parse("lost"), None);
+    }
+}

@@ -1,0 +1,552 @@
+//! Items in the cache: storing a page of the central feed, reading one item
+//! back, and the photos and rejections that go with them.
+
+use rusqlite::types::Type;
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+use serde::Serialize;
+
+use super::{SqlContext, Store, StoreError, now_rfc3339};
+use crate::model::{CardState, Holder, PassItem, PassKind, Rejection};
+
+/// The sync position key in `station_state`.
+const CURSOR_KEY: &str = "feed_cursor";
+/// When the feed was last read to its end.
+const SYNCED_AT_KEY: &str = "feed_synced_at";
+
+/// One page of the feed, after each record was checked.
+#[derive(Debug, Default)]
+pub struct StoredPage {
+    pub items: Vec<PassItem>,
+    pub rejected: Vec<(Option<String>, Rejection)>,
+    pub next_cursor: String,
+    /// Whether the page reaches the end of the feed.
+    pub last: bool,
+}
+
+/// What storing a page changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PageSummary {
+    /// Items new to this station.
+    pub added: usize,
+    /// Items seen before at an older version.
+    pub updated: usize,
+    /// Items that central withdrew and this station had not handed over.
+    pub withdrawn: usize,
+    /// Items already held at this version or newer (a repeated record).
+    pub unchanged: usize,
+    pub rejected: usize,
+}
+
+/// An item as the cache holds it: the pass and where its card stands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemRecord {
+    #[serde(flatten)]
+    pub item: PassItem,
+    pub kind: PassKind,
+    pub state: CardState,
+    pub received_at: String,
+    pub updated_at: String,
+    pub photo_cached: bool,
+}
+
+/// A record central sent that this station set aside.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RejectedItem {
+    pub pass_id: String,
+    pub reason: String,
+    pub seen_at: String,
+}
+
+impl Store {
+    /// Where the next sync starts, if the station has synced before.
+    pub fn feed_cursor(&self) -> Result<Option<String>, StoreError> {
+        self.state_value(CURSOR_KEY)
+    }
+
+    /// When the feed was last read to its end.
+    pub fn last_synced_at(&self) -> Result<Option<String>, StoreError> {
+        self.state_value(SYNCED_AT_KEY)
+    }
+
+    /// Forgets the sync position so that the next page read starts the feed
+    /// again; the items held are kept and re-checked as they come.
+    pub fn forget_feed_cursor(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM station_state WHERE key = ?1", params![CURSOR_KEY])
+            .context("resetting the cursor")?;
+        Ok(())
+    }
+
+    /// Stores a checked page in one transaction: the items, an `item_received`
+    /// event for each item version new to the station, an `item_rejected` event
+    /// for each rejection, and the cursor after the page. A crash leaves either
+    /// all of it or none, so the page is simply read again.
+    pub fn store_page(&mut self, page: &StoredPage) -> Result<PageSummary, StoreError> {
+        let tx = self.conn.transaction().context("starting a page transaction")?;
+        let mut summary = PageSummary::default();
+        let now = now_rfc3339();
+        for item in &page.items {
+            match upsert_item(&tx, item, &now)? {
+                Upsert::Unchanged => {
+                    summary.unchanged += 1;
+                    continue;
+                }
+                Upsert::Added => summary.added += 1,
+                Upsert::Updated => summary.updated += 1,
+            }
+            if item.withdrawn {
+                summary.withdrawn += 1;
+            }
+            let payload = serde_json::json!({
+                "pass_id": item.pass_id, "version": item.version,
+                "status": if item.withdrawn { "withdrawn" } else { "approved" },
+            });
+            super::outbox::enqueue(&tx, "item_received", &payload)?;
+        }
+        for (pass_id, Rejection(reason)) in &page.rejected {
+            summary.rejected += 1;
+            let pass_id = pass_id.as_deref().unwrap_or_default();
+            tx.execute(
+                "INSERT INTO rejected_items (pass_id, reason, seen_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (pass_id) DO UPDATE SET reason = excluded.reason, seen_at = excluded.seen_at",
+                params![pass_id, reason, now],
+            )
+            .context("recording a rejected item")?;
+            super::outbox::enqueue(
+                &tx,
+                "item_rejected",
+                &serde_json::json!({ "pass_id": pass_id, "reason": reason }),
+            )?;
+        }
+        set_state_value(&tx, CURSOR_KEY, &page.next_cursor)?;
+        if page.last {
+            set_state_value(&tx, SYNCED_AT_KEY, &now)?;
+        }
+        tx.commit().context("committing a page")?;
+        Ok(summary)
+    }
+
+    /// One item by pass number.
+    pub fn item(&self, pass_id: &str) -> Result<Option<ItemRecord>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT pass_id, version, application_id, holder_kind, holder_name, holder_name_latin,
+                        national_id_masked, plate, vehicle_type, temporary, company_name, company_tax_id,
+                        ports, valid_from, valid_to, pickup_office, photo_sha256, state, received_at, updated_at,
+                        photo_sha256 IN (SELECT sha256 FROM photos)
+                 FROM items WHERE pass_id = ?1",
+                params![pass_id],
+                item_from_row,
+            )
+            .optional()
+            .context("reading an item")
+    }
+
+    /// How many items the cache holds in each state.
+    pub fn state_counts(&self) -> Result<Vec<(CardState, u64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT state, count(*) FROM items GROUP BY state")
+            .context("counting items")?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((parse_state(row, 0)?, row.get::<_, i64>(1)?.unsigned_abs()))
+            })
+            .context("counting items")?;
+        rows.collect::<Result<_, _>>().context("counting items")
+    }
+
+    /// Records set aside by earlier syncs and not since replaced by a good version.
+    pub fn rejected_items(&self) -> Result<Vec<RejectedItem>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT pass_id, reason, seen_at FROM rejected_items ORDER BY seen_at, pass_id")
+            .context("listing rejected items")?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok(RejectedItem {
+                    pass_id: row.get(0)?,
+                    reason: row.get(1)?,
+                    seen_at: row.get(2)?,
+                })
+            })
+            .context("listing rejected items")?;
+        rows.collect::<Result<_, _>>().context("listing rejected items")
+    }
+
+    /// Photo hashes that items name but the cache does not hold yet.
+    pub fn missing_photos(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT DISTINCT photo_sha256 FROM items
+                 WHERE photo_sha256 IS NOT NULL AND photo_sha256 NOT IN (SELECT sha256 FROM photos)",
+            )
+            .context("listing missing photos")?;
+        let rows = stmt.query_map([], |row| row.get(0)).context("listing missing photos")?;
+        rows.collect::<Result<_, _>>().context("listing missing photos")
+    }
+
+    /// Stores a photo whose bytes were checked against `sha256` by the caller.
+    pub fn put_photo(&self, sha256: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO photos (sha256, bytes) VALUES (?1, ?2)",
+                params![sha256, bytes],
+            )
+            .context("storing a photo")?;
+        Ok(())
+    }
+
+    /// A cached photo's bytes.
+    pub fn photo(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.conn
+            .query_row("SELECT bytes FROM photos WHERE sha256 = ?1", params![sha256], |row| {
+                row.get(0)
+            })
+            .optional()
+            .context("reading a photo")
+    }
+}
+
+enum Upsert {
+    Added,
+    Updated,
+    Unchanged,
+}
+
+/// Inserts an item or moves it to a newer version, keeping its card state
+/// (except that a withdrawal closes a card not yet handed over).
+fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> Result<Upsert, StoreError> {
+    let existing: Option<(i64, u32, String)> = tx
+        .query_row(
+            "SELECT id, version, state FROM items WHERE pass_id = ?1",
+            params![item.pass_id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()
+        .context("looking up an item")?;
+    let (person_name, person_latin, national_id, plate, vehicle_type) = match &item.holder {
+        Holder::Person {
+            name,
+            name_latin,
+            national_id_masked,
+        } => (
+            Some(name.as_str()),
+            name_latin.as_deref(),
+            Some(national_id_masked.as_str()),
+            None,
+            None,
+        ),
+        Holder::Vehicle { plate, vehicle_type } => {
+            (None, None, None, Some(plate.as_str()), Some(vehicle_type.as_str()))
+        }
+    };
+    let holder_kind = match item.holder {
+        Holder::Person { .. } => "person",
+        Holder::Vehicle { .. } => "vehicle",
+    };
+    let ports = item.ports.join(" ");
+    let (id, outcome) = match existing {
+        Some((_, version, _)) if version >= item.version => return Ok(Upsert::Unchanged),
+        Some((id, _, state)) => {
+            let state = match CardState::parse(&state) {
+                Some(current) if item.withdrawn && current.is_open() => CardState::Withdrawn.as_str().to_owned(),
+                _ => state,
+            };
+            tx.execute(
+                "UPDATE items SET version = ?2, application_id = ?3, holder_kind = ?4, holder_name = ?5,
+                    holder_name_latin = ?6, national_id_masked = ?7, plate = ?8, vehicle_type = ?9, temporary = ?10,
+                    company_name = ?11, company_tax_id = ?12, ports = ?13, valid_from = ?14, valid_to = ?15,
+                    pickup_office = ?16, photo_sha256 = ?17, state = ?18, updated_at = ?19
+                 WHERE id = ?1",
+                params![
+                    id,
+                    item.version,
+                    item.application_id,
+                    holder_kind,
+                    person_name,
+                    person_latin,
+                    national_id,
+                    plate,
+                    vehicle_type,
+                    item.temporary,
+                    item.company_name,
+                    item.company_tax_id,
+                    ports,
+                    item.valid_from.to_string(),
+                    item.valid_to.to_string(),
+                    item.pickup_office,
+                    item.photo_sha256,
+                    state,
+                    now
+                ],
+            )
+            .context("updating an item")?;
+            tx.execute("DELETE FROM item_search WHERE rowid = ?1", params![id])
+                .context("re-indexing an item")?;
+            (id, Upsert::Updated)
+        }
+        None => {
+            let state = if item.withdrawn {
+                CardState::Withdrawn
+            } else {
+                CardState::Approved
+            };
+            tx.execute(
+                "INSERT INTO items (pass_id, version, application_id, holder_kind, holder_name, holder_name_latin,
+                    national_id_masked, plate, vehicle_type, temporary, company_name, company_tax_id, ports,
+                    valid_from, valid_to, pickup_office, photo_sha256, state, received_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)",
+                params![
+                    item.pass_id,
+                    item.version,
+                    item.application_id,
+                    holder_kind,
+                    person_name,
+                    person_latin,
+                    national_id,
+                    plate,
+                    vehicle_type,
+                    item.temporary,
+                    item.company_name,
+                    item.company_tax_id,
+                    ports,
+                    item.valid_from.to_string(),
+                    item.valid_to.to_string(),
+                    item.pickup_office,
+                    item.photo_sha256,
+                    state.as_str(),
+                    now
+                ],
+            )
+            .context("adding an item")?;
+            (tx.last_insert_rowid(), Upsert::Added)
+        }
+    };
+    let search_name = match &item.holder {
+        Holder::Person { name, name_latin, .. } => format!("{name} {}", name_latin.as_deref().unwrap_or_default()),
+        Holder::Vehicle { .. } => String::new(),
+    };
+    tx.execute(
+        "INSERT INTO item_search (rowid, name, company, pass_id, plate) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            id,
+            super::search::index_text(&search_name),
+            super::search::index_text(&item.company_name),
+            super::search::index_text(&item.pass_id),
+            super::search::index_text(plate.unwrap_or_default()),
+        ],
+    )
+    .context("indexing an item")?;
+    tx.execute("DELETE FROM rejected_items WHERE pass_id = ?1", params![item.pass_id])
+        .context("clearing an earlier rejection")?;
+    Ok(outcome)
+}
+
+fn set_state_value(tx: &Transaction<'_>, key: &str, value: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO station_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )
+    .context("saving station state")?;
+    Ok(())
+}
+
+pub(super) fn kind_of(holder_kind: &str, temporary: bool) -> PassKind {
+    match (holder_kind, temporary) {
+        ("vehicle", false) => PassKind::Vehicle,
+        ("vehicle", true) => PassKind::TemporaryVehicle,
+        (_, false) => PassKind::Person,
+        (_, true) => PassKind::TemporaryPerson,
+    }
+}
+
+pub(super) fn split_ports(ports: &str) -> Vec<String> {
+    ports.split_whitespace().map(str::to_owned).collect()
+}
+
+/// Reads a card state column, failing on a name this version does not know.
+pub(super) fn parse_state(row: &Row<'_>, index: usize) -> rusqlite::Result<CardState> {
+    let text: String = row.get(index)?;
+    CardState::parse(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(index, Type::Text, format!("unknown card state {text:?}").into())
+    })
+}
+
+fn parse_date(row: &Row<'_>, index: usize) -> rusqlite::Result<time::Date> {
+    let text: String = row.get(index)?;
+    time::Date::parse(&text, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(e)))
+}
+
+fn item_from_row(row: &Row<'_>) -> rusqlite::Result<ItemRecord> {
+    let holder_kind: String = row.get(3)?;
+    let holder = if holder_kind == "vehicle" {
+        Holder::Vehicle {
+            plate: row.get(7)?,
+            vehicle_type: row.get(8)?,
+        }
+    } else {
+        Holder::Person {
+            name: row.get(4)?,
+            name_latin: row.get(5)?,
+            national_id_masked: row.get(6)?,
+        }
+    };
+    let temporary: bool = row.get(9)?;
+    let state = parse_state(row, 17)?;
+    let item = PassItem {
+        pass_id: row.get(0)?,
+        version: row.get(1)?,
+        withdrawn: state == CardState::Withdrawn,
+        application_id: row.get(2)?,
+        holder,
+        temporary,
+        company_name: row.get(10)?,
+        company_tax_id: row.get(11)?,
+        ports: split_ports(&row.get::<_, String>(12)?),
+        valid_from: parse_date(row, 13)?,
+        valid_to: parse_date(row, 14)?,
+        pickup_office: row.get(15)?,
+        photo_sha256: row.get(16)?,
+    };
+    Ok(ItemRecord {
+        kind: item.kind(),
+        item,
+        state,
+        received_at: row.get(18)?,
+        updated_at: row.get(19)?,
+        photo_cached: row.get::<_, Option<bool>>(20)?.unwrap_or(false),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{check_wire_item, sample_wire};
+    use crate::store::QueueQuery;
+
+    fn page(records: &[serde_json::Value], cursor: &str) -> StoredPage {
+        let mut page = StoredPage {
+            next_cursor: cursor.to_owned(),
+            last: true,
+            ..StoredPage::default()
+        };
+        for raw in records {
+            match check_wire_item(raw, "TWKEL") {
+                Ok(item) => page.items.push(item),
+                Err(rejected) => page.rejected.push(rejected),
+            }
+        }
+        page
+    }
+
+    fn open() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("s.db")).expect("open");
+        (dir, store)
+    }
+
+    fn search(store: &Store, text: &str) -> Vec<String> {
+        let query = QueueQuery {
+            text: Some(text.to_owned()),
+            limit: 100,
+            ..QueueQuery::default()
+        };
+        store
+            .queue(&query)
+            .expect("queue")
+            .into_iter()
+            .map(|r| r.pass_id)
+            .collect()
+    }
+
+    #[test]
+    fn a_page_is_stored_with_its_events_and_cursor() {
+        let (_dir, mut store) = open();
+        let mut bad = sample_wire("KEL-3", "李");
+        bad["company"]["tax_id"] = "12345678".into();
+        let summary = store
+            .store_page(&page(
+                &[sample_wire("KEL-1", "王小明"), sample_wire("KEL-2", "陳美玲"), bad],
+                "c1",
+            ))
+            .expect("store");
+        assert_eq!((summary.added, summary.rejected), (2, 1));
+        assert_eq!(store.feed_cursor().expect("cursor").as_deref(), Some("c1"));
+        let kinds: Vec<String> = store
+            .outbox(crate::store::OutboxFilter::Unsent, 10)
+            .expect("outbox")
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds, ["item_received", "item_received", "item_rejected"]);
+        assert_eq!(store.rejected_items().expect("rejected")[0].pass_id, "KEL-3");
+    }
+
+    #[test]
+    fn a_repeated_record_changes_nothing_and_a_newer_one_replaces_it() {
+        let (_dir, mut store) = open();
+        store
+            .store_page(&page(&[sample_wire("KEL-1", "王小明")], "c1"))
+            .expect("first");
+        let again = store
+            .store_page(&page(&[sample_wire("KEL-1", "王小明")], "c2"))
+            .expect("again");
+        assert_eq!((again.added, again.unchanged), (0, 1));
+
+        let mut newer = sample_wire("KEL-1", "王大明");
+        newer["version"] = 2.into();
+        newer["status"] = "withdrawn".into();
+        let summary = store.store_page(&page(&[newer], "c3")).expect("newer");
+        assert_eq!((summary.updated, summary.withdrawn), (1, 1));
+        let record = store.item("KEL-1").expect("read").expect("present");
+        assert_eq!((record.item.version, record.state), (2, CardState::Withdrawn));
+        assert!(
+            search(&store, "大明").is_empty(),
+            "a withdrawn item leaves the open queue"
+        );
+        let all = QueueQuery {
+            text: Some("大明".into()),
+            states: vec![CardState::Withdrawn],
+            limit: 10,
+        };
+        assert_eq!(store.queue(&all).expect("queue")[0].pass_id, "KEL-1");
+        let old_name = QueueQuery {
+            text: Some("小明".into()),
+            states: vec![CardState::Withdrawn],
+            limit: 10,
+        };
+        assert!(
+            store.queue(&old_name).expect("queue").is_empty(),
+            "the old name left the index"
+        );
+    }
+
+    #[test]
+    fn search_finds_cjk_substrings_plates_and_pass_numbers() {
+        let (_dir, mut store) = open();
+        let mut truck = sample_wire("KEL-2026-000003", "");
+        truck["holder"] = serde_json::json!({"type": "vehicle", "plate": "KLA-1234", "vehicle_type": "曳引車"});
+        truck["company"]["name"] = "陽明海運股份有限公司".into();
+        let records = [
+            sample_wire("KEL-2026-000001", "王小明"),
+            sample_wire("KEL-2026-000002", "歐陽明月"),
+            truck,
+        ];
+        store.store_page(&page(&records, "c1")).expect("store");
+        assert_eq!(search(&store, "小明"), ["KEL-2026-000001"]);
+        assert_eq!(search(&store, "王"), ["KEL-2026-000001"]);
+        assert_eq!(
+            search(&store, "月"),
+            ["KEL-2026-000002"],
+            "a field's last character is found too"
+        );
+        assert_eq!(search(&store, "陽明"), ["KEL-2026-000002", "KEL-2026-000003"]);
+        assert_eq!(search(&store, "kla1234"), ["KEL-2026-000003"]);
+        assert_eq!(search(&store, "０００００２"), ["KEL-2026-000002"]);
+        assert_eq!(search(&store, "長榮").len(), 2);
+        assert!(search(&store, "明小").is_empty());
+    }
+}

@@ -1,0 +1,140 @@
+//! The outbox: events for central, kept until central has answered for them.
+//!
+//! An event is written in the same transaction as the change it reports, so a
+//! change and its report cannot part. Each event gets its idempotency key when
+//! it is written, never when it is sent: a send whose answer was lost is sent
+//! again under the same key, and central records it once.
+
+use rusqlite::{Transaction, params};
+use serde::Serialize;
+
+use super::{SqlContext, Store, StoreError, now_rfc3339};
+
+/// An event waiting in, or sent from, the outbox.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutboxEntry {
+    pub seq: i64,
+    pub idempotency_key: String,
+    pub kind: String,
+    pub occurred_at: String,
+    pub payload: serde_json::Value,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub outcome: Option<String>,
+    pub outcome_reason: Option<String>,
+    pub sent_at: Option<String>,
+}
+
+/// Which outbox entries to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxFilter {
+    /// Not yet answered by central, oldest first: what the next send takes.
+    Unsent,
+    /// Refused by central for good; kept for a person to look at.
+    Rejected,
+    All,
+}
+
+/// Central's answer for one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutboxOutcome {
+    Accepted,
+    Duplicate,
+    Rejected(String),
+}
+
+/// Queues an event inside the caller's transaction.
+pub(crate) fn enqueue(tx: &Transaction<'_>, kind: &str, payload: &serde_json::Value) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO outbox (idempotency_key, kind, occurred_at, payload) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            uuid::Uuid::new_v4().to_string(),
+            kind,
+            now_rfc3339(),
+            payload.to_string()
+        ],
+    )
+    .context("queueing an event")?;
+    Ok(())
+}
+
+impl Store {
+    /// Outbox entries in send order.
+    pub fn outbox(&self, filter: OutboxFilter, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        let condition = match filter {
+            OutboxFilter::Unsent => "outcome IS NULL",
+            OutboxFilter::Rejected => "outcome = 'rejected'",
+            OutboxFilter::All => "1",
+        };
+        let sql = format!(
+            "SELECT seq, idempotency_key, kind, occurred_at, payload, attempts, last_error, outcome, outcome_reason,
+                    sent_at
+             FROM outbox WHERE {condition} ORDER BY seq LIMIT ?1"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).context("listing the outbox")?;
+        let rows = stmt
+            .query_map(params![limit as i64], |row| {
+                let payload: String = row.get(4)?;
+                Ok(OutboxEntry {
+                    seq: row.get(0)?,
+                    idempotency_key: row.get(1)?,
+                    kind: row.get(2)?,
+                    occurred_at: row.get(3)?,
+                    payload: serde_json::from_str(&payload).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
+                    })?,
+                    attempts: row.get(5)?,
+                    last_error: row.get(6)?,
+                    outcome: row.get(7)?,
+                    outcome_reason: row.get(8)?,
+                    sent_at: row.get(9)?,
+                })
+            })
+            .context("listing the outbox")?;
+        rows.collect::<Result<_, _>>().context("listing the outbox")
+    }
+
+    /// How many events wait to be sent.
+    pub fn unsent_count(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT count(*) FROM outbox WHERE outcome IS NULL", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map(i64::unsigned_abs)
+            .context("counting the outbox")
+    }
+
+    /// Records central's answers for sent events, all in one transaction.
+    pub fn record_outcomes(&mut self, outcomes: &[(i64, OutboxOutcome)]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().context("recording outcomes")?;
+        let now = now_rfc3339();
+        for (seq, outcome) in outcomes {
+            let (name, reason) = match outcome {
+                OutboxOutcome::Accepted => ("accepted", None),
+                OutboxOutcome::Duplicate => ("duplicate", None),
+                OutboxOutcome::Rejected(reason) => ("rejected", Some(reason.as_str())),
+            };
+            tx.execute(
+                "UPDATE outbox SET outcome = ?2, outcome_reason = ?3, sent_at = ?4, attempts = attempts + 1,
+                        last_error = NULL
+                 WHERE seq = ?1",
+                params![seq, name, reason, now],
+            )
+            .context("recording an outcome")?;
+        }
+        tx.commit().context("recording outcomes")
+    }
+
+    /// Notes a failed attempt to send the given events, for the outbox screen.
+    pub fn record_send_failure(&mut self, seqs: &[i64], error: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().context("recording a send failure")?;
+        for seq in seqs {
+            tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE seq = ?1",
+                params![seq, error],
+            )
+            .context("recording a send failure")?;
+        }
+        tx.commit().context("recording a send failure")
+    }
+}

@@ -1,0 +1,150 @@
+//! Queue search: find items by any part of a name, company, pass number or plate.
+//!
+//! Chinese names are two to four characters and people search by two of them
+//! ("小明"), which SQLite's trigram tokenizer cannot index (it needs three). So
+//! each field is stored in the FTS5 index as overlapping character pairs
+//! (bigrams, as CJK search engines do): `王小明` becomes `王小 小明 明`. A query
+//! of two or more characters is the phrase of its pairs, which matches exactly
+//! the fields that contain it; a one-character query matches pairs starting with
+//! it, and the trailing single character catches it at the end of a field.
+//!
+//! Before pairing, text is folded the way a clerk expects: case, full-width
+//! forms (from CJK input methods), and punctuation and spaces ignored, so
+//! `abc1234` finds plate `ABC-1234`.
+
+use rusqlite::{ToSql, params_from_iter};
+use serde::Serialize;
+
+use super::{SqlContext, Store, StoreError};
+use crate::model::{CardState, PassKind};
+
+/// Folds text for the index and for queries: lower case, full-width ASCII to
+/// half-width, and only letters and digits kept.
+pub(crate) fn fold(text: &str) -> Vec<char> {
+    text.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The index text of one field: its bigrams and its last character.
+pub(crate) fn index_text(field: &str) -> String {
+    let chars = fold(field);
+    let mut tokens: Vec<String> = chars.windows(2).map(|pair| pair.iter().collect()).collect();
+    if let Some(last) = chars.last() {
+        tokens.push(last.to_string());
+    }
+    tokens.join(" ")
+}
+
+/// The FTS5 MATCH expression for a query, or `None` when nothing searchable is left.
+fn match_expression(query: &str) -> Option<String> {
+    let chars = fold(query);
+    match chars.len() {
+        0 => None,
+        1 => Some(format!("\"{}\"*", chars[0])),
+        _ => {
+            let pairs: Vec<String> = chars.windows(2).map(|pair| pair.iter().collect()).collect();
+            Some(format!("\"{}\"", pairs.join(" ")))
+        }
+    }
+}
+
+/// What the queue screen and `passctl queue` ask for.
+#[derive(Debug, Clone, Default)]
+pub struct QueueQuery {
+    /// Any part of a name, company, pass number or plate.
+    pub text: Option<String>,
+    /// Only items in these states; empty means the open ones (still to be worked on).
+    pub states: Vec<CardState>,
+    pub limit: usize,
+}
+
+/// One line of the queue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueRow {
+    pub pass_id: String,
+    pub version: u32,
+    pub kind: PassKind,
+    pub holder: String,
+    pub company_name: String,
+    pub ports: Vec<String>,
+    pub valid_from: String,
+    pub valid_to: String,
+    pub state: CardState,
+}
+
+impl Store {
+    /// Items matching the query, oldest first.
+    pub fn queue(&self, query: &QueueQuery) -> Result<Vec<QueueRow>, StoreError> {
+        let states: Vec<&'static str> = if query.states.is_empty() {
+            CardState::ALL
+                .into_iter()
+                .filter(|s| s.is_open())
+                .map(CardState::as_str)
+                .collect()
+        } else {
+            query.states.iter().map(|s| s.as_str()).collect()
+        };
+        let mut args: Vec<Box<dyn ToSql>> = states.iter().map(|s| Box::new(*s) as Box<dyn ToSql>).collect();
+        let placeholders = vec!["?"; states.len()].join(", ");
+        let mut sql = format!(
+            "SELECT pass_id, version, holder_kind, temporary, coalesce(holder_name, plate), company_name, ports, \
+             valid_from, valid_to, state FROM items WHERE state IN ({placeholders})"
+        );
+        if let Some(expr) = query.text.as_deref().and_then(match_expression) {
+            sql.push_str(" AND id IN (SELECT rowid FROM item_search WHERE item_search MATCH ?)");
+            args.push(Box::new(expr));
+        }
+        sql.push_str(" ORDER BY id LIMIT ?");
+        args.push(Box::new(query.limit as i64));
+        let mut stmt = self.conn.prepare_cached(&sql).context("preparing the queue query")?;
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), |row| {
+                Ok(QueueRow {
+                    pass_id: row.get(0)?,
+                    version: row.get(1)?,
+                    kind: super::items::kind_of(&row.get::<_, String>(2)?, row.get(3)?),
+                    holder: row.get(4)?,
+                    company_name: row.get(5)?,
+                    ports: super::items::split_ports(&row.get::<_, String>(6)?),
+                    valid_from: row.get(7)?,
+                    valid_to: row.get(8)?,
+                    state: super::items::parse_state(row, 9)?,
+                })
+            })
+            .context("searching the queue")?;
+        rows.collect::<Result<_, _>>().context("reading queue rows")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_ignores_case_width_and_punctuation() {
+        assert_eq!(fold("ABC-1234"), fold("abc1234"));
+        assert_eq!(fold("ＡＢＣ－１２３４"), fold("abc1234"));
+        assert_eq!(fold("王 小明"), vec!['王', '小', '明']);
+    }
+
+    #[test]
+    fn fields_become_pairs_and_a_tail() {
+        assert_eq!(index_text("王小明"), "王小 小明 明");
+        assert_eq!(index_text("王"), "王");
+        assert_eq!(index_text(""), "");
+    }
+
+    #[test]
+    fn queries_become_phrases_of_pairs() {
+        assert_eq!(match_expression("小明").as_deref(), Some("\"小明\""));
+        assert_eq!(match_expression("王小明").as_deref(), Some("\"王小 小明\""));
+        assert_eq!(match_expression("明").as_deref(), Some("\"明\"*"));
+        assert_eq!(match_expression(" - ").as_deref(), None);
+    }
+}

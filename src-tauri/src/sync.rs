@@ -1,0 +1,292 @@
+//! Sync with central: send the outbox, read the office's change feed page by
+//! page, fetch the photos it names, and send the events that reading made.
+//!
+//! Why it is safe to stop at any byte: each page is stored in one transaction
+//! together with its events and the cursor after it ([`Store::store_page`]), so
+//! an interrupted sync resumes at the first page it had not stored. Storing is
+//! idempotent (a record already held at its version changes nothing), so a page
+//! read twice adds nothing twice. Photos are content-addressed and checked, and
+//! events carry idempotency keys, so repeating either is harmless too.
+
+use std::future::Future;
+use std::time::Duration;
+
+use pass_central::api::{Event, EventBatch, EventOutcome};
+use pass_central::client::{CentralClient, CentralError};
+use serde::Serialize;
+
+use crate::StationError;
+use crate::model::check_wire_item;
+use crate::store::{OutboxFilter, OutboxOutcome, PageSummary, Store, StoredPage};
+
+/// How a sync behaves; the defaults suit a card office.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Items asked for per page (central allows up to 1,000).
+    pub page_size: u32,
+    /// Events sent per request.
+    pub event_batch: usize,
+    /// Extra tries after a transient failure (timeout, 5xx, cut body).
+    pub retries: u32,
+    /// Wait before the first retry; doubled for each next one.
+    pub first_backoff: Duration,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            page_size: 1000,
+            event_batch: 500,
+            retries: 3,
+            first_backoff: Duration::from_millis(250),
+        }
+    }
+}
+
+/// Progress, for a progress bar or the desktop app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncProgress {
+    /// A page was stored; the counts so far.
+    Page {
+        items: usize,
+        more: bool,
+    },
+    Photos {
+        done: usize,
+        total: usize,
+    },
+    Events {
+        sent: usize,
+    },
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SyncReport {
+    pub pages: usize,
+    pub items: PageSummary,
+    /// Central no longer knew our position, so the feed was read from its start.
+    pub full_resync: bool,
+    pub photos_fetched: usize,
+    /// Photos that could not be had this time (the items are kept; the next sync tries again).
+    pub photo_problems: Vec<String>,
+    pub events: OutboxReport,
+    /// Transient failures that a retry got past.
+    pub retried: Vec<String>,
+}
+
+/// What sending the outbox did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct OutboxReport {
+    pub accepted: usize,
+    /// Central had them already (an earlier send whose answer was lost).
+    pub duplicates: usize,
+    /// Refused for good; listed by `passctl outbox --rejected`.
+    pub rejected: usize,
+}
+
+/// Runs one whole sync for `office`.
+pub async fn sync(
+    store: &mut Store,
+    client: &CentralClient,
+    office: &str,
+    options: &SyncOptions,
+    progress: &mut dyn FnMut(SyncProgress),
+) -> Result<SyncReport, StationError> {
+    let mut report = SyncReport::default();
+    report.events = send_outbox(store, client, options, &mut report.retried, progress).await?;
+    pull_feed(store, client, office, options, &mut report, progress).await?;
+    fetch_photos(store, client, options, &mut report, progress).await?;
+    let after = send_outbox(store, client, options, &mut report.retried, progress).await?;
+    report.events.accepted += after.accepted;
+    report.events.duplicates += after.duplicates;
+    report.events.rejected += after.rejected;
+    Ok(report)
+}
+
+async fn pull_feed(
+    store: &mut Store,
+    client: &CentralClient,
+    office: &str,
+    options: &SyncOptions,
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(SyncProgress),
+) -> Result<(), StationError> {
+    loop {
+        let cursor = store.feed_cursor()?;
+        let stage = match &cursor {
+            Some(cursor) => format!("reading the item feed after position {cursor}"),
+            None => "reading the item feed from its start".to_owned(),
+        };
+        let fetched = with_retries(options, &mut report.retried, || {
+            client.items_page(office, cursor.as_deref(), options.page_size)
+        })
+        .await;
+        let page = match fetched {
+            Ok(page) => page,
+            Err(CentralError::CursorExpired) if !report.full_resync => {
+                // Central forgot our position (its feed was rebuilt): read it all
+                // again. Items already held are matched by pass number and version.
+                report.full_resync = true;
+                store.forget_feed_cursor()?;
+                continue;
+            }
+            Err(source) => return Err(StationError::Central { stage, source }),
+        };
+        let mut stored = StoredPage {
+            next_cursor: page.next_cursor,
+            last: !page.has_more,
+            ..StoredPage::default()
+        };
+        for raw in &page.items {
+            match check_wire_item(raw, office) {
+                Ok(item) => stored.items.push(item),
+                Err(rejection) => stored.rejected.push(rejection),
+            }
+        }
+        let summary = store.store_page(&stored)?;
+        report.pages += 1;
+        add_summary(&mut report.items, summary);
+        progress(SyncProgress::Page {
+            items: report.items.added + report.items.updated,
+            more: page.has_more,
+        });
+        if !page.has_more {
+            return Ok(());
+        }
+    }
+}
+
+fn add_summary(total: &mut PageSummary, page: PageSummary) {
+    total.added += page.added;
+    total.updated += page.updated;
+    total.withdrawn += page.withdrawn;
+    total.unchanged += page.unchanged;
+    total.rejected += page.rejected;
+}
+
+async fn fetch_photos(
+    store: &mut Store,
+    client: &CentralClient,
+    options: &SyncOptions,
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(SyncProgress),
+) -> Result<(), StationError> {
+    let missing = store.missing_photos()?;
+    for (done, sha256) in missing.iter().enumerate() {
+        match with_retries(options, &mut report.retried, || client.photo(sha256)).await {
+            Ok(bytes) => {
+                store.put_photo(sha256, &bytes)?;
+                report.photos_fetched += 1;
+            }
+            // A bad or missing photo spoils only its own item's picture.
+            Err(e @ (CentralError::PhotoHashMismatch { .. } | CentralError::Api { status: 404, .. })) => {
+                report.photo_problems.push(format!("photo {sha256}: {e}"));
+            }
+            Err(source) => {
+                return Err(StationError::Central {
+                    stage: format!("fetching photo {sha256}"),
+                    source,
+                });
+            }
+        }
+        progress(SyncProgress::Photos {
+            done: done + 1,
+            total: missing.len(),
+        });
+    }
+    Ok(())
+}
+
+/// Sends every unsent outbox event, oldest first, in batches.
+pub async fn send_outbox(
+    store: &mut Store,
+    client: &CentralClient,
+    options: &SyncOptions,
+    retried: &mut Vec<String>,
+    progress: &mut dyn FnMut(SyncProgress),
+) -> Result<OutboxReport, StationError> {
+    let mut report = OutboxReport::default();
+    loop {
+        let entries = store.outbox(OutboxFilter::Unsent, options.event_batch)?;
+        if entries.is_empty() {
+            return Ok(report);
+        }
+        let mut events = Vec::with_capacity(entries.len());
+        for entry in &entries {
+            let occurred_at =
+                time::OffsetDateTime::parse(&entry.occurred_at, &time::format_description::well_known::Rfc3339)
+                    .map_err(|e| StationError::Corrupt(format!("outbox event {} has a bad time: {e}", entry.seq)))?;
+            events.push(Event {
+                idempotency_key: entry.idempotency_key.clone(),
+                kind: entry.kind.clone(),
+                occurred_at,
+                payload: entry.payload.clone(),
+            });
+        }
+        let batch = EventBatch { events };
+        let results = match with_retries(options, retried, || client.send_events(&batch)).await {
+            Ok(results) => results,
+            Err(source) => {
+                let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
+                store.record_send_failure(&seqs, &source.to_string())?;
+                return Err(StationError::Central {
+                    stage: "sending events to central".to_owned(),
+                    source,
+                });
+            }
+        };
+        // The client checked that the results match the batch one to one, in order.
+        let outcomes: Vec<(i64, OutboxOutcome)> = entries
+            .iter()
+            .zip(results.results)
+            .map(|(entry, result)| {
+                let outcome = match result.outcome {
+                    EventOutcome::Accepted => {
+                        report.accepted += 1;
+                        OutboxOutcome::Accepted
+                    }
+                    EventOutcome::Duplicate => {
+                        report.duplicates += 1;
+                        OutboxOutcome::Duplicate
+                    }
+                    EventOutcome::Rejected => {
+                        report.rejected += 1;
+                        OutboxOutcome::Rejected(result.reason.unwrap_or_else(|| "no reason given".to_owned()))
+                    }
+                };
+                (entry.seq, outcome)
+            })
+            .collect();
+        store.record_outcomes(&outcomes)?;
+        progress(SyncProgress::Events {
+            sent: report.accepted + report.duplicates + report.rejected,
+        });
+    }
+}
+
+/// Runs `attempt`, trying again after transient failures with doubling waits.
+/// Each failure a retry got past is noted in `retried`.
+async fn with_retries<T, F, Fut>(
+    options: &SyncOptions,
+    retried: &mut Vec<String>,
+    mut attempt: F,
+) -> Result<T, CentralError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, CentralError>>,
+{
+    let mut wait = options.first_backoff;
+    let mut tries_left = options.retries;
+    loop {
+        match attempt().await {
+            Err(e) if e.is_transient() && tries_left > 0 => {
+                retried.push(e.to_string());
+                tries_left -= 1;
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            other => return other,
+        }
+    }
+}

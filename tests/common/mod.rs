@@ -1,0 +1,99 @@
+//! The lab the system tests share: a real `central-sim` on loopback with its
+//! own SQLite file, a station home enrolled with it, and its admin client.
+
+#![allow(dead_code)] // each test binary uses its own part of the lab
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use pass_central::sim::AdminClient;
+use pass_central::sim::{SimConfig, SimHandle};
+use pass_station::sync::SyncOptions;
+use pass_station::{Station, StationHome};
+
+pub const OFFICE: &str = "TWKEL";
+
+/// A running simulator and a station enrolled with it, in one temporary folder.
+pub struct Lab {
+    pub dir: tempfile::TempDir,
+    pub sim: Option<SimHandle>,
+    pub admin: AdminClient,
+    pub home: StationHome,
+}
+
+impl Lab {
+    /// Starts central-sim with `items` generated passes (with photos if asked)
+    /// and enrols a station with it.
+    pub async fn start(items: u32, photos: bool) -> Lab {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let mut config = SimConfig::new(dir.path().join("central.db"));
+        config.generate = items;
+        config.photos = photos;
+        config.office = OFFICE.to_owned();
+        let sim = SimHandle::spawn(config).expect("central-sim starts on loopback");
+        let admin = AdminClient::new(sim.url()).expect("admin client");
+        let home = StationHome::new(dir.path().join("station"));
+        let code = sim.enrolment_code(OFFICE).expect("an enrolment code for the office");
+        home.enroll(sim.url(), &code, "test station").await.expect("enrolment");
+        Lab {
+            dir,
+            sim: Some(sim),
+            admin,
+            home,
+        }
+    }
+
+    pub fn station(&self) -> Station {
+        Station::open(self.home.clone()).expect("the enrolled station opens")
+    }
+
+    pub fn url(&self) -> String {
+        self.sim.as_ref().expect("central-sim is running").url().to_owned()
+    }
+
+    /// Stops central for good: its port closes.
+    pub fn stop_central(&mut self) {
+        if let Some(sim) = self.sim.take() {
+            sim.stop();
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+/// Sync options that make faults show quickly: small pages, fast retries.
+pub fn quick_sync(page_size: u32, retries: u32) -> SyncOptions {
+    SyncOptions {
+        page_size,
+        retries,
+        first_backoff: Duration::from_millis(5),
+        ..SyncOptions::default()
+    }
+}
+
+/// Every pass number in the cache, in any state, sorted.
+pub fn cached_pass_ids(station: &Station) -> Vec<String> {
+    let all = pass_station::store::QueueQuery {
+        states: pass_station::model::CardState::ALL.to_vec(),
+        limit: 1_000_000,
+        ..Default::default()
+    };
+    let mut ids: Vec<String> = station
+        .store()
+        .queue(&all)
+        .expect("queue")
+        .into_iter()
+        .map(|r| r.pass_id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// SQLite's own check of the cache file.
+pub fn integrity(db: &Path) -> String {
+    let conn = rusqlite::Connection::open(db).expect("open the cache");
+    conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .expect("integrity check")
+}

@@ -1,0 +1,198 @@
+//! `passctl` and `central-sim` as people run them: two processes talking HTTP
+//! on loopback, each with its own SQLite file.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+const PASSCTL: &str = env!("CARGO_BIN_EXE_passctl");
+
+/// `central-sim` is built beside `passctl` by `cargo test --workspace`.
+fn central_sim_binary() -> PathBuf {
+    let path = Path::new(PASSCTL).with_file_name(format!("central-sim{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo build -p pass-central --bin central-sim`",
+        path.display()
+    );
+    path
+}
+
+/// A `central-sim` process; killed when dropped.
+struct CentralSim {
+    child: Child,
+    url: String,
+    code: String,
+}
+
+impl CentralSim {
+    fn start(dir: &Path, items: u32) -> CentralSim {
+        let mut child = Command::new(central_sim_binary())
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--generate",
+                &items.to_string(),
+                "--office",
+                "TWKEL",
+            ])
+            .args(["--enrolment-code", "TWKEL:CLI-TEST-CODE", "--db"])
+            .arg(dir.join("central.db"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("central-sim starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut first = String::new();
+        stdout.read_line(&mut first).expect("a first line");
+        // Keep reading, so central-sim never writes into a closed pipe.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let url = first
+            .strip_prefix("listening on ")
+            .expect("`listening on URL` first")
+            .trim()
+            .to_owned();
+        CentralSim {
+            child,
+            url,
+            code: "CLI-TEST-CODE".to_owned(),
+        }
+    }
+}
+
+impl Drop for CentralSim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn passctl(home: &Path, args: &[&str]) -> Output {
+    Command::new(PASSCTL)
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .output()
+        .expect("passctl runs")
+}
+
+fn stdout_json(output: &Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "passctl failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn enrol_sync_search_and_work_offline_with_2000_items() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = dir.path().join("station");
+    let mut sim = CentralSim::start(dir.path(), 2000);
+
+    let not_enrolled = passctl(&home, &["queue"]);
+    assert_eq!(not_enrolled.status.code(), Some(3), "{}", stderr(&not_enrolled));
+    assert!(
+        stderr(&not_enrolled).contains("passctl enroll"),
+        "the error says what to do"
+    );
+
+    let enrol = passctl(&home, &["enroll", "--central", &sim.url, "--code", &sim.code]);
+    assert!(enrol.status.success(), "{}", stderr(&enrol));
+    let again = passctl(&home, &["enroll", "--central", &sim.url, "--code", &sim.code]);
+    assert_eq!(
+        again.status.code(),
+        Some(3),
+        "a second enrolment is refused: {}",
+        stderr(&again)
+    );
+
+    let sync = stdout_json(&passctl(&home, &["sync", "--json"]));
+    assert_eq!(sync["items"]["added"], 2000);
+    assert_eq!(sync["events"]["accepted"], 2000, "each item's receipt reaches central");
+
+    let queue = stdout_json(&passctl(&home, &["queue", "--limit", "5000", "--json"]));
+    let rows = queue.as_array().expect("a list");
+    assert_eq!(rows.len(), 2000);
+
+    // A person's name, searched by two of its characters.
+    let person = rows
+        .iter()
+        .find(|r| r["kind"] == "person" && r["holder"].as_str().is_some_and(|h| h.chars().count() >= 3));
+    let person = person.expect("a person with a name of three characters or more");
+    let name = person["holder"].as_str().expect("name");
+    let part: String = name.chars().skip(1).take(2).collect();
+    let found = stdout_json(&passctl(
+        &home,
+        &["queue", "--search", &part, "--json", "--limit", "5000"],
+    ));
+    let found = found.as_array().expect("a list");
+    assert!(
+        found.iter().any(|r| r["pass_id"] == person["pass_id"]),
+        "{part:?} finds {name}"
+    );
+    assert!(found.iter().all(|r| {
+        r["holder"].as_str().is_some_and(|h| h.contains(&part))
+            || r["company_name"].as_str().is_some_and(|c| c.contains(&part))
+    }));
+
+    let pass_id = person["pass_id"].as_str().expect("pass id");
+    let shown = stdout_json(&passctl(&home, &["show", pass_id, "--json"]));
+    let masked = shown["holder"]["national_id_masked"].as_str().expect("masked ID");
+    assert_eq!(&masked[3..7], "****", "the national ID is masked: {masked}");
+    assert_eq!(shown["photo_cached"], true);
+
+    let human = passctl(&home, &["show", pass_id]);
+    assert!(String::from_utf8_lossy(&human.stdout).contains(name));
+
+    let missing = passctl(&home, &["show", "KEL-0000-000000"]);
+    assert_eq!(missing.status.code(), Some(6), "{}", stderr(&missing));
+
+    let outbox = stdout_json(&passctl(&home, &["outbox", "--json"]));
+    assert_eq!(outbox.as_array().map(Vec::len), Some(0), "nothing left to send");
+
+    // Central goes away: sync says so, the queue is all there.
+    let _ = sim.child.kill();
+    let _ = sim.child.wait();
+    let offline = passctl(&home, &["sync"]);
+    assert_eq!(offline.status.code(), Some(4), "{}", stderr(&offline));
+    assert!(
+        stderr(&offline).contains("2000 items already in the cache are kept"),
+        "{}",
+        stderr(&offline)
+    );
+    let queue = stdout_json(&passctl(&home, &["queue", "--limit", "5000", "--json"]));
+    assert_eq!(queue.as_array().map(Vec::len), Some(2000));
+}
+
+#[test]
+fn the_demo_runs_on_embedded_defaults() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = Command::new(PASSCTL)
+        .args(["demo", "--items", "60", "--dir"])
+        .arg(dir.path())
+        .output()
+        .expect("passctl demo runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "demo failed: {}\n{text}", stderr(&output));
+    assert!(text.contains("synced: 60 items"), "{text}");
+    assert!(text.contains("central stopped: the same search still finds"), "{text}");
+    let found_online = text.lines().find(|l| l.starts_with("4.")).expect("search line");
+    assert!(!found_online.contains("finds 0 items"), "{found_online}");
+}
+
+#[test]
+fn usage_errors_and_help_name_the_exit_codes() {
+    let help = Command::new(PASSCTL).arg("--help").output().expect("help");
+    assert!(String::from_utf8_lossy(&help.stdout).contains("4  central pass API unreachable"));
+    let bad = Command::new(PASSCTL)
+        .args(["queue", "--state", "lost"])
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("one of: approved"), "{}", stderr(&bad));
+}
