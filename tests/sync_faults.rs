@@ -28,18 +28,22 @@ async fn receipts_by_pass(lab: &Lab) -> BTreeMap<String, usize> {
     counts
 }
 
+/// A fault on the office's item feed for `times` requests after the first `skip`.
+fn feed_fault(kind: FaultKind, skip: u32, times: u32) -> Fault {
+    Fault {
+        kind,
+        path_prefix: format!("/v1/offices/{OFFICE}/items"),
+        skip,
+        times,
+        latency_ms: None,
+    }
+}
+
 /// Arms `kind` on the item feed after two good pages, syncs into it, and checks
 /// that the sync stops with `expect`, keeps the pages it had, and completes later.
 async fn fault_mid_feed(kind: FaultKind, expect: fn(&CentralError) -> bool) {
     let lab = Lab::start(300, false).await;
-    let fault = Fault {
-        kind,
-        path_prefix: format!("/v1/offices/{OFFICE}/items"),
-        skip: 2,
-        times: 20,
-        latency_ms: None,
-    };
-    lab.admin.arm_fault(&fault).await.expect("arm fault");
+    lab.admin.arm_fault(&feed_fault(kind, 2, 20)).await.expect("arm fault");
     let mut station = lab.station();
 
     let err = station
@@ -100,14 +104,10 @@ async fn a_page_cut_short_in_the_middle_of_a_sync() {
 #[tokio::test]
 async fn a_single_transient_failure_is_retried_and_reported() {
     let lab = Lab::start(120, false).await;
-    let fault = Fault {
-        kind: FaultKind::Status500,
-        path_prefix: format!("/v1/offices/{OFFICE}/items"),
-        skip: 1,
-        times: 1,
-        latency_ms: None,
-    };
-    lab.admin.arm_fault(&fault).await.expect("arm fault");
+    lab.admin
+        .arm_fault(&feed_fault(FaultKind::Status500, 1, 1))
+        .await
+        .expect("arm fault");
     let mut station = lab.station();
     let report = station
         .sync(&quick_sync(50, 2), &mut |_| {})

@@ -5,7 +5,8 @@
 //! module turns each into a [`PassItem`] or says exactly why it cannot, so one
 //! bad record is set aside without holding back the rest of its page.
 
-use pass_central::api::{Holder as WireHolder, ItemStatus, WireItem};
+pub use pass_central::api::Holder;
+use pass_central::api::{ItemStatus, WireItem};
 use pass_central::model::{MaskedNationalId, TaxId, port};
 use serde::Serialize;
 use time::Date;
@@ -26,30 +27,6 @@ pub struct PassItem {
     pub valid_to: Date,
     pub pickup_office: String,
     pub photo_sha256: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Holder {
-    Person {
-        name: String,
-        name_latin: Option<String>,
-        national_id_masked: String,
-    },
-    Vehicle {
-        plate: String,
-        vehicle_type: String,
-    },
-}
-
-impl Holder {
-    /// What a clerk reads first: the person's name or the vehicle's plate.
-    pub fn display_name(&self) -> &str {
-        match self {
-            Holder::Person { name, .. } => name,
-            Holder::Vehicle { plate, .. } => plate,
-        }
-    }
 }
 
 /// What a card is called on screen and on the card: person or vehicle, long-term or temporary.
@@ -200,7 +177,7 @@ fn check_item(wire: WireItem, office: &str) -> Result<PassItem, Rejection> {
         return reject(format!("photo hash {sha:?} is not a lower-case hex SHA-256"));
     }
     let holder = match wire.holder {
-        WireHolder::Person {
+        Holder::Person {
             name,
             name_latin,
             national_id_masked,
@@ -216,7 +193,7 @@ fn check_item(wire: WireItem, office: &str) -> Result<PassItem, Rejection> {
                 national_id_masked: masked.to_string(),
             }
         }
-        WireHolder::Vehicle { plate, vehicle_type } => {
+        Holder::Vehicle { plate, vehicle_type } => {
             if plate.trim().is_empty() {
                 return reject("the vehicle has no plate".to_owned());
             }
@@ -251,7 +228,7 @@ pub(crate) fn sample_wire(pass_id: &str, name: &str) -> serde_json::Value {
         version: 1,
         status: ItemStatus::Approved,
         application_id: "A-2026-000001".to_owned(),
-        holder: WireHolder::Person {
+        holder: Holder::Person {
             name: name.to_owned(),
             name_latin: None,
             national_id_masked: "A12****789".to_owned(),

@@ -110,6 +110,16 @@ pub enum Holder {
     },
 }
 
+impl Holder {
+    /// What people read first: the person's name or the vehicle's plate.
+    pub fn display_name(&self) -> &str {
+        match self {
+            Holder::Person { name, .. } => name,
+            Holder::Vehicle { plate, .. } => plate,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Company {
     pub name: String,

@@ -246,46 +246,16 @@ fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> Result<Upser
         Holder::Person { .. } => "person",
         Holder::Vehicle { .. } => "vehicle",
     };
-    let ports = item.ports.join(" ");
-    let (id, outcome) = match existing {
+    let (id, outcome, state) = match existing {
         Some((_, version, _)) if version >= item.version => return Ok(Upsert::Unchanged),
         Some((id, _, state)) => {
             let state = match CardState::parse(&state) {
                 Some(current) if item.withdrawn && current.is_open() => CardState::Withdrawn.as_str().to_owned(),
                 _ => state,
             };
-            tx.execute(
-                "UPDATE items SET version = ?2, application_id = ?3, holder_kind = ?4, holder_name = ?5,
-                    holder_name_latin = ?6, national_id_masked = ?7, plate = ?8, vehicle_type = ?9, temporary = ?10,
-                    company_name = ?11, company_tax_id = ?12, ports = ?13, valid_from = ?14, valid_to = ?15,
-                    pickup_office = ?16, photo_sha256 = ?17, state = ?18, updated_at = ?19
-                 WHERE id = ?1",
-                params![
-                    id,
-                    item.version,
-                    item.application_id,
-                    holder_kind,
-                    person_name,
-                    person_latin,
-                    national_id,
-                    plate,
-                    vehicle_type,
-                    item.temporary,
-                    item.company_name,
-                    item.company_tax_id,
-                    ports,
-                    item.valid_from.to_string(),
-                    item.valid_to.to_string(),
-                    item.pickup_office,
-                    item.photo_sha256,
-                    state,
-                    now
-                ],
-            )
-            .context("updating an item")?;
             tx.execute("DELETE FROM item_search WHERE rowid = ?1", params![id])
                 .context("re-indexing an item")?;
-            (id, Upsert::Updated)
+            (Some(id), Upsert::Updated, state)
         }
         None => {
             let state = if item.withdrawn {
@@ -293,37 +263,48 @@ fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> Result<Upser
             } else {
                 CardState::Approved
             };
-            tx.execute(
-                "INSERT INTO items (pass_id, version, application_id, holder_kind, holder_name, holder_name_latin,
-                    national_id_masked, plate, vehicle_type, temporary, company_name, company_tax_id, ports,
-                    valid_from, valid_to, pickup_office, photo_sha256, state, received_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)",
-                params![
-                    item.pass_id,
-                    item.version,
-                    item.application_id,
-                    holder_kind,
-                    person_name,
-                    person_latin,
-                    national_id,
-                    plate,
-                    vehicle_type,
-                    item.temporary,
-                    item.company_name,
-                    item.company_tax_id,
-                    ports,
-                    item.valid_from.to_string(),
-                    item.valid_to.to_string(),
-                    item.pickup_office,
-                    item.photo_sha256,
-                    state.as_str(),
-                    now
-                ],
-            )
-            .context("adding an item")?;
-            (tx.last_insert_rowid(), Upsert::Added)
+            (None, Upsert::Added, state.as_str().to_owned())
         }
     };
+    // A new item gets a fresh id; a known one is updated in place (its id and
+    // received_at stay, as the search index and the clerk rely on them).
+    tx.execute(
+        "INSERT INTO items (id, pass_id, version, application_id, holder_kind, holder_name, holder_name_latin,
+            national_id_masked, plate, vehicle_type, temporary, company_name, company_tax_id, ports,
+            valid_from, valid_to, pickup_office, photo_sha256, state, received_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20)
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version, application_id = excluded.application_id,
+            holder_kind = excluded.holder_kind, holder_name = excluded.holder_name,
+            holder_name_latin = excluded.holder_name_latin, national_id_masked = excluded.national_id_masked,
+            plate = excluded.plate, vehicle_type = excluded.vehicle_type, temporary = excluded.temporary,
+            company_name = excluded.company_name, company_tax_id = excluded.company_tax_id, ports = excluded.ports,
+            valid_from = excluded.valid_from, valid_to = excluded.valid_to, pickup_office = excluded.pickup_office,
+            photo_sha256 = excluded.photo_sha256, state = excluded.state, updated_at = excluded.updated_at",
+        params![
+            id,
+            item.pass_id,
+            item.version,
+            item.application_id,
+            holder_kind,
+            person_name,
+            person_latin,
+            national_id,
+            plate,
+            vehicle_type,
+            item.temporary,
+            item.company_name,
+            item.company_tax_id,
+            item.ports.join(" "),
+            item.valid_from.to_string(),
+            item.valid_to.to_string(),
+            item.pickup_office,
+            item.photo_sha256,
+            state,
+            now
+        ],
+    )
+    .context("storing an item")?;
+    let id = id.unwrap_or_else(|| tx.last_insert_rowid());
     let search_name = match &item.holder {
         Holder::Person { name, name_latin, .. } => format!("{name} {}", name_latin.as_deref().unwrap_or_default()),
         Holder::Vehicle { .. } => String::new(),

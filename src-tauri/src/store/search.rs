@@ -90,18 +90,27 @@ impl Store {
         } else {
             query.states.iter().map(|s| s.as_str()).collect()
         };
-        let mut args: Vec<Box<dyn ToSql>> = states.iter().map(|s| Box::new(*s) as Box<dyn ToSql>).collect();
         let placeholders = vec!["?"; states.len()].join(", ");
-        let mut sql = format!(
-            "SELECT pass_id, version, holder_kind, temporary, coalesce(holder_name, plate), company_name, ports, \
-             valid_from, valid_to, state FROM items WHERE state IN ({placeholders})"
-        );
-        if let Some(expr) = query.text.as_deref().and_then(match_expression) {
-            sql.push_str(" AND id IN (SELECT rowid FROM item_search WHERE item_search MATCH ?)");
-            args.push(Box::new(expr));
-        }
-        sql.push_str(" ORDER BY id LIMIT ?");
+        let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+        // With text, the index drives the query in row order, so LIMIT stops
+        // it early even when most items match (a one-character search).
+        let from_where = match query.text.as_deref().and_then(match_expression) {
+            Some(expr) => {
+                args.push(Box::new(expr));
+                format!(
+                    "item_search JOIN items ON items.id = item_search.rowid \
+                     WHERE item_search MATCH ? AND items.state IN ({placeholders}) ORDER BY item_search.rowid"
+                )
+            }
+            None => format!("items WHERE items.state IN ({placeholders}) ORDER BY items.id"),
+        };
+        args.extend(states.iter().map(|s| Box::new(*s) as Box<dyn ToSql>));
         args.push(Box::new(query.limit as i64));
+        let sql = format!(
+            "SELECT items.pass_id, items.version, items.holder_kind, items.temporary, \
+             coalesce(items.holder_name, items.plate), items.company_name, items.ports, items.valid_from, \
+             items.valid_to, items.state FROM {from_where} LIMIT ?"
+        );
         let mut stmt = self.conn.prepare_cached(&sql).context("preparing the queue query")?;
         let rows = stmt
             .query_map(params_from_iter(args.iter()), |row| {

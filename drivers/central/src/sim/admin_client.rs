@@ -5,8 +5,8 @@
 use reqwest::Method;
 
 use super::admin::{
-    CountRequest, EnrolmentCode, Faults, FeedEpoch, ItemState, OfficeRequest, PassIds, PhotoCorrupted,
-    RawItemsAppended, RawItemsRequest, Stats, StoredEvent, StoredEvents,
+    CountRequest, Faults, FeedEpoch, ItemState, PassIds, PhotoCorrupted, RawItemsAppended, RawItemsRequest,
+    StoredEvent, StoredEvents,
 };
 use super::faults::Fault;
 use crate::client::{CentralClient, CentralError};
@@ -32,32 +32,22 @@ impl AdminClient {
         self.client.call(Method::POST, segments, body).await
     }
 
-    /// A new one-time enrolment code for `office`.
-    pub async fn enrolment_code(&self, office: &str) -> Result<String, CentralError> {
-        let body = OfficeRequest {
-            office: office.to_owned(),
-        };
-        let code: EnrolmentCode = self.post(&["admin", "enrolment-codes"], Some(&body)).await?;
-        Ok(code.code)
-    }
-
     /// Generates `count` more approved items for `office`; returns their pass numbers.
     pub async fn generate(&self, count: u32, office: &str) -> Result<Vec<String>, CentralError> {
-        let body = CountRequest {
-            count,
-            office: office.to_owned(),
-        };
-        let ids: PassIds = self.post(&["admin", "generate"], Some(&body)).await?;
-        Ok(ids.pass_ids)
+        self.count_request("generate", count, office).await
     }
 
     /// Edits (raises the version of) the oldest `count` items of `office`.
     pub async fn edit_many(&self, count: u32, office: &str) -> Result<Vec<String>, CentralError> {
+        self.count_request("edit-many", count, office).await
+    }
+
+    async fn count_request(&self, endpoint: &str, count: u32, office: &str) -> Result<Vec<String>, CentralError> {
         let body = CountRequest {
             count,
             office: office.to_owned(),
         };
-        let ids: PassIds = self.post(&["admin", "edit-many"], Some(&body)).await?;
+        let ids: PassIds = self.post(&["admin", endpoint], Some(&body)).await?;
         Ok(ids.pass_ids)
     }
 
@@ -113,9 +103,5 @@ impl AdminClient {
             .call::<(), _>(Method::GET, &["admin", "events"], None)
             .await?;
         Ok(events.events)
-    }
-
-    pub async fn stats(&self) -> Result<Stats, CentralError> {
-        self.client.call::<(), _>(Method::GET, &["admin", "stats"], None).await
     }
 }

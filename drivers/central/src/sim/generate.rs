@@ -6,159 +6,40 @@
 //! long-term passes and crews of temporary passes, several ports per pass.
 //! The same seed and batch number always give the same applications.
 
+use std::sync::LazyLock;
+
 use fastrand::Rng;
 use time::{Date, Duration, Month};
 
 use crate::api::{Company, Holder};
 use crate::model::{PORTS, TaxId};
 
-/// Companies that apply for passes; tax IDs are made per seed.
-const COMPANY_NAMES: [&str; 30] = [
-    "港泰海運股份有限公司",
-    "台基遠洋海運股份有限公司",
-    "新東亞海運股份有限公司",
-    "順興海運股份有限公司",
-    "宏洋船務代理股份有限公司",
-    "華港貨櫃儲運股份有限公司",
-    "永福報關行",
-    "聯成報關行",
-    "大倫報關行",
-    "信達報關行",
-    "海昌報關行",
-    "萬通倉儲物流股份有限公司",
-    "基隆倉儲物流有限公司",
-    "北海倉儲物流股份有限公司",
-    "全球通倉儲物流有限公司",
-    "利安倉儲物流股份有限公司",
-    "建榮工程行",
-    "東昇水電工程行",
-    "正大鋼構工程行",
-    "金泰機電工程行",
-    "永安油漆工程行",
-    "和平起重工程行",
-    "港都拖車運輸有限公司",
-    "中興貨櫃運輸股份有限公司",
-    "海豐船舶修造股份有限公司",
-    "福茂船舶理貨股份有限公司",
-    "亞太港埠裝卸股份有限公司",
-    "台聯碼頭裝卸股份有限公司",
-    "光明船舶供應有限公司",
-    "瑞豐船舶物料行",
-];
-
-/// Common surnames with their passport spelling (Wade–Giles, as most Taiwanese passports).
-const SURNAMES: [(&str, &str); 50] = [
-    ("陳", "CHEN"),
-    ("林", "LIN"),
-    ("黃", "HUANG"),
-    ("張", "CHANG"),
-    ("李", "LI"),
-    ("王", "WANG"),
-    ("吳", "WU"),
-    ("劉", "LIU"),
-    ("蔡", "TSAI"),
-    ("楊", "YANG"),
-    ("許", "HSU"),
-    ("鄭", "CHENG"),
-    ("謝", "HSIEH"),
-    ("郭", "KUO"),
-    ("洪", "HUNG"),
-    ("曾", "TSENG"),
-    ("邱", "CHIU"),
-    ("廖", "LIAO"),
-    ("賴", "LAI"),
-    ("周", "CHOU"),
-    ("徐", "HSU"),
-    ("蘇", "SU"),
-    ("葉", "YEH"),
-    ("莊", "CHUANG"),
-    ("呂", "LU"),
-    ("江", "CHIANG"),
-    ("何", "HO"),
-    ("蕭", "HSIAO"),
-    ("羅", "LO"),
-    ("高", "KAO"),
-    ("潘", "PAN"),
-    ("簡", "CHIEN"),
-    ("朱", "CHU"),
-    ("鍾", "CHUNG"),
-    ("游", "YU"),
-    ("彭", "PENG"),
-    ("詹", "CHAN"),
-    ("胡", "HU"),
-    ("施", "SHIH"),
-    ("沈", "SHEN"),
-    ("余", "YU"),
-    ("盧", "LU"),
-    ("梁", "LIANG"),
-    ("趙", "CHAO"),
-    ("顏", "YEN"),
-    ("柯", "KO"),
-    ("翁", "WENG"),
-    ("魏", "WEI"),
-    ("孫", "SUN"),
-    ("戴", "TAI"),
-];
-
+/// The seed lists in `fixtures/seed/`, read into the binary at build time.
+static COMPANY_NAMES: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| seed_lines(include_str!("../../../../fixtures/seed/companies.txt")).collect());
+/// Common surnames with their passport spelling.
+static SURNAMES: LazyLock<Vec<(&'static str, &'static str)>> =
+    LazyLock::new(|| seed_pairs(include_str!("../../../../fixtures/seed/surnames.tsv")));
 /// Characters common in given names, with their passport spelling.
-const GIVEN: [(&str, &str); 56] = [
-    ("志", "CHIH"),
-    ("明", "MING"),
-    ("俊", "CHUN"),
-    ("傑", "CHIEH"),
-    ("建", "CHIEN"),
-    ("宏", "HUNG"),
-    ("家", "CHIA"),
-    ("豪", "HAO"),
-    ("冠", "KUAN"),
-    ("宇", "YU"),
-    ("承", "CHENG"),
-    ("恩", "EN"),
-    ("柏", "PO"),
-    ("翰", "HAN"),
-    ("怡", "YI"),
-    ("君", "CHUN"),
-    ("雅", "YA"),
-    ("婷", "TING"),
-    ("淑", "SHU"),
-    ("芬", "FEN"),
-    ("美", "MEI"),
-    ("玲", "LING"),
-    ("佳", "CHIA"),
-    ("慧", "HUI"),
-    ("文", "WEN"),
-    ("宗", "TSUNG"),
-    ("信", "HSIN"),
-    ("國", "KUO"),
-    ("華", "HUA"),
-    ("偉", "WEI"),
-    ("誠", "CHENG"),
-    ("子", "TZU"),
-    ("涵", "HAN"),
-    ("欣", "HSIN"),
-    ("妤", "YU"),
-    ("思", "SZU"),
-    ("彥", "YEN"),
-    ("廷", "TING"),
-    ("育", "YU"),
-    ("瑋", "WEI"),
-    ("詩", "SHIH"),
-    ("庭", "TING"),
-    ("惠", "HUI"),
-    ("如", "JU"),
-    ("秀", "HSIU"),
-    ("英", "YING"),
-    ("德", "TE"),
-    ("正", "CHENG"),
-    ("嘉", "CHIA"),
-    ("安", "AN"),
-    ("心", "HSIN"),
-    ("平", "PING"),
-    ("榮", "JUNG"),
-    ("士", "SHIH"),
-    ("仁", "JEN"),
-    ("海", "HAI"),
-];
+static GIVEN: LazyLock<Vec<(&'static str, &'static str)>> =
+    LazyLock::new(|| seed_pairs(include_str!("../../../../fixtures/seed/given-name-characters.tsv")));
+
+/// The entries of a seed file: its lines, without blanks and `#` comments.
+fn seed_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+}
+
+/// The entries of a two-column, tab-separated seed file.
+fn seed_pairs(text: &'static str) -> Vec<(&'static str, &'static str)> {
+    seed_lines(text)
+        .map(|line| {
+            line.split_once('\t')
+                .expect("a fixtures/seed line is `text<TAB>spelling`")
+        })
+        .collect()
+}
 
 /// First letters of national IDs (the registration area).
 const ID_AREAS: &[u8] = b"ABCDEFGHJKLMNPQTUVWXZ";

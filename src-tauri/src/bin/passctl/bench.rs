@@ -110,7 +110,7 @@ pub async fn run(args: BenchArgs) -> Result<(), StationError> {
     let incremental_time = started.elapsed();
     drop(sim);
 
-    let searches = search_times(&station, args.searches)?;
+    let (searches, slowest) = search_times(&station, args.searches)?;
     let (median, p95, max) = (
         percentile(&searches, 50),
         percentile(&searches, 95),
@@ -132,7 +132,7 @@ pub async fn run(args: BenchArgs) -> Result<(), StationError> {
         incremental_time.as_secs_f64()
     );
     println!(
-        "| queue search over {} items, {} queries | median {:.2} ms, p95 {:.2} ms, max {:.2} ms | ≤ 20 ms |",
+        "| queue search over {} items, {} queries | median {:.2} ms, p95 {:.2} ms, max {:.2} ms (slowest: {slowest:?}) | ≤ 20 ms |",
         full.items.added,
         searches.len(),
         ms(median),
@@ -144,7 +144,8 @@ pub async fn run(args: BenchArgs) -> Result<(), StationError> {
 
 /// Times queue searches of the kinds clerks type: two characters of a name,
 /// one character, a whole name, part of a pass number, of a plate, of a company.
-fn search_times(station: &Station, count: usize) -> Result<Vec<Duration>, StationError> {
+/// Returns the sorted times and the slowest query.
+fn search_times(station: &Station, count: usize) -> Result<(Vec<Duration>, String), StationError> {
     let sample = station.store().queue(&QueueQuery {
         limit: count.max(1),
         ..QueueQuery::default()
@@ -162,18 +163,20 @@ fn search_times(station: &Station, count: usize) -> Result<Vec<Duration>, Statio
         };
         queries.push(query);
     }
-    let mut times = Vec::with_capacity(queries.len());
+    let mut timed = Vec::with_capacity(queries.len());
     for text in queries {
         let started = Instant::now();
-        station.store().queue(&QueueQuery {
-            text: Some(text),
+        let query = QueueQuery {
+            text: Some(text.clone()),
             limit: 50,
             ..QueueQuery::default()
-        })?;
-        times.push(started.elapsed());
+        };
+        station.store().queue(&query)?;
+        timed.push((started.elapsed(), text));
     }
-    times.sort();
-    Ok(times)
+    timed.sort();
+    let slowest = timed.last().map(|(_, text)| text.clone()).unwrap_or_default();
+    Ok((timed.into_iter().map(|(time, _)| time).collect(), slowest))
 }
 
 fn percentile(sorted: &[Duration], pct: usize) -> Duration {

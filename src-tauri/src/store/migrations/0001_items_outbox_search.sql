@@ -30,7 +30,8 @@ CREATE INDEX items_photo ON items (photo_sha256) WHERE photo_sha256 IS NOT NULL;
 CREATE VIRTUAL TABLE item_search USING fts5(
     name, company, pass_id, plate,
     content = '', contentless_delete = 1,
-    tokenize = 'unicode61 remove_diacritics 0'
+    tokenize = 'unicode61 remove_diacritics 0',
+    prefix = '1'                          -- one-character queries read one list
 );
 
 -- Holder photos, by the SHA-256 of their bytes.
