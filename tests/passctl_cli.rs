@@ -152,6 +152,44 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
     let missing = passctl(&home, &["show", "KEL-0000-000000"]);
     assert_eq!(missing.status.code(), Some(6), "{}", stderr(&missing));
 
+    // The pass's signed credential, checked offline at a gate of the office.
+    let qr = String::from_utf8(passctl(&home, &["qr", pass_id]).stdout).expect("UTF-8");
+    let qr = qr.trim();
+    assert!(qr.starts_with("PP1:"), "{qr}");
+    let noon = format!("{}T12:00:00+08:00", shown["valid_from"].as_str().expect("valid_from"));
+    let verify = |port: &str| {
+        passctl(
+            &home,
+            &["verify", "--qr-text", qr, "--port", port, "--at", &noon, "--json"],
+        )
+    };
+    let valid = stdout_json(&verify("TWKEL"));
+    assert_eq!(
+        (valid["valid"].clone(), valid["claims"]["pass_id"].clone()),
+        (true.into(), pass_id.into())
+    );
+    let ports: Vec<&str> = shown["ports"]
+        .as_array()
+        .expect("ports")
+        .iter()
+        .filter_map(|p| p.as_str())
+        .collect();
+    let elsewhere = ["TWKEL", "TWTPE", "TWSUO", "TWTXG", "TWKHH", "TWAPG", "TWHUN"]
+        .into_iter()
+        .find(|p| !ports.contains(p))
+        .expect("a port the pass does not cover");
+    let refused = verify(elsewhere);
+    assert_eq!(refused.status.code(), Some(8), "{}", stderr(&refused));
+    let refused: serde_json::Value = serde_json::from_slice(&refused.stdout).expect("JSON verdict");
+    assert_eq!(refused["reason"], "not_valid_at_this_port");
+    assert!(refused["message_zh"].as_str().is_some_and(|m| !m.is_empty()));
+    let trust = stdout_json(&passctl(&home, &["trust-list", "--json"]));
+    let signer = &trust["signers"][0];
+    assert_eq!(
+        (signer["office"].clone(), signer["jwk"]["kty"].clone()),
+        ("TWKEL".into(), "OKP".into())
+    );
+
     let outbox = stdout_json(&passctl(&home, &["outbox", "--json"]));
     assert_eq!(outbox.as_array().map(Vec::len), Some(0), "nothing left to send");
 
@@ -181,6 +219,7 @@ fn the_demo_runs_on_embedded_defaults() {
     assert!(output.status.success(), "demo failed: {}\n{text}", stderr(&output));
     assert!(text.contains("synced: 60 items"), "{text}");
     assert!(text.contains("central stopped: the same search still finds"), "{text}");
+    assert!(text.contains("verified offline: VALID"), "{text}");
     let found_online = text.lines().find(|l| l.starts_with("4.")).expect("search line");
     assert!(!found_online.contains("finds 0 items"), "{found_online}");
 }

@@ -1,7 +1,7 @@
 //! The station's main job on embedded defaults, for a first look and a smoke
 //! test: a `central-sim` inside this process with generated passes, a station
-//! enrolled with it, a full sync, a search, and the queue still there after
-//! central goes away.
+//! enrolled with it, a full sync, a search, the queue still there after
+//! central goes away, and a signed credential verified offline.
 //!
 //! Everything is real but the server's location: the simulator listens on
 //! loopback HTTP and keeps its own SQLite file, and the station talks to it
@@ -12,6 +12,7 @@ use std::path::Path;
 
 use pass_central::sim::{SimConfig, SimHandle};
 
+use crate::credentials;
 use crate::store::QueueQuery;
 use crate::sync::SyncOptions;
 use crate::{Station, StationError, StationHome};
@@ -84,6 +85,26 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     say(format!(
         "5. central stopped: the same search still finds {} items from the cache",
         still.len()
+    ))?;
+
+    // The card's credential, checked as a gate would: offline, on its first day.
+    let qr = offline.qr_credential(&first.pass_id)?;
+    let item = offline
+        .store()
+        .item(&first.pass_id)?
+        .ok_or_else(|| StationError::ItemNotFound(first.pass_id.clone()))?;
+    let first_day = credentials::claims_for(&item.item, DEMO_OFFICE, time::OffsetDateTime::now_utc()).valid_from;
+    let verdict = offline
+        .verifier()?
+        .verify_qr(&qr, first_day + time::Duration::hours(9), Some(DEMO_OFFICE));
+    let outcome = match &verdict.outcome {
+        Ok(()) => "VALID".to_owned(),
+        Err(reason) => format!("NOT VALID: {}", reason.message(pass_credential::Lang::En)),
+    };
+    say(format!(
+        "6. signed credential for {} ({} characters of QR text), verified offline: {outcome}",
+        first.pass_id,
+        qr.len()
     ))?;
     say(format!(
         "Station home: {}  (try: passctl --home {} queue --search {})",

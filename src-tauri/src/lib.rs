@@ -2,14 +2,16 @@
 //!
 //! What it is for: everything a card office does with pass items, without any
 //! user interface: the station's home folder and enrolment ([`station`]), the
-//! pass model and card states ([`model`]), the SQLite cache ([`store`]), and
-//! sync with the central pass API ([`sync`]). The command-line tool `passctl`
+//! pass model and card states ([`model`]), the SQLite cache ([`store`]), sync
+//! with the central pass API ([`sync`]), and the signed credentials the station
+//! issues and verifies ([`credentials`]). The command-line tool `passctl`
 //! and the desktop app are thin shells over it.
 //!
 //! What it is not for: talking to devices or to central directly (that is the
 //! job of the driver crates under `drivers/`), or anything about windows and
 //! buttons. It knows nothing of Tauri.
 
+pub mod credentials;
 pub mod demo;
 pub mod model;
 pub mod station;
@@ -52,6 +54,13 @@ pub enum StationError {
     SyncBusy { home: PathBuf },
     #[error("no item {0:?} in this station's cache (check the pass number, or sync first)")]
     ItemNotFound(String),
+    #[error(
+        "central sent a {what} that fails its signature or sequence check ({detail}); \
+         the one held is kept; report this to the central office"
+    )]
+    Untrusted { what: &'static str, detail: String },
+    #[error("cannot sign or read the station's credential key: {0}; restore station.key from a backup or enrol again")]
+    SignerKey(String),
     #[error("the station cache holds damaged data: {0}")]
     Corrupt(String),
     /// The demo or benchmark could not set up its own parts (central-sim, folders).
@@ -68,12 +77,14 @@ impl StationError {
                 source: CentralError::Unreachable { .. },
                 ..
             } => 4,
-            StationError::Central { .. } => 5,
+            StationError::Central { .. } | StationError::Untrusted { .. } => 5,
             StationError::ItemNotFound(_) => 6,
             StationError::SyncBusy { .. } => 7,
-            StationError::Io { .. } | StationError::Store(_) | StationError::Corrupt(_) | StationError::RunSetup(_) => {
-                1
-            }
+            StationError::Io { .. }
+            | StationError::SignerKey(_)
+            | StationError::Store(_)
+            | StationError::Corrupt(_)
+            | StationError::RunSetup(_) => 1,
         }
     }
 }

@@ -8,6 +8,7 @@
 pub use pass_central::api::Holder;
 use pass_central::api::{ItemStatus, WireItem};
 use pass_central::model::{MaskedNationalId, TaxId, port};
+pub use pass_credential::PassKind;
 use serde::Serialize;
 use time::Date;
 
@@ -23,20 +24,12 @@ pub struct PassItem {
     pub company_name: String,
     pub company_tax_id: String,
     pub ports: Vec<String>,
+    #[serde(with = "pass_central::api::iso_date")]
     pub valid_from: Date,
+    #[serde(with = "pass_central::api::iso_date")]
     pub valid_to: Date,
     pub pickup_office: String,
     pub photo_sha256: Option<String>,
-}
-
-/// What a card is called on screen and on the card: person or vehicle, long-term or temporary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PassKind {
-    Person,
-    Vehicle,
-    TemporaryPerson,
-    TemporaryVehicle,
 }
 
 impl PassItem {

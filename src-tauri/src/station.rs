@@ -4,6 +4,9 @@
 //! - `station.json`: who the station is (id, office, central's address);
 //! - `station.key`: the key central gave at enrolment, readable by the owner
 //!   only, kept apart from the settings so they can be shown and copied freely;
+//! - `signer.key`: the station's own credential-signing key (PKCS#8 PEM),
+//!   made at enrolment and never sent anywhere; central certifies its public
+//!   half into the trust list;
 //! - `station.db`: the cache ([`crate::store`]);
 //! - `sync.lock`: held while a sync runs, so two syncs never interleave.
 
@@ -11,13 +14,14 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use pass_central::api::EnrolmentRequest;
+use pass_central::api::{EnrolmentRequest, decode_key, encode_key};
 use pass_central::client::CentralClient;
+use pass_credential::{Algorithm, PublicKey, SigningKey, Verifier};
 use serde::{Deserialize, Serialize};
 
-use crate::StationError;
 use crate::store::Store;
 use crate::sync::{SyncOptions, SyncProgress, SyncReport};
+use crate::{StationError, credentials};
 
 /// Where a station keeps its files.
 #[derive(Debug, Clone)]
@@ -34,6 +38,16 @@ pub struct StationConfig {
     pub office: String,
     pub station_name: String,
     pub enrolled_at: String,
+    /// The pass authority's root public key (base64url COSE_Key), pinned at
+    /// enrolment: the trust list and the hotlist must be signed by it.
+    pub authority_key: String,
+    /// Verdicts warn when the hotlist is older than this.
+    #[serde(default = "default_hotlist_max_age_hours")]
+    pub hotlist_max_age_hours: u32,
+}
+
+fn default_hotlist_max_age_hours() -> u32 {
+    24
 }
 
 impl StationHome {
@@ -61,6 +75,10 @@ impl StationHome {
 
     fn key_path(&self) -> PathBuf {
         self.dir.join("station.key")
+    }
+
+    fn signer_path(&self) -> PathBuf {
+        self.dir.join("signer.key")
     }
 
     pub fn db_path(&self) -> PathBuf {
@@ -110,15 +128,21 @@ impl StationHome {
             stage: "checking the central address".to_owned(),
             source,
         })?;
+        let signer = SigningKey::generate(Algorithm::EdDsa).map_err(|e| StationError::SignerKey(e.to_string()))?;
         let request = EnrolmentRequest {
             code: code.trim().to_owned(),
             station_name: station_name.to_owned(),
+            signer_key: encode_key(&signer.public()).map_err(|e| StationError::SignerKey(e.to_string()))?,
         };
         let enrolment = client.enrol(&request).await.map_err(|source| StationError::Central {
             stage: "enrolling with central".to_owned(),
             source,
         })?;
-        // The key first: settings without a key would claim an enrolment the station cannot use.
+        // The keys first: settings without keys would claim an enrolment the station cannot use.
+        let signer_pem = signer
+            .to_pkcs8_pem()
+            .map_err(|e| StationError::SignerKey(e.to_string()))?;
+        write_atomically(&self.signer_path(), signer_pem.as_bytes(), true)?;
         write_atomically(&self.key_path(), enrolment.station_key.as_bytes(), true)?;
         let config = StationConfig {
             central_url: client.base_url().to_owned(),
@@ -126,6 +150,8 @@ impl StationHome {
             office: enrolment.office,
             station_name: station_name.to_owned(),
             enrolled_at: crate::store::now_rfc3339(),
+            authority_key: enrolment.authority_key,
+            hotlist_max_age_hours: default_hotlist_max_age_hours(),
         };
         let json = serde_json::to_vec_pretty(&config).expect("station settings always encode");
         write_atomically(&self.config_path(), &json, false)?;
@@ -141,6 +167,16 @@ impl StationHome {
             source,
         })?;
         Ok(key.trim().to_owned())
+    }
+
+    fn signing_key(&self) -> Result<SigningKey, StationError> {
+        let path = self.signer_path();
+        let pem = fs::read_to_string(&path).map_err(|source| StationError::Io {
+            action: "read the signing key",
+            path: path.clone(),
+            source,
+        })?;
+        SigningKey::from_pkcs8_pem(&pem).map_err(|e| StationError::SignerKey(format!("{}: {e}", path.display())))
     }
 }
 
@@ -210,7 +246,46 @@ impl Station {
     ) -> Result<SyncReport, StationError> {
         let _lock = self.lock_sync()?;
         let client = self.client()?;
-        crate::sync::sync(&mut self.store, &client, &self.config.office, options, progress).await
+        let mut report = crate::sync::sync(&mut self.store, &client, &self.config.office, options, progress).await?;
+        let root = self.authority_key()?;
+        let mut verifier = self.verifier()?;
+        report.trust = credentials::refresh(&self.store, &client, &root, &mut verifier).await?;
+        Ok(report)
+    }
+
+    /// The authority's root key, pinned at enrolment.
+    pub fn authority_key(&self) -> Result<PublicKey, StationError> {
+        decode_key(&self.config.authority_key).map_err(|e| StationError::Config {
+            path: self.home.config_path(),
+            detail: format!("authority_key: {e}"),
+        })
+    }
+
+    /// A verifier from the cached trust list and hotlist: works offline.
+    pub fn verifier(&self) -> Result<Verifier, StationError> {
+        let max_age = time::Duration::hours(i64::from(self.config.hotlist_max_age_hours));
+        credentials::cached_verifier(&self.store, &self.authority_key()?, max_age)
+    }
+
+    /// The QR credential for an item's current version, signed by this
+    /// station the first time it is asked for and the same ever after.
+    pub fn qr_credential(&self, pass_id: &str) -> Result<String, StationError> {
+        let record = self
+            .store
+            .item(pass_id)?
+            .ok_or_else(|| StationError::ItemNotFound(pass_id.to_owned()))?;
+        let item = &record.item;
+        if let Some(text) = self.store.credential(&item.pass_id, item.version)? {
+            return Ok(text);
+        }
+        let issued_at = time::OffsetDateTime::now_utc();
+        let claims = credentials::claims_for(item, &self.config.office, issued_at);
+        let cose = pass_credential::sign(&claims, &self.home.signing_key()?)
+            .map_err(|e| StationError::SignerKey(e.to_string()))?;
+        let text = pass_credential::to_qr_text(&cose);
+        Ok(self
+            .store
+            .put_credential(&item.pass_id, item.version, &text, &crate::store::rfc3339(issued_at))?)
     }
 
     /// Takes the home's sync lock; the OS releases it when the file closes,

@@ -16,6 +16,7 @@ use pass_central::client::{CentralClient, CentralError};
 use serde::Serialize;
 
 use crate::StationError;
+use crate::credentials::TrustSummary;
 use crate::model::check_wire_item;
 use crate::store::{OutboxFilter, OutboxOutcome, PageSummary, Store, StoredPage};
 
@@ -71,8 +72,10 @@ pub struct SyncReport {
     /// Photos that could not be had this time (the items are kept; the next sync tries again).
     pub photo_problems: Vec<String>,
     pub events: OutboxReport,
-    /// Transient failures that a retry got past.
+    /// Transient failures that were retried.
     pub retried: Vec<String>,
+    /// The trust list and hotlist held after the sync.
+    pub trust: TrustSummary,
 }
 
 /// What sending the outbox did.

@@ -5,10 +5,13 @@
 //! set aside instead of failing the page it came in. Anything that would make
 //! the data unusable as a whole (not JSON, a cut body) fails the page.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use pass_credential::{CredentialError, PublicKey};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
+time::serde::format_description!(pub iso_date, Date, "[year]-[month]-[day]");
 
 /// `POST /v1/enrolments`: a station trades a one-time code for its credentials.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -17,6 +20,27 @@ pub struct EnrolmentRequest {
     pub code: String,
     /// A name people will recognise, such as "基隆港製證櫃檯 1".
     pub station_name: String,
+    /// The station's credential-signing public key: base64url (no padding) of
+    /// its COSE_Key. Central certifies it into the trust list.
+    pub signer_key: String,
+}
+
+/// A public key as the contract carries it: base64url (no padding) of its COSE_Key.
+pub fn encode_key(key: &PublicKey) -> Result<String, CredentialError> {
+    Ok(URL_SAFE_NO_PAD.encode(key.to_cose_key()?))
+}
+
+/// Why a key in the contract's text form could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("not a base64url COSE_Key public key: {0}")]
+pub struct KeyTextError(String);
+
+/// Reads a public key in the contract's text form (see [`encode_key`]).
+pub fn decode_key(text: &str) -> Result<PublicKey, KeyTextError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(text.trim())
+        .map_err(|e| KeyTextError(e.to_string()))?;
+    PublicKey::from_cose_key(&bytes).map_err(|e| KeyTextError(e.to_string()))
 }
 
 /// The answer to an enrolment: who the station is and the key it signs in with.
@@ -27,6 +51,9 @@ pub struct Enrolment {
     pub office: String,
     /// The station key, sent as a bearer token. A secret: never logged.
     pub station_key: String,
+    /// The pass authority's root public key (base64url COSE_Key): it signs the
+    /// trust list and the hotlist, and the station pins it.
+    pub authority_key: String,
 }
 
 impl std::fmt::Debug for Enrolment {
@@ -35,6 +62,7 @@ impl std::fmt::Debug for Enrolment {
             .field("station_id", &self.station_id)
             .field("office", &self.office)
             .field("station_key", &"<secret>")
+            .field("authority_key", &self.authority_key)
             .finish()
     }
 }
@@ -196,8 +224,6 @@ pub mod error_code {
     /// The item is not in a state that allows the change (simulator admin, 409).
     pub const CONFLICT: &str = "conflict";
     pub const INTERNAL: &str = "internal";
-    /// The server does not serve this yet (501).
-    pub const NOT_IMPLEMENTED: &str = "not_implemented";
 }
 
 #[cfg(test)]
@@ -229,6 +255,7 @@ mod tests {
             station_id: "s".into(),
             office: "TWKEL".into(),
             station_key: "hunter2".into(),
+            authority_key: "root".into(),
         };
         assert!(!format!("{e:?}").contains("hunter2"));
     }

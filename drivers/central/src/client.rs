@@ -217,6 +217,22 @@ impl CentralClient {
         Ok(bytes)
     }
 
+    /// The trust list as central signed it (COSE bytes); the caller verifies
+    /// it with the pinned authority key.
+    pub async fn trust_list(&self) -> Result<Vec<u8>, CentralError> {
+        let url = self.url(&["v1", "trust-list"], &[]);
+        Ok(self.body(self.request(Method::GET, url)).await?.1)
+    }
+
+    /// The signed hotlist delta after sequence `after` (COSE bytes).
+    /// [`CentralError::CursorExpired`] means central never gave that sequence:
+    /// drop the local hotlist and ask from 0.
+    pub async fn hotlist(&self, after: u64) -> Result<Vec<u8>, CentralError> {
+        let after = after.to_string();
+        let url = self.url(&["v1", "hotlist"], &[("after", after.as_str())]);
+        Ok(self.body(self.request(Method::GET, url)).await?.1)
+    }
+
     /// Reports a batch of events; the answer holds one result per event, in
     /// the batch's order, or the call fails with [`CentralError::Malformed`].
     pub async fn send_events(&self, batch: &EventBatch) -> Result<EventResults, CentralError> {

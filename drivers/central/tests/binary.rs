@@ -3,12 +3,13 @@
 //! codes; SIGTERM stops it cleanly; a second start on the same file keeps the
 //! data and adds to it.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use pass_central::CentralClient;
-use pass_central::api::EnrolmentRequest;
 
 /// A running `central-sim` and the lines it printed at start.
 struct Running {
@@ -84,10 +85,7 @@ async fn central_sim_announces_itself_stops_on_sigterm_and_keeps_its_data() {
         .iter()
         .find_map(|c| c.strip_prefix("enrolment code for TWKEL: "))
         .expect("a TWKEL code");
-    let request = EnrolmentRequest {
-        code: code.to_owned(),
-        station_name: "基隆港製證櫃檯 2".to_owned(),
-    };
+    let request = common::enrolment_request(code, "基隆港製證櫃檯 2");
     let client = CentralClient::new(&first.url).expect("a URL");
     let key = client.enrol(&request).await.expect("enrolled").station_key;
     assert_eq!(feed_size(&first.url, &key).await, 20);

@@ -35,10 +35,7 @@ async fn arm(sim: &SimHandle, kind: &str, path_prefix: &str, latency_ms: Option<
 async fn enrolled(sim: &SimHandle) -> CentralClient {
     let client = CentralClient::new(sim.url()).expect("the simulator's URL");
     let code = sim.enrolment_code("TWKEL").expect("an enrolment code");
-    let request = EnrolmentRequest {
-        code,
-        station_name: "基隆港製證櫃檯 1".into(),
-    };
+    let request = common::enrolment_request(&code, "基隆港製證櫃檯 1");
     let enrolment = client.enrol(&request).await.expect("enrolled");
     assert_eq!(enrolment.office, "TWKEL");
     client.with_station_key(enrolment.station_key)
@@ -82,10 +79,7 @@ async fn enrolment_takes_a_code_once_and_refuses_unknown_ones() {
     let (sim, _dir) = common::start_sim(0, false);
     let client = CentralClient::new(sim.url()).expect("the simulator's URL");
     let code = sim.enrolment_code("TWKEL").expect("an enrolment code");
-    let request = EnrolmentRequest {
-        code: code.clone(),
-        station_name: "基隆港製證櫃檯 1".into(),
-    };
+    let request = common::enrolment_request(&code, "基隆港製證櫃檯 1");
     let enrolment = client.enrol(&request).await.expect("enrolled");
     assert!(enrolment.station_key.len() >= 32);
     assert_eq!(sim.enrolment_code("TWKEL"), None, "the code is used up");
@@ -96,10 +90,7 @@ async fn enrolment_takes_a_code_once_and_refuses_unknown_ones() {
         "{again:?}"
     );
     assert!(!again.is_transient());
-    let unknown = EnrolmentRequest {
-        code: "ZZZZ-ZZZZ".into(),
-        station_name: "x".into(),
-    };
+    let unknown = common::enrolment_request("ZZZZ-ZZZZ", "x");
     let err = client.enrol(&unknown).await.expect_err("an unknown code");
     assert!(
         matches!(&err, CentralError::Api { status: 404, code, .. } if code == "enrolment_code_unknown"),

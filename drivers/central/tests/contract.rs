@@ -89,6 +89,10 @@ impl Contract {
             "application/json" => {
                 self.validate(&media["schema"], &answer.json, &format!("{method} {template} {status}"))
             }
+            "application/cose" => assert!(
+                answer.bytes.first() == Some(&0xD2),
+                "{method} {template}: not a tagged COSE_Sign1 (CBOR tag 18)"
+            ),
             "image/png" => assert!(
                 answer.bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
                 "{method} {template}: not a PNG"
@@ -235,12 +239,12 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
     let code = sim.enrolment_code("TWKEL").expect("a code made at start");
 
     // Enrolment: a good code once, then it is used; an unknown code; a malformed body.
-    let body = json!({"code": code, "station_name": "基隆港製證櫃檯 1"});
+    let body = json!(common::enrolment_request(&code, "基隆港製證櫃檯 1"));
     let enrolment = api.post("/v1/enrolments").body(body.clone()).expect(201).await.json;
     let key = enrolment["station_key"].as_str().map(str::to_owned);
     let key = key.as_deref();
     api.post("/v1/enrolments").body(body).expect(409).await;
-    let unknown = json!({"code": "NOPE-NOPE", "station_name": "x"});
+    let unknown = json!(common::enrolment_request("NOPE-NOPE", "x"));
     let answer = api.post("/v1/enrolments").body(unknown).expect(404).await;
     assert_eq!(answer.json["code"], "enrolment_code_unknown");
     api.post("/v1/enrolments")
@@ -252,7 +256,8 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
     let codes = "/admin/enrolment-codes";
     let other = api.post(codes).body(json!({"office": "TWKHH"})).expect(200).await.json;
     api.post(codes).body(json!({"office": "XXXXX"})).expect(400).await;
-    let other_body = json!({"code": other["code"], "station_name": "高雄港製證櫃檯"});
+    let other_code = other["code"].as_str().expect("a code");
+    let other_body = json!(common::enrolment_request(other_code, "高雄港製證櫃檯"));
     let other_enrolment = api.post("/v1/enrolments").body(other_body).expect(201).await.json;
     let other_key = other_enrolment["station_key"].as_str();
 
@@ -339,12 +344,28 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
     let batch = json!({"events": [event("e-9", "card_printed", json!({}))]});
     api.post("/v1/events").key(key).body(batch).expect(500).await;
 
-    // The trust list and hotlist are in the contract but not served yet.
-    for path in ["/v1/trust-list", "/v1/hotlist"] {
-        let answer = api.get(path).key(key).expect(501).await;
-        assert_eq!(answer.json["code"], "not_implemented");
-        api.get(path).expect(401).await;
-    }
+    // The trust list and hotlist: signed bytes, only for enrolled stations.
+    api.get("/v1/trust-list").key(key).expect(200).await;
+    api.get("/v1/trust-list").expect(401).await;
+    api.get("/v1/hotlist").key(key).expect(200).await;
+    api.get("/v1/hotlist?after=0").expect(401).await;
+    api.get("/v1/hotlist?after=99").key(key).expect(410).await;
+    api.get("/v1/hotlist?after=soon").key(key).expect(400).await;
+    let station_id = enrolment["station_id"].as_str().expect("a station id");
+    let revoke_signer = "/admin/stations/{station_id}/revoke-signer";
+    api.post(revoke_signer).at("station_id", station_id).expect(200).await;
+    api.post(revoke_signer).at("station_id", "nobody").expect(404).await;
+    let cards = "/admin/hotlist/cards";
+    let voided = api
+        .post(cards)
+        .body(json!({"card_uid": "04A1B2C3D4E5F6", "expires": "2027-12-31T23:59:59+08:00"}))
+        .expect(200)
+        .await;
+    assert_eq!(voided.json["sequence"], 1);
+    api.post(cards)
+        .body(json!({"card_uid": "not hex", "expires": "2027-12-31T23:59:59+08:00"}))
+        .expect(400)
+        .await;
 
     // Admin: generated and pending items, approvals, edits, revocations, withdrawals.
     let made = api
@@ -508,7 +529,6 @@ fn the_contract_documents_every_error_code_the_crate_names() {
         BAD_REQUEST,
         CONFLICT,
         INTERNAL,
-        NOT_IMPLEMENTED,
     ];
     for code in codes {
         assert!(

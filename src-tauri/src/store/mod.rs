@@ -1,5 +1,6 @@
 //! The station's cache: one SQLite file holding every item of the office, the
-//! holders' photos, the sync position and the outbox of events for central.
+//! holders' photos, the sync position, the outbox of events for central, the
+//! credentials the station signed and the trust documents it verifies against.
 //!
 //! Why SQLite, and why this way: the office keeps working when the network is
 //! down, so the cache is the station's truth between syncs. Every change that
@@ -10,10 +11,12 @@
 //! The schema grows only by numbered migrations ([`MIGRATIONS`]); the file's
 //! `user_version` says how many have run.
 
+mod credentials;
 mod items;
 mod outbox;
 mod search;
 
+pub use credentials::TrustDocument;
 pub use items::{ItemRecord, PageSummary, RejectedItem, StoredPage};
 pub use outbox::{OutboxEntry, OutboxFilter, OutboxOutcome};
 pub use search::{QueueQuery, QueueRow};
@@ -24,7 +27,10 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Schema migrations, in order. Never edit one that has shipped: add another.
-pub const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_items_outbox_search.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_items_outbox_search.sql"),
+    include_str!("migrations/0002_credentials_trust.sql"),
+];
 
 /// A failure of the cache file, with the file it concerns.
 #[derive(Debug, thiserror::Error)]

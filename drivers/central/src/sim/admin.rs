@@ -113,6 +113,26 @@ pub struct PhotoCorrupted {
     pub corrupt: bool,
 }
 
+/// `POST /admin/stations/{station_id}/revoke-signer`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignerRevoked {
+    pub station_id: String,
+}
+
+/// `POST /admin/hotlist/cards`: a card central wants refused at every gate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VoidCardRequest {
+    /// The card's UID in hex, such as `04A1B2C3D4E5F6`.
+    pub card_uid: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires: time::OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HotlistSequence {
+    pub sequence: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FeedEpoch {
     pub epoch: u32,
@@ -170,6 +190,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/items/{pass_id}/edit", post(edit))
         .route("/admin/edit-many", post(edit_many))
         .route("/admin/items/{pass_id}/revoke", post(revoke))
+        .route("/admin/stations/{station_id}/revoke-signer", post(revoke_signer))
+        .route("/admin/hotlist/cards", post(void_card))
         .route("/admin/raw-items", post(raw_items))
         .route("/admin/photos/{sha256}/corrupt", post(corrupt_photo))
         .route("/admin/feed/reset", post(reset_feed))
@@ -264,6 +286,21 @@ async fn corrupt_photo(State(state): State<AppState>, Path(sha256): Path<String>
     let sha = sha256.clone();
     state.db(move |store| store.corrupt_photo(&sha)).await?;
     Ok(Json(PhotoCorrupted { sha256, corrupt: true }))
+}
+
+async fn revoke_signer(State(state): State<AppState>, Path(station_id): Path<String>) -> Answer<SignerRevoked> {
+    let id = station_id.clone();
+    state.db(move |store| store.revoke_signer(&id)).await?;
+    Ok(Json(SignerRevoked { station_id }))
+}
+
+async fn void_card(State(state): State<AppState>, ApiJson(req): ApiJson<VoidCardRequest>) -> Answer<HotlistSequence> {
+    let uid = hex::decode(&req.card_uid)
+        .ok()
+        .filter(|uid| !uid.is_empty())
+        .ok_or_else(|| SimError::BadRequest(format!("card_uid {:?} is not a hex card UID", req.card_uid)))?;
+    let sequence = state.db(move |store| store.void_card(&uid, req.expires)).await?;
+    Ok(Json(HotlistSequence { sequence }))
 }
 
 async fn reset_feed(State(state): State<AppState>) -> Answer<FeedEpoch> {

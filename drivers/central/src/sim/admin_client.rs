@@ -5,8 +5,9 @@
 use reqwest::Method;
 
 use super::admin::{
-    CountRequest, Faults, FeedEpoch, ItemState, PassIds, PhotoCorrupted, RawItemsAppended, RawItemsRequest,
-    StoredEvent, StoredEvents,
+    CountRequest, EnrolmentCode, Faults, FeedEpoch, HotlistSequence, ItemState, OfficeRequest, PassIds, PhotoCorrupted,
+    RawItemsAppended, RawItemsRequest, Revocation, RevokeRequest, SignerRevoked, StoredEvent, StoredEvents,
+    VoidCardRequest,
 };
 use super::faults::Fault;
 use crate::client::{CentralClient, CentralError};
@@ -30,6 +31,15 @@ impl AdminClient {
         body: Option<&B>,
     ) -> Result<T, CentralError> {
         self.client.call(Method::POST, segments, body).await
+    }
+
+    /// A new one-time enrolment code for `office`.
+    pub async fn enrolment_code(&self, office: &str) -> Result<String, CentralError> {
+        let body = OfficeRequest {
+            office: office.to_owned(),
+        };
+        let code: EnrolmentCode = self.post(&["admin", "enrolment-codes"], Some(&body)).await?;
+        Ok(code.code)
     }
 
     /// Generates `count` more approved items for `office`; returns their pass numbers.
@@ -57,6 +67,32 @@ impl AdminClient {
             .post::<(), _>(&["admin", "items", pass_id, "withdraw"], None)
             .await?;
         Ok(())
+    }
+
+    /// Revokes an item's current version: it goes on the hotlist.
+    pub async fn revoke(&self, pass_id: &str, reason: &str) -> Result<Revocation, CentralError> {
+        let body = RevokeRequest {
+            reason: reason.to_owned(),
+        };
+        self.post(&["admin", "items", pass_id, "revoke"], Some(&body)).await
+    }
+
+    /// Revokes a station's signing key in the trust list.
+    pub async fn revoke_signer(&self, station_id: &str) -> Result<(), CentralError> {
+        let _: SignerRevoked = self
+            .post::<(), _>(&["admin", "stations", station_id, "revoke-signer"], None)
+            .await?;
+        Ok(())
+    }
+
+    /// Puts a card UID on the hotlist; returns the hotlist's new sequence.
+    pub async fn void_card(&self, card_uid: &[u8], expires: time::OffsetDateTime) -> Result<u64, CentralError> {
+        let body = VoidCardRequest {
+            card_uid: hex::encode_upper(card_uid),
+            expires,
+        };
+        let sequence: HotlistSequence = self.post(&["admin", "hotlist", "cards"], Some(&body)).await?;
+        Ok(sequence.sequence)
     }
 
     /// Appends JSON values to the office's feed exactly as given.

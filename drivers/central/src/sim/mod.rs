@@ -125,8 +125,6 @@ pub enum SimError {
     MethodNotAllowed,
     #[error("{0}")]
     Conflict(String),
-    #[error("{0}")]
-    NotImplemented(String),
     #[error("central failed to answer (a status_500 fault injected in central-sim)")]
     InjectedFault,
 }
@@ -144,7 +142,6 @@ impl SimError {
             SimError::BadRequest(_) => (StatusCode::BAD_REQUEST, error_code::BAD_REQUEST),
             SimError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             SimError::Conflict(_) => (StatusCode::CONFLICT, error_code::CONFLICT),
-            SimError::NotImplemented(_) => (StatusCode::NOT_IMPLEMENTED, error_code::NOT_IMPLEMENTED),
             SimError::Db { .. }
             | SimError::Bind { .. }
             | SimError::Io { .. }
@@ -267,8 +264,8 @@ fn router(state: AppState) -> Router {
         .route("/v1/offices/{office}/items", get(station_api::items))
         .route("/v1/photos/{sha256}", get(station_api::photo))
         .route("/v1/events", post(station_api::events))
-        .route("/v1/trust-list", get(station_api::not_served))
-        .route("/v1/hotlist", get(station_api::not_served))
+        .route("/v1/trust-list", get(station_api::trust_list))
+        .route("/v1/hotlist", get(station_api::hotlist))
         .merge(admin::routes())
         .fallback(|| async { SimError::NotFound("nothing is served at this address".to_owned()) })
         .method_not_allowed_fallback(|| async { SimError::MethodNotAllowed })

@@ -73,7 +73,11 @@ pub(crate) async fn enrol(
             "station_name must have 1 to 100 characters".to_owned(),
         ));
     }
-    let enrolment = state.db(move |store| store.enrol(&request.code, &name)).await?;
+    let request = EnrolmentRequest {
+        station_name: name,
+        ..request
+    };
+    let enrolment = state.db(move |store| store.enrol(&request)).await?;
     Ok((StatusCode::CREATED, Json(enrolment)))
 }
 
@@ -155,9 +159,33 @@ pub(crate) async fn events(
     Ok(Json(EventResults { results }))
 }
 
-/// The trust list and the hotlist: in the contract, not served here yet.
-pub(crate) async fn not_served(_station: Station) -> SimError {
-    SimError::NotImplemented(
-        "the trust list and hotlist come with the credential driver; central-sim does not serve them yet".to_owned(),
-    )
+/// The trust list, signed by the authority's root key.
+pub(crate) async fn trust_list(_station: Station, State(state): State<AppState>) -> Result<Response, SimError> {
+    let bytes = state.db(|store| store.signed_trust_list()).await?;
+    Ok(cose(bytes))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct HotlistQuery {
+    after: Option<String>,
+}
+
+/// The hotlist entries after the station's sequence, signed by the root key.
+pub(crate) async fn hotlist(
+    _station: Station,
+    State(state): State<AppState>,
+    Query(query): Query<HotlistQuery>,
+) -> Result<Response, SimError> {
+    let after = match query.after.as_deref() {
+        None => 0,
+        Some(text) => text
+            .parse()
+            .map_err(|_| SimError::BadRequest(format!("after={text:?} is not a hotlist sequence number")))?,
+    };
+    let bytes = state.db(move |store| store.signed_hotlist(after)).await?;
+    Ok(cose(bytes))
+}
+
+fn cose(bytes: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/cose")], Bytes::from(bytes)).into_response()
 }

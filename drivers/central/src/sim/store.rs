@@ -1,6 +1,6 @@
 //! The simulator's SQLite file: applications, items and their approvals, the
-//! per-office change feed, photos, events, revocations, enrolment codes and
-//! stations.
+//! per-office change feed, photos, events, revocations, enrolment codes,
+//! stations and their signing keys, the hotlist, and the authority's root key.
 //!
 //! It exists so that the simulator behaves like a real central system across
 //! restarts, and so that a page of 1,000 items is one indexed range read: each
@@ -22,7 +22,13 @@ use super::cursor::Cursor;
 use super::generate::{ApplicationPlan, Generator, add_months};
 use super::station_api::Station;
 use super::{SimError, during, portrait};
-use crate::api::{Enrolment, Event, EventOutcome, EventResult, Holder, ItemStatus, WireItem};
+use crate::api::{
+    Enrolment, EnrolmentRequest, Event, EventOutcome, EventResult, Holder, ItemStatus, WireItem, decode_key, encode_key,
+};
+use pass_credential::{
+    Algorithm, CredentialError, HotlistDelta, PublicKey, RevokedPass, SignerEntry, SignerStatus, SigningKey, TrustList,
+    VoidedCard,
+};
 
 const SCHEMA: &str = "
 PRAGMA journal_mode = WAL;
@@ -53,6 +59,13 @@ CREATE TABLE IF NOT EXISTS enrolment_codes (
 CREATE TABLE IF NOT EXISTS stations (
     id TEXT PRIMARY KEY, office TEXT NOT NULL, name TEXT NOT NULL, key_sha256 TEXT NOT NULL UNIQUE,
     enrolled_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, bytes BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS signers (
+    station_id TEXT PRIMARY KEY REFERENCES stations (id), cose_key BLOB NOT NULL, office TEXT NOT NULL,
+    valid_from TEXT NOT NULL, valid_to TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS hotlist (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, pass_id TEXT, version INTEGER, card_uid BLOB, expires TEXT NOT NULL,
+    CHECK ((pass_id IS NULL) <> (card_uid IS NULL)));
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT, idempotency_key TEXT NOT NULL UNIQUE, station_id TEXT NOT NULL,
     kind TEXT NOT NULL, occurred_at TEXT NOT NULL, payload TEXT NOT NULL, received_at TEXT NOT NULL,
@@ -68,6 +81,8 @@ const MAX_KEY_CHARS: usize = 128;
 #[derive(Debug)]
 pub(crate) struct Store {
     conn: Connection,
+    /// The pass authority's root key: signs the trust list and the hotlist.
+    root: SigningKey,
 }
 
 /// One page of a feed, items as stored JSON text.
@@ -158,7 +173,8 @@ impl Store {
             if meta(&conn, "epoch")?.is_none() {
                 set_meta(&conn, "epoch", i64::from(fresh_epoch(0)))?;
             }
-            Ok(Store { conn })
+            let root = authority_root_key(&conn)?;
+            Ok(Store { conn, root })
         };
         open().map_err(|e| match e {
             SimError::Db { source, .. } => SimError::Db {
@@ -244,7 +260,10 @@ impl Store {
 
     /// Trades a one-time code for a new station and its key; only the key's
     /// SHA-256 is kept.
-    pub(crate) fn enrol(&mut self, code: &str, station_name: &str) -> Result<Enrolment, SimError> {
+    pub(crate) fn enrol(&mut self, request: &EnrolmentRequest) -> Result<Enrolment, SimError> {
+        let signer = decode_key(&request.signer_key).map_err(|e| SimError::BadRequest(format!("signer_key: {e}")))?;
+        let authority_key = encode_key(&self.root.public()).map_err(credential_error)?;
+        let (code, station_name) = (request.code.as_str(), request.station_name.as_str());
         self.write("enrolling a station", |tx| {
             let found: Option<(String, Option<String>)> = tx
                 .query_row(
@@ -274,10 +293,24 @@ impl Store {
                 "UPDATE enrolment_codes SET used_by = ?1 WHERE code = ?2",
                 params![station_id, code],
             )?;
+            // Certified for three years, like the office's other credentials.
+            let now = OffsetDateTime::now_utc();
+            tx.execute(
+                "INSERT INTO signers (station_id, cose_key, office, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    station_id,
+                    signer.to_cose_key().map_err(credential_error)?,
+                    office,
+                    rfc3339(now),
+                    rfc3339(now + time::Duration::days(3 * 365))
+                ],
+            )?;
+            next_counter(tx, "trust_list", 1)?;
             Ok(Enrolment {
                 station_id,
                 office,
                 station_key,
+                authority_key,
             })
         })
     }
@@ -414,11 +447,22 @@ impl Store {
     /// Revokes the item's current version (for the hotlist).
     pub(crate) fn revoke(&mut self, pass_id: &str, reason: &str) -> Result<Revocation, SimError> {
         self.write("revoking an item", |tx| {
-            let version = load_item(tx, pass_id)?.item.version;
+            let item = load_item(tx, pass_id)?;
+            let version = item.item.version;
             let revoked_at = OffsetDateTime::now_utc();
             tx.execute(
                 "INSERT INTO revocations (pass_id, version, reason, revoked_at) VALUES (?1, ?2, ?3, ?4)",
                 params![pass_id, version, reason, rfc3339(revoked_at)],
+            )?;
+            // The entry stays on the hotlist until the pass would have expired.
+            let expires = item
+                .item
+                .valid_to
+                .with_hms(23, 59, 59)
+                .map_err(|e| SimError::Internal(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO hotlist (pass_id, version, expires) VALUES (?1, ?2, ?3)",
+                params![pass_id, version, rfc3339(expires.assume_offset(offset!(+8)))],
             )?;
             Ok(Revocation {
                 pass_id: pass_id.to_owned(),
@@ -438,6 +482,124 @@ impl Store {
             }
             Ok(items.len())
         })
+    }
+
+    /// Revokes a station's signing key: every credential it signed fails from
+    /// the next trust list on (a stolen station is shut out this way).
+    pub(crate) fn revoke_signer(&mut self, station_id: &str) -> Result<(), SimError> {
+        self.write("revoking a signer", |tx| {
+            let changed = tx.execute("UPDATE signers SET revoked = 1 WHERE station_id = ?1", [station_id])?;
+            if changed == 0 {
+                return Err(SimError::NotFound(format!(
+                    "no station {station_id} with a signing key"
+                )));
+            }
+            next_counter(tx, "trust_list", 1)?;
+            Ok(())
+        })
+    }
+
+    /// Puts a card on the hotlist until `expires`, whatever credential it carries.
+    pub(crate) fn void_card(&mut self, card_uid: &[u8], expires: OffsetDateTime) -> Result<u64, SimError> {
+        self.write("voiding a card", |tx| {
+            tx.execute(
+                "INSERT INTO hotlist (card_uid, expires) VALUES (?1, ?2)",
+                params![card_uid, rfc3339(expires)],
+            )?;
+            Ok(u64::try_from(tx.last_insert_rowid()).unwrap_or_default())
+        })
+    }
+
+    /// The trust list as it stands, signed by the root key.
+    pub(crate) fn signed_trust_list(&self) -> Result<Vec<u8>, SimError> {
+        let trust_list = self.read("reading the trust list", |conn| {
+            let mut stmt = conn.prepare("SELECT cose_key, office, valid_from, valid_to, revoked FROM signers")?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get(4)?,
+                ))
+            })?;
+            let mut signers = Vec::new();
+            for row in rows {
+                let (cose_key, office, valid_from, valid_to, revoked): (_, String, _, _, bool) = row?;
+                signers.push(SignerEntry {
+                    public_key: PublicKey::from_cose_key(&cose_key).map_err(credential_error)?,
+                    office,
+                    valid_from: parse_time(&valid_from)?,
+                    valid_to: parse_time(&valid_to)?,
+                    status: if revoked {
+                        SignerStatus::Revoked
+                    } else {
+                        SignerStatus::Active
+                    },
+                });
+            }
+            let sequence = meta(conn, "counter:trust_list")?.unwrap_or_default().unsigned_abs();
+            Ok(TrustList {
+                sequence,
+                issued_at: OffsetDateTime::now_utc(),
+                signers,
+            })
+        })?;
+        trust_list.sign(&self.root).map_err(credential_error)
+    }
+
+    /// The hotlist entries after sequence `after`, signed by the root key.
+    /// A sequence central never gave means the station's copy belongs to
+    /// another hotlist: it must start again from 0.
+    pub(crate) fn signed_hotlist(&self, after: u64) -> Result<Vec<u8>, SimError> {
+        let delta = self.read("reading the hotlist", |conn| {
+            let last: u64 = conn
+                .query_row("SELECT seq FROM sqlite_sequence WHERE name = 'hotlist'", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .optional()?
+                .unwrap_or_default()
+                .unsigned_abs();
+            if after > last {
+                return Err(SimError::CursorExpired);
+            }
+            let mut delta = HotlistDelta {
+                from_sequence: after,
+                to_sequence: last,
+                issued_at: OffsetDateTime::now_utc(),
+                revoked_passes: Vec::new(),
+                voided_cards: Vec::new(),
+            };
+            let mut stmt =
+                conn.prepare("SELECT pass_id, version, card_uid, expires FROM hotlist WHERE seq > ?1 ORDER BY seq")?;
+            let rows = stmt.query_map([i64::try_from(after).unwrap_or(i64::MAX)], |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?,
+                    r.get::<_, Option<u32>>(1)?,
+                    r.get::<_, Option<Vec<u8>>>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })?;
+            for row in rows {
+                let (pass_id, version, card_uid, expires) = row?;
+                let expires = parse_time(&expires)?;
+                match (pass_id, version, card_uid) {
+                    (Some(pass_id), Some(version), _) => delta.revoked_passes.push(RevokedPass {
+                        pass_id,
+                        version,
+                        expires,
+                    }),
+                    (_, _, Some(card_uid)) => delta.voided_cards.push(VoidedCard { card_uid, expires }),
+                    _ => {
+                        return Err(SimError::Internal(
+                            "a hotlist row names neither a pass nor a card".to_owned(),
+                        ));
+                    }
+                }
+            }
+            Ok(delta)
+        })?;
+        delta.sign(&self.root).map_err(credential_error)
     }
 
     // --- station reads and reports --------------------------------------------
@@ -634,6 +796,34 @@ fn insert_generated(
     let today = today();
     let plans = plan(&mut Generator::new(seed, batch, today));
     insert_applications(tx, &plans, today, approved, photos)
+}
+
+/// The authority's root key, made when the database is new.
+fn authority_root_key(conn: &Connection) -> Result<SigningKey, SimError> {
+    let stored: Option<Vec<u8>> = conn
+        .query_row("SELECT bytes FROM secrets WHERE name = 'authority_root'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(der) = stored {
+        return SigningKey::from_pkcs8_der(&der).map_err(credential_error);
+    }
+    let key = SigningKey::generate(Algorithm::EdDsa).map_err(credential_error)?;
+    let der = key.to_pkcs8_der().map_err(credential_error)?;
+    conn.execute(
+        "INSERT INTO secrets (name, bytes) VALUES ('authority_root', ?1)",
+        [der.as_slice()],
+    )?;
+    Ok(key)
+}
+
+fn credential_error(e: CredentialError) -> SimError {
+    SimError::Internal(format!("credential format: {e}"))
+}
+
+fn parse_time(text: &str) -> Result<OffsetDateTime, SimError> {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| SimError::Internal(format!("the database holds a bad time {text:?}: {e}")))
 }
 
 fn key_hash(key: &str) -> String {

@@ -1,7 +1,9 @@
 //! What the integration tests share: a simulator in a temporary directory
 //! and a plain HTTP client for the calls the crate's client does not make.
 
+use pass_central::api::{EnrolmentRequest, encode_key};
 use pass_central::sim::{SimConfig, SimHandle};
+use pass_credential::{Algorithm, SigningKey};
 
 /// A simulator with `generate` items at TWKEL, its database in a directory
 /// that lives as long as the returned guard.
@@ -20,4 +22,14 @@ pub fn start_sim(generate: u32, photos: bool) -> (SimHandle, tempfile::TempDir) 
 pub fn http() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
+}
+
+/// An enrolment request with a fresh station signing key.
+pub fn enrolment_request(code: &str, station_name: &str) -> EnrolmentRequest {
+    let signer = SigningKey::generate(Algorithm::EdDsa).expect("a signing key");
+    EnrolmentRequest {
+        code: code.to_owned(),
+        station_name: station_name.to_owned(),
+        signer_key: encode_key(&signer.public()).expect("a COSE_Key"),
+    }
 }

@@ -9,10 +9,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use pass_credential::{Lang, Reason, Verdict};
+use pass_station::credentials;
 use pass_station::model::CardState;
 use pass_station::store::{OutboxFilter, QueueQuery};
 use pass_station::sync::{SyncOptions, SyncProgress};
 use pass_station::{Station, StationError, StationHome};
+use time::OffsetDateTime;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -23,7 +26,8 @@ Exit codes:
   4  central pass API unreachable; the cache is intact, try again when online
   5  central pass API refused the request or sent data that breaks the contract
   6  no such item in the cache
-  7  another sync of this station is running";
+  7  another sync of this station is running
+  8  verify: the credential is not valid (the verdict says why)";
 
 #[derive(Debug, Parser)]
 #[command(name = "passctl", version, about = "Port Pass Station: the card office from the command line", after_help = EXIT_CODES)]
@@ -89,6 +93,30 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the signed QR text for an item (signed by this station on first use).
+    Qr { item: String },
+    /// Check a credential offline against the cached trust list and hotlist.
+    Verify {
+        /// The text read from a card's QR code (`PP1:...`).
+        #[arg(long, value_name = "TEXT")]
+        qr_text: String,
+        /// This gate's port code; the pass must cover it.
+        #[arg(long, value_name = "CODE")]
+        port: Option<String>,
+        /// Check as of this moment (RFC 3339) instead of now, e.g. for an incident report.
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        at: Option<OffsetDateTime>,
+        /// Language of the reason: zh-TW (default) or en.
+        #[arg(long, default_value = "zh-TW", value_parser = parse_lang)]
+        lang: Lang,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the cached trust list, each signer's key as a JWK.
+    TrustList {
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the station's main job on embedded defaults: an in-process
     /// central-sim, enrolment, sync, search, and the queue offline.
     Demo {
@@ -109,6 +137,22 @@ fn parse_state(text: &str) -> Result<CardState, String> {
     })
 }
 
+fn parse_lang(text: &str) -> Result<Lang, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "zh-tw" | "zh" => Ok(Lang::ZhTw),
+        "en" => Ok(Lang::En),
+        _ => Err(format!("unknown language {text:?}; zh-TW or en")),
+    }
+}
+
+fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("{text:?} is not an RFC 3339 time such as 2026-12-01T09:00:00+08:00 ({e})"))
+}
+
+/// The exit code of a verdict that refuses the credential.
+const EXIT_INVALID: u8 = 8;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
@@ -119,7 +163,8 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Invalid) => ExitCode::from(EXIT_INVALID),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code())
@@ -127,7 +172,14 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), StationError> {
+/// How a command that ran to its end came out.
+enum Outcome {
+    Done,
+    /// `verify` refused the credential.
+    Invalid,
+}
+
+async fn run(cli: Cli) -> Result<Outcome, StationError> {
     let home = StationHome::new(cli.home.unwrap_or_else(StationHome::default_dir));
     match cli.command {
         Command::Enroll { central, code, name } => {
@@ -136,9 +188,9 @@ async fn run(cli: Cli) -> Result<(), StationError> {
                 "enrolled as station {} for office {} with {}; run `passctl sync` next",
                 config.station_id, config.office, config.central_url
             );
-            Ok(())
+            Ok(Outcome::Done)
         }
-        Command::Sync { page_size, json } => sync(home, page_size, json).await,
+        Command::Sync { page_size, json } => sync(home, page_size, json).await.map(|()| Outcome::Done),
         Command::Queue {
             search,
             state,
@@ -156,7 +208,7 @@ async fn run(cli: Cli) -> Result<(), StationError> {
             } else {
                 table::print_queue(&rows);
             }
-            Ok(())
+            Ok(Outcome::Done)
         }
         Command::Show { item, json } => {
             let station = Station::open(home)?;
@@ -166,7 +218,7 @@ async fn run(cli: Cli) -> Result<(), StationError> {
             } else {
                 table::print_item(&record);
             }
-            Ok(())
+            Ok(Outcome::Done)
         }
         Command::Outbox {
             rejected,
@@ -187,17 +239,74 @@ async fn run(cli: Cli) -> Result<(), StationError> {
                 println!("{} events wait to be sent", station.store().unsent_count()?);
                 table::print_outbox(&entries);
             }
-            Ok(())
+            Ok(Outcome::Done)
         }
         Command::Demo { dir, items } => {
             let dir = match dir {
                 Some(dir) => dir,
                 None => tempfile_dir()?,
             };
-            pass_station::demo::run(&dir, items, &mut std::io::stdout()).await
+            pass_station::demo::run(&dir, items, &mut std::io::stdout())
+                .await
+                .map(|()| Outcome::Done)
         }
-        Command::Bench(args) => bench::run(args).await,
+        Command::Qr { item } => {
+            println!("{}", Station::open(home)?.qr_credential(&item)?);
+            Ok(Outcome::Done)
+        }
+        Command::Verify {
+            qr_text,
+            port,
+            at,
+            lang,
+            json,
+        } => {
+            let station = Station::open(home)?;
+            let now = at.unwrap_or_else(OffsetDateTime::now_utc);
+            let verdict = station.verifier()?.verify_qr(qr_text.trim(), now, port.as_deref());
+            if json {
+                print_json(&verdict_json(&verdict));
+            } else {
+                table::print_verdict(&verdict, lang);
+            }
+            Ok(if verdict.is_valid() {
+                Outcome::Done
+            } else {
+                Outcome::Invalid
+            })
+        }
+        Command::TrustList { json } => {
+            let station = Station::open(home)?;
+            let verifier = station.verifier()?;
+            let Some(trust_list) = verifier.trust_list() else {
+                return Err(StationError::Corrupt(
+                    "no trust list yet; run `passctl sync` while online".to_owned(),
+                ));
+            };
+            let shown = credentials::trust_list_json(trust_list);
+            if json {
+                print_json(&shown);
+            } else {
+                table::print_trust_list(&shown);
+            }
+            Ok(Outcome::Done)
+        }
+        Command::Bench(args) => bench::run(args).await.map(|()| Outcome::Done),
     }
+}
+
+/// A verdict for scripts: the outcome, the reason in both languages, the
+/// warnings, and the claims when the signature held.
+fn verdict_json(verdict: &Verdict) -> serde_json::Value {
+    let reason = verdict.outcome.as_ref().err();
+    serde_json::json!({
+        "valid": verdict.is_valid(),
+        "reason": reason.map(reason_code),
+        "message_zh": reason.map(|r| r.message(Lang::ZhTw)),
+        "message_en": reason.map(|r| r.message(Lang::En)),
+        "warnings": verdict.warnings.iter().map(|w| w.message(Lang::En)).collect::<Vec<_>>(),
+        "claims": verdict.claims,
+    })
 }
 
 async fn sync(home: StationHome, page_size: u32, json: bool) -> Result<(), StationError> {
@@ -289,4 +398,22 @@ fn tempfile_dir() -> Result<PathBuf, StationError> {
         .tempdir()
         .map(tempfile::TempDir::keep)
         .map_err(|e| StationError::RunSetup(format!("cannot create a temporary folder: {e}")))
+}
+
+/// A stable name for each reason, for scripts and logs.
+fn reason_code(reason: &Reason) -> &'static str {
+    match reason {
+        Reason::Malformed(_) => "malformed",
+        Reason::NoTrustList => "no_trust_list",
+        Reason::UnknownSigner => "unknown_signer",
+        Reason::BadSignature => "bad_signature",
+        Reason::SignerRevoked => "signer_revoked",
+        Reason::SignerOutOfValidity => "signer_out_of_validity",
+        Reason::NotYetValid => "not_yet_valid",
+        Reason::Expired => "expired",
+        Reason::PassRevoked => "pass_revoked",
+        Reason::CardVoided => "card_voided",
+        Reason::NotValidAtThisPort => "not_valid_at_this_port",
+        Reason::ChipBoundToAnotherCard => "chip_bound_to_another_card",
+    }
 }

@@ -1,6 +1,7 @@
 //! Plain-text output for people at a terminal, with columns that stay aligned
 //! when names are in Chinese (two terminal cells per character).
 
+use pass_credential::{Lang, Verdict};
 use pass_station::model::Holder;
 use pass_station::store::{ItemRecord, OutboxEntry, QueueRow};
 use unicode_width::UnicodeWidthStr;
@@ -126,4 +127,58 @@ pub fn print_outbox(entries: &[OutboxEntry]) {
         &["SEQ", "KIND", "OCCURRED", "PASS", "TRIES", "OUTCOME", "DETAIL"],
         &cells,
     );
+}
+
+/// A gate verdict: valid or not, the one reason, whose pass, and any warning.
+pub fn print_verdict(verdict: &Verdict, lang: Lang) {
+    match &verdict.outcome {
+        Ok(()) => println!("{}", if lang == Lang::En { "VALID" } else { "有效 VALID" }),
+        Err(reason) => println!(
+            "{}: {}",
+            if lang == Lang::En {
+                "NOT VALID"
+            } else {
+                "無效 NOT VALID"
+            },
+            reason.message(lang)
+        ),
+    }
+    if let Some(claims) = &verdict.claims {
+        println!("{:>10}  {} version {}", "pass", claims.pass_id, claims.version);
+        println!("{:>10}  {}", "holder", claims.holder);
+        println!("{:>10}  {}", "ports", claims.ports.join(", "));
+        println!(
+            "{:>10}  {} to {}",
+            "valid",
+            claims.valid_from.date(),
+            claims.valid_to.date()
+        );
+    }
+    for warning in &verdict.warnings {
+        println!("warning: {}", warning.message(lang));
+    }
+}
+
+/// The trust list as `credentials::trust_list_json` shows it, one signer a line.
+pub fn print_trust_list(shown: &serde_json::Value) {
+    println!(
+        "trust list sequence {} issued {}",
+        shown["sequence"],
+        shown["issued_at"].as_str().unwrap_or_default()
+    );
+    let rows: Vec<Vec<String>> = shown["signers"]
+        .as_array()
+        .map(|signers| {
+            signers
+                .iter()
+                .map(|s| {
+                    ["kid", "office", "status", "valid_from", "valid_to"]
+                        .iter()
+                        .map(|field| s[*field].as_str().unwrap_or_default().to_owned())
+                        .collect()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    print_columns(&["KID", "OFFICE", "STATUS", "VALID FROM", "VALID TO"], &rows);
 }

@@ -1,0 +1,361 @@
+//! Offline verification at the gate: from the QR text or the chip's credential to
+//! "valid", or exactly one reason why not, in words a gate officer can act on.
+//!
+//! Checks run in this fixed order and the first failure is the verdict:
+//!
+//! 1. malformed (QR text, COSE envelope or claims unreadable; a QR credential that
+//!    carries a card UID, or a chip credential that does not)
+//! 2. no trust list loaded
+//! 3. unknown signer (no signer with the credential's kid certified for its issuing office)
+//! 4. bad signature
+//! 5. signer revoked, then signer out of validity (at the credential's `iat`)
+//! 6. not yet valid (`now < nbf`), then expired (`now >= exp`)
+//! 7. pass version revoked (hotlist)
+//! 8. card voided (hotlist; chip only, the QR carries no UID)
+//! 9. chip bound to another card (chip only)
+//! 10. not valid at this port
+//!
+//! Warnings (stale or missing hotlist) come with every verdict, valid or not.
+
+use time::{Duration, OffsetDateTime};
+
+use crate::claims::PassClaims;
+use crate::error::{CredentialError, Result};
+use crate::hotlist::Hotlist;
+use crate::keys::PublicKey;
+use crate::qr::{MAX_CREDENTIAL_LEN, from_qr_text};
+use crate::sign::Signed;
+use crate::trust::{SignerEntry, SignerStatus, TrustList};
+
+/// Why a credential is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// Unreadable; the detail says where (in English, for the log and support).
+    Malformed(String),
+    NoTrustList,
+    UnknownSigner,
+    BadSignature,
+    SignerRevoked,
+    SignerOutOfValidity,
+    NotYetValid,
+    Expired,
+    PassRevoked,
+    CardVoided,
+    NotValidAtThisPort,
+    ChipBoundToAnotherCard,
+}
+
+/// Something the officer should know although it does not decide the verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    /// The hotlist was fetched longer ago than the configured maximum age.
+    HotlistStale { age: Duration },
+    /// No hotlist has been fetched: revoked passes and voided cards are not caught.
+    NoHotlist,
+}
+
+/// The language of messages shown to the officer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Traditional Chinese (Taiwan), the default on screen.
+    ZhTw,
+    En,
+}
+
+impl Reason {
+    /// What happened and what the officer should do.
+    pub fn message(&self, lang: Lang) -> String {
+        let (zh, en) = match self {
+            Reason::Malformed(detail) => {
+                return match lang {
+                    Lang::ZhTw => {
+                        format!("無法讀取憑證（{detail}）。請重新掃描；仍失敗則拒絕通行，請持證人至發證中心。")
+                    }
+                    Lang::En => format!(
+                        "The credential cannot be read ({detail}). Scan again; if it still fails, refuse entry \
+                         and send the holder to the card office."
+                    ),
+                };
+            }
+            Reason::NoTrustList => (
+                "本站尚無信任清單，無法驗證。請同步信任清單後再驗證，在此之前依人工查驗程序處理。",
+                "This station has no trust list and cannot verify. Sync the trust list and verify again; \
+                 until then follow the manual check procedure.",
+            ),
+            Reason::UnknownSigner => (
+                "簽發者不在信任清單中（可能偽造，或本站清單過舊）。拒絕通行；同步信任清單後重試，仍失敗請通報主管。",
+                "The signer is not in the trust list (possible forgery, or this station's list is out of date). \
+                 Refuse entry; sync the trust list and retry, and report to a supervisor if it still fails.",
+            ),
+            Reason::BadSignature => (
+                "簽章驗證失敗，憑證遭竄改或偽造。拒絕通行，扣留證件並通報主管。",
+                "The signature does not verify: the credential was altered or forged. Refuse entry, retain \
+                 the card and report to a supervisor.",
+            ),
+            Reason::SignerRevoked => (
+                "簽發站的金鑰已被撤銷。拒絕通行，請持證人至發證中心換發新證。",
+                "The issuing station's key has been revoked. Refuse entry and send the holder to the card \
+                 office for a new card.",
+            ),
+            Reason::SignerOutOfValidity => (
+                "憑證簽發時簽發站不在授權期間內。拒絕通行並通報主管。",
+                "The credential was signed outside the issuing station's authorised period. Refuse entry and \
+                 report to a supervisor.",
+            ),
+            Reason::NotYetValid => (
+                "通行證尚未生效。拒絕通行，持證人可於生效日起通行。",
+                "The pass is not valid yet. Refuse entry; the holder may enter from the valid-from date.",
+            ),
+            Reason::Expired => (
+                "通行證已過期。拒絕通行，請持證人至發證中心辦理。",
+                "The pass has expired. Refuse entry and send the holder to the card office.",
+            ),
+            Reason::PassRevoked => (
+                "通行證已撤銷。拒絕通行，扣留證件並通報主管。",
+                "The pass has been revoked. Refuse entry, retain the card and report to a supervisor.",
+            ),
+            Reason::CardVoided => (
+                "此卡已作廢（掛失或已換發）。拒絕通行，扣留證件並通報主管。",
+                "This card has been voided (reported lost or replaced). Refuse entry, retain the card and \
+                 report to a supervisor.",
+            ),
+            Reason::NotValidAtThisPort => (
+                "此通行證不適用本港。拒絕通行，持證人須至發證中心申請本港通行。",
+                "The pass is not valid at this port. Refuse entry; the holder must apply at the card office \
+                 for this port.",
+            ),
+            Reason::ChipBoundToAnotherCard => (
+                "晶片內的憑證屬於另一張卡（疑似複製卡）。拒絕通行，扣留證件並通報主管。",
+                "The chip's credential belongs to another card (likely a copied card). Refuse entry, retain \
+                 the card and report to a supervisor.",
+            ),
+        };
+        match lang {
+            Lang::ZhTw => zh.to_owned(),
+            Lang::En => en.to_owned(),
+        }
+    }
+}
+
+impl Warning {
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Warning::HotlistStale { age }, Lang::ZhTw) => {
+                format!(
+                    "黑名單已 {} 小時未更新，撤銷資料可能不完整。請盡快同步。",
+                    age.whole_hours()
+                )
+            }
+            (Warning::HotlistStale { age }, Lang::En) => format!(
+                "The hotlist was last updated {} hours ago and may miss revocations. Sync soon.",
+                age.whole_hours()
+            ),
+            (Warning::NoHotlist, Lang::ZhTw) => "本站尚無黑名單，無法檢查撤銷與作廢。請同步黑名單。".to_owned(),
+            (Warning::NoHotlist, Lang::En) => {
+                "This station has no hotlist, so revoked passes and voided cards are not caught. Sync the hotlist."
+                    .to_owned()
+            }
+        }
+    }
+}
+
+/// The answer for one credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub outcome: Result<(), Reason>,
+    /// Present once the claims were decoded and their signature verified, including
+    /// for passes refused later (expired, revoked, wrong port…), so the officer sees whose pass it is.
+    pub claims: Option<PassClaims>,
+    pub warnings: Vec<Warning>,
+}
+
+impl Verdict {
+    pub fn is_valid(&self) -> bool {
+        self.outcome.is_ok()
+    }
+}
+
+/// How the credential reached the verifier.
+#[derive(Clone, Copy)]
+enum Presented<'a> {
+    Qr,
+    Chip { card_uid: &'a [u8] },
+}
+
+/// Holds what a gate station verifies against: the pinned root key, the trust list
+/// and the hotlist.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    root: PublicKey,
+    trust_list: Option<TrustList>,
+    hotlist: Hotlist,
+    hotlist_max_age: Duration,
+}
+
+impl Verifier {
+    pub const DEFAULT_HOTLIST_MAX_AGE: Duration = Duration::hours(24);
+
+    /// A verifier pinned to the authority's root key, with no trust list or hotlist yet.
+    pub fn new(root: PublicKey) -> Verifier {
+        Verifier {
+            root,
+            trust_list: None,
+            hotlist: Hotlist::new(),
+            hotlist_max_age: Verifier::DEFAULT_HOTLIST_MAX_AGE,
+        }
+    }
+
+    /// Verifies a signed trust list under the pinned root and adopts it, unless it
+    /// is older than the one held (a replayed old list could re-admit a revoked signer).
+    pub fn load_trust_list(&mut self, signed: &[u8]) -> Result<&TrustList> {
+        let list = TrustList::verify(signed, &self.root)?;
+        if let Some(held) = &self.trust_list
+            && list.sequence < held.sequence
+        {
+            return Err(CredentialError::TrustListRollback {
+                held: held.sequence,
+                offered: list.sequence,
+            });
+        }
+        Ok(self.trust_list.insert(list))
+    }
+
+    pub fn trust_list(&self) -> Option<&TrustList> {
+        self.trust_list.as_ref()
+    }
+
+    pub fn hotlist(&self) -> &Hotlist {
+        &self.hotlist
+    }
+
+    /// For applying deltas and setting `fetched_at` after a sync.
+    pub fn hotlist_mut(&mut self) -> &mut Hotlist {
+        &mut self.hotlist
+    }
+
+    /// Replaces the hotlist, e.g. with one loaded from the cache file.
+    pub fn set_hotlist(&mut self, hotlist: Hotlist) {
+        self.hotlist = hotlist;
+    }
+
+    pub fn set_hotlist_max_age(&mut self, max_age: Duration) {
+        self.hotlist_max_age = max_age;
+    }
+
+    /// Verifies the text read from a card's QR code. `at_port` is this gate's port
+    /// code, or `None` to skip the port check (e.g. at the card office).
+    pub fn verify_qr(&self, qr_text: &str, now: OffsetDateTime, at_port: Option<&str>) -> Verdict {
+        match from_qr_text(qr_text) {
+            Ok(cose) => self.verify_presented(&cose, Presented::Qr, now, at_port),
+            Err(error) => self.verdict(Err(Reason::Malformed(error.to_string())), None, now),
+        }
+    }
+
+    /// Verifies the credential read from a chip whose UID the reader reported as `card_uid`.
+    pub fn verify_chip(&self, cose: &[u8], card_uid: &[u8], now: OffsetDateTime, at_port: Option<&str>) -> Verdict {
+        if cose.len() > MAX_CREDENTIAL_LEN {
+            let error = CredentialError::CredentialTooLarge {
+                len: cose.len(),
+                max: MAX_CREDENTIAL_LEN,
+            };
+            return self.verdict(Err(Reason::Malformed(error.to_string())), None, now);
+        }
+        self.verify_presented(cose, Presented::Chip { card_uid }, now, at_port)
+    }
+
+    fn verify_presented(
+        &self,
+        cose: &[u8],
+        presented: Presented,
+        now: OffsetDateTime,
+        at_port: Option<&str>,
+    ) -> Verdict {
+        match self.authenticate(cose, presented) {
+            Err(reason) => self.verdict(Err(reason), None, now),
+            Ok((claims, signer)) => {
+                let outcome = self.check_standing(&claims, signer, presented, now, at_port);
+                self.verdict(outcome, Some(claims), now)
+            }
+        }
+    }
+
+    /// Steps 1–4: the claims, once their signature is known to be from a trusted signer.
+    fn authenticate(&self, cose: &[u8], presented: Presented) -> Result<(PassClaims, &SignerEntry), Reason> {
+        let malformed = |error: CredentialError| Reason::Malformed(error.to_string());
+        let signed = Signed::parse(cose, "credential").map_err(malformed)?;
+        let claims = PassClaims::from_cwt_bytes(signed.payload()).map_err(malformed)?;
+        match (presented, &claims.card_uid) {
+            (Presented::Qr, Some(_)) => {
+                return Err(Reason::Malformed("a QR credential must not carry a card UID".into()));
+            }
+            (Presented::Chip { .. }, None) => {
+                return Err(Reason::Malformed("a chip credential must carry its card UID".into()));
+            }
+            _ => {}
+        }
+        let trust_list = self.trust_list.as_ref().ok_or(Reason::NoTrustList)?;
+        let signer = trust_list
+            .find(&signed.kid)
+            .filter(|signer| signer.office == claims.issuer)
+            .ok_or(Reason::UnknownSigner)?;
+        if !signed.is_signed_by(&signer.public_key) {
+            return Err(Reason::BadSignature);
+        }
+        Ok((claims, signer))
+    }
+
+    /// Steps 5–10: whether an authentic credential admits its holder here and now.
+    fn check_standing(
+        &self,
+        claims: &PassClaims,
+        signer: &SignerEntry,
+        presented: Presented,
+        now: OffsetDateTime,
+        at_port: Option<&str>,
+    ) -> Result<(), Reason> {
+        if signer.status == SignerStatus::Revoked {
+            return Err(Reason::SignerRevoked);
+        }
+        if !(signer.valid_from..=signer.valid_to).contains(&claims.issued_at) {
+            return Err(Reason::SignerOutOfValidity);
+        }
+        if now < claims.valid_from {
+            return Err(Reason::NotYetValid);
+        }
+        if now >= claims.valid_to {
+            return Err(Reason::Expired);
+        }
+        if self.hotlist.is_pass_revoked(&claims.pass_id, claims.version) {
+            return Err(Reason::PassRevoked);
+        }
+        if let (Presented::Chip { card_uid }, Some(bound_uid)) = (presented, &claims.card_uid) {
+            if self.hotlist.is_card_voided(bound_uid) {
+                return Err(Reason::CardVoided);
+            }
+            if card_uid != bound_uid.as_slice() {
+                return Err(Reason::ChipBoundToAnotherCard);
+            }
+        }
+        if let Some(port) = at_port
+            && !claims.ports.iter().any(|covered| covered == port)
+        {
+            return Err(Reason::NotValidAtThisPort);
+        }
+        Ok(())
+    }
+
+    fn verdict(&self, outcome: Result<(), Reason>, claims: Option<PassClaims>, now: OffsetDateTime) -> Verdict {
+        let warnings = match self.hotlist.fetched_at {
+            None => vec![Warning::NoHotlist],
+            Some(fetched_at) if now - fetched_at > self.hotlist_max_age => {
+                vec![Warning::HotlistStale { age: now - fetched_at }]
+            }
+            Some(_) => Vec::new(),
+        };
+        Verdict {
+            outcome,
+            claims,
+            warnings,
+        }
+    }
+}

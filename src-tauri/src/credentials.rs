@@ -1,0 +1,166 @@
+//! The station's side of the signed credential: the claims it signs for a
+//! pass, and the trust documents (trust list, hotlist) it verifies against.
+//!
+//! Why credentials are signed when first asked for rather than at sync: the
+//! issue time (`iat`) should be when the office makes the card, and signing
+//! every synced item would slow a 100,000-item sync by seconds for cards that
+//! may never be made. Once signed, a credential is kept per pass version, so
+//! every print of that version carries the same text.
+//!
+//! Why trust documents are verified on every load: the cache file could be
+//! edited; only the authority's root key, pinned at enrolment, is trusted.
+
+use pass_central::client::CentralClient;
+use pass_credential::{Hotlist, HotlistDelta, PassClaims, PublicKey, TrustList, Verifier};
+use time::{Duration, OffsetDateTime, Time, UtcOffset};
+
+use crate::StationError;
+use crate::model::PassItem;
+use crate::store::{Store, TrustDocument, now_rfc3339, rfc3339};
+
+/// Card offices keep Taiwan time: a pass is valid from 00:00 of its first day
+/// to the end of its last day there.
+pub const OFFICE_UTC_OFFSET: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => UtcOffset::UTC,
+};
+
+/// The claims this office signs for a pass item.
+pub fn claims_for(item: &PassItem, office: &str, issued_at: OffsetDateTime) -> PassClaims {
+    let start_of = |date: time::Date| date.with_time(Time::MIDNIGHT).assume_offset(OFFICE_UTC_OFFSET);
+    PassClaims {
+        issuer: office.to_owned(),
+        pass_id: item.pass_id.clone(),
+        version: item.version,
+        kind: item.kind(),
+        holder: item.holder.display_name().to_owned(),
+        company_tax_id: item.company_tax_id.clone(),
+        ports: item.ports.clone(),
+        valid_from: start_of(item.valid_from),
+        // `exp` is the first moment no longer valid: midnight after the last day.
+        valid_to: start_of(item.valid_to) + Duration::days(1),
+        issued_at,
+        card_uid: None,
+    }
+}
+
+/// What the latest trust refresh found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TrustSummary {
+    pub trust_list_sequence: u64,
+    pub signers: usize,
+    pub hotlist_sequence: u64,
+    pub hotlist_entries: usize,
+}
+
+/// A verifier from the cached trust documents, each verified again under `root`.
+pub fn cached_verifier(store: &Store, root: &PublicKey, hotlist_max_age: Duration) -> Result<Verifier, StationError> {
+    let mut verifier = Verifier::new(root.clone());
+    verifier.set_hotlist_max_age(hotlist_max_age);
+    if let Some((bytes, _)) = store.trust_document(TrustDocument::TrustList)? {
+        verifier
+            .load_trust_list(&bytes)
+            .map_err(|e| StationError::Corrupt(format!("the cached trust list fails its check ({e}); sync again")))?;
+    }
+    if let Some((bytes, _)) = store.trust_document(TrustDocument::Hotlist)? {
+        let hotlist = Hotlist::from_cache_bytes(&bytes)
+            .map_err(|e| StationError::Corrupt(format!("the cached hotlist fails its check ({e}); sync again")))?;
+        verifier.set_hotlist(hotlist);
+    }
+    Ok(verifier)
+}
+
+/// Fetches the trust list and the hotlist entries after the ones held,
+/// verifies both under `root`, and keeps them.
+pub async fn refresh(
+    store: &Store,
+    client: &CentralClient,
+    root: &PublicKey,
+    verifier: &mut Verifier,
+) -> Result<TrustSummary, StationError> {
+    let central = |stage: &str| {
+        let stage = stage.to_owned();
+        move |source| StationError::Central { stage, source }
+    };
+    let untrusted = |what: &'static str| {
+        move |e: pass_credential::CredentialError| StationError::Untrusted {
+            what,
+            detail: e.to_string(),
+        }
+    };
+
+    let signed = client.trust_list().await.map_err(central("fetching the trust list"))?;
+    verifier.load_trust_list(&signed).map_err(untrusted("trust list"))?;
+    store.put_trust_document(TrustDocument::TrustList, &signed, &now_rfc3339())?;
+
+    let held = verifier.hotlist().sequence();
+    let signed = match client.hotlist(held).await {
+        Err(pass_central::CentralError::CursorExpired) => {
+            // Central's hotlist was rebuilt: ours belongs to another one.
+            verifier.set_hotlist(Hotlist::new());
+            client.hotlist(0).await
+        }
+        other => other,
+    }
+    .map_err(central("fetching the hotlist"))?;
+    let delta = HotlistDelta::verify(&signed, root).map_err(untrusted("hotlist"))?;
+    let now = OffsetDateTime::now_utc();
+    let hotlist = verifier.hotlist_mut();
+    hotlist.apply(&delta).map_err(untrusted("hotlist"))?;
+    hotlist.drop_expired(now.to_offset(OFFICE_UTC_OFFSET).date());
+    hotlist.fetched_at = Some(now);
+    store.put_trust_document(TrustDocument::Hotlist, &hotlist.to_cache_bytes(), &rfc3339(now))?;
+
+    Ok(summary(verifier))
+}
+
+/// The sequence numbers and sizes of what a verifier holds.
+pub fn summary(verifier: &Verifier) -> TrustSummary {
+    let trust_list = verifier.trust_list();
+    TrustSummary {
+        trust_list_sequence: trust_list.map_or(0, |t| t.sequence),
+        signers: trust_list.map_or(0, |t| t.signers.len()),
+        hotlist_sequence: verifier.hotlist().sequence(),
+        hotlist_entries: verifier.hotlist().len(),
+    }
+}
+
+/// The trust list as a person or another agency's tool reads it: each signer
+/// with its public key as a JWK.
+pub fn trust_list_json(trust_list: &TrustList) -> serde_json::Value {
+    let signers: Vec<serde_json::Value> = trust_list
+        .signers
+        .iter()
+        .map(|signer| {
+            serde_json::json!({
+                "kid": signer.kid().to_string(),
+                "office": signer.office,
+                "valid_from": rfc3339(signer.valid_from),
+                "valid_to": rfc3339(signer.valid_to),
+                "status": format!("{:?}", signer.status).to_lowercase(),
+                "jwk": signer.public_key.to_jwk(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "sequence": trust_list.sequence,
+        "issued_at": rfc3339(trust_list.issued_at),
+        "signers": signers,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{check_wire_item, sample_wire};
+
+    #[test]
+    fn a_pass_is_valid_from_the_first_to_the_end_of_the_last_day_in_taiwan() {
+        let item = check_wire_item(&sample_wire("KEL-1", "王小明"), "TWKEL").expect("valid");
+        let claims = claims_for(&item, "TWKEL", OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(claims.valid_from, time::macros::datetime!(2026-11-30 16:00 UTC));
+        assert_eq!(claims.valid_to, time::macros::datetime!(2027-11-30 16:00 UTC));
+        assert_eq!((claims.holder.as_str(), claims.version), ("王小明", 1));
+        assert!(claims.card_uid.is_none(), "a printed credential is bound to no card");
+    }
+}
