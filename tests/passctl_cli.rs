@@ -220,6 +220,7 @@ fn the_demo_runs_on_embedded_defaults() {
     assert!(text.contains("synced: 60 items"), "{text}");
     assert!(text.contains("central stopped: the same search still finds"), "{text}");
     assert!(text.contains("verified offline: VALID"), "{text}");
+    assert!(text.contains("read back with its read key: VALID"), "{text}");
     let found_online = text.lines().find(|l| l.starts_with("4.")).expect("search line");
     assert!(!found_online.contains("finds 0 items"), "{found_online}");
 }

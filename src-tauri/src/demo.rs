@@ -1,7 +1,8 @@
 //! The station's main job on embedded defaults, for a first look and a smoke
 //! test: a `central-sim` inside this process with generated passes, a station
 //! enrolled with it, a full sync, a search, the queue still there after
-//! central goes away, and a signed credential verified offline.
+//! central goes away, a signed credential verified offline, and its chip
+//! credential written to a virtual DESFire card and read back.
 //!
 //! Everything is real but the server's location: the simulator listens on
 //! loopback HTTP and keeps its own SQLite file, and the station talks to it
@@ -12,10 +13,15 @@ use std::path::Path;
 
 use pass_central::sim::{SimConfig, SimHandle};
 
+use pass_vcard::{CardMemory, Cipher, VirtualCard};
+
 use crate::credentials;
 use crate::store::QueueQuery;
 use crate::sync::SyncOptions;
 use crate::{Station, StationError, StationHome};
+
+/// The demo's virtual card.
+const DEMO_CARD_UID: [u8; 7] = [0x04, 0xDE, 0x30, 0x00, 0x00, 0x00, 0x01];
 
 /// The card office the demo station works for.
 pub const DEMO_OFFICE: &str = "TWKEL";
@@ -105,6 +111,21 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
         "6. signed credential for {} ({} characters of QR text), verified offline: {outcome}",
         first.pass_id,
         qr.len()
+    ))?;
+    // The chip, on a virtual DESFire card held in this process.
+    offline.home().generate_chip_keys(DEMO_OFFICE)?;
+    let mut card = VirtualCard::new(CardMemory::blank(DEMO_CARD_UID, Cipher::Aes));
+    let mut offline = offline;
+    let encoded = offline.encode(&first.pass_id, &mut card)?;
+    let reading = offline.read_card(&mut card, first_day + time::Duration::hours(9), Some(DEMO_OFFICE))?;
+    let outcome = match reading.verdict.map(|v| v.outcome) {
+        Some(Ok(())) => "VALID".to_owned(),
+        Some(Err(reason)) => format!("NOT VALID: {}", reason.message(pass_credential::Lang::En)),
+        None => "not one of ours".to_owned(),
+    };
+    say(format!(
+        "7. chip credential written to virtual card {} in {} exchanges, read back with its read key: {outcome}",
+        encoded.card_uid, encoded.apdu_exchanges
     ))?;
     say(format!(
         "Station home: {}  (try: passctl --home {} queue --search {})",

@@ -4,13 +4,14 @@
 //! user interface: the station's home folder and enrolment ([`station`]), the
 //! pass model and card states ([`model`]), the SQLite cache ([`store`]), sync
 //! with the central pass API ([`sync`]), and the signed credentials the station
-//! issues and verifies ([`credentials`]). The command-line tool `passctl`
+//! issues and verifies ([`credentials`]), and writing and reading chips ([`chip`]). The command-line tool `passctl`
 //! and the desktop app are thin shells over it.
 //!
 //! What it is not for: talking to devices or to central directly (that is the
 //! job of the driver crates under `drivers/`), or anything about windows and
 //! buttons. It knows nothing of Tauri.
 
+pub mod chip;
 pub mod credentials;
 pub mod demo;
 pub mod model;
@@ -61,6 +62,14 @@ pub enum StationError {
     Untrusted { what: &'static str, detail: String },
     #[error("cannot sign or read the station's credential key: {0}; restore station.key from a backup or enrol again")]
     SignerKey(String),
+    #[error("{pass_id} is {state:?} here: its card must not be issued (check it with the central office)")]
+    NotIssuable { pass_id: String, state: model::CardState },
+    #[error(transparent)]
+    Card(#[from] pass_reader::ReaderError),
+    #[error(
+        "this station has no chip keys yet (home {home}); run `passctl chip-keys --generate` or import the office's"
+    )]
+    NoChipKeys { home: PathBuf },
     #[error("the station cache holds damaged data: {0}")]
     Corrupt(String),
     /// The demo or benchmark could not set up its own parts (central-sim, folders).
@@ -80,6 +89,8 @@ impl StationError {
             StationError::Central { .. } | StationError::Untrusted { .. } => 5,
             StationError::ItemNotFound(_) => 6,
             StationError::SyncBusy { .. } => 7,
+            StationError::Card(_) | StationError::NotIssuable { .. } => 9,
+            StationError::NoChipKeys { .. } => 3,
             StationError::Io { .. }
             | StationError::SignerKey(_)
             | StationError::Store(_)

@@ -7,6 +7,7 @@
 //! - `signer.key`: the station's own credential-signing key (PKCS#8 PEM),
 //!   made at enrolment and never sent anywhere; central certifies its public
 //!   half into the trust list;
+//! - `chip-keys.json`: the office's chip master keys ([`crate::chip`]), owner-only;
 //! - `station.db`: the cache ([`crate::store`]);
 //! - `sync.lock`: held while a sync runs, so two syncs never interleave.
 
@@ -19,6 +20,7 @@ use pass_central::client::CentralClient;
 use pass_credential::{Algorithm, PublicKey, SigningKey, Verifier};
 use serde::{Deserialize, Serialize};
 
+use crate::chip::ChipKeysFile;
 use crate::store::Store;
 use crate::sync::{SyncOptions, SyncProgress, SyncReport};
 use crate::{StationError, credentials};
@@ -79,6 +81,49 @@ impl StationHome {
 
     fn signer_path(&self) -> PathBuf {
         self.dir.join("signer.key")
+    }
+
+    fn chip_keys_path(&self) -> PathBuf {
+        self.dir.join("chip-keys.json")
+    }
+
+    /// The office's chip keys and the chip layout.
+    pub fn chip_keys(&self) -> Result<(pass_reader::OfficeKeys, pass_reader::ChipLayout), StationError> {
+        let path = self.chip_keys_path();
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StationError::NoChipKeys { home: self.dir.clone() });
+            }
+            Err(source) => {
+                return Err(StationError::Io {
+                    action: "read the chip keys",
+                    path,
+                    source,
+                });
+            }
+        };
+        let file: ChipKeysFile = serde_json::from_str(&text).map_err(|e| StationError::Config {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+        file.open().map_err(|detail| StationError::Config { path, detail })
+    }
+
+    /// Makes new random chip master keys for `office`; refuses to replace
+    /// existing ones, which would orphan every card already issued.
+    pub fn generate_chip_keys(&self, office: &str) -> Result<PathBuf, StationError> {
+        let path = self.chip_keys_path();
+        if path.exists() {
+            return Err(StationError::Config {
+                path,
+                detail: "chip keys exist already; replacing them would make every issued card unreadable here"
+                    .to_owned(),
+            });
+        }
+        let json = serde_json::to_vec_pretty(&ChipKeysFile::generate(office)?).expect("chip keys always encode");
+        write_atomically(&path, &json, true)?;
+        Ok(path)
     }
 
     pub fn db_path(&self) -> PathBuf {
@@ -169,7 +214,7 @@ impl StationHome {
         Ok(key.trim().to_owned())
     }
 
-    fn signing_key(&self) -> Result<SigningKey, StationError> {
+    pub(crate) fn signing_key(&self) -> Result<SigningKey, StationError> {
         let path = self.signer_path();
         let pem = fs::read_to_string(&path).map_err(|source| StationError::Io {
             action: "read the signing key",
@@ -227,6 +272,14 @@ impl Station {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub(crate) fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    pub fn home(&self) -> &StationHome {
+        &self.home
     }
 
     /// A client for central, signed in with the station key.

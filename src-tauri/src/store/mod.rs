@@ -11,11 +11,13 @@
 //! The schema grows only by numbered migrations ([`MIGRATIONS`]); the file's
 //! `user_version` says how many have run.
 
+mod cards;
 mod credentials;
 mod items;
 mod outbox;
 mod search;
 
+pub use cards::EncodedCard;
 pub use credentials::TrustDocument;
 pub use items::{ItemRecord, PageSummary, RejectedItem, StoredPage};
 pub use outbox::{OutboxEntry, OutboxFilter, OutboxOutcome};
@@ -30,6 +32,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_items_outbox_search.sql"),
     include_str!("migrations/0002_credentials_trust.sql"),
+    include_str!("migrations/0003_cards.sql"),
 ];
 
 /// A failure of the cache file, with the file it concerns.

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use pass_credential::{Lang, Reason, Verdict};
+use pass_reader::pcsc_reader::{PcscCard, Readers};
 use pass_station::credentials;
 use pass_station::model::CardState;
 use pass_station::store::{OutboxFilter, QueueQuery};
@@ -27,7 +28,8 @@ Exit codes:
   5  central pass API refused the request or sent data that breaks the contract
   6  no such item in the cache
   7  another sync of this station is running
-  8  verify: the credential is not valid (the verdict says why)";
+  8  verify or read-card: the credential is not valid (the verdict says why)
+  9  the card or the reader: no card, card pulled, not our card, item not issuable";
 
 #[derive(Debug, Parser)]
 #[command(name = "passctl", version, about = "Port Pass Station: the card office from the command line", after_help = EXIT_CODES)]
@@ -109,6 +111,31 @@ enum Command {
         /// Language of the reason: zh-TW (default) or en.
         #[arg(long, default_value = "zh-TW", value_parser = parse_lang)]
         lang: Lang,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make this office's chip master keys (once, on the office's first station).
+    ChipKeys {
+        /// Generate new random keys; refused if the station has keys already.
+        #[arg(long, required = true)]
+        generate: bool,
+    },
+    /// Write an item's chip credential to the card on the reader.
+    Encode {
+        item: String,
+        /// The reader to use (default: the first one with a card on it).
+        #[arg(long, value_name = "NAME")]
+        reader: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read the card on the reader: its UID, whether it is ours, and its verdict.
+    ReadCard {
+        #[arg(long, value_name = "NAME")]
+        reader: Option<String>,
+        /// This gate's port code; the pass must cover it.
+        #[arg(long, value_name = "CODE")]
+        port: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -291,8 +318,76 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             }
             Ok(Outcome::Done)
         }
+        Command::ChipKeys { .. } => {
+            let station = Station::open(home)?;
+            let path = station.home().generate_chip_keys(&station.config().office)?;
+            println!(
+                "new chip master keys for {} in {} (keep a backup in the office safe)",
+                station.config().office,
+                path.display()
+            );
+            Ok(Outcome::Done)
+        }
+        Command::Encode { item, reader, json } => {
+            let mut station = Station::open(home)?;
+            let mut card = card_on_reader(reader.as_deref())?;
+            let encoded = station.encode(&item, &mut card)?;
+            if json {
+                print_json(&encoded);
+            } else {
+                println!(
+                    "card {} now carries {} version {} ({}, {} exchanges with the card)",
+                    encoded.card_uid,
+                    encoded.pass_id,
+                    encoded.version,
+                    if encoded.was_blank {
+                        "was blank"
+                    } else {
+                        "was ours: rewritten"
+                    },
+                    encoded.apdu_exchanges
+                );
+            }
+            Ok(Outcome::Done)
+        }
+        Command::ReadCard { reader, port, json } => {
+            let station = Station::open(home)?;
+            let mut card = card_on_reader(reader.as_deref())?;
+            let reading = station.read_card(&mut card, OffsetDateTime::now_utc(), port.as_deref())?;
+            let kind = format!("{:?}", reading.kind).to_lowercase();
+            if json {
+                let verdict = reading.verdict.as_ref().map(verdict_json);
+                print_json(&serde_json::json!({ "card_uid": reading.card_uid, "kind": kind, "verdict": verdict }));
+            } else {
+                println!("card {} ({kind})", reading.card_uid);
+                if let Some(verdict) = &reading.verdict {
+                    table::print_verdict(verdict, Lang::ZhTw);
+                }
+            }
+            Ok(match &reading.verdict {
+                Some(verdict) if verdict.is_valid() => Outcome::Done,
+                _ => Outcome::Invalid,
+            })
+        }
         Command::Bench(args) => bench::run(args).await.map(|()| Outcome::Done),
     }
+}
+
+/// The card on the named reader, or on the first reader that has one.
+fn card_on_reader(name: Option<&str>) -> Result<PcscCard, StationError> {
+    let readers = Readers::connect()?;
+    if let Some(name) = name {
+        return Ok(readers.open(name)?);
+    }
+    let listed = readers.list()?;
+    let mut last_error = pass_reader::ReaderError::NoReader;
+    for reader in &listed {
+        match readers.open(reader) {
+            Ok(card) => return Ok(card),
+            Err(e) => last_error = e,
+        }
+    }
+    Err(last_error.into())
 }
 
 /// A verdict for scripts: the outcome, the reason in both languages, the

@@ -1,0 +1,390 @@
+//! Personalising one card, and reading its credential back.
+//!
+//! The card office puts one application on each card: AES keys 0 (application
+//! master), 1 (read) and 2 (write), and one backup data file holding the
+//! credential, enciphered. Every key on the card, the card's own master key
+//! included, is diversified from the office's master keys and the card's UID.
+//!
+//! A card can leave the reader at any moment, so the issue is a sequence in
+//! which every intermediate state can be recognised and carried on from:
+//! 1. the card master key changes from the factory key to ours (a card whose
+//!    master key is ours but lacks the application is one of ours, unfinished);
+//! 2. the application is created, with all-zero keys of version 0;
+//! 3. the file is created, then keys 1, 2 and 0 change in that order, each to
+//!    version [`ISSUED_KEY_VERSION`], so key versions tell which were done and
+//!    an application master key of that version means all are;
+//! 4. the credential is written and committed: until CommitTransaction the
+//!    backup file keeps its previous contents, so a pulled card never holds
+//!    half a credential;
+//! 5. it is read back with the read key and compared.
+//!
+//! A second attempt on an interrupted card probes the card the same way and
+//! skips what is done. Reissue of one of our cards is the same path: the
+//! credential is written again.
+
+use zeroize::Zeroize;
+
+use crate::ReaderError;
+use crate::desfire::crypto::{BlockKey, KEY_LEN, KeyKind};
+use crate::desfire::{AccessRights, CommMode, Desfire, PICC_AID};
+use crate::diversify::{diversification_input, diversify_aes128};
+use crate::transport::Transport;
+
+/// Version given to every key the office sets; factory and new-application keys are version 0.
+pub const ISSUED_KEY_VERSION: u8 = 0x01;
+const APP_MASTER_KEY: u8 = 0;
+const READ_KEY: u8 = 1;
+const WRITE_KEY: u8 = 2;
+const APP_KEY_COUNT: u8 = 3;
+/// Application key settings: master key changeable, file list and key
+/// versions readable without a key (so an interrupted issue can be
+/// inspected), files created only with the master key, configuration
+/// changeable, keys changed only with the master key.
+const APP_KEY_SETTINGS: u8 = 0x0B;
+const FILE_RIGHTS: AccessRights = AccessRights {
+    read: READ_KEY,
+    write: WRITE_KEY,
+    read_write: WRITE_KEY,
+    change: 0,
+};
+/// The file starts with the credential's length, big-endian, as the file is usually longer.
+const LENGTH_PREFIX: usize = 2;
+
+/// The office's master keys, from which every card's keys are diversified.
+/// `Debug` never shows them, and they are wiped when dropped.
+pub struct OfficeKeys {
+    pub picc_master: [u8; KEY_LEN],
+    pub app_master: [u8; KEY_LEN],
+    pub read: [u8; KEY_LEN],
+    pub write: [u8; KEY_LEN],
+}
+
+impl std::fmt::Debug for OfficeKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OfficeKeys { .. }")
+    }
+}
+
+impl Drop for OfficeKeys {
+    fn drop(&mut self) {
+        for key in [
+            &mut self.picc_master,
+            &mut self.app_master,
+            &mut self.read,
+            &mut self.write,
+        ] {
+            key.zeroize();
+        }
+    }
+}
+
+/// Where the credential lives on the chip, and the system identifier that
+/// goes into key diversification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChipLayout {
+    pub aid: [u8; 3],
+    pub file_no: u8,
+    /// Bytes in the file: the credential and its 2-byte length must fit.
+    pub file_size: u32,
+    pub system_identifier: Vec<u8>,
+}
+
+/// What a card was when it came to the reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardKind {
+    /// Factory card master key (all-zero AES or DES), no application of ours.
+    Blank,
+    /// Our diversified card master key: issued here, or an issue that was interrupted.
+    Ours,
+    /// Anything else. Never changed.
+    Foreign,
+}
+
+/// The outcome of a personalisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Personalised {
+    pub uid: Vec<u8>,
+    pub kind_before: CardKind,
+    /// APDUs exchanged with the card, additional frames included.
+    pub apdu_exchanges: usize,
+}
+
+/// Tells a blank card, one of ours, and a foreign one apart, without changing it.
+pub fn classify(
+    transport: &mut impl Transport,
+    keys: &OfficeKeys,
+    layout: &ChipLayout,
+) -> Result<(CardKind, Vec<u8>), ReaderError> {
+    let mut card = Desfire::new(transport);
+    let probe = probe(&mut card, keys, layout)?;
+    Ok((probe.kind, probe.uid))
+}
+
+/// What makes the credential for a card from its UID (the caller signs it,
+/// bound to the UID); an error stops the issue before anything is written.
+pub type CredentialFor<'a> = &'a dyn Fn(&[u8]) -> Result<Vec<u8>, String>;
+
+/// Brings a blank card, or one of ours in any state an earlier attempt left,
+/// to an issued card holding `credential(uid)`, verified by reading it back
+/// with the read key. A foreign card is refused unchanged.
+pub fn personalise(
+    transport: &mut impl Transport,
+    keys: &OfficeKeys,
+    layout: &ChipLayout,
+    credential: CredentialFor<'_>,
+) -> Result<Personalised, ReaderError> {
+    let capacity = credential_capacity(layout)?;
+    let mut card = Desfire::new(transport);
+    let probe = probe(&mut card, keys, layout)?;
+    let Some(card_master) = probe.card_master else {
+        return Err(ReaderError::ForeignCard);
+    };
+    let credential = credential(&probe.uid).map_err(|detail| ReaderError::CredentialNotMade {
+        uid: probe.uid.iter().map(|b| format!("{b:02X}")).collect(),
+        detail,
+    })?;
+    let content = framed(&credential, capacity)?;
+    let card_keys = &probe.keys;
+    if let CardMaster::Factory(kind) = card_master {
+        // The session's own key: the card ends the session and needs no current value.
+        card.change_key(0, card_keys.picc.bytes(), ISSUED_KEY_VERSION, &BlockKey::zero(kind))?;
+    }
+    if !probe.application_present {
+        create_application(&mut card, card_keys, layout)?;
+    }
+    card.select_application(layout.aid)?;
+    prepare_application(&mut card, card_keys, layout, !probe.application_present)?;
+    card.authenticate(WRITE_KEY, &card_keys.write)?;
+    card.write_data(layout.file_no, 0, &content)?;
+    card.commit_transaction()?;
+    if read_with_read_key(&mut card, card_keys, layout)? != credential {
+        return Err(ReaderError::VerifyMismatch);
+    }
+    Ok(Personalised {
+        uid: probe.uid,
+        kind_before: probe.kind,
+        apdu_exchanges: card.exchanges(),
+    })
+}
+
+/// The UID and the credential of one of our cards, read after authenticating
+/// with the card's diversified read key (which a copy of the data lacks).
+pub fn read_credential(
+    transport: &mut impl Transport,
+    keys: &OfficeKeys,
+    layout: &ChipLayout,
+) -> Result<(Vec<u8>, Vec<u8>), ReaderError> {
+    let mut card = Desfire::new(transport);
+    let uid = card.uid_from_reader()?;
+    let card_keys = CardKeys::derive(keys, &uid, layout)?;
+    card.select_application(layout.aid)?;
+    let credential = read_with_read_key(&mut card, &card_keys, layout)?;
+    Ok((uid, credential))
+}
+
+/// One card's diversified keys.
+struct CardKeys {
+    picc: BlockKey,
+    app_master: BlockKey,
+    read: BlockKey,
+    write: BlockKey,
+}
+
+impl CardKeys {
+    fn derive(keys: &OfficeKeys, uid: &[u8], layout: &ChipLayout) -> Result<Self, ReaderError> {
+        let card_input = diversification_input(uid, PICC_AID, &layout.system_identifier);
+        let application_input = diversification_input(uid, layout.aid, &layout.system_identifier);
+        let aes = |master: &[u8; KEY_LEN], input: &[u8]| -> Result<BlockKey, ReaderError> {
+            let mut key = diversify_aes128(master, input)?;
+            let block_key = BlockKey::new(KeyKind::Aes128, &key);
+            key.zeroize();
+            Ok(block_key)
+        };
+        Ok(Self {
+            picc: aes(&keys.picc_master, &card_input)?,
+            app_master: aes(&keys.app_master, &application_input)?,
+            read: aes(&keys.read, &application_input)?,
+            write: aes(&keys.write, &application_input)?,
+        })
+    }
+}
+
+/// Which card master key the card has; the probe leaves a session with it open.
+#[derive(Debug, Clone, Copy)]
+enum CardMaster {
+    Factory(KeyKind),
+    Diversified,
+}
+
+struct Probe {
+    kind: CardKind,
+    uid: Vec<u8>,
+    keys: CardKeys,
+    card_master: Option<CardMaster>,
+    application_present: bool,
+}
+
+/// Looks at the card without changing it: its UID, whether our application
+/// is there, and which card master key it accepts.
+fn probe<T: Transport + ?Sized>(
+    card: &mut Desfire<'_, T>,
+    keys: &OfficeKeys,
+    layout: &ChipLayout,
+) -> Result<Probe, ReaderError> {
+    card.select_application(PICC_AID)?;
+    let uid = card.uid_from_reader()?;
+    let card_keys = CardKeys::derive(keys, &uid, layout)?;
+    let application_present = match card.get_application_ids() {
+        Ok(aids) => aids.contains(&layout.aid),
+        Err(ReaderError::AuthenticationFailed { .. } | ReaderError::PermissionDenied { .. }) => {
+            // A locked directory: we never lock ours.
+            let kind = CardKind::Foreign;
+            return Ok(Probe {
+                kind,
+                uid,
+                keys: card_keys,
+                card_master: None,
+                application_present: false,
+            });
+        }
+        Err(other) => return Err(other),
+    };
+    let candidates: &[(CardMaster, BlockKey)] = &if application_present {
+        vec![(CardMaster::Diversified, card_keys.picc.clone())]
+    } else {
+        vec![
+            (CardMaster::Factory(KeyKind::Aes128), BlockKey::zero(KeyKind::Aes128)),
+            (CardMaster::Factory(KeyKind::Des), BlockKey::zero(KeyKind::Des)),
+            (CardMaster::Diversified, card_keys.picc.clone()),
+        ]
+    };
+    let mut card_master = None;
+    for (master, key) in candidates {
+        if authenticates(card, 0, key)? {
+            card_master = Some(*master);
+            break;
+        }
+    }
+    let kind = match card_master {
+        Some(CardMaster::Factory(_)) => CardKind::Blank,
+        Some(CardMaster::Diversified) => CardKind::Ours,
+        None => CardKind::Foreign,
+    };
+    Ok(Probe {
+        kind,
+        uid,
+        keys: card_keys,
+        card_master,
+        application_present,
+    })
+}
+
+/// Whether the card accepts `key` as key `key_no`; a refusal is an answer, not an error.
+fn authenticates<T: Transport + ?Sized>(
+    card: &mut Desfire<'_, T>,
+    key_no: u8,
+    key: &BlockKey,
+) -> Result<bool, ReaderError> {
+    match card.authenticate(key_no, key) {
+        Ok(()) => Ok(true),
+        Err(ReaderError::AuthenticationFailed { .. } | ReaderError::PermissionDenied { .. }) => Ok(false),
+        Err(other) => Err(other),
+    }
+}
+
+/// Creates our application at card level; a card that does not allow it
+/// without the card master key gets it.
+fn create_application<T: Transport + ?Sized>(
+    card: &mut Desfire<'_, T>,
+    keys: &CardKeys,
+    layout: &ChipLayout,
+) -> Result<(), ReaderError> {
+    match card.create_application(layout.aid, APP_KEY_SETTINGS, APP_KEY_COUNT) {
+        Err(ReaderError::AuthenticationFailed { .. } | ReaderError::PermissionDenied { .. }) => {
+            card.authenticate(0, &keys.picc)?;
+            card.create_application(layout.aid, APP_KEY_SETTINGS, APP_KEY_COUNT)
+        }
+        result => result,
+    }
+}
+
+/// Brings the selected application to its file plus diversified keys.
+/// `new` says it was just created (all default, no file), which spares the checks.
+fn prepare_application<T: Transport + ?Sized>(
+    card: &mut Desfire<'_, T>,
+    keys: &CardKeys,
+    layout: &ChipLayout,
+    new: bool,
+) -> Result<(), ReaderError> {
+    let create_file = |card: &mut Desfire<'_, T>| {
+        card.create_backup_data_file(layout.file_no, CommMode::Enciphered, FILE_RIGHTS, layout.file_size)
+    };
+    if !new && card.get_key_version(APP_MASTER_KEY)? == ISSUED_KEY_VERSION {
+        // The master key changes last: every key is ours. Only the file may be missing.
+        if !card.get_file_ids()?.contains(&layout.file_no) {
+            card.authenticate(APP_MASTER_KEY, &keys.app_master)?;
+            create_file(card)?;
+        }
+        return Ok(());
+    }
+    let factory = BlockKey::zero(KeyKind::Aes128);
+    card.authenticate(APP_MASTER_KEY, &factory)?;
+    if new || !card.get_file_ids()?.contains(&layout.file_no) {
+        create_file(card)?;
+    }
+    for (key_no, key) in [(READ_KEY, &keys.read), (WRITE_KEY, &keys.write)] {
+        if new || card.get_key_version(key_no)? != ISSUED_KEY_VERSION {
+            card.change_key(key_no, key.bytes(), ISSUED_KEY_VERSION, &factory)?;
+        }
+    }
+    card.change_key(APP_MASTER_KEY, keys.app_master.bytes(), ISSUED_KEY_VERSION, &factory)
+}
+
+/// Authenticates with the read key and returns the credential in the file.
+fn read_with_read_key<T: Transport + ?Sized>(
+    card: &mut Desfire<'_, T>,
+    keys: &CardKeys,
+    layout: &ChipLayout,
+) -> Result<Vec<u8>, ReaderError> {
+    card.authenticate(READ_KEY, &keys.read)?;
+    let size = usize::try_from(layout.file_size).map_err(|_| ReaderError::InvalidLayout { what: "file size" })?;
+    let content = card.read_data(layout.file_no, 0, size)?;
+    unframed(&content)
+}
+
+fn credential_capacity(layout: &ChipLayout) -> Result<usize, ReaderError> {
+    usize::try_from(layout.file_size)
+        .ok()
+        .and_then(|size| size.checked_sub(LENGTH_PREFIX))
+        .filter(|capacity| *capacity > 0 && *capacity <= usize::from(u16::MAX))
+        .ok_or(ReaderError::InvalidLayout {
+            what: "a file size outside 3 to 65537 bytes",
+        })
+}
+
+/// The file's contents for a credential: its length, then the credential.
+fn framed(credential: &[u8], capacity: usize) -> Result<Vec<u8>, ReaderError> {
+    let len = u16::try_from(credential.len())
+        .ok()
+        .filter(|len| usize::from(*len) <= capacity)
+        .ok_or(ReaderError::CredentialTooLarge {
+            len: credential.len(),
+            capacity,
+        })?;
+    Ok([&len.to_be_bytes()[..], credential].concat())
+}
+
+fn unframed(content: &[u8]) -> Result<Vec<u8>, ReaderError> {
+    let (prefix, rest) = content
+        .split_at_checked(LENGTH_PREFIX)
+        .ok_or(ReaderError::NoCredential)?;
+    let len = usize::from(u16::from_be_bytes([prefix[0], prefix[1]]));
+    match rest.get(..len) {
+        Some([]) => Err(ReaderError::NoCredential),
+        Some(credential) => Ok(credential.to_vec()),
+        None => Err(ReaderError::BadResponse {
+            command: "ReadData",
+            what: "a credential longer than its file",
+        }),
+    }
+}

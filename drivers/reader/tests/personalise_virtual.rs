@@ -1,0 +1,238 @@
+//! Personalisation against the virtual card in the same process, through the `Transport` trait.
+
+use pass_reader::desfire::crypto::{BlockKey, KeyKind};
+use pass_reader::desfire::{Desfire, PICC_AID};
+use pass_reader::{CardKind, ReaderError, classify, personalise, read_credential};
+use pass_vcard::{CardMemory, Cipher, VirtualCard};
+
+mod fixtures;
+use fixtures::{UID, credential_for, layout, office_keys, other_office_keys};
+
+fn blank_card() -> VirtualCard {
+    VirtualCard::new(CardMemory::blank(UID, Cipher::Aes))
+}
+
+#[test]
+fn blank_card_is_issued_and_reads_back() {
+    let (keys, layout) = (office_keys(), layout());
+    let mut card = blank_card();
+    assert_eq!(
+        classify(&mut card, &keys, &layout).expect("classify"),
+        (CardKind::Blank, UID.to_vec())
+    );
+
+    let issued = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid))).expect("personalise");
+    assert_eq!(issued.kind_before, CardKind::Blank);
+    assert_eq!(issued.uid, UID);
+    println!("blank card personalised in {} APDU exchanges", issued.apdu_exchanges);
+
+    card.reset();
+    assert_eq!(
+        read_credential(&mut card, &keys, &layout).expect("read"),
+        (UID.to_vec(), credential_for(&UID))
+    );
+    assert_eq!(classify(&mut card, &keys, &layout).expect("classify").0, CardKind::Ours);
+    let keys_on_card = &card.memory().application(layout.aid).expect("application").keys;
+    assert!(
+        keys_on_card
+            .iter()
+            .all(|key| key.cipher == Cipher::Aes && key.version == 1 && key.value != [0; 16])
+    );
+    assert_ne!(card.memory().card_master.value, [0; 16], "the card master key is ours");
+}
+
+#[test]
+fn factory_des_card_is_issued() {
+    let (keys, layout) = (office_keys(), layout());
+    let mut card = VirtualCard::new(CardMemory::blank(UID, Cipher::Des));
+    let issued = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid))).expect("personalise");
+    assert_eq!(issued.kind_before, CardKind::Blank);
+    assert_eq!(
+        card.memory().card_master.cipher,
+        Cipher::Aes,
+        "the DES factory key became our AES key"
+    );
+    card.reset();
+    assert_eq!(
+        read_credential(&mut card, &keys, &layout).expect("read").1,
+        credential_for(&UID)
+    );
+}
+
+#[test]
+fn reissue_rewrites_the_credential() {
+    let (keys, layout) = (office_keys(), layout());
+    let mut card = blank_card();
+    personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid))).expect("first issue");
+    card.reset();
+    let reissued = personalise(&mut card, &keys, &layout, &|_| Ok(b"reissued, shorter".to_vec())).expect("reissue");
+    assert_eq!(reissued.kind_before, CardKind::Ours);
+    println!("reissue in {} APDU exchanges", reissued.apdu_exchanges);
+    card.reset();
+    assert_eq!(
+        read_credential(&mut card, &keys, &layout).expect("read").1,
+        b"reissued, shorter"
+    );
+}
+
+#[test]
+fn foreign_card_is_refused_unchanged() {
+    let (keys, layout) = (office_keys(), layout());
+    let mut card = VirtualCard::new(CardMemory::foreign(UID));
+    let before = card.memory().clone();
+    assert_eq!(
+        classify(&mut card, &keys, &layout).expect("classify").0,
+        CardKind::Foreign
+    );
+    let refused = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid)));
+    assert!(matches!(refused, Err(ReaderError::ForeignCard)), "{refused:?}");
+    assert_eq!(card.memory(), &before);
+}
+
+#[test]
+fn another_office_keys_neither_read_nor_change_our_card() {
+    let (keys, layout) = (office_keys(), layout());
+    let mut card = blank_card();
+    personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid))).expect("personalise");
+    let issued = card.memory().clone();
+
+    card.reset();
+    let read = read_credential(&mut card, &other_office_keys(), &layout);
+    assert!(
+        matches!(read, Err(ReaderError::AuthenticationFailed { .. })),
+        "{read:?}"
+    );
+    card.reset();
+    let refused = personalise(&mut card, &other_office_keys(), &layout, &|uid| Ok(credential_for(uid)));
+    assert!(matches!(refused, Err(ReaderError::ForeignCard)), "{refused:?}");
+    assert_eq!(card.memory(), &issued);
+    let message = read.expect_err("refused").to_string();
+    assert!(
+        message.contains("set it aside"),
+        "the message says what to do: {message}"
+    );
+}
+
+#[test]
+fn a_credential_too_large_is_refused_before_any_change() {
+    let (keys, layout) = (office_keys(), layout());
+    let mut card = blank_card();
+    let before = card.memory().clone();
+    let refused = personalise(&mut card, &keys, &layout, &|_| Ok(vec![0; 255]));
+    assert!(
+        matches!(
+            refused,
+            Err(ReaderError::CredentialTooLarge {
+                len: 255,
+                capacity: 254
+            })
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(card.memory(), &before);
+}
+
+#[test]
+fn reading_a_blank_card_says_it_was_never_issued() {
+    let mut card = blank_card();
+    let read = read_credential(&mut card, &office_keys(), &layout());
+    assert!(matches!(read, Err(ReaderError::NoSuchApplication { .. })), "{read:?}");
+}
+
+/// Pulls the card after every APDU of a first issue in turn; each time a
+/// second attempt must finish it, and the credential must read back.
+#[test]
+fn a_card_pulled_at_any_apdu_is_completed_by_the_next_attempt() {
+    let (keys, layout) = (office_keys(), layout());
+    let total = personalise(&mut blank_card(), &keys, &layout, &|uid| Ok(credential_for(uid)))
+        .expect("untorn")
+        .apdu_exchanges;
+    for answered in 0..total {
+        let mut card = blank_card();
+        card.tear_after(Some(u64::try_from(answered).expect("count")));
+        let torn = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid)));
+        assert!(
+            matches!(torn, Err(ReaderError::CardRemoved)),
+            "torn after {answered}: {torn:?}"
+        );
+        let resumed = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid)))
+            .unwrap_or_else(|error| panic!("torn after {answered} APDUs, the next attempt failed: {error}"));
+        card.reset();
+        assert_eq!(
+            read_credential(&mut card, &keys, &layout).expect("read").1,
+            credential_for(&UID)
+        );
+        assert!(resumed.apdu_exchanges > 0);
+    }
+}
+
+/// A second pull during the recovering attempt is recovered from as well.
+#[test]
+fn a_card_pulled_twice_is_still_completed() {
+    let (keys, layout) = (office_keys(), layout());
+    let total = personalise(&mut blank_card(), &keys, &layout, &|uid| Ok(credential_for(uid)))
+        .expect("untorn")
+        .apdu_exchanges;
+    for first in (0..total).step_by(3) {
+        for second in (0..total).step_by(4) {
+            let mut card = blank_card();
+            card.tear_after(Some(u64::try_from(first).expect("count")));
+            let _ = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid)));
+            card.tear_after(Some(u64::try_from(second).expect("count")));
+            let _ = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid)));
+            card.tear_after(None);
+            personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid)))
+                .unwrap_or_else(|error| panic!("torn after {first} then {second}: {error}"));
+            card.reset();
+            assert_eq!(
+                read_credential(&mut card, &keys, &layout).expect("read").1,
+                credential_for(&UID)
+            );
+        }
+    }
+}
+
+#[test]
+fn uncommitted_writes_are_lost_and_committed_ones_kept() {
+    let (keys, layout) = (office_keys(), layout());
+    let mut card = blank_card();
+    personalise(&mut card, &keys, &layout, &|_| Ok(b"first".to_vec())).expect("personalise");
+    card.reset();
+    // Pull the card just as CommitTransaction goes out: the write before it must not count.
+    let reissue_exchanges = {
+        let mut copy = VirtualCard::new(card.memory().clone());
+        personalise(&mut copy, &keys, &layout, &|_| Ok(b"second".to_vec()))
+            .expect("count")
+            .apdu_exchanges
+    };
+    // A reissue ends with CommitTransaction, the read key's authentication (2) and ReadData (5 frames).
+    let before_commit = reissue_exchanges - 1 - 2 - 5;
+    card.tear_after(Some(u64::try_from(before_commit).expect("count")));
+    assert!(matches!(
+        personalise(&mut card, &keys, &layout, &|_| Ok(b"second".to_vec())),
+        Err(ReaderError::CardRemoved)
+    ));
+    assert_eq!(
+        read_credential(&mut card, &keys, &layout).expect("read").1,
+        b"first",
+        "the write was rolled back"
+    );
+}
+
+#[test]
+fn get_version_and_card_uid_answer_as_an_ev1() {
+    let mut card = blank_card();
+    let mut desfire = Desfire::new(&mut card);
+    let version = desfire.get_version().expect("version");
+    assert_eq!(version.hardware[0], 0x04, "vendor NXP");
+    assert_eq!((version.hardware[3], version.software[3]), (1, 1), "EV1");
+    assert_eq!(version.production[..7], UID);
+    desfire.select_application(PICC_AID).expect("select");
+    desfire
+        .authenticate(0, &BlockKey::zero(KeyKind::Aes128))
+        .expect("authenticate");
+    let version = desfire.get_version().expect("version under a session, with its CMAC");
+    assert_eq!(version.production[..7], UID);
+    assert_eq!(desfire.get_card_uid().expect("card UID"), UID);
+    assert_eq!(desfire.get_application_ids().expect("aids"), Vec::<[u8; 3]>::new());
+}

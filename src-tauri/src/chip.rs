@@ -1,0 +1,156 @@
+//! The chip side of issuing: the office's chip keys, writing a pass's chip
+//! credential to a card, and reading a card back.
+//!
+//! Why the chip credential is signed here and not by the reader driver: it is
+//! the same signed format as the printed QR, plus the card's UID, so a copy
+//! of the data on another card fails verification; the driver only carries
+//! bytes and knows nothing of passes.
+//!
+//! The office's master keys live in the station home (`chip-keys.json`,
+//! readable by its owner only): every card's keys are diversified from them,
+//! so a lost card gives away nothing of the others. In production the master
+//! keys belong in a secure access module; the file is what this station has.
+
+use pass_reader::{CardKind, ChipLayout, OfficeKeys, Transport};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::{Station, StationError, credentials};
+
+/// The application on the chip ("PP1" in ASCII) and its one file.
+const APPLICATION_ID: [u8; 3] = *b"PP1";
+const CREDENTIAL_FILE: u8 = 1;
+/// Room for the largest chip credential (about 300 bytes) and its length.
+const CREDENTIAL_FILE_SIZE: u32 = 512;
+
+/// `chip-keys.json`: the office's master keys (hex) and the system
+/// identifier that enters key diversification.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct ChipKeysFile {
+    system_identifier: String,
+    picc_master: String,
+    app_master: String,
+    read: String,
+    write: String,
+}
+
+impl ChipKeysFile {
+    /// New random master keys for `office`.
+    pub(crate) fn generate(office: &str) -> Result<ChipKeysFile, StationError> {
+        let key = || -> Result<String, StationError> {
+            let mut bytes = [0u8; 16];
+            getrandom::fill(&mut bytes).map_err(|e| StationError::SignerKey(format!("no random source: {e}")))?;
+            Ok(hex::encode_upper(bytes))
+        };
+        Ok(ChipKeysFile {
+            system_identifier: format!("PP1-{office}"),
+            picc_master: key()?,
+            app_master: key()?,
+            read: key()?,
+            write: key()?,
+        })
+    }
+
+    /// The keys and layout the reader driver works with.
+    pub(crate) fn open(&self) -> Result<(OfficeKeys, ChipLayout), String> {
+        let key = |name: &str, text: &str| -> Result<[u8; 16], String> {
+            let bytes = hex::decode(text).map_err(|e| format!("{name} is not hex: {e}"))?;
+            bytes.try_into().map_err(|_| format!("{name} is not 16 bytes"))
+        };
+        let keys = OfficeKeys {
+            picc_master: key("picc_master", &self.picc_master)?,
+            app_master: key("app_master", &self.app_master)?,
+            read: key("read", &self.read)?,
+            write: key("write", &self.write)?,
+        };
+        let layout = ChipLayout {
+            aid: APPLICATION_ID,
+            file_no: CREDENTIAL_FILE,
+            file_size: CREDENTIAL_FILE_SIZE,
+            system_identifier: self.system_identifier.as_bytes().to_vec(),
+        };
+        Ok((keys, layout))
+    }
+}
+
+/// What writing one card did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Encoded {
+    pub pass_id: String,
+    pub version: u32,
+    /// The card's UID, upper-case hex.
+    pub card_uid: String,
+    /// Whether the card came blank or was one of ours (a reissue, or an interrupted write now completed).
+    pub was_blank: bool,
+    pub apdu_exchanges: usize,
+}
+
+/// What a card on the reader holds.
+#[derive(Debug)]
+pub struct CardReading {
+    pub card_uid: String,
+    pub kind: CardKind,
+    /// The verdict on the chip credential, for a card of ours.
+    pub verdict: Option<pass_credential::Verdict>,
+}
+
+impl Station {
+    /// Writes `pass_id`'s chip credential, bound to the card's UID, to the
+    /// card on `card`, and records which card carries it.
+    pub fn encode(&mut self, pass_id: &str, card: &mut impl Transport) -> Result<Encoded, StationError> {
+        let record = self
+            .store()
+            .item(pass_id)?
+            .ok_or_else(|| StationError::ItemNotFound(pass_id.to_owned()))?;
+        if !record.state.is_open() {
+            return Err(StationError::NotIssuable {
+                pass_id: pass_id.to_owned(),
+                state: record.state,
+            });
+        }
+        let (keys, layout) = self.home().chip_keys()?;
+        let signer = self.home().signing_key()?;
+        let issued_at = OffsetDateTime::now_utc();
+        let credential = |uid: &[u8]| {
+            let mut claims = credentials::claims_for(&record.item, &self.config().office, issued_at);
+            claims.card_uid = Some(uid.to_vec());
+            pass_credential::sign(&claims, &signer).map_err(|e| e.to_string())
+        };
+        let done = pass_reader::personalise(card, &keys, &layout, &credential)?;
+        let item = &record.item;
+        self.store_mut()
+            .record_encoded_card(&done.uid, &item.pass_id, item.version)?;
+        Ok(Encoded {
+            pass_id: item.pass_id.clone(),
+            version: item.version,
+            card_uid: hex::encode_upper(&done.uid),
+            was_blank: done.kind_before == CardKind::Blank,
+            apdu_exchanges: done.apdu_exchanges,
+        })
+    }
+
+    /// Reads the card on `card`: its UID, whether it is ours, and for one of
+    /// ours the verdict on its chip credential (after authenticating with the
+    /// card's diversified read key, which a copy of the data on another card lacks).
+    pub fn read_card(
+        &self,
+        card: &mut impl Transport,
+        now: OffsetDateTime,
+        at_port: Option<&str>,
+    ) -> Result<CardReading, StationError> {
+        let (keys, layout) = self.home().chip_keys()?;
+        let (kind, uid) = pass_reader::classify(card, &keys, &layout)?;
+        let verdict = match kind {
+            CardKind::Ours => {
+                let (uid, cose) = pass_reader::read_credential(card, &keys, &layout)?;
+                Some(self.verifier()?.verify_chip(&cose, &uid, now, at_port))
+            }
+            CardKind::Blank | CardKind::Foreign => None,
+        };
+        Ok(CardReading {
+            card_uid: hex::encode_upper(&uid),
+            kind,
+            verdict,
+        })
+    }
+}

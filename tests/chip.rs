@@ -1,0 +1,158 @@
+//! Issuing chips through the real PC/SC stack: a pcscd started by the test
+//! with the vpcd driver, our virtual DESFire card on its reader, `passctl
+//! encode` and `passctl read-card` as a clerk runs them, and the station's
+//! verdict on cards that were copied or carry another card's credential.
+//!
+//! One test function drives every scenario, as there is one pcscd.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::{Lab, OFFICE, cached_pass_ids, quick_sync};
+use pass_credential::Reason;
+use pass_reader::CardKind;
+use pass_vcard::lab::{Pcscd, card_inserted, card_removed, present, wait_for};
+use pass_vcard::{CardMemory, Cipher, VirtualCard};
+
+const BLANK_UID: [u8; 7] = [0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66];
+const OTHER_UID: [u8; 7] = [0x04, 0x99, 0x88, 0x77, 0x66, 0x55, 0x44];
+
+fn passctl(lab: &Lab, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_passctl"))
+        .arg("--home")
+        .arg(lab.home.dir())
+        .args(args)
+        .output()
+        .expect("passctl")
+}
+
+fn stdout_json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("no JSON ({e}); stderr: {}", String::from_utf8_lossy(&output.stderr)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cards_are_issued_read_and_refused_through_pcscd() {
+    let lab = Lab::start(4, false).await;
+    let mut station = lab.station();
+    station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
+    let keys_made = passctl(&lab, &["chip-keys", "--generate"]);
+    assert!(
+        keys_made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&keys_made.stderr)
+    );
+    assert_eq!(
+        passctl(&lab, &["chip-keys", "--generate"]).status.code(),
+        Some(3),
+        "keys are never replaced"
+    );
+    let pass_id = cached_pass_ids(&station)[0].clone();
+    let item = station.store().item(&pass_id).expect("read").expect("held").item;
+    let first_day = item.valid_from.with_hms(10, 0, 0).expect("time").assume_utc();
+
+    let pcscd = Pcscd::start();
+    let readers = pass_reader::pcsc_reader::Readers::connect().expect("pcscd answers");
+    let watcher = readers.watch().expect("watch readers");
+
+    // A blank card becomes a finished card, as a clerk issues it.
+    let presented = present(VirtualCard::new(CardMemory::blank(BLANK_UID, Cipher::Aes)));
+    wait_for(watcher.events(), "the blank card", card_inserted);
+    let encoded = passctl(&lab, &["encode", &pass_id, "--json"]);
+    assert!(encoded.status.success(), "{}", String::from_utf8_lossy(&encoded.stderr));
+    let encoded = stdout_json(&encoded);
+    assert_eq!(
+        (encoded["card_uid"].as_str(), encoded["was_blank"].as_bool()),
+        (Some("04112233445566"), Some(true))
+    );
+    let read = passctl(&lab, &["read-card", "--json"]);
+    let read = stdout_json(&read);
+    assert_eq!(
+        (read["kind"].as_str(), read["verdict"]["claims"]["pass_id"].as_str()),
+        (Some("ours"), Some(&*pass_id))
+    );
+    assert_eq!(
+        station
+            .store()
+            .encoded_card(&pass_id)
+            .expect("read")
+            .map(|c| c.card_uid)
+            .as_deref(),
+        Some("04112233445566")
+    );
+    let unsent = station
+        .store()
+        .outbox(pass_station::store::OutboxFilter::Unsent, 10)
+        .expect("outbox");
+    assert!(
+        unsent.iter().any(|e| e.kind == "card_encoded"),
+        "central will hear of the card"
+    );
+    let issued = presented.remove();
+    wait_for(watcher.events(), "the card leaving", card_removed);
+
+    // The verdict on a genuine card, in its validity, at its office.
+    let mut genuine = VirtualCard::new(issued.memory().clone());
+    let reading = station.read_card(&mut genuine, first_day, Some(OFFICE)).expect("read");
+    assert_eq!(reading.verdict.map(|v| v.outcome), Some(Ok(())));
+
+    // The data copied onto another card: the office's keys for that UID do not open it.
+    let mut copy = issued.memory().clone();
+    copy.uid = OTHER_UID;
+    let reading = station
+        .read_card(&mut VirtualCard::new(copy), first_day, Some(OFFICE))
+        .expect("read");
+    assert_eq!((reading.kind, reading.verdict.is_none()), (CardKind::Foreign, true));
+
+    // A card of ours carrying another card's credential: bound to the other UID.
+    let (keys, layout) = station.home().chip_keys().expect("chip keys");
+    let (_, credential) = pass_reader::read_credential(&mut genuine, &keys, &layout).expect("credential");
+    let swapped = CardMemory::issued(OTHER_UID, &keys, &layout, &credential).expect("issued");
+    let reading = station
+        .read_card(&mut VirtualCard::new(swapped), first_day, Some(OFFICE))
+        .expect("read");
+    assert_eq!(
+        reading.verdict.map(|v| v.outcome),
+        Some(Err(Reason::ChipBoundToAnotherCard))
+    );
+
+    // A foreign card is refused and left unchanged.
+    let foreign = CardMemory::foreign(OTHER_UID);
+    let presented = present(VirtualCard::new(foreign.clone()));
+    wait_for(watcher.events(), "the foreign card", card_inserted);
+    let refused = passctl(&lab, &["encode", &pass_id]);
+    assert_eq!(refused.status.code(), Some(9));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("another issuer"));
+    assert_eq!(presented.remove().memory(), &foreign);
+    wait_for(watcher.events(), "the foreign card leaving", card_removed);
+
+    // A card pulled in the middle of the write: the clerk is told, and the next attempt completes it.
+    let mut tearing = VirtualCard::new(CardMemory::blank(BLANK_UID, Cipher::Aes));
+    tearing.tear_after(Some(12));
+    let presented = present(tearing);
+    wait_for(watcher.events(), "the card", card_inserted);
+    let torn = passctl(&lab, &["encode", &pass_id]);
+    assert_eq!(torn.status.code(), Some(9), "{}", String::from_utf8_lossy(&torn.stderr));
+    assert!(String::from_utf8_lossy(&torn.stderr).contains("left the reader"));
+    wait_for(watcher.events(), "the card coming back", card_inserted);
+    let completed = passctl(&lab, &["encode", &pass_id, "--json"]);
+    assert!(
+        completed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&completed.stderr)
+    );
+    assert_eq!(
+        stdout_json(&completed)["was_blank"].as_bool(),
+        Some(false),
+        "the second attempt finds its own half-issued card"
+    );
+    let finished = presented.remove();
+    let reading = station
+        .read_card(&mut VirtualCard::new(finished.memory().clone()), first_day, None)
+        .expect("read");
+    assert_eq!(reading.verdict.map(|v| v.outcome), Some(Ok(())));
+
+    watcher.stop().expect("the watcher stops");
+    drop(pcscd);
+}
