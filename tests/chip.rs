@@ -12,7 +12,10 @@ use std::process::{Command, Output};
 use common::{Lab, OFFICE, cached_pass_ids, quick_sync};
 use pass_credential::Reason;
 use pass_reader::CardKind;
-use pass_vcard::lab::{Pcscd, card_inserted, card_removed, present, wait_for};
+use pass_reader::pcsc_reader::ReaderEvent;
+use pass_vcard::lab::{
+    Pcscd, SECOND_READER, SECOND_READER_PORT, card_inserted, card_removed, present, present_on, wait_for,
+};
 use pass_vcard::{CardMemory, Cipher, VirtualCard};
 
 const BLANK_UID: [u8; 7] = [0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66];
@@ -127,7 +130,8 @@ async fn cards_are_issued_read_and_refused_through_pcscd() {
     assert_eq!(presented.remove().memory(), &foreign);
     wait_for(watcher.events(), "the foreign card leaving", card_removed);
 
-    // A card pulled in the middle of the write: the clerk is told, and the next attempt completes it.
+    // A card pulled in the middle of the write and put on the other reader:
+    // the clerk is told, and the next attempt there completes it.
     let mut tearing = VirtualCard::new(CardMemory::blank(BLANK_UID, Cipher::Aes));
     tearing.tear_after(Some(12));
     let presented = present(tearing);
@@ -135,15 +139,23 @@ async fn cards_are_issued_read_and_refused_through_pcscd() {
     let torn = passctl(&lab, &["encode", &pass_id]);
     assert_eq!(torn.status.code(), Some(9), "{}", String::from_utf8_lossy(&torn.stderr));
     assert!(String::from_utf8_lossy(&torn.stderr).contains("left the reader"));
-    wait_for(watcher.events(), "the card coming back", card_inserted);
-    let completed = passctl(&lab, &["encode", &pass_id, "--json"]);
+    let mut half_issued = presented.remove();
+    half_issued.tear_after(None);
+    let presented = present_on(half_issued, SECOND_READER_PORT);
+    wait_for(
+        watcher.events(),
+        "the card on the second reader",
+        |event| matches!(event, ReaderEvent::CardInserted { reader, .. } if reader == SECOND_READER),
+    );
+    let completed = passctl(&lab, &["encode", &pass_id, "--reader", SECOND_READER, "--json"]);
     assert!(
         completed.status.success(),
         "{}",
         String::from_utf8_lossy(&completed.stderr)
     );
+    let completed = stdout_json(&completed);
     assert_eq!(
-        stdout_json(&completed)["was_blank"].as_bool(),
+        completed["was_blank"].as_bool(),
         Some(false),
         "the second attempt finds its own half-issued card"
     );

@@ -115,11 +115,19 @@ pub struct PresentedCard {
     thread: JoinHandle<VirtualCard>,
 }
 
+/// The vpcd port of [`SECOND_READER`].
+pub const SECOND_READER_PORT: u16 = vpcd::DEFAULT_PORT + 1;
+
 /// Puts `card` on the first vpcd reader (loopback).
-pub fn present(mut card: VirtualCard) -> PresentedCard {
+pub fn present(card: VirtualCard) -> PresentedCard {
+    present_on(card, vpcd::DEFAULT_PORT)
+}
+
+/// Puts `card` on the vpcd reader listening on `port` (loopback).
+pub fn present_on(mut card: VirtualCard, port: u16) -> PresentedCard {
     let stop = Arc::new(AtomicBool::new(false));
     let stop_serving = Arc::clone(&stop);
-    let address = SocketAddr::from(([127, 0, 0, 1], vpcd::DEFAULT_PORT));
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
     let thread = std::thread::spawn(move || {
         vpcd::run(&mut card, address, vpcd::REINSERT_AFTER, &stop_serving, &mut |_| {}).expect("vpcd client");
         card
