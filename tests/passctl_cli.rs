@@ -212,7 +212,7 @@ fn the_demo_runs_on_embedded_defaults() {
     let dir = tempfile::tempdir().expect("tempdir");
     let output = Command::new(PASSCTL)
         .args(["demo", "--items", "60", "--dir"])
-        .arg(dir.path())
+        .arg(dir.path().join("new-folder"))
         .output()
         .expect("passctl demo runs");
     let text = String::from_utf8_lossy(&output.stdout);
@@ -221,6 +221,14 @@ fn the_demo_runs_on_embedded_defaults() {
     assert!(text.contains("central stopped: the same search still finds"), "{text}");
     assert!(text.contains("verified offline: VALID"), "{text}");
     assert!(text.contains("read back with its read key: VALID"), "{text}");
+    let printed = text
+        .lines()
+        .find_map(|l| l.strip_prefix("7. card printed: "))
+        .expect("the printed line");
+    assert!(
+        std::fs::metadata(printed).is_ok_and(|m| m.len() > 1000),
+        "{printed} is a real PDF"
+    );
     let found_online = text.lines().find(|l| l.starts_with("4.")).expect("search line");
     assert!(!found_online.contains("finds 0 items"), "{found_online}");
 }

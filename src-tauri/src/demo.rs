@@ -1,8 +1,9 @@
 //! The station's main job on embedded defaults, for a first look and a smoke
 //! test: a `central-sim` inside this process with generated passes, a station
 //! enrolled with it, a full sync, a search, the queue still there after
-//! central goes away, a signed credential verified offline, and its chip
-//! credential written to a virtual DESFire card and read back.
+//! central goes away, a signed credential verified offline, the card printed
+//! to a folder of PDFs, and its chip credential written to a virtual DESFire
+//! card and read back.
 //!
 //! Everything is real but the server's location: the simulator listens on
 //! loopback HTTP and keeps its own SQLite file, and the station talks to it
@@ -15,10 +16,12 @@ use pass_central::sim::{SimConfig, SimHandle};
 
 use pass_vcard::{CardMemory, Cipher, VirtualCard};
 
-use crate::credentials;
+use pass_printer::{PdfFolder, PrintFormat, PrintTarget};
+
 use crate::store::QueueQuery;
 use crate::sync::SyncOptions;
 use crate::{Station, StationError, StationHome};
+use crate::{credentials, printing};
 
 /// The demo's virtual card.
 const DEMO_CARD_UID: [u8; 7] = [0x04, 0xDE, 0x30, 0x00, 0x00, 0x00, 0x01];
@@ -36,6 +39,11 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     };
     let mut say = |text: String| writeln!(out, "{text}").map_err(io);
 
+    std::fs::create_dir_all(dir).map_err(|source| StationError::Io {
+        action: "create the demo folder",
+        path: dir.to_owned(),
+        source,
+    })?;
     let mut sim_config = SimConfig::new(dir.join("central-sim.db"));
     sim_config.generate = items;
     sim_config.office = DEMO_OFFICE.to_owned();
@@ -112,10 +120,27 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
         first.pass_id,
         qr.len()
     ))?;
+    // The card, printed to a folder of PDFs (a card printer's hot folder).
+    let mut offline = offline;
+    let printer = PrintTarget::Folder(PdfFolder::new(dir.join("printed")));
+    std::fs::create_dir_all(dir.join("printed")).map_err(|source| StationError::Io {
+        action: "create the demo's printer folder",
+        path: dir.join("printed"),
+        source,
+    })?;
+    let actor = offline.actor();
+    let printed = offline.print_cards(
+        std::slice::from_ref(&first.pass_id),
+        &printer,
+        printing::template(false),
+        PrintFormat::Pdf,
+        &actor,
+    )?;
+    say(format!("7. card printed: {}", printed.files.join(", ")))?;
+
     // The chip, on a virtual DESFire card held in this process.
     offline.home().generate_chip_keys(DEMO_OFFICE)?;
     let mut card = VirtualCard::new(CardMemory::blank(DEMO_CARD_UID, Cipher::Aes));
-    let mut offline = offline;
     let encoded = offline.encode(&first.pass_id, &mut card)?;
     let reading = offline.read_card(&mut card, first_day + time::Duration::hours(9), Some(DEMO_OFFICE))?;
     let outcome = match reading.verdict.map(|v| v.outcome) {
@@ -124,7 +149,7 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
         None => "not one of ours".to_owned(),
     };
     say(format!(
-        "7. chip credential written to virtual card {} in {} exchanges, read back with its read key: {outcome}",
+        "8. chip credential written to virtual card {} in {} exchanges, read back with its read key: {outcome}",
         encoded.card_uid, encoded.apdu_exchanges
     ))?;
     say(format!(

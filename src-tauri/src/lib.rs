@@ -4,7 +4,8 @@
 //! user interface: the station's home folder and enrolment ([`station`]), the
 //! pass model and card states ([`model`]), the SQLite cache ([`store`]), sync
 //! with the central pass API ([`sync`]), and the signed credentials the station
-//! issues and verifies ([`credentials`]), and writing and reading chips ([`chip`]). The command-line tool `passctl`
+//! issues and verifies ([`credentials`]), printing cards ([`printing`]), and
+//! writing and reading chips ([`chip`]). The command-line tool `passctl`
 //! and the desktop app are thin shells over it.
 //!
 //! What it is not for: talking to devices or to central directly (that is the
@@ -15,6 +16,7 @@ pub mod chip;
 pub mod credentials;
 pub mod demo;
 pub mod model;
+pub mod printing;
 pub mod station;
 pub mod store;
 pub mod sync;
@@ -62,10 +64,21 @@ pub enum StationError {
     Untrusted { what: &'static str, detail: String },
     #[error("cannot sign or read the station's credential key: {0}; restore station.key from a backup or enrol again")]
     SignerKey(String),
-    #[error("{pass_id} is {state:?} here: its card must not be issued (check it with the central office)")]
+    #[error("{pass_id} is {state} here: its card must not be issued (check it with the central office)")]
     NotIssuable { pass_id: String, state: model::CardState },
     #[error(transparent)]
     Card(#[from] pass_reader::ReaderError),
+    #[error("{pass_id} is {state} here, and {step} needs a card that is {needs}")]
+    WrongState {
+        pass_id: String,
+        state: model::CardState,
+        step: &'static str,
+        needs: model::CardState,
+    },
+    #[error("the holder's photo for {pass_id} is not in the cache yet; sync, then print")]
+    PhotoMissing { pass_id: String },
+    #[error("{0}; no card was marked printed")]
+    Printer(#[from] pass_printer::PrinterError),
     #[error(
         "this station has no chip keys yet (home {home}); run `passctl chip-keys --generate` or import the office's"
     )]
@@ -89,7 +102,11 @@ impl StationError {
             StationError::Central { .. } | StationError::Untrusted { .. } => 5,
             StationError::ItemNotFound(_) => 6,
             StationError::SyncBusy { .. } => 7,
-            StationError::Card(_) | StationError::NotIssuable { .. } => 9,
+            StationError::Card(_)
+            | StationError::NotIssuable { .. }
+            | StationError::WrongState { .. }
+            | StationError::PhotoMissing { .. } => 9,
+            StationError::Printer(_) => 11,
             StationError::NoChipKeys { .. } => 3,
             StationError::Io { .. }
             | StationError::SignerKey(_)

@@ -34,12 +34,7 @@ pub struct PassItem {
 
 impl PassItem {
     pub fn kind(&self) -> PassKind {
-        match (&self.holder, self.temporary) {
-            (Holder::Person { .. }, false) => PassKind::Person,
-            (Holder::Vehicle { .. }, false) => PassKind::Vehicle,
-            (Holder::Person { .. }, true) => PassKind::TemporaryPerson,
-            (Holder::Vehicle { .. }, true) => PassKind::TemporaryVehicle,
-        }
+        PassKind::new(matches!(self.holder, Holder::Vehicle { .. }), self.temporary)
     }
 }
 
@@ -102,6 +97,12 @@ impl CardState {
                 | CardState::Encoded
                 | CardState::Released
         )
+    }
+}
+
+impl std::fmt::Display for CardState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

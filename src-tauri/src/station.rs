@@ -282,6 +282,11 @@ impl Station {
         &self.home
     }
 
+    /// Who the audit trail names for the station's own steps, until users sign in.
+    pub fn actor(&self) -> String {
+        format!("station:{}", self.config.station_id)
+    }
+
     /// A client for central, signed in with the station key.
     pub fn client(&self) -> Result<CentralClient, StationError> {
         let client = CentralClient::new(&self.config.central_url).map_err(|source| StationError::Central {

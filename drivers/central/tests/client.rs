@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use pass_central::api::{EnrolmentRequest, Event, EventBatch, EventOutcome, WireItem};
+use pass_central::api::{Event, EventBatch, EventOutcome, WireItem};
 use pass_central::sim::SimHandle;
 use pass_central::{CentralClient, CentralError};
 use reqwest::Method;

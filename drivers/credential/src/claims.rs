@@ -46,6 +46,16 @@ impl PassKind {
         PassKind::TemporaryVehicle,
     ];
 
+    /// The kind of a pass for a vehicle or a person, long-term or temporary.
+    pub fn new(vehicle: bool, temporary: bool) -> PassKind {
+        match (vehicle, temporary) {
+            (false, false) => PassKind::Person,
+            (true, false) => PassKind::Vehicle,
+            (false, true) => PassKind::TemporaryPerson,
+            (true, true) => PassKind::TemporaryVehicle,
+        }
+    }
+
     fn from_code(code: u8) -> Option<PassKind> {
         PassKind::ALL.into_iter().find(|kind| *kind as u8 == code)
     }

@@ -126,6 +126,45 @@ impl Store {
         Ok(summary)
     }
 
+    /// Moves a card to its next state in one transaction: the state, an
+    /// audit entry and a `card_<action>` event for central. Refused, with the
+    /// state the card is in, unless it is in one of `from`.
+    pub fn advance(
+        &mut self,
+        pass_id: &str,
+        from: &[CardState],
+        to: CardState,
+        actor: &str,
+        detail: &serde_json::Value,
+    ) -> Result<Result<(), CardState>, StoreError> {
+        let tx = self.conn.transaction().context("starting a card step")?;
+        let (state, version): (CardState, u32) = tx
+            .query_row(
+                "SELECT state, version FROM items WHERE pass_id = ?1",
+                params![pass_id],
+                |row| Ok((parse_state(row, 0)?, row.get(1)?)),
+            )
+            .context("reading a card's state")?;
+        if !from.contains(&state) {
+            return Ok(Err(state));
+        }
+        tx.execute(
+            "UPDATE items SET state = ?2, updated_at = ?3 WHERE pass_id = ?1",
+            params![pass_id, to.as_str(), now_rfc3339()],
+        )
+        .context("moving a card on")?;
+        let action = to.as_str();
+        let entry = super::audit::append(&tx, actor, action, Some(pass_id), detail)?;
+        let mut payload =
+            serde_json::json!({ "pass_id": pass_id, "version": version, "actor": actor, "audit_seq": entry.seq });
+        if let (Some(payload), Some(detail)) = (payload.as_object_mut(), detail.as_object()) {
+            payload.extend(detail.clone());
+        }
+        super::outbox::enqueue(&tx, &format!("card_{action}"), &payload)?;
+        tx.commit().context("committing a card step")?;
+        Ok(Ok(()))
+    }
+
     /// One item by pass number.
     pub fn item(&self, pass_id: &str) -> Result<Option<ItemRecord>, StoreError> {
         self.conn
@@ -335,12 +374,7 @@ fn set_state_value(tx: &Transaction<'_>, key: &str, value: &str) -> Result<(), S
 }
 
 pub(super) fn kind_of(holder_kind: &str, temporary: bool) -> PassKind {
-    match (holder_kind, temporary) {
-        ("vehicle", false) => PassKind::Vehicle,
-        ("vehicle", true) => PassKind::TemporaryVehicle,
-        (_, false) => PassKind::Person,
-        (_, true) => PassKind::TemporaryPerson,
-    }
+    PassKind::new(holder_kind == "vehicle", temporary)
 }
 
 pub(super) fn split_ports(ports: &str) -> Vec<String> {
@@ -502,6 +536,44 @@ mod tests {
         assert!(
             store.queue(&old_name).expect("queue").is_empty(),
             "the old name left the index"
+        );
+    }
+
+    #[test]
+    fn a_step_moves_the_card_with_an_audit_entry_and_an_event() {
+        let (_dir, mut store) = open();
+        store
+            .store_page(&page(&[sample_wire("KEL-1", "王小明")], "c1"))
+            .expect("store");
+        let printed = CardState::Printed;
+        let detail = serde_json::json!({"job": 7});
+        assert_eq!(
+            store
+                .advance("KEL-1", &[CardState::Approved], printed, "clerk", &detail)
+                .expect("step"),
+            Ok(())
+        );
+        assert_eq!(store.item("KEL-1").expect("read").map(|r| r.state), Some(printed));
+        assert_eq!(
+            store
+                .advance("KEL-1", &[CardState::Approved], printed, "clerk", &detail)
+                .expect("step"),
+            Err(printed),
+            "a step from the wrong state is refused with the state the card is in"
+        );
+        let trail = store.audit(Some("KEL-1"), "", "9999").expect("audit");
+        assert_eq!(trail.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["printed"]);
+        let events = store.outbox(crate::store::OutboxFilter::Unsent, 10).expect("outbox");
+        let printed_event = events
+            .iter()
+            .find(|e| e.kind == "card_printed")
+            .expect("a card_printed event");
+        assert_eq!(
+            (
+                printed_event.payload["job"].as_i64(),
+                printed_event.payload["actor"].as_str()
+            ),
+            (Some(7), Some("clerk"))
         );
     }
 

@@ -11,12 +11,14 @@
 //! The schema grows only by numbered migrations ([`MIGRATIONS`]); the file's
 //! `user_version` says how many have run.
 
+mod audit;
 mod cards;
 mod credentials;
 mod items;
 mod outbox;
 mod search;
 
+pub use audit::{AuditCheck, AuditEntry};
 pub use cards::EncodedCard;
 pub use credentials::TrustDocument;
 pub use items::{ItemRecord, PageSummary, RejectedItem, StoredPage};
@@ -33,6 +35,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_items_outbox_search.sql"),
     include_str!("migrations/0002_credentials_trust.sql"),
     include_str!("migrations/0003_cards.sql"),
+    include_str!("migrations/0004_audit.sql"),
 ];
 
 /// A failure of the cache file, with the file it concerns.

@@ -1,6 +1,8 @@
 //! What the integration tests share: a simulator in a temporary directory
 //! and a plain HTTP client for the calls the crate's client does not make.
 
+#![allow(dead_code)] // each test binary uses its own part of these helpers
+
 use pass_central::api::{EnrolmentRequest, encode_key};
 use pass_central::sim::{SimConfig, SimHandle};
 use pass_credential::{Algorithm, SigningKey};

@@ -10,12 +10,13 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use pass_credential::{Lang, Reason, Verdict};
+use pass_printer::{CupsQueue, PdfFolder, PrintFormat, PrintTarget};
 use pass_reader::pcsc_reader::{PcscCard, Readers};
-use pass_station::credentials;
 use pass_station::model::CardState;
 use pass_station::store::{OutboxFilter, QueueQuery};
 use pass_station::sync::{SyncOptions, SyncProgress};
 use pass_station::{Station, StationError, StationHome};
+use pass_station::{credentials, printing};
 use time::OffsetDateTime;
 
 const EXIT_CODES: &str = "\
@@ -29,7 +30,9 @@ Exit codes:
   6  no such item in the cache
   7  another sync of this station is running
   8  verify or read-card: the credential is not valid (the verdict says why)
-  9  the card or the reader: no card, card pulled, not our card, item not issuable";
+  9  the card: no card, card pulled, not our card, or not in the state the step needs
+ 10  audit verify: the audit trail was tampered with (the message says where)
+ 11  the printer: queue stopped, job held or failed, printer unknown; no card was marked printed";
 
 #[derive(Debug, Parser)]
 #[command(name = "passctl", version, about = "Port Pass Station: the card office from the command line", after_help = EXIT_CODES)]
@@ -114,6 +117,33 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print cards as one job; each moves from approved to printed once the printer has it.
+    Print {
+        #[arg(required = true, value_name = "ITEM")]
+        items: Vec<String>,
+        /// The CUPS queue to print to.
+        #[arg(long, value_name = "QUEUE", conflicts_with = "pdf", required_unless_present = "pdf")]
+        printer: Option<String>,
+        /// Write the PDF into this folder instead (a card printer's hot folder).
+        #[arg(long, value_name = "DIR")]
+        pdf: Option<PathBuf>,
+        /// Send 300 dpi PNGs per side, for printers whose drivers want bitmaps.
+        #[arg(long)]
+        raster: bool,
+        /// Use the portrait card template.
+        #[arg(long)]
+        portrait: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Render an item's card to PNG as it will print: FILE gets the front, FILE-back.png the back.
+    Preview {
+        item: String,
+        #[arg(long, value_name = "FILE")]
+        png: PathBuf,
+        #[arg(long)]
+        portrait: bool,
+    },
     /// Make this office's chip master keys (once, on the office's first station).
     ChipKeys {
         /// Generate new random keys; refused if the station has keys already.
@@ -138,6 +168,11 @@ enum Command {
         port: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+    /// Check the audit trail's hash chain: finds any edited, removed or reordered entry.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
     },
     /// Show the cached trust list, each signer's key as a JWK.
     TrustList {
@@ -164,6 +199,12 @@ fn parse_state(text: &str) -> Result<CardState, String> {
     })
 }
 
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Walk the whole chain; exit 10 if it is broken.
+    Verify,
+}
+
 fn parse_lang(text: &str) -> Result<Lang, String> {
     match text.to_ascii_lowercase().as_str() {
         "zh-tw" | "zh" => Ok(Lang::ZhTw),
@@ -177,8 +218,13 @@ fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
         .map_err(|e| format!("{text:?} is not an RFC 3339 time such as 2026-12-01T09:00:00+08:00 ({e})"))
 }
 
+/// Screen previews are rendered at this resolution.
+const PREVIEW_DPI: u32 = 200;
+
 /// The exit code of a verdict that refuses the credential.
 const EXIT_INVALID: u8 = 8;
+/// The exit code of an audit trail whose chain is broken.
+const EXIT_TAMPERED: u8 = 10;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -192,6 +238,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Invalid) => ExitCode::from(EXIT_INVALID),
+        Ok(Outcome::Tampered) => ExitCode::from(EXIT_TAMPERED),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code())
@@ -204,6 +251,8 @@ enum Outcome {
     Done,
     /// `verify` refused the credential.
     Invalid,
+    /// `audit verify` found the chain broken.
+    Tampered,
 }
 
 async fn run(cli: Cli) -> Result<Outcome, StationError> {
@@ -315,6 +364,67 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
                 print_json(&shown);
             } else {
                 table::print_trust_list(&shown);
+            }
+            Ok(Outcome::Done)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let check = Station::open(home)?.store().check_audit()?;
+            match check.broken_at {
+                None => {
+                    println!("audit trail intact: {} entries", check.entries);
+                    Ok(Outcome::Done)
+                }
+                Some((seq, problem)) => {
+                    println!("audit trail BROKEN at entry {seq}: {problem}");
+                    Ok(Outcome::Tampered)
+                }
+            }
+        }
+        Command::Print {
+            items,
+            printer,
+            pdf,
+            raster,
+            portrait,
+            json,
+        } => {
+            let mut station = Station::open(home)?;
+            let target = match (printer, pdf) {
+                (Some(queue), _) => PrintTarget::Cups(CupsQueue::new(queue)),
+                (None, Some(dir)) => PrintTarget::Folder(PdfFolder::new(dir)),
+                (None, None) => unreachable!("clap requires --printer or --pdf"),
+            };
+            let format = if raster { PrintFormat::Raster } else { PrintFormat::Pdf };
+            let actor = station.actor();
+            let report = station.print_cards(&items, &target, printing::template(portrait), format, &actor)?;
+            if json {
+                print_json(&report);
+            } else {
+                match report.job {
+                    Some(job) => println!("{} cards printed as CUPS job {job}", report.pass_ids.len()),
+                    None => println!("{} cards written: {}", report.pass_ids.len(), report.files.join(", ")),
+                }
+            }
+            Ok(Outcome::Done)
+        }
+        Command::Preview { item, png, portrait } => {
+            let station = Station::open(home)?;
+            let sides = station.preview(&item, printing::template(portrait), PREVIEW_DPI)?;
+            let back = png.with_file_name(format!(
+                "{}-back.png",
+                png.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            ));
+            for (path, side) in [&png, &back].into_iter().zip(&sides) {
+                std::fs::write(path, side).map_err(|source| StationError::Io {
+                    action: "write the preview",
+                    path: path.clone(),
+                    source,
+                })?;
+                println!("{}", path.display());
             }
             Ok(Outcome::Done)
         }

@@ -1,0 +1,45 @@
+//! Port pass cards on paper and plastic: lays out a CR80 card (front and back,
+//! person, vehicle and temporary variants, landscape or portrait), writes it as a
+//! small PDF with the card font cut to the characters used, and prints it through
+//! CUPS or into a folder, as the PDF or as 300 dpi bitmaps. The same PDF,
+//! rasterised, is the on-screen preview.
+//!
+//! - [`CardData`]: what goes on a card, filled in by the caller.
+//! - [`CardRenderer`]: layout ([`CardLayout`]) and rendering ([`CardDocument`]).
+//! - [`CardFont`]: the bundled Noto Sans CJK TC subset; characters it lacks are
+//!   refused before anything prints.
+//! - [`PrintTarget`]: a [`CupsQueue`] (jobs followed to completion over IPP) or a
+//!   [`PdfFolder`].
+//! - [`lab`]: test equipment, a private cupsd with a cups-pdf queue for tests,
+//!   and reading QR codes off printed pages.
+//!
+//! Not here: which passes to print and their states (the station), signing the
+//! credential (`pass-credential` makes the QR text), and reading the printed QR
+//! back from a camera (the camera driver).
+
+mod card;
+mod error;
+mod fit;
+mod font;
+mod ipp;
+pub mod lab;
+mod layout;
+mod pdf;
+mod photo;
+mod print;
+mod qr;
+mod raster;
+mod render;
+
+pub use card::{CardData, CardPort, Holder};
+pub use error::{Field, JobEnd, PrinterError, Result};
+pub use font::{CardFont, Weight};
+pub use layout::{
+    Area, BLEED_MM, CARD_LONG_MM, CARD_SHORT_MM, CardLayout, CardTemplate, Element, Orientation, Rgb, SAFE_MM, Side,
+    TextRun, layout_card, roc_date,
+};
+pub use photo::{Photo, centre_crop, fit_photo};
+pub use print::{CupsQueue, JobState, PdfFolder, PrintFormat, PrintTarget, Printed};
+pub use qr::{MIN_MODULE_MM, PRINTER_DOT_MM, QUIET_ZONE_MODULES, QrMark};
+pub use raster::{PRINT_DPI, rasterise};
+pub use render::{CardDocument, CardRenderer};

@@ -1,0 +1,148 @@
+//! Printing cards: what goes on a card, printing a batch, and the step it
+//! records.
+//!
+//! Why the step comes only after the printer says done: a card is `printed`
+//! when CUPS reports the job completed (or the files are whole in the folder).
+//! A stopped queue, a held or failed job, or a missing printer is an error,
+//! and the cards stay `approved`, so nothing claims a card that never came out.
+
+use pass_printer::{CardData, CardFont, CardPort, CardRenderer, CardTemplate, Holder as CardHolder, Orientation};
+use pass_printer::{PrintFormat, PrintTarget, Printed};
+use serde::Serialize;
+
+use crate::model::{CardState, Holder};
+use crate::{Station, StationError};
+
+/// What a print did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrintReport {
+    pub pass_ids: Vec<String>,
+    /// The CUPS job number, when printed through CUPS.
+    pub job: Option<u32>,
+    /// The files written, when printed to a folder.
+    pub files: Vec<String>,
+}
+
+/// The card template the office uses.
+pub fn template(portrait: bool) -> CardTemplate {
+    let orientation = if portrait {
+        Orientation::Portrait
+    } else {
+        Orientation::Landscape
+    };
+    CardTemplate { orientation }
+}
+
+impl Station {
+    /// Everything printed on `pass_id`'s card, its signed QR credential included.
+    pub fn card_data(&self, pass_id: &str) -> Result<CardData, StationError> {
+        let record = self
+            .store()
+            .item(pass_id)?
+            .ok_or_else(|| StationError::ItemNotFound(pass_id.to_owned()))?;
+        let item = record.item;
+        let photo = match &item.photo_sha256 {
+            Some(sha) => self.store().photo(sha)?,
+            None => None,
+        };
+        let holder = match item.holder {
+            Holder::Person { name, name_latin, .. } => CardHolder::Person {
+                name,
+                latin_name: name_latin,
+                photo: photo.ok_or_else(|| StationError::PhotoMissing {
+                    pass_id: pass_id.to_owned(),
+                })?,
+            },
+            Holder::Vehicle { plate, vehicle_type } => CardHolder::Vehicle {
+                plate,
+                vehicle_type,
+                photo,
+            },
+        };
+        let ports = item
+            .ports
+            .iter()
+            .map(|code| {
+                let port = pass_central::model::port(code);
+                CardPort {
+                    code: code.clone(),
+                    name_zh: port.map_or(code.as_str(), |p| p.name_zh).to_owned(),
+                    name_en: port.map_or(code.as_str(), |p| p.name_en).to_owned(),
+                }
+            })
+            .collect();
+        let pickup_office = pass_central::model::port(&item.pickup_office)
+            .map_or(item.pickup_office.clone(), |p| format!("{} {}", p.name_zh, p.name_en));
+        Ok(CardData {
+            qr_text: self.qr_credential(pass_id)?,
+            pass_id: item.pass_id,
+            version: item.version,
+            temporary: item.temporary,
+            holder,
+            company_name: item.company_name,
+            company_tax_id: item.company_tax_id,
+            ports,
+            valid_from: item.valid_from,
+            valid_to: item.valid_to,
+            pickup_office,
+        })
+    }
+
+    /// Prints the cards of `pass_ids` as one job and, once the printer has
+    /// them, moves each from `approved` to `printed`. Every card is checked
+    /// (state, photo, characters the font lacks) before anything is sent.
+    pub fn print_cards(
+        &mut self,
+        pass_ids: &[String],
+        target: &PrintTarget,
+        template: CardTemplate,
+        format: PrintFormat,
+        actor: &str,
+    ) -> Result<PrintReport, StationError> {
+        let mut cards = Vec::with_capacity(pass_ids.len());
+        for pass_id in pass_ids {
+            let record = self
+                .store()
+                .item(pass_id)?
+                .ok_or_else(|| StationError::ItemNotFound(pass_id.clone()))?;
+            if record.state != CardState::Approved {
+                return Err(StationError::WrongState {
+                    pass_id: pass_id.clone(),
+                    state: record.state,
+                    step: "printing",
+                    needs: CardState::Approved,
+                });
+            }
+            cards.push(self.card_data(pass_id)?);
+        }
+        let renderer = CardRenderer::new(CardFont::bundled()?, template);
+        let document = renderer.render_batch(&cards)?;
+        let (job, files) = match target.print(&document, format)? {
+            Printed::Job(job) => (Some(job), Vec::new()),
+            Printed::Files(files) => (None, files.iter().map(|f| f.display().to_string()).collect()),
+        };
+        let detail = serde_json::json!({ "job": job, "files": files });
+        for pass_id in pass_ids {
+            self.store_mut()
+                .advance(pass_id, &[CardState::Approved], CardState::Printed, actor, &detail)?
+                .map_err(|state| StationError::WrongState {
+                    pass_id: pass_id.clone(),
+                    state,
+                    step: "printing",
+                    needs: CardState::Approved,
+                })?;
+        }
+        Ok(PrintReport {
+            pass_ids: pass_ids.to_vec(),
+            job,
+            files,
+        })
+    }
+
+    /// The card as a PNG per side, rendered from the same PDF that prints.
+    pub fn preview(&self, pass_id: &str, template: CardTemplate, dpi: u32) -> Result<Vec<Vec<u8>>, StationError> {
+        let card = self.card_data(pass_id)?;
+        let document = CardRenderer::new(CardFont::bundled()?, template).render(&card)?;
+        Ok(document.preview(dpi)?)
+    }
+}

@@ -1,0 +1,111 @@
+//! Printing cards from the station through a real CUPS (a private cupsd with
+//! a cups-pdf queue, started by the test), reading the QR back off the page
+//! CUPS produced, and verifying it as a gate would. A printer fault leaves
+//! every card where it was.
+//!
+//! One test function drives the one cupsd.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::{Lab, OFFICE, cached_pass_ids, quick_sync};
+use pass_printer::lab::{CupsLab, read_qr_codes};
+use pass_printer::{PRINT_DPI, rasterise};
+use pass_station::model::CardState;
+
+fn passctl(lab: &Lab, cups: &CupsLab, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_passctl"))
+        .env("CUPS_SERVER", &cups.server)
+        .arg("--home")
+        .arg(lab.home.dir())
+        .args(args)
+        .output()
+        .expect("passctl runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cards_print_through_cups_and_their_qr_verifies() {
+    let lab = Lab::start(6, true).await;
+    let mut station = lab.station();
+    station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
+    let ids = cached_pass_ids(&station);
+    let cups = CupsLab::start();
+
+    // Two cards as one job.
+    let printed = passctl(&lab, &cups, &["print", &ids[0], &ids[1], "--printer", &cups.queue]);
+    assert!(printed.status.success(), "{}", stderr(&printed));
+    assert!(String::from_utf8_lossy(&printed.stdout).contains("2 cards printed as CUPS job"));
+    let pdf = cups.take_output();
+
+    // What came out of CUPS reads back and verifies, for both cards.
+    let texts: Vec<String> = rasterise(&pdf, PRINT_DPI)
+        .expect("rasterise")
+        .iter()
+        .flat_map(|p| read_qr_codes(p))
+        .collect();
+    assert_eq!(texts.len(), 2, "one QR per card");
+    let verifier = station.verifier().expect("verifier");
+    for (pass_id, text) in ids[..2].iter().zip(&texts) {
+        assert_eq!(
+            text,
+            &station.qr_credential(pass_id).expect("credential"),
+            "the printed QR is the signed text"
+        );
+        let item = station.store().item(pass_id).expect("read").expect("held").item;
+        let first_day = item.valid_from.with_hms(10, 0, 0).expect("time").assume_utc();
+        let verdict = verifier.verify_qr(text, first_day, Some(OFFICE));
+        assert_eq!(verdict.outcome, Ok(()), "{pass_id}");
+        assert_eq!(
+            station.store().item(pass_id).expect("read").map(|r| r.state),
+            Some(CardState::Printed)
+        );
+    }
+    let trail = station.store().audit(None, "", "9999").expect("audit");
+    assert_eq!(trail.iter().filter(|e| e.action == "printed").count(), 2);
+    let check = passctl(&lab, &cups, &["audit", "verify"]);
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+
+    // A printed card is not printed again.
+    let again = passctl(&lab, &cups, &["print", &ids[0], "--printer", &cups.queue]);
+    assert_eq!(again.status.code(), Some(9), "{}", stderr(&again));
+
+    // A stopped queue: the clerk is told, and the card stays approved.
+    cups.admin("cupsdisable", &[&cups.queue]);
+    let stopped = passctl(&lab, &cups, &["print", &ids[2], "--printer", &cups.queue]);
+    assert_eq!(stopped.status.code(), Some(11), "{}", stderr(&stopped));
+    assert!(
+        stderr(&stopped).contains("no card was marked printed"),
+        "{}",
+        stderr(&stopped)
+    );
+    assert_eq!(
+        station.store().item(&ids[2]).expect("read").map(|r| r.state),
+        Some(CardState::Approved)
+    );
+    cups.admin("cupsenable", &[&cups.queue]);
+
+    // An unknown printer.
+    let unknown = passctl(&lab, &cups, &["print", &ids[2], "--printer", "NoSuchCardPrinter"]);
+    assert_eq!(unknown.status.code(), Some(11), "{}", stderr(&unknown));
+    assert_eq!(
+        station.store().item(&ids[2]).expect("read").map(|r| r.state),
+        Some(CardState::Approved)
+    );
+
+    // The trail, edited behind the station's back, is caught.
+    let conn = rusqlite::Connection::open(lab.home.db_path()).expect("open the cache");
+    conn.execute("UPDATE audit SET actor = 'nobody' WHERE seq = 1", [])
+        .expect("tamper");
+    let tampered = passctl(&lab, &cups, &["audit", "verify"]);
+    assert_eq!(
+        tampered.status.code(),
+        Some(10),
+        "{}",
+        String::from_utf8_lossy(&tampered.stdout)
+    );
+}
