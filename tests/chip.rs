@@ -11,6 +11,7 @@ use std::process::{Command, Output};
 
 use common::{Lab, OFFICE, cached_pass_ids, quick_sync};
 use pass_credential::Reason;
+use pass_printer::{PdfFolder, PrintFormat, PrintTarget};
 use pass_reader::CardKind;
 use pass_reader::pcsc_reader::ReaderEvent;
 use pass_vcard::lab::{
@@ -20,6 +21,7 @@ use pass_vcard::{CardMemory, Cipher, VirtualCard};
 
 const BLANK_UID: [u8; 7] = [0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66];
 const OTHER_UID: [u8; 7] = [0x04, 0x99, 0x88, 0x77, 0x66, 0x55, 0x44];
+const THIRD_UID: [u8; 7] = [0x04, 0x33, 0x33, 0x33, 0x33, 0x33, 0x33];
 
 fn passctl(lab: &Lab, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_passctl"))
@@ -37,7 +39,7 @@ fn stdout_json(output: &Output) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cards_are_issued_read_and_refused_through_pcscd() {
-    let lab = Lab::start(4, false).await;
+    let lab = Lab::start(4, true).await;
     let mut station = lab.station();
     station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
     let keys_made = passctl(&lab, &["chip-keys", "--generate"]);
@@ -51,7 +53,27 @@ async fn cards_are_issued_read_and_refused_through_pcscd() {
         Some(3),
         "keys are never replaced"
     );
-    let pass_id = cached_pass_ids(&station)[0].clone();
+    let ids = cached_pass_ids(&station);
+    let pass_id = ids[0].clone();
+    // Printed and checked: the steps before a chip may be written.
+    let actor = station.actor();
+    let folder = lab.path("printed");
+    std::fs::create_dir_all(&folder).expect("printer folder");
+    let target = PrintTarget::Folder(PdfFolder::new(&folder));
+    let template = pass_station::printing::template(false);
+    station
+        .print_cards(&ids[..2], &target, template, PrintFormat::Pdf, &actor)
+        .expect("print");
+    for id in &ids[..2] {
+        let qr = station.qr_credential(id).expect("credential");
+        assert!(station.check_print(id, &qr, &actor).expect("check").matches);
+    }
+    let unchecked = passctl(&lab, &["encode", &ids[2]]);
+    assert_eq!(
+        unchecked.status.code(),
+        Some(9),
+        "a card whose print was not checked is not encoded"
+    );
     let item = station.store().item(&pass_id).expect("read").expect("held").item;
     let first_day = item.valid_from.with_hms(10, 0, 0).expect("time").assume_utc();
 
@@ -120,8 +142,23 @@ async fn cards_are_issued_read_and_refused_through_pcscd() {
         Some(Err(Reason::ChipBoundToAnotherCard))
     );
 
+    // The same pass on a second card is refused: one live card per pass.
+    let second = present(VirtualCard::new(CardMemory::blank(THIRD_UID, Cipher::Aes)));
+    wait_for(watcher.events(), "a second blank card", card_inserted);
+    let doubled = passctl(&lab, &["encode", &pass_id]);
+    assert_eq!(doubled.status.code(), Some(9));
+    assert!(String::from_utf8_lossy(&doubled.stderr).contains("already on card 04112233445566"));
+    let untouched = second.remove();
+    assert_eq!(
+        untouched.memory(),
+        &CardMemory::blank(THIRD_UID, Cipher::Aes),
+        "the second card was not written"
+    );
+    wait_for(watcher.events(), "the second card leaving", card_removed);
+
     // A foreign card is refused and left unchanged.
     let foreign = CardMemory::foreign(OTHER_UID);
+    let pass_id = ids[1].clone();
     let presented = present(VirtualCard::new(foreign.clone()));
     wait_for(watcher.events(), "the foreign card", card_inserted);
     let refused = passctl(&lab, &["encode", &pass_id]);

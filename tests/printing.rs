@@ -65,6 +65,15 @@ async fn cards_print_through_cups_and_their_qr_verifies() {
             Some(CardState::Printed)
         );
     }
+    // The print check: the right card's QR verifies the print; another card's spoils it.
+    let matched = passctl(&lab, &cups, &["check-print", &ids[0], "--qr-text", &texts[0]]);
+    assert!(matched.status.success(), "{}", stderr(&matched));
+    assert_eq!(station.store().item(&ids[0]).expect("read").map(|r| r.state), Some(CardState::PrintVerified));
+    let swapped = passctl(&lab, &cups, &["check-print", &ids[1], "--qr-text", &texts[0]]);
+    assert_eq!(swapped.status.code(), Some(8), "{}", stderr(&swapped));
+    assert!(String::from_utf8_lossy(&swapped.stdout).contains("another card's print"));
+    assert_eq!(station.store().item(&ids[1]).expect("read").map(|r| r.state), Some(CardState::Spoiled));
+
     let trail = station.store().audit(None, "", "9999").expect("audit");
     assert_eq!(trail.iter().filter(|e| e.action == "printed").count(), 2);
     let check = passctl(&lab, &cups, &["audit", "verify"]);

@@ -15,7 +15,12 @@ use pass_reader::{CardKind, ChipLayout, OfficeKeys, Transport};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::model::CardState;
 use crate::{Station, StationError, credentials};
+
+/// States from which a card's chip may be written: a checked print, or an
+/// encoded card whose write is done again (a card pulled after the commit).
+const ENCODABLE: &[CardState] = &[CardState::PrintVerified, CardState::Encoded];
 
 /// The application on the chip ("PP1" in ASCII) and its one file.
 const APPLICATION_ID: [u8; 3] = *b"PP1";
@@ -97,21 +102,38 @@ pub struct CardReading {
 impl Station {
     /// Writes `pass_id`'s chip credential, bound to the card's UID, to the
     /// card on `card`, and records which card carries it.
-    pub fn encode(&mut self, pass_id: &str, card: &mut impl Transport) -> Result<Encoded, StationError> {
+    pub fn encode(&mut self, pass_id: &str, card: &mut impl Transport, actor: &str) -> Result<Encoded, StationError> {
         let record = self
             .store()
             .item(pass_id)?
             .ok_or_else(|| StationError::ItemNotFound(pass_id.to_owned()))?;
-        if !record.state.is_open() {
-            return Err(StationError::NotIssuable {
+        // A checked print, or a card of ours back for its chip to be written again.
+        if !ENCODABLE.contains(&record.state) {
+            return Err(StationError::WrongState {
                 pass_id: pass_id.to_owned(),
                 state: record.state,
+                step: "encoding",
+                needs: CardState::PrintVerified,
             });
         }
         let (keys, layout) = self.home().chip_keys()?;
         let signer = self.home().signing_key()?;
         let issued_at = OffsetDateTime::now_utc();
+        // Written again, the chip must be the same card: a second live card
+        // for one pass needs a reprint, approved by a supervisor.
+        let on_card = self
+            .store()
+            .encoded_card(pass_id)?
+            .filter(|_| record.state == CardState::Encoded);
         let credential = |uid: &[u8]| {
+            if let Some(card) = &on_card
+                && card.card_uid != hex::encode_upper(uid)
+            {
+                return Err(format!(
+                    "{pass_id} is already on card {}; a second card needs a reprint approved by a supervisor",
+                    card.card_uid
+                ));
+            }
             let mut claims = credentials::claims_for(&record.item, &self.config().office, issued_at);
             claims.card_uid = Some(uid.to_vec());
             pass_credential::sign(&claims, &signer).map_err(|e| e.to_string())
@@ -119,7 +141,13 @@ impl Station {
         let done = pass_reader::personalise(card, &keys, &layout, &credential)?;
         let item = &record.item;
         self.store_mut()
-            .record_encoded_card(&done.uid, &item.pass_id, item.version)?;
+            .record_encoded_card(&done.uid, &item.pass_id, ENCODABLE, actor)?
+            .map_err(|state| StationError::WrongState {
+                pass_id: pass_id.to_owned(),
+                state,
+                step: "encoding",
+                needs: CardState::PrintVerified,
+            })?;
         Ok(Encoded {
             pass_id: item.pass_id.clone(),
             version: item.version,

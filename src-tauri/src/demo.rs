@@ -137,11 +137,30 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
         &actor,
     )?;
     say(format!("7. card printed: {}", printed.files.join(", ")))?;
+    // The print checked as the webcam would: the QR read off the printed page.
+    let pages = pass_printer::rasterise(
+        &std::fs::read(&printed.files[0]).map_err(|source| StationError::Io {
+            action: "read the printed card",
+            path: printed.files[0].clone().into(),
+            source,
+        })?,
+        pass_printer::PRINT_DPI,
+    )?;
+    let read = pages
+        .iter()
+        .flat_map(|page| pass_printer::lab::read_qr_codes(page))
+        .next()
+        .unwrap_or_default();
+    let check = offline.check_print(&first.pass_id, &read, &actor)?;
+    say(format!(
+        "8. printed QR read back off the PDF: {}",
+        check.problem.as_deref().unwrap_or("matches its pass (print verified)")
+    ))?;
 
     // The chip, on a virtual DESFire card held in this process.
     offline.home().generate_chip_keys(DEMO_OFFICE)?;
     let mut card = VirtualCard::new(CardMemory::blank(DEMO_CARD_UID, Cipher::Aes));
-    let encoded = offline.encode(&first.pass_id, &mut card)?;
+    let encoded = offline.encode(&first.pass_id, &mut card, &actor)?;
     let reading = offline.read_card(&mut card, first_day + time::Duration::hours(9), Some(DEMO_OFFICE))?;
     let outcome = match reading.verdict.map(|v| v.outcome) {
         Some(Ok(())) => "VALID".to_owned(),
@@ -149,7 +168,7 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
         None => "not one of ours".to_owned(),
     };
     say(format!(
-        "8. chip credential written to virtual card {} in {} exchanges, read back with its read key: {outcome}",
+        "9. chip credential written to virtual card {} in {} exchanges, read back with its read key: {outcome}",
         encoded.card_uid, encoded.apdu_exchanges
     ))?;
     say(format!(

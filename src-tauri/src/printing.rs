@@ -1,5 +1,5 @@
-//! Printing cards: what goes on a card, printing a batch, and the step it
-//! records.
+//! Printing cards: what goes on a card, printing a batch, checking what came
+//! out, and the steps they record.
 //!
 //! Why the step comes only after the printer says done: a card is `printed`
 //! when CUPS reports the job completed (or the files are whole in the folder).
@@ -21,6 +21,16 @@ pub struct PrintReport {
     pub job: Option<u32>,
     /// The files written, when printed to a folder.
     pub files: Vec<String>,
+}
+
+/// What checking a print found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrintCheck {
+    pub pass_id: String,
+    /// The print carries this pass's credential: the card moved to `print_verified`.
+    pub matches: bool,
+    /// Why not, when it does not: the card was marked `spoiled`.
+    pub problem: Option<String>,
 }
 
 /// The card template the office uses.
@@ -137,6 +147,70 @@ impl Station {
             job,
             files,
         })
+    }
+
+    /// Checks the QR read off a printed card against the pass it was printed
+    /// for: the signed credential this station issued for the pass's current
+    /// version. A match moves the card to `print_verified`; anything else (a
+    /// misprint, another card, a forged or unreadable code) marks it `spoiled`,
+    /// so it is never encoded.
+    pub fn check_print(&mut self, pass_id: &str, read: &str, actor: &str) -> Result<PrintCheck, StationError> {
+        let record = self
+            .store()
+            .item(pass_id)?
+            .ok_or_else(|| StationError::ItemNotFound(pass_id.to_owned()))?;
+        if record.state != CardState::Printed {
+            return Err(StationError::WrongState {
+                pass_id: pass_id.to_owned(),
+                state: record.state,
+                step: "checking the print",
+                needs: CardState::Printed,
+            });
+        }
+        let expected = self.store().credential(pass_id, record.item.version)?;
+        let read = read.trim();
+        let problem = match expected {
+            Some(expected) if expected == read => None,
+            Some(_) => Some(self.describe_mismatch(pass_id, read)),
+            None => Some("no credential was signed for this version; print it again".to_owned()),
+        };
+        let (to, detail) = match &problem {
+            None => (CardState::PrintVerified, serde_json::json!({})),
+            Some(problem) => (CardState::Spoiled, serde_json::json!({ "reason": problem })),
+        };
+        self.store_mut()
+            .advance(pass_id, &[CardState::Printed], to, actor, &detail)?
+            .map_err(|state| StationError::WrongState {
+                pass_id: pass_id.to_owned(),
+                state,
+                step: "checking the print",
+                needs: CardState::Printed,
+            })?;
+        Ok(PrintCheck {
+            pass_id: pass_id.to_owned(),
+            matches: problem.is_none(),
+            problem,
+        })
+    }
+
+    /// Why a read QR is not the pass's credential, in words for the clerk.
+    fn describe_mismatch(&self, pass_id: &str, read: &str) -> String {
+        let verdict = self
+            .verifier()
+            .map(|v| v.verify_qr(read, time::OffsetDateTime::now_utc(), None));
+        match verdict.ok().and_then(|v| v.claims) {
+            Some(claims) if claims.pass_id != pass_id => {
+                format!(
+                    "the printed code is {} version {}, not {pass_id}: another card's print",
+                    claims.pass_id, claims.version
+                )
+            }
+            Some(claims) => format!(
+                "the printed code is an older credential (version {}) of this pass",
+                claims.version
+            ),
+            None => "the printed code is not a credential this office signed (misprint or forgery)".to_owned(),
+        }
     }
 
     /// The card as a PNG per side, rendered from the same PDF that prints.

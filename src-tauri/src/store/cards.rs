@@ -1,9 +1,10 @@
-//! The chips this station wrote, recorded with the event that tells central.
+//! The chips this station wrote, recorded with the step and the event that tells central.
 
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::{SqlContext, Store, StoreError, now_rfc3339};
+use crate::model::CardState;
 
 /// A chip and the pass version written to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -16,23 +17,32 @@ pub struct EncodedCard {
 }
 
 impl Store {
-    /// Records that `card_uid` now carries this pass version, and queues a
-    /// `card_encoded` event for central, in one transaction.
-    pub fn record_encoded_card(&mut self, card_uid: &[u8], pass_id: &str, version: u32) -> Result<(), StoreError> {
+    /// Records that `card_uid` now carries the pass's current version and
+    /// moves the card to `encoded` (state, audit entry and `card_encoded`
+    /// event), in one transaction; refused unless the card is in `from`.
+    pub fn record_encoded_card(
+        &mut self,
+        card_uid: &[u8],
+        pass_id: &str,
+        from: &[CardState],
+        actor: &str,
+    ) -> Result<Result<(), CardState>, StoreError> {
         let tx = self.conn.transaction().context("recording an encoded card")?;
-        let now = now_rfc3339();
+        let detail = serde_json::json!({ "card_uid": hex::encode_upper(card_uid) });
+        let moved = super::items::advance_in(&tx, pass_id, from, CardState::Encoded, actor, &detail)?;
+        if moved.is_err() {
+            return Ok(moved);
+        }
         tx.execute(
-            "INSERT INTO cards (card_uid, pass_id, version, encoded_at) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO cards (card_uid, pass_id, version, encoded_at)
+             SELECT ?1, pass_id, version, ?3 FROM items WHERE pass_id = ?2
              ON CONFLICT (card_uid) DO UPDATE SET pass_id = excluded.pass_id, version = excluded.version,
                 encoded_at = excluded.encoded_at",
-            params![card_uid, pass_id, version, now],
+            params![card_uid, pass_id, now_rfc3339()],
         )
         .context("recording an encoded card")?;
-        let payload = serde_json::json!({
-            "pass_id": pass_id, "version": version, "card_uid": hex::encode_upper(card_uid),
-        });
-        super::outbox::enqueue(&tx, "card_encoded", &payload)?;
-        tx.commit().context("recording an encoded card")
+        tx.commit().context("recording an encoded card")?;
+        Ok(moved)
     }
 
     /// The card this station last wrote for a pass, if any.

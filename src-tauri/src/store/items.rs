@@ -138,31 +138,11 @@ impl Store {
         detail: &serde_json::Value,
     ) -> Result<Result<(), CardState>, StoreError> {
         let tx = self.conn.transaction().context("starting a card step")?;
-        let (state, version): (CardState, u32) = tx
-            .query_row(
-                "SELECT state, version FROM items WHERE pass_id = ?1",
-                params![pass_id],
-                |row| Ok((parse_state(row, 0)?, row.get(1)?)),
-            )
-            .context("reading a card's state")?;
-        if !from.contains(&state) {
-            return Ok(Err(state));
+        let moved = advance_in(&tx, pass_id, from, to, actor, detail)?;
+        if moved.is_ok() {
+            tx.commit().context("committing a card step")?;
         }
-        tx.execute(
-            "UPDATE items SET state = ?2, updated_at = ?3 WHERE pass_id = ?1",
-            params![pass_id, to.as_str(), now_rfc3339()],
-        )
-        .context("moving a card on")?;
-        let action = to.as_str();
-        let entry = super::audit::append(&tx, actor, action, Some(pass_id), detail)?;
-        let mut payload =
-            serde_json::json!({ "pass_id": pass_id, "version": version, "actor": actor, "audit_seq": entry.seq });
-        if let (Some(payload), Some(detail)) = (payload.as_object_mut(), detail.as_object()) {
-            payload.extend(detail.clone());
-        }
-        super::outbox::enqueue(&tx, &format!("card_{action}"), &payload)?;
-        tx.commit().context("committing a card step")?;
-        Ok(Ok(()))
+        Ok(moved)
     }
 
     /// One item by pass number.
@@ -362,6 +342,41 @@ fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> Result<Upser
     tx.execute("DELETE FROM rejected_items WHERE pass_id = ?1", params![item.pass_id])
         .context("clearing an earlier rejection")?;
     Ok(outcome)
+}
+
+/// A card step inside the caller's transaction (see [`Store::advance`]).
+pub(super) fn advance_in(
+    tx: &Transaction<'_>,
+    pass_id: &str,
+    from: &[CardState],
+    to: CardState,
+    actor: &str,
+    detail: &serde_json::Value,
+) -> Result<Result<(), CardState>, StoreError> {
+    let (state, version): (CardState, u32) = tx
+        .query_row(
+            "SELECT state, version FROM items WHERE pass_id = ?1",
+            params![pass_id],
+            |row| Ok((parse_state(row, 0)?, row.get(1)?)),
+        )
+        .context("reading a card's state")?;
+    if !from.contains(&state) {
+        return Ok(Err(state));
+    }
+    tx.execute(
+        "UPDATE items SET state = ?2, updated_at = ?3 WHERE pass_id = ?1",
+        params![pass_id, to.as_str(), now_rfc3339()],
+    )
+    .context("moving a card on")?;
+    let action = to.as_str();
+    let entry = super::audit::append(tx, actor, action, Some(pass_id), detail)?;
+    let mut payload =
+        serde_json::json!({ "pass_id": pass_id, "version": version, "actor": actor, "audit_seq": entry.seq });
+    if let (Some(payload), Some(detail)) = (payload.as_object_mut(), detail.as_object()) {
+        payload.extend(detail.clone());
+    }
+    super::outbox::enqueue(tx, &format!("card_{action}"), &payload)?;
+    Ok(Ok(()))
 }
 
 fn set_state_value(tx: &Transaction<'_>, key: &str, value: &str) -> Result<(), StoreError> {

@@ -29,7 +29,7 @@ Exit codes:
   5  central pass API refused the request or sent data that breaks the contract
   6  no such item in the cache
   7  another sync of this station is running
-  8  verify or read-card: the credential is not valid (the verdict says why)
+  8  verify, read-card, check-print: the credential is not valid or not this pass's (the output says why)
   9  the card: no card, card pulled, not our card, or not in the state the step needs
  10  audit verify: the audit trail was tampered with (the message says where)
  11  the printer: queue stopped, job held or failed, printer unknown; no card was marked printed";
@@ -133,6 +133,16 @@ enum Command {
         /// Use the portrait card template.
         #[arg(long)]
         portrait: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a printed card's QR against its pass: print_verified if it is this pass's
+    /// credential, spoiled if not. The text comes from a scanner that types it.
+    CheckPrint {
+        item: String,
+        /// The text read off the printed card's QR code.
+        #[arg(long, value_name = "TEXT")]
+        qr_text: String,
         #[arg(long)]
         json: bool,
     },
@@ -409,6 +419,19 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             }
             Ok(Outcome::Done)
         }
+        Command::CheckPrint { item, qr_text, json } => {
+            let mut station = Station::open(home)?;
+            let actor = station.actor();
+            let check = station.check_print(&item, &qr_text, &actor)?;
+            if json {
+                print_json(&check);
+            } else if let Some(problem) = &check.problem {
+                println!("{item}: SPOILED, set the card aside: {problem}");
+            } else {
+                println!("{item}: the print matches its pass; place the card on the reader to encode it");
+            }
+            Ok(if check.matches { Outcome::Done } else { Outcome::Invalid })
+        }
         Command::Preview { item, png, portrait } => {
             let station = Station::open(home)?;
             let sides = station.preview(&item, printing::template(portrait), PREVIEW_DPI)?;
@@ -441,7 +464,8 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         Command::Encode { item, reader, json } => {
             let mut station = Station::open(home)?;
             let mut card = card_on_reader(reader.as_deref())?;
-            let encoded = station.encode(&item, &mut card)?;
+            let actor = station.actor();
+            let encoded = station.encode(&item, &mut card, &actor)?;
             if json {
                 print_json(&encoded);
             } else {
