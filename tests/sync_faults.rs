@@ -308,3 +308,23 @@ async fn with_central_gone_for_good_the_cache_is_all_there() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_transient_failure_of_the_trust_list_is_retried() {
+    let lab = Lab::start(5, false).await;
+    let fault = Fault {
+        kind: FaultKind::Status500,
+        path_prefix: "/v1/trust-list".into(),
+        skip: 0,
+        times: 1,
+        latency_ms: None,
+    };
+    lab.admin.arm_fault(&fault).await.expect("arm fault");
+    let mut station = lab.station();
+    let report = station
+        .sync(&quick_sync(100, 2), &mut |_| {})
+        .await
+        .expect("a retry gets past one 500");
+    assert_eq!(report.retried.len(), 1, "{:?}", report.retried);
+    assert_eq!(report.trust.signers, 1, "the trust list arrived after the retry");
+}

@@ -17,6 +17,7 @@ use time::{Duration, OffsetDateTime, Time, UtcOffset};
 use crate::StationError;
 use crate::model::PassItem;
 use crate::store::{Store, TrustDocument, now_rfc3339, rfc3339};
+use crate::sync::{SyncOptions, with_retries};
 
 /// Card offices keep Taiwan time: a pass is valid from 00:00 of its first day
 /// to the end of its last day there.
@@ -77,6 +78,8 @@ pub async fn refresh(
     client: &CentralClient,
     root: &PublicKey,
     verifier: &mut Verifier,
+    options: &SyncOptions,
+    retried: &mut Vec<String>,
 ) -> Result<TrustSummary, StationError> {
     let central = |stage: &str| {
         let stage = stage.to_owned();
@@ -89,16 +92,18 @@ pub async fn refresh(
         }
     };
 
-    let signed = client.trust_list().await.map_err(central("fetching the trust list"))?;
+    let signed = with_retries(options, retried, || client.trust_list())
+        .await
+        .map_err(central("fetching the trust list"))?;
     verifier.load_trust_list(&signed).map_err(untrusted("trust list"))?;
     store.put_trust_document(TrustDocument::TrustList, &signed, &now_rfc3339())?;
 
     let held = verifier.hotlist().sequence();
-    let signed = match client.hotlist(held).await {
+    let signed = match with_retries(options, retried, || client.hotlist(held)).await {
         Err(pass_central::CentralError::CursorExpired) => {
             // Central's hotlist was rebuilt: ours belongs to another one.
             verifier.set_hotlist(Hotlist::new());
-            client.hotlist(0).await
+            with_retries(options, retried, || client.hotlist(0)).await
         }
         other => other,
     }

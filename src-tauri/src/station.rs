@@ -307,7 +307,8 @@ impl Station {
         let mut report = crate::sync::sync(&mut self.store, &client, &self.config.office, options, progress).await?;
         let root = self.authority_key()?;
         let mut verifier = self.verifier()?;
-        report.trust = credentials::refresh(&self.store, &client, &root, &mut verifier).await?;
+        report.trust =
+            credentials::refresh(&self.store, &client, &root, &mut verifier, options, &mut report.retried).await?;
         Ok(report)
     }
 

@@ -270,7 +270,7 @@ pub async fn send_outbox(
 
 /// Runs `attempt`, trying again after transient failures with doubling waits.
 /// Each failure a retry got past is noted in `retried`.
-async fn with_retries<T, F, Fut>(
+pub(crate) async fn with_retries<T, F, Fut>(
     options: &SyncOptions,
     retried: &mut Vec<String>,
     mut attempt: F,
