@@ -190,6 +190,17 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
         ("TWKEL".into(), "OKP".into())
     );
 
+    // Photos of cards from the camera set read at the gate: each is decoded and
+    // judged (signed by the set's own test key, so not one this station trusts).
+    let photos = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/photos");
+    for photo in ["perspective-000.jpg", "glare-001.jpg", "low-light-000.jpg"] {
+        let path = photos.join(photo);
+        let judged = passctl(&home, &["verify", "--image", path.to_str().expect("path"), "--json"]);
+        assert_eq!(judged.status.code(), Some(8), "{photo}: {}", stderr(&judged));
+        let verdict: serde_json::Value = serde_json::from_slice(&judged.stdout).expect("a JSON verdict");
+        assert_eq!(verdict["reason"], "unknown_signer", "{photo} was read and judged");
+    }
+
     let outbox = stdout_json(&passctl(&home, &["outbox", "--json"]));
     assert_eq!(outbox.as_array().map(Vec::len), Some(0), "nothing left to send");
 

@@ -65,14 +65,54 @@ async fn cards_print_through_cups_and_their_qr_verifies() {
             Some(CardState::Printed)
         );
     }
-    // The print check: the right card's QR verifies the print; another card's spoils it.
-    let matched = passctl(&lab, &cups, &["check-print", &ids[0], "--qr-text", &texts[0]]);
+    // The print check, from a picture of what CUPS printed: the right card's QR
+    // verifies the print; another card's spoils it.
+    let pages = rasterise(&pdf, PRINT_DPI).expect("rasterise");
+    let picture = lab.path("first-card.png");
+    let first_card_page = pages
+        .iter()
+        .find(|page| read_qr_codes(page).first() == Some(&texts[0]))
+        .expect("its page");
+    std::fs::write(&picture, first_card_page).expect("write the picture");
+    let picture = picture.to_str().expect("UTF-8 path");
+    let verified = passctl(&lab, &cups, &["verify", "--image", picture, "--json"]);
+    let verdict: serde_json::Value = serde_json::from_slice(&verified.stdout).expect("a JSON verdict");
+    assert_eq!(
+        verdict["claims"]["pass_id"].as_str(),
+        Some(ids[0].as_str()),
+        "{}",
+        stderr(&verified)
+    );
+    let matched = passctl(&lab, &cups, &["check-print", &ids[0], "--image", picture]);
     assert!(matched.status.success(), "{}", stderr(&matched));
-    assert_eq!(station.store().item(&ids[0]).expect("read").map(|r| r.state), Some(CardState::PrintVerified));
+    assert_eq!(
+        station.store().item(&ids[0]).expect("read").map(|r| r.state),
+        Some(CardState::PrintVerified)
+    );
     let swapped = passctl(&lab, &cups, &["check-print", &ids[1], "--qr-text", &texts[0]]);
     assert_eq!(swapped.status.code(), Some(8), "{}", stderr(&swapped));
     assert!(String::from_utf8_lossy(&swapped.stdout).contains("another card's print"));
-    assert_eq!(station.store().item(&ids[1]).expect("read").map(|r| r.state), Some(CardState::Spoiled));
+    assert_eq!(
+        station.store().item(&ids[1]).expect("read").map(|r| r.state),
+        Some(CardState::Spoiled)
+    );
+
+    // A picture with no QR in it: the clerk is told, and nothing changes.
+    let blank = lab.path("blank.png");
+    image::RgbImage::from_pixel(640, 360, image::Rgb([200, 200, 200]))
+        .save(&blank)
+        .expect("blank picture");
+    let unreadable = passctl(
+        &lab,
+        &cups,
+        &["check-print", &ids[2], "--image", blank.to_str().expect("path")],
+    );
+    assert_eq!(unreadable.status.code(), Some(12), "{}", stderr(&unreadable));
+    assert!(
+        stderr(&unreadable).contains("no pass QR code could be read"),
+        "{}",
+        stderr(&unreadable)
+    );
 
     let trail = station.store().audit(None, "", "9999").expect("audit");
     assert_eq!(trail.iter().filter(|e| e.action == "printed").count(), 2);

@@ -17,6 +17,7 @@ pub mod credentials;
 pub mod demo;
 pub mod model;
 pub mod printing;
+pub mod scan;
 pub mod station;
 pub mod store;
 pub mod sync;
@@ -77,6 +78,12 @@ pub enum StationError {
     },
     #[error("the holder's photo for {pass_id} is not in the cache yet; sync, then print")]
     PhotoMissing { pass_id: String },
+    #[error(transparent)]
+    Camera(#[from] pass_camera::CameraError),
+    #[error("no pass QR code could be read from {from}: hold the card flat, closer and out of glare, then try again")]
+    NoQrCode { from: String },
+    #[error("this passctl was built without webcam support: rebuild it with `--features webcam`, or use --image")]
+    NoWebcamSupport,
     #[error("{0}; no card was marked printed")]
     Printer(#[from] pass_printer::PrinterError),
     #[error(
@@ -107,6 +114,7 @@ impl StationError {
             | StationError::WrongState { .. }
             | StationError::PhotoMissing { .. } => 9,
             StationError::Printer(_) => 11,
+            StationError::Camera(_) | StationError::NoQrCode { .. } | StationError::NoWebcamSupport => 12,
             StationError::NoChipKeys { .. } => 3,
             StationError::Io { .. }
             | StationError::SignerKey(_)

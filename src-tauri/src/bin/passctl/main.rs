@@ -32,7 +32,8 @@ Exit codes:
   8  verify, read-card, check-print: the credential is not valid or not this pass's (the output says why)
   9  the card: no card, card pulled, not our card, or not in the state the step needs
  10  audit verify: the audit trail was tampered with (the message says where)
- 11  the printer: queue stopped, job held or failed, printer unknown; no card was marked printed";
+ 11  the printer: queue stopped, job held or failed, printer unknown; no card was marked printed
+ 12  the camera or photo: no readable pass QR, camera missing or broken";
 
 #[derive(Debug, Parser)]
 #[command(name = "passctl", version, about = "Port Pass Station: the card office from the command line", after_help = EXIT_CODES)]
@@ -102,9 +103,8 @@ enum Command {
     Qr { item: String },
     /// Check a credential offline against the cached trust list and hotlist.
     Verify {
-        /// The text read from a card's QR code (`PP1:...`).
-        #[arg(long, value_name = "TEXT")]
-        qr_text: String,
+        #[command(flatten)]
+        read: QrInput,
         /// This gate's port code; the pass must cover it.
         #[arg(long, value_name = "CODE")]
         port: Option<String>,
@@ -137,12 +137,11 @@ enum Command {
         json: bool,
     },
     /// Check a printed card's QR against its pass: print_verified if it is this pass's
-    /// credential, spoiled if not. The text comes from a scanner that types it.
+    /// credential, spoiled if not.
     CheckPrint {
         item: String,
-        /// The text read off the printed card's QR code.
-        #[arg(long, value_name = "TEXT")]
-        qr_text: String,
+        #[command(flatten)]
+        read: QrInput,
         #[arg(long)]
         json: bool,
     },
@@ -207,6 +206,43 @@ fn parse_state(text: &str) -> Result<CardState, String> {
         let names: Vec<&str> = CardState::ALL.iter().map(|s| s.as_str()).collect();
         format!("unknown state {text:?}; one of: {}", names.join(", "))
     })
+}
+
+/// Where a card's QR is read from: exactly one of these.
+#[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false)]
+struct QrInput {
+    /// The text of the QR, as a scanner that types it gives it (`PP1:...`).
+    #[arg(long, value_name = "TEXT")]
+    qr_text: Option<String>,
+    /// A photo of the card (PNG or JPEG).
+    #[arg(long, value_name = "FILE")]
+    image: Option<PathBuf>,
+    /// The webcam with this index (0 is the first).
+    #[arg(long, value_name = "INDEX", num_args = 0..=1, default_missing_value = "0")]
+    camera: Option<u32>,
+}
+
+impl QrInput {
+    fn read(self) -> Result<String, StationError> {
+        match (self.qr_text, self.image, self.camera) {
+            (Some(text), _, _) => Ok(text),
+            (None, Some(image), _) => pass_station::scan::credential_in_image(&image),
+            (None, None, Some(index)) => from_camera(index),
+            (None, None, None) => unreachable!("clap requires one of --qr-text, --image, --camera"),
+        }
+    }
+}
+
+#[cfg(feature = "webcam")]
+fn from_camera(index: u32) -> Result<String, StationError> {
+    // How long a webcam read waits for a readable QR.
+    pass_station::scan::credential_from_camera(index, std::time::Duration::from_secs(15))
+}
+
+#[cfg(not(feature = "webcam"))]
+fn from_camera(_index: u32) -> Result<String, StationError> {
+    Err(StationError::NoWebcamSupport)
 }
 
 #[derive(Debug, Subcommand)]
@@ -341,13 +377,14 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             Ok(Outcome::Done)
         }
         Command::Verify {
-            qr_text,
+            read,
             port,
             at,
             lang,
             json,
         } => {
             let station = Station::open(home)?;
+            let qr_text = read.read()?;
             let now = at.unwrap_or_else(OffsetDateTime::now_utc);
             let verdict = station.verifier()?.verify_qr(qr_text.trim(), now, port.as_deref());
             if json {
@@ -419,10 +456,11 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             }
             Ok(Outcome::Done)
         }
-        Command::CheckPrint { item, qr_text, json } => {
+        Command::CheckPrint { item, read, json } => {
             let mut station = Station::open(home)?;
+            let text = read.read()?;
             let actor = station.actor();
-            let check = station.check_print(&item, &qr_text, &actor)?;
+            let check = station.check_print(&item, &text, &actor)?;
             if json {
                 print_json(&check);
             } else if let Some(problem) = &check.problem {

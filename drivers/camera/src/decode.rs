@@ -1,0 +1,253 @@
+//! QR decoding that survives a webcam: `rqrr` alone reads clean, evenly lit,
+//! sharp codes; cards held up to a camera at a gate are dim, glared, shadowed,
+//! blurred and tilted. This module tries a short, fixed sequence of prepared
+//! versions of the frame (rescaled, contrast-stretched, locally thresholded,
+//! sharpened, smoothed), cheapest and most often successful first, and stops at
+//! the first text the caller accepts. Deterministic and single-threaded, so a
+//! frame decodes the same way on every machine.
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+
+use image::GrayImage;
+use image::imageops::{FilterType, resize};
+
+use crate::error::Result;
+use crate::images::load_image;
+
+/// Frames larger than this (longest side, pixels) are scaled down first: a QR
+/// filling a phone-sized photo has far more pixels per module than needed, and
+/// detection time grows with the pixel count.
+const MAX_WORKING_SIDE: u32 = 1600;
+
+/// A text read from a QR code and accepted by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    pub text: String,
+    /// How many prepared images were searched, the successful one included.
+    pub attempts: u32,
+    /// The preparation that produced the text.
+    pub strategy: Strategy,
+}
+
+/// How a frame was prepared before the QR search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Strategy {
+    /// Scale relative to the working frame, in percent.
+    pub scale_percent: u32,
+    pub filter: Filter,
+}
+
+/// A pixel-level preparation of the frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    /// The frame as it is; `rqrr` thresholds it itself.
+    None,
+    /// Darkest percentile to black, brightest to white: dim or washed-out frames.
+    Stretch,
+    /// Black where darker than the local mean: glare, shadows, uneven light.
+    LocalThreshold,
+    /// Unsharp mask: mild defocus and motion blur.
+    Sharpen,
+    /// Local mean: sensor noise in low light.
+    Smooth,
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let filter = match self.filter {
+            Filter::None => "plain",
+            Filter::Stretch => "stretch",
+            Filter::LocalThreshold => "local-threshold",
+            Filter::Sharpen => "sharpen",
+            Filter::Smooth => "smooth",
+        };
+        write!(f, "{filter}@{}%", self.scale_percent)
+    }
+}
+
+/// The preparations tried, in order. Ordered by how often each one succeeds
+/// first on the photographed-card set, then by cost; upscaling (costly) last.
+const STRATEGIES: [Strategy; 8] = [
+    strategy(100, Filter::None),
+    strategy(100, Filter::LocalThreshold),
+    strategy(100, Filter::Stretch),
+    strategy(50, Filter::None),
+    strategy(100, Filter::Sharpen),
+    strategy(100, Filter::Smooth),
+    strategy(50, Filter::LocalThreshold),
+    strategy(150, Filter::LocalThreshold),
+];
+
+const fn strategy(scale_percent: u32, filter: Filter) -> Strategy {
+    Strategy { scale_percent, filter }
+}
+
+/// Finds a QR code in `image` whose text `accept` approves.
+///
+/// Codes that decode but are refused (another product's QR, a forged or
+/// truncated credential) do not stop the search; `None` means no accepted code.
+pub fn decode_qr(image: &GrayImage, accept: &dyn Fn(&str) -> bool) -> Option<Decoded> {
+    if image.width() == 0 || image.height() == 0 {
+        return None;
+    }
+    let working = fit_within(image, MAX_WORKING_SIDE);
+    let mut scaled: Option<(u32, GrayImage)> = None;
+    for (attempt, strategy) in (1..).zip(STRATEGIES) {
+        // Consecutive strategies often share a scale: resize once per run of them.
+        if scaled
+            .as_ref()
+            .is_none_or(|(percent, _)| *percent != strategy.scale_percent)
+        {
+            scaled = Some((strategy.scale_percent, rescale(&working, strategy.scale_percent)));
+        }
+        let Some((_, frame)) = scaled.as_ref() else { continue };
+        let prepared = apply(strategy.filter, frame);
+        if let Some(text) = read_codes(&prepared).into_iter().find(|text| accept(text)) {
+            return Some(Decoded {
+                text,
+                attempts: attempt,
+                strategy,
+            });
+        }
+    }
+    None
+}
+
+/// [`decode_qr`] on an image file (PNG or JPEG).
+pub fn decode_file(path: &Path, accept: &dyn Fn(&str) -> bool) -> Result<Option<Decoded>> {
+    Ok(decode_qr(&load_image(path)?.into_luma8(), accept))
+}
+
+/// Every QR text `rqrr` reads in `image`.
+fn read_codes(image: &GrayImage) -> Vec<String> {
+    // rqrr indexes its grids with values computed from the picture; guard the
+    // station against a panic on some unlucky frame: such a frame reads as nothing.
+    catch_unwind(AssertUnwindSafe(|| {
+        let mut prepared =
+            rqrr::PreparedImage::prepare_from_greyscale(image.width() as usize, image.height() as usize, |x, y| {
+                image.as_raw()[y * image.width() as usize + x]
+            });
+        prepared
+            .detect_grids()
+            .into_iter()
+            .filter_map(|grid| grid.decode().ok().map(|(_, text)| text))
+            .collect()
+    }))
+    .unwrap_or_default()
+}
+
+fn fit_within(image: &GrayImage, max_side: u32) -> GrayImage {
+    let longest = image.width().max(image.height());
+    if longest <= max_side {
+        return image.clone();
+    }
+    rescale(image, max_side * 100 / longest)
+}
+
+fn rescale(image: &GrayImage, percent: u32) -> GrayImage {
+    if percent == 100 {
+        return image.clone();
+    }
+    let scaled = |side: u32| (side * percent / 100).max(1);
+    resize(
+        image,
+        scaled(image.width()),
+        scaled(image.height()),
+        FilterType::Triangle,
+    )
+}
+
+fn apply(filter: Filter, image: &GrayImage) -> GrayImage {
+    match filter {
+        Filter::None => image.clone(),
+        Filter::Stretch => stretch_contrast(image),
+        Filter::LocalThreshold => local_threshold(image),
+        Filter::Sharpen => sharpen(image),
+        Filter::Smooth => box_mean(image, 1),
+    }
+}
+
+/// Maps the 1st percentile to black and the 99th to white.
+fn stretch_contrast(image: &GrayImage) -> GrayImage {
+    let mut histogram = [0usize; 256];
+    for pixel in image.pixels() {
+        histogram[usize::from(pixel.0[0])] += 1;
+    }
+    let total = image.pixels().len();
+    let percentile = |fraction_per_mille: usize| {
+        let target = total * fraction_per_mille / 1000;
+        let mut seen = 0;
+        (0u8..=255)
+            .find(|&level| {
+                seen += histogram[usize::from(level)];
+                seen > target
+            })
+            .unwrap_or(255)
+    };
+    let (low, high) = (i32::from(percentile(10)), i32::from(percentile(990)));
+    if high <= low {
+        return image.clone();
+    }
+    let mut output = image.clone();
+    for pixel in output.pixels_mut() {
+        pixel.0[0] = clamp_to_u8((i32::from(pixel.0[0]) - low) * 255 / (high - low));
+    }
+    output
+}
+
+/// Black where a pixel is darker than its neighbourhood's mean by a margin; the
+/// window spans a few QR modules at typical card distances.
+fn local_threshold(image: &GrayImage) -> GrayImage {
+    const MARGIN: i32 = 6;
+    let radius = (image.width().max(image.height()) / 40).max(4);
+    let mean = box_mean(image, radius);
+    let mut output = image.clone();
+    for (pixel, local) in output.pixels_mut().zip(mean.pixels()) {
+        let dark = i32::from(pixel.0[0]) < i32::from(local.0[0]) - MARGIN;
+        pixel.0[0] = if dark { 0 } else { 255 };
+    }
+    output
+}
+
+/// Unsharp mask: each pixel pushed away from its 5×5 neighbourhood's mean.
+fn sharpen(image: &GrayImage) -> GrayImage {
+    let mean = box_mean(image, 2);
+    let mut output = image.clone();
+    for (pixel, local) in output.pixels_mut().zip(mean.pixels()) {
+        let value = i32::from(pixel.0[0]);
+        pixel.0[0] = clamp_to_u8(value + (value - i32::from(local.0[0])) * 3 / 2);
+    }
+    output
+}
+
+/// The mean of each pixel's (2·radius+1)² neighbourhood, clipped at the edges,
+/// from a summed-area table so the cost does not depend on the radius.
+fn box_mean(image: &GrayImage, radius: u32) -> GrayImage {
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    let stride = width + 1;
+    let mut sums = vec![0u64; stride * (height + 1)];
+    for y in 0..height {
+        let mut row_sum = 0u64;
+        for x in 0..width {
+            row_sum += u64::from(image.as_raw()[y * width + x]);
+            sums[(y + 1) * stride + x + 1] = sums[y * stride + x + 1] + row_sum;
+        }
+    }
+    let radius = radius as usize;
+    GrayImage::from_fn(image.width(), image.height(), |x, y| {
+        let (x, y) = (x as usize, y as usize);
+        let (left, right) = (x.saturating_sub(radius), (x + radius + 1).min(width));
+        let (top, bottom) = (y.saturating_sub(radius), (y + radius + 1).min(height));
+        let sum = sums[bottom * stride + right] + sums[top * stride + left]
+            - sums[top * stride + right]
+            - sums[bottom * stride + left];
+        let count = ((right - left) * (bottom - top)) as u64;
+        image::Luma([u8::try_from(sum / count).unwrap_or(u8::MAX)])
+    })
+}
+
+fn clamp_to_u8(value: i32) -> u8 {
+    u8::try_from(value.clamp(0, 255)).unwrap_or(u8::MAX)
+}

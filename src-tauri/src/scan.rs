@@ -1,0 +1,39 @@
+//! Reading a credential's QR text from a photo or a webcam, for the print
+//! check and the gate. Only text that decodes as a credential (`PP1:` …) is
+//! taken, so another QR code in the frame (a poster, a parcel) is passed over.
+
+use std::path::Path;
+
+use crate::StationError;
+
+/// Whether decoded text is shaped like a credential; signature and claims are
+/// checked afterwards by the verifier.
+fn is_credential(text: &str) -> bool {
+    pass_credential::from_qr_text(text).is_ok()
+}
+
+/// The credential text in a photo (PNG or JPEG).
+pub fn credential_in_image(path: &Path) -> Result<String, StationError> {
+    pass_camera::decode_file(path, &is_credential)?
+        .map(|decoded| decoded.text)
+        .ok_or_else(|| StationError::NoQrCode {
+            from: path.display().to_string(),
+        })
+}
+
+/// The first credential text the webcam sees within `timeout`.
+#[cfg(feature = "webcam")]
+pub fn credential_from_camera(index: u32, timeout: std::time::Duration) -> Result<String, StationError> {
+    use pass_camera::{Scanner, WebcamSource};
+    let scanner = Scanner::start(move || WebcamSource::open(index), 2)?;
+    let deadline = std::time::Instant::now() + timeout;
+    while std::time::Instant::now() < deadline {
+        let frame = scanner.next_frame(std::time::Duration::from_secs(2))?;
+        if let Some(decoded) = pass_camera::decode_qr(&frame.to_gray(), &is_credential) {
+            return Ok(decoded.text);
+        }
+    }
+    Err(StationError::NoQrCode {
+        from: format!("camera {index} within {} s", timeout.as_secs()),
+    })
+}
