@@ -65,8 +65,6 @@ pub enum StationError {
     Untrusted { what: &'static str, detail: String },
     #[error("cannot sign or read the station's credential key: {0}; restore station.key from a backup or enrol again")]
     SignerKey(String),
-    #[error("{pass_id} is {state} here: its card must not be issued (check it with the central office)")]
-    NotIssuable { pass_id: String, state: model::CardState },
     #[error(transparent)]
     Card(#[from] pass_reader::ReaderError),
     #[error("{pass_id} is {state} here, and {step} needs a card that is {needs}")]
@@ -110,7 +108,6 @@ impl StationError {
             StationError::ItemNotFound(_) => 6,
             StationError::SyncBusy { .. } => 7,
             StationError::Card(_)
-            | StationError::NotIssuable { .. }
             | StationError::WrongState { .. }
             | StationError::PhotoMissing { .. } => 9,
             StationError::Printer(_) => 11,
