@@ -63,7 +63,7 @@ def table(folder):
     names = [entry["image"] for entry in manifest]
     ours = {name: ([text] if text else [], ms) for name, (text, ms) in run_ours(folder).items()}
     decoders = {
-        "pass-camera (rqrr)": ours,
+        "pass-camera (rxing)": ours,
         "zxing-cpp": run_python(folder, names, zxing_texts),
         "zbar (pyzbar)": run_python(folder, names, zbar_texts),
     }

@@ -122,7 +122,7 @@ proptest! {
         seed in any::<u64>(),
         blocky in any::<bool>(),
     ) {
-        // Blocky images (random 0/255 cells) look like QR modules and reach rqrr's grid decoding.
+        // Blocky images (random 0/255 cells) look like QR modules and reach the grid decoding.
         let cell = if blocky { 4 } else { 1 };
         let image = GrayImage::from_fn(width, height, |x, y| {
             let bits = seed.rotate_left((x / cell * 7 + y / cell * 13) % 64) ^ u64::from(x / cell * 31 + y / cell);
