@@ -114,7 +114,7 @@ async fn cards_print_through_cups_and_their_qr_verifies() {
         stderr(&unreadable)
     );
 
-    let trail = station.store().audit(None, "", "9999").expect("audit");
+    let trail = station.store().audit(None, None, None).expect("audit");
     assert_eq!(trail.iter().filter(|e| e.action == "printed").count(), 2);
     let check = passctl(&lab, &cups, &["audit", "verify"]);
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
@@ -144,6 +144,53 @@ async fn cards_print_through_cups_and_their_qr_verifies() {
     assert_eq!(
         station.store().item(&ids[2]).expect("read").map(|r| r.state),
         Some(CardState::Approved)
+    );
+
+    // The day's trail exported for the auditors, as CSV.
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(pass_station::credentials::OFFICE_UTC_OFFSET)
+        .date();
+    let export = lab.path("audit.csv");
+    let exported = passctl(
+        &lab,
+        &cups,
+        &[
+            "audit",
+            "export",
+            "--from",
+            &today.to_string(),
+            "--to",
+            &today.to_string(),
+            "--csv",
+            export.to_str().expect("path"),
+        ],
+    );
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let csv = std::fs::read_to_string(&export).expect("the export");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("seq,at,actor,action,pass_id,detail,prev_hash,hash"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), trail.len(), "every entry of the day");
+    assert!(rows.iter().filter(|r| r.contains(",printed,")).count() == 2, "{csv}");
+    let yesterday = today.previous_day().expect("a day before").to_string();
+    let none = passctl(
+        &lab,
+        &cups,
+        &[
+            "audit",
+            "export",
+            "--from",
+            &yesterday,
+            "--to",
+            &yesterday,
+            "--csv",
+            export.to_str().expect("path"),
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&none.stdout).starts_with("0 audit entries"),
+        "{}",
+        String::from_utf8_lossy(&none.stdout)
     );
 
     // The trail, edited behind the station's back, is caught.

@@ -107,9 +107,7 @@ impl StationError {
             StationError::Central { .. } | StationError::Untrusted { .. } => 5,
             StationError::ItemNotFound(_) => 6,
             StationError::SyncBusy { .. } => 7,
-            StationError::Card(_)
-            | StationError::WrongState { .. }
-            | StationError::PhotoMissing { .. } => 9,
+            StationError::Card(_) | StationError::WrongState { .. } | StationError::PhotoMissing { .. } => 9,
             StationError::Printer(_) => 11,
             StationError::Camera(_) | StationError::NoQrCode { .. } | StationError::NoWebcamSupport => 12,
             StationError::NoChipKeys { .. } => 3,

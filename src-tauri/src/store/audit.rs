@@ -88,17 +88,24 @@ pub(crate) fn append(
 }
 
 impl Store {
-    /// Audit entries in order, for one pass or all, between two times (RFC 3339, inclusive).
-    pub fn audit(&self, pass_id: Option<&str>, from: &str, to: &str) -> Result<Vec<AuditEntry>, StoreError> {
+    /// Audit entries in order, for one pass or all, from `since` (inclusive)
+    /// to `before` (exclusive), both RFC 3339 UTC times; `None` leaves that end open.
+    pub fn audit(
+        &self,
+        pass_id: Option<&str>,
+        since: Option<&str>,
+        before: Option<&str>,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT seq, at, actor, action, pass_id, detail, prev_hash, hash FROM audit
-                 WHERE (?1 IS NULL OR pass_id = ?1) AND at >= ?2 AND at <= ?3 ORDER BY seq",
+                 WHERE (?1 IS NULL OR pass_id = ?1) AND (?2 IS NULL OR at >= ?2) AND (?3 IS NULL OR at < ?3)
+                 ORDER BY seq",
             )
             .context("reading the audit trail")?;
         let rows = stmt
-            .query_map(params![pass_id, from, to], |row| {
+            .query_map(params![pass_id, since, before], |row| {
                 let detail: String = row.get(5)?;
                 Ok(AuditEntry {
                     seq: row.get(0)?,

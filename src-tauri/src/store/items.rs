@@ -576,7 +576,7 @@ mod tests {
             Err(printed),
             "a step from the wrong state is refused with the state the card is in"
         );
-        let trail = store.audit(Some("KEL-1"), "", "9999").expect("audit");
+        let trail = store.audit(Some("KEL-1"), None, None).expect("audit");
         assert_eq!(trail.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["printed"]);
         let events = store.outbox(crate::store::OutboxFilter::Unsent, 10).expect("outbox");
         let printed_event = events

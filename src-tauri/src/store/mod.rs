@@ -150,7 +150,7 @@ pub(crate) fn now_rfc3339() -> String {
     rfc3339(time::OffsetDateTime::now_utc())
 }
 
-pub(crate) fn rfc3339(at: time::OffsetDateTime) -> String {
+pub fn rfc3339(at: time::OffsetDateTime) -> String {
     at.format(&time::format_description::well_known::Rfc3339)
         .expect("a UTC timestamp always formats as RFC 3339")
 }

@@ -249,6 +249,20 @@ fn from_camera(_index: u32) -> Result<String, StationError> {
 enum AuditCommand {
     /// Walk the whole chain; exit 10 if it is broken.
     Verify,
+    /// Write the entries of a range of office days (Taiwan time, both days included) as CSV.
+    Export {
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        from: time::Date,
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        to: time::Date,
+        #[arg(long, value_name = "FILE")]
+        csv: PathBuf,
+    },
+}
+
+fn parse_date(text: &str) -> Result<time::Date, String> {
+    time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|e| format!("{text:?} is not a date such as 2026-12-01 ({e})"))
 }
 
 fn parse_lang(text: &str) -> Result<Lang, String> {
@@ -335,10 +349,15 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         Command::Show { item, json } => {
             let station = Station::open(home)?;
             let record = station.store().item(&item)?.ok_or(StationError::ItemNotFound(item))?;
+            let history = station.store().audit(Some(&record.item.pass_id), None, None)?;
             if json {
-                print_json(&record);
+                let mut shown = serde_json::to_value(&record).expect("an item always encodes as JSON");
+                shown["history"] = serde_json::to_value(&history).expect("audit entries always encode as JSON");
+                print_json(&shown);
             } else {
                 table::print_item(&record);
+                println!("{:>12}", "history");
+                table::print_history(&history);
             }
             Ok(Outcome::Done)
         }
@@ -487,6 +506,26 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
                 })?;
                 println!("{}", path.display());
             }
+            Ok(Outcome::Done)
+        }
+        Command::Audit {
+            command: AuditCommand::Export { from, to, csv },
+        } => {
+            let station = Station::open(home)?;
+            let start_of = |date: time::Date| {
+                let start = date.midnight().assume_offset(credentials::OFFICE_UTC_OFFSET);
+                pass_station::store::rfc3339(start.to_offset(time::UtcOffset::UTC))
+            };
+            let until = to.next_day().unwrap_or(to);
+            let entries = station
+                .store()
+                .audit(None, Some(&start_of(from)), Some(&start_of(until)))?;
+            table::write_audit_csv(&csv, &entries)?;
+            println!(
+                "{} audit entries from {from} to {to} written to {}",
+                entries.len(),
+                csv.display()
+            );
             Ok(Outcome::Done)
         }
         Command::ChipKeys { .. } => {

@@ -2,8 +2,9 @@
 //! when names are in Chinese (two terminal cells per character).
 
 use pass_credential::{Lang, Verdict};
+use pass_station::StationError;
 use pass_station::model::Holder;
-use pass_station::store::{ItemRecord, OutboxEntry, QueueRow};
+use pass_station::store::{AuditEntry, ItemRecord, OutboxEntry, QueueRow};
 use unicode_width::UnicodeWidthStr;
 
 /// Prints rows as columns padded to their widest cell.
@@ -181,4 +182,41 @@ pub fn print_trust_list(shown: &serde_json::Value) {
         })
         .unwrap_or_default();
     print_columns(&["KID", "OFFICE", "STATUS", "VALID FROM", "VALID TO"], &rows);
+}
+
+/// The audit trail as CSV: one row per entry, hashes included so the export
+/// can be checked against the station later.
+pub fn write_audit_csv(path: &std::path::Path, entries: &[AuditEntry]) -> Result<(), StationError> {
+    let io = |source: std::io::Error| StationError::Io {
+        action: "write the audit export",
+        path: path.to_owned(),
+        source,
+    };
+    let mut writer = csv::Writer::from_path(path).map_err(|e| io(e.into()))?;
+    writer
+        .write_record(["seq", "at", "actor", "action", "pass_id", "detail", "prev_hash", "hash"])
+        .map_err(|e| io(e.into()))?;
+    for e in entries {
+        let seq = e.seq.to_string();
+        let detail = e.detail.to_string();
+        let row = [
+            &seq,
+            &e.at,
+            &e.actor,
+            &e.action,
+            e.pass_id.as_deref().unwrap_or(""),
+            &detail,
+            &e.prev_hash,
+            &e.hash,
+        ];
+        writer.write_record(row).map_err(|e| io(e.into()))?;
+    }
+    writer.flush().map_err(io)
+}
+
+/// A card's history, oldest first.
+pub fn print_history(entries: &[AuditEntry]) {
+    for e in entries {
+        println!("{:>12}  {}  {} by {}", "", e.at, e.action, e.actor);
+    }
 }
