@@ -201,8 +201,34 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
         assert_eq!(verdict["reason"], "unknown_signer", "{photo} was read and judged");
     }
 
+    // Every check above is in the day's verification log, and waits in the outbox for central.
+    let checks = stdout_json(&passctl(&home, &["checks", "--json"]));
+    let outcomes: Vec<&str> = checks
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|c| c["outcome"].as_str())
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "valid",
+            "not_valid_at_this_port",
+            "unknown_signer",
+            "unknown_signer",
+            "unknown_signer"
+        ],
+        "{checks}"
+    );
+    assert_eq!(checks[0]["pass_id"].as_str(), Some(pass_id));
     let outbox = stdout_json(&passctl(&home, &["outbox", "--json"]));
-    assert_eq!(outbox.as_array().map(Vec::len), Some(0), "nothing left to send");
+    let kinds: Vec<&str> = outbox
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["card_checked"; 5], "only the checks wait to be sent");
 
     // Central goes away: sync says so, the queue is all there.
     let _ = sim.child.kill();

@@ -169,3 +169,49 @@ mod tests {
         assert!(claims.card_uid.is_none(), "a printed credential is bound to no card");
     }
 }
+
+impl crate::Station {
+    /// Logs a check of a card (the verification log) with its outcome: `valid`,
+    /// the reason's code, or `not_our_card` for a chip this office never wrote.
+    pub fn log_check(
+        &mut self,
+        source: CheckSource,
+        verdict: Option<&pass_credential::Verdict>,
+        card_uid: Option<&str>,
+        port: Option<&str>,
+    ) -> Result<(), StationError> {
+        let claims = verdict.and_then(|v| v.claims.as_ref());
+        let outcome = match verdict.map(|v| &v.outcome) {
+            Some(Ok(())) => "valid",
+            Some(Err(reason)) => reason.code(),
+            None => "not_our_card",
+        };
+        let check = crate::store::Check {
+            at: now_rfc3339(),
+            actor: self.actor(),
+            source: source.as_str().to_owned(),
+            pass_id: claims.map(|c| c.pass_id.clone()),
+            version: claims.map(|c| c.version),
+            card_uid: card_uid.map(str::to_owned),
+            port: port.map(str::to_owned),
+            outcome: outcome.to_owned(),
+        };
+        Ok(self.store_mut().record_check(&check)?)
+    }
+}
+
+/// What a card was checked by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckSource {
+    Qr,
+    Chip,
+}
+
+impl CheckSource {
+    fn as_str(self) -> &'static str {
+        match self {
+            CheckSource::Qr => "qr",
+            CheckSource::Chip => "chip",
+        }
+    }
+}

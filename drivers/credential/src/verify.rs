@@ -64,6 +64,24 @@ pub enum Lang {
 
 impl Reason {
     /// What happened and what the officer should do.
+    /// A stable name for the reason, for logs, scripts and central's records.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Reason::Malformed(_) => "malformed",
+            Reason::NoTrustList => "no_trust_list",
+            Reason::UnknownSigner => "unknown_signer",
+            Reason::BadSignature => "bad_signature",
+            Reason::SignerRevoked => "signer_revoked",
+            Reason::SignerOutOfValidity => "signer_out_of_validity",
+            Reason::NotYetValid => "not_yet_valid",
+            Reason::Expired => "expired",
+            Reason::PassRevoked => "pass_revoked",
+            Reason::CardVoided => "card_voided",
+            Reason::NotValidAtThisPort => "not_valid_at_this_port",
+            Reason::ChipBoundToAnotherCard => "chip_bound_to_another_card",
+        }
+    }
+
     pub fn message(&self, lang: Lang) -> String {
         let (zh, en) = match self {
             Reason::Malformed(detail) => {

@@ -1,6 +1,7 @@
 //! The station's cache: one SQLite file holding every item of the office, the
 //! holders' photos, the sync position, the outbox of events for central, the
-//! credentials the station signed and the trust documents it verifies against.
+//! credentials the station signed, the trust documents it verifies against,
+//! the audit trail and the log of card checks.
 //!
 //! Why SQLite, and why this way: the office keeps working when the network is
 //! down, so the cache is the station's truth between syncs. Every change that
@@ -13,6 +14,7 @@
 
 mod audit;
 mod cards;
+mod checks;
 mod credentials;
 mod items;
 mod outbox;
@@ -20,6 +22,7 @@ mod search;
 
 pub use audit::{AuditCheck, AuditEntry};
 pub use cards::EncodedCard;
+pub use checks::Check;
 pub use credentials::TrustDocument;
 pub use items::{ItemRecord, PageSummary, RejectedItem, StoredPage};
 pub use outbox::{OutboxEntry, OutboxFilter, OutboxOutcome};
@@ -36,6 +39,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_credentials_trust.sql"),
     include_str!("migrations/0003_cards.sql"),
     include_str!("migrations/0004_audit.sql"),
+    include_str!("migrations/0005_checks.sql"),
 ];
 
 /// A failure of the cache file, with the file it concerns.

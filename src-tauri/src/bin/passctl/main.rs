@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use pass_credential::{Lang, Reason, Verdict};
 use pass_printer::{CupsQueue, PdfFolder, PrintFormat, PrintTarget};
 use pass_reader::pcsc_reader::{PcscCard, Readers};
+use pass_station::credentials::CheckSource;
 use pass_station::model::CardState;
 use pass_station::store::{OutboxFilter, QueueQuery};
 use pass_station::sync::{SyncOptions, SyncProgress};
@@ -183,6 +184,14 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// List the cards checked here on a day (the verification log), oldest first.
+    Checks {
+        /// The office day (Taiwan time); default today.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        date: Option<time::Date>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the cached trust list, each signer's key as a JWK.
     TrustList {
         #[arg(long)]
@@ -258,6 +267,15 @@ enum AuditCommand {
         #[arg(long, value_name = "FILE")]
         csv: PathBuf,
     },
+}
+
+/// An office day (Taiwan time) as RFC 3339 UTC bounds: its start, and the next day's start.
+fn office_day(day: time::Date) -> (String, String) {
+    let start_of = |date: time::Date| {
+        let start = date.midnight().assume_offset(credentials::OFFICE_UTC_OFFSET);
+        pass_station::store::rfc3339(start.to_offset(time::UtcOffset::UTC))
+    };
+    (start_of(day), start_of(day.next_day().unwrap_or(day)))
 }
 
 fn parse_date(text: &str) -> Result<time::Date, String> {
@@ -402,10 +420,11 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             lang,
             json,
         } => {
-            let station = Station::open(home)?;
+            let mut station = Station::open(home)?;
             let qr_text = read.read()?;
             let now = at.unwrap_or_else(OffsetDateTime::now_utc);
             let verdict = station.verifier()?.verify_qr(qr_text.trim(), now, port.as_deref());
+            station.log_check(CheckSource::Qr, Some(&verdict), None, port.as_deref())?;
             if json {
                 print_json(&verdict_json(&verdict));
             } else {
@@ -512,20 +531,29 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             command: AuditCommand::Export { from, to, csv },
         } => {
             let station = Station::open(home)?;
-            let start_of = |date: time::Date| {
-                let start = date.midnight().assume_offset(credentials::OFFICE_UTC_OFFSET);
-                pass_station::store::rfc3339(start.to_offset(time::UtcOffset::UTC))
-            };
-            let until = to.next_day().unwrap_or(to);
-            let entries = station
-                .store()
-                .audit(None, Some(&start_of(from)), Some(&start_of(until)))?;
+            let (since, _) = office_day(from);
+            let (_, before) = office_day(to);
+            let entries = station.store().audit(None, Some(&since), Some(&before))?;
             table::write_audit_csv(&csv, &entries)?;
             println!(
                 "{} audit entries from {from} to {to} written to {}",
                 entries.len(),
                 csv.display()
             );
+            Ok(Outcome::Done)
+        }
+        Command::Checks { date, json } => {
+            let station = Station::open(home)?;
+            let today = OffsetDateTime::now_utc()
+                .to_offset(credentials::OFFICE_UTC_OFFSET)
+                .date();
+            let (since, before) = office_day(date.unwrap_or(today));
+            let checks = station.store().checks(&since, &before)?;
+            if json {
+                print_json(&checks);
+            } else {
+                table::print_checks(&checks);
+            }
             Ok(Outcome::Done)
         }
         Command::ChipKeys { .. } => {
@@ -562,9 +590,15 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             Ok(Outcome::Done)
         }
         Command::ReadCard { reader, port, json } => {
-            let station = Station::open(home)?;
+            let mut station = Station::open(home)?;
             let mut card = card_on_reader(reader.as_deref())?;
             let reading = station.read_card(&mut card, OffsetDateTime::now_utc(), port.as_deref())?;
+            station.log_check(
+                CheckSource::Chip,
+                reading.verdict.as_ref(),
+                Some(&reading.card_uid),
+                port.as_deref(),
+            )?;
             let kind = format!("{:?}", reading.kind).to_lowercase();
             if json {
                 let verdict = reading.verdict.as_ref().map(verdict_json);
@@ -607,7 +641,7 @@ fn verdict_json(verdict: &Verdict) -> serde_json::Value {
     let reason = verdict.outcome.as_ref().err();
     serde_json::json!({
         "valid": verdict.is_valid(),
-        "reason": reason.map(reason_code),
+        "reason": reason.map(Reason::code),
         "message_zh": reason.map(|r| r.message(Lang::ZhTw)),
         "message_en": reason.map(|r| r.message(Lang::En)),
         "warnings": verdict.warnings.iter().map(|w| w.message(Lang::En)).collect::<Vec<_>>(),
@@ -704,22 +738,4 @@ fn tempfile_dir() -> Result<PathBuf, StationError> {
         .tempdir()
         .map(tempfile::TempDir::keep)
         .map_err(|e| StationError::RunSetup(format!("cannot create a temporary folder: {e}")))
-}
-
-/// A stable name for each reason, for scripts and logs.
-fn reason_code(reason: &Reason) -> &'static str {
-    match reason {
-        Reason::Malformed(_) => "malformed",
-        Reason::NoTrustList => "no_trust_list",
-        Reason::UnknownSigner => "unknown_signer",
-        Reason::BadSignature => "bad_signature",
-        Reason::SignerRevoked => "signer_revoked",
-        Reason::SignerOutOfValidity => "signer_out_of_validity",
-        Reason::NotYetValid => "not_yet_valid",
-        Reason::Expired => "expired",
-        Reason::PassRevoked => "pass_revoked",
-        Reason::CardVoided => "card_voided",
-        Reason::NotValidAtThisPort => "not_valid_at_this_port",
-        Reason::ChipBoundToAnotherCard => "chip_bound_to_another_card",
-    }
 }

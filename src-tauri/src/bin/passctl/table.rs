@@ -4,7 +4,7 @@
 use pass_credential::{Lang, Verdict};
 use pass_station::StationError;
 use pass_station::model::Holder;
-use pass_station::store::{AuditEntry, ItemRecord, OutboxEntry, QueueRow};
+use pass_station::store::{AuditEntry, Check, ItemRecord, OutboxEntry, QueueRow};
 use unicode_width::UnicodeWidthStr;
 
 /// Prints rows as columns padded to their widest cell.
@@ -219,4 +219,24 @@ pub fn print_history(entries: &[AuditEntry]) {
     for e in entries {
         println!("{:>12}  {}  {} by {}", "", e.at, e.action, e.actor);
     }
+}
+
+/// The verification log, one check a line.
+pub fn print_checks(checks: &[Check]) {
+    let rows: Vec<Vec<String>> = checks
+        .iter()
+        .map(|c| {
+            vec![
+                c.at.clone(),
+                c.source.clone(),
+                c.pass_id.clone().unwrap_or_default(),
+                c.card_uid.clone().unwrap_or_default(),
+                c.port.clone().unwrap_or_default(),
+                c.outcome.clone(),
+                c.actor.clone(),
+            ]
+        })
+        .collect();
+    print_columns(&["AT", "BY", "PASS", "CARD", "PORT", "OUTCOME", "OFFICER"], &rows);
+    println!("{} checks", checks.len());
 }

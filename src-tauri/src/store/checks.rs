@@ -1,0 +1,72 @@
+//! The verification log: each check of a card, kept and reported to central.
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{SqlContext, Store, StoreError};
+
+/// One check of a card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub at: String,
+    pub actor: String,
+    /// `qr` or `chip`.
+    pub source: String,
+    pub pass_id: Option<String>,
+    pub version: Option<u32>,
+    pub card_uid: Option<String>,
+    pub port: Option<String>,
+    /// `valid`, or the code of the reason it was refused.
+    pub outcome: String,
+}
+
+impl Store {
+    /// Logs a check and queues a `card_checked` event, in one transaction.
+    pub fn record_check(&mut self, check: &Check) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().context("logging a check")?;
+        tx.execute(
+            "INSERT INTO checks (at, actor, source, pass_id, version, card_uid, port, outcome)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                check.at,
+                check.actor,
+                check.source,
+                check.pass_id,
+                check.version,
+                check.card_uid,
+                check.port,
+                check.outcome
+            ],
+        )
+        .context("logging a check")?;
+        let payload = serde_json::to_value(check).expect("a check always encodes as JSON");
+        super::outbox::enqueue(&tx, "card_checked", &payload)?;
+        tx.commit().context("logging a check")
+    }
+
+    /// The checks from `since` (inclusive) to `before` (exclusive), RFC 3339 UTC, oldest first.
+    pub fn checks(&self, since: &str, before: &str) -> Result<Vec<Check>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT at, actor, source, pass_id, version, card_uid, port, outcome FROM checks
+                 WHERE at >= ?1 AND at < ?2 ORDER BY id",
+            )
+            .context("listing checks")?;
+        let rows = stmt
+            .query_map(params![since, before], |row| {
+                Ok(Check {
+                    at: row.get(0)?,
+                    actor: row.get(1)?,
+                    source: row.get(2)?,
+                    pass_id: row.get(3)?,
+                    version: row.get(4)?,
+                    card_uid: row.get(5)?,
+                    port: row.get(6)?,
+                    outcome: row.get(7)?,
+                })
+            })
+            .context("listing checks")?;
+        rows.collect::<Result<_, _>>().context("listing checks")
+    }
+}
