@@ -108,13 +108,9 @@ impl Station {
             .item(pass_id)?
             .ok_or_else(|| StationError::ItemNotFound(pass_id.to_owned()))?;
         // A checked print, or a card of ours back for its chip to be written again.
+        let refuse = StationError::wrong_state(pass_id, "encoding", CardState::PrintVerified);
         if !ENCODABLE.contains(&record.state) {
-            return Err(StationError::WrongState {
-                pass_id: pass_id.to_owned(),
-                state: record.state,
-                step: "encoding",
-                needs: CardState::PrintVerified,
-            });
+            return Err(refuse(record.state));
         }
         let (keys, layout) = self.home().chip_keys()?;
         let signer = self.home().signing_key()?;
@@ -142,12 +138,7 @@ impl Station {
         let item = &record.item;
         self.store_mut()
             .record_encoded_card(&done.uid, &item.pass_id, ENCODABLE, actor)?
-            .map_err(|state| StationError::WrongState {
-                pass_id: pass_id.to_owned(),
-                state,
-                step: "encoding",
-                needs: CardState::PrintVerified,
-            })?;
+            .map_err(&refuse)?;
         Ok(Encoded {
             pass_id: item.pass_id.clone(),
             version: item.version,

@@ -28,6 +28,8 @@ use std::path::PathBuf;
 
 use pass_central::client::CentralError;
 
+use crate::model::CardState;
+
 /// Everything that can go wrong in the station, each with what to do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum StationError {
@@ -88,6 +90,8 @@ pub enum StationError {
         "this station has no chip keys yet (home {home}); run `passctl chip-keys --generate` or import the office's"
     )]
     NoChipKeys { home: PathBuf },
+    #[error("this station has no trust list yet: run `passctl sync` while online")]
+    NoTrustList,
     #[error("the station cache holds damaged data: {0}")]
     Corrupt(String),
     /// The demo or benchmark could not set up its own parts (central-sim, folders).
@@ -96,6 +100,21 @@ pub enum StationError {
 }
 
 impl StationError {
+    /// The refusal of `step` for `pass_id`'s card, given the state it was found in.
+    pub(crate) fn wrong_state(
+        pass_id: &str,
+        step: &'static str,
+        needs: CardState,
+    ) -> impl Fn(CardState) -> StationError {
+        let pass_id = pass_id.to_owned();
+        move |state| StationError::WrongState {
+            pass_id: pass_id.clone(),
+            state,
+            step,
+            needs,
+        }
+    }
+
     /// The process exit code `passctl` uses for this error (see `passctl --help`).
     pub fn exit_code(&self) -> u8 {
         match self {
@@ -115,6 +134,7 @@ impl StationError {
             | StationError::SignerKey(_)
             | StationError::Store(_)
             | StationError::Corrupt(_)
+            | StationError::NoTrustList
             | StationError::RunSetup(_) => 1,
         }
     }

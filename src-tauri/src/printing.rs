@@ -116,12 +116,9 @@ impl Station {
                 .item(pass_id)?
                 .ok_or_else(|| StationError::ItemNotFound(pass_id.clone()))?;
             if record.state != CardState::Approved {
-                return Err(StationError::WrongState {
-                    pass_id: pass_id.clone(),
-                    state: record.state,
-                    step: "printing",
-                    needs: CardState::Approved,
-                });
+                return Err(StationError::wrong_state(pass_id, "printing", CardState::Approved)(
+                    record.state,
+                ));
             }
             cards.push(self.card_data(pass_id)?);
         }
@@ -135,12 +132,7 @@ impl Station {
         for pass_id in pass_ids {
             self.store_mut()
                 .advance(pass_id, &[CardState::Approved], CardState::Printed, actor, &detail)?
-                .map_err(|state| StationError::WrongState {
-                    pass_id: pass_id.clone(),
-                    state,
-                    step: "printing",
-                    needs: CardState::Approved,
-                })?;
+                .map_err(StationError::wrong_state(pass_id, "printing", CardState::Approved))?;
         }
         Ok(PrintReport {
             pass_ids: pass_ids.to_vec(),
@@ -159,13 +151,9 @@ impl Station {
             .store()
             .item(pass_id)?
             .ok_or_else(|| StationError::ItemNotFound(pass_id.to_owned()))?;
+        let refuse = StationError::wrong_state(pass_id, "checking the print", CardState::Printed);
         if record.state != CardState::Printed {
-            return Err(StationError::WrongState {
-                pass_id: pass_id.to_owned(),
-                state: record.state,
-                step: "checking the print",
-                needs: CardState::Printed,
-            });
+            return Err(refuse(record.state));
         }
         let expected = self.store().credential(pass_id, record.item.version)?;
         let read = read.trim();
@@ -180,12 +168,7 @@ impl Station {
         };
         self.store_mut()
             .advance(pass_id, &[CardState::Printed], to, actor, &detail)?
-            .map_err(|state| StationError::WrongState {
-                pass_id: pass_id.to_owned(),
-                state,
-                step: "checking the print",
-                needs: CardState::Printed,
-            })?;
+            .map_err(refuse)?;
         Ok(PrintCheck {
             pass_id: pass_id.to_owned(),
             matches: problem.is_none(),

@@ -388,10 +388,6 @@ fn set_state_value(tx: &Transaction<'_>, key: &str, value: &str) -> Result<(), S
     Ok(())
 }
 
-pub(super) fn kind_of(holder_kind: &str, temporary: bool) -> PassKind {
-    PassKind::new(holder_kind == "vehicle", temporary)
-}
-
 pub(super) fn split_ports(ports: &str) -> Vec<String> {
     ports.split_whitespace().map(str::to_owned).collect()
 }

@@ -117,7 +117,7 @@ impl Store {
                 Ok(QueueRow {
                     pass_id: row.get(0)?,
                     version: row.get(1)?,
-                    kind: super::items::kind_of(&row.get::<_, String>(2)?, row.get(3)?),
+                    kind: PassKind::new(row.get::<_, String>(2)? == "vehicle", row.get(3)?),
                     holder: row.get(4)?,
                     company_name: row.get(5)?,
                     ports: super::items::split_ports(&row.get::<_, String>(6)?),

@@ -440,9 +440,7 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             let station = Station::open(home)?;
             let verifier = station.verifier()?;
             let Some(trust_list) = verifier.trust_list() else {
-                return Err(StationError::Corrupt(
-                    "no trust list yet; run `passctl sync` while online".to_owned(),
-                ));
+                return Err(StationError::NoTrustList);
             };
             let shown = credentials::trust_list_json(trust_list);
             if json {
