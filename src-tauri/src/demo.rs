@@ -29,16 +29,19 @@ const DEMO_CARD_UID: [u8; 7] = [0x04, 0xDE, 0x30, 0x00, 0x00, 0x00, 0x01];
 /// The card office the demo station works for.
 pub const DEMO_OFFICE: &str = "TWKEL";
 
-/// Runs the demo in `dir` (which must not hold an enrolled station), writing
-/// what happens to `out`.
-pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), StationError> {
-    let io = |source| StationError::Io {
-        action: "write the demo report",
-        path: dir.to_owned(),
-        source,
-    };
-    let mut say = |text: String| writeln!(out, "{text}").map_err(io);
+/// The demo's embedded parts, shared by `passctl demo` and the desktop app's
+/// demo mode: a central-sim in this process, and a station enrolled with it.
+#[derive(Debug)]
+pub struct DemoSetup {
+    /// Serves the generated passes until dropped.
+    pub sim: SimHandle,
+    /// The enrolled station's home, `dir/station`, with the office's chip keys.
+    pub home: StationHome,
+}
 
+/// Starts a central-sim with `items` generated passes for [`DEMO_OFFICE`] and
+/// enrols a station in `dir/station` (`dir` must not hold one yet), with chip keys.
+pub async fn prepare(dir: &Path, items: u32) -> Result<DemoSetup, StationError> {
     std::fs::create_dir_all(dir).map_err(|source| StationError::Io {
         action: "create the demo folder",
         path: dir.to_owned(),
@@ -49,20 +52,35 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     sim_config.office = DEMO_OFFICE.to_owned();
     let sim =
         SimHandle::spawn(sim_config).map_err(|e| StationError::RunSetup(format!("central-sim did not start: {e}")))?;
+    let home = StationHome::new(dir.join("station"));
+    let code = sim.enrolment_code(DEMO_OFFICE).unwrap_or_default();
+    home.enroll(sim.url(), &code, "示範製證站 Demo station").await?;
+    home.generate_chip_keys(DEMO_OFFICE)?;
+    Ok(DemoSetup { sim, home })
+}
+
+/// Runs the demo in `dir` (which must not hold an enrolled station), writing
+/// what happens to `out`.
+pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), StationError> {
+    let io = |source| StationError::Io {
+        action: "write the demo report",
+        path: dir.to_owned(),
+        source,
+    };
+    let mut say = |text: String| writeln!(out, "{text}").map_err(io);
+
+    let DemoSetup { sim, home } = prepare(dir, items).await?;
     say(format!(
         "1. central-sim is serving {items} approved passes for {DEMO_OFFICE} at {}",
         sim.url()
     ))?;
-
-    let home = StationHome::new(dir.join("station"));
-    let code = sim.enrolment_code(DEMO_OFFICE).unwrap_or_default();
-    let config = home.enroll(sim.url(), &code, "示範製證站 Demo station").await?;
+    let mut station = Station::open(home.clone())?;
     say(format!(
         "2. enrolled as station {} for office {}",
-        config.station_id, config.office
+        station.config().station_id,
+        station.config().office
     ))?;
 
-    let mut station = Station::open(home.clone())?;
     let report = station.sync(&SyncOptions::default(), &mut |_| {}).await?;
     say(format!(
         "3. synced: {} items in {} pages, {} photos, {} events sent to central",
@@ -138,18 +156,8 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     )?;
     say(format!("7. card printed: {}", printed.files.join(", ")))?;
     // The print checked as the webcam would: the card's back, as a 300 dpi picture.
-    let pdf = std::fs::read(&printed.files[0]).map_err(|source| StationError::Io {
-        action: "read the printed card",
-        path: printed.files[0].clone().into(),
-        source,
-    })?;
     let back = dir.join("printed").join("card-back.png");
-    let pages = pass_printer::rasterise(&pdf, pass_printer::PRINT_DPI)?;
-    std::fs::write(&back, pages.get(1).map_or(&[][..], Vec::as_slice)).map_err(|source| StationError::Io {
-        action: "write the card's picture",
-        path: back.clone(),
-        source,
-    })?;
+    camera_picture(Path::new(&printed.files[0]), &back)?;
     let read = scan::credential_in_image(&back)?;
     let check = offline.check_print(&first.pass_id, &read, &actor)?;
     say(format!(
@@ -158,7 +166,6 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     ))?;
 
     // The chip, on a virtual DESFire card held in this process.
-    offline.home().generate_chip_keys(DEMO_OFFICE)?;
     let mut card = VirtualCard::new(CardMemory::blank(DEMO_CARD_UID, Cipher::Aes));
     let encoded = offline.encode(&first.pass_id, &mut card, &actor)?;
     let reading = offline.read_card(&mut card, first_day + time::Duration::hours(9), Some(DEMO_OFFICE))?;
@@ -177,4 +184,29 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
         dir.join("station").display(),
         first.holder
     ))
+}
+
+/// Stands in for the webcam where the demo has none: writes the back of the
+/// card printed to `pdf` (the side with the QR code) as a 300 dpi PNG to `png`.
+pub fn camera_picture(pdf: &Path, png: &Path) -> Result<(), StationError> {
+    let bytes = std::fs::read(pdf).map_err(|source| StationError::Io {
+        action: "read the printed card",
+        path: pdf.to_owned(),
+        source,
+    })?;
+    let pages = pass_printer::rasterise(&bytes, pass_printer::PRINT_DPI)?;
+    std::fs::write(png, pages.get(1).map_or(&[][..], Vec::as_slice)).map_err(|source| StationError::Io {
+        action: "write the card's picture",
+        path: png.to_owned(),
+        source,
+    })
+}
+
+/// A new folder for a demo that outlives the process, so its station can be looked at afterwards.
+pub fn new_dir() -> Result<std::path::PathBuf, StationError> {
+    tempfile::Builder::new()
+        .prefix("pass-station-demo-")
+        .tempdir()
+        .map(tempfile::TempDir::keep)
+        .map_err(|e| StationError::RunSetup(format!("cannot create a temporary folder: {e}")))
 }

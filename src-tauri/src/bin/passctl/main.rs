@@ -11,7 +11,6 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use pass_credential::{Lang, Reason, Verdict};
 use pass_printer::{CupsQueue, PdfFolder, PrintFormat, PrintTarget};
-use pass_reader::pcsc_reader::{PcscCard, Readers};
 use pass_station::credentials::CheckSource;
 use pass_station::model::CardState;
 use pass_station::store::{OutboxFilter, QueueQuery};
@@ -403,7 +402,7 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         Command::Demo { dir, items } => {
             let dir = match dir {
                 Some(dir) => dir,
-                None => tempfile_dir()?,
+                None => pass_station::demo::new_dir()?,
             };
             pass_station::demo::run(&dir, items, &mut std::io::stdout())
                 .await
@@ -566,7 +565,7 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         }
         Command::Encode { item, reader, json } => {
             let mut station = Station::open(home)?;
-            let mut card = card_on_reader(reader.as_deref())?;
+            let mut card = pass_station::chip::card_on_reader(reader.as_deref())?;
             let actor = station.actor();
             let encoded = station.encode(&item, &mut card, &actor)?;
             if json {
@@ -589,7 +588,7 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         }
         Command::ReadCard { reader, port, json } => {
             let mut station = Station::open(home)?;
-            let mut card = card_on_reader(reader.as_deref())?;
+            let mut card = pass_station::chip::card_on_reader(reader.as_deref())?;
             let reading = station.read_card(&mut card, OffsetDateTime::now_utc(), port.as_deref())?;
             station.log_check(
                 CheckSource::Chip,
@@ -614,23 +613,6 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         }
         Command::Bench(args) => bench::run(args).await.map(|()| Outcome::Done),
     }
-}
-
-/// The card on the named reader, or on the first reader that has one.
-fn card_on_reader(name: Option<&str>) -> Result<PcscCard, StationError> {
-    let readers = Readers::connect()?;
-    if let Some(name) = name {
-        return Ok(readers.open(name)?);
-    }
-    let listed = readers.list()?;
-    let mut last_error = pass_reader::ReaderError::NoReader;
-    for reader in &listed {
-        match readers.open(reader) {
-            Ok(card) => return Ok(card),
-            Err(e) => last_error = e,
-        }
-    }
-    Err(last_error.into())
 }
 
 /// A verdict for scripts: the outcome, the reason in both languages, the
@@ -727,13 +709,4 @@ fn print_json<T: serde::Serialize>(value: &T) {
         "{}",
         serde_json::to_string_pretty(value).expect("report types always encode as JSON")
     );
-}
-
-/// A new folder for the demo that outlives the process, so its station can be looked at afterwards.
-fn tempfile_dir() -> Result<PathBuf, StationError> {
-    tempfile::Builder::new()
-        .prefix("pass-station-demo-")
-        .tempdir()
-        .map(tempfile::TempDir::keep)
-        .map_err(|e| StationError::RunSetup(format!("cannot create a temporary folder: {e}")))
 }

@@ -1,0 +1,446 @@
+//! The desktop app end to end, as a clerk uses it: the built `pass-station`
+//! binary in demo mode, in a real WebKitGTK window on an Xvfb display, driven
+//! through tauri-driver and WebKitWebDriver over the W3C WebDriver protocol
+//! (plain JSON over HTTP, so no WebDriver client crate is needed). It walks the
+//! slice the app has today: the queue appears, a Chinese search finds an item,
+//! a sync runs, a card prints to the PDF folder, its print is checked from the
+//! demo camera's picture, its chip is written on the virtual reader, and the
+//! card and settings screens show the result. Each screen is saved as a PNG
+//! under `target/e2e-screens/`.
+//!
+//! The lab parts are real: a missing one fails the test with its install step.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+const APP: &str = env!("CARGO_BIN_EXE_pass-station");
+/// The key under which W3C WebDriver returns an element reference.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+/// How long the app may take for a step (a debug build under Xvfb on two cores).
+const STEP: Duration = Duration::from_secs(60);
+
+/// A lab program, found or named with the step that installs it.
+fn lab_program(name: &str, candidates: &[PathBuf], install: &str) -> PathBuf {
+    let on_path = std::env::var_os("PATH")
+        .map(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(name))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    on_path
+        .into_iter()
+        .chain(candidates.iter().cloned())
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| {
+            panic!("the desktop test needs {name}, which is not installed: {install} (or run .ci/setup)")
+        })
+}
+
+/// A child process, killed by its PID when the test ends however it ends.
+struct Process {
+    child: Child,
+    name: &'static str,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if let Err(e) = self.child.kill() {
+            eprintln!("stopping {}: {e}", self.name);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// An X display number no other server uses.
+fn free_display() -> u32 {
+    (100 + std::process::id() % 400..600)
+        .find(|n| {
+            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        })
+        .expect("a free X display number")
+}
+
+/// Starts Xvfb on `display` and waits for its socket.
+fn start_xvfb(display: u32) -> Process {
+    let xvfb = lab_program("Xvfb", &[], "apt-get install xvfb");
+    let child = Command::new(xvfb)
+        .args([
+            format!(":{display}"),
+            "-screen".into(),
+            "0".into(),
+            "1440x900x24".into(),
+            "-nolisten".into(),
+            "tcp".into(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb starts");
+    let process = Process { child, name: "Xvfb" };
+    let socket = format!("/tmp/.X11-unix/X{display}");
+    wait_for(Duration::from_secs(10), "Xvfb's socket", || {
+        Path::new(&socket).exists().then_some(())
+    });
+    process
+}
+
+fn wait_for<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "gave up waiting for {what} after {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// One WebDriver session with the app.
+struct Session {
+    http: reqwest::Client,
+    base: String,
+    id: String,
+    screens: PathBuf,
+}
+
+impl Session {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.id);
+        let mut request = self.http.request(method, &url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"))
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{url}: not JSON: {e}"));
+        if answer["value"]["error"].is_string() {
+            panic!("{url}: {}", answer["value"]);
+        }
+        answer["value"].clone()
+    }
+
+    /// Runs `script` in the page (its `arguments` are `args`) and returns its value.
+    async fn script(&self, script: &str, args: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// Waits until `script` returns something truthy, and returns it.
+    async fn until(&self, what: &str, script: &str, args: Value) -> Value {
+        let deadline = Instant::now() + STEP;
+        loop {
+            let value = self.script(script, args.clone()).await;
+            if !(value.is_null() || value == json!(false) || value == json!(0) || value == json!("")) {
+                return value;
+            }
+            if Instant::now() > deadline {
+                self.screenshot("failed").await;
+                panic!("gave up waiting for {what} after {STEP:?}; the screen is in failed.png");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({ "using": "css selector", "value": css })),
+            )
+            .await;
+        found[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {found}"))
+            .to_owned()
+    }
+
+    async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let element = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let shot = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot.as_str().unwrap_or_default())
+            .expect("the screenshot is base64");
+        let path = self.screens.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    }
+}
+
+/// The text of the first element matching a selector (a script argument).
+const TEXT_OF: &str = "const e = document.querySelector(arguments[0]); return e ? e.textContent.trim() : null;";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_issues_a_card_in_the_desktop_app() {
+    let tauri_driver = lab_program(
+        "tauri-driver",
+        &[Path::new(&std::env::var("HOME").unwrap_or_default()).join(".cargo/bin/tauri-driver")],
+        "cargo install tauri-driver --locked",
+    );
+    let native_driver = lab_program("WebKitWebDriver", &[], "apt-get install webkit2gtk-driver");
+    let screens = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target folder")
+        .join("e2e-screens");
+    // Only this run's screens: a failed.png of an earlier run would mislead.
+    let _ = std::fs::remove_dir_all(&screens);
+    std::fs::create_dir_all(&screens).expect("the screenshot folder");
+    let scratch = tempfile::tempdir().expect("a scratch folder");
+    let demo_dir = scratch.path().join("demo");
+
+    let display = free_display();
+    let _xvfb = start_xvfb(display);
+    let (port, native_port) = (free_port(), free_port());
+    let driver = Command::new(tauri_driver)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+            "--native-driver",
+        ])
+        .arg(native_driver)
+        .env("DISPLAY", format!(":{display}"))
+        // The app's window state and web view data stay in the scratch folder.
+        .env("XDG_CONFIG_HOME", scratch.path().join("config"))
+        .env("XDG_DATA_HOME", scratch.path().join("data"))
+        .env("XDG_CACHE_HOME", scratch.path().join("cache"))
+        .env_remove("PASS_STATION_HOME")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tauri-driver starts");
+    let _driver = Process {
+        child: driver,
+        name: "tauri-driver",
+    };
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("an HTTP client");
+    let base = format!("http://127.0.0.1:{port}");
+    let capabilities = json!({ "capabilities": { "alwaysMatch": {
+        "browserName": "wry",
+        "tauri:options": {
+            "application": APP,
+            "args": ["--demo", "--demo-dir", demo_dir.to_string_lossy(), "--demo-items", "200"],
+        },
+    }}});
+    let mut started = None;
+    for _ in 0..50 {
+        if let Ok(answer) = http.post(format!("{base}/session")).json(&capabilities).send().await {
+            started = Some(answer.json::<Value>().await.expect("a session answer"));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let started = started.expect("tauri-driver answers within 10 s");
+    let id = started["value"]["sessionId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no session: {started}"))
+        .to_owned();
+    let app = Session {
+        http,
+        base,
+        id,
+        screens,
+    };
+
+    // The queue appears, filled by the start-up sync.
+    app.until(
+        "the queue's rows",
+        "return document.querySelectorAll('[data-testid=queue-row]').length",
+        json!([]),
+    )
+    .await;
+    app.screenshot("01-queue").await;
+
+    // A search by two characters of a holder's name finds them.
+    let holder = app
+        .script(TEXT_OF, json!(["[data-testid=queue-row] span:nth-child(3)"]))
+        .await;
+    let part: String = holder.as_str().unwrap_or_default().chars().skip(1).take(2).collect();
+    app.type_into("[data-testid=queue-search]", &part).await;
+    app.until(
+        "search results for the holder",
+        "const rows = [...document.querySelectorAll('[data-testid=queue-row]')]; \
+         return rows.length > 0 && rows.every(r => r.textContent.includes(arguments[0]));",
+        json!([part]),
+    )
+    .await;
+    app.screenshot("02-search").await;
+
+    // A sync runs from the sync screen and reports.
+    app.click("[data-testid=nav-sync]").await;
+    app.click("[data-testid=sync-run]").await;
+    app.until("the sync report", TEXT_OF, json!(["[data-testid=sync-report]"]))
+        .await;
+    app.screenshot("03-sync").await;
+
+    // The first approved card prints to the PDF folder and moves to printed.
+    app.click("[data-testid=nav-queue]").await;
+    app.until(
+        "an approved card",
+        "return document.querySelector('[data-testid=queue-row][data-state=approved]')",
+        json!([]),
+    )
+    .await;
+    let pass_id = app
+        .script(
+            "return document.querySelector('[data-testid=queue-row][data-state=approved]').dataset.pass",
+            json!([]),
+        )
+        .await
+        .as_str()
+        .expect("a pass number")
+        .to_owned();
+    let row = format!("[data-testid=queue-row][data-pass='{pass_id}']");
+    app.click(&row).await;
+    app.click("[data-testid=queue-print]").await;
+    app.until(
+        "the card to be printed",
+        "const r = document.querySelector(arguments[0]); return r && r.dataset.state === 'printed';",
+        json!([row]),
+    )
+    .await;
+    app.screenshot("04-printed").await;
+    let pdfs = std::fs::read_dir(demo_dir.join("station/printed"))
+        .expect("the PDF printer folder")
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "pdf"))
+        })
+        .count();
+    assert_eq!(pdfs, 1, "one card PDF in the printer folder");
+
+    // The card screen opens from the keyboard: Enter on the list's active row.
+    let list = app.find("[data-testid=queue-list]").await;
+    app.call(
+        reqwest::Method::POST,
+        &format!("/element/{list}/value"),
+        Some(json!({ "text": "\u{E007}" })),
+    )
+    .await;
+    app.until(
+        "the card's print preview",
+        "const i = document.querySelector('[data-testid=preview-front]'); return i && i.complete && i.naturalWidth > 0;",
+        json!([]),
+    )
+    .await;
+    let state = app.script(TEXT_OF, json!(["[data-testid=card-state]"])).await;
+    assert_eq!(
+        state,
+        json!("已印製"),
+        "the card screen shows the printed state in Chinese"
+    );
+    app.screenshot("05-card").await;
+
+    // The print is checked from the demo camera's picture of the card's back.
+    app.click("[data-testid=card-check]").await;
+    let picture = demo_dir.join("camera").join(format!("{pass_id}-back.png"));
+    assert!(picture.exists(), "the demo camera pictured the printed card");
+    app.type_into("[data-testid=check-file]", &picture.to_string_lossy())
+        .await;
+    app.click("[data-testid=check-run]").await;
+    app.until(
+        "the print check's verdict",
+        "return document.querySelector('[data-testid=check-result] .verdict.ok')",
+        json!([]),
+    )
+    .await;
+    app.screenshot("06-check-print").await;
+
+    // The chip is written on the virtual reader, each exchange shown, and read back valid.
+    app.click("[data-testid=nav-encode]").await;
+    app.click("[data-testid=encode-run]").await;
+    app.until(
+        "the encode verdict",
+        "return document.querySelector('[data-testid=encode-result] .verdict.ok')",
+        json!([]),
+    )
+    .await;
+    let steps = app
+        .script(
+            "return document.querySelectorAll('[data-testid=encode-steps] li').length",
+            json!([]),
+        )
+        .await;
+    assert!(
+        steps.as_u64().unwrap_or(0) >= 5,
+        "the exchanges with the card are shown: {steps}"
+    );
+    app.screenshot("07-encode").await;
+
+    // The card now says its chip is written; settings show the enrolment, in English too.
+    app.click("[data-testid=nav-card]").await;
+    app.until(
+        "the encoded state",
+        "const e = document.querySelector('[data-testid=card-state]'); return e && e.textContent.trim() === '晶片已寫入';",
+        json!([]),
+    )
+    .await;
+    app.screenshot("08-card-encoded").await;
+    app.click("[data-testid=nav-settings]").await;
+    app.until("the enrolment", TEXT_OF, json!(["[data-testid=settings-enrolment]"]))
+        .await;
+    app.screenshot("09-settings").await;
+    app.click("nav .language").await;
+    app.until(
+        "the English interface",
+        "return document.querySelector('h1').textContent.trim() === 'Settings'",
+        json!([]),
+    )
+    .await;
+    app.screenshot("10-settings-en").await;
+
+    app.http
+        .delete(format!("{}/session/{}", app.base, app.id))
+        .send()
+        .await
+        .expect("the session closes");
+}
