@@ -50,11 +50,24 @@ struct Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
+        // tauri-driver's WebKitWebDriver outlives a killed tauri-driver: stop it first, by its PID.
+        for child in children(self.child.id()) {
+            let _ = Command::new("kill").arg(child.to_string()).status();
+        }
         if let Err(e) = self.child.kill() {
             eprintln!("stopping {}: {e}", self.name);
         }
         let _ = self.child.wait();
     }
+}
+
+/// The PIDs of a process's children (Linux: /proc/PID/task/PID/children).
+fn children(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
 }
 
 fn free_port() -> u16 {

@@ -29,15 +29,21 @@ fi
 stop() { [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null; rm -rf "$work"; }
 trap stop EXIT
 
-# The resident set (kB) of a process and all its descendants.
-tree_rss() {
+# A process and all its descendants.
+tree() {
     local pids=$1 all=$1 next
     while [ -n "$pids" ]; do
         next=$(for p in $pids; do pgrep -P "$p" || true; done | tr '\n' ' ')
         all="$all $next"
         pids=$(echo "$next" | xargs)
     done
-    ps -o rss= -p "$(echo $all | xargs | tr ' ' ',')" | awk '{ s += $1 } END { print s }'
+    echo $all
+}
+# The sum of one /proc/PID/smaps_rollup field (kB) over processes: Rss counts
+# the shared WebKit and GTK libraries once per process, Pss shares them out.
+memory() {
+    local field=$1; shift
+    for p in "$@"; do cat "/proc/$p/smaps_rollup" 2>/dev/null; done | awk -v f="$field:" '$1 == f { s += $2 } END { print s }'
 }
 
 echo "items=$items runs=$runs"
@@ -52,8 +58,10 @@ for run in $(seq "$runs"); do
     done
     ready=$(grep -o "queue interactive [0-9]* ms" "$log" | grep -o "[0-9]*" || echo "none")
     sleep 10
-    rss=$(tree_rss "$app")
-    echo "run $run: interactive queue after ${ready} ms; idle RSS $((rss / 1024)) MB (app and WebKit processes)"
+    procs=$(tree "$app")
+    rss=$(memory Rss $procs)
+    pss=$(memory Pss $procs)
+    echo "run $run: interactive queue after ${ready} ms; idle memory of the app and its WebKit processes: PSS $((pss / 1024)) MB, RSS sum $((rss / 1024)) MB"
     kill "$app"
     wait "$app" 2>/dev/null || true
 done
