@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use common::{Lab, OFFICE, cached_pass_ids, integrity};
 use pass_central::sim::{Fault, FaultKind};
+use pass_station::model::Role;
 use pass_station::store::OutboxFilter;
 
 const ROUNDS: usize = 30;
@@ -28,6 +29,7 @@ fn passctl_sync(lab: &Lab) -> Command {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_at_random_points_never_corrupts_or_loses_anything() {
     let lab = Lab::start(1000, true).await;
+    lab.login("lab-clerk", &[Role::Clerk]).await;
     // A little latency on every call so that kills land inside page reads,
     // photo fetches and event sends, not only between them.
     let slow = Fault {

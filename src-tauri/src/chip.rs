@@ -15,12 +15,9 @@ use pass_reader::{CardKind, ChipLayout, OfficeKeys, Transport};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::model::CardState;
+use crate::auth::{Duty, Session};
+use crate::model::{CardState, Step};
 use crate::{Station, StationError, credentials};
-
-/// States from which a card's chip may be written: a checked print, or an
-/// encoded card whose write is done again (a card pulled after the commit).
-const ENCODABLE: &[CardState] = &[CardState::PrintVerified, CardState::Encoded];
 
 /// The application on the chip ("PP1" in ASCII) and its one file.
 const APPLICATION_ID: [u8; 3] = *b"PP1";
@@ -102,14 +99,20 @@ pub struct CardReading {
 impl Station {
     /// Writes `pass_id`'s chip credential, bound to the card's UID, to the
     /// card on `card`, and records which card carries it.
-    pub fn encode(&mut self, pass_id: &str, card: &mut impl Transport, actor: &str) -> Result<Encoded, StationError> {
+    pub fn encode(
+        &mut self,
+        pass_id: &str,
+        card: &mut impl Transport,
+        session: &Session,
+    ) -> Result<Encoded, StationError> {
+        let actor = self.authorise(session, Duty::Issue)?;
         let record = self
             .store()
             .item(pass_id)?
             .ok_or_else(|| StationError::ItemNotFound(pass_id.to_owned()))?;
         // A checked print, or a card of ours back for its chip to be written again.
-        let refuse = StationError::wrong_state(pass_id, "encoding", CardState::PrintVerified);
-        if !ENCODABLE.contains(&record.state) {
+        let refuse = StationError::wrong_state(pass_id, "encoding", &Step::ENCODE);
+        if !Step::ENCODE.from.contains(&record.state) {
             return Err(refuse(record.state));
         }
         let (keys, layout) = self.home().chip_keys()?;
@@ -137,7 +140,7 @@ impl Station {
         let done = pass_reader::personalise(card, &keys, &layout, &credential)?;
         let item = &record.item;
         self.store_mut()
-            .record_encoded_card(&done.uid, &item.pass_id, ENCODABLE, actor)?
+            .record_encoded_card(&done.uid, &item.pass_id, &actor.username)?
             .map_err(&refuse)?;
         Ok(Encoded {
             pass_id: item.pass_id.clone(),

@@ -46,10 +46,24 @@ pub struct StationConfig {
     /// Verdicts warn when the hotlist is older than this.
     #[serde(default = "default_hotlist_max_age_hours")]
     pub hotlist_max_age_hours: u32,
+    /// A session unused for this long is signed out.
+    #[serde(default = "default_idle_sign_out_minutes")]
+    pub idle_sign_out_minutes: u32,
+    /// A released card not picked up within this many days becomes `uncollected`.
+    #[serde(default = "default_pickup_window_days")]
+    pub pickup_window_days: u32,
 }
 
 fn default_hotlist_max_age_hours() -> u32 {
     24
+}
+
+fn default_idle_sign_out_minutes() -> u32 {
+    15
+}
+
+fn default_pickup_window_days() -> u32 {
+    30
 }
 
 impl StationHome {
@@ -197,6 +211,8 @@ impl StationHome {
             enrolled_at: crate::store::now_rfc3339(),
             authority_key: enrolment.authority_key,
             hotlist_max_age_hours: default_hotlist_max_age_hours(),
+            idle_sign_out_minutes: default_idle_sign_out_minutes(),
+            pickup_window_days: default_pickup_window_days(),
         };
         let json = serde_json::to_vec_pretty(&config).expect("station settings always encode");
         write_atomically(&self.config_path(), &json, false)?;
@@ -223,6 +239,11 @@ impl StationHome {
         })?;
         SigningKey::from_pkcs8_pem(&pem).map_err(|e| StationError::SignerKey(format!("{}: {e}", path.display())))
     }
+}
+
+/// Writes a file only its owner can read (a key, a session token), whole or not at all.
+pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), StationError> {
+    write_atomically(path, bytes, true)
 }
 
 /// Writes a file so that a crash leaves the old one or the new one, never half.
@@ -254,6 +275,8 @@ pub struct Station {
     home: StationHome,
     config: StationConfig,
     store: Store,
+    /// Set when the station acts as of a fixed time (see [`Station::pin_clock`]).
+    pinned_clock: Option<time::OffsetDateTime>,
 }
 
 impl Station {
@@ -263,7 +286,24 @@ impl Station {
             .config()?
             .ok_or_else(|| StationError::NotEnrolled { home: home.dir.clone() })?;
         let store = Store::open(&home.db_path())?;
-        Ok(Station { home, config, store })
+        Ok(Station {
+            home,
+            config,
+            store,
+            pinned_clock: None,
+        })
+    }
+
+    /// The time the station decides by: now, unless pinned.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.pinned_clock.unwrap_or_else(time::OffsetDateTime::now_utc)
+    }
+
+    /// Makes the station decide sessions, lockouts, freezes, delegations and
+    /// pick-up windows as of `at`, for replaying a day and for tests of those
+    /// rules. Records are still stamped with the real time.
+    pub fn pin_clock(&mut self, at: time::OffsetDateTime) {
+        self.pinned_clock = Some(at);
     }
 
     pub fn config(&self) -> &StationConfig {
@@ -282,7 +322,8 @@ impl Station {
         &self.home
     }
 
-    /// Who the audit trail names for the station's own steps, until users sign in.
+    /// Who the audit trail names for the station's own steps (such as a
+    /// card found uncollected).
     pub fn actor(&self) -> String {
         format!("station:{}", self.config.station_id)
     }

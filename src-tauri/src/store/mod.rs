@@ -16,17 +16,22 @@ mod audit;
 mod cards;
 mod checks;
 mod credentials;
+mod handling;
 mod items;
 mod outbox;
 mod search;
+mod users;
 
 pub use audit::{AuditCheck, AuditEntry};
 pub use cards::EncodedCard;
 pub use checks::Check;
 pub use credentials::TrustDocument;
-pub use items::{ItemRecord, PageSummary, RejectedItem, StoredPage};
+pub use handling::{Pickup, Recipient};
+pub use items::{CENTRAL_ACTOR, ItemRecord, PageSummary, RejectedItem, StoredPage};
 pub use outbox::{OutboxEntry, OutboxFilter, OutboxOutcome};
 pub use search::{QueueQuery, QueueRow};
+pub(crate) use users::SignIn;
+pub use users::{Delegation, SessionRecord, UserRecord};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -40,6 +45,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_cards.sql"),
     include_str!("migrations/0004_audit.sql"),
     include_str!("migrations/0005_checks.sql"),
+    include_str!("migrations/0006_users_handover.sql"),
 ];
 
 /// A failure of the cache file, with the file it concerns.
