@@ -72,13 +72,18 @@ impl Lab {
     /// them in with `passctl login`, as a person at the station does; later
     /// `passctl` runs act as them.
     pub async fn login(&self, username: &str, roles: &[Role]) {
+        self.add_user(username, roles).await;
+        login(self.home.dir(), username);
+    }
+
+    /// Makes `username` a user at central with `roles`, unless they are one already.
+    pub async fn add_user(&self, username: &str, roles: &[Role]) {
         self.admin
             .create_user(username, username, roles, OFFICE, PASSWORD)
             .await
             .map(drop)
             .or_else(|e| if e.to_string().contains("409") { Ok(()) } else { Err(e) })
             .expect("a lab user at central");
-        login(self.home.dir(), username);
     }
 
     /// The session `passctl login` left, for steps taken in-process.

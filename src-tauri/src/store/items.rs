@@ -92,6 +92,12 @@ impl Store {
         let mut summary = PageSummary::default();
         let now = now_rfc3339();
         for item in &page.items {
+            // The card made for the version held, before a withdrawal replaces it.
+            let made_card = if item.withdrawn {
+                super::cards::live_card_in(&tx, &item.pass_id)?
+            } else {
+                None
+            };
             match upsert_item(&tx, item, &now)? {
                 Upsert::Unchanged => {
                     summary.unchanged += 1;
@@ -107,7 +113,7 @@ impl Store {
             super::outbox::enqueue(&tx, "item_received", &payload)?;
             if item.withdrawn {
                 summary.withdrawn += 1;
-                if close_withdrawn(&tx, &item.pass_id)? == Some(CardState::Voided) {
+                if close_withdrawn(&tx, &item.pass_id, made_card)? == Some(CardState::Voided) {
                     summary.voided_cards.push(item.pass_id.clone());
                 }
             }
@@ -349,9 +355,13 @@ pub(super) fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> R
 }
 
 /// Closes a pass central withdrew, if its card was still in the office's
-/// work: `withdrawn` before a card was made, `voided` once one was (its chip's
-/// UID, if written, goes to central for the hotlist). Returns the new state.
-fn close_withdrawn(tx: &Transaction<'_>, pass_id: &str) -> Result<Option<CardState>, StoreError> {
+/// work: `withdrawn` before a card was made, `voided` once one was (the UID of
+/// its chip, `made_card`, goes to central for the hotlist). Returns the new state.
+fn close_withdrawn(
+    tx: &Transaction<'_>,
+    pass_id: &str,
+    made_card: Option<String>,
+) -> Result<Option<CardState>, StoreError> {
     let state: CardState = tx
         .query_row("SELECT state FROM items WHERE pass_id = ?1", params![pass_id], |row| {
             parse_state(row, 0)
@@ -365,7 +375,7 @@ fn close_withdrawn(tx: &Transaction<'_>, pass_id: &str) -> Result<Option<CardSta
         return Ok(None);
     };
     let mut detail = serde_json::json!({ "reason": "withdrawn by central" });
-    if let Some(card) = super::cards::live_card_in(tx, pass_id)? {
+    if let Some(card) = made_card {
         detail["card_uid"] = card.into();
     }
     Ok(advance_in(tx, pass_id, &step, CENTRAL_ACTOR, &detail)?
@@ -610,6 +620,60 @@ mod tests {
             ),
             (Some(7), Some("clerk"))
         );
+    }
+
+    #[test]
+    fn every_step_is_taken_from_its_states_and_refused_from_all_others() {
+        let (_dir, mut store) = open();
+        store
+            .store_page(&page(&[sample_wire("KEL-1", "王小明")], "c1"))
+            .expect("store");
+        let steps = [
+            Step::PRINT,
+            Step::CHECK_PRINT,
+            Step::MISPRINT,
+            Step::ENCODE,
+            Step::RELEASE,
+            Step::HAND_OVER,
+            Step::SPOIL,
+            Step::VOID,
+            Step::REPRINT,
+            Step::UNCOLLECTED,
+            Step::WITHDRAW,
+            Step::WITHDRAW_CARD,
+        ];
+        for step in steps {
+            for from in CardState::ALL {
+                store
+                    .conn
+                    .execute("UPDATE items SET state = ?1", params![from.as_str()])
+                    .expect("set the state");
+                let trail_before = store.audit(None, None, None).expect("audit").len();
+                let moved = store
+                    .advance("KEL-1", &step, "clerk", &serde_json::json!({}))
+                    .expect("step");
+                let now = store.item("KEL-1").expect("read").map(|r| r.state);
+                let trail_after = store.audit(None, None, None).expect("audit").len();
+                if step.from.contains(&from) {
+                    assert_eq!((moved, now), (Ok(()), Some(step.to)), "{} from {from}", step.action);
+                    assert_eq!(trail_after, trail_before + 1, "{} from {from} is audited", step.action);
+                } else {
+                    assert_eq!((moved, now), (Err(from), Some(from)), "{} from {from}", step.action);
+                    assert_eq!(trail_after, trail_before, "a refused step leaves no trace");
+                }
+            }
+        }
+        // Nothing leaves a handed-over card but a void; nothing leaves a closed one but a reprint.
+        let leaving = |state: CardState| {
+            steps
+                .iter()
+                .filter(|s| s.from.contains(&state))
+                .map(|s| s.action)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(leaving(CardState::HandedOver), ["voided", "reprinted"]);
+        assert!(leaving(CardState::Withdrawn).is_empty());
+        assert!(leaving(CardState::Voided).is_empty());
     }
 
     #[test]
