@@ -4,9 +4,10 @@
 //! user interface: the station's home folder and enrolment ([`station`]), the
 //! pass model and card states ([`model`]), the SQLite cache ([`store`]), sync
 //! with the central pass API ([`sync`]), and the signed credentials the station
-//! issues and verifies ([`credentials`]), printing cards ([`printing`]), and
-//! writing and reading chips ([`chip`]). The command-line tool `passctl`
-//! and the desktop app are thin shells over it.
+//! issues and verifies ([`credentials`]), printing cards ([`printing`]),
+//! writing and reading chips ([`chip`]), and checking cards at a gate
+//! ([`gate`]). The command-line tool `passctl` and the desktop app are thin
+//! shells over it.
 //!
 //! What it is not for: talking to devices or to central directly (that is the
 //! job of the driver crates under `drivers/`), or anything about windows and
@@ -16,6 +17,7 @@ pub mod auth;
 pub mod chip;
 pub mod credentials;
 pub mod demo;
+pub mod gate;
 pub mod model;
 pub mod printing;
 pub mod scan;

@@ -2,6 +2,7 @@
 //! scripts and tests. Each subcommand is a thin layer over `pass_station`.
 
 mod bench;
+mod gate;
 mod session;
 mod table;
 
@@ -283,6 +284,8 @@ enum Command {
         #[arg(long, default_value_t = 500)]
         items: u32,
     },
+    /// Gate mode: check cards from the camera and the readers at once, offline, one line per verdict.
+    Gate(gate::GateArgs),
     /// Measure sync and search speed against a central-sim process (build with --release).
     Bench(bench::BenchArgs),
 }
@@ -625,11 +628,17 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             json,
         } => {
             let mut station = Station::open(home)?;
-            session::signed_in(&mut station, Duty::Check)?;
+            let officer = session::signed_in(&mut station, Duty::Check)?;
             let qr_text = read.read()?;
             let now = at.unwrap_or_else(OffsetDateTime::now_utc);
             let verdict = station.verifier()?.verify_qr(qr_text.trim(), now, port.as_deref());
-            station.log_check(CheckSource::Qr, Some(&verdict), None, port.as_deref())?;
+            station.log_check(
+                &officer.username,
+                CheckSource::Qr,
+                Some(&verdict),
+                None,
+                port.as_deref(),
+            )?;
             if json {
                 print_json(&verdict_json(&verdict));
             } else {
@@ -801,10 +810,11 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         }
         Command::ReadCard { reader, port, json } => {
             let mut station = Station::open(home)?;
-            session::signed_in(&mut station, Duty::Check)?;
+            let officer = session::signed_in(&mut station, Duty::Check)?;
             let mut card = card_on_reader(reader.as_deref())?;
             let reading = station.read_card(&mut card, OffsetDateTime::now_utc(), port.as_deref())?;
             station.log_check(
+                &officer.username,
                 CheckSource::Chip,
                 reading.verdict.as_ref(),
                 Some(&reading.card_uid),
@@ -825,6 +835,7 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
                 _ => Outcome::Invalid,
             })
         }
+        Command::Gate(args) => gate::run(home, args).map(|()| Outcome::Done),
         Command::Bench(args) => bench::run(args).await.map(|()| Outcome::Done),
     }
 }
