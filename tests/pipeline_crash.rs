@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use common::{Lab, cached_pass_ids, integrity, login, quick_sync};
+use common::{Lab, cached_pass_ids, crash_rng, integrity, login, quick_sync};
 use pass_station::model::{CardState, Role};
 use pass_station::store::OutboxFilter;
 use pass_vcard::lab::{Pcscd, card_inserted, card_removed, present, wait_for};
@@ -81,12 +81,7 @@ async fn kill_9_inside_and_between_every_step_loses_and_doubles_nothing() {
     station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
     let ids = cached_pass_ids(&station);
     drop(station);
-    let seed = std::env::var("CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| fastrand::u64(..));
-    eprintln!("CRASH_SEED={seed}");
-    let mut rng = fastrand::Rng::with_seed(seed);
+    let (seed, mut rng) = crash_rng();
 
     let _pcscd = Pcscd::start();
     let readers = pass_reader::pcsc_reader::Readers::connect().expect("pcscd answers");

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Lab, OFFICE, cached_pass_ids, integrity};
+use common::{Lab, OFFICE, cached_pass_ids, crash_rng, integrity};
 use pass_central::sim::{Fault, FaultKind};
 use pass_station::model::Role;
 use pass_station::store::OutboxFilter;
@@ -41,12 +41,7 @@ async fn kill_9_at_random_points_never_corrupts_or_loses_anything() {
     };
     lab.admin.arm_fault(&slow).await.expect("arm latency");
 
-    let seed = std::env::var("CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| fastrand::u64(..));
-    eprintln!("CRASH_SEED={seed}");
-    let mut rng = fastrand::Rng::with_seed(seed);
+    let (seed, mut rng) = crash_rng();
     let mut expected_items = 1000;
     let mut kills = 0;
     for round in 0..ROUNDS {

@@ -28,7 +28,7 @@ use time::{Date, Duration, OffsetDateTime};
 
 use crate::credentials::OFFICE_UTC_OFFSET;
 use crate::model::Role;
-use crate::store::{Delegation, SignIn, rfc3339};
+use crate::store::{Delegation, SignIn, parse_rfc3339 as parse_time, rfc3339};
 use crate::{Station, StationError};
 
 /// Wrong passwords in a row that lock an account.
@@ -155,14 +155,11 @@ impl Session {
         &self.token
     }
 
-    fn roles_text(&self) -> String {
-        roles_text(&self.roles)
+    /// The roles as people read them: "clerk, supervisor".
+    pub fn roles_text(&self) -> String {
+        let names: Vec<&str> = self.roles.iter().map(|r| r.as_str()).collect();
+        names.join(", ")
     }
-}
-
-fn roles_text(roles: &[Role]) -> String {
-    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-    names.join(", ")
 }
 
 /// Who a step is recorded as: the user, and the supervisor whose rights a
@@ -191,11 +188,6 @@ fn new_token() -> Result<String, StationError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| StationError::SignerKey(format!("no random source: {e}")))?;
     Ok(hex::encode(bytes))
-}
-
-/// An RFC 3339 time as the cache stores it.
-pub(crate) fn parse_time(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
 /// The office day (Taiwan time) of an instant.
@@ -356,9 +348,15 @@ impl Station {
     /// `duty`; gives who the step is recorded as.
     pub fn authorise(&mut self, session: &Session, duty: Duty) -> Result<Actor, StationError> {
         let session = self.resume_session(&session.token)?;
+        self.actor_for(&session, duty)
+    }
+
+    /// Who takes a step that needs `duty` for an open session: the user by
+    /// their roles, or by a supervisor's delegation for today.
+    pub fn actor_for(&self, session: &Session, duty: Duty) -> Result<Actor, StationError> {
         if duty.roles().iter().any(|role| session.roles.contains(role)) {
             return Ok(Actor {
-                username: session.username,
+                username: session.username.clone(),
                 delegated_by: None,
             });
         }
@@ -366,14 +364,14 @@ impl Station {
             let today = office_day(self.now()).to_string();
             if let Some(delegator) = self.store().delegator_for(&session.username, &today)? {
                 return Ok(Actor {
-                    username: session.username,
+                    username: session.username.clone(),
                     delegated_by: Some(delegator),
                 });
             }
         }
         Err(AuthError::Forbidden {
             roles: session.roles_text(),
-            username: session.username,
+            username: session.username.clone(),
             what: duty.describe(),
         }
         .into())

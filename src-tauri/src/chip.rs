@@ -106,10 +106,7 @@ impl Station {
         session: &Session,
     ) -> Result<Encoded, StationError> {
         let actor = self.authorise(session, Duty::Issue)?;
-        let record = self
-            .store()
-            .item(pass_id)?
-            .ok_or_else(|| StationError::ItemNotFound(pass_id.to_owned()))?;
+        let record = self.item(pass_id)?;
         // A checked print, or a card of ours back for its chip to be written again.
         let refuse = StationError::wrong_state(pass_id, "encoding", &Step::ENCODE);
         if !Step::ENCODE.from.contains(&record.state) {
@@ -160,12 +157,24 @@ impl Station {
         now: OffsetDateTime,
         at_port: Option<&str>,
     ) -> Result<CardReading, StationError> {
+        self.read_card_with(card, &self.verifier()?, now, at_port)
+    }
+
+    /// [`Station::read_card`] against a verifier the caller keeps, so a gate
+    /// does not load the trust list and hotlist again for every tap.
+    pub fn read_card_with(
+        &self,
+        card: &mut impl Transport,
+        verifier: &pass_credential::Verifier,
+        now: OffsetDateTime,
+        at_port: Option<&str>,
+    ) -> Result<CardReading, StationError> {
         let (keys, layout) = self.home().chip_keys()?;
         let (kind, uid) = pass_reader::classify(card, &keys, &layout)?;
         let verdict = match kind {
             CardKind::Ours => {
                 let (uid, cose) = pass_reader::read_credential(card, &keys, &layout)?;
-                Some(self.verifier()?.verify_chip(&cose, &uid, now, at_port))
+                Some(verifier.verify_chip(&cose, &uid, now, at_port))
             }
             CardKind::Blank | CardKind::Foreign => None,
         };

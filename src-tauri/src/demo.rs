@@ -173,10 +173,7 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     ))?;
 
     let clerk_session = offline.sign_in(clerk, &clerk_password).await?;
-    let item = offline
-        .store()
-        .item(&pass_id)?
-        .ok_or_else(|| StationError::ItemNotFound(pass_id.clone()))?;
+    let item = offline.item(&pass_id)?;
     let recipient = offline.hand_over(
         &pass_id,
         "林志明",

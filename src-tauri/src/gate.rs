@@ -341,10 +341,10 @@ impl Gate {
             return Ok(None);
         };
         let now = OffsetDateTime::now_utc();
-        let reading = readers
-            .open(&reader)
-            .map_err(StationError::from)
-            .and_then(|mut card| self.station.read_card(&mut card, now, self.options.port.as_deref()));
+        let reading = readers.open(&reader).map_err(StationError::from).and_then(|mut card| {
+            self.station
+                .read_card_with(&mut card, &self.verifier, now, self.options.port.as_deref())
+        });
         match reading {
             Ok(reading) => self
                 .judged(CheckSource::Chip, Some(reading.card_uid), reading.verdict, tapped, now)

@@ -47,10 +47,7 @@ pub fn template(portrait: bool) -> CardTemplate {
 impl Station {
     /// Everything printed on `pass_id`'s card, its signed QR credential included.
     pub fn card_data(&self, pass_id: &str) -> Result<CardData, StationError> {
-        let record = self
-            .store()
-            .item(pass_id)?
-            .ok_or_else(|| StationError::ItemNotFound(pass_id.to_owned()))?;
+        let record = self.item(pass_id)?;
         let item = record.item;
         let photo = match &item.photo_sha256 {
             Some(sha) => self.store().photo(sha)?,
@@ -113,10 +110,7 @@ impl Station {
         let actor = self.authorise(session, Duty::Issue)?;
         let mut cards = Vec::with_capacity(pass_ids.len());
         for pass_id in pass_ids {
-            let record = self
-                .store()
-                .item(pass_id)?
-                .ok_or_else(|| StationError::ItemNotFound(pass_id.clone()))?;
+            let record = self.item(pass_id)?;
             if !Step::PRINT.from.contains(&record.state) {
                 return Err(StationError::wrong_state(pass_id, "printing", &Step::PRINT)(
                     record.state,
@@ -150,10 +144,7 @@ impl Station {
     /// so it is never encoded.
     pub fn check_print(&mut self, pass_id: &str, read: &str, session: &Session) -> Result<PrintCheck, StationError> {
         let actor = self.authorise(session, Duty::Issue)?;
-        let record = self
-            .store()
-            .item(pass_id)?
-            .ok_or_else(|| StationError::ItemNotFound(pass_id.to_owned()))?;
+        let record = self.item(pass_id)?;
         let refuse = StationError::wrong_state(pass_id, "checking the print", &Step::CHECK_PRINT);
         if !Step::CHECK_PRINT.from.contains(&record.state) {
             return Err(refuse(record.state));

@@ -397,13 +397,17 @@ impl Station {
         credentials::cached_verifier(&self.store, &self.authority_key()?, max_age)
     }
 
+    /// One item of the cache, or the error that says it is not there.
+    pub fn item(&self, pass_id: &str) -> Result<crate::store::ItemRecord, StationError> {
+        self.store
+            .item(pass_id)?
+            .ok_or_else(|| StationError::ItemNotFound(pass_id.to_owned()))
+    }
+
     /// The QR credential for an item's current version, signed by this
     /// station the first time it is asked for and the same ever after.
     pub fn qr_credential(&self, pass_id: &str) -> Result<String, StationError> {
-        let record = self
-            .store
-            .item(pass_id)?
-            .ok_or_else(|| StationError::ItemNotFound(pass_id.to_owned()))?;
+        let record = self.item(pass_id)?;
         let item = &record.item;
         if let Some(text) = self.store.credential(&item.pass_id, item.version)? {
             return Ok(text);

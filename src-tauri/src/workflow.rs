@@ -15,9 +15,9 @@ use pass_reader::{CardKind, Transport};
 use serde::Serialize;
 use time::Duration;
 
-use crate::auth::{AuthError, Duty, Session, parse_time};
+use crate::auth::{AuthError, Duty, Session};
 use crate::model::{Step, check_wire_item};
-use crate::store::{Pickup, Recipient};
+use crate::store::{Pickup, Recipient, parse_rfc3339};
 use crate::{Station, StationError};
 
 /// What a release checked.
@@ -48,12 +48,6 @@ pub struct Waiting {
 }
 
 impl Station {
-    fn record_state(&self, pass_id: &str) -> Result<crate::store::ItemRecord, StationError> {
-        self.store()
-            .item(pass_id)?
-            .ok_or_else(|| StationError::ItemNotFound(pass_id.to_owned()))
-    }
-
     /// Releases an encoded card for hand-over: the card must be on the
     /// reader, its chip must verify as this pass's current version bound to
     /// the card this station wrote, and the releaser must not be its encoder.
@@ -64,7 +58,7 @@ impl Station {
         session: &Session,
     ) -> Result<Released, StationError> {
         let actor = self.authorise(session, Duty::Approve)?;
-        let record = self.record_state(pass_id)?;
+        let record = self.item(pass_id)?;
         let refuse = StationError::wrong_state(pass_id, "release", &Step::RELEASE);
         if !Step::RELEASE.from.contains(&record.state) {
             return Err(refuse(record.state));
@@ -177,7 +171,7 @@ impl Station {
         actor: &crate::auth::Actor,
     ) -> Result<Option<String>, StationError> {
         let reason = required_reason(reason)?;
-        self.record_state(pass_id)?;
+        self.item(pass_id)?;
         let detail = actor.detail(serde_json::json!({ "reason": reason }));
         self.store_mut()
             .retire_card(pass_id, step, &actor.username, &detail)?
@@ -190,7 +184,7 @@ impl Station {
     pub async fn reprint(&mut self, pass_id: &str, reason: &str, session: &Session) -> Result<Reprinted, StationError> {
         let actor = self.authorise(session, Duty::Approve)?;
         let reason = required_reason(reason)?;
-        let record = self.record_state(pass_id)?;
+        let record = self.item(pass_id)?;
         if !Step::REPRINT.from.contains(&record.state) {
             return Err(StationError::wrong_state(pass_id, "a reprint", &Step::REPRINT)(
                 record.state,
@@ -229,43 +223,32 @@ impl Station {
         })
     }
 
-    /// Released cards waiting for pick-up, oldest first, after marking
-    /// `uncollected` those past the office's pick-up window.
+    /// Released cards waiting for pick-up, oldest first. Those past the
+    /// office's pick-up window are marked `uncollected` on the way (the
+    /// station itself takes that step) and left out.
     pub fn pickups(&mut self, session: &Session) -> Result<Vec<Waiting>, StationError> {
         self.authorise(session, Duty::Issue)?;
-        self.mark_uncollected()?;
         let now = self.now();
-        let waiting = self.store().pickups()?;
-        Ok(waiting
-            .into_iter()
-            .map(|pickup| {
-                let days_waiting = parse_time(&pickup.released_at).map_or(0, |at| (now - at).whole_days());
-                Waiting { pickup, days_waiting }
-            })
-            .collect())
-    }
-
-    /// Marks `uncollected` every released card older than the pick-up window;
-    /// returns their pass numbers. The station itself takes this step.
-    pub fn mark_uncollected(&mut self) -> Result<Vec<String>, StationError> {
         let window = Duration::days(i64::from(self.config().pickup_window_days));
-        let cutoff = self.now() - window;
-        let actor = self.actor();
-        let mut marked = Vec::new();
+        let station = self.actor();
+        let mut waiting = Vec::new();
         for pickup in self.store().pickups()? {
-            if parse_time(&pickup.released_at).is_some_and(|at| at < cutoff) {
+            let released = parse_rfc3339(&pickup.released_at);
+            if released.is_some_and(|at| at < now - window) {
                 let detail =
                     serde_json::json!({ "released_at": pickup.released_at, "window_days": window.whole_days() });
                 if self
                     .store_mut()
-                    .advance(&pickup.pass_id, &Step::UNCOLLECTED, &actor, &detail)?
+                    .advance(&pickup.pass_id, &Step::UNCOLLECTED, &station, &detail)?
                     .is_ok()
                 {
-                    marked.push(pickup.pass_id);
+                    continue;
                 }
             }
+            let days_waiting = released.map_or(0, |at| (now - at).whole_days());
+            waiting.push(Waiting { pickup, days_waiting });
         }
-        Ok(marked)
+        Ok(waiting)
     }
 }
 

@@ -141,6 +141,17 @@ pub fn cached_pass_ids(station: &Station) -> Vec<String> {
     ids
 }
 
+/// The random instants of a crash test: seeded from `CRASH_SEED` to replay a
+/// failure, else from a fresh seed, which is printed.
+pub fn crash_rng() -> (u64, fastrand::Rng) {
+    let seed = std::env::var("CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    eprintln!("CRASH_SEED={seed}");
+    (seed, fastrand::Rng::with_seed(seed))
+}
+
 /// SQLite's own check of the cache file.
 pub fn integrity(db: &Path) -> String {
     let conn = rusqlite::Connection::open(db).expect("open the cache");

@@ -3,7 +3,7 @@
 //! recipient of a hand-over, the UID of a card that must go on the hotlist,
 //! the raised version of a reprint.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::items::{advance_in, upsert_item};
@@ -111,17 +111,14 @@ impl Store {
 
     /// Who took `action` on the pass's current card last, from the audit trail.
     pub fn last_actor(&self, pass_id: &str, action: &str) -> Result<Option<String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT actor FROM audit WHERE pass_id = ?1 AND action = ?2 ORDER BY seq DESC LIMIT 1")
-            .context("reading the audit trail")?;
-        let mut rows = stmt
-            .query(params![pass_id, action])
-            .context("reading the audit trail")?;
-        match rows.next().context("reading the audit trail")? {
-            Some(row) => Ok(Some(row.get(0).context("reading the audit trail")?)),
-            None => Ok(None),
-        }
+        self.conn
+            .query_row(
+                "SELECT actor FROM audit WHERE pass_id = ?1 AND action = ?2 ORDER BY seq DESC LIMIT 1",
+                params![pass_id, action],
+                |row| row.get(0),
+            )
+            .optional()
+            .context("reading the audit trail")
     }
 
     /// Released cards waiting to be picked up, the longest-waiting first.

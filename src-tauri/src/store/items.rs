@@ -9,7 +9,7 @@ use super::{SqlContext, Store, StoreError, now_rfc3339};
 use crate::model::{CardState, Holder, PassItem, PassKind, Rejection, Step};
 
 /// Who the audit trail names for what central decided (a withdrawal).
-pub const CENTRAL_ACTOR: &str = "central";
+const CENTRAL_ACTOR: &str = "central";
 
 /// The sync position key in `station_state`.
 const CURSOR_KEY: &str = "feed_cursor";

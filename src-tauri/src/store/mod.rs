@@ -27,7 +27,7 @@ pub use cards::EncodedCard;
 pub use checks::Check;
 pub use credentials::TrustDocument;
 pub use handling::{Pickup, Recipient};
-pub use items::{CENTRAL_ACTOR, ItemRecord, PageSummary, RejectedItem, StoredPage};
+pub use items::{ItemRecord, PageSummary, RejectedItem, StoredPage};
 pub use outbox::{OutboxEntry, OutboxFilter, OutboxOutcome};
 pub use search::{QueueQuery, QueueRow};
 pub(crate) use users::SignIn;
@@ -158,6 +158,11 @@ pub(crate) fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<(), 
 /// Current UTC time as RFC 3339, the form every timestamp in the cache takes.
 pub(crate) fn now_rfc3339() -> String {
     rfc3339(time::OffsetDateTime::now_utc())
+}
+
+/// A timestamp as the cache stores it, or `None` if it is not one.
+pub fn parse_rfc3339(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
 pub fn rfc3339(at: time::OffsetDateTime) -> String {

@@ -72,7 +72,8 @@ pub(crate) struct SignIn<'a> {
     pub mode: &'static str,
 }
 
-fn roles_text(roles: &[Role]) -> String {
+/// Roles as the `users.roles` column holds them: space-separated names.
+fn roles_column(roles: &[Role]) -> String {
     roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" ")
 }
 
@@ -106,7 +107,7 @@ impl Store {
     /// the new session, and an audit entry.
     pub(crate) fn record_sign_in(&mut self, sign_in: &SignIn<'_>) -> Result<(), StoreError> {
         let tx = self.conn.transaction().context("recording a sign-in")?;
-        let roles = roles_text(sign_in.roles);
+        let roles = roles_column(sign_in.roles);
         match sign_in.password_hash {
             Some(hash) => tx.execute(
                 "INSERT INTO users (username, display_name, roles, password_hash, last_sign_in_at)
@@ -262,28 +263,5 @@ impl Store {
             )
             .optional()
             .context("reading delegations")
-    }
-
-    /// Delegations whose last day is `day` or later, newest first.
-    pub fn delegations(&self, day: &str) -> Result<Vec<Delegation>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT delegator, delegate, first_day, last_day, created_at FROM delegations
-                 WHERE last_day >= ?1 ORDER BY id DESC",
-            )
-            .context("listing delegations")?;
-        let rows = stmt
-            .query_map(params![day], |row| {
-                Ok(Delegation {
-                    delegator: row.get(0)?,
-                    delegate: row.get(1)?,
-                    first_day: row.get(2)?,
-                    last_day: row.get(3)?,
-                    created_at: row.get(4)?,
-                })
-            })
-            .context("listing delegations")?;
-        rows.collect::<Result<_, _>>().context("listing delegations")
     }
 }

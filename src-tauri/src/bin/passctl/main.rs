@@ -430,12 +430,11 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             let password = session::Passwords::new(password_stdin).read(&format!("password for {user}: "))?;
             let signed_in = station.sign_in(&user, &password).await?;
             session::keep(&station, &signed_in)?;
-            let roles: Vec<&str> = signed_in.roles.iter().map(|r| r.as_str()).collect();
             println!(
                 "signed in as {} ({}), roles: {}",
                 signed_in.username,
                 signed_in.display_name,
-                roles.join(", ")
+                signed_in.roles_text()
             );
             Ok(Outcome::Done)
         }
@@ -451,12 +450,11 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         Command::Whoami => {
             let mut station = Station::open(home)?;
             let current = session::signed_in(&mut station, Duty::Read)?;
-            let roles: Vec<&str> = current.roles.iter().map(|r| r.as_str()).collect();
             println!(
                 "{} ({}), roles: {}",
                 current.username,
                 current.display_name,
-                roles.join(", ")
+                current.roles_text()
             );
             Ok(Outcome::Done)
         }
@@ -570,7 +568,7 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         Command::Show { item, json } => {
             let mut station = Station::open(home)?;
             session::signed_in(&mut station, Duty::Read)?;
-            let record = station.store().item(&item)?.ok_or(StationError::ItemNotFound(item))?;
+            let record = station.item(&item)?;
             let history = station.store().audit(Some(&record.item.pass_id), None, None)?;
             if json {
                 let mut shown = serde_json::to_value(&record).expect("an item always encodes as JSON");

@@ -31,7 +31,7 @@ pub fn signed_in(station: &mut Station, duty: Duty) -> Result<Session, StationEr
         }
     };
     let session = station.resume_session(token.trim())?;
-    station.authorise(&session, duty)?;
+    station.actor_for(&session, duty)?;
     Ok(session)
 }
 
