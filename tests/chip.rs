@@ -14,6 +14,7 @@ use pass_credential::Reason;
 use pass_printer::{PdfFolder, PrintFormat, PrintTarget};
 use pass_reader::CardKind;
 use pass_reader::pcsc_reader::ReaderEvent;
+use pass_station::model::Role;
 use pass_vcard::lab::{
     Pcscd, SECOND_READER, SECOND_READER_PORT, card_inserted, card_removed, present, present_on, wait_for,
 };
@@ -42,6 +43,7 @@ async fn cards_are_issued_read_and_refused_through_pcscd() {
     let lab = Lab::start(4, true).await;
     let mut station = lab.station();
     station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
+    lab.login("lab-admin", &[Role::Admin]).await;
     let keys_made = passctl(&lab, &["chip-keys", "--generate"]);
     assert!(
         keys_made.status.success(),
@@ -56,17 +58,18 @@ async fn cards_are_issued_read_and_refused_through_pcscd() {
     let ids = cached_pass_ids(&station);
     let pass_id = ids[0].clone();
     // Printed and checked: the steps before a chip may be written.
-    let actor = station.actor();
+    lab.login("lab-clerk", &[Role::Clerk]).await;
+    let clerk = lab.session(&mut station);
     let folder = lab.path("printed");
     std::fs::create_dir_all(&folder).expect("printer folder");
     let target = PrintTarget::Folder(PdfFolder::new(&folder));
     let template = pass_station::printing::template(false);
     station
-        .print_cards(&ids[..2], &target, template, PrintFormat::Pdf, &actor)
+        .print_cards(&ids[..2], &target, template, PrintFormat::Pdf, &clerk)
         .expect("print");
     for id in &ids[..2] {
         let qr = station.qr_credential(id).expect("credential");
-        assert!(station.check_print(id, &qr, &actor).expect("check").matches);
+        assert!(station.check_print(id, &qr, &clerk).expect("check").matches);
     }
     let unchecked = passctl(&lab, &["encode", &ids[2]]);
     assert_eq!(

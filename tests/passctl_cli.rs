@@ -5,6 +5,12 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+use common::{PASSWORD, login};
+use pass_central::sim::AdminClient;
+use pass_station::model::Role;
+
+mod common;
+
 const PASSCTL: &str = env!("CARGO_BIN_EXE_passctl");
 
 /// `central-sim` is built beside `passctl` by `cargo test --workspace`.
@@ -59,6 +65,20 @@ impl CentralSim {
     }
 }
 
+impl CentralSim {
+    /// Makes a user at central, through its admin API.
+    fn add_user(&self, username: &str, roles: &[Role]) {
+        let admin = AdminClient::new(&self.url).expect("admin client");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime
+            .block_on(admin.create_user(username, username, roles, "TWKEL", PASSWORD))
+            .expect("a user at central");
+    }
+}
+
 impl Drop for CentralSim {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -110,6 +130,15 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
         "a second enrolment is refused: {}",
         stderr(&again)
     );
+
+    let not_signed_in = passctl(&home, &["queue"]);
+    assert_eq!(not_signed_in.status.code(), Some(13), "{}", stderr(&not_signed_in));
+    assert!(
+        stderr(&not_signed_in).contains("passctl login"),
+        "the error says what to do"
+    );
+    sim.add_user("cli-clerk", &[Role::Clerk, Role::GateOfficer]);
+    login(&home, "cli-clerk");
 
     let sync = stdout_json(&passctl(&home, &["sync", "--json"]));
     assert_eq!(sync["items"]["added"], 2000);
@@ -256,8 +285,38 @@ fn the_demo_runs_on_embedded_defaults() {
     assert!(output.status.success(), "demo failed: {}\n{text}", stderr(&output));
     assert!(text.contains("synced: 60 items"), "{text}");
     assert!(text.contains("central stopped: the same search still finds"), "{text}");
-    assert!(text.contains("verified offline: VALID"), "{text}");
-    assert!(text.contains("read back with its read key: VALID"), "{text}");
+    assert!(text.contains("released card"), "{text}");
+    assert!(
+        text.contains("at the gate on its first day: printed QR VALID, chip VALID"),
+        "{text}"
+    );
+    let station = pass_station::Station::open(pass_station::StationHome::new(dir.path().join("new-folder/station")))
+        .expect("the demo's station");
+    let handed_over = station
+        .store()
+        .queue(&pass_station::store::QueueQuery {
+            states: vec![pass_station::model::CardState::HandedOver],
+            limit: 10,
+            ..Default::default()
+        })
+        .expect("queue");
+    assert_eq!(handed_over.len(), 1, "the demo ends with one card handed over");
+    let trail = station
+        .store()
+        .audit(Some(&handed_over[0].pass_id), None, None)
+        .expect("audit");
+    let steps: Vec<(&str, &str)> = trail.iter().map(|e| (e.action.as_str(), e.actor.as_str())).collect();
+    assert_eq!(
+        steps,
+        [
+            ("printed", "demo-clerk"),
+            ("print_verified", "demo-clerk"),
+            ("encoded", "demo-clerk"),
+            ("released", "demo-super"),
+            ("handed_over", "demo-clerk")
+        ]
+    );
+    assert_eq!(station.store().check_audit().expect("check").broken_at, None);
     let printed = text
         .lines()
         .find_map(|l| l.strip_prefix("7. card printed: "))
@@ -266,7 +325,7 @@ fn the_demo_runs_on_embedded_defaults() {
         std::fs::metadata(printed).is_ok_and(|m| m.len() > 1000),
         "{printed} is a real PDF"
     );
-    let found_online = text.lines().find(|l| l.starts_with("4.")).expect("search line");
+    let found_online = text.lines().find(|l| l.starts_with("5.")).expect("search line");
     assert!(!found_online.contains("finds 0 items"), "{found_online}");
 }
 

@@ -12,7 +12,7 @@ use std::process::{Command, Output};
 use common::{Lab, OFFICE, cached_pass_ids, quick_sync};
 use pass_printer::lab::{CupsLab, read_qr_codes};
 use pass_printer::{PRINT_DPI, rasterise};
-use pass_station::model::CardState;
+use pass_station::model::{CardState, Role};
 
 fn passctl(lab: &Lab, cups: &CupsLab, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_passctl"))
@@ -34,6 +34,7 @@ async fn cards_print_through_cups_and_their_qr_verifies() {
     let mut station = lab.station();
     station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
     let ids = cached_pass_ids(&station);
+    lab.login("lab-lead", &[Role::Clerk, Role::Supervisor]).await;
     let cups = CupsLab::start();
 
     // Two cards as one job.

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Lab, OFFICE, cached_pass_ids, integrity};
+use common::{Lab, OFFICE, cached_pass_ids, crash_rng, integrity};
 use pass_central::sim::{Fault, FaultKind};
+use pass_station::model::Role;
 use pass_station::store::OutboxFilter;
 
 const ROUNDS: usize = 30;
@@ -28,6 +29,7 @@ fn passctl_sync(lab: &Lab) -> Command {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_at_random_points_never_corrupts_or_loses_anything() {
     let lab = Lab::start(1000, true).await;
+    lab.login("lab-clerk", &[Role::Clerk]).await;
     // A little latency on every call so that kills land inside page reads,
     // photo fetches and event sends, not only between them.
     let slow = Fault {
@@ -39,12 +41,7 @@ async fn kill_9_at_random_points_never_corrupts_or_loses_anything() {
     };
     lab.admin.arm_fault(&slow).await.expect("arm latency");
 
-    let seed = std::env::var("CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| fastrand::u64(..));
-    eprintln!("CRASH_SEED={seed}");
-    let mut rng = fastrand::Rng::with_seed(seed);
+    let (seed, mut rng) = crash_rng();
     let mut expected_items = 1000;
     let mut kills = 0;
     for round in 0..ROUNDS {

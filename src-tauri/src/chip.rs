@@ -16,12 +16,9 @@ use pass_reader::{CardKind, ChipLayout, OfficeKeys, Transport};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::model::CardState;
+use crate::auth::{Duty, Session};
+use crate::model::{CardState, Step};
 use crate::{Station, StationError, credentials};
-
-/// States from which a card's chip may be written: a checked print, or an
-/// encoded card whose write is done again (a card pulled after the commit).
-const ENCODABLE: &[CardState] = &[CardState::PrintVerified, CardState::Encoded];
 
 /// The application on the chip ("PP1" in ASCII) and its one file.
 const APPLICATION_ID: [u8; 3] = *b"PP1";
@@ -103,14 +100,17 @@ pub struct CardReading {
 impl Station {
     /// Writes `pass_id`'s chip credential, bound to the card's UID, to the
     /// card on `card`, and records which card carries it.
-    pub fn encode(&mut self, pass_id: &str, card: &mut impl Transport, actor: &str) -> Result<Encoded, StationError> {
-        let record = self
-            .store()
-            .item(pass_id)?
-            .ok_or_else(|| StationError::ItemNotFound(pass_id.to_owned()))?;
+    pub fn encode(
+        &mut self,
+        pass_id: &str,
+        card: &mut impl Transport,
+        session: &Session,
+    ) -> Result<Encoded, StationError> {
+        let actor = self.authorise(session, Duty::Issue)?;
+        let record = self.item(pass_id)?;
         // A checked print, or a card of ours back for its chip to be written again.
-        let refuse = StationError::wrong_state(pass_id, "encoding", CardState::PrintVerified);
-        if !ENCODABLE.contains(&record.state) {
+        let refuse = StationError::wrong_state(pass_id, "encoding", &Step::ENCODE);
+        if !Step::ENCODE.from.contains(&record.state) {
             return Err(refuse(record.state));
         }
         let (keys, layout) = self.home().chip_keys()?;
@@ -138,7 +138,7 @@ impl Station {
         let done = pass_reader::personalise(card, &keys, &layout, &credential)?;
         let item = &record.item;
         self.store_mut()
-            .record_encoded_card(&done.uid, &item.pass_id, ENCODABLE, actor)?
+            .record_encoded_card(&done.uid, &item.pass_id, &actor.username)?
             .map_err(&refuse)?;
         Ok(Encoded {
             pass_id: item.pass_id.clone(),
@@ -158,12 +158,24 @@ impl Station {
         now: OffsetDateTime,
         at_port: Option<&str>,
     ) -> Result<CardReading, StationError> {
+        self.read_card_with(card, &self.verifier()?, now, at_port)
+    }
+
+    /// [`Station::read_card`] against a verifier the caller keeps, so a gate
+    /// does not load the trust list and hotlist again for every tap.
+    pub fn read_card_with(
+        &self,
+        card: &mut impl Transport,
+        verifier: &pass_credential::Verifier,
+        now: OffsetDateTime,
+        at_port: Option<&str>,
+    ) -> Result<CardReading, StationError> {
         let (keys, layout) = self.home().chip_keys()?;
         let (kind, uid) = pass_reader::classify(card, &keys, &layout)?;
         let verdict = match kind {
             CardKind::Ours => {
                 let (uid, cose) = pass_reader::read_credential(card, &keys, &layout)?;
-                Some(self.verifier()?.verify_chip(&cose, &uid, now, at_port))
+                Some(verifier.verify_chip(&cose, &uid, now, at_port))
             }
             CardKind::Blank | CardKind::Foreign => None,
         };

@@ -173,42 +173,50 @@ mod tests {
 impl crate::Station {
     /// Logs a check of a card (the verification log) with its outcome: `valid`,
     /// the reason's code, or `not_our_card` for a chip this office never wrote.
+    /// `actor` is the officer at the gate (the station itself until users sign in).
     pub fn log_check(
         &mut self,
+        actor: &str,
         source: CheckSource,
         verdict: Option<&pass_credential::Verdict>,
         card_uid: Option<&str>,
         port: Option<&str>,
     ) -> Result<(), StationError> {
         let claims = verdict.and_then(|v| v.claims.as_ref());
-        let outcome = match verdict.map(|v| &v.outcome) {
-            Some(Ok(())) => "valid",
-            Some(Err(reason)) => reason.code(),
-            None => "not_our_card",
-        };
         let check = crate::store::Check {
             at: now_rfc3339(),
-            actor: self.actor(),
+            actor: actor.to_owned(),
             source: source.as_str().to_owned(),
             pass_id: claims.map(|c| c.pass_id.clone()),
             version: claims.map(|c| c.version),
             card_uid: card_uid.map(str::to_owned),
             port: port.map(str::to_owned),
-            outcome: outcome.to_owned(),
+            outcome: outcome_code(verdict).to_owned(),
         };
         Ok(self.store_mut().record_check(&check)?)
     }
 }
 
+/// How a check came out, as the log and central record it: `valid`, the
+/// reason's code, or `not_our_card` for a chip with no verdict.
+pub fn outcome_code(verdict: Option<&pass_credential::Verdict>) -> &'static str {
+    match verdict.map(|v| &v.outcome) {
+        Some(Ok(())) => "valid",
+        Some(Err(reason)) => reason.code(),
+        None => "not_our_card",
+    }
+}
+
 /// What a card was checked by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum CheckSource {
     Qr,
     Chip,
 }
 
 impl CheckSource {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             CheckSource::Qr => "qr",
             CheckSource::Chip => "chip",

@@ -1,9 +1,10 @@
 //! The station's main job on embedded defaults, for a first look and a smoke
-//! test: a `central-sim` inside this process with generated passes, a station
-//! enrolled with it, a full sync, a search, the queue still there after
-//! central goes away, a signed credential verified offline, the card printed
-//! to a folder of PDFs, and its chip credential written to a virtual DESFire
-//! card and read back.
+//! test: a `central-sim` inside this process with generated passes and two
+//! users, a station enrolled with it, sign-in, a full sync, a search, and then
+//! with central gone the whole issuing pipeline offline: the card printed to
+//! a folder of PDFs, its print checked from a picture, its chip written to a
+//! virtual DESFire card, released by the supervisor, handed over, and both
+//! the printed QR and the chip verified as a gate would.
 //!
 //! Everything is real but the server's location: the simulator listens on
 //! loopback HTTP and keeps its own SQLite file, and the station talks to it
@@ -12,12 +13,13 @@
 use std::io::Write;
 use std::path::Path;
 
-use pass_central::sim::{SimConfig, SimHandle};
+use pass_central::sim::{AdminClient, SimConfig, SimHandle};
 
 use pass_vcard::{CardMemory, Cipher, VirtualCard};
 
 use pass_printer::{PdfFolder, PrintFormat, PrintTarget};
 
+use crate::model::Role;
 use crate::store::QueueQuery;
 use crate::sync::SyncOptions;
 use crate::{Station, StationError, StationHome};
@@ -29,18 +31,38 @@ const DEMO_CARD_UID: [u8; 7] = [0x04, 0xDE, 0x30, 0x00, 0x00, 0x00, 0x01];
 /// The card office the demo station works for.
 pub const DEMO_OFFICE: &str = "TWKEL";
 
+/// One of the demo's people, with the password made up for this run.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DemoUser {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub role: Role,
+    pub password: String,
+}
+
 /// The demo's embedded parts, shared by `passctl demo` and the desktop app's
-/// demo mode: a central-sim in this process, and a station enrolled with it.
+/// demo mode: a central-sim in this process with the demo's users, and a
+/// station enrolled with it.
 #[derive(Debug)]
 pub struct DemoSetup {
-    /// Serves the generated passes until dropped.
+    /// Serves the generated passes and signs the users in until dropped.
     pub sim: SimHandle,
     /// The enrolled station's home, `dir/station`, with the office's chip keys.
     pub home: StationHome,
+    /// A clerk, a supervisor and a gate officer, in that order.
+    pub users: Vec<DemoUser>,
 }
 
-/// Starts a central-sim with `items` generated passes for [`DEMO_OFFICE`] and
-/// enrols a station in `dir/station` (`dir` must not hold one yet), with chip keys.
+/// The demo's people: a clerk at the desk, the supervisor who releases, and a gate officer.
+const DEMO_USERS: [(&str, &str, Role); 3] = [
+    ("demo-clerk", "陳怡君 (clerk)", Role::Clerk),
+    ("demo-super", "黃建國 (supervisor)", Role::Supervisor),
+    ("demo-gate", "王大明 (gate officer)", Role::GateOfficer),
+];
+
+/// Starts a central-sim with `items` generated passes and the demo's users for
+/// [`DEMO_OFFICE`], and enrols a station in `dir/station` (`dir` must not hold
+/// one yet), with chip keys.
 pub async fn prepare(dir: &Path, items: u32) -> Result<DemoSetup, StationError> {
     std::fs::create_dir_all(dir).map_err(|source| StationError::Io {
         action: "create the demo folder",
@@ -52,11 +74,28 @@ pub async fn prepare(dir: &Path, items: u32) -> Result<DemoSetup, StationError> 
     sim_config.office = DEMO_OFFICE.to_owned();
     let sim =
         SimHandle::spawn(sim_config).map_err(|e| StationError::RunSetup(format!("central-sim did not start: {e}")))?;
+
+    let admin = AdminClient::new(sim.url()).map_err(setup("the admin client"))?;
+    let mut users = Vec::new();
+    for (username, display_name, role) in DEMO_USERS {
+        let password = demo_password()?;
+        admin
+            .create_user(username, display_name, &[role], DEMO_OFFICE, &password)
+            .await
+            .map_err(setup("a demo user"))?;
+        users.push(DemoUser {
+            username,
+            display_name,
+            role,
+            password,
+        });
+    }
+
     let home = StationHome::new(dir.join("station"));
     let code = sim.enrolment_code(DEMO_OFFICE).unwrap_or_default();
     home.enroll(sim.url(), &code, "示範製證站 Demo station").await?;
     home.generate_chip_keys(DEMO_OFFICE)?;
-    Ok(DemoSetup { sim, home })
+    Ok(DemoSetup { sim, home, users })
 }
 
 /// Runs the demo in `dir` (which must not hold an enrolled station), writing
@@ -69,21 +108,29 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     };
     let mut say = |text: String| writeln!(out, "{text}").map_err(io);
 
-    let DemoSetup { sim, home } = prepare(dir, items).await?;
+    let DemoSetup { sim, home, users } = prepare(dir, items).await?;
     say(format!(
         "1. central-sim is serving {items} approved passes for {DEMO_OFFICE} at {}",
         sim.url()
     ))?;
+    let (clerk, clerk_password) = (users[0].username, users[0].password.clone());
+    let (supervisor, supervisor_password) = (users[1].username, users[1].password.clone());
+
     let mut station = Station::open(home.clone())?;
     say(format!(
         "2. enrolled as station {} for office {}",
         station.config().station_id,
         station.config().office
     ))?;
-
+    // The supervisor signs in once online, so that the station can let them in offline later.
+    station.sign_in(supervisor, &supervisor_password).await?;
+    let clerk_session = station.sign_in(clerk, &clerk_password).await?;
+    say(format!(
+        "3. {supervisor} (supervisor) and {clerk} (clerk) signed in at central; {clerk} is at the desk"
+    ))?;
     let report = station.sync(&SyncOptions::default(), &mut |_| {}).await?;
     say(format!(
-        "3. synced: {} items in {} pages, {} photos, {} events sent to central",
+        "4. synced: {} items in {} pages, {} photos, {} events sent to central",
         report.items.added, report.pages, report.photos_fetched, report.events.accepted
     ))?;
 
@@ -94,6 +141,7 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     let Some(first) = first.into_iter().next() else {
         return Err(StationError::RunSetup("the queue is empty after sync".to_owned()));
     };
+    let pass_id = first.pass_id.clone();
     let part: String = first.holder.chars().skip(1).take(2).collect();
     let found = station.store().queue(&QueueQuery {
         text: Some(part.clone()),
@@ -101,65 +149,43 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
         ..QueueQuery::default()
     })?;
     say(format!(
-        "4. searching the queue for {part:?} finds {} items, first {} {}",
+        "5. searching the queue for {part:?} finds {} items, first {pass_id} {}",
         found.len(),
-        first.pass_id,
         first.holder
     ))?;
 
     sim.stop();
-    let offline = Station::open(home)?;
+    let mut offline = Station::open(home)?;
     let still = offline.store().queue(&QueueQuery {
         text: Some(part),
         limit: 5,
         ..QueueQuery::default()
     })?;
     say(format!(
-        "5. central stopped: the same search still finds {} items from the cache",
+        "6. central stopped: the same search still finds {} items from the cache; the rest runs offline",
         still.len()
     ))?;
 
-    // The card's credential, checked as a gate would: offline, on its first day.
-    let qr = offline.qr_credential(&first.pass_id)?;
-    let item = offline
-        .store()
-        .item(&first.pass_id)?
-        .ok_or_else(|| StationError::ItemNotFound(first.pass_id.clone()))?;
-    let first_day = credentials::claims_for(&item.item, DEMO_OFFICE, time::OffsetDateTime::now_utc()).valid_from;
-    let verdict = offline
-        .verifier()?
-        .verify_qr(&qr, first_day + time::Duration::hours(9), Some(DEMO_OFFICE));
-    let outcome = match &verdict.outcome {
-        Ok(()) => "VALID".to_owned(),
-        Err(reason) => format!("NOT VALID: {}", reason.message(pass_credential::Lang::En)),
-    };
-    say(format!(
-        "6. signed credential for {} ({} characters of QR text), verified offline: {outcome}",
-        first.pass_id,
-        qr.len()
-    ))?;
     // The card, printed to a folder of PDFs (a card printer's hot folder).
-    let mut offline = offline;
     let printer = PrintTarget::Folder(PdfFolder::new(dir.join("printed")));
     std::fs::create_dir_all(dir.join("printed")).map_err(|source| StationError::Io {
         action: "create the demo's printer folder",
         path: dir.join("printed"),
         source,
     })?;
-    let actor = offline.actor();
     let printed = offline.print_cards(
-        std::slice::from_ref(&first.pass_id),
+        std::slice::from_ref(&pass_id),
         &printer,
         printing::template(false),
         PrintFormat::Pdf,
-        &actor,
+        &clerk_session,
     )?;
     say(format!("7. card printed: {}", printed.files.join(", ")))?;
     // The print checked as the webcam would: the card's back, as a 300 dpi picture.
     let back = dir.join("printed").join("card-back.png");
     camera_picture(Path::new(&printed.files[0]), &back)?;
-    let read = scan::credential_in_image(&back)?;
-    let check = offline.check_print(&first.pass_id, &read, &actor)?;
+    let printed_qr = scan::credential_in_image(&back)?;
+    let check = offline.check_print(&pass_id, &printed_qr, &clerk_session)?;
     say(format!(
         "8. printed QR read back from a picture of the card: {}",
         check.problem.as_deref().unwrap_or("matches its pass (print verified)")
@@ -167,23 +193,72 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
 
     // The chip, on a virtual DESFire card held in this process.
     let mut card = VirtualCard::new(CardMemory::blank(DEMO_CARD_UID, Cipher::Aes));
-    let encoded = offline.encode(&first.pass_id, &mut card, &actor)?;
-    let reading = offline.read_card(&mut card, first_day + time::Duration::hours(9), Some(DEMO_OFFICE))?;
-    let outcome = match reading.verdict.map(|v| v.outcome) {
+    let encoded = offline.encode(&pass_id, &mut card, &clerk_session)?;
+    say(format!(
+        "9. chip credential written to virtual card {} in {} exchanges",
+        encoded.card_uid, encoded.apdu_exchanges
+    ))?;
+
+    let supervisor_session = offline.sign_in(supervisor, &supervisor_password).await?;
+    let released = offline.release(&pass_id, &mut card, &supervisor_session)?;
+    say(format!(
+        "10. {supervisor} signed in offline, read the chip back and released card {} (the encoder may not)",
+        released.card_uid
+    ))?;
+
+    let clerk_session = offline.sign_in(clerk, &clerk_password).await?;
+    let item = offline.item(&pass_id)?;
+    let recipient = offline.hand_over(
+        &pass_id,
+        "林志明",
+        &item.item.company_name,
+        DEMO_RECIPIENT_ID,
+        &clerk_session,
+    )?;
+    say(format!(
+        "11. handed over to {} of {} (ID kept as {})",
+        recipient.name, recipient.company, recipient.id_masked
+    ))?;
+
+    // The handed-over card, checked as a gate would: offline, on its first day.
+    let first_day = credentials::claims_for(&item.item, DEMO_OFFICE, time::OffsetDateTime::now_utc()).valid_from;
+    let at_gate = first_day + time::Duration::hours(9);
+    let qr_verdict = offline.verifier()?.verify_qr(&printed_qr, at_gate, Some(DEMO_OFFICE));
+    let chip_verdict = offline.read_card(&mut card, at_gate, Some(DEMO_OFFICE))?.verdict;
+    say(format!(
+        "12. at the gate on its first day: printed QR {}, chip {}",
+        outcome_text(Some(&qr_verdict)),
+        outcome_text(chip_verdict.as_ref())
+    ))?;
+    say(format!(
+        "Station home: {}  (demo users, in this folder's simulator only: {clerk} / {clerk_password}, \
+         {supervisor} / {supervisor_password}; with central stopped they sign in offline: \
+         passctl --home {} login --user {clerk})",
+        dir.join("station").display(),
+        dir.join("station").display(),
+    ))
+}
+
+/// The ID number the demo's recipient shows (a made-up, well-formed one).
+const DEMO_RECIPIENT_ID: &str = "F128456790";
+
+/// A fresh random password that meets the port's rules.
+fn demo_password() -> Result<String, StationError> {
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).map_err(|e| StationError::RunSetup(format!("no random source: {e}")))?;
+    Ok(format!("Demo-{}x9", hex::encode(bytes)))
+}
+
+fn setup<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> StationError {
+    move |e| StationError::RunSetup(format!("{what}: {e}"))
+}
+
+fn outcome_text(verdict: Option<&pass_credential::Verdict>) -> String {
+    match verdict.map(|v| &v.outcome) {
         Some(Ok(())) => "VALID".to_owned(),
         Some(Err(reason)) => format!("NOT VALID: {}", reason.message(pass_credential::Lang::En)),
         None => "not one of ours".to_owned(),
-    };
-    say(format!(
-        "9. chip credential written to virtual card {} in {} exchanges, read back with its read key: {outcome}",
-        encoded.card_uid, encoded.apdu_exchanges
-    ))?;
-    say(format!(
-        "Station home: {}  (try: passctl --home {} queue --search {})",
-        dir.join("station").display(),
-        dir.join("station").display(),
-        first.holder
-    ))
+    }
 }
 
 /// Stands in for the webcam where the demo has none: writes the back of the

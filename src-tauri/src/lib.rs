@@ -4,23 +4,27 @@
 //! user interface: the station's home folder and enrolment ([`station`]), the
 //! pass model and card states ([`model`]), the SQLite cache ([`store`]), sync
 //! with the central pass API ([`sync`]), and the signed credentials the station
-//! issues and verifies ([`credentials`]), printing cards ([`printing`]), and
-//! writing and reading chips ([`chip`]). The command-line tool `passctl`
-//! and the desktop app are thin shells over it.
+//! issues and verifies ([`credentials`]), printing cards ([`printing`]),
+//! writing and reading chips ([`chip`]), and checking cards at a gate
+//! ([`gate`]). The command-line tool `passctl` and the desktop app are thin
+//! shells over it.
 //!
 //! What it is not for: talking to devices or to central directly (that is the
 //! job of the driver crates under `drivers/`), or anything about windows and
 //! buttons. It knows nothing of Tauri.
 
+pub mod auth;
 pub mod chip;
 pub mod credentials;
 pub mod demo;
+pub mod gate;
 pub mod model;
 pub mod printing;
 pub mod scan;
 pub mod station;
 pub mod store;
 pub mod sync;
+pub mod workflow;
 
 pub use station::{Station, StationConfig, StationHome};
 
@@ -28,7 +32,7 @@ use std::path::PathBuf;
 
 use pass_central::client::CentralError;
 
-use crate::model::CardState;
+use crate::model::Step;
 
 /// Everything that can go wrong in the station, each with what to do about it.
 #[derive(Debug, thiserror::Error)]
@@ -74,8 +78,14 @@ pub enum StationError {
         pass_id: String,
         state: model::CardState,
         step: &'static str,
-        needs: model::CardState,
+        needs: String,
     },
+    #[error(
+        "the chip on the reader does not verify as {pass_id}'s card ({problem});          spoil the card (`passctl spoil`) and have a supervisor approve a reprint"
+    )]
+    ChipNotVerified { pass_id: String, problem: String },
+    #[error(transparent)]
+    Auth(#[from] auth::AuthError),
     #[error("the holder's photo for {pass_id} is not in the cache yet; sync, then print")]
     PhotoMissing { pass_id: String },
     #[error(transparent)]
@@ -94,24 +104,29 @@ pub enum StationError {
     NoTrustList,
     #[error("the station cache holds damaged data: {0}")]
     Corrupt(String),
+    /// A request the station cannot act on as given (a missing reason, a malformed ID number).
+    #[error("{0}")]
+    Usage(String),
     /// The demo or benchmark could not set up its own parts (central-sim, folders).
     #[error("cannot prepare the run: {0}")]
     RunSetup(String),
 }
 
 impl StationError {
-    /// The refusal of `step` for `pass_id`'s card, given the state it was found in.
+    /// The refusal of `step` (named for the clerk, such as "printing") for
+    /// `pass_id`'s card, given the state it was found in.
     pub(crate) fn wrong_state(
         pass_id: &str,
-        step: &'static str,
-        needs: CardState,
-    ) -> impl Fn(CardState) -> StationError {
+        name: &'static str,
+        step: &Step,
+    ) -> impl Fn(model::CardState) -> StationError {
         let pass_id = pass_id.to_owned();
+        let needs = step.from_text();
         move |state| StationError::WrongState {
             pass_id: pass_id.clone(),
             state,
-            step,
-            needs,
+            step: name,
+            needs: needs.clone(),
         }
     }
 
@@ -126,7 +141,12 @@ impl StationError {
             StationError::Central { .. } | StationError::Untrusted { .. } => 5,
             StationError::ItemNotFound(_) => 6,
             StationError::SyncBusy { .. } => 7,
-            StationError::Card(_) | StationError::WrongState { .. } | StationError::PhotoMissing { .. } => 9,
+            StationError::Card(_)
+            | StationError::WrongState { .. }
+            | StationError::PhotoMissing { .. }
+            | StationError::ChipNotVerified { .. } => 9,
+            StationError::Auth(_) => 13,
+            StationError::Usage(_) => 2,
             StationError::Printer(_) => 11,
             StationError::Camera(_) | StationError::NoQrCode { .. } | StationError::NoWebcamSupport => 12,
             StationError::NoChipKeys { .. } => 3,

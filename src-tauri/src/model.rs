@@ -5,7 +5,7 @@
 //! module turns each into a [`PassItem`] or says exactly why it cannot, so one
 //! bad record is set aside without holding back the rest of its page.
 
-pub use pass_central::api::Holder;
+pub use pass_central::api::{Holder, Role};
 use pass_central::api::{ItemStatus, WireItem};
 use pass_central::model::{MaskedNationalId, TaxId, port};
 pub use pass_credential::PassKind;
@@ -97,6 +97,91 @@ impl CardState {
                 | CardState::Encoded
                 | CardState::Released
         )
+    }
+}
+
+/// One step of the card state machine (DESIGN §5): its name in the audit
+/// trail and the outbox (`card_<action>`), the states it may start from, and
+/// the state it leaves the card in. Every change of a card's state is one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    pub action: &'static str,
+    pub from: &'static [CardState],
+    pub to: CardState,
+}
+
+/// The states in which the office holds a physical card of the pass.
+const CARD_MADE: &[CardState] = &[
+    CardState::Printed,
+    CardState::PrintVerified,
+    CardState::Encoded,
+    CardState::Released,
+];
+
+impl Step {
+    /// The printer finished the card.
+    pub const PRINT: Step = Step::new("printed", &[CardState::Approved], CardState::Printed);
+    /// The printed QR read back as this pass's credential.
+    pub const CHECK_PRINT: Step = Step::new("print_verified", &[CardState::Printed], CardState::PrintVerified);
+    /// The printed QR read back as something else: the card is not usable.
+    pub const MISPRINT: Step = Step::new("spoiled", &[CardState::Printed], CardState::Spoiled);
+    /// The chip written (again, onto the same card, when a write was cut short after the commit).
+    pub const ENCODE: Step = Step::new(
+        "encoded",
+        &[CardState::PrintVerified, CardState::Encoded],
+        CardState::Encoded,
+    );
+    /// A supervisor checked the chip and let the card go to its holder.
+    pub const RELEASE: Step = Step::new("released", &[CardState::Encoded], CardState::Released);
+    pub const HAND_OVER: Step = Step::new("handed_over", &[CardState::Released], CardState::HandedOver);
+    /// A card found bad after printing (a misprint, a dead chip, damage).
+    pub const SPOIL: Step = Step::new("spoiled", CARD_MADE, CardState::Spoiled);
+    /// A supervisor takes back a pass's card, made or not, handed over or not.
+    pub const VOID: Step = Step::new(
+        "voided",
+        &[
+            CardState::Approved,
+            CardState::Printed,
+            CardState::PrintVerified,
+            CardState::Encoded,
+            CardState::Released,
+            CardState::HandedOver,
+        ],
+        CardState::Voided,
+    );
+    /// A supervisor approved a new card at a raised version: the pass starts again.
+    pub const REPRINT: Step = Step::new(
+        "reprinted",
+        &[
+            CardState::Printed,
+            CardState::PrintVerified,
+            CardState::Encoded,
+            CardState::Released,
+            CardState::HandedOver,
+            CardState::Spoiled,
+            CardState::Uncollected,
+        ],
+        CardState::Approved,
+    );
+    /// Released, and not picked up within the office's window.
+    pub const UNCOLLECTED: Step = Step::new("uncollected", &[CardState::Released], CardState::Uncollected);
+    /// Central withdrew a pass before its card was made.
+    pub const WITHDRAW: Step = Step::new("withdrawn", &[CardState::Approved], CardState::Withdrawn);
+    /// Central withdrew a pass whose card the office holds: the card is void.
+    pub const WITHDRAW_CARD: Step = Step::new("voided", CARD_MADE, CardState::Voided);
+
+    const fn new(action: &'static str, from: &'static [CardState], to: CardState) -> Step {
+        Step { action, from, to }
+    }
+
+    /// The states it starts from, as a clerk reads them: "printed or print_verified".
+    pub fn from_text(&self) -> String {
+        let names: Vec<&str> = self.from.iter().map(|s| s.as_str()).collect();
+        match names.split_last() {
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        }
     }
 }
 

@@ -10,7 +10,8 @@ use pass_printer::{CardData, CardFont, CardPort, CardRenderer, CardTemplate, Hol
 use pass_printer::{PrintFormat, PrintTarget, Printed};
 use serde::Serialize;
 
-use crate::model::{CardState, Holder};
+use crate::auth::{Duty, Session};
+use crate::model::{Holder, Step};
 use crate::{Station, StationError};
 
 /// What a print did.
@@ -46,10 +47,7 @@ pub fn template(portrait: bool) -> CardTemplate {
 impl Station {
     /// Everything printed on `pass_id`'s card, its signed QR credential included.
     pub fn card_data(&self, pass_id: &str) -> Result<CardData, StationError> {
-        let record = self
-            .store()
-            .item(pass_id)?
-            .ok_or_else(|| StationError::ItemNotFound(pass_id.to_owned()))?;
+        let record = self.item(pass_id)?;
         let item = record.item;
         let photo = match &item.photo_sha256 {
             Some(sha) => self.store().photo(sha)?,
@@ -107,16 +105,14 @@ impl Station {
         target: &PrintTarget,
         template: CardTemplate,
         format: PrintFormat,
-        actor: &str,
+        session: &Session,
     ) -> Result<PrintReport, StationError> {
+        let actor = self.authorise(session, Duty::Issue)?;
         let mut cards = Vec::with_capacity(pass_ids.len());
         for pass_id in pass_ids {
-            let record = self
-                .store()
-                .item(pass_id)?
-                .ok_or_else(|| StationError::ItemNotFound(pass_id.clone()))?;
-            if record.state != CardState::Approved {
-                return Err(StationError::wrong_state(pass_id, "printing", CardState::Approved)(
+            let record = self.item(pass_id)?;
+            if !Step::PRINT.from.contains(&record.state) {
+                return Err(StationError::wrong_state(pass_id, "printing", &Step::PRINT)(
                     record.state,
                 ));
             }
@@ -128,11 +124,11 @@ impl Station {
             Printed::Job(job) => (Some(job), Vec::new()),
             Printed::Files(files) => (None, files.iter().map(|f| f.display().to_string()).collect()),
         };
-        let detail = serde_json::json!({ "job": job, "files": files });
+        let detail = actor.detail(serde_json::json!({ "job": job, "files": files }));
         for pass_id in pass_ids {
             self.store_mut()
-                .advance(pass_id, &[CardState::Approved], CardState::Printed, actor, &detail)?
-                .map_err(StationError::wrong_state(pass_id, "printing", CardState::Approved))?;
+                .advance(pass_id, &Step::PRINT, &actor.username, &detail)?
+                .map_err(StationError::wrong_state(pass_id, "printing", &Step::PRINT))?;
         }
         Ok(PrintReport {
             pass_ids: pass_ids.to_vec(),
@@ -146,13 +142,11 @@ impl Station {
     /// version. A match moves the card to `print_verified`; anything else (a
     /// misprint, another card, a forged or unreadable code) marks it `spoiled`,
     /// so it is never encoded.
-    pub fn check_print(&mut self, pass_id: &str, read: &str, actor: &str) -> Result<PrintCheck, StationError> {
-        let record = self
-            .store()
-            .item(pass_id)?
-            .ok_or_else(|| StationError::ItemNotFound(pass_id.to_owned()))?;
-        let refuse = StationError::wrong_state(pass_id, "checking the print", CardState::Printed);
-        if record.state != CardState::Printed {
+    pub fn check_print(&mut self, pass_id: &str, read: &str, session: &Session) -> Result<PrintCheck, StationError> {
+        let actor = self.authorise(session, Duty::Issue)?;
+        let record = self.item(pass_id)?;
+        let refuse = StationError::wrong_state(pass_id, "checking the print", &Step::CHECK_PRINT);
+        if !Step::CHECK_PRINT.from.contains(&record.state) {
             return Err(refuse(record.state));
         }
         let expected = self.store().credential(pass_id, record.item.version)?;
@@ -162,12 +156,12 @@ impl Station {
             Some(_) => Some(self.describe_mismatch(pass_id, read)),
             None => Some("no credential was signed for this version; print it again".to_owned()),
         };
-        let (to, detail) = match &problem {
-            None => (CardState::PrintVerified, serde_json::json!({})),
-            Some(problem) => (CardState::Spoiled, serde_json::json!({ "reason": problem })),
+        let (step, detail) = match &problem {
+            None => (Step::CHECK_PRINT, serde_json::json!({})),
+            Some(problem) => (Step::MISPRINT, serde_json::json!({ "reason": problem })),
         };
         self.store_mut()
-            .advance(pass_id, &[CardState::Printed], to, actor, &detail)?
+            .advance(pass_id, &step, &actor.username, &actor.detail(detail))?
             .map_err(refuse)?;
         Ok(PrintCheck {
             pass_id: pass_id.to_owned(),

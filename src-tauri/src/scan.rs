@@ -8,7 +8,7 @@ use crate::StationError;
 
 /// Whether decoded text is shaped like a credential; signature and claims are
 /// checked afterwards by the verifier.
-fn is_credential(text: &str) -> bool {
+pub(crate) fn is_credential(text: &str) -> bool {
     pass_credential::from_qr_text(text).is_ok()
 }
 

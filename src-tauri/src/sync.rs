@@ -161,6 +161,7 @@ async fn pull_feed(
 }
 
 fn add_summary(total: &mut PageSummary, page: PageSummary) {
+    total.voided_cards.extend(page.voided_cards);
     total.added += page.added;
     total.updated += page.updated;
     total.withdrawn += page.withdrawn;

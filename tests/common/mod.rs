@@ -3,15 +3,21 @@
 
 #![allow(dead_code)] // each test binary uses its own part of the lab
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use pass_central::sim::AdminClient;
 use pass_central::sim::{SimConfig, SimHandle};
+use pass_station::auth::Session;
+use pass_station::model::Role;
 use pass_station::sync::SyncOptions;
 use pass_station::{Station, StationHome};
 
 pub const OFFICE: &str = "TWKEL";
+/// Every lab user's password (it meets the port's rules).
+pub const PASSWORD: &str = "Lab-pass-1";
 
 /// A running simulator and a station enrolled with it, in one temporary folder.
 pub struct Lab {
@@ -61,6 +67,50 @@ impl Lab {
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+
+    /// Makes `username` a user at central with `roles` (once), and signs
+    /// them in with `passctl login`, as a person at the station does; later
+    /// `passctl` runs act as them.
+    pub async fn login(&self, username: &str, roles: &[Role]) {
+        self.add_user(username, roles).await;
+        login(self.home.dir(), username);
+    }
+
+    /// Makes `username` a user at central with `roles`, unless they are one already.
+    pub async fn add_user(&self, username: &str, roles: &[Role]) {
+        self.admin
+            .create_user(username, username, roles, OFFICE, PASSWORD)
+            .await
+            .map(drop)
+            .or_else(|e| if e.to_string().contains("409") { Ok(()) } else { Err(e) })
+            .expect("a lab user at central");
+    }
+
+    /// The session `passctl login` left, for steps taken in-process.
+    pub fn session(&self, station: &mut Station) -> Session {
+        let token = std::fs::read_to_string(self.home.dir().join("session")).expect("someone signed in");
+        station.resume_session(token.trim()).expect("the session is open")
+    }
+}
+
+/// Signs `username` in at the station in `home` with `passctl login`.
+pub fn login(home: &Path, username: &str) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_passctl"))
+        .arg("--home")
+        .arg(home)
+        .args(["login", "--user", username, "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("passctl runs");
+    writeln!(child.stdin.take().expect("stdin"), "{PASSWORD}").expect("password sent");
+    let output = child.wait_with_output().expect("passctl login ends");
+    assert!(
+        output.status.success(),
+        "login as {username}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// Sync options that make faults show quickly: small pages, fast retries.
@@ -89,6 +139,17 @@ pub fn cached_pass_ids(station: &Station) -> Vec<String> {
         .collect();
     ids.sort();
     ids
+}
+
+/// The random instants of a crash test: seeded from `CRASH_SEED` to replay a
+/// failure, else from a fresh seed, which is printed.
+pub fn crash_rng() -> (u64, fastrand::Rng) {
+    let seed = std::env::var("CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    eprintln!("CRASH_SEED={seed}");
+    (seed, fastrand::Rng::with_seed(seed))
 }
 
 /// SQLite's own check of the cache file.

@@ -199,6 +199,104 @@ pub enum EventOutcome {
     Rejected,
 }
 
+/// What a user may do at a station. Central assigns the roles; a station
+/// shows and allows only what a user's roles cover.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Takes items through printing, encoding and handing over.
+    Clerk,
+    /// Approves what a clerk may not do alone, such as a reprint or a void.
+    Supervisor,
+    /// Checks cards at a gate.
+    GateOfficer,
+    /// Sets the station up.
+    Admin,
+}
+
+impl Role {
+    /// Every role, in the order people see them.
+    pub const ALL: [Role; 4] = [Role::Clerk, Role::Supervisor, Role::GateOfficer, Role::Admin];
+
+    /// The role's name on the wire, such as `gate_officer`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Clerk => "clerk",
+            Role::Supervisor => "supervisor",
+            Role::GateOfficer => "gate_officer",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// The role named `text` on the wire, if there is one.
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.as_str() == text)
+    }
+}
+
+/// `POST /v1/sign-in`: a user of the calling station's office signs in.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+pub struct SignInRequest {
+    pub username: String,
+    /// A secret: never logged.
+    pub password: String,
+}
+
+impl std::fmt::Debug for SignInRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInRequest")
+            .field("username", &self.username)
+            .field("password", &"<secret>")
+            .finish()
+    }
+}
+
+/// Who signed in: the answer to a sign-in, and what a station keeps for
+/// signing the same user in while central cannot be reached.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UserProfile {
+    pub username: String,
+    /// The name people see, such as "陳美玲".
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    /// The card office (port code) the user works at.
+    pub office: String,
+}
+
+/// `POST /v1/password`: a user changes their password, which also unfreezes
+/// an account unused for 90 days.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+pub struct PasswordChange {
+    pub username: String,
+    /// Secrets, both: never logged.
+    pub old_password: String,
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordChange")
+            .field("username", &self.username)
+            .field("old_password", &"<secret>")
+            .field("new_password", &"<secret>")
+            .finish()
+    }
+}
+
+/// `POST /v1/items/{pass_id}/reprint`: the station makes a new card for a
+/// pass. Central raises the item's version (the answer is the new
+/// [`WireItem`]) and puts the old version, and the old card if there was one,
+/// on the hotlist.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReprintRequest {
+    /// Why the card is made again, such as "卡片損壞".
+    pub reason: String,
+    /// The user name of the supervisor who approved the reprint.
+    pub approved_by: String,
+    /// The old card's UID in upper-case hex, if a chip was encoded.
+    pub card_uid: Option<String>,
+}
+
 /// The body of every 4xx and 5xx answer.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ApiError {
@@ -221,9 +319,18 @@ pub mod error_code {
     pub const WRONG_OFFICE: &str = "wrong_office";
     pub const NOT_FOUND: &str = "not_found";
     pub const BAD_REQUEST: &str = "bad_request";
-    /// The item is not in a state that allows the change (simulator admin, 409).
+    /// The item is not in a state that allows the change (409).
     pub const CONFLICT: &str = "conflict";
     pub const INTERNAL: &str = "internal";
+    /// Unknown user name or wrong password, never told apart (401 on sign-in and
+    /// password change).
+    pub const BAD_CREDENTIALS: &str = "bad_credentials";
+    /// Too many wrong passwords in a row: the account is locked for a while (423).
+    pub const ACCOUNT_LOCKED: &str = "account_locked";
+    /// Not signed in for 90 days: the user must change the password first (403).
+    pub const ACCOUNT_FROZEN: &str = "account_frozen";
+    /// The new password breaks the password rules or repeats the old one (422).
+    pub const WEAK_PASSWORD: &str = "weak_password";
 }
 
 #[cfg(test)]
@@ -258,5 +365,31 @@ mod tests {
             authority_key: "root".into(),
         };
         assert!(!format!("{e:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn passwords_are_not_in_debug_output() {
+        let sign_in = SignInRequest {
+            username: "chen".into(),
+            password: "Hunter2!x".into(),
+        };
+        assert!(!format!("{sign_in:?}").contains("Hunter2"), "{sign_in:?}");
+        let change = PasswordChange {
+            username: "chen".into(),
+            old_password: "Hunter2!x".into(),
+            new_password: "Swordfish9?".into(),
+        };
+        let shown = format!("{change:?}");
+        assert!(!shown.contains("Hunter2") && !shown.contains("Swordfish"), "{shown}");
+    }
+
+    #[test]
+    fn roles_have_the_same_names_in_json_and_text() {
+        for role in Role::ALL {
+            assert_eq!(serde_json::to_value(role).expect("encodes"), role.as_str());
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("gate_officer"), Some(Role::GateOfficer));
+        assert_eq!(Role::parse("Clerk"), None);
     }
 }

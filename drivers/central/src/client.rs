@@ -16,7 +16,10 @@ use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use crate::api::{ApiError, Enrolment, EnrolmentRequest, EventBatch, EventResults, ItemPage, error_code};
+use crate::api::{
+    ApiError, Enrolment, EnrolmentRequest, EventBatch, EventResults, ItemPage, PasswordChange, ReprintRequest,
+    SignInRequest, UserProfile, WireItem, error_code,
+};
 
 /// How long to wait for a connection to the central API.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -89,13 +92,19 @@ fn network_cause(error: &reqwest::Error) -> String {
     cause.to_string()
 }
 
-/// The clerk's sentence for an answer that refused the request.
+/// The clerk's sentence for an answer that refused the request: what to do
+/// depends on the code first (a 401 may be the station's key or a user's
+/// password), then on the status.
 fn api_refusal(status: u16, code: &str, message: &str) -> String {
-    let advice = match status {
-        401 => "the station must be enrolled again (ask the central office for a new code)",
-        403 => "check which card office this station is set up for",
-        429 => "the central pass API is busy; try again in a few minutes",
-        500.. => "the central pass API is failing; the station keeps working from its cache — try again later",
+    let advice = match (code, status) {
+        (error_code::UNAUTHORIZED, _) => "the station must be enrolled again (ask the central office for a new code)",
+        (error_code::BAD_CREDENTIALS, _) => "check the user name and password and try again",
+        (error_code::ACCOUNT_LOCKED, _) => "wait until the lock ends, or ask an administrator to unlock the account",
+        (error_code::ACCOUNT_FROZEN, _) => "change the password to use the account again",
+        (error_code::WEAK_PASSWORD, _) => "choose a password that meets the rules",
+        (_, 403) => "check which card office this station is set up for",
+        (_, 429) => "the central pass API is busy; try again in a few minutes",
+        (_, 500..) => "the central pass API is failing; the station keeps working from its cache — try again later",
         _ => "report it to the central office if it keeps happening",
     };
     format!("the central pass API refused the request: {message} (HTTP {status}, {code}); {advice}")
@@ -254,6 +263,31 @@ impl CentralClient {
         Ok(results)
     }
 
+    /// Signs a user of the station's office in. A wrong user name and a wrong
+    /// password are the same `bad_credentials` refusal; see also
+    /// `account_locked` and `account_frozen` in [`error_code`].
+    pub async fn sign_in(&self, req: &SignInRequest) -> Result<UserProfile, CentralError> {
+        let url = self.url(&["v1", "sign-in"], &[]);
+        self.json(self.request(Method::POST, url).json(req)).await
+    }
+
+    /// Changes a user's password (which also unfreezes a frozen account).
+    /// A new password that breaks the rules is refused with `weak_password`
+    /// and the rules in the message.
+    pub async fn change_password(&self, req: &PasswordChange) -> Result<(), CentralError> {
+        let url = self.url(&["v1", "password"], &[]);
+        self.body(self.request(Method::POST, url).json(req)).await?;
+        Ok(())
+    }
+
+    /// Reports a reprint of a pass: central raises its version and puts the
+    /// old version (and the old card, if given) on the hotlist. The answer is
+    /// the item's new record, to encode on the new card.
+    pub async fn reprint(&self, pass_id: &str, req: &ReprintRequest) -> Result<WireItem, CentralError> {
+        let url = self.url(&["v1", "items", pass_id, "reprint"], &[]);
+        self.json(self.request(Method::POST, url).json(req)).await
+    }
+
     /// Sends `body` as JSON (if any) to a path under the base URL and decodes
     /// the JSON answer. For callers of endpoints outside the station contract,
     /// such as the simulator's admin client.
@@ -404,5 +438,26 @@ mod tests {
         );
         assert!(!err.is_transient());
         assert!(err.to_string().contains("enrolled again"), "{err}");
+    }
+
+    #[test]
+    fn a_user_refusal_tells_the_user_what_to_do_not_to_enrol_again() {
+        let cases = [
+            (401, error_code::BAD_CREDENTIALS, "check the user name and password"),
+            (423, error_code::ACCOUNT_LOCKED, "ask an administrator"),
+            (403, error_code::ACCOUNT_FROZEN, "change the password"),
+            (422, error_code::WEAK_PASSWORD, "meets the rules"),
+        ];
+        for (status, code, advice) in cases {
+            let body = format!(r#"{{"code":"{code}","message":"no"}}"#);
+            let status = StatusCode::from_u16(status).expect("a status");
+            let err = refusal(status, body.as_bytes());
+            let text = err.to_string();
+            assert!(
+                text.contains(advice) && !text.contains("enrolled again"),
+                "{code}: {text}"
+            );
+            assert!(!err.is_transient(), "{code}");
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! - [`api`]: the wire types of the contract in `openapi.yaml` (the contract is
 //!   the YAML file; these types follow it, and a test holds them to it);
 //! - [`model`]: facts of the pass system that both ends check the same way
-//!   (company tax IDs, masked national IDs, port codes);
+//!   (company tax IDs, masked national IDs, port codes, password rules);
 //! - [`client`]: a `reqwest` client for the API with errors a clerk can act on;
 //! - [`sim`]: `central-sim`, a real HTTP server that speaks the contract, with its
 //!   own SQLite file, generated applications, admin endpoints and fault injection.

@@ -1,5 +1,6 @@
 //! Facts of the pass system that the central API and every station check the
-//! same way: company tax IDs (統一編號), masked national IDs, and port codes.
+//! same way: company tax IDs (統一編號), masked national IDs, port codes, and
+//! the password rules.
 //!
 //! These live beside the wire types because both ends need them: the
 //! simulator generates valid tax IDs with [`TaxId::parse`], and a station
@@ -170,6 +171,85 @@ pub fn port(code: &str) -> Option<&'static Port> {
     PORTS.iter().find(|p| p.code == code)
 }
 
+/// The fewest characters a password may have.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// One of the password rules a password can break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordRule {
+    MinLength,
+    UpperCase,
+    LowerCase,
+    Digit,
+    Special,
+}
+
+/// Why a password breaks the port portal's rules: every rule it breaks, in
+/// one sentence that says what a password needs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the password needs at least {MIN_PASSWORD_CHARS} characters, an upper-case letter, a lower-case letter, \
+     a digit and a special character; this one {}",
+    shortfall(.broken)
+)]
+pub struct PasswordRuleError {
+    /// The rules broken, in the order the sentence names them.
+    pub broken: Vec<PasswordRule>,
+}
+
+/// "is shorter than 8 characters and lacks a digit and a special character".
+fn shortfall(broken: &[PasswordRule]) -> String {
+    let lacks: Vec<&str> = broken
+        .iter()
+        .filter_map(|rule| match rule {
+            PasswordRule::MinLength => None,
+            PasswordRule::UpperCase => Some("an upper-case letter"),
+            PasswordRule::LowerCase => Some("a lower-case letter"),
+            PasswordRule::Digit => Some("a digit"),
+            PasswordRule::Special => Some("a special character"),
+        })
+        .collect();
+    let lacks = match lacks.split_last() {
+        None => String::new(),
+        Some((last, [])) => format!("lacks {last}"),
+        Some((last, rest)) => format!("lacks {} and {last}", rest.join(", ")),
+    };
+    match (broken.contains(&PasswordRule::MinLength), lacks.is_empty()) {
+        (true, true) => format!("is shorter than {MIN_PASSWORD_CHARS} characters"),
+        (true, false) => format!("is shorter than {MIN_PASSWORD_CHARS} characters and {lacks}"),
+        (false, _) => lacks,
+    }
+}
+
+/// Checks a password against the port portal's rules: at least
+/// [`MIN_PASSWORD_CHARS`] characters, with an upper-case letter, a lower-case
+/// letter, a digit and a special character.
+///
+/// Letters, digits and special characters are ASCII ones (a special character
+/// is ASCII punctuation or a symbol, such as `!`, `#` or `~`): the same
+/// password must be typeable on every station's keyboard, without an input
+/// method. Other characters (a space, 港, é) count towards the length only.
+pub fn check_password_rules(password: &str) -> Result<(), PasswordRuleError> {
+    let has = |class: fn(&char) -> bool| password.chars().any(|c| class(&c));
+    let rules = [
+        (PasswordRule::MinLength, password.chars().count() >= MIN_PASSWORD_CHARS),
+        (PasswordRule::UpperCase, has(char::is_ascii_uppercase)),
+        (PasswordRule::LowerCase, has(char::is_ascii_lowercase)),
+        (PasswordRule::Digit, has(char::is_ascii_digit)),
+        (PasswordRule::Special, has(char::is_ascii_punctuation)),
+    ];
+    let broken: Vec<PasswordRule> = rules
+        .into_iter()
+        .filter(|(_, kept)| !kept)
+        .map(|(rule, _)| rule)
+        .collect();
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(PasswordRuleError { broken })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +298,47 @@ mod tests {
             "the error must not show the middle digits: {err}"
         );
         assert!(MaskedNationalId::mask("A1*3456789").is_err());
+    }
+
+    #[test]
+    fn a_password_with_every_class_passes() {
+        for good in ["Keelung#2026", "aB3$efgh", "Pass 港 w0rd~"] {
+            assert_eq!(check_password_rules(good), Ok(()), "{good}");
+        }
+    }
+
+    #[test]
+    fn a_weak_password_is_told_everything_it_lacks_at_once() {
+        let err = check_password_rules("Keelungport").expect_err("no digit, no special");
+        assert_eq!(err.broken, [PasswordRule::Digit, PasswordRule::Special]);
+        assert_eq!(
+            err.to_string(),
+            "the password needs at least 8 characters, an upper-case letter, a lower-case letter, a digit and a \
+             special character; this one lacks a digit and a special character"
+        );
+        let err = check_password_rules("ab").expect_err("short, and more");
+        assert!(
+            err.to_string().ends_with(
+                "this one is shorter than 8 characters and lacks an upper-case letter, a digit and a special character"
+            ),
+            "{err}"
+        );
+        let err = check_password_rules("aB3$efg").expect_err("one character short");
+        assert!(
+            err.to_string().ends_with("this one is shorter than 8 characters"),
+            "{err}"
+        );
+        assert!(check_password_rules("").is_err());
+    }
+
+    #[test]
+    fn only_ascii_letters_digits_and_symbols_count_as_classes() {
+        // Full-width letters and digits, an accented capital, a Chinese comma and a space.
+        let err = check_password_rules("ＡＢＣ１２３Éabc，x y").expect_err("only lower case counts");
+        assert_eq!(
+            err.broken,
+            [PasswordRule::UpperCase, PasswordRule::Digit, PasswordRule::Special]
+        );
     }
 
     #[test]

@@ -1,15 +1,20 @@
 //! The client against a real `central-sim` on loopback: enrolment, paging,
-//! photos, events, and every failure a station must tell apart (faults, an
-//! expired cursor, a corrupted photo, a server that is gone).
+//! photos, events, users' sign-in and passwords, reprints, and every failure
+//! a station must tell apart (faults, an expired cursor, a corrupted photo, a
+//! locked or frozen account, a server that is gone).
 
 mod common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use pass_central::api::{Event, EventBatch, EventOutcome, WireItem};
-use pass_central::sim::SimHandle;
+use pass_central::api::{
+    Enrolment, Event, EventBatch, EventOutcome, PasswordChange, ReprintRequest, Role, SignInRequest, WireItem,
+    decode_key,
+};
+use pass_central::sim::{AdminClient, SimHandle};
 use pass_central::{CentralClient, CentralError};
+use pass_credential::{Hotlist, HotlistDelta};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -31,14 +36,48 @@ async fn arm(sim: &SimHandle, kind: &str, path_prefix: &str, latency_ms: Option<
     admin(sim, Method::POST, "/admin/faults", Some(fault)).await;
 }
 
-/// A client signed in as a newly enrolled TWKEL station.
-async fn enrolled(sim: &SimHandle) -> CentralClient {
+/// A client signed in as a newly enrolled TWKEL station, and its enrolment.
+async fn enrolment(sim: &SimHandle) -> (CentralClient, Enrolment) {
     let client = CentralClient::new(sim.url()).expect("the simulator's URL");
     let code = sim.enrolment_code("TWKEL").expect("an enrolment code");
     let request = common::enrolment_request(&code, "基隆港製證櫃檯 1");
     let enrolment = client.enrol(&request).await.expect("enrolled");
     assert_eq!(enrolment.office, "TWKEL");
-    client.with_station_key(enrolment.station_key)
+    (client.with_station_key(enrolment.station_key.clone()), enrolment)
+}
+
+/// A client signed in as a newly enrolled TWKEL station.
+async fn enrolled(sim: &SimHandle) -> CentralClient {
+    enrolment(sim).await.0
+}
+
+/// The whole hotlist, its signature checked with the authority key from enrolment.
+async fn signed_hotlist(client: &CentralClient, enrolment: &Enrolment) -> Hotlist {
+    let root = decode_key(&enrolment.authority_key).expect("the authority key");
+    let bytes = client.hotlist(0).await.expect("the hotlist");
+    let delta = HotlistDelta::verify(&bytes, &root).expect("signed by the authority");
+    let mut hotlist = Hotlist::new();
+    hotlist.apply(&delta).expect("a delta from 0");
+    hotlist
+}
+
+const PASSWORD: &str = "Keelung#2026";
+
+fn sign_in(username: &str, password: &str) -> SignInRequest {
+    SignInRequest {
+        username: username.to_owned(),
+        password: password.to_owned(),
+    }
+}
+
+/// Whether `result` is the API's refusal with this status and code.
+fn refused<T: std::fmt::Debug>(result: Result<T, CentralError>, status: u16, code: &str) -> CentralError {
+    let err = result.expect_err(code);
+    assert!(
+        matches!(&err, CentralError::Api { status: s, code: c, .. } if *s == status && c == code),
+        "expected {status} {code}: {err:?}"
+    );
+    err
 }
 
 /// Every page after `after`; returns the items and the last cursor.
@@ -330,4 +369,173 @@ async fn a_stopped_server_is_unreachable_and_a_bad_address_is_refused_at_once() 
         matches!(err, CentralError::BadUrl { .. }) && !err.is_transient(),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn users_sign_in_and_five_wrong_passwords_lock_the_account() {
+    let (sim, _dir) = common::start_sim(0, false);
+    let client = enrolled(&sim).await;
+    let admin = AdminClient::new(sim.url()).expect("the simulator's URL");
+    let roles = [Role::Clerk, Role::Supervisor];
+    let made = admin
+        .create_user("chen", "陳美玲", &roles, "TWKEL", PASSWORD)
+        .await
+        .expect("a user");
+    admin
+        .create_user("kao", "高志明", &[Role::Clerk], "TWKHH", PASSWORD)
+        .await
+        .expect("a user of another office");
+
+    let profile = client.sign_in(&sign_in("chen", PASSWORD)).await.expect("signed in");
+    assert_eq!(profile, made);
+    assert_eq!(profile.roles, roles);
+
+    // A wrong password, an unknown user and another office's user get the same answer.
+    let wrong = refused(
+        client.sign_in(&sign_in("chen", "Wrong#2026")).await,
+        401,
+        "bad_credentials",
+    );
+    let unknown = refused(
+        client.sign_in(&sign_in("nobody", PASSWORD)).await,
+        401,
+        "bad_credentials",
+    );
+    let elsewhere = refused(client.sign_in(&sign_in("kao", PASSWORD)).await, 401, "bad_credentials");
+    assert_eq!(wrong.to_string(), unknown.to_string());
+    assert_eq!(wrong.to_string(), elsewhere.to_string());
+    assert!(
+        wrong.to_string().contains("check the user name and password"),
+        "{wrong}"
+    );
+    assert!(!wrong.to_string().contains("enrolled again"), "{wrong}");
+
+    for _ in 0..3 {
+        refused(
+            client.sign_in(&sign_in("chen", "Wrong#2026")).await,
+            401,
+            "bad_credentials",
+        );
+    }
+    let locked = refused(
+        client.sign_in(&sign_in("chen", "Wrong#2026")).await,
+        423,
+        "account_locked",
+    );
+    assert!(locked.to_string().contains("ask an administrator"), "{locked}");
+    assert!(!locked.is_transient());
+    refused(client.sign_in(&sign_in("chen", PASSWORD)).await, 423, "account_locked");
+}
+
+#[tokio::test]
+async fn a_frozen_account_signs_in_again_once_its_password_is_changed() {
+    let (sim, _dir) = common::start_sim(0, false);
+    let client = enrolled(&sim).await;
+    let admin = AdminClient::new(sim.url()).expect("the simulator's URL");
+    admin
+        .create_user("wang", "王大同", &[Role::GateOfficer], "TWKEL", PASSWORD)
+        .await
+        .expect("a user");
+    let long_ago = time::OffsetDateTime::now_utc() - time::Duration::days(91);
+    admin.backdate_sign_in("wang", long_ago).await.expect("backdated");
+    let frozen = refused(client.sign_in(&sign_in("wang", PASSWORD)).await, 403, "account_frozen");
+    assert!(frozen.to_string().contains("change the password"), "{frozen}");
+    // A wrong password is not told the account is frozen.
+    refused(
+        client.sign_in(&sign_in("wang", "Wrong#2026")).await,
+        401,
+        "bad_credentials",
+    );
+
+    let change = |new: &str| PasswordChange {
+        username: "wang".to_owned(),
+        old_password: PASSWORD.to_owned(),
+        new_password: new.to_owned(),
+    };
+    let weak = refused(
+        client.change_password(&change("Taipeiport")).await,
+        422,
+        "weak_password",
+    );
+    assert!(
+        weak.to_string()
+            .contains("the password needs at least 8 characters, an upper-case letter, a lower-case letter, a digit and a special character; this one lacks a digit and a special character"),
+        "{weak}"
+    );
+    assert!(weak.to_string().contains("meets the rules"), "{weak}");
+    refused(client.change_password(&change(PASSWORD)).await, 422, "weak_password");
+
+    client.change_password(&change("Taipei@2027")).await.expect("changed");
+    let profile = client.sign_in(&sign_in("wang", "Taipei@2027")).await.expect("unfrozen");
+    assert_eq!(profile.roles, [Role::GateOfficer]);
+    refused(client.sign_in(&sign_in("wang", PASSWORD)).await, 401, "bad_credentials");
+}
+
+#[tokio::test]
+async fn a_reprint_raises_the_version_and_hotlists_the_old_version_and_card() {
+    let (sim, _dir) = common::start_sim(5, false);
+    let (client, enrolment) = enrolment(&sim).await;
+    let (items, cursor) = sync(&client, None, 10).await.expect("a full sync");
+    let old = &items[2];
+    let request = ReprintRequest {
+        reason: "卡片損壞".to_owned(),
+        approved_by: "chen".to_owned(),
+        card_uid: Some("04A1B2C3D4E5F6".to_owned()),
+    };
+    let new = client.reprint(&old.pass_id, &request).await.expect("reprinted");
+    assert_eq!(
+        (new.pass_id.as_str(), new.version),
+        (old.pass_id.as_str(), old.version + 1)
+    );
+    assert_eq!(new.valid_to, old.valid_to, "a reprint changes nothing but the version");
+    assert!(new.changed_at > old.changed_at);
+
+    // The feed carries the new record, as after any change.
+    let (changes, _) = sync(&client, Some(cursor), 10).await.expect("an incremental sync");
+    assert_eq!(changes, std::slice::from_ref(&new));
+
+    let hotlist = signed_hotlist(&client, &enrolment).await;
+    assert!(hotlist.is_pass_revoked(&old.pass_id, old.version));
+    assert!(!hotlist.is_pass_revoked(&new.pass_id, new.version));
+    assert!(hotlist.is_card_voided(&[0x04, 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6]));
+
+    let err = client
+        .reprint("KEL-1999-000001", &request)
+        .await
+        .expect_err("no such pass");
+    assert!(matches!(err, CentralError::Api { status: 404, .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_spoiled_card_event_puts_its_card_on_the_hotlist_once() {
+    let (sim, _dir) = common::start_sim(1, false);
+    let (client, enrolment) = enrolment(&sim).await;
+    let (items, _) = sync(&client, None, 10).await.expect("a sync");
+    let spoiled = Event {
+        payload: json!({"pass_id": items[0].pass_id, "card_uid": "04AABBCCDDEE01"}),
+        ..event("spoiled-1", "card_spoiled")
+    };
+    let batch = EventBatch { events: vec![spoiled] };
+    let results = client.send_events(&batch).await.expect("results");
+    assert_eq!(results.results[0].outcome, EventOutcome::Accepted);
+    let hotlist = signed_hotlist(&client, &enrolment).await;
+    assert!(hotlist.is_card_voided(&[0x04, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0x01]));
+    let sequence = hotlist.sequence();
+
+    let results = client.send_events(&batch).await.expect("results");
+    assert_eq!(results.results[0].outcome, EventOutcome::Duplicate);
+    assert_eq!(
+        signed_hotlist(&client, &enrolment).await.sequence(),
+        sequence,
+        "no second entry"
+    );
+
+    let bad = EventBatch {
+        events: vec![Event {
+            payload: json!({"card_uid": "not hex"}),
+            ..event("voided-1", "card_voided")
+        }],
+    };
+    let results = client.send_events(&bad).await.expect("results");
+    assert_eq!(results.results[0].outcome, EventOutcome::Rejected);
 }

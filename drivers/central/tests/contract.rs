@@ -505,6 +505,167 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
     assert_eq!(stats["stations"], 2);
     assert_eq!(stats["items_withdrawn"], 1);
 
+    // Users: made by the admin, signed in by a station of their office, locked, frozen, unfrozen.
+    let users = "/admin/users";
+    let user = |username: &str, password: &str| {
+        json!({"username": username, "display_name": "陳美玲", "roles": ["clerk", "gate_officer"],
+               "office": "TWKEL", "password": password})
+    };
+    api.post(users).body(user("chen", "Keelung#2026")).expect(201).await;
+    api.post(users).body(user("chen", "Keelung#2026")).expect(409).await;
+    let answer = api.post(users).body(user("lin", "keelung")).expect(422).await;
+    assert_eq!(answer.json["code"], "weak_password");
+    api.post(users).body(user("lin lin", "Keelung#2026")).expect(400).await;
+    api.post(users).body(user("wang", "Keelung#2026")).expect(201).await;
+
+    let sign_in = "/v1/sign-in";
+    let credentials = |username: &str, password: &str| json!({"username": username, "password": password});
+    let profile = api
+        .post(sign_in)
+        .key(key)
+        .body(credentials("chen", "Keelung#2026"))
+        .expect(200)
+        .await
+        .json;
+    assert_eq!(profile["roles"], json!(["clerk", "gate_officer"]));
+    api.post(sign_in)
+        .body(credentials("chen", "Keelung#2026"))
+        .expect(401)
+        .await;
+    api.post(sign_in)
+        .key(key)
+        .body(json!({"username": "chen"}))
+        .expect(400)
+        .await;
+    for _ in 0..4 {
+        let answer = api
+            .post(sign_in)
+            .key(key)
+            .body(credentials("chen", "wrong"))
+            .expect(401)
+            .await;
+        assert_eq!(answer.json["code"], "bad_credentials");
+    }
+    let answer = api
+        .post(sign_in)
+        .key(key)
+        .body(credentials("chen", "wrong"))
+        .expect(423)
+        .await;
+    assert_eq!(answer.json["code"], "account_locked");
+
+    let last_sign_in = "/admin/users/{username}/last-sign-in";
+    let long_ago = json!({"at": "2020-01-01T08:00:00+08:00"});
+    api.post(last_sign_in)
+        .at("username", "wang")
+        .body(long_ago.clone())
+        .expect(200)
+        .await;
+    api.post(last_sign_in)
+        .at("username", "nobody")
+        .body(long_ago)
+        .expect(404)
+        .await;
+    api.post(last_sign_in)
+        .at("username", "wang")
+        .body(json!({"at": "then"}))
+        .expect(400)
+        .await;
+    let answer = api
+        .post(sign_in)
+        .key(key)
+        .body(credentials("wang", "Keelung#2026"))
+        .expect(403)
+        .await;
+    assert_eq!(answer.json["code"], "account_frozen");
+
+    let password = "/v1/password";
+    let change =
+        |username: &str, old: &str, new: &str| json!({"username": username, "old_password": old, "new_password": new});
+    api.post(password)
+        .key(key)
+        .body(change("wang", "wrong", "Taipei@2027"))
+        .expect(401)
+        .await;
+    api.post(password)
+        .key(key)
+        .body(change("wang", "Keelung#2026", "Taipeiport"))
+        .expect(422)
+        .await;
+    api.post(password)
+        .key(key)
+        .body(json!({"username": "wang"}))
+        .expect(400)
+        .await;
+    api.post(password)
+        .key(key)
+        .body(change("chen", "Keelung#2026", "Taipei@2027"))
+        .expect(423)
+        .await;
+    api.post(password)
+        .key(key)
+        .body(change("wang", "Keelung#2026", "Taipei@2027"))
+        .expect(204)
+        .await;
+    api.post(sign_in)
+        .key(key)
+        .body(credentials("wang", "Taipei@2027"))
+        .expect(200)
+        .await;
+
+    // A reprint: the new record; refused without a reason, for another office, for no approved item.
+    let reprint = "/v1/items/{pass_id}/reprint";
+    let reason = json!({"reason": "卡片損壞", "approved_by": "chen", "card_uid": "04A1B2C3D4E5F6"});
+    let approved = made.json["pass_ids"][0].as_str().expect("a generated pass ID");
+    let item = api
+        .post(reprint)
+        .at("pass_id", approved)
+        .key(key)
+        .body(reason.clone())
+        .expect(200)
+        .await
+        .json;
+    assert_eq!(item["version"], 2);
+    let no_reason = json!({"reason": " ", "approved_by": "chen", "card_uid": null});
+    api.post(reprint)
+        .at("pass_id", approved)
+        .key(key)
+        .body(no_reason)
+        .expect(400)
+        .await;
+    api.post(reprint)
+        .at("pass_id", approved)
+        .body(reason.clone())
+        .expect(401)
+        .await;
+    let answer = api
+        .post(reprint)
+        .at("pass_id", approved)
+        .key(other_key)
+        .body(reason.clone())
+        .expect(403)
+        .await;
+    assert_eq!(answer.json["code"], "wrong_office");
+    api.post(reprint)
+        .at("pass_id", "nothing")
+        .key(key)
+        .body(reason.clone())
+        .expect(404)
+        .await;
+    api.post(reprint)
+        .at("pass_id", &pending)
+        .key(key)
+        .body(reason.clone())
+        .expect(409)
+        .await;
+    let waiting = application["pass_ids"][1].as_str().expect("a pending pass ID");
+    api.post(reprint)
+        .at("pass_id", waiting)
+        .key(key)
+        .body(reason)
+        .expect(409)
+        .await;
+
     let missing: Vec<_> = api
         .contract
         .operations()
@@ -529,6 +690,10 @@ fn the_contract_documents_every_error_code_the_crate_names() {
         BAD_REQUEST,
         CONFLICT,
         INTERNAL,
+        BAD_CREDENTIALS,
+        ACCOUNT_LOCKED,
+        ACCOUNT_FROZEN,
+        WEAK_PASSWORD,
     ];
     for code in codes {
         assert!(

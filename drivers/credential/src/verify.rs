@@ -362,18 +362,23 @@ impl Verifier {
         Ok(())
     }
 
-    fn verdict(&self, outcome: Result<(), Reason>, claims: Option<PassClaims>, now: OffsetDateTime) -> Verdict {
-        let warnings = match self.hotlist.fetched_at {
+    /// What every verdict given at `now` warns of; also for a gate's refusals
+    /// that never reach the verifier (a card that is not ours).
+    pub fn warnings(&self, now: OffsetDateTime) -> Vec<Warning> {
+        match self.hotlist.fetched_at {
             None => vec![Warning::NoHotlist],
             Some(fetched_at) if now - fetched_at > self.hotlist_max_age => {
                 vec![Warning::HotlistStale { age: now - fetched_at }]
             }
             Some(_) => Vec::new(),
-        };
+        }
+    }
+
+    fn verdict(&self, outcome: Result<(), Reason>, claims: Option<PassClaims>, now: OffsetDateTime) -> Verdict {
         Verdict {
             outcome,
             claims,
-            warnings,
+            warnings: self.warnings(now),
         }
     }
 }

@@ -1,10 +1,10 @@
 //! The chips this station wrote, recorded with the step and the event that tells central.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::{SqlContext, Store, StoreError, now_rfc3339};
-use crate::model::CardState;
+use crate::model::{CardState, Step};
 
 /// A chip and the pass version written to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -19,17 +19,17 @@ pub struct EncodedCard {
 impl Store {
     /// Records that `card_uid` now carries the pass's current version and
     /// moves the card to `encoded` (state, audit entry and `card_encoded`
-    /// event), in one transaction; refused unless the card is in `from`.
+    /// event), in one transaction; refused unless the step may start from
+    /// the card's state.
     pub fn record_encoded_card(
         &mut self,
         card_uid: &[u8],
         pass_id: &str,
-        from: &[CardState],
         actor: &str,
     ) -> Result<Result<(), CardState>, StoreError> {
         let tx = self.conn.transaction().context("recording an encoded card")?;
         let detail = serde_json::json!({ "card_uid": hex::encode_upper(card_uid) });
-        let moved = super::items::advance_in(&tx, pass_id, from, CardState::Encoded, actor, &detail)?;
+        let moved = super::items::advance_in(&tx, pass_id, &Step::ENCODE, actor, &detail)?;
         if moved.is_err() {
             return Ok(moved);
         }
@@ -64,4 +64,18 @@ impl Store {
             .optional()
             .context("reading an encoded card")
     }
+}
+
+/// The UID (upper-case hex) of the chip written with the pass's current
+/// version, if there is one: the card a void or spoil takes out of use.
+pub(super) fn live_card_in(tx: &Transaction<'_>, pass_id: &str) -> Result<Option<String>, StoreError> {
+    tx.query_row(
+        "SELECT c.card_uid FROM cards c JOIN items i ON i.pass_id = c.pass_id AND i.version = c.version
+         WHERE c.pass_id = ?1 ORDER BY c.encoded_at DESC LIMIT 1",
+        params![pass_id],
+        |row| row.get::<_, Vec<u8>>(0),
+    )
+    .optional()
+    .context("reading a pass's card")
+    .map(|uid| uid.map(hex::encode_upper))
 }

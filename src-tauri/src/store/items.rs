@@ -6,7 +6,10 @@ use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde::Serialize;
 
 use super::{SqlContext, Store, StoreError, now_rfc3339};
-use crate::model::{CardState, Holder, PassItem, PassKind, Rejection};
+use crate::model::{CardState, Holder, PassItem, PassKind, Rejection, Step};
+
+/// Who the audit trail names for what central decided (a withdrawal).
+const CENTRAL_ACTOR: &str = "central";
 
 /// The sync position key in `station_state`.
 const CURSOR_KEY: &str = "feed_cursor";
@@ -24,7 +27,7 @@ pub struct StoredPage {
 }
 
 /// What storing a page changed.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct PageSummary {
     /// Items new to this station.
     pub added: usize,
@@ -35,6 +38,9 @@ pub struct PageSummary {
     /// Items already held at this version or newer (a repeated record).
     pub unchanged: usize,
     pub rejected: usize,
+    /// Passes withdrawn while the office held their card, which is now void:
+    /// the clerk must take these cards out of the work.
+    pub voided_cards: Vec<String>,
 }
 
 /// An item as the cache holds it: the pass and where its card stands.
@@ -86,6 +92,12 @@ impl Store {
         let mut summary = PageSummary::default();
         let now = now_rfc3339();
         for item in &page.items {
+            // The card made for the version held, before a withdrawal replaces it.
+            let made_card = if item.withdrawn {
+                super::cards::live_card_in(&tx, &item.pass_id)?
+            } else {
+                None
+            };
             match upsert_item(&tx, item, &now)? {
                 Upsert::Unchanged => {
                     summary.unchanged += 1;
@@ -94,14 +106,17 @@ impl Store {
                 Upsert::Added => summary.added += 1,
                 Upsert::Updated => summary.updated += 1,
             }
-            if item.withdrawn {
-                summary.withdrawn += 1;
-            }
             let payload = serde_json::json!({
                 "pass_id": item.pass_id, "version": item.version,
                 "status": if item.withdrawn { "withdrawn" } else { "approved" },
             });
             super::outbox::enqueue(&tx, "item_received", &payload)?;
+            if item.withdrawn {
+                summary.withdrawn += 1;
+                if close_withdrawn(&tx, &item.pass_id, made_card)? == Some(CardState::Voided) {
+                    summary.voided_cards.push(item.pass_id.clone());
+                }
+            }
         }
         for (pass_id, Rejection(reason)) in &page.rejected {
             summary.rejected += 1;
@@ -126,19 +141,18 @@ impl Store {
         Ok(summary)
     }
 
-    /// Moves a card to its next state in one transaction: the state, an
-    /// audit entry and a `card_<action>` event for central. Refused, with the
-    /// state the card is in, unless it is in one of `from`.
+    /// Takes one step of a card in one transaction: the state, an audit entry
+    /// and a `card_<action>` event for central. Refused, with the state the
+    /// card is in, unless the step may start from it.
     pub fn advance(
         &mut self,
         pass_id: &str,
-        from: &[CardState],
-        to: CardState,
+        step: &Step,
         actor: &str,
         detail: &serde_json::Value,
     ) -> Result<Result<(), CardState>, StoreError> {
         let tx = self.conn.transaction().context("starting a card step")?;
-        let moved = advance_in(&tx, pass_id, from, to, actor, detail)?;
+        let moved = advance_in(&tx, pass_id, step, actor, detail)?;
         if moved.is_ok() {
             tx.commit().context("committing a card step")?;
         }
@@ -228,7 +242,7 @@ impl Store {
     }
 }
 
-enum Upsert {
+pub(super) enum Upsert {
     Added,
     Updated,
     Unchanged,
@@ -236,7 +250,7 @@ enum Upsert {
 
 /// Inserts an item or moves it to a newer version, keeping its card state
 /// (except that a withdrawal closes a card not yet handed over).
-fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> Result<Upsert, StoreError> {
+pub(super) fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> Result<Upsert, StoreError> {
     let existing: Option<(i64, u32, String)> = tx
         .query_row(
             "SELECT id, version, state FROM items WHERE pass_id = ?1",
@@ -268,10 +282,6 @@ fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> Result<Upser
     let (id, outcome, state) = match existing {
         Some((_, version, _)) if version >= item.version => return Ok(Upsert::Unchanged),
         Some((id, _, state)) => {
-            let state = match CardState::parse(&state) {
-                Some(current) if item.withdrawn && current.is_open() => CardState::Withdrawn.as_str().to_owned(),
-                _ => state,
-            };
             tx.execute("DELETE FROM item_search WHERE rowid = ?1", params![id])
                 .context("re-indexing an item")?;
             (Some(id), Upsert::Updated, state)
@@ -344,12 +354,40 @@ fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> Result<Upser
     Ok(outcome)
 }
 
+/// Closes a pass central withdrew, if its card was still in the office's
+/// work: `withdrawn` before a card was made, `voided` once one was (the UID of
+/// its chip, `made_card`, goes to central for the hotlist). Returns the new state.
+fn close_withdrawn(
+    tx: &Transaction<'_>,
+    pass_id: &str,
+    made_card: Option<String>,
+) -> Result<Option<CardState>, StoreError> {
+    let state: CardState = tx
+        .query_row("SELECT state FROM items WHERE pass_id = ?1", params![pass_id], |row| {
+            parse_state(row, 0)
+        })
+        .context("reading a card's state")?;
+    let step = if Step::WITHDRAW.from.contains(&state) {
+        Step::WITHDRAW
+    } else if Step::WITHDRAW_CARD.from.contains(&state) {
+        Step::WITHDRAW_CARD
+    } else {
+        return Ok(None);
+    };
+    let mut detail = serde_json::json!({ "reason": "withdrawn by central" });
+    if let Some(card) = made_card {
+        detail["card_uid"] = card.into();
+    }
+    Ok(advance_in(tx, pass_id, &step, CENTRAL_ACTOR, &detail)?
+        .ok()
+        .map(|()| step.to))
+}
+
 /// A card step inside the caller's transaction (see [`Store::advance`]).
 pub(super) fn advance_in(
     tx: &Transaction<'_>,
     pass_id: &str,
-    from: &[CardState],
-    to: CardState,
+    step: &Step,
     actor: &str,
     detail: &serde_json::Value,
 ) -> Result<Result<(), CardState>, StoreError> {
@@ -360,15 +398,15 @@ pub(super) fn advance_in(
             |row| Ok((parse_state(row, 0)?, row.get(1)?)),
         )
         .context("reading a card's state")?;
-    if !from.contains(&state) {
+    if !step.from.contains(&state) {
         return Ok(Err(state));
     }
     tx.execute(
         "UPDATE items SET state = ?2, updated_at = ?3 WHERE pass_id = ?1",
-        params![pass_id, to.as_str(), now_rfc3339()],
+        params![pass_id, step.to.as_str(), now_rfc3339()],
     )
     .context("moving a card on")?;
-    let action = to.as_str();
+    let action = step.action;
     let entry = super::audit::append(tx, actor, action, Some(pass_id), detail)?;
     let mut payload =
         serde_json::json!({ "pass_id": pass_id, "version": version, "actor": actor, "audit_seq": entry.seq });
@@ -559,16 +597,12 @@ mod tests {
         let printed = CardState::Printed;
         let detail = serde_json::json!({"job": 7});
         assert_eq!(
-            store
-                .advance("KEL-1", &[CardState::Approved], printed, "clerk", &detail)
-                .expect("step"),
+            store.advance("KEL-1", &Step::PRINT, "clerk", &detail).expect("step"),
             Ok(())
         );
         assert_eq!(store.item("KEL-1").expect("read").map(|r| r.state), Some(printed));
         assert_eq!(
-            store
-                .advance("KEL-1", &[CardState::Approved], printed, "clerk", &detail)
-                .expect("step"),
+            store.advance("KEL-1", &Step::PRINT, "clerk", &detail).expect("step"),
             Err(printed),
             "a step from the wrong state is refused with the state the card is in"
         );
@@ -586,6 +620,60 @@ mod tests {
             ),
             (Some(7), Some("clerk"))
         );
+    }
+
+    #[test]
+    fn every_step_is_taken_from_its_states_and_refused_from_all_others() {
+        let (_dir, mut store) = open();
+        store
+            .store_page(&page(&[sample_wire("KEL-1", "王小明")], "c1"))
+            .expect("store");
+        let steps = [
+            Step::PRINT,
+            Step::CHECK_PRINT,
+            Step::MISPRINT,
+            Step::ENCODE,
+            Step::RELEASE,
+            Step::HAND_OVER,
+            Step::SPOIL,
+            Step::VOID,
+            Step::REPRINT,
+            Step::UNCOLLECTED,
+            Step::WITHDRAW,
+            Step::WITHDRAW_CARD,
+        ];
+        for step in steps {
+            for from in CardState::ALL {
+                store
+                    .conn
+                    .execute("UPDATE items SET state = ?1", params![from.as_str()])
+                    .expect("set the state");
+                let trail_before = store.audit(None, None, None).expect("audit").len();
+                let moved = store
+                    .advance("KEL-1", &step, "clerk", &serde_json::json!({}))
+                    .expect("step");
+                let now = store.item("KEL-1").expect("read").map(|r| r.state);
+                let trail_after = store.audit(None, None, None).expect("audit").len();
+                if step.from.contains(&from) {
+                    assert_eq!((moved, now), (Ok(()), Some(step.to)), "{} from {from}", step.action);
+                    assert_eq!(trail_after, trail_before + 1, "{} from {from} is audited", step.action);
+                } else {
+                    assert_eq!((moved, now), (Err(from), Some(from)), "{} from {from}", step.action);
+                    assert_eq!(trail_after, trail_before, "a refused step leaves no trace");
+                }
+            }
+        }
+        // Nothing leaves a handed-over card but a void; nothing leaves a closed one but a reprint.
+        let leaving = |state: CardState| {
+            steps
+                .iter()
+                .filter(|s| s.from.contains(&state))
+                .map(|s| s.action)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(leaving(CardState::HandedOver), ["voided", "reprinted"]);
+        assert!(leaving(CardState::Withdrawn).is_empty());
+        assert!(leaving(CardState::Voided).is_empty());
     }
 
     #[test]

@@ -16,17 +16,22 @@ mod audit;
 mod cards;
 mod checks;
 mod credentials;
+mod handling;
 mod items;
 mod outbox;
 mod search;
+mod users;
 
 pub use audit::{AuditCheck, AuditEntry};
 pub use cards::EncodedCard;
 pub use checks::Check;
 pub use credentials::TrustDocument;
+pub use handling::{Pickup, Recipient};
 pub use items::{ItemRecord, PageSummary, RejectedItem, StoredPage};
 pub use outbox::{OutboxEntry, OutboxFilter, OutboxOutcome};
 pub use search::{QueueQuery, QueueRow};
+pub(crate) use users::SignIn;
+pub use users::{Delegation, SessionRecord, UserRecord};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -40,6 +45,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_cards.sql"),
     include_str!("migrations/0004_audit.sql"),
     include_str!("migrations/0005_checks.sql"),
+    include_str!("migrations/0006_users_handover.sql"),
 ];
 
 /// A failure of the cache file, with the file it concerns.
@@ -152,6 +158,11 @@ pub(crate) fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<(), 
 /// Current UTC time as RFC 3339, the form every timestamp in the cache takes.
 pub(crate) fn now_rfc3339() -> String {
     rfc3339(time::OffsetDateTime::now_utc())
+}
+
+/// A timestamp as the cache stores it, or `None` if it is not one.
+pub fn parse_rfc3339(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
 pub fn rfc3339(at: time::OffsetDateTime) -> String {

@@ -3,18 +3,23 @@
 //! They exist so that tests and demos can play the central office: make
 //! enrolment codes, generate and approve applications, withdraw, edit and
 //! revoke items, put bad data in a feed, corrupt a photo, rebuild the feed,
-//! inject faults, and look at what stations reported. They take no
+//! make users and backdate their sign-ins, inject faults, and look at what
+//! stations reported. They take no
 //! credentials: the simulator is served on loopback only.
 
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::routing::post;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 use super::faults::Fault;
 use super::station_api::ApiJson;
-use super::{AppState, SimError, check_office};
+use super::{AppState, SimError, check_office, parse_card_uid};
+use crate::api::{Role, UserProfile};
+use crate::model::check_password_rules;
 
 /// `POST /admin/enrolment-codes`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -93,6 +98,43 @@ pub struct Revocation {
     pub reason: String,
     #[serde(with = "time::serde::rfc3339")]
     pub revoked_at: time::OffsetDateTime,
+}
+
+/// `POST /admin/users`: a user central knows, who has never signed in.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    /// The card office (port code) the user works at.
+    pub office: String,
+    /// Must meet the password rules; only its hash is kept.
+    pub password: String,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("roles", &self.roles)
+            .field("office", &self.office)
+            .field("password", &"<secret>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /admin/users/{username}/last-sign-in`: when the user last signed in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LastSignIn {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignInBackdated {
+    pub username: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_sign_in_at: OffsetDateTime,
 }
 
 /// `POST /admin/raw-items`: values appended to a feed verbatim.
@@ -192,6 +234,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/items/{pass_id}/revoke", post(revoke))
         .route("/admin/stations/{station_id}/revoke-signer", post(revoke_signer))
         .route("/admin/hotlist/cards", post(void_card))
+        .route("/admin/users", post(create_user))
+        .route("/admin/users/{username}/last-sign-in", post(backdate_sign_in))
         .route("/admin/raw-items", post(raw_items))
         .route("/admin/photos/{sha256}/corrupt", post(corrupt_photo))
         .route("/admin/feed/reset", post(reset_feed))
@@ -295,12 +339,52 @@ async fn revoke_signer(State(state): State<AppState>, Path(station_id): Path<Str
 }
 
 async fn void_card(State(state): State<AppState>, ApiJson(req): ApiJson<VoidCardRequest>) -> Answer<HotlistSequence> {
-    let uid = hex::decode(&req.card_uid)
-        .ok()
-        .filter(|uid| !uid.is_empty())
-        .ok_or_else(|| SimError::BadRequest(format!("card_uid {:?} is not a hex card UID", req.card_uid)))?;
+    let uid = parse_card_uid(&req.card_uid)?;
     let sequence = state.db(move |store| store.void_card(&uid, req.expires)).await?;
     Ok(Json(HotlistSequence { sequence }))
+}
+
+/// The longest user name and display name central keeps.
+const MAX_NAME_CHARS: usize = 64;
+
+async fn create_user(
+    State(state): State<AppState>,
+    ApiJson(user): ApiJson<NewUser>,
+) -> Result<(StatusCode, Json<UserProfile>), SimError> {
+    check_office(&user.office)?;
+    let name_ok = |name: &str| (1..=MAX_NAME_CHARS).contains(&name.chars().count()) && name.trim() == name;
+    if !name_ok(&user.username) || user.username.contains(char::is_whitespace) {
+        return Err(SimError::BadRequest(format!(
+            "username {:?} must have 1 to {MAX_NAME_CHARS} characters and no spaces",
+            user.username
+        )));
+    }
+    if !name_ok(&user.display_name) {
+        return Err(SimError::BadRequest(format!(
+            "display_name must have 1 to {MAX_NAME_CHARS} characters, without spaces at its ends"
+        )));
+    }
+    if user.roles.is_empty() {
+        return Err(SimError::BadRequest(
+            "a user needs at least one role, such as clerk".to_owned(),
+        ));
+    }
+    check_password_rules(&user.password).map_err(|broken| SimError::WeakPassword(broken.to_string()))?;
+    let profile = state.db(move |store| store.create_user(&user)).await?;
+    Ok((StatusCode::CREATED, Json(profile)))
+}
+
+async fn backdate_sign_in(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    ApiJson(req): ApiJson<LastSignIn>,
+) -> Answer<SignInBackdated> {
+    let name = username.clone();
+    state.db(move |store| store.backdate_sign_in(&name, req.at)).await?;
+    Ok(Json(SignInBackdated {
+        username,
+        last_sign_in_at: req.at,
+    }))
 }
 
 async fn reset_feed(State(state): State<AppState>) -> Answer<FeedEpoch> {

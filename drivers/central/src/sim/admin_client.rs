@@ -5,11 +5,12 @@
 use reqwest::Method;
 
 use super::admin::{
-    CountRequest, EnrolmentCode, Faults, FeedEpoch, HotlistSequence, ItemState, OfficeRequest, PassIds, PhotoCorrupted,
-    RawItemsAppended, RawItemsRequest, Revocation, RevokeRequest, SignerRevoked, StoredEvent, StoredEvents,
-    VoidCardRequest,
+    CountRequest, EnrolmentCode, Faults, FeedEpoch, HotlistSequence, ItemState, LastSignIn, NewUser, OfficeRequest,
+    PassIds, PhotoCorrupted, RawItemsAppended, RawItemsRequest, Revocation, RevokeRequest, SignInBackdated,
+    SignerRevoked, StoredEvent, StoredEvents, VoidCardRequest,
 };
 use super::faults::Fault;
+use crate::api::{Role, UserProfile};
 use crate::client::{CentralClient, CentralError};
 
 /// Calls the admin endpoints of one simulator.
@@ -93,6 +94,34 @@ impl AdminClient {
         };
         let sequence: HotlistSequence = self.post(&["admin", "hotlist", "cards"], Some(&body)).await?;
         Ok(sequence.sequence)
+    }
+
+    /// Makes a user of `office` who has never signed in; the password must meet
+    /// the password rules.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        display_name: &str,
+        roles: &[Role],
+        office: &str,
+        password: &str,
+    ) -> Result<UserProfile, CentralError> {
+        let body = NewUser {
+            username: username.to_owned(),
+            display_name: display_name.to_owned(),
+            roles: roles.to_vec(),
+            office: office.to_owned(),
+            password: password.to_owned(),
+        };
+        self.post(&["admin", "users"], Some(&body)).await
+    }
+
+    /// Sets when a user last signed in; more than 90 days ago freezes the account.
+    pub async fn backdate_sign_in(&self, username: &str, at: time::OffsetDateTime) -> Result<(), CentralError> {
+        let _: SignInBackdated = self
+            .post(&["admin", "users", username, "last-sign-in"], Some(&LastSignIn { at }))
+            .await?;
+        Ok(())
     }
 
     /// Appends JSON values to the office's feed exactly as given.

@@ -3,8 +3,9 @@
 //! It exists so that a station can be built, tested and shown without the
 //! real central system: it speaks the contract in `openapi.yaml` over real
 //! HTTP, keeps its data in its own SQLite file, generates realistic
-//! applications, and takes admin requests (approve, withdraw, edit, revoke,
-//! inject faults) that tests use to put a station through its paces.
+//! applications and users, and takes admin requests (approve, withdraw, edit,
+//! revoke, backdate a sign-in, inject faults) that tests use to put a station
+//! through its paces.
 //!
 //! The admin endpoints take no credentials: serve it on loopback only.
 
@@ -127,6 +128,14 @@ pub enum SimError {
     Conflict(String),
     #[error("central failed to answer (a status_500 fault injected in central-sim)")]
     InjectedFault,
+    #[error("the user name or the password is wrong")]
+    BadCredentials,
+    #[error("the account is locked after too many wrong passwords in a row, until {until}")]
+    AccountLocked { until: String },
+    #[error("the account was not signed in for {days} days and is frozen until its password is changed")]
+    AccountFrozen { days: i64 },
+    #[error("{0}")]
+    WeakPassword(String),
 }
 
 impl SimError {
@@ -142,6 +151,10 @@ impl SimError {
             SimError::BadRequest(_) => (StatusCode::BAD_REQUEST, error_code::BAD_REQUEST),
             SimError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             SimError::Conflict(_) => (StatusCode::CONFLICT, error_code::CONFLICT),
+            SimError::BadCredentials => (StatusCode::UNAUTHORIZED, error_code::BAD_CREDENTIALS),
+            SimError::AccountLocked { .. } => (StatusCode::LOCKED, error_code::ACCOUNT_LOCKED),
+            SimError::AccountFrozen { .. } => (StatusCode::FORBIDDEN, error_code::ACCOUNT_FROZEN),
+            SimError::WeakPassword(_) => (StatusCode::UNPROCESSABLE_ENTITY, error_code::WEAK_PASSWORD),
             SimError::Db { .. }
             | SimError::Bind { .. }
             | SimError::Io { .. }
@@ -199,6 +212,15 @@ fn check_office(office: &str) -> Result<(), SimError> {
             )))
         }
     }
+}
+
+/// A card UID in hex (the contract writes it upper-case), such as `04A1B2C3D4E5F6`.
+fn parse_card_uid(text: &str) -> Result<Vec<u8>, SimError> {
+    hex::decode(text).ok().filter(|uid| !uid.is_empty()).ok_or_else(|| {
+        SimError::BadRequest(format!(
+            "card_uid {text:?} is not a card UID in hex, such as 04A1B2C3D4E5F6"
+        ))
+    })
 }
 
 /// What every request handler shares.
@@ -266,6 +288,9 @@ fn router(state: AppState) -> Router {
         .route("/v1/events", post(station_api::events))
         .route("/v1/trust-list", get(station_api::trust_list))
         .route("/v1/hotlist", get(station_api::hotlist))
+        .route("/v1/sign-in", post(station_api::sign_in))
+        .route("/v1/password", post(station_api::change_password))
+        .route("/v1/items/{pass_id}/reprint", post(station_api::reprint))
         .merge(admin::routes())
         .fallback(|| async { SimError::NotFound("nothing is served at this address".to_owned()) })
         .method_not_allowed_fallback(|| async { SimError::MethodNotAllowed })

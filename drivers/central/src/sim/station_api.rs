@@ -14,8 +14,10 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::cursor::Cursor;
-use super::{AppState, SimError};
-use crate::api::{EnrolmentRequest, EventBatch, EventResults};
+use super::{AppState, SimError, parse_card_uid};
+use crate::api::{
+    EnrolmentRequest, EventBatch, EventResults, PasswordChange, ReprintRequest, SignInRequest, UserProfile, WireItem,
+};
 
 /// Page size when a station names none, and the most it may ask for.
 const DEFAULT_LIMIT: u32 = 500;
@@ -184,6 +186,51 @@ pub(crate) async fn hotlist(
     };
     let bytes = state.db(move |store| store.signed_hotlist(after)).await?;
     Ok(cose(bytes))
+}
+
+/// Signs a user of the station's office in.
+pub(crate) async fn sign_in(
+    station: Station,
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<SignInRequest>,
+) -> Result<Json<UserProfile>, SimError> {
+    Ok(Json(
+        state.db(move |store| store.sign_in(&station.office, &request)).await?,
+    ))
+}
+
+/// Changes the password of a user of the station's office; 204 when done.
+pub(crate) async fn change_password(
+    station: Station,
+    State(state): State<AppState>,
+    ApiJson(change): ApiJson<PasswordChange>,
+) -> Result<StatusCode, SimError> {
+    state
+        .db(move |store| store.change_password(&station.office, &change))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new card for a pass of the station's office; answers the item's new record.
+pub(crate) async fn reprint(
+    station: Station,
+    State(state): State<AppState>,
+    Path(pass_id): Path<String>,
+    ApiJson(request): ApiJson<ReprintRequest>,
+) -> Result<Json<WireItem>, SimError> {
+    if request.reason.trim().is_empty() {
+        return Err(SimError::BadRequest("a reprint needs a reason".to_owned()));
+    }
+    if request.approved_by.trim().is_empty() {
+        return Err(SimError::BadRequest(
+            "a reprint needs the user name of the supervisor who approved it (approved_by)".to_owned(),
+        ));
+    }
+    let old_card = request.card_uid.as_deref().map(parse_card_uid).transpose()?;
+    let item = state
+        .db(move |store| store.reprint(&station, &pass_id, &request, old_card.as_deref()))
+        .await?;
+    Ok(Json(item))
 }
 
 fn cose(bytes: Vec<u8>) -> Response {

@@ -1,6 +1,7 @@
 //! The simulator's SQLite file: applications, items and their approvals, the
-//! per-office change feed, photos, events, revocations, enrolment codes,
-//! stations and their signing keys, the hotlist, and the authority's root key.
+//! per-office change feed, photos, events, revocations, reprints, enrolment
+//! codes, stations and their signing keys, the hotlist, the authority's root
+//! key, and users (in [`users`]).
 //!
 //! It exists so that the simulator behaves like a real central system across
 //! restarts, and so that a page of 1,000 items is one indexed range read: each
@@ -9,6 +10,8 @@
 //! The feed is compacted: a change of an item deletes the item's feed row and
 //! writes a new one at the next sequence number (`AUTOINCREMENT`, so numbers
 //! are never reused, even when the newest row is the one replaced).
+
+mod users;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -21,9 +24,10 @@ use super::admin::{ApplicationCreated, ApplicationRequest, ItemState, ItemStateN
 use super::cursor::Cursor;
 use super::generate::{ApplicationPlan, Generator, add_months};
 use super::station_api::Station;
-use super::{SimError, during, portrait};
+use super::{SimError, during, parse_card_uid, portrait};
 use crate::api::{
-    Enrolment, EnrolmentRequest, Event, EventOutcome, EventResult, Holder, ItemStatus, WireItem, decode_key, encode_key,
+    Enrolment, EnrolmentRequest, Event, EventOutcome, EventResult, Holder, ItemStatus, ReprintRequest, WireItem,
+    decode_key, encode_key,
 };
 use pass_credential::{
     Algorithm, CredentialError, HotlistDelta, PublicKey, RevokedPass, SignerEntry, SignerStatus, SigningKey, TrustList,
@@ -70,12 +74,25 @@ CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT, idempotency_key TEXT NOT NULL UNIQUE, station_id TEXT NOT NULL,
     kind TEXT NOT NULL, occurred_at TEXT NOT NULL, payload TEXT NOT NULL, received_at TEXT NOT NULL,
     times_received INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE IF NOT EXISTS reprints (
+    id INTEGER PRIMARY KEY, pass_id TEXT NOT NULL REFERENCES items (pass_id), old_version INTEGER NOT NULL,
+    reason TEXT NOT NULL, approved_by TEXT NOT NULL, old_card_uid BLOB, station_id TEXT NOT NULL,
+    reprinted_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    username TEXT PRIMARY KEY, display_name TEXT NOT NULL, roles TEXT NOT NULL, office TEXT NOT NULL,
+    password_hash TEXT NOT NULL, failed_attempts INTEGER NOT NULL DEFAULT 0, locked_until TEXT,
+    last_sign_in_at TEXT, password_changed_at TEXT NOT NULL, created_at TEXT NOT NULL);
 ";
 
 /// Enrolment code letters: no 0/O or 1/I, which clerks mistype.
 const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 /// The longest idempotency key central records.
 const MAX_KEY_CHARS: usize = 128;
+/// Event kinds whose `card_uid` (the card spoiled or voided at the station)
+/// central puts on the hotlist.
+const CARD_VOIDING_KINDS: [&str; 2] = ["card_spoiled", "card_voided"];
+/// How long a voided card stays on the hotlist when its pass is not known.
+const UNKNOWN_PASS_CARD_HOTLISTED: time::Duration = time::Duration::days(365);
 
 /// Connection to the simulator's database.
 #[derive(Debug)]
@@ -161,7 +178,28 @@ pub(crate) fn rejection_reason(event: &Event) -> Option<String> {
     if !event.payload.is_object() {
         return Some("the payload must be a JSON object".to_owned());
     }
+    if CARD_VOIDING_KINDS.contains(&event.kind.as_str())
+        && let Some(uid) = event.payload.get("card_uid")
+        && uid.as_str().is_none_or(|uid| parse_card_uid(uid).is_err())
+    {
+        return Some(format!(
+            "the card_uid of a {} event must be the card's UID in upper-case hex, such as 04A1B2C3D4E5F6",
+            event.kind
+        ));
+    }
     None
+}
+
+/// The card a spoiled or voided card event names, for the hotlist.
+fn voided_card_uid(event: &Event) -> Option<Vec<u8>> {
+    if !CARD_VOIDING_KINDS.contains(&event.kind.as_str()) {
+        return None;
+    }
+    event
+        .payload
+        .get("card_uid")?
+        .as_str()
+        .and_then(|uid| parse_card_uid(uid).ok())
 }
 
 impl Store {
@@ -426,6 +464,57 @@ impl Store {
         self.write("editing an item", |tx| change_item(tx, pass_id, extend))
     }
 
+    /// Makes a new card for an approved pass of the station's office: the
+    /// item's version rises and its feed row moves to the end, as with an
+    /// edit; the old version, and the old card when named, go on the hotlist
+    /// until the pass would have expired; the reason and approver are kept.
+    pub(crate) fn reprint(
+        &mut self,
+        station: &Station,
+        pass_id: &str,
+        request: &ReprintRequest,
+        old_card: Option<&[u8]>,
+    ) -> Result<WireItem, SimError> {
+        self.write("reprinting an item", |tx| {
+            let mut old_version = 0;
+            change_item(tx, pass_id, |row| {
+                if row.item.pickup_office != station.office {
+                    return Err(SimError::WrongOffice {
+                        own: station.office.clone(),
+                        asked: row.item.pickup_office.clone(),
+                    });
+                }
+                if row.state != ItemStateName::Approved {
+                    return Err(SimError::Conflict(format!(
+                        "{pass_id} is not approved by every port yet; only an approved pass can be reprinted"
+                    )));
+                }
+                old_version = row.item.version;
+                row.item.version += 1;
+                Ok(())
+            })?;
+            let item = load_item(tx, pass_id)?.item;
+            hotlist_pass(tx, pass_id, old_version, item.valid_to)?;
+            if let Some(uid) = old_card {
+                hotlist_card(tx, uid, end_of_day(item.valid_to)?)?;
+            }
+            tx.execute(
+                "INSERT INTO reprints (pass_id, old_version, reason, approved_by, old_card_uid, station_id, reprinted_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    pass_id,
+                    old_version,
+                    request.reason.trim(),
+                    request.approved_by.trim(),
+                    old_card,
+                    station.id,
+                    rfc3339(item.changed_at)
+                ],
+            )?;
+            Ok(item)
+        })
+    }
+
     /// Edits the approved items at the oldest feed positions of `office`.
     pub(crate) fn edit_oldest(&mut self, office: &str, count: u32) -> Result<Vec<String>, SimError> {
         self.write("editing items", |tx| {
@@ -454,16 +543,7 @@ impl Store {
                 "INSERT INTO revocations (pass_id, version, reason, revoked_at) VALUES (?1, ?2, ?3, ?4)",
                 params![pass_id, version, reason, rfc3339(revoked_at)],
             )?;
-            // The entry stays on the hotlist until the pass would have expired.
-            let expires = item
-                .item
-                .valid_to
-                .with_hms(23, 59, 59)
-                .map_err(|e| SimError::Internal(e.to_string()))?;
-            tx.execute(
-                "INSERT INTO hotlist (pass_id, version, expires) VALUES (?1, ?2, ?3)",
-                params![pass_id, version, rfc3339(expires.assume_offset(offset!(+8)))],
-            )?;
+            hotlist_pass(tx, pass_id, version, item.item.valid_to)?;
             Ok(Revocation {
                 pass_id: pass_id.to_owned(),
                 version,
@@ -501,13 +581,7 @@ impl Store {
 
     /// Puts a card on the hotlist until `expires`, whatever credential it carries.
     pub(crate) fn void_card(&mut self, card_uid: &[u8], expires: OffsetDateTime) -> Result<u64, SimError> {
-        self.write("voiding a card", |tx| {
-            tx.execute(
-                "INSERT INTO hotlist (card_uid, expires) VALUES (?1, ?2)",
-                params![card_uid, rfc3339(expires)],
-            )?;
-            Ok(u64::try_from(tx.last_insert_rowid()).unwrap_or_default())
-        })
+        self.write("voiding a card", |tx| hotlist_card(tx, card_uid, expires))
     }
 
     /// The trust list as it stands, signed by the root key.
@@ -663,7 +737,9 @@ impl Store {
         Ok(())
     }
 
-    /// Records each acceptable event whose key is new; one result per event, in order.
+    /// Records each acceptable event whose key is new; one result per event,
+    /// in order. A spoiled or voided card an event names goes on the hotlist
+    /// the first time the event arrives.
     pub(crate) fn record_events(&mut self, station_id: &str, events: &[Event]) -> Result<Vec<EventResult>, SimError> {
         self.write("recording events", |tx| {
             let received_at = rfc3339(OffsetDateTime::now_utc());
@@ -688,6 +764,10 @@ impl Store {
                         to_json(&event.payload)?,
                         received_at
                     ])?;
+                    if let Some(uid) = voided_card_uid(event) {
+                        let pass_id = event.payload.get("pass_id").and_then(serde_json::Value::as_str);
+                        hotlist_card(tx, &uid, card_hotlisted_until(tx, pass_id)?)?;
+                    }
                     (EventOutcome::Accepted, None)
                 };
                 results.push(EventResult {
@@ -1015,6 +1095,42 @@ fn change_item(
         )?;
     }
     item_state(conn, pass_id, &row)
+}
+
+/// The last second of `date` at the card offices (UTC+8).
+fn end_of_day(date: Date) -> Result<OffsetDateTime, SimError> {
+    let end = date
+        .with_hms(23, 59, 59)
+        .map_err(|e| SimError::Internal(e.to_string()))?;
+    Ok(end.assume_offset(offset!(+8)))
+}
+
+/// Puts a pass version on the hotlist until the pass would have expired.
+fn hotlist_pass(conn: &Connection, pass_id: &str, version: u32, valid_to: Date) -> Result<(), SimError> {
+    conn.execute(
+        "INSERT INTO hotlist (pass_id, version, expires) VALUES (?1, ?2, ?3)",
+        params![pass_id, version, rfc3339(end_of_day(valid_to)?)],
+    )?;
+    Ok(())
+}
+
+/// Puts a card on the hotlist until `expires`; returns the hotlist's new sequence.
+fn hotlist_card(conn: &Connection, card_uid: &[u8], expires: OffsetDateTime) -> Result<u64, SimError> {
+    conn.execute(
+        "INSERT INTO hotlist (card_uid, expires) VALUES (?1, ?2)",
+        params![card_uid, rfc3339(expires)],
+    )?;
+    Ok(u64::try_from(conn.last_insert_rowid()).unwrap_or_default())
+}
+
+/// How long a card of this pass stays on the hotlist: until the pass would
+/// have expired, or a year when the pass is not known.
+fn card_hotlisted_until(conn: &Connection, pass_id: Option<&str>) -> Result<OffsetDateTime, SimError> {
+    match pass_id.map(|pass_id| load_item(conn, pass_id)) {
+        Some(Ok(row)) => end_of_day(row.item.valid_to),
+        Some(Err(SimError::NotFound(_))) | None => Ok(OffsetDateTime::now_utc() + UNKNOWN_PASS_CARD_HOTLISTED),
+        Some(Err(e)) => Err(e),
+    }
 }
 
 /// The edit the simulator makes: valid one month longer, a new version.

@@ -4,7 +4,8 @@
 //! with a chip being encoded. The UI listens; it never polls a device.
 //!
 //! Event names (the UI's `lib/events.ts` lists the same): `sync-progress`,
-//! `sync-finished`, `connectivity`, `card`, `print-progress`, `encode-step`.
+//! `sync-finished`, `connectivity`, `card`, `print-progress`, `encode-step`,
+//! and the gate's `gate-event` (sent from `commands::gate`).
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -255,23 +256,27 @@ pub fn encode_step(app: &AppHandle, step: EncodeStep) {
 }
 
 /// A card channel that reports each exchange as it happens.
-pub struct StepTransport<'a> {
-    card: Box<dyn Transport>,
+pub struct StepTransport<'a, T> {
+    card: T,
     exchanges: usize,
     report: &'a dyn Fn(EncodeStep),
 }
 
-impl<'a> StepTransport<'a> {
-    pub fn new(card: Box<dyn Transport>, report: &'a dyn Fn(EncodeStep)) -> StepTransport<'a> {
+impl<'a, T: Transport> StepTransport<'a, T> {
+    pub fn new(card: T, report: &'a dyn Fn(EncodeStep)) -> StepTransport<'a, T> {
         StepTransport {
             card,
             exchanges: 0,
             report,
         }
     }
+
+    pub fn into_inner(self) -> T {
+        self.card
+    }
 }
 
-impl Transport for StepTransport<'_> {
+impl<T: Transport> Transport for StepTransport<'_, T> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, ReaderError> {
         self.exchanges += 1;
         let answer = self.card.transmit(command);
@@ -306,7 +311,7 @@ fn step_name(command: &[u8]) -> &'static str {
 }
 
 /// Sends an event to the window; a window already closing misses it, harmlessly.
-fn emit<T: Serialize + Clone>(app: &AppHandle, event: &str, payload: &T) {
+pub fn emit<T: Serialize + Clone>(app: &AppHandle, event: &str, payload: &T) {
     let _ = app.emit(event, payload.clone());
 }
 

@@ -10,14 +10,20 @@
 mod commands;
 mod events;
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
 
 use clap::Parser;
 use pass_printer::{CupsQueue, PdfFolder, PrintTarget};
-use pass_station::demo::{self, DemoSetup};
+use pass_reader::pcsc_reader::PcscCard;
+use pass_reader::{ReaderError, Transport};
+use pass_station::auth::{AuthError, Session};
+use pass_station::demo::{self, DemoSetup, DemoUser};
+use pass_station::gate::{GateControl, Presenter};
 use pass_station::{Station, StationError, StationHome};
+use pass_vcard::{CardMemory, Cipher, VirtualCard};
 
 /// The command line; every option has a working default.
 #[derive(Debug, Parser)]
@@ -53,13 +59,30 @@ struct Args {
     reader: Option<String>,
 }
 
-/// Where cards are written to chips.
+/// Where cards are written to chips and read back.
 #[derive(Debug)]
 pub enum ChipReader {
     /// A PC/SC reader through pcscd: the named one, or the first with a card.
     Pcsc(Option<String>),
-    /// The demo's virtual reader: each encode gets a new blank virtual DESFire card.
+    /// The demo's virtual reader: each encode gets a new blank virtual
+    /// DESFire card, kept in the demo's tray for release and the gate.
     Virtual,
+}
+
+/// A card on the station's reader.
+#[derive(Debug)]
+pub enum ReaderCard {
+    Pcsc(PcscCard),
+    Virtual(Box<VirtualCard>),
+}
+
+impl Transport for ReaderCard {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, ReaderError> {
+        match self {
+            ReaderCard::Pcsc(card) => card.transmit(command),
+            ReaderCard::Virtual(card) => card.transmit(command),
+        }
+    }
 }
 
 /// The demo's embedded parts, kept alive as long as the app runs.
@@ -69,6 +92,44 @@ pub struct Demo {
     _sim: pass_central::sim::SimHandle,
     /// Where the demo's "camera" leaves its pictures of printed cards.
     pub camera_dir: PathBuf,
+    pub users: Vec<DemoUser>,
+    /// The virtual cards written so far, by pass number: the tray a real
+    /// office keeps its encoded cards in until release and hand-over.
+    cards: Mutex<BTreeMap<String, CardMemory>>,
+}
+
+impl Demo {
+    /// Stands in for the webcam: leaves a picture of the printed card's back in the camera folder.
+    pub fn photograph(&self, pass_id: &str, pdf: &Path) -> Result<(), StationError> {
+        demo::camera_picture(pdf, &self.camera_dir.join(format!("{pass_id}-back.png")))
+    }
+
+    /// Puts a card just written into the tray.
+    pub fn keep_card(&self, pass_id: &str, card: ReaderCard) {
+        if let (ReaderCard::Virtual(card), Ok(mut cards)) = (card, self.cards.lock()) {
+            cards.insert(pass_id.to_owned(), card.memory().clone());
+        }
+    }
+
+    /// The card written for `pass_id`, as if taken from the tray and put on the reader.
+    fn card(&self, pass_id: &str) -> Option<VirtualCard> {
+        let cards = self.cards.lock().ok()?;
+        cards.get(pass_id).cloned().map(VirtualCard::new)
+    }
+
+    pub fn card_ids(&self) -> Vec<String> {
+        self.cards
+            .lock()
+            .map(|cards| cards.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// A gate running on its own thread, and the ways to reach it.
+#[derive(Debug)]
+pub struct RunningGate {
+    pub control: GateControl,
+    pub presenter: Presenter,
 }
 
 /// Everything the commands share.
@@ -82,9 +143,94 @@ pub struct AppState {
     pub reader: ChipReader,
     pub demo: Option<Demo>,
     pub devices: events::Devices,
+    /// The one user signed in at this workstation; in memory only.
+    session: Mutex<Option<Session>>,
+    gate: Mutex<Option<RunningGate>>,
     /// When the process started, and whether the UI has shown its first queue.
     pub started: std::time::Instant,
     pub queue_shown: std::sync::atomic::AtomicBool,
+}
+
+impl AppState {
+    /// The signed-in user's session, as last kept.
+    pub fn signed_in(&self) -> Result<Session, StationError> {
+        self.session
+            .lock()
+            .ok()
+            .and_then(|session| session.clone())
+            .ok_or(AuthError::NotSignedIn.into())
+    }
+
+    pub fn keep_session(&self, session: Session) {
+        if let Ok(mut kept) = self.session.lock() {
+            *kept = Some(session);
+        }
+    }
+
+    /// Forgets the session (signed out, or ended by the core), giving it back.
+    pub fn forget_session(&self) -> Option<Session> {
+        self.session.lock().ok().and_then(|mut kept| kept.take())
+    }
+
+    /// A blank card to write: the one on the PC/SC reader, or a new virtual one in the demo.
+    pub fn blank_card(&self) -> Result<ReaderCard, StationError> {
+        match &self.reader {
+            ChipReader::Pcsc(name) => Ok(ReaderCard::Pcsc(pass_station::chip::card_on_reader(name.as_deref())?)),
+            ChipReader::Virtual => {
+                let mut uid = [0x04, 0, 0, 0, 0, 0, 0];
+                getrandom::fill(&mut uid[1..])
+                    .map_err(|e| StationError::RunSetup(format!("no random source for the virtual card: {e}")))?;
+                let card = VirtualCard::new(CardMemory::blank(uid, Cipher::Aes));
+                Ok(ReaderCard::Virtual(Box::new(card)))
+            }
+        }
+    }
+
+    /// The card of `pass_id` on the reader: whatever card is on the PC/SC
+    /// reader (the core checks it is the right one), or the demo's from its tray.
+    pub fn card_for(&self, pass_id: &str) -> Result<ReaderCard, StationError> {
+        match &self.reader {
+            ChipReader::Pcsc(name) => Ok(ReaderCard::Pcsc(pass_station::chip::card_on_reader(name.as_deref())?)),
+            ChipReader::Virtual => self
+                .demo
+                .as_ref()
+                .and_then(|demo| demo.card(pass_id))
+                .map(|card| ReaderCard::Virtual(Box::new(card)))
+                .ok_or_else(|| {
+                    StationError::Usage(format!(
+                        "no virtual card has been written for {pass_id} in this demo; write its chip first (Encode)"
+                    ))
+                }),
+        }
+    }
+
+    pub fn start_gate(&self, gate: RunningGate) {
+        if let Ok(mut running) = self.gate.lock()
+            && let Some(previous) = running.replace(gate)
+        {
+            previous.control.stop();
+        }
+    }
+
+    /// Stops the gate, if one runs.
+    pub fn end_gate(&self) {
+        if let Some(gate) = self.gate.lock().ok().and_then(|mut running| running.take()) {
+            gate.control.stop();
+        }
+    }
+
+    /// Hands `work` the running gate, or says to start it.
+    pub fn running_gate(&self, work: impl FnOnce(&RunningGate)) -> Result<(), StationError> {
+        let running = self
+            .gate
+            .lock()
+            .map_err(|_| StationError::Corrupt("the gate failed midway; restart the app".to_owned()))?;
+        let gate = running
+            .as_ref()
+            .ok_or_else(|| StationError::Usage("the gate is not running; start it first".to_owned()))?;
+        work(gate);
+        Ok(())
+    }
 }
 
 fn main() -> ExitCode {
@@ -112,7 +258,7 @@ fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationE
             .enable_all()
             .build()
             .map_err(|e| StationError::RunSetup(format!("cannot start the async runtime: {e}")))?;
-        let DemoSetup { sim, home } = runtime.block_on(demo::prepare(&dir, args.demo_items))?;
+        let DemoSetup { sim, home, users } = runtime.block_on(demo::prepare(&dir, args.demo_items))?;
         let camera_dir = dir.join("camera");
         std::fs::create_dir_all(&camera_dir).map_err(|source| StationError::Io {
             action: "create the demo's camera folder",
@@ -124,7 +270,13 @@ fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationE
             home.dir().display(),
             sim.url()
         );
-        (home, Some(Demo { _sim: sim, camera_dir }))
+        let demo = Demo {
+            _sim: sim,
+            camera_dir,
+            users,
+            cards: Mutex::new(BTreeMap::new()),
+        };
+        (home, Some(demo))
     } else {
         (home, None)
     };
@@ -153,6 +305,8 @@ fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationE
         reader,
         demo,
         devices: events::Devices::default(),
+        session: Mutex::new(None),
+        gate: Mutex::new(None),
         started,
         queue_shown: std::sync::atomic::AtomicBool::new(false),
     })
@@ -178,8 +332,25 @@ fn run(state: AppState) -> ExitCode {
             commands::print_cards,
             commands::check_print_image,
             commands::encode_card,
+            commands::spoil_card,
             commands::resolve_scan,
             commands::queue_ready,
+            commands::pickups,
+            commands::hand_over,
+            commands::sign_in,
+            commands::sign_out,
+            commands::current_user,
+            commands::change_password,
+            commands::demo_users,
+            commands::release_card,
+            commands::void_card,
+            commands::reprint_card,
+            commands::delegate,
+            commands::gate_start,
+            commands::gate_stop,
+            commands::gate_check_image,
+            commands::gate_tap_demo_card,
+            commands::gate_checks_today,
         ])
         .setup(|app| {
             events::start(app.handle());

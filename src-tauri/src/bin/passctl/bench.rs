@@ -3,14 +3,25 @@
 //! Build with `--release`; the numbers of a debug build mean nothing.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use pass_camera::{ImageSource, Scanner};
 use pass_central::sim::AdminClient;
+use pass_printer::{PdfFolder, PrintFormat, PrintTarget};
+use pass_reader::pcsc_reader::{ReaderEvent, Readers};
+use pass_station::auth::Session;
+use pass_station::gate::{Gate, GateEvent, GateOptions, Played};
+use pass_station::model::Role;
 use pass_station::store::QueueQuery;
 use pass_station::sync::SyncOptions;
 use pass_station::{Station, StationError, StationHome};
+use pass_vcard::vpcd::REINSERT_AFTER;
+use pass_vcard::{CardMemory, Cipher, VirtualCard};
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
@@ -26,6 +37,10 @@ pub struct BenchArgs {
     /// The central-sim binary (default: the one next to passctl).
     #[arg(long, value_name = "FILE")]
     central_sim: Option<PathBuf>,
+    /// Measure gate verdict latency instead: frame to verdict, and card tap to
+    /// verdict on the first vpcd reader (needs `pcscd --foreground` running).
+    #[arg(long)]
+    gate: bool,
 }
 
 const OFFICE: &str = "TWKEL";
@@ -45,25 +60,28 @@ fn bench_error(detail: String) -> StationError {
     StationError::RunSetup(detail)
 }
 
-pub async fn run(args: BenchArgs) -> Result<(), StationError> {
-    let dir = tempfile::tempdir().map_err(|e| bench_error(format!("no temporary folder: {e}")))?;
-    let sim_binary = match args.central_sim {
-        Some(path) => path,
+/// Starts central-sim with `items` generated passes; returns it and its address.
+fn start_sim(args: &BenchArgs, dir: &Path, items: u32, photos: bool) -> Result<(SimProcess, String), StationError> {
+    let sim_binary = match &args.central_sim {
+        Some(path) => path.clone(),
         None => std::env::current_exe()
             .map_err(|e| bench_error(format!("cannot find passctl's own path: {e}")))?
             .with_file_name(format!("central-sim{}", std::env::consts::EXE_SUFFIX)),
     };
-    println!("starting central-sim with {} items (no photos)...", args.items);
-    let mut child = Command::new(&sim_binary)
-        .args(["--listen", "127.0.0.1:0", "--no-photos", "--office", OFFICE])
+    let mut command = Command::new(&sim_binary);
+    command.args(["--listen", "127.0.0.1:0", "--office", OFFICE]);
+    if !photos {
+        command.arg("--no-photos");
+    }
+    let mut child = command
         .args([
             "--generate",
-            &args.items.to_string(),
+            &items.to_string(),
             "--enrolment-code",
             &format!("{OFFICE}:{CODE}"),
         ])
         .arg("--db")
-        .arg(dir.path().join("central.db"))
+        .arg(dir.join("central.db"))
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| {
@@ -89,6 +107,16 @@ pub async fn run(args: BenchArgs) -> Result<(), StationError> {
         .ok_or_else(|| bench_error(format!("central-sim said {first_line:?}, not `listening on URL`")))?
         .trim()
         .to_owned();
+    Ok((sim, url))
+}
+
+pub async fn run(args: BenchArgs) -> Result<(), StationError> {
+    if args.gate {
+        return gate_latency(&args).await;
+    }
+    let dir = tempfile::tempdir().map_err(|e| bench_error(format!("no temporary folder: {e}")))?;
+    println!("starting central-sim with {} items (no photos)...", args.items);
+    let (sim, url) = start_sim(&args, dir.path(), args.items, false)?;
 
     let home = StationHome::new(dir.path().join("station"));
     home.enroll(&url, CODE, "bench").await?;
@@ -198,4 +226,140 @@ fn peak_rss_mib() -> f64 {
         .find_map(|line| line.strip_prefix("VmHWM:"))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// Frames played and cards tapped for the gate latency figures.
+const GATE_SAMPLES: usize = 20;
+/// The blank card that becomes the tapped card.
+const BENCH_UID: [u8; 7] = [0x04, 0xBE, 0x4C, 0x00, 0x00, 0x00, 0x01];
+
+/// Frame → verdict over printed card backs played as a camera, then card tap →
+/// verdict on the first vpcd reader, each through a running [`Gate`].
+async fn gate_latency(args: &BenchArgs) -> Result<(), StationError> {
+    let dir = tempfile::tempdir().map_err(|e| bench_error(format!("no temporary folder: {e}")))?;
+    let (sim, url) = start_sim(args, dir.path(), GATE_SAMPLES as u32, true)?;
+    let home = StationHome::new(dir.path().join("station"));
+    home.enroll(&url, CODE, "bench").await?;
+    let mut station = Station::open(home.clone())?;
+    station.sync(&SyncOptions::default(), &mut |_| {}).await?;
+    // The bench's clerk, who issues the card the gate then checks.
+    let password = format!("Bench-{}x9", std::process::id());
+    AdminClient::new(&url)
+        .map_err(|e| bench_error(e.to_string()))?
+        .create_user("bench-clerk", "bench clerk", &[Role::Clerk], OFFICE, &password)
+        .await
+        .map_err(|e| bench_error(e.to_string()))?;
+    let clerk = station.sign_in("bench-clerk", &password).await?;
+    drop(sim);
+
+    let rows = station.store().queue(&QueueQuery {
+        limit: GATE_SAMPLES,
+        ..QueueQuery::default()
+    })?;
+    let mut backs = Vec::new();
+    for row in &rows {
+        let back = dir.path().join(format!("{}.png", row.pass_id));
+        let sides = station.preview(&row.pass_id, pass_station::printing::template(false), 200)?;
+        std::fs::write(&back, &sides[1]).map_err(|e| bench_error(format!("writing a card back: {e}")))?;
+        backs.push(back);
+    }
+    let played = Played::new(ImageSource::list(backs)?, Duration::from_millis(150));
+    let scanner = Scanner::start(move || Ok(played), 2)?;
+    let options = GateOptions::new(clerk.username.clone(), Some(OFFICE.to_owned()));
+    let frames = gate_verdict_times(Gate::start(
+        Station::open(home.clone())?,
+        options.clone(),
+        Some(scanner),
+        None,
+    )?)?;
+    print_latency("frame → verdict (QR)", &frames);
+
+    let readers = match Readers::connect() {
+        Ok(readers) => readers,
+        Err(e) => {
+            println!("card tap → verdict: not measured ({e}; start `pcscd --foreground` as root)");
+            return Ok(());
+        }
+    };
+    let card = issued_card(&mut station, &rows[0].pass_id, dir.path(), &clerk)?;
+    let mut gate = Gate::start(station, options, None, Some(Readers::connect()?))?;
+    let watcher = readers.watch()?;
+    let mut taps = Vec::new();
+    for _ in 0..GATE_SAMPLES {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (mut tapped, stopping) = (VirtualCard::new(card.clone()), Arc::clone(&stop));
+        let address = SocketAddr::from(([127, 0, 0, 1], pass_vcard::vpcd::DEFAULT_PORT));
+        let serving = std::thread::spawn(move || {
+            pass_vcard::vpcd::run(&mut tapped, address, REINSERT_AFTER, &stopping, &mut |_| {})
+        });
+        taps.push(next_verdict_time(&mut gate)?);
+        stop.store(true, Ordering::SeqCst);
+        serving
+            .join()
+            .map_err(|_| bench_error("the virtual card's thread panicked".into()))?
+            .map_err(|e| bench_error(e.to_string()))?;
+        // The gate must see the card go before the next tap can count as a new one.
+        while !matches!(
+            watcher.events().recv_timeout(Duration::from_secs(10)),
+            Ok(ReaderEvent::CardRemoved { .. }) | Err(_)
+        ) {}
+    }
+    taps.sort();
+    print_latency("card tap → verdict (chip, vpcd)", &taps);
+    Ok(())
+}
+
+/// A card of ours for `pass_id`, written through the station's own steps.
+fn issued_card(station: &mut Station, pass_id: &str, dir: &Path, clerk: &Session) -> Result<CardMemory, StationError> {
+    station.home().generate_chip_keys(OFFICE)?;
+    let printed = dir.join("printed");
+    std::fs::create_dir_all(&printed).map_err(|e| bench_error(format!("no folder for the printed card: {e}")))?;
+    let target = PrintTarget::Folder(PdfFolder::new(printed));
+    let ids = [pass_id.to_owned()];
+    station.print_cards(
+        &ids,
+        &target,
+        pass_station::printing::template(false),
+        PrintFormat::Pdf,
+        clerk,
+    )?;
+    let qr = station.qr_credential(pass_id)?;
+    station.check_print(pass_id, &qr, clerk)?;
+    let mut card = VirtualCard::new(CardMemory::blank(BENCH_UID, Cipher::Aes));
+    station.encode(pass_id, &mut card, clerk)?;
+    Ok(card.memory().clone())
+}
+
+/// The sorted latencies of every verdict a gate gives until its camera stops.
+fn gate_verdict_times(mut gate: Gate) -> Result<Vec<Duration>, StationError> {
+    let mut times = Vec::new();
+    while gate.is_running() {
+        if let Some(GateEvent::Verdict(verdict)) = gate.next_event(Duration::from_millis(200))? {
+            times.push(verdict.elapsed);
+        }
+    }
+    times.sort();
+    Ok(times)
+}
+
+fn next_verdict_time(gate: &mut Gate) -> Result<Duration, StationError> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        match gate.next_event(Duration::from_millis(200))? {
+            Some(GateEvent::Verdict(verdict)) => return Ok(verdict.elapsed),
+            Some(GateEvent::CardUnreadable { detail, .. }) => return Err(bench_error(detail)),
+            _ => {}
+        }
+    }
+    Err(bench_error("no verdict within 10 s of the tap".into()))
+}
+
+fn print_latency(what: &str, sorted: &[Duration]) {
+    println!(
+        "| {what}, {} verdicts | median {:.1} ms, p95 {:.1} ms, max {:.1} ms | ≤ 300 ms |",
+        sorted.len(),
+        ms(percentile(sorted, 50)),
+        ms(percentile(sorted, 95)),
+        ms(percentile(sorted, 100))
+    );
 }

@@ -2,6 +2,8 @@
 //! scripts and tests. Each subcommand is a thin layer over `pass_station`.
 
 mod bench;
+mod gate;
+mod session;
 mod table;
 
 use std::path::PathBuf;
@@ -11,6 +13,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use pass_credential::{Lang, Reason, Verdict};
 use pass_printer::{CupsQueue, PdfFolder, PrintFormat, PrintTarget};
+use pass_station::auth::Duty;
 use pass_station::credentials::CheckSource;
 use pass_station::model::CardState;
 use pass_station::store::{OutboxFilter, QueueQuery};
@@ -33,7 +36,8 @@ Exit codes:
   9  the card: no card, card pulled, not our card, or not in the state the step needs
  10  audit verify: the audit trail was tampered with (the message says where)
  11  the printer: queue stopped, job held or failed, printer unknown; no card was marked printed
- 12  the camera or photo: no readable pass QR, camera missing or broken";
+ 12  the camera or photo: no readable pass QR, camera missing or broken
+ 13  the user: not signed in, signed out, wrong password, locked, frozen, or not allowed to take the step";
 
 #[derive(Debug, Parser)]
 #[command(name = "passctl", version, about = "Port Pass Station: the card office from the command line", after_help = EXIT_CODES)]
@@ -57,6 +61,80 @@ enum Command {
         /// A name people will recognise in central's records.
         #[arg(long, default_value = "製證站 Card station")]
         name: String,
+    },
+    /// Sign in (at central when online, else offline if you signed in here before).
+    Login {
+        #[arg(long, value_name = "NAME")]
+        user: String,
+        /// Read the password from standard input instead of the terminal.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Sign out.
+    Logout,
+    /// Show who is signed in, with their roles.
+    Whoami,
+    /// Change a password at central (also unfreezes an account unused for 90 days).
+    Password {
+        #[arg(long, value_name = "NAME")]
+        user: String,
+        /// Read the old and the new password, one per line, from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Lend your approval rights (release, reprint, void) to another user for some days.
+    Delegate {
+        #[arg(long, value_name = "USER")]
+        to: String,
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        from: time::Date,
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        until: time::Date,
+    },
+    /// Release an encoded card for pick-up (supervisor): the card must be on the reader.
+    Release {
+        item: String,
+        #[arg(long, value_name = "NAME")]
+        reader: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Hand a released card over to the company's representative.
+    Handover {
+        item: String,
+        /// The recipient's name, as on their ID card.
+        #[arg(long, value_name = "NAME")]
+        to: String,
+        #[arg(long, value_name = "NAME")]
+        company: String,
+        /// The recipient's ID number as shown; only a masked form is kept.
+        #[arg(long, value_name = "ID")]
+        id_number: String,
+    },
+    /// List released cards waiting for pick-up, oldest first (marks those past the window uncollected).
+    Pickups {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a made card spoiled (misprint, dead chip, damage); its chip goes on the hotlist.
+    Spoil {
+        item: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Void a pass's card (supervisor); its chip goes on the hotlist.
+    Void {
+        item: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Approve a new card for a pass (supervisor): central raises the version; needs the network.
+    Reprint {
+        item: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
     },
     /// Fetch new and changed items, photos, and send the outbox.
     Sync {
@@ -205,6 +283,8 @@ enum Command {
         #[arg(long, default_value_t = 500)]
         items: u32,
     },
+    /// Gate mode: check cards from the camera and the readers at once, offline, one line per verdict.
+    Gate(gate::GateArgs),
     /// Measure sync and search speed against a central-sim process (build with --release).
     Bench(bench::BenchArgs),
 }
@@ -266,15 +346,6 @@ enum AuditCommand {
         #[arg(long, value_name = "FILE")]
         csv: PathBuf,
     },
-}
-
-/// An office day (Taiwan time) as RFC 3339 UTC bounds: its start, and the next day's start.
-fn office_day(day: time::Date) -> (String, String) {
-    let start_of = |date: time::Date| {
-        let start = date.midnight().assume_offset(credentials::OFFICE_UTC_OFFSET);
-        pass_station::store::rfc3339(start.to_offset(time::UtcOffset::UTC))
-    };
-    (start_of(day), start_of(day.next_day().unwrap_or(day)))
 }
 
 fn parse_date(text: &str) -> Result<time::Date, String> {
@@ -344,13 +415,134 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             Ok(Outcome::Done)
         }
         Command::Sync { page_size, json } => sync(home, page_size, json).await.map(|()| Outcome::Done),
+        Command::Login { user, password_stdin } => {
+            let mut station = Station::open(home)?;
+            let password = session::Passwords::new(password_stdin).read(&format!("password for {user}: "))?;
+            let signed_in = station.sign_in(&user, &password).await?;
+            session::keep(&station, &signed_in)?;
+            println!(
+                "signed in as {} ({}), roles: {}",
+                signed_in.username,
+                signed_in.display_name,
+                signed_in.roles_text()
+            );
+            Ok(Outcome::Done)
+        }
+        Command::Logout => {
+            let mut station = Station::open(home)?;
+            if let Ok(current) = session::signed_in(&mut station, Duty::Read) {
+                station.sign_out(&current)?;
+                println!("{} signed out", current.username);
+            }
+            session::forget(&station)?;
+            Ok(Outcome::Done)
+        }
+        Command::Whoami => {
+            let mut station = Station::open(home)?;
+            let current = session::signed_in(&mut station, Duty::Read)?;
+            println!(
+                "{} ({}), roles: {}",
+                current.username,
+                current.display_name,
+                current.roles_text()
+            );
+            Ok(Outcome::Done)
+        }
+        Command::Password { user, password_stdin } => {
+            let mut station = Station::open(home)?;
+            let passwords = session::Passwords::new(password_stdin);
+            let old = passwords.read("current password: ")?;
+            let new = passwords.read("new password: ")?;
+            station.change_password(&user, &old, &new).await?;
+            println!("password changed for {user}; sign in with the new one");
+            Ok(Outcome::Done)
+        }
+        Command::Delegate { to, from, until } => {
+            let mut station = Station::open(home)?;
+            let current = session::signed_in(&mut station, Duty::Delegate)?;
+            let delegation = station.delegate(&current, &to, from, until)?;
+            println!(
+                "{} may release, reprint and void cards for {} from {} to {}",
+                delegation.delegate, delegation.delegator, delegation.first_day, delegation.last_day
+            );
+            Ok(Outcome::Done)
+        }
+        Command::Release { item, reader, json } => {
+            let mut station = Station::open(home)?;
+            let current = session::signed_in(&mut station, Duty::Approve)?;
+            let mut card = pass_station::chip::card_on_reader(reader.as_deref())?;
+            let released = station.release(&item, &mut card, &current)?;
+            if json {
+                print_json(&released);
+            } else {
+                println!("{item}: released (card {}); it waits for pick-up", released.card_uid);
+            }
+            Ok(Outcome::Done)
+        }
+        Command::Handover {
+            item,
+            to,
+            company,
+            id_number,
+        } => {
+            let mut station = Station::open(home)?;
+            let current = session::signed_in(&mut station, Duty::Issue)?;
+            let recipient = station.hand_over(&item, &to, &company, &id_number, &current)?;
+            println!(
+                "{item}: handed over to {} of {} (ID {})",
+                recipient.name, recipient.company, recipient.id_masked
+            );
+            Ok(Outcome::Done)
+        }
+        Command::Pickups { json } => {
+            let mut station = Station::open(home)?;
+            let current = session::signed_in(&mut station, Duty::Issue)?;
+            let waiting = station.pickups(&current)?;
+            if json {
+                print_json(&waiting);
+            } else {
+                table::print_pickups(&waiting);
+            }
+            Ok(Outcome::Done)
+        }
+        Command::Spoil { item, reason } => {
+            let mut station = Station::open(home)?;
+            let current = session::signed_in(&mut station, Duty::Issue)?;
+            let chip = station.spoil(&item, &reason, &current)?;
+            println!("{item}: spoiled{}", hotlisted(chip.as_deref()));
+            Ok(Outcome::Done)
+        }
+        Command::Void { item, reason } => {
+            let mut station = Station::open(home)?;
+            let current = session::signed_in(&mut station, Duty::Approve)?;
+            let chip = station.void(&item, &reason, &current)?;
+            println!("{item}: voided{}", hotlisted(chip.as_deref()));
+            Ok(Outcome::Done)
+        }
+        Command::Reprint { item, reason, json } => {
+            let mut station = Station::open(home)?;
+            let current = session::signed_in(&mut station, Duty::Approve)?;
+            let reprinted = station.reprint(&item, &reason, &current).await?;
+            if json {
+                print_json(&reprinted);
+            } else {
+                println!(
+                    "{item}: reprint approved; version {} replaces {} and waits to be printed{}",
+                    reprinted.new_version,
+                    reprinted.old_version,
+                    hotlisted(reprinted.old_card_uid.as_deref())
+                );
+            }
+            Ok(Outcome::Done)
+        }
         Command::Queue {
             search,
             state,
             limit,
             json,
         } => {
-            let station = Station::open(home)?;
+            let mut station = Station::open(home)?;
+            session::signed_in(&mut station, Duty::Read)?;
             let rows = station.store().queue(&QueueQuery {
                 text: search,
                 states: state,
@@ -364,8 +556,9 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             Ok(Outcome::Done)
         }
         Command::Show { item, json } => {
-            let station = Station::open(home)?;
-            let record = station.store().item(&item)?.ok_or(StationError::ItemNotFound(item))?;
+            let mut station = Station::open(home)?;
+            session::signed_in(&mut station, Duty::Read)?;
+            let record = station.item(&item)?;
             let history = station.store().audit(Some(&record.item.pass_id), None, None)?;
             if json {
                 let mut shown = serde_json::to_value(&record).expect("an item always encodes as JSON");
@@ -384,7 +577,8 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             limit,
             json,
         } => {
-            let station = Station::open(home)?;
+            let mut station = Station::open(home)?;
+            session::signed_in(&mut station, Duty::Read)?;
             let filter = match (rejected, all) {
                 (true, _) => OutboxFilter::Rejected,
                 (_, true) => OutboxFilter::All,
@@ -409,7 +603,9 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
                 .map(|()| Outcome::Done)
         }
         Command::Qr { item } => {
-            println!("{}", Station::open(home)?.qr_credential(&item)?);
+            let mut station = Station::open(home)?;
+            session::signed_in(&mut station, Duty::Read)?;
+            println!("{}", station.qr_credential(&item)?);
             Ok(Outcome::Done)
         }
         Command::Verify {
@@ -420,10 +616,17 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             json,
         } => {
             let mut station = Station::open(home)?;
+            let officer = session::signed_in(&mut station, Duty::Check)?;
             let qr_text = read.read()?;
             let now = at.unwrap_or_else(OffsetDateTime::now_utc);
             let verdict = station.verifier()?.verify_qr(qr_text.trim(), now, port.as_deref());
-            station.log_check(CheckSource::Qr, Some(&verdict), None, port.as_deref())?;
+            station.log_check(
+                &officer.username,
+                CheckSource::Qr,
+                Some(&verdict),
+                None,
+                port.as_deref(),
+            )?;
             if json {
                 print_json(&verdict_json(&verdict));
             } else {
@@ -436,7 +639,8 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             })
         }
         Command::TrustList { json } => {
-            let station = Station::open(home)?;
+            let mut station = Station::open(home)?;
+            session::signed_in(&mut station, Duty::Read)?;
             let verifier = station.verifier()?;
             let Some(trust_list) = verifier.trust_list() else {
                 return Err(StationError::NoTrustList);
@@ -452,7 +656,9 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
-            let check = Station::open(home)?.store().check_audit()?;
+            let mut station = Station::open(home)?;
+            session::signed_in(&mut station, Duty::Audit)?;
+            let check = station.store().check_audit()?;
             match check.broken_at {
                 None => {
                     println!("audit trail intact: {} entries", check.entries);
@@ -479,8 +685,8 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
                 (None, None) => unreachable!("clap requires --printer or --pdf"),
             };
             let format = if raster { PrintFormat::Raster } else { PrintFormat::Pdf };
-            let actor = station.actor();
-            let report = station.print_cards(&items, &target, printing::template(portrait), format, &actor)?;
+            let current = session::signed_in(&mut station, Duty::Issue)?;
+            let report = station.print_cards(&items, &target, printing::template(portrait), format, &current)?;
             if json {
                 print_json(&report);
             } else {
@@ -493,9 +699,9 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         }
         Command::CheckPrint { item, read, json } => {
             let mut station = Station::open(home)?;
+            let current = session::signed_in(&mut station, Duty::Issue)?;
             let text = read.read()?;
-            let actor = station.actor();
-            let check = station.check_print(&item, &text, &actor)?;
+            let check = station.check_print(&item, &text, &current)?;
             if json {
                 print_json(&check);
             } else if let Some(problem) = &check.problem {
@@ -506,7 +712,8 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             Ok(if check.matches { Outcome::Done } else { Outcome::Invalid })
         }
         Command::Preview { item, png, portrait } => {
-            let station = Station::open(home)?;
+            let mut station = Station::open(home)?;
+            session::signed_in(&mut station, Duty::Read)?;
             let sides = station.preview(&item, printing::template(portrait), PREVIEW_DPI)?;
             let back = png.with_file_name(format!(
                 "{}-back.png",
@@ -527,9 +734,10 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         Command::Audit {
             command: AuditCommand::Export { from, to, csv },
         } => {
-            let station = Station::open(home)?;
-            let (since, _) = office_day(from);
-            let (_, before) = office_day(to);
+            let mut station = Station::open(home)?;
+            session::signed_in(&mut station, Duty::Audit)?;
+            let (since, _) = pass_station::auth::office_day_bounds(from);
+            let (_, before) = pass_station::auth::office_day_bounds(to);
             let entries = station.store().audit(None, Some(&since), Some(&before))?;
             table::write_audit_csv(&csv, &entries)?;
             println!(
@@ -540,11 +748,12 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             Ok(Outcome::Done)
         }
         Command::Checks { date, json } => {
-            let station = Station::open(home)?;
+            let mut station = Station::open(home)?;
+            session::signed_in(&mut station, Duty::Check)?;
             let today = OffsetDateTime::now_utc()
                 .to_offset(credentials::OFFICE_UTC_OFFSET)
                 .date();
-            let (since, before) = office_day(date.unwrap_or(today));
+            let (since, before) = pass_station::auth::office_day_bounds(date.unwrap_or(today));
             let checks = station.store().checks(&since, &before)?;
             if json {
                 print_json(&checks);
@@ -554,7 +763,8 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             Ok(Outcome::Done)
         }
         Command::ChipKeys { .. } => {
-            let station = Station::open(home)?;
+            let mut station = Station::open(home)?;
+            session::signed_in(&mut station, Duty::Administer)?;
             let path = station.home().generate_chip_keys(&station.config().office)?;
             println!(
                 "new chip master keys for {} in {} (keep a backup in the office safe)",
@@ -565,9 +775,9 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         }
         Command::Encode { item, reader, json } => {
             let mut station = Station::open(home)?;
+            let current = session::signed_in(&mut station, Duty::Issue)?;
             let mut card = pass_station::chip::card_on_reader(reader.as_deref())?;
-            let actor = station.actor();
-            let encoded = station.encode(&item, &mut card, &actor)?;
+            let encoded = station.encode(&item, &mut card, &current)?;
             if json {
                 print_json(&encoded);
             } else {
@@ -588,9 +798,11 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         }
         Command::ReadCard { reader, port, json } => {
             let mut station = Station::open(home)?;
+            let officer = session::signed_in(&mut station, Duty::Check)?;
             let mut card = pass_station::chip::card_on_reader(reader.as_deref())?;
             let reading = station.read_card(&mut card, OffsetDateTime::now_utc(), port.as_deref())?;
             station.log_check(
+                &officer.username,
                 CheckSource::Chip,
                 reading.verdict.as_ref(),
                 Some(&reading.card_uid),
@@ -611,8 +823,15 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
                 _ => Outcome::Invalid,
             })
         }
+        Command::Gate(args) => gate::run(home, args).map(|()| Outcome::Done),
         Command::Bench(args) => bench::run(args).await.map(|()| Outcome::Done),
     }
+}
+
+/// The end of a line that names a chip put on the hotlist.
+fn hotlisted(chip: Option<&str>) -> String {
+    chip.map(|uid| format!("; chip {uid} goes on the hotlist at the next sync"))
+        .unwrap_or_default()
 }
 
 /// A verdict for scripts: the outcome, the reason in both languages, the
@@ -631,6 +850,7 @@ fn verdict_json(verdict: &Verdict) -> serde_json::Value {
 
 async fn sync(home: StationHome, page_size: u32, json: bool) -> Result<(), StationError> {
     let mut station = Station::open(home)?;
+    session::signed_in(&mut station, Duty::Read)?;
     // indicatif draws nothing when stderr is not a terminal, so scripts see no bar.
     let bar = ProgressBar::new_spinner();
     bar.set_style(
@@ -677,6 +897,15 @@ async fn sync(home: StationHome, page_size: u32, json: bool) -> Result<(), Stati
         "photos: {} fetched; events: {} sent, {} already known to central, {} refused",
         report.photos_fetched, report.events.accepted, report.events.duplicates, report.events.rejected
     );
+    if !items.voided_cards.is_empty() {
+        eprintln!(
+            "central withdrew {} passes whose cards are made; their cards are void — take them out now:",
+            items.voided_cards.len()
+        );
+        for pass_id in &items.voided_cards {
+            eprintln!("  {pass_id}");
+        }
+    }
     for problem in &report.photo_problems {
         eprintln!("warning: {problem}");
     }

@@ -5,6 +5,7 @@ use pass_credential::{Lang, Verdict};
 use pass_station::StationError;
 use pass_station::model::Holder;
 use pass_station::store::{AuditEntry, Check, ItemRecord, OutboxEntry, QueueRow};
+use pass_station::workflow::Waiting;
 use unicode_width::UnicodeWidthStr;
 
 /// Prints rows as columns padded to their widest cell.
@@ -239,4 +240,22 @@ pub fn print_checks(checks: &[Check]) {
         .collect();
     print_columns(&["AT", "BY", "PASS", "CARD", "PORT", "OUTCOME", "OFFICER"], &rows);
     println!("{} checks", checks.len());
+}
+
+/// Released cards waiting for pick-up, the longest-waiting first.
+pub fn print_pickups(waiting: &[Waiting]) {
+    let rows: Vec<Vec<String>> = waiting
+        .iter()
+        .map(|w| {
+            vec![
+                w.pickup.pass_id.clone(),
+                w.pickup.holder.clone(),
+                w.pickup.company_name.clone(),
+                w.pickup.released_at.clone(),
+                w.days_waiting.to_string(),
+            ]
+        })
+        .collect();
+    print_columns(&["PASS", "HOLDER", "COMPANY", "RELEASED", "DAYS"], &rows);
+    println!("{} cards wait for pick-up", waiting.len());
 }

@@ -1,0 +1,146 @@
+//! The steps of a card's life after the chip is written, and the ones that
+//! take a card out of use, where a step carries more than a state: the
+//! recipient of a hand-over, the UID of a card that must go on the hotlist,
+//! the raised version of a reprint.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::items::{advance_in, upsert_item};
+use super::{SqlContext, Store, StoreError, now_rfc3339};
+use crate::model::{CardState, PassItem, Step};
+
+/// Who took a card away. The recipient's ID number is kept masked only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recipient {
+    pub name: String,
+    pub company: String,
+    pub id_masked: String,
+}
+
+/// A released card waiting to be picked up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pickup {
+    pub pass_id: String,
+    /// The holder's name, or the vehicle's plate.
+    pub holder: String,
+    pub company_name: String,
+    pub released_at: String,
+}
+
+impl Store {
+    /// Takes a step that takes the pass's card out of use (spoil, void): the
+    /// audit entry and the event name the chip's UID, if one was written, so
+    /// central puts it on the hotlist. Returns that UID.
+    pub fn retire_card(
+        &mut self,
+        pass_id: &str,
+        step: &Step,
+        actor: &str,
+        detail: &serde_json::Value,
+    ) -> Result<Result<Option<String>, CardState>, StoreError> {
+        let tx = self.conn.transaction().context("taking a card out of use")?;
+        let card_uid = super::cards::live_card_in(&tx, pass_id)?;
+        let mut detail = detail.clone();
+        if let Some(uid) = &card_uid {
+            detail["card_uid"] = uid.clone().into();
+        }
+        let moved = advance_in(&tx, pass_id, step, actor, &detail)?;
+        if moved.is_ok() {
+            tx.commit().context("taking a card out of use")?;
+        }
+        Ok(moved.map(|()| card_uid))
+    }
+
+    /// Hands a released card over to `recipient`, with its record, audit
+    /// entry and event, in one transaction.
+    pub fn record_handover(
+        &mut self,
+        pass_id: &str,
+        recipient: &Recipient,
+        actor: &str,
+    ) -> Result<Result<(), CardState>, StoreError> {
+        let tx = self.conn.transaction().context("recording a hand-over")?;
+        let detail = serde_json::json!({
+            "recipient": recipient.name, "recipient_company": recipient.company,
+            "recipient_id_masked": recipient.id_masked,
+        });
+        let moved = advance_in(&tx, pass_id, &Step::HAND_OVER, actor, &detail)?;
+        if moved.is_err() {
+            return Ok(moved);
+        }
+        tx.execute(
+            "INSERT INTO handovers (pass_id, version, recipient_name, recipient_company, recipient_id_masked,
+                handed_over_at, clerk)
+             SELECT pass_id, version, ?2, ?3, ?4, ?5, ?6 FROM items WHERE pass_id = ?1",
+            params![
+                pass_id,
+                recipient.name,
+                recipient.company,
+                recipient.id_masked,
+                now_rfc3339(),
+                actor
+            ],
+        )
+        .context("recording a hand-over")?;
+        tx.commit().context("recording a hand-over")?;
+        Ok(moved)
+    }
+
+    /// Starts a pass again at the version central raised for a reprint: the
+    /// new version is stored and the card goes back to `approved`, with the
+    /// old card's UID (if any) in the audit entry and the event.
+    pub fn record_reprint(
+        &mut self,
+        raised: &PassItem,
+        actor: &str,
+        detail: &serde_json::Value,
+    ) -> Result<Result<(), CardState>, StoreError> {
+        let tx = self.conn.transaction().context("recording a reprint")?;
+        let mut detail = detail.clone();
+        if let Some(uid) = super::cards::live_card_in(&tx, &raised.pass_id)? {
+            detail["card_uid"] = uid.into();
+        }
+        upsert_item(&tx, raised, &now_rfc3339())?;
+        let moved = advance_in(&tx, &raised.pass_id, &Step::REPRINT, actor, &detail)?;
+        if moved.is_ok() {
+            tx.commit().context("recording a reprint")?;
+        }
+        Ok(moved)
+    }
+
+    /// Who took `action` on the pass's current card last, from the audit trail.
+    pub fn last_actor(&self, pass_id: &str, action: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT actor FROM audit WHERE pass_id = ?1 AND action = ?2 ORDER BY seq DESC LIMIT 1",
+                params![pass_id, action],
+                |row| row.get(0),
+            )
+            .optional()
+            .context("reading the audit trail")
+    }
+
+    /// Released cards waiting to be picked up, the longest-waiting first.
+    pub fn pickups(&self) -> Result<Vec<Pickup>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT i.pass_id, coalesce(i.holder_name, i.plate, ''), i.company_name,
+                        (SELECT max(a.at) FROM audit a WHERE a.pass_id = i.pass_id AND a.action = 'released') AS at
+                 FROM items i WHERE i.state = ?1 ORDER BY at, i.pass_id",
+            )
+            .context("listing pick-ups")?;
+        let rows = stmt
+            .query_map(params![CardState::Released.as_str()], |row| {
+                Ok(Pickup {
+                    pass_id: row.get(0)?,
+                    holder: row.get(1)?,
+                    company_name: row.get(2)?,
+                    released_at: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                })
+            })
+            .context("listing pick-ups")?;
+        rows.collect::<Result<_, _>>().context("listing pick-ups")
+    }
+}

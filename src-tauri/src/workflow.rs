@@ -1,0 +1,263 @@
+//! The card's life after its chip is written, and the ways out of it:
+//! release by a supervisor, hand-over to the company, cards not collected,
+//! and spoil, void and reprint.
+//!
+//! Why these rules: the office answers for every card. A supervisor
+//! releases a card only after its chip reads back as this pass's, on this
+//! card, and never one they wrote themselves (two people see every card). A
+//! card taken out of use names its chip's UID, which goes to central for the
+//! hotlist, so a lost or misprinted card fails at every gate. A reprint
+//! raises the pass version at central, so the old credential fails too.
+
+use pass_central::api::ReprintRequest;
+use pass_central::model::MaskedNationalId;
+use pass_reader::{CardKind, Transport};
+use serde::Serialize;
+use time::Duration;
+
+use crate::auth::{AuthError, Duty, Session};
+use crate::model::{Step, check_wire_item};
+use crate::store::{Pickup, Recipient, parse_rfc3339};
+use crate::{Station, StationError};
+
+/// What a release checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Released {
+    pub pass_id: String,
+    pub card_uid: String,
+    pub released_by: String,
+    pub delegated_by: Option<String>,
+}
+
+/// What a reprint did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reprinted {
+    pub pass_id: String,
+    pub old_version: u32,
+    pub new_version: u32,
+    /// The old card's chip, now on the hotlist, if it had been written.
+    pub old_card_uid: Option<String>,
+}
+
+/// A pick-up waiting, with how long.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Waiting {
+    #[serde(flatten)]
+    pub pickup: Pickup,
+    pub days_waiting: i64,
+}
+
+impl Station {
+    /// Releases an encoded card for hand-over: the card must be on the
+    /// reader, its chip must verify as this pass's current version bound to
+    /// the card this station wrote, and the releaser must not be its encoder.
+    pub fn release(
+        &mut self,
+        pass_id: &str,
+        card: &mut impl Transport,
+        session: &Session,
+    ) -> Result<Released, StationError> {
+        let actor = self.authorise(session, Duty::Approve)?;
+        let record = self.item(pass_id)?;
+        let refuse = StationError::wrong_state(pass_id, "release", &Step::RELEASE);
+        if !Step::RELEASE.from.contains(&record.state) {
+            return Err(refuse(record.state));
+        }
+        if self.store().last_actor(pass_id, Step::ENCODE.action)?.as_deref() == Some(&actor.username) {
+            return Err(AuthError::TwoPerson {
+                username: actor.username,
+                pass_id: pass_id.to_owned(),
+            }
+            .into());
+        }
+        let not_verified = |problem: String| StationError::ChipNotVerified {
+            pass_id: pass_id.to_owned(),
+            problem,
+        };
+        let written = self
+            .store()
+            .encoded_card(pass_id)?
+            .ok_or_else(|| not_verified("this station has no record of writing its chip".to_owned()))?;
+        let reading = self.read_card(card, self.now(), None)?;
+        if reading.card_uid != written.card_uid {
+            return Err(not_verified(format!(
+                "the card on the reader is {}, but the pass was written to {}",
+                reading.card_uid, written.card_uid
+            )));
+        }
+        let verdict = match (reading.kind, reading.verdict) {
+            (CardKind::Ours, Some(verdict)) => verdict,
+            (kind, _) => return Err(not_verified(format!("the chip reads as {kind:?}, not as one of ours"))),
+        };
+        // A pass whose validity starts later is still released ahead of its first day.
+        let standing = match &verdict.outcome {
+            Ok(()) | Err(pass_credential::Reason::NotYetValid) => None,
+            Err(reason) => Some(reason.message(pass_credential::Lang::En)),
+        };
+        if let Some(problem) = standing {
+            return Err(not_verified(problem));
+        }
+        match verdict.claims {
+            Some(claims) if claims.pass_id == pass_id && claims.version == record.item.version => {}
+            _ => {
+                return Err(not_verified(
+                    "the chip holds another pass or an older version".to_owned(),
+                ));
+            }
+        }
+        let detail = actor.detail(serde_json::json!({ "card_uid": reading.card_uid }));
+        self.store_mut()
+            .advance(pass_id, &Step::RELEASE, &actor.username, &detail)?
+            .map_err(refuse)?;
+        Ok(Released {
+            pass_id: pass_id.to_owned(),
+            card_uid: reading.card_uid,
+            released_by: actor.username,
+            delegated_by: actor.delegated_by,
+        })
+    }
+
+    /// Hands a released card to the company's representative. Their ID number
+    /// is masked before it is kept, as the ID card is shown, not copied.
+    pub fn hand_over(
+        &mut self,
+        pass_id: &str,
+        name: &str,
+        company: &str,
+        id_number: &str,
+        session: &Session,
+    ) -> Result<Recipient, StationError> {
+        let actor = self.authorise(session, Duty::Issue)?;
+        let (name, company) = (name.trim(), company.trim());
+        if name.is_empty() || company.is_empty() {
+            return Err(StationError::Usage(
+                "a hand-over needs the recipient's name and company".to_owned(),
+            ));
+        }
+        let id_masked = MaskedNationalId::mask(id_number)
+            .map_err(|e| StationError::Usage(e.to_string()))?
+            .to_string();
+        let recipient = Recipient {
+            name: name.to_owned(),
+            company: company.to_owned(),
+            id_masked,
+        };
+        self.store_mut()
+            .record_handover(pass_id, &recipient, &actor.username)?
+            .map_err(StationError::wrong_state(pass_id, "hand-over", &Step::HAND_OVER))?;
+        Ok(recipient)
+    }
+
+    /// Marks a made card spoiled (misprint, dead chip, damage): it is never
+    /// used, and its chip, if written, goes on the hotlist. Returns the chip's UID.
+    pub fn spoil(&mut self, pass_id: &str, reason: &str, session: &Session) -> Result<Option<String>, StationError> {
+        let actor = self.authorise(session, Duty::Issue)?;
+        self.retire(pass_id, reason, &Step::SPOIL, "spoiling", &actor)
+    }
+
+    /// Voids a pass's card on a supervisor's decision, handed over or not;
+    /// its chip, if written, goes on the hotlist. Returns the chip's UID.
+    pub fn void(&mut self, pass_id: &str, reason: &str, session: &Session) -> Result<Option<String>, StationError> {
+        let actor = self.authorise(session, Duty::Approve)?;
+        self.retire(pass_id, reason, &Step::VOID, "voiding", &actor)
+    }
+
+    fn retire(
+        &mut self,
+        pass_id: &str,
+        reason: &str,
+        step: &Step,
+        name: &'static str,
+        actor: &crate::auth::Actor,
+    ) -> Result<Option<String>, StationError> {
+        let reason = required_reason(reason)?;
+        self.item(pass_id)?;
+        let detail = actor.detail(serde_json::json!({ "reason": reason }));
+        self.store_mut()
+            .retire_card(pass_id, step, &actor.username, &detail)?
+            .map_err(StationError::wrong_state(pass_id, name, step))
+    }
+
+    /// Approves a new card for a pass whose card was made: central raises the
+    /// pass version (the old credential and the old chip then fail at every
+    /// gate) and the pass starts again at `approved`. Needs the network.
+    pub async fn reprint(&mut self, pass_id: &str, reason: &str, session: &Session) -> Result<Reprinted, StationError> {
+        let actor = self.authorise(session, Duty::Approve)?;
+        let reason = required_reason(reason)?;
+        let record = self.item(pass_id)?;
+        if !Step::REPRINT.from.contains(&record.state) {
+            return Err(StationError::wrong_state(pass_id, "a reprint", &Step::REPRINT)(
+                record.state,
+            ));
+        }
+        let old_card = self
+            .store()
+            .encoded_card(pass_id)?
+            .filter(|c| c.version == record.item.version);
+        let request = ReprintRequest {
+            reason: reason.to_owned(),
+            approved_by: actor.username.clone(),
+            card_uid: old_card.as_ref().map(|c| c.card_uid.clone()),
+        };
+        let central = |source| StationError::Central {
+            stage: "asking central to raise the pass version for a reprint".to_owned(),
+            source,
+        };
+        let raised = self.client()?.reprint(pass_id, &request).await.map_err(central)?;
+        let raw = serde_json::to_value(&raised).map_err(|e| StationError::Corrupt(e.to_string()))?;
+        let item = check_wire_item(&raw, &self.config().office).map_err(|(_, rejection)| StationError::Untrusted {
+            what: "reprinted pass",
+            detail: rejection.0,
+        })?;
+        let detail = actor.detail(serde_json::json!({
+            "reason": reason, "old_version": record.item.version, "new_version": item.version,
+        }));
+        self.store_mut()
+            .record_reprint(&item, &actor.username, &detail)?
+            .map_err(StationError::wrong_state(pass_id, "a reprint", &Step::REPRINT))?;
+        Ok(Reprinted {
+            pass_id: pass_id.to_owned(),
+            old_version: record.item.version,
+            new_version: item.version,
+            old_card_uid: old_card.map(|c| c.card_uid),
+        })
+    }
+
+    /// Released cards waiting for pick-up, oldest first. Those past the
+    /// office's pick-up window are marked `uncollected` on the way (the
+    /// station itself takes that step) and left out.
+    pub fn pickups(&mut self, session: &Session) -> Result<Vec<Waiting>, StationError> {
+        self.authorise(session, Duty::Issue)?;
+        let now = self.now();
+        let window = Duration::days(i64::from(self.config().pickup_window_days));
+        let station = self.actor();
+        let mut waiting = Vec::new();
+        for pickup in self.store().pickups()? {
+            let released = parse_rfc3339(&pickup.released_at);
+            if released.is_some_and(|at| at < now - window) {
+                let detail =
+                    serde_json::json!({ "released_at": pickup.released_at, "window_days": window.whole_days() });
+                if self
+                    .store_mut()
+                    .advance(&pickup.pass_id, &Step::UNCOLLECTED, &station, &detail)?
+                    .is_ok()
+                {
+                    continue;
+                }
+            }
+            let days_waiting = released.map_or(0, |at| (now - at).whole_days());
+            waiting.push(Waiting { pickup, days_waiting });
+        }
+        Ok(waiting)
+    }
+}
+
+fn required_reason(reason: &str) -> Result<&str, StationError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(StationError::Usage(
+            "give the reason (--reason); it goes into the audit trail".to_owned(),
+        ));
+    }
+    Ok(reason)
+}

@@ -1,0 +1,460 @@
+//! The issuing workflow against a real `central-sim`: every step taken by the
+//! right person and refused to the wrong one, the two-person rule, spoil,
+//! void, reprint and withdrawal reaching the hotlist, sign-in online and
+//! offline with lockout, freeze, idle sign-out and delegation, and the role
+//! check of every `passctl` command. Chips are our virtual card, held in the
+//! test (the PC/SC path is `tests/chip.rs`'s).
+
+mod common;
+
+use std::process::Command;
+
+use common::{Lab, OFFICE, PASSWORD, cached_pass_ids, quick_sync};
+use pass_credential::Reason;
+use pass_printer::{PdfFolder, PrintFormat, PrintTarget};
+use pass_station::auth::{AuthError, Session};
+use pass_station::model::{CardState, Role};
+use pass_station::store::OutboxFilter;
+use pass_station::{Station, StationError};
+use pass_vcard::{CardMemory, Cipher, VirtualCard};
+use time::{Duration, OffsetDateTime};
+
+const CLERK: &str = "clerk";
+const BOSS: &str = "boss";
+const OTHER_BOSS: &str = "boss2";
+const GATE: &str = "gate";
+
+fn card(last: u8) -> VirtualCard {
+    VirtualCard::new(CardMemory::blank([0x04, 0x57, 0, 0, 0, 0, last], Cipher::Aes))
+}
+
+/// A lab with six synced passes, chip keys, and the office's people at central.
+async fn office() -> (Lab, Station, Vec<String>) {
+    let lab = Lab::start(6, true).await;
+    let mut station = lab.station();
+    station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
+    station.home().generate_chip_keys(OFFICE).expect("chip keys");
+    for (name, role) in [
+        (CLERK, Role::Clerk),
+        (BOSS, Role::Supervisor),
+        (OTHER_BOSS, Role::Supervisor),
+        (GATE, Role::GateOfficer),
+    ] {
+        lab.add_user(name, &[role]).await;
+    }
+    let ids = cached_pass_ids(&station);
+    (lab, station, ids)
+}
+
+async fn sign_in(station: &mut Station, username: &str) -> Session {
+    station.sign_in(username, PASSWORD).await.expect("sign-in")
+}
+
+fn state(station: &Station, pass_id: &str) -> CardState {
+    station.store().item(pass_id).expect("read").expect("held").state
+}
+
+/// Prints and checks the prints of `ids` as `session`.
+fn print_and_check(lab: &Lab, station: &mut Station, ids: &[String], session: &Session) {
+    let folder = lab.path("printed");
+    std::fs::create_dir_all(&folder).expect("printer folder");
+    let target = PrintTarget::Folder(PdfFolder::new(&folder));
+    station
+        .print_cards(
+            ids,
+            &target,
+            pass_station::printing::template(false),
+            PrintFormat::Pdf,
+            session,
+        )
+        .expect("print");
+    for id in ids {
+        let qr = station.qr_credential(id).expect("credential");
+        assert!(station.check_print(id, &qr, session).expect("check").matches);
+    }
+}
+
+fn refused_for_role(result: Result<impl std::fmt::Debug, StationError>) -> bool {
+    matches!(result, Err(StationError::Auth(AuthError::Forbidden { .. })))
+}
+
+fn wrong_state(result: Result<impl std::fmt::Debug, StationError>) -> bool {
+    matches!(result, Err(StationError::WrongState { .. }))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_goes_from_print_to_hand_over_with_the_right_people() {
+    let (lab, mut station, ids) = office().await;
+    let clerk = sign_in(&mut station, CLERK).await;
+    print_and_check(&lab, &mut station, &ids[..2], &clerk);
+    let (mut card_a, mut card_b) = (card(1), card(2));
+
+    let boss = sign_in(&mut station, BOSS).await;
+    assert!(
+        wrong_state(station.release(&ids[0], &mut card_a, &boss)),
+        "a card whose chip was never written is not released"
+    );
+    let clerk = sign_in(&mut station, CLERK).await;
+    assert!(
+        wrong_state(station.hand_over(&ids[0], "林志明", "長榮", "A123456789", &clerk)),
+        "a card a supervisor has not released is not handed over"
+    );
+    station.encode(&ids[0], &mut card_a, &clerk).expect("encode");
+    assert!(refused_for_role(station.release(&ids[0], &mut card_a, &clerk)));
+    let gate = sign_in(&mut station, GATE).await;
+    assert!(refused_for_role(station.encode(&ids[1], &mut card_b, &gate)));
+
+    // A supervisor may encode, but then another supervisor releases.
+    let boss = sign_in(&mut station, BOSS).await;
+    station
+        .encode(&ids[1], &mut card_b, &boss)
+        .expect("a supervisor encodes");
+    let own = station.release(&ids[1], &mut card_b, &boss);
+    assert!(
+        matches!(own, Err(StationError::Auth(AuthError::TwoPerson { .. }))),
+        "{own:?}"
+    );
+    // The release reads the chip: another pass's card on the reader is refused.
+    let swapped = station.release(&ids[0], &mut card_b, &boss);
+    assert!(
+        matches!(swapped, Err(StationError::ChipNotVerified { .. })),
+        "{swapped:?}"
+    );
+    assert_eq!(state(&station, &ids[0]), CardState::Encoded);
+    station.release(&ids[0], &mut card_a, &boss).expect("release");
+    let other = sign_in(&mut station, OTHER_BOSS).await;
+    station
+        .release(&ids[1], &mut card_b, &other)
+        .expect("the other supervisor releases");
+
+    let clerk = sign_in(&mut station, CLERK).await;
+    let recipient = station
+        .hand_over(&ids[0], "林志明", "長榮海運", "A123456789", &clerk)
+        .expect("hand-over");
+    assert_eq!(recipient.id_masked, "A12****789");
+    assert_eq!(state(&station, &ids[0]), CardState::HandedOver);
+    let db = std::fs::read(lab.home.db_path()).expect("the cache file");
+    assert!(
+        !db.windows(10).any(|w| w == b"A123456789"),
+        "the recipient's full ID number is not kept"
+    );
+
+    // The other card waits for pick-up, and after the window it is uncollected.
+    let waiting = station.pickups(&clerk).expect("pick-ups");
+    assert_eq!(
+        waiting.iter().map(|w| w.pickup.pass_id.as_str()).collect::<Vec<_>>(),
+        [&*ids[1]]
+    );
+    station.pin_clock(OffsetDateTime::now_utc() + Duration::days(31));
+    let clerk = sign_in(&mut station, CLERK).await;
+    assert!(station.pickups(&clerk).expect("pick-ups").is_empty());
+    assert_eq!(state(&station, &ids[1]), CardState::Uncollected);
+
+    let trail = station.store().audit(Some(&ids[0]), None, None).expect("audit");
+    let steps: Vec<(&str, &str)> = trail.iter().map(|e| (e.action.as_str(), e.actor.as_str())).collect();
+    assert_eq!(
+        steps,
+        [
+            ("printed", CLERK),
+            ("print_verified", CLERK),
+            ("encoded", CLERK),
+            ("released", BOSS),
+            ("handed_over", CLERK)
+        ]
+    );
+    assert_eq!(station.store().check_audit().expect("check").broken_at, None);
+    let events = station.store().outbox(OutboxFilter::Unsent, 1000).expect("outbox");
+    for kind in ["card_released", "card_handed_over", "card_uncollected"] {
+        assert!(events.iter().any(|e| e.kind == kind), "{kind} waits for central");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spoiled_voided_reprinted_and_withdrawn_cards_fail_at_the_gate() {
+    let (lab, mut station, ids) = office().await;
+    let clerk = sign_in(&mut station, CLERK).await;
+    print_and_check(&lab, &mut station, &ids[..3], &clerk);
+    let (mut spoilt, mut lost, mut recalled) = (card(1), card(2), card(3));
+    station.encode(&ids[0], &mut spoilt, &clerk).expect("encode");
+    station.encode(&ids[1], &mut lost, &clerk).expect("encode");
+    station.encode(&ids[2], &mut recalled, &clerk).expect("encode");
+    let old_qr = station.qr_credential(&ids[0]).expect("credential");
+
+    // A dead chip found by the clerk: spoiled, and its UID reported.
+    let uid = station.spoil(&ids[0], "chip does not answer", &clerk).expect("spoil");
+    assert_eq!(uid.as_deref(), Some("04570000000001"));
+    assert!(refused_for_role(station.reprint(&ids[0], "chip dead", &clerk).await));
+    let boss = sign_in(&mut station, BOSS).await;
+    let reprinted = station.reprint(&ids[0], "chip dead", &boss).await.expect("reprint");
+    assert_eq!((reprinted.old_version + 1, reprinted.new_version), (2, 2));
+    assert_eq!(state(&station, &ids[0]), CardState::Approved);
+
+    // A card reported lost after hand-over is voided by a supervisor.
+    let other = sign_in(&mut station, OTHER_BOSS).await;
+    station.release(&ids[1], &mut lost, &other).expect("release");
+    let clerk = sign_in(&mut station, CLERK).await;
+    station
+        .hand_over(&ids[1], "王大同", "長榮海運", "B223456789", &clerk)
+        .expect("hand-over");
+    assert!(refused_for_role(station.void(&ids[1], "reported lost", &clerk)));
+    let boss = sign_in(&mut station, BOSS).await;
+    station.void(&ids[1], "reported lost", &boss).expect("void");
+
+    // Central withdraws one pass whose card is made and one whose card is not.
+    lab.admin.withdraw(&ids[2]).await.expect("withdraw");
+    lab.admin.withdraw(&ids[3]).await.expect("withdraw");
+    let report = station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
+    assert_eq!(
+        report.items.voided_cards,
+        [ids[2].clone()],
+        "the clerk is told which card to take out"
+    );
+    assert_eq!(
+        (state(&station, &ids[2]), state(&station, &ids[3])),
+        (CardState::Voided, CardState::Withdrawn)
+    );
+    let clerk = sign_in(&mut station, CLERK).await;
+    let mut blank = card(4);
+    assert!(wrong_state(station.encode(&ids[3], &mut blank, &clerk)));
+
+    // The sync sent the events and brought the hotlist back: every old card fails.
+    station
+        .sync(&quick_sync(100, 0), &mut |_| {})
+        .await
+        .expect("second sync");
+    let item = station.store().item(&ids[1]).expect("read").expect("held").item;
+    let at_gate = item.valid_from.with_hms(10, 0, 0).expect("time").assume_utc();
+    for (name, chip, reason) in [
+        // Its pass was reprinted, so its old version is revoked as well.
+        ("spoiled", &mut spoilt, Reason::PassRevoked),
+        ("voided", &mut lost, Reason::CardVoided),
+        ("withdrawn", &mut recalled, Reason::CardVoided),
+    ] {
+        let reading = station.read_card(chip, at_gate, None).expect("read the chip");
+        let outcome = reading.verdict.expect("one of ours").outcome;
+        assert_eq!(outcome, Err(reason), "the {name} card");
+    }
+    let verifier = station.verifier().expect("verifier");
+    for uid in ["04570000000001", "04570000000002", "04570000000003"] {
+        let uid = hex::decode(uid).expect("hex");
+        assert!(verifier.hotlist().is_card_voided(&uid), "{uid:02X?} is on the hotlist");
+    }
+    let verdict = verifier.verify_qr(&old_qr, at_gate, None);
+    assert_eq!(
+        verdict.outcome,
+        Err(Reason::PassRevoked),
+        "the reprinted pass's old print"
+    );
+    let new_qr = station.qr_credential(&ids[0]).expect("the new version's credential");
+    let verdict = verifier.verify_qr(&new_qr, at_gate, None);
+    assert_eq!(verdict.outcome, Ok(()), "the reprint's new credential");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_locks_freezes_times_out_delegates_and_works_offline() {
+    let (mut lab, mut station, ids) = office().await;
+    let clerk = sign_in(&mut station, CLERK).await;
+    print_and_check(&lab, &mut station, &ids[..1], &clerk);
+
+    // Wrong passwords lock the account at central, and the station says so.
+    for attempt in 1..=5 {
+        let result = station.sign_in(GATE, "Wrong-pass-1").await;
+        let locked = matches!(result, Err(StationError::Auth(AuthError::Locked { .. })));
+        let wrong = matches!(result, Err(StationError::Auth(AuthError::BadCredentials)));
+        assert!(
+            if attempt < 5 { wrong } else { locked },
+            "attempt {attempt}: {result:?}"
+        );
+    }
+
+    // Ninety days unused: frozen until the password is changed, to one that meets the rules.
+    lab.admin
+        .backdate_sign_in(OTHER_BOSS, OffsetDateTime::now_utc() - Duration::days(91))
+        .await
+        .expect("backdate");
+    let frozen = station.sign_in(OTHER_BOSS, PASSWORD).await;
+    assert!(
+        matches!(frozen, Err(StationError::Auth(AuthError::Frozen { .. }))),
+        "{frozen:?}"
+    );
+    let weak = station.change_password(OTHER_BOSS, PASSWORD, "password").await;
+    assert!(
+        matches!(weak, Err(StationError::Auth(AuthError::WeakPassword(_)))),
+        "{weak:?}"
+    );
+    station
+        .change_password(OTHER_BOSS, PASSWORD, "New-pass-2")
+        .await
+        .expect("change");
+    station.sign_in(OTHER_BOSS, "New-pass-2").await.expect("unfrozen");
+
+    // Delegation: from tomorrow, for two days; visible in the audit.
+    let boss = sign_in(&mut station, BOSS).await;
+    let today = pass_station::auth::office_day(OffsetDateTime::now_utc());
+    let tomorrow = today.next_day().expect("a day");
+    let unknown = station.delegate(&boss, "nobody-here", tomorrow, tomorrow);
+    assert!(matches!(unknown, Err(StationError::Auth(AuthError::Delegation(_)))));
+    station
+        .delegate(&boss, CLERK, tomorrow, tomorrow.next_day().expect("a day"))
+        .expect("delegate");
+    let clerk = sign_in(&mut station, CLERK).await;
+    assert!(refused_for_role(station.delegate(&clerk, GATE, tomorrow, tomorrow)));
+    assert!(
+        refused_for_role(station.void(&ids[0], "wrong photo", &clerk)),
+        "not before the window"
+    );
+    station.pin_clock(OffsetDateTime::now_utc() + Duration::days(1));
+    let clerk = sign_in(&mut station, CLERK).await;
+    station
+        .void(&ids[0], "wrong photo", &clerk)
+        .expect("void under delegation");
+    let voided = station.store().audit(Some(&ids[0]), None, None).expect("audit");
+    let last = voided.last().expect("an entry");
+    assert_eq!(
+        (last.action.as_str(), last.detail["delegated_by"].as_str()),
+        ("voided", Some(BOSS))
+    );
+    station.pin_clock(OffsetDateTime::now_utc() + Duration::days(3));
+    let clerk = sign_in(&mut station, CLERK).await;
+    assert!(refused_for_role(station.void(&ids[1], "after the window", &clerk)));
+
+    // Idle too long: signed out.
+    station.pin_clock(OffsetDateTime::now_utc() + Duration::days(3) + Duration::minutes(16));
+    let idle = station.resume_session(clerk.token());
+    assert!(
+        matches!(idle, Err(StationError::Auth(AuthError::SignedOut { .. }))),
+        "{idle:?}"
+    );
+
+    // Offline: users who signed in here before get in; others do not; wrong
+    // passwords lock here too; 90 days without a sign-in freeze the account.
+    lab.stop_central();
+    station.pin_clock(OffsetDateTime::now_utc());
+    station.sign_in(BOSS, PASSWORD).await.expect("offline sign-in");
+    let never = station.sign_in("never-here", PASSWORD).await;
+    assert!(
+        matches!(never, Err(StationError::Auth(AuthError::UnknownOffline { .. }))),
+        "{never:?}"
+    );
+    for attempt in 1..=5 {
+        let result = station.sign_in(CLERK, "Wrong-pass-1").await;
+        let locked = matches!(result, Err(StationError::Auth(AuthError::Locked { .. })));
+        assert_eq!(locked, attempt == 5, "attempt {attempt}: {result:?}");
+    }
+    let still = station.sign_in(CLERK, PASSWORD).await;
+    assert!(
+        matches!(still, Err(StationError::Auth(AuthError::Locked { .. }))),
+        "locked: {still:?}"
+    );
+    station.pin_clock(OffsetDateTime::now_utc() + Duration::days(91));
+    let frozen = station.sign_in(BOSS, PASSWORD).await;
+    assert!(
+        matches!(frozen, Err(StationError::Auth(AuthError::Frozen { .. }))),
+        "{frozen:?}"
+    );
+    let trail = station.store().audit(None, None, None).expect("audit");
+    assert!(trail.iter().any(|e| e.action == "locked_out" && e.actor == CLERK));
+    assert_eq!(station.store().check_audit().expect("check").broken_at, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_passctl_command_checks_the_signed_in_users_role() {
+    let (lab, _station, ids) = office().await;
+    let passctl = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_passctl"))
+            .arg("--home")
+            .arg(lab.home.dir())
+            .args(args)
+            .output()
+            .expect("passctl runs")
+    };
+    let id = ids[0].as_str();
+    let folder = lab.path("out");
+    let folder = folder.to_str().expect("UTF-8");
+    // Each command, and a role that does not carry its duty.
+    let refused: &[(&str, Role, &[&str])] = &[
+        ("print", Role::GateOfficer, &["print", id, "--pdf", folder]),
+        (
+            "check-print",
+            Role::GateOfficer,
+            &["check-print", id, "--qr-text", "PP1:x"],
+        ),
+        ("encode", Role::GateOfficer, &["encode", id]),
+        ("spoil", Role::GateOfficer, &["spoil", id, "--reason", "x"]),
+        (
+            "handover",
+            Role::GateOfficer,
+            &[
+                "handover",
+                id,
+                "--to",
+                "x",
+                "--company",
+                "x",
+                "--id-number",
+                "A123456789",
+            ],
+        ),
+        ("pickups", Role::GateOfficer, &["pickups"]),
+        ("release", Role::Clerk, &["release", id]),
+        ("void", Role::Clerk, &["void", id, "--reason", "x"]),
+        ("reprint", Role::Clerk, &["reprint", id, "--reason", "x"]),
+        (
+            "delegate",
+            Role::Clerk,
+            &["delegate", "--to", "x", "--from", "2026-12-01", "--until", "2026-12-02"],
+        ),
+        ("chip-keys", Role::Supervisor, &["chip-keys", "--generate"]),
+        ("audit verify", Role::Clerk, &["audit", "verify"]),
+        (
+            "audit export",
+            Role::Clerk,
+            &[
+                "audit",
+                "export",
+                "--from",
+                "2026-12-01",
+                "--to",
+                "2026-12-01",
+                "--csv",
+                "x.csv",
+            ],
+        ),
+        ("verify", Role::Admin, &["verify", "--qr-text", "PP1:x"]),
+        ("read-card", Role::Admin, &["read-card"]),
+        ("checks", Role::Admin, &["checks"]),
+    ];
+    for (name, role, args) in refused {
+        let user = format!("only-{}", role.as_str());
+        lab.login(&user, &[*role]).await;
+        let output = passctl(args);
+        assert_eq!(
+            output.status.code(),
+            Some(13),
+            "{name} as {user}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("may not"),
+            "{name}: says why"
+        );
+    }
+    // Reading the queue and records needs only a sign-in, and nothing without one.
+    for args in [&["queue"][..], &["show", id], &["outbox"], &["whoami"], &["sync"]] {
+        let output = passctl(args);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert!(passctl(&["logout"]).status.success());
+    for args in [
+        &["queue"][..],
+        &["show", id],
+        &["sync"],
+        &["print", id, "--pdf", folder],
+    ] {
+        assert_eq!(passctl(args).status.code(), Some(13), "{args:?} needs a sign-in");
+    }
+}
