@@ -1,12 +1,15 @@
-//! The desktop app end to end, as a clerk uses it: the built `pass-station`
-//! binary in demo mode, in a real WebKitGTK window on an Xvfb display, driven
-//! through tauri-driver and WebKitWebDriver over the W3C WebDriver protocol
-//! (plain JSON over HTTP, so no WebDriver client crate is needed). It walks the
-//! slice the app has today: the queue appears, a Chinese search finds an item,
-//! a sync runs, a card prints to the PDF folder, its print is checked from the
-//! demo camera's picture, its chip is written on the virtual reader, and the
-//! card and settings screens show the result. Each screen is saved as a PNG
-//! under `target/e2e-screens/`.
+//! The desktop app end to end, as the card office uses it: the built
+//! `pass-station` binary in demo mode, in a real WebKitGTK window on an Xvfb
+//! display, driven through tauri-driver and WebKitWebDriver over the W3C
+//! WebDriver protocol (plain JSON over HTTP, so no WebDriver client crate is
+//! needed). One card goes the whole way: the clerk signs in, the queue
+//! appears, a Chinese search finds an item, a sync runs, the card prints to
+//! the PDF folder, its print is checked from the demo camera's picture, its
+//! chip is written on the virtual reader; the supervisor signs in and
+//! releases it; the clerk hands it over
+//! with the recipient's ID masked; and at the gate its printed QR and its
+//! chip are both valid. Each screen is saved as a PNG under
+//! `target/e2e-screens/`.
 //!
 //! The lab parts are real: a missing one fails the test with its install step.
 
@@ -212,6 +215,35 @@ impl Session {
         .await;
     }
 
+    /// Signs a demo user in from the sign-in screen's list of demo users.
+    async fn sign_in(&self, username: &str) {
+        let fill = format!("[data-testid='signin-demo-{username}']");
+        self.until(
+            "the demo user's button",
+            "return document.querySelector(arguments[0])",
+            json!([fill]),
+        )
+        .await;
+        self.click(&fill).await;
+        self.click("[data-testid=signin-submit]").await;
+        self.until(
+            "the signed-in app",
+            "return document.querySelector('[data-testid=signout]')",
+            json!([]),
+        )
+        .await;
+    }
+
+    async fn sign_out(&self) {
+        self.click("[data-testid=signout]").await;
+        self.until(
+            "the sign-in screen",
+            "return document.querySelector('[data-testid=signin-submit]')",
+            json!([]),
+        )
+        .await;
+    }
+
     async fn screenshot(&self, name: &str) {
         let shot = self.call(reqwest::Method::GET, "/screenshot", None).await;
         let png = base64::engine::general_purpose::STANDARD
@@ -221,6 +253,9 @@ impl Session {
         std::fs::write(&path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     }
 }
+
+/// The ID number the demo's recipient shows (made up, well formed).
+const RECIPIENT_ID: &str = "F128456790";
 
 /// The text of the first element matching a selector (a script argument).
 const TEXT_OF: &str = "const e = document.querySelector(arguments[0]); return e ? e.textContent.trim() : null;";
@@ -303,6 +338,12 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         screens,
     };
 
+    // The app opens on sign-in; the demo lists its users. The clerk signs in.
+    app.until("the sign-in screen", TEXT_OF, json!(["[data-testid=signin-submit]"]))
+        .await;
+    app.screenshot("00-sign-in").await;
+    app.sign_in("demo-clerk").await;
+
     // The queue appears, filled by the start-up sync.
     app.until(
         "the queue's rows",
@@ -342,9 +383,11 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         json!([]),
     )
     .await;
+    // The card that starts soonest, so that the gate at the end finds it valid today.
     let pass_id = app
         .script(
-            "return document.querySelector('[data-testid=queue-row][data-state=approved]').dataset.pass",
+            "const rows = [...document.querySelectorAll('[data-testid=queue-row][data-state=approved]')]; \
+             rows.sort((a, b) => a.dataset.from.localeCompare(b.dataset.from)); return rows[0].dataset.pass;",
             json!([]),
         )
         .await
@@ -438,10 +481,107 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     )
     .await;
     app.screenshot("08-card-encoded").await;
+    // The clerk who wrote the chip may not release it; the supervisor does.
+    app.sign_out().await;
+    app.sign_in("demo-super").await;
+    app.click("[data-testid=nav-supervisor]").await;
+    let waiting = format!("[data-testid='release-row-{pass_id}']");
+    app.until(
+        "the card waiting for release",
+        "return document.querySelector(arguments[0])",
+        json!([waiting]),
+    )
+    .await;
+    app.click(&waiting).await;
+    app.click("[data-testid=release-submit]").await;
+    let released = app
+        .until("the release", TEXT_OF, json!(["[data-testid=release-result]"]))
+        .await;
+    assert!(
+        released.as_str().unwrap_or_default().contains("demo-super"),
+        "the release names the supervisor: {released}"
+    );
+    app.screenshot("09-supervisor-release").await;
+
+    // The clerk hands the card over; the ID number is kept and shown masked only.
+    app.sign_out().await;
+    app.sign_in("demo-clerk").await;
+    app.click("[data-testid=nav-handover]").await;
+    let pickup = format!("[data-testid='pickup-row-{pass_id}']");
+    app.until(
+        "the card waiting for pick-up",
+        "return document.querySelector(arguments[0])",
+        json!([pickup]),
+    )
+    .await;
+    app.click(&pickup).await;
+    app.type_into("[data-testid=handover-name]", "林志明").await;
+    app.type_into("[data-testid=handover-id]", RECIPIENT_ID).await;
+    app.click("[data-testid=handover-submit]").await;
+    let handed = app
+        .until("the hand-over", TEXT_OF, json!(["[data-testid=handover-result]"]))
+        .await;
+    let handed = handed.as_str().unwrap_or_default();
+    assert!(handed.contains("F12****790"), "the masked ID is shown: {handed}");
+    let page = app.script("return document.body.innerText", json!([])).await;
+    assert!(
+        !page.as_str().unwrap_or_default().contains(RECIPIENT_ID),
+        "the full ID number is nowhere on screen"
+    );
+    app.screenshot("10-handover").await;
+
+    // At the gate, the card's printed QR and its chip are both valid.
+    app.click("[data-testid=nav-gate]").await;
+    app.click("[data-testid=gate-start]").await;
+    app.type_into("[data-testid=gate-file]", &picture.to_string_lossy())
+        .await;
+    app.until(
+        "the QR verdict",
+        "const v = document.querySelector('[data-testid=gate-verdict]'); return v && v.dataset.source === 'qr' && v.dataset.valid;",
+        json!([]),
+    )
+    .await;
+    let qr_valid = app
+        .script(
+            "return document.querySelector('[data-testid=gate-verdict]').dataset.valid",
+            json!([]),
+        )
+        .await;
+    app.screenshot("11-gate-qr").await;
+    assert_eq!(qr_valid, json!("true"), "the printed QR is valid at the gate");
+    app.script(
+        "const s = document.querySelector('[data-testid=gate-demo-card]'); s.value = arguments[0]; \
+         s.dispatchEvent(new Event('change', { bubbles: true }));",
+        json!([pass_id]),
+    )
+    .await;
+    app.click("[data-testid=gate-tap]").await;
+    app.until(
+        "the chip verdict",
+        "const v = document.querySelector('[data-testid=gate-verdict]'); return v && v.dataset.source === 'chip' && v.dataset.valid;",
+        json!([]),
+    )
+    .await;
+    let chip_valid = app
+        .script(
+            "return document.querySelector('[data-testid=gate-verdict]').dataset.valid",
+            json!([]),
+        )
+        .await;
+    app.screenshot("12-gate-chip").await;
+    assert_eq!(chip_valid, json!("true"), "the chip is valid at the gate");
+    app.until(
+        "the officer's checks of the day",
+        "return document.querySelectorAll('[data-testid=gate-checks] li').length >= 2",
+        json!([]),
+    )
+    .await;
+    app.click("[data-testid=gate-stop]").await;
+
     app.click("[data-testid=nav-settings]").await;
     app.until("the enrolment", TEXT_OF, json!(["[data-testid=settings-enrolment]"]))
         .await;
-    app.screenshot("09-settings").await;
+    app.screenshot("13-settings").await;
     app.click("nav .language").await;
     app.until(
         "the English interface",
@@ -449,7 +589,7 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         json!([]),
     )
     .await;
-    app.screenshot("10-settings-en").await;
+    app.screenshot("14-settings-en").await;
 
     app.http
         .delete(format!("{}/session/{}", app.base, app.id))
