@@ -19,6 +19,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use pass_station::model::CardState;
+use pass_station::store::{QueueQuery, QueueRow};
+use pass_station::{Station, StationHome};
 use serde_json::{Value, json};
 
 const APP: &str = env!("CARGO_BIN_EXE_pass-station");
@@ -205,6 +208,16 @@ impl Session {
         .await;
     }
 
+    async fn clear(&self, css: &str) {
+        let element = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/clear"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
     async fn type_into(&self, css: &str, text: &str) {
         let element = self.find(css).await;
         self.call(
@@ -252,6 +265,21 @@ impl Session {
         let path = self.screens.join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     }
+}
+
+/// The approved card in the station's cache that starts soonest: today, in
+/// a demo of a few hundred passes starting over the next two weeks.
+fn soonest_approved(home: &Path) -> QueueRow {
+    let station = Station::open(StationHome::new(home.to_owned())).expect("the demo station's cache");
+    let query = QueueQuery {
+        states: vec![CardState::Approved],
+        limit: 10_000,
+        ..QueueQuery::default()
+    };
+    let rows = station.store().queue(&query).expect("the queue");
+    rows.into_iter()
+        .min_by(|a, b| a.valid_from.cmp(&b.valid_from))
+        .expect("an approved card")
 }
 
 /// The ID number the demo's recipient shows (made up, well formed).
@@ -375,26 +403,21 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         .await;
     app.screenshot("03-sync").await;
 
-    // The first approved card prints to the PDF folder and moves to printed.
+    // The approved card that starts soonest (today), so that the gate at the
+    // end finds it valid, prints to the PDF folder and moves to printed. The
+    // cache says which it is; the clerk finds it by the holder's name.
+    let card = soonest_approved(&demo_dir.join("station"));
+    let pass_id = card.pass_id.clone();
     app.click("[data-testid=nav-queue]").await;
+    app.clear("[data-testid=queue-search]").await;
+    app.type_into("[data-testid=queue-search]", &card.holder).await;
+    let row = format!("[data-testid=queue-row][data-pass='{pass_id}']");
     app.until(
-        "an approved card",
-        "return document.querySelector('[data-testid=queue-row][data-state=approved]')",
-        json!([]),
+        "the card's row",
+        "return document.querySelector(arguments[0])",
+        json!([row]),
     )
     .await;
-    // The card that starts soonest, so that the gate at the end finds it valid today.
-    let pass_id = app
-        .script(
-            "const rows = [...document.querySelectorAll('[data-testid=queue-row][data-state=approved]')]; \
-             rows.sort((a, b) => a.dataset.from.localeCompare(b.dataset.from)); return rows[0].dataset.pass;",
-            json!([]),
-        )
-        .await
-        .as_str()
-        .expect("a pass number")
-        .to_owned();
-    let row = format!("[data-testid=queue-row][data-pass='{pass_id}']");
     app.click(&row).await;
     app.click("[data-testid=queue-print]").await;
     app.until(

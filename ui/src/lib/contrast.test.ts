@@ -25,7 +25,8 @@ describe("colour contrast", () => {
     ["status bar", white, colour("ink")],
     ["active queue row", colour("ink"), "#dcebf3"],
     ["error notes", colour("ink"), "#fbeaea"],
-    ["demo badge", colour("ink"), "#f2b134"],
+    ["demo badge, gate warnings and warning banners", colour("ink"), "#f2b134"],
+    ["danger buttons, red banners", white, colour("bad")],
   ];
   for (const [what, fg, bg] of pairs) {
     it(`${what}: ${fg} on ${bg}`, () => {

@@ -1,6 +1,6 @@
 // The ROC calendar helper: the office's dates must be right to the day.
 import { describe, expect, it } from "vitest";
-import { bothForms, gregorian, officeDay, officeTime, roc, rocYear } from "./dates";
+import { bothForms, gregorian, officeDay, officeTime, officeToday, parseDayInput, roc, rocYear } from "./dates";
 
 describe("ROC dates", () => {
   it("counts ROC years from 1912", () => {
@@ -36,5 +36,31 @@ describe("ROC dates", () => {
 
   it("keeps dates before the ROC Gregorian", () => {
     expect(roc({ year: 1900, month: 1, day: 2 }, "zh-TW")).toBe("1900-01-02");
+  });
+});
+
+describe("days typed by people", () => {
+  it("read the Gregorian and the ROC forms", () => {
+    expect(parseDayInput("2026-11-22")).toBe("2026-11-22");
+    expect(parseDayInput(" 2026/1/5 ")).toBe("2026-01-05");
+    expect(parseDayInput("115/11/22")).toBe("2026-11-22");
+    expect(parseDayInput("115-1-5")).toBe("2026-01-05");
+    expect(parseDayInput("民國115年11月22日")).toBe("2026-11-22");
+    expect(parseDayInput("115年2月3日")).toBe("2026-02-03");
+  });
+
+  it("refuse days that do not exist and other text", () => {
+    expect(parseDayInput("2026-02-29")).toBeNull();
+    expect(parseDayInput("2028-02-29")).toBe("2028-02-29");
+    expect(parseDayInput("2026-13-01")).toBeNull();
+    expect(parseDayInput("2026-11-31")).toBeNull();
+    expect(parseDayInput("tomorrow")).toBeNull();
+    expect(parseDayInput("")).toBeNull();
+  });
+
+  it("say today in office time", () => {
+    // 23:30 UTC on 21 November is already 22 November in Taiwan.
+    expect(officeToday(new Date("2026-11-21T23:30:00Z"))).toBe("2026-11-22");
+    expect(officeToday(new Date("2026-11-22T15:59:00Z"))).toBe("2026-11-22");
   });
 });

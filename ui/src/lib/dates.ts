@@ -69,3 +69,30 @@ export function bothForms(text: string, locale: Locale): string {
   const both = locale === "zh-TW" ? `${roc(day, locale)}（${gregorian(day)}）` : `${gregorian(day)} (${roc(day, locale)})`;
   return time ? `${both} ${time}` : both;
 }
+
+/** Today in office time, `2026-11-22`. */
+export function officeToday(now: Date = new Date()): string {
+  const day = officeDay(now.toISOString());
+  return day ? gregorian(day) : now.toISOString().slice(0, 10);
+}
+
+/**
+ * A day typed by a person, as `2026-11-22`: the Gregorian form (`2026-11-22`,
+ * `2026/11/22`) or the ROC one (`115/11/22`, `115-11-22`, `民國115年11月22日`);
+ * null if it is neither or no such day exists.
+ */
+export function parseDayInput(text: string): string | null {
+  const trimmed = text.trim();
+  const numeric = /^(\d{2,4})[-/.](\d{1,2})[-/.](\d{1,2})$/.exec(trimmed);
+  const chinese = /^(?:民國)?(\d{2,3})年(\d{1,2})月(\d{1,2})日$/.exec(trimmed);
+  const found = numeric ?? chinese;
+  if (!found) return null;
+  let year = Number(found[1]);
+  if (found[1].length < 4) year += ROC_OFFSET;
+  const month = Number(found[2]);
+  const day = Number(found[3]);
+  if (year < 1912 || month < 1 || month > 12 || day < 1) return null;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day > daysInMonth) return null;
+  return gregorian({ year, month, day });
+}

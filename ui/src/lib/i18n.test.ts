@@ -34,4 +34,8 @@ describe("translate", () => {
     expect(translate("zh-TW", "queue.selected", { n: 3 })).toBe("已選 3 張");
     expect(translate("en", "queue.selected")).toBe("{n} selected");
   });
+
+  it("shows a key no catalogue has as itself", () => {
+    expect(translate("zh-TW", "role.harbour_master" as never)).toBe("role.harbour_master");
+  });
 });

@@ -11,9 +11,13 @@ export type Params = Record<string, string | number>;
 
 export const catalogues: Record<Locale, Record<Key, string>> = { "zh-TW": zhTW, en };
 
-/** The text of `key` in `locale`, with `{name}` replaced by `params.name`. */
+/**
+ * The text of `key` in `locale`, with `{name}` replaced by `params.name`. A key
+ * built from a value the core added later (a new role, state or reason) that
+ * no catalogue names yet shows as the key itself rather than breaking the screen.
+ */
 export function translate(locale: Locale, key: Key, params: Params = {}): string {
-  return catalogues[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+  return (catalogues[locale][key] ?? key).replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in params ? String(params[name]) : whole,
   );
 }

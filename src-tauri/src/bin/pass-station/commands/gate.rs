@@ -49,7 +49,8 @@ pub async fn gate_start(app: AppHandle, port: Option<String>) -> Answer<GateInfo
             ChipReader::Pcsc(_) => Some(Readers::connect()?),
             ChipReader::Virtual => None,
         };
-        let has_readers = readers.is_some();
+        // The demo's tray counts as a reader: its cards are tapped from the screen.
+        let has_readers = readers.is_some() || state.demo.is_some();
         let options = GateOptions::new(session.username.clone(), Some(port.clone()));
         let mut gate = Gate::start(Station::open(state.home.clone())?, options, None, readers)?;
         let running = RunningGate {
@@ -181,6 +182,7 @@ pub struct VerdictView {
     company: Option<String>,
     /// The cached photo, base64 JPEG.
     photo: Option<String>,
+    /// The pass's last valid day (office time), `YYYY-MM-DD`.
     valid_to: Option<String>,
     warnings: Vec<WarningView>,
     elapsed_ms: u128,
@@ -190,6 +192,11 @@ pub struct VerdictView {
 pub struct WarningView {
     zh: String,
     en: String,
+}
+
+/// The office day a credential's `exp` (the first moment no longer valid) ends.
+fn last_day(expires: time::OffsetDateTime) -> time::Date {
+    office_day(expires - time::Duration::SECOND)
 }
 
 impl From<GateEvent> for GateEventView {
@@ -244,7 +251,7 @@ impl From<GateVerdict> for VerdictView {
                 .as_ref()
                 .and_then(|pass| pass.photo.as_ref())
                 .map(|photo| base64::engine::general_purpose::STANDARD.encode(photo)),
-            valid_to: claims.map(|c| rfc3339(c.valid_to)),
+            valid_to: claims.map(|c| last_day(c.valid_to).to_string()),
             warnings: verdict
                 .warnings
                 .iter()
