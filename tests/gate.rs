@@ -453,3 +453,52 @@ async fn a_card_held_in_view_is_reported_once_per_presentation() {
         ["officer:test"; 2]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cards_presented_by_hand_are_judged_each_time_and_keep_the_gate_running() {
+    let (lab, station) = synced_lab(2).await;
+    let ids = cached_pass_ids(&station);
+    let claims = claims_valid_now(&station, &ids[0]);
+    printed_card(&station, &claims);
+    let qr = station.qr_credential(&ids[0]).expect("the printed credential");
+    let ours = issued_chip(&station, &claims, [0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66]);
+    let mut copied = ours.clone();
+    copied.uid = [0x04, 0x99, 0x88, 0x77, 0x66, 0x55, 0x44];
+    // No camera and no reader: only a presenter feeds this gate.
+    let mut gate = Gate::start(
+        station,
+        GateOptions::new("officer:desk", Some(OFFICE.to_owned())),
+        None,
+        None,
+    )
+    .expect("gate");
+    let presenter = gate.presenter();
+    presenter.qr(qr.clone());
+    presenter.qr(qr);
+    presenter.card("desk".to_owned(), Box::new(VirtualCard::new(ours)));
+    presenter.card("desk".to_owned(), Box::new(VirtualCard::new(copied)));
+    presenter.qr("PP1:not-a-credential".to_owned());
+
+    let mut verdicts = Vec::new();
+    let deadline = Instant::now() + VERDICT_WAIT;
+    while verdicts.len() < 5 && Instant::now() < deadline {
+        assert!(gate.is_running(), "a gate with a presenter runs until stopped");
+        if let Some(GateEvent::Verdict(verdict)) = gate.next_event(Duration::from_millis(100)).expect("event") {
+            verdicts.push(verdict);
+        }
+    }
+    let outcomes: Vec<(&str, &str)> = verdicts.iter().map(|v| (v.source.as_str(), v.outcome_code())).collect();
+    assert_eq!(outcomes[..3], [("qr", "valid"), ("qr", "valid"), ("chip", "valid")]);
+    assert_eq!(outcomes[3].0, "chip");
+    assert_ne!(outcomes[3].1, "valid", "a chip copied to another UID is refused");
+    assert_eq!(outcomes[4].0, "qr");
+    assert_ne!(outcomes[4].1, "valid", "a forged QR text is refused");
+    gate.control().stop();
+    assert!(!gate.is_running(), "stopped means stopped");
+    let logged = lab
+        .station()
+        .store()
+        .checks("2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z")
+        .expect("log");
+    assert_eq!(logged.len(), 5, "every presentation is logged");
+}

@@ -59,6 +59,16 @@ pub enum Duty {
 }
 
 impl Duty {
+    pub const ALL: [Duty; 7] = [
+        Duty::Read,
+        Duty::Issue,
+        Duty::Approve,
+        Duty::Delegate,
+        Duty::Check,
+        Duty::Administer,
+        Duty::Audit,
+    ];
+
     fn roles(self) -> &'static [Role] {
         match self {
             Duty::Read => &Role::ALL,
@@ -130,6 +140,24 @@ pub enum AuthError {
     WeakPassword(#[from] pass_central::model::PasswordRuleError),
 }
 
+impl AuthError {
+    /// A stable name for the kind of refusal, for a shell that says it in its own words.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AuthError::BadCredentials => "bad_credentials",
+            AuthError::Locked { .. } => "locked",
+            AuthError::Frozen { .. } => "frozen",
+            AuthError::UnknownOffline { .. } => "unknown_offline",
+            AuthError::NotSignedIn => "not_signed_in",
+            AuthError::SignedOut { .. } => "signed_out",
+            AuthError::Forbidden { .. } => "forbidden",
+            AuthError::TwoPerson { .. } => "two_person",
+            AuthError::Delegation(_) => "delegation",
+            AuthError::WeakPassword(_) => "weak_password",
+        }
+    }
+}
+
 /// A signed-in user. The token is the only proof of the sign-in and is not
 /// stored anywhere by the station (it keeps its hash), so it is not printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -193,6 +221,19 @@ fn new_token() -> Result<String, StationError> {
 /// The office day (Taiwan time) of an instant.
 pub fn office_day(at: OffsetDateTime) -> Date {
     at.to_offset(OFFICE_UTC_OFFSET).date()
+}
+
+/// An office day as the RFC 3339 UTC instants the store's records compare
+/// with: its start, and the next day's start.
+pub fn office_day_bounds(day: Date) -> (String, String) {
+    let start_of = |date: Date| {
+        rfc3339(
+            date.midnight()
+                .assume_offset(OFFICE_UTC_OFFSET)
+                .to_offset(time::UtcOffset::UTC),
+        )
+    };
+    (start_of(day), start_of(day.next_day().unwrap_or(day)))
 }
 
 impl Station {

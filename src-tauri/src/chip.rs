@@ -11,6 +11,7 @@
 //! so a lost card gives away nothing of the others. In production the master
 //! keys belong in a secure access module; the file is what this station has.
 
+use pass_reader::pcsc_reader::{PcscCard, Readers};
 use pass_reader::{CardKind, ChipLayout, OfficeKeys, Transport};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -184,4 +185,21 @@ impl Station {
             verdict,
         })
     }
+}
+
+/// The card on the named PC/SC reader, or on the first reader that has one.
+pub fn card_on_reader(name: Option<&str>) -> Result<PcscCard, StationError> {
+    let readers = Readers::connect()?;
+    if let Some(name) = name {
+        return Ok(readers.open(name)?);
+    }
+    let listed = readers.list()?;
+    let mut last_error = pass_reader::ReaderError::NoReader;
+    for reader in &listed {
+        match readers.open(reader) {
+            Ok(card) => return Ok(card),
+            Err(e) => last_error = e,
+        }
+    }
+    Err(last_error.into())
 }

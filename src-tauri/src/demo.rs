@@ -31,16 +31,39 @@ const DEMO_CARD_UID: [u8; 7] = [0x04, 0xDE, 0x30, 0x00, 0x00, 0x00, 0x01];
 /// The card office the demo station works for.
 pub const DEMO_OFFICE: &str = "TWKEL";
 
-/// Runs the demo in `dir` (which must not hold an enrolled station), writing
-/// what happens to `out`.
-pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), StationError> {
-    let io = |source| StationError::Io {
-        action: "write the demo report",
-        path: dir.to_owned(),
-        source,
-    };
-    let mut say = |text: String| writeln!(out, "{text}").map_err(io);
+/// One of the demo's people, with the password made up for this run.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DemoUser {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub role: Role,
+    pub password: String,
+}
 
+/// The demo's embedded parts, shared by `passctl demo` and the desktop app's
+/// demo mode: a central-sim in this process with the demo's users, and a
+/// station enrolled with it.
+#[derive(Debug)]
+pub struct DemoSetup {
+    /// Serves the generated passes and signs the users in until dropped.
+    pub sim: SimHandle,
+    /// The enrolled station's home, `dir/station`, with the office's chip keys.
+    pub home: StationHome,
+    /// A clerk, a supervisor and a gate officer, in that order.
+    pub users: Vec<DemoUser>,
+}
+
+/// The demo's people: a clerk at the desk, the supervisor who releases, and a gate officer.
+const DEMO_USERS: [(&str, &str, Role); 3] = [
+    ("demo-clerk", "陳怡君 (clerk)", Role::Clerk),
+    ("demo-super", "黃建國 (supervisor)", Role::Supervisor),
+    ("demo-gate", "王大明 (gate officer)", Role::GateOfficer),
+];
+
+/// Starts a central-sim with `items` generated passes and the demo's users for
+/// [`DEMO_OFFICE`], and enrols a station in `dir/station` (`dir` must not hold
+/// one yet), with chip keys.
+pub async fn prepare(dir: &Path, items: u32) -> Result<DemoSetup, StationError> {
     std::fs::create_dir_all(dir).map_err(|source| StationError::Io {
         action: "create the demo folder",
         path: dir.to_owned(),
@@ -51,10 +74,6 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     sim_config.office = DEMO_OFFICE.to_owned();
     let sim =
         SimHandle::spawn(sim_config).map_err(|e| StationError::RunSetup(format!("central-sim did not start: {e}")))?;
-    say(format!(
-        "1. central-sim is serving {items} approved passes for {DEMO_OFFICE} at {}",
-        sim.url()
-    ))?;
 
     let admin = AdminClient::new(sim.url()).map_err(setup("the admin client"))?;
     let mut users = Vec::new();
@@ -64,19 +83,45 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
             .create_user(username, display_name, &[role], DEMO_OFFICE, &password)
             .await
             .map_err(setup("a demo user"))?;
-        users.push((username, password));
+        users.push(DemoUser {
+            username,
+            display_name,
+            role,
+            password,
+        });
     }
-    let [(clerk, clerk_password), (supervisor, supervisor_password)] = [users[0].clone(), users[1].clone()];
 
     let home = StationHome::new(dir.join("station"));
     let code = sim.enrolment_code(DEMO_OFFICE).unwrap_or_default();
-    let config = home.enroll(sim.url(), &code, "示範製證站 Demo station").await?;
+    home.enroll(sim.url(), &code, "示範製證站 Demo station").await?;
+    home.generate_chip_keys(DEMO_OFFICE)?;
+    Ok(DemoSetup { sim, home, users })
+}
+
+/// Runs the demo in `dir` (which must not hold an enrolled station), writing
+/// what happens to `out`.
+pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), StationError> {
+    let io = |source| StationError::Io {
+        action: "write the demo report",
+        path: dir.to_owned(),
+        source,
+    };
+    let mut say = |text: String| writeln!(out, "{text}").map_err(io);
+
+    let DemoSetup { sim, home, users } = prepare(dir, items).await?;
     say(format!(
-        "2. enrolled as station {} for office {}",
-        config.station_id, config.office
+        "1. central-sim is serving {items} approved passes for {DEMO_OFFICE} at {}",
+        sim.url()
     ))?;
+    let (clerk, clerk_password) = (users[0].username, users[0].password.clone());
+    let (supervisor, supervisor_password) = (users[1].username, users[1].password.clone());
 
     let mut station = Station::open(home.clone())?;
+    say(format!(
+        "2. enrolled as station {} for office {}",
+        station.config().station_id,
+        station.config().office
+    ))?;
     // The supervisor signs in once online, so that the station can let them in offline later.
     station.sign_in(supervisor, &supervisor_password).await?;
     let clerk_session = station.sign_in(clerk, &clerk_password).await?;
@@ -137,18 +182,8 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     )?;
     say(format!("7. card printed: {}", printed.files.join(", ")))?;
     // The print checked as the webcam would: the card's back, as a 300 dpi picture.
-    let pdf = std::fs::read(&printed.files[0]).map_err(|source| StationError::Io {
-        action: "read the printed card",
-        path: printed.files[0].clone().into(),
-        source,
-    })?;
     let back = dir.join("printed").join("card-back.png");
-    let pages = pass_printer::rasterise(&pdf, pass_printer::PRINT_DPI)?;
-    std::fs::write(&back, pages.get(1).map_or(&[][..], Vec::as_slice)).map_err(|source| StationError::Io {
-        action: "write the card's picture",
-        path: back.clone(),
-        source,
-    })?;
+    camera_picture(Path::new(&printed.files[0]), &back)?;
     let printed_qr = scan::credential_in_image(&back)?;
     let check = offline.check_print(&pass_id, &printed_qr, &clerk_session)?;
     say(format!(
@@ -157,7 +192,6 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     ))?;
 
     // The chip, on a virtual DESFire card held in this process.
-    offline.home().generate_chip_keys(DEMO_OFFICE)?;
     let mut card = VirtualCard::new(CardMemory::blank(DEMO_CARD_UID, Cipher::Aes));
     let encoded = offline.encode(&pass_id, &mut card, &clerk_session)?;
     say(format!(
@@ -205,12 +239,6 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     ))
 }
 
-/// The demo's people: a clerk at the desk and the supervisor who releases.
-const DEMO_USERS: [(&str, &str, Role); 2] = [
-    ("demo-clerk", "陳怡君 (clerk)", Role::Clerk),
-    ("demo-super", "黃建國 (supervisor)", Role::Supervisor),
-];
-
 /// The ID number the demo's recipient shows (a made-up, well-formed one).
 const DEMO_RECIPIENT_ID: &str = "F128456790";
 
@@ -231,4 +259,29 @@ fn outcome_text(verdict: Option<&pass_credential::Verdict>) -> String {
         Some(Err(reason)) => format!("NOT VALID: {}", reason.message(pass_credential::Lang::En)),
         None => "not one of ours".to_owned(),
     }
+}
+
+/// Stands in for the webcam where the demo has none: writes the back of the
+/// card printed to `pdf` (the side with the QR code) as a 300 dpi PNG to `png`.
+pub fn camera_picture(pdf: &Path, png: &Path) -> Result<(), StationError> {
+    let bytes = std::fs::read(pdf).map_err(|source| StationError::Io {
+        action: "read the printed card",
+        path: pdf.to_owned(),
+        source,
+    })?;
+    let pages = pass_printer::rasterise(&bytes, pass_printer::PRINT_DPI)?;
+    std::fs::write(png, pages.get(1).map_or(&[][..], Vec::as_slice)).map_err(|source| StationError::Io {
+        action: "write the card's picture",
+        path: png.to_owned(),
+        source,
+    })
+}
+
+/// A new folder for a demo that outlives the process, so its station can be looked at afterwards.
+pub fn new_dir() -> Result<std::path::PathBuf, StationError> {
+    tempfile::Builder::new()
+        .prefix("pass-station-demo-")
+        .tempdir()
+        .map(tempfile::TempDir::keep)
+        .map_err(|e| StationError::RunSetup(format!("cannot create a temporary folder: {e}")))
 }

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use pass_camera::{CameraError, Frame, FrameSource, Scanner};
 use pass_credential::{Lang, Verdict, Verifier, Warning};
+use pass_reader::Transport;
 use pass_reader::pcsc_reader::{ReaderEvent, Readers, Watcher};
 use time::OffsetDateTime;
 
@@ -175,11 +176,55 @@ impl GateControl {
     }
 }
 
+/// Hands the gate cards that come by another way than its camera and
+/// readers: a photo the officer picked, a scanner's text, a card on a reader
+/// the gate does not watch (the desktop demo's virtual card). Each is judged
+/// as a presentation of its own, and logged like any other.
+#[derive(Debug, Clone)]
+pub struct Presenter {
+    inputs: Sender<Input>,
+}
+
+impl Presenter {
+    /// A credential's QR text, read by the caller.
+    pub fn qr(&self, text: String) {
+        // A gate that has stopped takes no more cards; the caller's screen has gone too.
+        let _ = self.inputs.send(Input::PresentedQr {
+            text,
+            at: Instant::now(),
+        });
+    }
+
+    /// A card to read as a tap, named `reader` in what the gate reports.
+    pub fn card(&self, reader: String, card: Box<dyn Transport + Send>) {
+        let _ = self.inputs.send(Input::PresentedCard {
+            reader,
+            card,
+            at: Instant::now(),
+        });
+    }
+}
+
 /// What the input threads hand to the gate.
 enum Input {
-    Qr { text: String, seen_at: Instant },
+    Qr {
+        text: String,
+        seen_at: Instant,
+    },
+    PresentedQr {
+        text: String,
+        at: Instant,
+    },
     CameraStopped(CameraError),
-    Tap { reader: String, at: Instant },
+    Tap {
+        reader: String,
+        at: Instant,
+    },
+    PresentedCard {
+        reader: String,
+        card: Box<dyn Transport + Send>,
+        at: Instant,
+    },
     ReadersStopped(String),
     Refreshed(Box<Result<TrustRefresh, StationError>>),
 }
@@ -199,10 +244,14 @@ pub struct Gate {
     options: GateOptions,
     readers: Option<Readers>,
     inputs: Receiver<Input>,
+    /// Kept for [`Gate::presenter`]; also keeps the channel open while a presenter may come.
+    sender: Sender<Input>,
     control: GateControl,
     threads: Vec<JoinHandle<()>>,
     camera_live: bool,
     readers_live: bool,
+    /// Whether a [`Presenter`] was handed out: the gate then runs until stopped.
+    presented: bool,
     /// Each QR text in sight, with the capture time of the last frame it was in.
     in_sight: HashMap<String, Instant>,
     offline_since: Option<OffsetDateTime>,
@@ -248,10 +297,15 @@ impl Gate {
             )?);
         }
         // Not joined on drop: a refresh may wait on the network for its whole timeout.
-        let (home, every, stopping) = (station.home().clone(), options.refresh_every, Arc::clone(&stop));
+        let (home, every, stopping, refresher) = (
+            station.home().clone(),
+            options.refresh_every,
+            Arc::clone(&stop),
+            sender.clone(),
+        );
         spawn(
             "gate-refresh",
-            Box::new(move || refresh_on_schedule(home, every, &refresh_requests, &sender, &stopping)),
+            Box::new(move || refresh_on_schedule(home, every, &refresh_requests, &refresher, &stopping)),
         )?;
         let opening = verifier.trust_list().is_none().then_some(GateEvent::NoTrustList);
         Ok(Gate {
@@ -260,10 +314,12 @@ impl Gate {
             options,
             readers,
             inputs,
+            sender,
             control: GateControl { refresh, stop },
             threads,
             camera_live,
             readers_live,
+            presented: false,
             in_sight: HashMap::new(),
             offline_since: None,
             opening,
@@ -274,9 +330,18 @@ impl Gate {
         self.control.clone()
     }
 
-    /// Whether more can happen: not stopped, and a camera or a reader still delivers.
+    /// A way to hand the gate cards from elsewhere; from then on the gate
+    /// runs until stopped, even with no camera or reader left.
+    pub fn presenter(&mut self) -> Presenter {
+        self.presented = true;
+        Presenter {
+            inputs: self.sender.clone(),
+        }
+    }
+
+    /// Whether more can happen: not stopped, and a camera, a reader or a presenter still delivers.
     pub fn is_running(&self) -> bool {
-        !self.control.stop.load(Ordering::SeqCst) && (self.camera_live || self.readers_live)
+        !self.control.stop.load(Ordering::SeqCst) && (self.camera_live || self.readers_live || self.presented)
     }
 
     /// The next thing to show, waiting up to `timeout`; `None` if nothing happened.
@@ -308,7 +373,9 @@ impl Gate {
     fn handle(&mut self, input: Input) -> Result<Option<GateEvent>, StationError> {
         match input {
             Input::Qr { text, seen_at } => self.check_qr(text, seen_at),
-            Input::Tap { reader, at } => self.check_chip(reader, at),
+            Input::PresentedQr { text, at } => self.judge_qr(&text, at).map(Some),
+            Input::Tap { reader, at } => self.check_tap(reader, at),
+            Input::PresentedCard { reader, mut card, at } => self.check_chip(reader, &mut card, at).map(Some),
             Input::Refreshed(result) => self.refreshed(*result),
             Input::CameraStopped(error) => {
                 self.camera_live = false;
@@ -330,29 +397,44 @@ impl Gate {
         if self.in_sight.insert(text.clone(), seen_at).is_some() {
             return Ok(None);
         }
+        self.judge_qr(&text, seen_at).map(Some)
+    }
+
+    fn judge_qr(&mut self, text: &str, seen_at: Instant) -> Result<GateEvent, StationError> {
         let now = OffsetDateTime::now_utc();
         let verdict = self.verifier.verify_qr(text.trim(), now, self.options.port.as_deref());
         self.judged(CheckSource::Qr, None, Some(verdict), seen_at, now)
-            .map(Some)
     }
 
-    fn check_chip(&mut self, reader: String, tapped: Instant) -> Result<Option<GateEvent>, StationError> {
+    fn check_tap(&mut self, reader: String, tapped: Instant) -> Result<Option<GateEvent>, StationError> {
         let Some(readers) = &self.readers else {
             return Ok(None);
         };
-        let now = OffsetDateTime::now_utc();
-        let reading = readers.open(&reader).map_err(StationError::from).and_then(|mut card| {
-            self.station
-                .read_card_with(&mut card, &self.verifier, now, self.options.port.as_deref())
-        });
-        match reading {
-            Ok(reading) => self
-                .judged(CheckSource::Chip, Some(reading.card_uid), reading.verdict, tapped, now)
-                .map(Some),
+        match readers.open(&reader) {
+            Ok(mut card) => self.check_chip(reader, &mut card, tapped).map(Some),
             Err(error) => Ok(Some(GateEvent::CardUnreadable {
                 reader,
-                detail: error.to_string(),
+                detail: StationError::from(error).to_string(),
             })),
+        }
+    }
+
+    fn check_chip(
+        &mut self,
+        reader: String,
+        card: &mut impl Transport,
+        tapped: Instant,
+    ) -> Result<GateEvent, StationError> {
+        let now = OffsetDateTime::now_utc();
+        let reading = self
+            .station
+            .read_card_with(card, &self.verifier, now, self.options.port.as_deref());
+        match reading {
+            Ok(reading) => self.judged(CheckSource::Chip, Some(reading.card_uid), reading.verdict, tapped, now),
+            Err(error) => Ok(GateEvent::CardUnreadable {
+                reader,
+                detail: error.to_string(),
+            }),
         }
     }
 

@@ -13,7 +13,6 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use pass_credential::{Lang, Reason, Verdict};
 use pass_printer::{CupsQueue, PdfFolder, PrintFormat, PrintTarget};
-use pass_reader::pcsc_reader::{PcscCard, Readers};
 use pass_station::auth::Duty;
 use pass_station::credentials::CheckSource;
 use pass_station::model::CardState;
@@ -349,15 +348,6 @@ enum AuditCommand {
     },
 }
 
-/// An office day (Taiwan time) as RFC 3339 UTC bounds: its start, and the next day's start.
-fn office_day(day: time::Date) -> (String, String) {
-    let start_of = |date: time::Date| {
-        let start = date.midnight().assume_offset(credentials::OFFICE_UTC_OFFSET);
-        pass_station::store::rfc3339(start.to_offset(time::UtcOffset::UTC))
-    };
-    (start_of(day), start_of(day.next_day().unwrap_or(day)))
-}
-
 fn parse_date(text: &str) -> Result<time::Date, String> {
     time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
         .map_err(|e| format!("{text:?} is not a date such as 2026-12-01 ({e})"))
@@ -480,7 +470,7 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         Command::Release { item, reader, json } => {
             let mut station = Station::open(home)?;
             let current = session::signed_in(&mut station, Duty::Approve)?;
-            let mut card = card_on_reader(reader.as_deref())?;
+            let mut card = pass_station::chip::card_on_reader(reader.as_deref())?;
             let released = station.release(&item, &mut card, &current)?;
             if json {
                 print_json(&released);
@@ -606,7 +596,7 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         Command::Demo { dir, items } => {
             let dir = match dir {
                 Some(dir) => dir,
-                None => tempfile_dir()?,
+                None => pass_station::demo::new_dir()?,
             };
             pass_station::demo::run(&dir, items, &mut std::io::stdout())
                 .await
@@ -746,8 +736,8 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         } => {
             let mut station = Station::open(home)?;
             session::signed_in(&mut station, Duty::Audit)?;
-            let (since, _) = office_day(from);
-            let (_, before) = office_day(to);
+            let (since, _) = pass_station::auth::office_day_bounds(from);
+            let (_, before) = pass_station::auth::office_day_bounds(to);
             let entries = station.store().audit(None, Some(&since), Some(&before))?;
             table::write_audit_csv(&csv, &entries)?;
             println!(
@@ -763,7 +753,7 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             let today = OffsetDateTime::now_utc()
                 .to_offset(credentials::OFFICE_UTC_OFFSET)
                 .date();
-            let (since, before) = office_day(date.unwrap_or(today));
+            let (since, before) = pass_station::auth::office_day_bounds(date.unwrap_or(today));
             let checks = station.store().checks(&since, &before)?;
             if json {
                 print_json(&checks);
@@ -786,7 +776,7 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         Command::Encode { item, reader, json } => {
             let mut station = Station::open(home)?;
             let current = session::signed_in(&mut station, Duty::Issue)?;
-            let mut card = card_on_reader(reader.as_deref())?;
+            let mut card = pass_station::chip::card_on_reader(reader.as_deref())?;
             let encoded = station.encode(&item, &mut card, &current)?;
             if json {
                 print_json(&encoded);
@@ -809,7 +799,7 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         Command::ReadCard { reader, port, json } => {
             let mut station = Station::open(home)?;
             let officer = session::signed_in(&mut station, Duty::Check)?;
-            let mut card = card_on_reader(reader.as_deref())?;
+            let mut card = pass_station::chip::card_on_reader(reader.as_deref())?;
             let reading = station.read_card(&mut card, OffsetDateTime::now_utc(), port.as_deref())?;
             station.log_check(
                 &officer.username,
@@ -842,23 +832,6 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
 fn hotlisted(chip: Option<&str>) -> String {
     chip.map(|uid| format!("; chip {uid} goes on the hotlist at the next sync"))
         .unwrap_or_default()
-}
-
-/// The card on the named reader, or on the first reader that has one.
-fn card_on_reader(name: Option<&str>) -> Result<PcscCard, StationError> {
-    let readers = Readers::connect()?;
-    if let Some(name) = name {
-        return Ok(readers.open(name)?);
-    }
-    let listed = readers.list()?;
-    let mut last_error = pass_reader::ReaderError::NoReader;
-    for reader in &listed {
-        match readers.open(reader) {
-            Ok(card) => return Ok(card),
-            Err(e) => last_error = e,
-        }
-    }
-    Err(last_error.into())
 }
 
 /// A verdict for scripts: the outcome, the reason in both languages, the
@@ -965,13 +938,4 @@ fn print_json<T: serde::Serialize>(value: &T) {
         "{}",
         serde_json::to_string_pretty(value).expect("report types always encode as JSON")
     );
-}
-
-/// A new folder for the demo that outlives the process, so its station can be looked at afterwards.
-fn tempfile_dir() -> Result<PathBuf, StationError> {
-    tempfile::Builder::new()
-        .prefix("pass-station-demo-")
-        .tempdir()
-        .map(tempfile::TempDir::keep)
-        .map_err(|e| StationError::RunSetup(format!("cannot create a temporary folder: {e}")))
 }

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The desktop app's start-up benchmark: cold start to its first interactive
+# screen (sign-in, whose next step is the queue from the same cache),
+# and idle memory. It prepares a station with `passctl demo` (ITEMS passes,
+# synced; its central is gone afterwards, so the app starts offline from its
+# cache, as an office PC in the morning), then starts the release app RUNS
+# times on an Xvfb display. The app logs the moment the UI has drawn its first
+# screen; ten seconds later the resident memory of the app and its WebKit
+# processes (the whole process tree) is summed.
+#
+#   src-tauri/bench/desktop-start.sh [ITEMS] [RUNS]     (defaults: 2000 5)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+items=${1:-2000}
+runs=${2:-5}
+target=${CARGO_TARGET_DIR:-target}
+
+cargo build --release --locked --bin pass-station --bin passctl --quiet
+work=$(mktemp -d)
+"$target/release/passctl" demo --dir "$work/demo" --items "$items" >/dev/null
+
+xvfb_pid=
+if [ -z "${DISPLAY:-}" ]; then
+    display=:$((200 + $$ % 300))
+    Xvfb "$display" -screen 0 1440x900x24 -nolisten tcp >/dev/null 2>&1 &
+    xvfb_pid=$!
+    export DISPLAY=$display
+    sleep 1
+fi
+stop() { [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null; rm -rf "$work"; }
+trap stop EXIT
+
+# A process and all its descendants.
+tree() {
+    local pids=$1 all=$1 next
+    while [ -n "$pids" ]; do
+        next=$(for p in $pids; do pgrep -P "$p" || true; done | tr '\n' ' ')
+        all="$all $next"
+        pids=$(echo "$next" | xargs)
+    done
+    echo $all
+}
+# The sum of one /proc/PID/smaps_rollup field (kB) over processes: Rss counts
+# the shared WebKit and GTK libraries once per process, Pss shares them out.
+memory() {
+    local field=$1; shift
+    for p in "$@"; do cat "/proc/$p/smaps_rollup" 2>/dev/null; done | awk -v f="$field:" '$1 == f { s += $2 } END { print s }'
+}
+
+echo "items=$items runs=$runs"
+for run in $(seq "$runs"); do
+    log="$work/run$run.log"
+    XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" XDG_CACHE_HOME="$work/cache" \
+        "$target/release/pass-station" --home "$work/demo/station" --pdf "$work/printed" 2>"$log" &
+    app=$!
+    for _ in $(seq 300); do
+        grep -q "first screen interactive" "$log" && break
+        sleep 0.05
+    done
+    ready=$(grep -o "first screen interactive [0-9]* ms" "$log" | grep -o "[0-9]*" || echo "none")
+    sleep 10
+    procs=$(tree "$app")
+    rss=$(memory Rss $procs)
+    pss=$(memory Pss $procs)
+    echo "run $run: first screen (sign-in) interactive after ${ready} ms; idle memory of the app and its WebKit processes: PSS $((pss / 1024)) MB, RSS sum $((rss / 1024)) MB"
+    kill "$app"
+    wait "$app" 2>/dev/null || true
+done

@@ -1,0 +1,329 @@
+//! What the devices and the sync do, pushed to the UI as it happens: sync
+//! progress, central online or offline (and since when), cards put on and
+//! taken off the PC/SC readers, each card of a print batch, and each exchange
+//! with a chip being encoded. The UI listens; it never polls a device.
+//!
+//! Event names (the UI's `lib/events.ts` lists the same): `sync-progress`,
+//! `sync-finished`, `connectivity`, `card`, `print-progress`, `encode-step`,
+//! and the gate's `gate-event` (sent from `commands::gate`).
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use pass_reader::pcsc_reader::{ReaderEvent, Readers};
+use pass_reader::{ReaderError, Transport};
+use pass_station::sync::{SyncOptions, SyncProgress, SyncReport};
+use pass_station::{Station, StationError};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::commands::CommandError;
+use crate::{AppState, ChipReader};
+
+/// How often central is asked whether it answers, between syncs.
+const PROBE_EVERY: Duration = Duration::from_secs(30);
+/// How long such a question may take before central counts as offline.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What is known of the world outside: central and the card readers.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DeviceState {
+    /// Whether central answered last time it was asked; `None` before the first try.
+    online: Option<bool>,
+    /// Since when it has (or has not).
+    online_since: Option<String>,
+    /// Each PC/SC reader, and whether a card is on it.
+    readers: BTreeMap<String, bool>,
+    /// Why the readers cannot be watched (no pcscd, say), in the core's words.
+    reader_problem: Option<String>,
+}
+
+/// The shared [`DeviceState`], updated by the watchers below.
+#[derive(Debug, Default)]
+pub struct Devices {
+    state: Mutex<DeviceState>,
+}
+
+impl Devices {
+    pub fn snapshot(&self) -> DeviceState {
+        self.state.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn update(&self, change: impl FnOnce(&mut DeviceState)) {
+        if let Ok(mut state) = self.state.lock() {
+            change(&mut state);
+        }
+    }
+}
+
+/// Brings the main window forward (a second start of the app does this).
+pub fn focus_main(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        // A window manager may refuse; the running window is there either way.
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+    }
+}
+
+/// Starts the watchers and a first sync, once the window exists.
+pub fn start(app: &AppHandle) {
+    let handle = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = handle.state::<AppState>();
+        // A failed start-up sync is reported by `sync-finished`; the cache works without it.
+        let _ = run_sync(&handle, &state, &SyncOptions::default());
+    });
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move { probe_central(handle).await });
+    if matches!(app.state::<AppState>().reader, ChipReader::Pcsc(_)) {
+        let handle = app.clone();
+        std::thread::spawn(move || watch_readers(&handle));
+    }
+}
+
+/// What `sync-progress` carries.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+enum SyncStage {
+    Items { items: usize, more: bool },
+    Photos { done: usize, total: usize },
+    Events { sent: usize },
+}
+
+/// What `sync-finished` carries: the report, or the failure.
+#[derive(Debug, Clone, Serialize)]
+struct SyncFinished<'a> {
+    report: Option<&'a SyncReport>,
+    error: Option<CommandError>,
+}
+
+/// One sync on a station of its own, with progress and the outcome as events.
+pub fn run_sync(app: &AppHandle, state: &AppState, options: &SyncOptions) -> Result<SyncReport, StationError> {
+    let result = (|| {
+        let mut station = Station::open(state.home.clone())?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StationError::RunSetup(format!("cannot start the async runtime: {e}")))?;
+        let mut progress = |step: SyncProgress| {
+            let stage = match step {
+                SyncProgress::Page { items, more } => SyncStage::Items { items, more },
+                SyncProgress::Photos { done, total } => SyncStage::Photos { done, total },
+                SyncProgress::Events { sent } => SyncStage::Events { sent },
+            };
+            emit(app, "sync-progress", &stage);
+        };
+        runtime.block_on(station.sync(options, &mut progress))
+    })();
+    match &result {
+        Ok(report) => {
+            set_online(app, state, true);
+            emit(
+                app,
+                "sync-finished",
+                &SyncFinished {
+                    report: Some(report),
+                    error: None,
+                },
+            );
+        }
+        Err(error) => {
+            if error.exit_code() == 4 {
+                set_online(app, state, false);
+            }
+            let error = CommandError::from(error);
+            emit(
+                app,
+                "sync-finished",
+                &SyncFinished {
+                    report: None,
+                    error: Some(error),
+                },
+            );
+        }
+    }
+    result
+}
+
+/// Records whether central answers and tells the UI when that changes.
+fn set_online(app: &AppHandle, state: &AppState, online: bool) {
+    let mut changed = false;
+    state.devices.update(|devices| {
+        if devices.online != Some(online) {
+            devices.online = Some(online);
+            devices.online_since = Some(pass_station::store::rfc3339(time::OffsetDateTime::now_utc()));
+            changed = true;
+        }
+    });
+    if changed {
+        emit(app, "connectivity", &state.devices.snapshot());
+    }
+}
+
+/// Asks central every [`PROBE_EVERY`] for its trust list (small, signed) to
+/// tell online from offline between syncs.
+async fn probe_central(app: AppHandle) {
+    loop {
+        tokio::time::sleep(PROBE_EVERY).await;
+        let state = app.state::<AppState>();
+        let client = state.station.lock().ok().and_then(|station| station.client().ok());
+        if let Some(client) = client {
+            let answered = client.with_request_timeout(PROBE_TIMEOUT).trust_list().await.is_ok();
+            set_online(&app, &state, answered);
+        }
+    }
+}
+
+/// Follows pcscd's readers and cards for as long as the app runs; each
+/// change is a `card` event carrying the whole [`DeviceState`].
+fn watch_readers(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let watcher = Readers::connect().and_then(|readers| readers.watch());
+    let watcher = match watcher {
+        Ok(watcher) => watcher,
+        Err(e) => {
+            let problem = StationError::from(e).to_string();
+            state.devices.update(|devices| devices.reader_problem = Some(problem));
+            emit(app, "card", &state.devices.snapshot());
+            return;
+        }
+    };
+    for event in watcher.events() {
+        let (reader, present) = match event {
+            ReaderEvent::ReaderAdded(reader) | ReaderEvent::CardRemoved { reader } => (reader, false),
+            ReaderEvent::CardInserted { reader, .. } => (reader, true),
+            ReaderEvent::ReaderRemoved(reader) => {
+                state.devices.update(|devices| {
+                    devices.readers.remove(&reader);
+                });
+                emit(app, "card", &state.devices.snapshot());
+                continue;
+            }
+        };
+        state.devices.update(|devices| {
+            devices.readers.insert(reader, present);
+            devices.reader_problem = None;
+        });
+        emit(app, "card", &state.devices.snapshot());
+    }
+}
+
+/// What `print-progress` carries: one card of a batch.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrintProgress<'a> {
+    pass_id: &'a str,
+    /// `printing`, `printed` or `failed`.
+    stage: &'static str,
+    error: Option<&'a CommandError>,
+}
+
+impl<'a> PrintProgress<'a> {
+    pub fn printing(pass_id: &'a str) -> PrintProgress<'a> {
+        PrintProgress {
+            pass_id,
+            stage: "printing",
+            error: None,
+        }
+    }
+
+    pub fn done(pass_id: &'a str, error: Option<&'a CommandError>) -> PrintProgress<'a> {
+        PrintProgress {
+            pass_id,
+            stage: if error.is_some() { "failed" } else { "printed" },
+            error,
+        }
+    }
+}
+
+pub fn print_progress(app: &AppHandle, progress: PrintProgress<'_>) {
+    emit(app, "print-progress", &progress);
+}
+
+/// What `encode-step` carries: the n-th exchange with the card and what it was for.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct EncodeStep {
+    n: usize,
+    /// A key the UI translates: `uid`, `version`, `select`, `authenticate`,
+    /// `create_application`, `create_file`, `change_key`, `write`, `commit`,
+    /// `read`, `format`, `other`.
+    step: &'static str,
+    ok: bool,
+}
+
+pub fn encode_step(app: &AppHandle, step: EncodeStep) {
+    emit(app, "encode-step", &step);
+}
+
+/// A card channel that reports each exchange as it happens.
+pub struct StepTransport<'a, T> {
+    card: T,
+    exchanges: usize,
+    report: &'a dyn Fn(EncodeStep),
+}
+
+impl<'a, T: Transport> StepTransport<'a, T> {
+    pub fn new(card: T, report: &'a dyn Fn(EncodeStep)) -> StepTransport<'a, T> {
+        StepTransport {
+            card,
+            exchanges: 0,
+            report,
+        }
+    }
+
+    pub fn into_inner(self) -> T {
+        self.card
+    }
+}
+
+impl<T: Transport> Transport for StepTransport<'_, T> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, ReaderError> {
+        self.exchanges += 1;
+        let answer = self.card.transmit(command);
+        (self.report)(EncodeStep {
+            n: self.exchanges,
+            step: step_name(command),
+            ok: answer.is_ok(),
+        });
+        answer
+    }
+}
+
+/// What a command APDU does, from its class and DESFire instruction byte.
+fn step_name(command: &[u8]) -> &'static str {
+    match command {
+        [0xFF, 0xCA, ..] => "uid",
+        [0x90, instruction, ..] => match instruction {
+            0x60 | 0x51 => "version",
+            0x5A => "select",
+            0xAA | 0xAF => "authenticate",
+            0xCA => "create_application",
+            0xCB..=0xCD => "create_file",
+            0xC4 | 0x54 | 0x5C => "change_key",
+            0x3D => "write",
+            0xC7 => "commit",
+            0xBD => "read",
+            0xFC | 0xDA => "format",
+            _ => "other",
+        },
+        _ => "other",
+    }
+}
+
+/// Sends an event to the window; a window already closing misses it, harmlessly.
+pub fn emit<T: Serialize + Clone>(app: &AppHandle, event: &str, payload: &T) {
+    let _ = app.emit(event, payload.clone());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::step_name;
+
+    #[test]
+    fn exchanges_are_named_by_their_instruction() {
+        assert_eq!(step_name(&[0xFF, 0xCA, 0, 0, 0]), "uid");
+        assert_eq!(step_name(&[0x90, 0xAA, 0, 0, 1, 0, 0]), "authenticate");
+        assert_eq!(step_name(&[0x90, 0xC7, 0, 0, 0]), "commit");
+        assert_eq!(step_name(&[0x00, 0xA4]), "other");
+    }
+}

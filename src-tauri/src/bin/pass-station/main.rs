@@ -1,0 +1,367 @@
+//! `pass-station`: the desktop app. A Tauri 2 window over the station core:
+//! the web front end in `ui/` calls the thin commands in [`commands`], and the
+//! devices and the sync push what they do through [`events`]. This file reads
+//! the command line, opens the station (or prepares the demo's embedded
+//! parts), and starts the window.
+
+// No console window behind the app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod events;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use clap::Parser;
+use pass_printer::{CupsQueue, PdfFolder, PrintTarget};
+use pass_reader::pcsc_reader::PcscCard;
+use pass_reader::{ReaderError, Transport};
+use pass_station::auth::{AuthError, Session};
+use pass_station::demo::{self, DemoSetup, DemoUser};
+use pass_station::gate::{GateControl, Presenter};
+use pass_station::{Station, StationError, StationHome};
+use pass_vcard::{CardMemory, Cipher, VirtualCard};
+
+/// The command line; every option has a working default.
+#[derive(Debug, Parser)]
+#[command(
+    name = "pass-station",
+    version,
+    about = "Port Pass Station: the card office's desktop app"
+)]
+struct Args {
+    /// The station's home folder (settings, keys, cache).
+    #[arg(long, env = "PASS_STATION_HOME", value_name = "DIR")]
+    home: Option<PathBuf>,
+    /// Start on embedded defaults: an in-process central-sim with generated
+    /// passes, a virtual card reader, a folder of PDFs as the printer.
+    /// `PASS_STATION_DEMO=1` does the same when the home holds no station.
+    #[arg(long)]
+    demo: bool,
+    /// Where the demo keeps its files (default: a new temporary folder, kept).
+    #[arg(long, value_name = "DIR", requires = "demo")]
+    demo_dir: Option<PathBuf>,
+    /// How many passes the demo's central generates.
+    #[arg(long, default_value_t = 500)]
+    demo_items: u32,
+    /// The CUPS queue cards print to.
+    #[arg(long, value_name = "QUEUE", conflicts_with = "pdf")]
+    printer: Option<String>,
+    /// Write printed cards as PDFs into this folder (a card printer's hot folder);
+    /// the default when no --printer is given is `printed/` in the home.
+    #[arg(long, value_name = "DIR")]
+    pdf: Option<PathBuf>,
+    /// The PC/SC reader to encode on (default: the first with a card on it).
+    #[arg(long, value_name = "NAME")]
+    reader: Option<String>,
+}
+
+/// Where cards are written to chips and read back.
+#[derive(Debug)]
+pub enum ChipReader {
+    /// A PC/SC reader through pcscd: the named one, or the first with a card.
+    Pcsc(Option<String>),
+    /// The demo's virtual reader: each encode gets a new blank virtual
+    /// DESFire card, kept in the demo's tray for release and the gate.
+    Virtual,
+}
+
+/// A card on the station's reader.
+#[derive(Debug)]
+pub enum ReaderCard {
+    Pcsc(PcscCard),
+    Virtual(Box<VirtualCard>),
+}
+
+impl Transport for ReaderCard {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, ReaderError> {
+        match self {
+            ReaderCard::Pcsc(card) => card.transmit(command),
+            ReaderCard::Virtual(card) => card.transmit(command),
+        }
+    }
+}
+
+/// The demo's embedded parts, kept alive as long as the app runs.
+#[derive(Debug)]
+pub struct Demo {
+    /// Serves the generated passes; dropping it stops the simulator.
+    _sim: pass_central::sim::SimHandle,
+    /// Where the demo's "camera" leaves its pictures of printed cards.
+    pub camera_dir: PathBuf,
+    pub users: Vec<DemoUser>,
+    /// The virtual cards written so far, by pass number: the tray a real
+    /// office keeps its encoded cards in until release and hand-over.
+    cards: Mutex<BTreeMap<String, CardMemory>>,
+}
+
+impl Demo {
+    /// Stands in for the webcam: leaves a picture of the printed card's back in the camera folder.
+    pub fn photograph(&self, pass_id: &str, pdf: &Path) -> Result<(), StationError> {
+        demo::camera_picture(pdf, &self.camera_dir.join(format!("{pass_id}-back.png")))
+    }
+
+    /// Puts a card just written into the tray.
+    pub fn keep_card(&self, pass_id: &str, card: ReaderCard) {
+        if let (ReaderCard::Virtual(card), Ok(mut cards)) = (card, self.cards.lock()) {
+            cards.insert(pass_id.to_owned(), card.memory().clone());
+        }
+    }
+
+    /// The card written for `pass_id`, as if taken from the tray and put on the reader.
+    fn card(&self, pass_id: &str) -> Option<VirtualCard> {
+        let cards = self.cards.lock().ok()?;
+        cards.get(pass_id).cloned().map(VirtualCard::new)
+    }
+
+    pub fn card_ids(&self) -> Vec<String> {
+        self.cards
+            .lock()
+            .map(|cards| cards.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// A gate running on its own thread, and the ways to reach it.
+#[derive(Debug)]
+pub struct RunningGate {
+    pub control: GateControl,
+    pub presenter: Presenter,
+}
+
+/// Everything the commands share.
+#[derive(Debug)]
+pub struct AppState {
+    pub home: StationHome,
+    /// The open station, for the quick steps; a sync opens its own, so the
+    /// queue stays usable while it runs (SQLite WAL lets both work at once).
+    pub station: Mutex<Station>,
+    pub printer: PrintTarget,
+    pub reader: ChipReader,
+    pub demo: Option<Demo>,
+    pub devices: events::Devices,
+    /// The one user signed in at this workstation; in memory only.
+    session: Mutex<Option<Session>>,
+    gate: Mutex<Option<RunningGate>>,
+    /// When the process started, and whether the UI has shown its first queue.
+    pub started: std::time::Instant,
+    pub queue_shown: std::sync::atomic::AtomicBool,
+}
+
+impl AppState {
+    /// The signed-in user's session, as last kept.
+    pub fn signed_in(&self) -> Result<Session, StationError> {
+        self.session
+            .lock()
+            .ok()
+            .and_then(|session| session.clone())
+            .ok_or(AuthError::NotSignedIn.into())
+    }
+
+    pub fn keep_session(&self, session: Session) {
+        if let Ok(mut kept) = self.session.lock() {
+            *kept = Some(session);
+        }
+    }
+
+    /// Forgets the session (signed out, or ended by the core), giving it back.
+    pub fn forget_session(&self) -> Option<Session> {
+        self.session.lock().ok().and_then(|mut kept| kept.take())
+    }
+
+    /// A blank card to write: the one on the PC/SC reader, or a new virtual one in the demo.
+    pub fn blank_card(&self) -> Result<ReaderCard, StationError> {
+        match &self.reader {
+            ChipReader::Pcsc(name) => Ok(ReaderCard::Pcsc(pass_station::chip::card_on_reader(name.as_deref())?)),
+            ChipReader::Virtual => {
+                let mut uid = [0x04, 0, 0, 0, 0, 0, 0];
+                getrandom::fill(&mut uid[1..])
+                    .map_err(|e| StationError::RunSetup(format!("no random source for the virtual card: {e}")))?;
+                let card = VirtualCard::new(CardMemory::blank(uid, Cipher::Aes));
+                Ok(ReaderCard::Virtual(Box::new(card)))
+            }
+        }
+    }
+
+    /// The card of `pass_id` on the reader: whatever card is on the PC/SC
+    /// reader (the core checks it is the right one), or the demo's from its tray.
+    pub fn card_for(&self, pass_id: &str) -> Result<ReaderCard, StationError> {
+        match &self.reader {
+            ChipReader::Pcsc(name) => Ok(ReaderCard::Pcsc(pass_station::chip::card_on_reader(name.as_deref())?)),
+            ChipReader::Virtual => self
+                .demo
+                .as_ref()
+                .and_then(|demo| demo.card(pass_id))
+                .map(|card| ReaderCard::Virtual(Box::new(card)))
+                .ok_or_else(|| {
+                    StationError::Usage(format!(
+                        "no virtual card has been written for {pass_id} in this demo; write its chip first (Encode)"
+                    ))
+                }),
+        }
+    }
+
+    pub fn start_gate(&self, gate: RunningGate) {
+        if let Ok(mut running) = self.gate.lock()
+            && let Some(previous) = running.replace(gate)
+        {
+            previous.control.stop();
+        }
+    }
+
+    /// Stops the gate, if one runs.
+    pub fn end_gate(&self) {
+        if let Some(gate) = self.gate.lock().ok().and_then(|mut running| running.take()) {
+            gate.control.stop();
+        }
+    }
+
+    /// Hands `work` the running gate, or says to start it.
+    pub fn running_gate(&self, work: impl FnOnce(&RunningGate)) -> Result<(), StationError> {
+        let running = self
+            .gate
+            .lock()
+            .map_err(|_| StationError::Corrupt("the gate failed midway; restart the app".to_owned()))?;
+        let gate = running
+            .as_ref()
+            .ok_or_else(|| StationError::Usage("the gate is not running; start it first".to_owned()))?;
+        work(gate);
+        Ok(())
+    }
+}
+
+fn main() -> ExitCode {
+    let started = std::time::Instant::now();
+    let args = Args::parse();
+    match prepare(args, started) {
+        Ok(state) => run(state),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Opens the station, or prepares the demo, before any window exists.
+fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationError> {
+    let home = StationHome::new(args.home.clone().unwrap_or_else(StationHome::default_dir));
+    let demo_by_env = std::env::var("PASS_STATION_DEMO").is_ok_and(|v| v == "1") && home.config()?.is_none();
+    let (home, demo) = if args.demo || demo_by_env {
+        let dir = match &args.demo_dir {
+            Some(dir) => dir.clone(),
+            None => demo::new_dir()?,
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StationError::RunSetup(format!("cannot start the async runtime: {e}")))?;
+        let DemoSetup { sim, home, users } = runtime.block_on(demo::prepare(&dir, args.demo_items))?;
+        let camera_dir = dir.join("camera");
+        std::fs::create_dir_all(&camera_dir).map_err(|source| StationError::Io {
+            action: "create the demo's camera folder",
+            path: camera_dir.clone(),
+            source,
+        })?;
+        eprintln!(
+            "demo: station home {}, central-sim at {}",
+            home.dir().display(),
+            sim.url()
+        );
+        let demo = Demo {
+            _sim: sim,
+            camera_dir,
+            users,
+            cards: Mutex::new(BTreeMap::new()),
+        };
+        (home, Some(demo))
+    } else {
+        (home, None)
+    };
+    let station = Station::open(home.clone())?;
+    let printer = match (args.printer, args.pdf) {
+        (Some(queue), _) => PrintTarget::Cups(CupsQueue::new(queue)),
+        (None, Some(dir)) => PrintTarget::Folder(PdfFolder::new(dir)),
+        (None, None) => PrintTarget::Folder(PdfFolder::new(home.dir().join("printed"))),
+    };
+    if let PrintTarget::Folder(folder) = &printer {
+        std::fs::create_dir_all(&folder.dir).map_err(|source| StationError::Io {
+            action: "create the PDF printer folder",
+            path: folder.dir.to_owned(),
+            source,
+        })?;
+    }
+    let reader = if demo.is_some() {
+        ChipReader::Virtual
+    } else {
+        ChipReader::Pcsc(args.reader)
+    };
+    Ok(AppState {
+        home,
+        station: Mutex::new(station),
+        printer,
+        reader,
+        demo,
+        devices: events::Devices::default(),
+        session: Mutex::new(None),
+        gate: Mutex::new(None),
+        started,
+        queue_shown: std::sync::atomic::AtomicBool::new(false),
+    })
+}
+
+/// Builds the window and runs until it closes.
+fn run(state: AppState) -> ExitCode {
+    let app = tauri::Builder::default()
+        // A second start brings the running window forward instead of opening
+        // another station on the same cache and reader.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            events::focus_main(app);
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::station_status,
+            commands::sync_now,
+            commands::queue,
+            commands::card_detail,
+            commands::card_preview,
+            commands::card_photo,
+            commands::print_cards,
+            commands::check_print_image,
+            commands::encode_card,
+            commands::spoil_card,
+            commands::resolve_scan,
+            commands::queue_ready,
+            commands::pickups,
+            commands::hand_over,
+            commands::sign_in,
+            commands::sign_out,
+            commands::current_user,
+            commands::change_password,
+            commands::demo_users,
+            commands::release_card,
+            commands::void_card,
+            commands::reprint_card,
+            commands::delegate,
+            commands::gate_start,
+            commands::gate_stop,
+            commands::gate_check_image,
+            commands::gate_tap_demo_card,
+            commands::gate_checks_today,
+        ])
+        .setup(|app| {
+            events::start(app.handle());
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    match app {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: the window could not start: {e}; check that a display is available (DISPLAY)");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,622 @@
+//! The desktop app end to end, as the card office uses it: the built
+//! `pass-station` binary in demo mode, in a real WebKitGTK window on an Xvfb
+//! display, driven through tauri-driver and WebKitWebDriver over the W3C
+//! WebDriver protocol (plain JSON over HTTP, so no WebDriver client crate is
+//! needed). One card goes the whole way: the clerk signs in, the queue
+//! appears, a Chinese search finds an item, a sync runs, the card prints to
+//! the PDF folder, its print is checked from the demo camera's picture, its
+//! chip is written on the virtual reader; the supervisor signs in and
+//! releases it; the clerk hands it over
+//! with the recipient's ID masked; and at the gate its printed QR and its
+//! chip are both valid. Each screen is saved as a PNG under
+//! `target/e2e-screens/`.
+//!
+//! The lab parts are real: a missing one fails the test with its install step.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use pass_station::model::CardState;
+use pass_station::store::{QueueQuery, QueueRow};
+use pass_station::{Station, StationHome};
+use serde_json::{Value, json};
+
+const APP: &str = env!("CARGO_BIN_EXE_pass-station");
+/// The key under which W3C WebDriver returns an element reference.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+/// How long the app may take for a step (a debug build under Xvfb on two cores).
+const STEP: Duration = Duration::from_secs(60);
+
+/// A lab program, found or named with the step that installs it.
+fn lab_program(name: &str, candidates: &[PathBuf], install: &str) -> PathBuf {
+    let on_path = std::env::var_os("PATH")
+        .map(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(name))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    on_path
+        .into_iter()
+        .chain(candidates.iter().cloned())
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| {
+            panic!("the desktop test needs {name}, which is not installed: {install} (or run .ci/setup)")
+        })
+}
+
+/// A child process, killed by its PID when the test ends however it ends.
+struct Process {
+    child: Child,
+    name: &'static str,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        // tauri-driver's WebKitWebDriver outlives a killed tauri-driver: stop it first, by its PID.
+        for child in children(self.child.id()) {
+            let _ = Command::new("kill").arg(child.to_string()).status();
+        }
+        if let Err(e) = self.child.kill() {
+            eprintln!("stopping {}: {e}", self.name);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// The PIDs of a process's children (Linux: /proc/PID/task/PID/children).
+fn children(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// An X display number no other server uses.
+fn free_display() -> u32 {
+    (100 + std::process::id() % 400..600)
+        .find(|n| {
+            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        })
+        .expect("a free X display number")
+}
+
+/// Starts Xvfb on `display` and waits for its socket.
+fn start_xvfb(display: u32) -> Process {
+    let xvfb = lab_program("Xvfb", &[], "apt-get install xvfb");
+    let child = Command::new(xvfb)
+        .args([
+            format!(":{display}"),
+            "-screen".into(),
+            "0".into(),
+            "1440x900x24".into(),
+            "-nolisten".into(),
+            "tcp".into(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb starts");
+    let process = Process { child, name: "Xvfb" };
+    let socket = format!("/tmp/.X11-unix/X{display}");
+    wait_for(Duration::from_secs(10), "Xvfb's socket", || {
+        Path::new(&socket).exists().then_some(())
+    });
+    process
+}
+
+fn wait_for<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "gave up waiting for {what} after {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// One WebDriver session with the app.
+struct Session {
+    http: reqwest::Client,
+    base: String,
+    id: String,
+    screens: PathBuf,
+}
+
+impl Session {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.id);
+        let mut request = self.http.request(method, &url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"))
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{url}: not JSON: {e}"));
+        if answer["value"]["error"].is_string() {
+            panic!("{url}: {}", answer["value"]);
+        }
+        answer["value"].clone()
+    }
+
+    /// Runs `script` in the page (its `arguments` are `args`) and returns its value.
+    async fn script(&self, script: &str, args: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// Waits until `script` returns something truthy, and returns it.
+    async fn until(&self, what: &str, script: &str, args: Value) -> Value {
+        let deadline = Instant::now() + STEP;
+        loop {
+            let value = self.script(script, args.clone()).await;
+            if !(value.is_null() || value == json!(false) || value == json!(0) || value == json!("")) {
+                return value;
+            }
+            if Instant::now() > deadline {
+                self.screenshot("failed").await;
+                panic!("gave up waiting for {what} after {STEP:?}; the screen is in failed.png");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({ "using": "css selector", "value": css })),
+            )
+            .await;
+        found[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {found}"))
+            .to_owned()
+    }
+
+    async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    async fn clear(&self, css: &str) {
+        let element = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/clear"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let element = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    }
+
+    /// Signs a demo user in from the sign-in screen's list of demo users.
+    async fn sign_in(&self, username: &str) {
+        let fill = format!("[data-testid='signin-demo-{username}']");
+        self.until(
+            "the demo user's button",
+            "return document.querySelector(arguments[0])",
+            json!([fill]),
+        )
+        .await;
+        self.click(&fill).await;
+        self.click("[data-testid=signin-submit]").await;
+        self.until(
+            "the signed-in app",
+            "return document.querySelector('[data-testid=signout]')",
+            json!([]),
+        )
+        .await;
+    }
+
+    async fn sign_out(&self) {
+        self.click("[data-testid=signout]").await;
+        self.until(
+            "the sign-in screen",
+            "return document.querySelector('[data-testid=signin-submit]')",
+            json!([]),
+        )
+        .await;
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let shot = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot.as_str().unwrap_or_default())
+            .expect("the screenshot is base64");
+        let path = self.screens.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    }
+}
+
+/// The approved card in the station's cache that starts soonest: today, in
+/// a demo of a few hundred passes starting over the next two weeks.
+fn soonest_approved(home: &Path) -> QueueRow {
+    let station = Station::open(StationHome::new(home.to_owned())).expect("the demo station's cache");
+    let query = QueueQuery {
+        states: vec![CardState::Approved],
+        limit: 10_000,
+        ..QueueQuery::default()
+    };
+    let rows = station.store().queue(&query).expect("the queue");
+    rows.into_iter()
+        .min_by(|a, b| a.valid_from.cmp(&b.valid_from))
+        .expect("an approved card")
+}
+
+/// The ID number the demo's recipient shows (made up, well formed).
+const RECIPIENT_ID: &str = "F128456790";
+
+/// The text of the first element matching a selector (a script argument).
+const TEXT_OF: &str = "const e = document.querySelector(arguments[0]); return e ? e.textContent.trim() : null;";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_issues_a_card_in_the_desktop_app() {
+    let tauri_driver = lab_program(
+        "tauri-driver",
+        &[Path::new(&std::env::var("HOME").unwrap_or_default()).join(".cargo/bin/tauri-driver")],
+        "cargo install tauri-driver --locked",
+    );
+    let native_driver = lab_program("WebKitWebDriver", &[], "apt-get install webkit2gtk-driver");
+    let screens = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target folder")
+        .join("e2e-screens");
+    // Only this run's screens: a failed.png of an earlier run would mislead.
+    let _ = std::fs::remove_dir_all(&screens);
+    std::fs::create_dir_all(&screens).expect("the screenshot folder");
+    let scratch = tempfile::tempdir().expect("a scratch folder");
+    let demo_dir = scratch.path().join("demo");
+
+    let display = free_display();
+    let _xvfb = start_xvfb(display);
+    let (port, native_port) = (free_port(), free_port());
+    let driver = Command::new(tauri_driver)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+            "--native-driver",
+        ])
+        .arg(native_driver)
+        .env("DISPLAY", format!(":{display}"))
+        // The app's window state and web view data stay in the scratch folder.
+        .env("XDG_CONFIG_HOME", scratch.path().join("config"))
+        .env("XDG_DATA_HOME", scratch.path().join("data"))
+        .env("XDG_CACHE_HOME", scratch.path().join("cache"))
+        .env_remove("PASS_STATION_HOME")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tauri-driver starts");
+    let _driver = Process {
+        child: driver,
+        name: "tauri-driver",
+    };
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("an HTTP client");
+    let base = format!("http://127.0.0.1:{port}");
+    let capabilities = json!({ "capabilities": { "alwaysMatch": {
+        "browserName": "wry",
+        "tauri:options": {
+            "application": APP,
+            "args": ["--demo", "--demo-dir", demo_dir.to_string_lossy(), "--demo-items", "200"],
+        },
+    }}});
+    let mut started = None;
+    for _ in 0..50 {
+        if let Ok(answer) = http.post(format!("{base}/session")).json(&capabilities).send().await {
+            started = Some(answer.json::<Value>().await.expect("a session answer"));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let started = started.expect("tauri-driver answers within 10 s");
+    let id = started["value"]["sessionId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no session: {started}"))
+        .to_owned();
+    let app = Session {
+        http,
+        base,
+        id,
+        screens,
+    };
+
+    // The app opens on sign-in; the demo lists its users. The clerk signs in.
+    app.until("the sign-in screen", TEXT_OF, json!(["[data-testid=signin-submit]"]))
+        .await;
+    app.screenshot("00-sign-in").await;
+    app.sign_in("demo-clerk").await;
+
+    // The queue appears, filled by the start-up sync.
+    app.until(
+        "the queue's rows",
+        "return document.querySelectorAll('[data-testid=queue-row]').length",
+        json!([]),
+    )
+    .await;
+    app.screenshot("01-queue").await;
+
+    // A search by two characters of a holder's name finds them.
+    let holder = app
+        .script(TEXT_OF, json!(["[data-testid=queue-row] span:nth-child(3)"]))
+        .await;
+    let part: String = holder.as_str().unwrap_or_default().chars().skip(1).take(2).collect();
+    app.type_into("[data-testid=queue-search]", &part).await;
+    app.until(
+        "search results for the holder",
+        "const rows = [...document.querySelectorAll('[data-testid=queue-row]')]; \
+         return rows.length > 0 && rows.every(r => r.textContent.includes(arguments[0]));",
+        json!([part]),
+    )
+    .await;
+    app.screenshot("02-search").await;
+
+    // A sync runs from the sync screen and reports.
+    app.click("[data-testid=nav-sync]").await;
+    app.click("[data-testid=sync-run]").await;
+    app.until("the sync report", TEXT_OF, json!(["[data-testid=sync-report]"]))
+        .await;
+    app.screenshot("03-sync").await;
+
+    // The approved card that starts soonest (today), so that the gate at the
+    // end finds it valid, prints to the PDF folder and moves to printed. The
+    // cache says which it is; the clerk finds it by the holder's name.
+    let card = soonest_approved(&demo_dir.join("station"));
+    let pass_id = card.pass_id.clone();
+    app.click("[data-testid=nav-queue]").await;
+    app.clear("[data-testid=queue-search]").await;
+    app.type_into("[data-testid=queue-search]", &card.holder).await;
+    let row = format!("[data-testid=queue-row][data-pass='{pass_id}']");
+    app.until(
+        "the card's row",
+        "return document.querySelector(arguments[0])",
+        json!([row]),
+    )
+    .await;
+    app.click(&row).await;
+    app.click("[data-testid=queue-print]").await;
+    app.until(
+        "the card to be printed",
+        "const r = document.querySelector(arguments[0]); return r && r.dataset.state === 'printed';",
+        json!([row]),
+    )
+    .await;
+    app.screenshot("04-printed").await;
+    let pdfs = std::fs::read_dir(demo_dir.join("station/printed"))
+        .expect("the PDF printer folder")
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "pdf"))
+        })
+        .count();
+    assert_eq!(pdfs, 1, "one card PDF in the printer folder");
+
+    // The card screen opens from the keyboard: Enter on the list's active row.
+    let list = app.find("[data-testid=queue-list]").await;
+    app.call(
+        reqwest::Method::POST,
+        &format!("/element/{list}/value"),
+        Some(json!({ "text": "\u{E007}" })),
+    )
+    .await;
+    app.until(
+        "the card's print preview",
+        "const i = document.querySelector('[data-testid=preview-front]'); return i && i.complete && i.naturalWidth > 0;",
+        json!([]),
+    )
+    .await;
+    let state = app.script(TEXT_OF, json!(["[data-testid=card-state]"])).await;
+    assert_eq!(
+        state,
+        json!("已印製"),
+        "the card screen shows the printed state in Chinese"
+    );
+    app.screenshot("05-card").await;
+
+    // The print is checked from the demo camera's picture of the card's back.
+    app.click("[data-testid=card-check]").await;
+    let picture = demo_dir.join("camera").join(format!("{pass_id}-back.png"));
+    assert!(picture.exists(), "the demo camera pictured the printed card");
+    app.type_into("[data-testid=check-file]", &picture.to_string_lossy())
+        .await;
+    app.click("[data-testid=check-run]").await;
+    app.until(
+        "the print check's verdict",
+        "return document.querySelector('[data-testid=check-result] .verdict.ok')",
+        json!([]),
+    )
+    .await;
+    app.screenshot("06-check-print").await;
+
+    // The chip is written on the virtual reader, each exchange shown, and read back valid.
+    app.click("[data-testid=nav-encode]").await;
+    app.click("[data-testid=encode-run]").await;
+    app.until(
+        "the encode verdict",
+        "return document.querySelector('[data-testid=encode-result] .verdict.ok')",
+        json!([]),
+    )
+    .await;
+    let steps = app
+        .script(
+            "return document.querySelectorAll('[data-testid=encode-steps] li').length",
+            json!([]),
+        )
+        .await;
+    assert!(
+        steps.as_u64().unwrap_or(0) >= 5,
+        "the exchanges with the card are shown: {steps}"
+    );
+    app.screenshot("07-encode").await;
+
+    // The card now says its chip is written; settings show the enrolment, in English too.
+    app.click("[data-testid=nav-card]").await;
+    app.until(
+        "the encoded state",
+        "const e = document.querySelector('[data-testid=card-state]'); return e && e.textContent.trim() === '晶片已寫入';",
+        json!([]),
+    )
+    .await;
+    app.screenshot("08-card-encoded").await;
+    // The clerk who wrote the chip may not release it; the supervisor does.
+    app.sign_out().await;
+    app.sign_in("demo-super").await;
+    app.click("[data-testid=nav-supervisor]").await;
+    let waiting = format!("[data-testid='release-row-{pass_id}']");
+    app.until(
+        "the card waiting for release",
+        "return document.querySelector(arguments[0])",
+        json!([waiting]),
+    )
+    .await;
+    app.click(&waiting).await;
+    app.click("[data-testid=release-submit]").await;
+    let released = app
+        .until("the release", TEXT_OF, json!(["[data-testid=release-result]"]))
+        .await;
+    assert!(
+        released.as_str().unwrap_or_default().contains("demo-super"),
+        "the release names the supervisor: {released}"
+    );
+    app.screenshot("09-supervisor-release").await;
+
+    // The clerk hands the card over; the ID number is kept and shown masked only.
+    app.sign_out().await;
+    app.sign_in("demo-clerk").await;
+    app.click("[data-testid=nav-handover]").await;
+    let pickup = format!("[data-testid='pickup-row-{pass_id}']");
+    app.until(
+        "the card waiting for pick-up",
+        "return document.querySelector(arguments[0])",
+        json!([pickup]),
+    )
+    .await;
+    app.click(&pickup).await;
+    app.type_into("[data-testid=handover-name]", "林志明").await;
+    app.type_into("[data-testid=handover-id]", RECIPIENT_ID).await;
+    app.click("[data-testid=handover-submit]").await;
+    let handed = app
+        .until("the hand-over", TEXT_OF, json!(["[data-testid=handover-result]"]))
+        .await;
+    let handed = handed.as_str().unwrap_or_default();
+    assert!(handed.contains("F12****790"), "the masked ID is shown: {handed}");
+    let page = app.script("return document.body.innerText", json!([])).await;
+    assert!(
+        !page.as_str().unwrap_or_default().contains(RECIPIENT_ID),
+        "the full ID number is nowhere on screen"
+    );
+    app.screenshot("10-handover").await;
+
+    // At the gate, the card's printed QR and its chip are both valid.
+    app.click("[data-testid=nav-gate]").await;
+    app.click("[data-testid=gate-start]").await;
+    app.type_into("[data-testid=gate-file]", &picture.to_string_lossy())
+        .await;
+    app.until(
+        "the QR verdict",
+        "const v = document.querySelector('[data-testid=gate-verdict]'); return v && v.dataset.source === 'qr' && v.dataset.valid;",
+        json!([]),
+    )
+    .await;
+    let qr_valid = app
+        .script(
+            "return document.querySelector('[data-testid=gate-verdict]').dataset.valid",
+            json!([]),
+        )
+        .await;
+    app.screenshot("11-gate-qr").await;
+    assert_eq!(qr_valid, json!("true"), "the printed QR is valid at the gate");
+    app.script(
+        "const s = document.querySelector('[data-testid=gate-demo-card]'); s.value = arguments[0]; \
+         s.dispatchEvent(new Event('change', { bubbles: true }));",
+        json!([pass_id]),
+    )
+    .await;
+    app.click("[data-testid=gate-tap]").await;
+    app.until(
+        "the chip verdict",
+        "const v = document.querySelector('[data-testid=gate-verdict]'); return v && v.dataset.source === 'chip' && v.dataset.valid;",
+        json!([]),
+    )
+    .await;
+    let chip_valid = app
+        .script(
+            "return document.querySelector('[data-testid=gate-verdict]').dataset.valid",
+            json!([]),
+        )
+        .await;
+    app.screenshot("12-gate-chip").await;
+    assert_eq!(chip_valid, json!("true"), "the chip is valid at the gate");
+    app.until(
+        "the officer's checks of the day",
+        "return document.querySelectorAll('[data-testid=gate-checks] li').length >= 2",
+        json!([]),
+    )
+    .await;
+    app.click("[data-testid=gate-stop]").await;
+
+    app.click("[data-testid=nav-settings]").await;
+    app.until("the enrolment", TEXT_OF, json!(["[data-testid=settings-enrolment]"]))
+        .await;
+    app.screenshot("13-settings").await;
+    app.click("nav .language").await;
+    app.until(
+        "the English interface",
+        "return document.querySelector('h1').textContent.trim() === 'Settings'",
+        json!([]),
+    )
+    .await;
+    app.screenshot("14-settings-en").await;
+
+    app.http
+        .delete(format!("{}/session/{}", app.base, app.id))
+        .send()
+        .await
+        .expect("the session closes");
+}

@@ -1,0 +1,39 @@
+// A scanner's burst is told from a person's typing, and its text is classified.
+import { describe, expect, it } from "vitest";
+import { classify, ScanBuffer } from "./scanner";
+
+function type(buffer: ScanBuffer, text: string, start: number, gap: number): string | null {
+  let result: string | null = null;
+  [...text, "Enter"].forEach((key, i) => {
+    result = buffer.feed(key, start + i * gap);
+  });
+  return result;
+}
+
+describe("ScanBuffer", () => {
+  it("returns a fast burst ending in Enter", () => {
+    expect(type(new ScanBuffer(), "PP1:6BFOXN*TS0", 1000, 5)).toBe("PP1:6BFOXN*TS0");
+  });
+
+  it("ignores a person typing", () => {
+    expect(type(new ScanBuffer(), "KEL-2026-000001", 1000, 120)).toBeNull();
+  });
+
+  it("ignores short bursts", () => {
+    expect(type(new ScanBuffer(), "abc", 1000, 5)).toBeNull();
+  });
+
+  it("starts afresh after a pause", () => {
+    const buffer = new ScanBuffer();
+    type(buffer, "xx", 0, 5);
+    expect(type(buffer, "KEL-2026-000001", 5000, 5)).toBe("KEL-2026-000001");
+  });
+});
+
+describe("classify", () => {
+  it("knows credentials, pass numbers and search text", () => {
+    expect(classify("PP1:ABC")).toEqual({ kind: "credential", text: "PP1:ABC" });
+    expect(classify(" kel-2026-000001 ")).toEqual({ kind: "pass", passId: "KEL-2026-000001" });
+    expect(classify("王小明")).toEqual({ kind: "text", text: "王小明" });
+  });
+});

@@ -1,0 +1,40 @@
+// Barcode and QR scanners that type as a keyboard: they send a burst of keys
+// far faster than a person types, ending with Enter. ScanBuffer recognises
+// such a burst anywhere in the window (focus need not be in the search box),
+// and classify() says whether typed text is a credential or a pass number.
+
+/** Keys closer together than this (ms) belong to one scan; people type slower. */
+export const SCAN_GAP_MS = 40;
+/** A burst shorter than this is a person typing fast, not a scan. */
+export const SCAN_MIN_LENGTH = 8;
+
+export type Scanned = { kind: "credential"; text: string } | { kind: "pass"; passId: string } | { kind: "text"; text: string };
+
+/** A pass number as central issues them: office code, year, serial (`KEL-2026-000001`). */
+const PASS_NUMBER = /^[A-Z]{3}-\d{4}-\d{6}$/;
+
+export function classify(typed: string): Scanned {
+  const text = typed.trim();
+  if (text.toUpperCase().startsWith("PP1:")) return { kind: "credential", text };
+  if (PASS_NUMBER.test(text.toUpperCase())) return { kind: "pass", passId: text.toUpperCase() };
+  return { kind: "text", text };
+}
+
+/** Collects keys; returns the scanned text when a fast burst ends with Enter. */
+export class ScanBuffer {
+  private text = "";
+  private last = -Infinity;
+
+  /** Feeds one key press at `at` ms; returns the burst when `key` is Enter ending a scan. */
+  feed(key: string, at: number): string | null {
+    if (at - this.last > SCAN_GAP_MS) this.text = "";
+    this.last = at;
+    if (key === "Enter") {
+      const burst = this.text;
+      this.text = "";
+      return burst.length >= SCAN_MIN_LENGTH ? burst : null;
+    }
+    if (key.length === 1) this.text += key;
+    return null;
+  }
+}

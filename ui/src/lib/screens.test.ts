@@ -1,0 +1,76 @@
+// Who sees which screen, and Alt+1… following the menu on screen.
+import { describe, expect, it } from "vitest";
+import type { Duty } from "./api";
+import { allows, homeScreen, SCREENS, shortcutTarget, visibleScreens } from "./screens";
+
+// The duties the core gives each role (src-tauri/src/auth.rs, Duty::roles).
+const CLERK: Duty[] = ["read", "issue", "check"];
+const SUPERVISOR: Duty[] = ["read", "issue", "approve", "delegate", "check", "audit"];
+const GATE_OFFICER: Duty[] = ["read", "check"];
+const ADMIN: Duty[] = ["read", "administer", "audit"];
+const ids = (duties: Duty[]) => visibleScreens(duties).map((s) => s.id);
+
+describe("the menu by duty", () => {
+  it("shows a supervisor every screen", () => {
+    expect(ids(SUPERVISOR)).toEqual(SCREENS.map((s) => s.id));
+  });
+
+  it("shows a clerk the issuing screens and the gate, not the supervisor's", () => {
+    expect(ids(CLERK)).toEqual(["queue", "card", "check", "encode", "handover", "gate", "sync", "settings"]);
+  });
+
+  it("shows a gate officer the records and the gate only", () => {
+    expect(ids(GATE_OFFICER)).toEqual(["queue", "card", "gate", "sync", "settings"]);
+  });
+
+  it("shows an administrator the read-only screens", () => {
+    expect(ids(ADMIN)).toEqual(["queue", "card", "sync", "settings"]);
+  });
+
+  it("shows a clerk with a delegation the supervisor screen", () => {
+    expect(allows([...CLERK, "approve"], "supervisor")).toBe(true);
+    expect(allows(CLERK, "supervisor")).toBe(false);
+  });
+
+  it("shows nothing to nobody", () => {
+    expect(ids([])).toEqual([]);
+    expect(allows([], "queue")).toBe(false);
+  });
+
+  it("keeps within Alt+1…9", () => {
+    expect(SCREENS.length).toBeLessThanOrEqual(9);
+  });
+});
+
+describe("Alt+digit", () => {
+  it("opens the n-th visible entry", () => {
+    expect(shortcutTarget(SUPERVISOR, "1")).toBe("queue");
+    expect(shortcutTarget(SUPERVISOR, "5")).toBe("supervisor");
+    expect(shortcutTarget(GATE_OFFICER, "3")).toBe("gate");
+    expect(shortcutTarget(CLERK, "3")).toBe("check");
+    expect(shortcutTarget(CLERK, "4")).toBe("encode");
+  });
+
+  it("opens nothing past the menu's end or for other keys", () => {
+    expect(shortcutTarget(GATE_OFFICER, "6")).toBeNull();
+    expect(shortcutTarget(SUPERVISOR, "0")).toBeNull();
+    expect(shortcutTarget(SUPERVISOR, "a")).toBeNull();
+  });
+
+  it("keeps the card screen's own hints right: queue Alt+1, check Alt+3, encode Alt+4 for whoever issues", () => {
+    for (const duties of [CLERK, SUPERVISOR]) {
+      expect(shortcutTarget(duties, "1")).toBe("queue");
+      expect(shortcutTarget(duties, "3")).toBe("check");
+      expect(shortcutTarget(duties, "4")).toBe("encode");
+    }
+  });
+});
+
+describe("the first screen after signing in", () => {
+  it("is the gate for a gate officer and the queue for the others", () => {
+    expect(homeScreen(GATE_OFFICER)).toBe("gate");
+    expect(homeScreen(CLERK)).toBe("queue");
+    expect(homeScreen(SUPERVISOR)).toBe("queue");
+    expect(homeScreen(ADMIN)).toBe("queue");
+  });
+});
