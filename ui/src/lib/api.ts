@@ -1,5 +1,5 @@
 // The station's commands as typed functions: the only way the UI reaches the
-// core. Shapes mirror the Rust structs in src-tauri/src/bin/pass-station/commands.rs.
+// core. Shapes mirror the Rust structs in src-tauri/src/bin/pass-station/commands/.
 
 import { invoke, type InvokeArgs, type InvokeOptions } from "@tauri-apps/api/core";
 
