@@ -21,7 +21,7 @@ const COMMANDS: &[&str] = &[
     "encode_card",
     "spoil_card",
     "resolve_scan",
-    "queue_ready",
+    "first_screen_drawn",
     "pickups",
     "hand_over",
     "sign_in",
@@ -52,7 +52,7 @@ fn gui() {
     if !dist.exists() {
         eprintln!(
             "error: the desktop app embeds the web front end, and {} is missing: \
-             run `.ci/setup` (or `npm ci && npm run build` in ui/), or build without the app: \
+             run `.ci/setup` (or `npm install && npm run build` in ui/), or build without the app: \
              `cargo build -p pass-station --no-default-features`",
             dist.display()
         );

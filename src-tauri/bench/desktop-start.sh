@@ -8,11 +8,14 @@
 # screen; ten seconds later the resident memory of the app and its WebKit
 # processes (the whole process tree) is summed.
 #
-#   src-tauri/bench/desktop-start.sh [ITEMS] [RUNS]     (defaults: 2000 5)
+#   src-tauri/bench/desktop-start.sh [ITEMS] [RUNS] [APP OPTIONS...]   (defaults: 2000 5)
+#
+# App options are passed on, e.g. --software-rendering.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 items=${1:-2000}
 runs=${2:-5}
+shift $(( $# < 2 ? $# : 2 ))
 target=${CARGO_TARGET_DIR:-target}
 
 cargo build --release --locked --bin pass-station --bin passctl --quiet
@@ -51,7 +54,7 @@ echo "items=$items runs=$runs"
 for run in $(seq "$runs"); do
     log="$work/run$run.log"
     XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" XDG_CACHE_HOME="$work/cache" \
-        "$target/release/pass-station" --home "$work/demo/station" --pdf "$work/printed" 2>"$log" &
+        "$target/release/pass-station" --home "$work/demo/station" --pdf "$work/printed" "$@" 2>"$log" &
     app=$!
     for _ in $(seq 300); do
         grep -q "first screen interactive" "$log" && break

@@ -325,7 +325,7 @@ export const api = {
     call<PrintCheck>("check_print_image", new Uint8Array(image), { headers: { "pass-id": passId } }),
   encode: (passId: string) => call<EncodeResult>("encode_card", { passId }),
   resolveScan: (text: string) => call<string>("resolve_scan", { text }),
-  queueReady: () => call<void>("queue_ready"),
+  firstScreenDrawn: () => call<void>("first_screen_drawn"),
 
   // The session
   signIn: (username: string, password: string) => call<SignedIn>("sign_in", { username, password }),

@@ -57,6 +57,11 @@ struct Args {
     /// The PC/SC reader to encode on (default: the first with a card on it).
     #[arg(long, value_name = "NAME")]
     reader: Option<String>,
+    /// Draw the window without GPU compositing: about 70 MB less memory
+    /// (`bench/desktop-start.sh`). Not the default: WebKitWebDriver's
+    /// screenshots stall in this mode, so the end-to-end test cannot cover it.
+    #[arg(long)]
+    software_rendering: bool,
 }
 
 /// Where cards are written to chips and read back.
@@ -146,9 +151,9 @@ pub struct AppState {
     /// The one user signed in at this workstation; in memory only.
     session: Mutex<Option<Session>>,
     gate: Mutex<Option<RunningGate>>,
-    /// When the process started, and whether the UI has shown its first queue.
+    /// When the process started, and whether the UI has drawn its first screen.
     pub started: std::time::Instant,
-    pub queue_shown: std::sync::atomic::AtomicBool,
+    pub first_screen_shown: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -236,8 +241,9 @@ impl AppState {
 fn main() -> ExitCode {
     let started = std::time::Instant::now();
     let args = Args::parse();
+    let software_rendering = args.software_rendering;
     match prepare(args, started) {
-        Ok(state) => run(state),
+        Ok(state) => run(state, software_rendering),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code())
@@ -308,12 +314,28 @@ fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationE
         session: Mutex::new(None),
         gate: Mutex::new(None),
         started,
-        queue_shown: std::sync::atomic::AtomicBool::new(false),
+        first_screen_shown: std::sync::atomic::AtomicBool::new(false),
     })
 }
 
+/// Turns off the web view's GPU compositing: forms and lists gain little
+/// from it, and its buffers cost some 70 MB (`bench/desktop-start.sh`).
+#[cfg(target_os = "linux")]
+fn render_in_software(app: &tauri::App) {
+    use tauri::Manager;
+    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+    if let Some(window) = app.get_webview_window("main") {
+        // Without it the window still works, only heavier.
+        let _ = window.with_webview(|webview| {
+            if let Some(settings) = webview.inner().settings() {
+                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+            }
+        });
+    }
+}
+
 /// Builds the window and runs until it closes.
-fn run(state: AppState) -> ExitCode {
+fn run(state: AppState, software_rendering: bool) -> ExitCode {
     let app = tauri::Builder::default()
         // A second start brings the running window forward instead of opening
         // another station on the same cache and reader.
@@ -334,7 +356,7 @@ fn run(state: AppState) -> ExitCode {
             commands::encode_card,
             commands::spoil_card,
             commands::resolve_scan,
-            commands::queue_ready,
+            commands::first_screen_drawn,
             commands::pickups,
             commands::hand_over,
             commands::sign_in,
@@ -352,7 +374,13 @@ fn run(state: AppState) -> ExitCode {
             commands::gate_tap_demo_card,
             commands::gate_checks_today,
         ])
-        .setup(|app| {
+        .setup(move |app| {
+            #[cfg(target_os = "linux")]
+            if software_rendering {
+                render_in_software(app);
+            }
+            #[cfg(not(target_os = "linux"))]
+            let _ = software_rendering;
             events::start(app.handle());
             Ok(())
         })

@@ -217,8 +217,8 @@ pub async fn station_status(app: AppHandle) -> Answer<StationStatus> {
 /// The UI reports its first screen (sign-in, or the queue) drawn: logged once, with the time
 /// since the process started (the start-up benchmark reads this line).
 #[tauri::command]
-pub fn queue_ready(state: tauri::State<'_, AppState>) {
-    if !state.queue_shown.swap(true, std::sync::atomic::Ordering::SeqCst) {
+pub fn first_screen_drawn(state: tauri::State<'_, AppState>) {
+    if !state.first_screen_shown.swap(true, std::sync::atomic::Ordering::SeqCst) {
         eprintln!(
             "pass-station: first screen interactive {} ms after start",
             state.started.elapsed().as_millis()
