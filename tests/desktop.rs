@@ -228,33 +228,36 @@ impl Session {
         .await;
     }
 
+    /// Waits until an element matching `css` is on the page.
+    async fn appears(&self, what: &str, css: &str) {
+        self.until(what, "return document.querySelector(arguments[0])", json!([css]))
+            .await;
+    }
+
+    /// Waits for the gate's verdict on a card presented by `source` (`qr` or
+    /// `chip`) and gives its `data-valid` ("true" or "false").
+    async fn gate_verdict(&self, what: &str, source: &str) -> Value {
+        self.until(
+            what,
+            "const v = document.querySelector('[data-testid=gate-verdict]'); \
+             return v && v.dataset.source === arguments[0] && v.dataset.valid;",
+            json!([source]),
+        )
+        .await
+    }
+
     /// Signs a demo user in from the sign-in screen's list of demo users.
     async fn sign_in(&self, username: &str) {
         let fill = format!("[data-testid='signin-demo-{username}']");
-        self.until(
-            "the demo user's button",
-            "return document.querySelector(arguments[0])",
-            json!([fill]),
-        )
-        .await;
+        self.appears("the demo user's button", &fill).await;
         self.click(&fill).await;
         self.click("[data-testid=signin-submit]").await;
-        self.until(
-            "the signed-in app",
-            "return document.querySelector('[data-testid=signout]')",
-            json!([]),
-        )
-        .await;
+        self.appears("the signed-in app", "[data-testid=signout]").await;
     }
 
     async fn sign_out(&self) {
         self.click("[data-testid=signout]").await;
-        self.until(
-            "the sign-in screen",
-            "return document.querySelector('[data-testid=signin-submit]')",
-            json!([]),
-        )
-        .await;
+        self.appears("the sign-in screen", "[data-testid=signin-submit]").await;
     }
 
     async fn screenshot(&self, name: &str) {
@@ -412,12 +415,7 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     app.clear("[data-testid=queue-search]").await;
     app.type_into("[data-testid=queue-search]", &card.holder).await;
     let row = format!("[data-testid=queue-row][data-pass='{pass_id}']");
-    app.until(
-        "the card's row",
-        "return document.querySelector(arguments[0])",
-        json!([row]),
-    )
-    .await;
+    app.appears("the card's row", &row).await;
     app.click(&row).await;
     app.click("[data-testid=queue-print]").await;
     app.until(
@@ -504,17 +502,12 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     )
     .await;
     app.screenshot("08-card-encoded").await;
-    // The clerk who wrote the chip may not release it; the supervisor does.
+    // The supervisor releases the card the clerk wrote.
     app.sign_out().await;
     app.sign_in("demo-super").await;
     app.click("[data-testid=nav-supervisor]").await;
     let waiting = format!("[data-testid='release-row-{pass_id}']");
-    app.until(
-        "the card waiting for release",
-        "return document.querySelector(arguments[0])",
-        json!([waiting]),
-    )
-    .await;
+    app.appears("the card waiting for release", &waiting).await;
     app.click(&waiting).await;
     app.click("[data-testid=release-submit]").await;
     let released = app
@@ -531,12 +524,7 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     app.sign_in("demo-clerk").await;
     app.click("[data-testid=nav-handover]").await;
     let pickup = format!("[data-testid='pickup-row-{pass_id}']");
-    app.until(
-        "the card waiting for pick-up",
-        "return document.querySelector(arguments[0])",
-        json!([pickup]),
-    )
-    .await;
+    app.appears("the card waiting for pick-up", &pickup).await;
     app.click(&pickup).await;
     app.type_into("[data-testid=handover-name]", "林志明").await;
     app.type_into("[data-testid=handover-id]", RECIPIENT_ID).await;
@@ -558,18 +546,7 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     app.click("[data-testid=gate-start]").await;
     app.type_into("[data-testid=gate-file]", &picture.to_string_lossy())
         .await;
-    app.until(
-        "the QR verdict",
-        "const v = document.querySelector('[data-testid=gate-verdict]'); return v && v.dataset.source === 'qr' && v.dataset.valid;",
-        json!([]),
-    )
-    .await;
-    let qr_valid = app
-        .script(
-            "return document.querySelector('[data-testid=gate-verdict]').dataset.valid",
-            json!([]),
-        )
-        .await;
+    let qr_valid = app.gate_verdict("the QR verdict", "qr").await;
     app.screenshot("11-gate-qr").await;
     assert_eq!(qr_valid, json!("true"), "the printed QR is valid at the gate");
     app.script(
@@ -579,18 +556,7 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     )
     .await;
     app.click("[data-testid=gate-tap]").await;
-    app.until(
-        "the chip verdict",
-        "const v = document.querySelector('[data-testid=gate-verdict]'); return v && v.dataset.source === 'chip' && v.dataset.valid;",
-        json!([]),
-    )
-    .await;
-    let chip_valid = app
-        .script(
-            "return document.querySelector('[data-testid=gate-verdict]').dataset.valid",
-            json!([]),
-        )
-        .await;
+    let chip_valid = app.gate_verdict("the chip verdict", "chip").await;
     app.screenshot("12-gate-chip").await;
     assert_eq!(chip_valid, json!("true"), "the chip is valid at the gate");
     app.until(

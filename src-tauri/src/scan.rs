@@ -21,6 +21,14 @@ pub fn credential_in_image(path: &Path) -> Result<String, StationError> {
         })
 }
 
+/// The credential text in a photo held in memory (PNG or JPEG); `name` says
+/// where it came from, for the error.
+pub fn credential_in_photo(bytes: &[u8], name: &str) -> Result<String, StationError> {
+    pass_camera::decode_bytes(bytes, Path::new(name), &is_credential)?
+        .map(|decoded| decoded.text)
+        .ok_or_else(|| StationError::NoQrCode { from: name.to_owned() })
+}
+
 /// The first credential text the webcam sees within `timeout`.
 #[cfg(feature = "webcam")]
 pub fn credential_from_camera(index: u32, timeout: std::time::Duration) -> Result<String, StationError> {

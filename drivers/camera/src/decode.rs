@@ -20,7 +20,7 @@ use rxing::qrcode::cpp_port::QrReader;
 use rxing::{BarcodeFormat, BinaryBitmap, DecodeHints, Luma8LuminanceSource, Reader};
 
 use crate::error::Result;
-use crate::images::load_image;
+use crate::images::{image_from_bytes, load_image};
 
 /// Frames larger than this (longest side, pixels) are scaled down first: a QR
 /// filling a phone-sized photo has far more pixels per module than needed, and
@@ -111,6 +111,12 @@ pub fn decode_qr(image: &GrayImage, accept: &dyn Fn(&str) -> bool) -> Option<Dec
 /// [`decode_qr`] on an image file (PNG or JPEG).
 pub fn decode_file(path: &Path, accept: &dyn Fn(&str) -> bool) -> Result<Option<Decoded>> {
     Ok(decode_qr(&load_image(path)?.into_luma8(), accept))
+}
+
+/// [`decode_qr`] on an image (PNG or JPEG) in memory, such as a photo
+/// uploaded to a window; `name` says where it came from.
+pub fn decode_bytes(bytes: &[u8], name: &Path, accept: &dyn Fn(&str) -> bool) -> Result<Option<Decoded>> {
+    Ok(decode_qr(&image_from_bytes(bytes, name)?.into_luma8(), accept))
 }
 
 /// Every QR text read in `image`: all codes the ZXing-style detector finds

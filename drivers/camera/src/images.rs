@@ -89,8 +89,13 @@ pub fn load_image(path: &Path) -> Result<image::DynamicImage> {
         path: path.to_owned(),
         source,
     })?;
-    image::load_from_memory(&bytes).map_err(|source| CameraError::DecodeImage {
-        path: path.to_owned(),
+    image_from_bytes(&bytes, path)
+}
+
+/// Decodes an image (PNG or JPEG) already in memory; `name` says where it came from.
+pub fn image_from_bytes(bytes: &[u8], name: &Path) -> Result<image::DynamicImage> {
+    image::load_from_memory(bytes).map_err(|source| CameraError::DecodeImage {
+        path: name.to_owned(),
         source,
     })
 }

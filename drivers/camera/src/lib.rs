@@ -22,10 +22,10 @@ mod scanner;
 #[cfg(feature = "webcam")]
 mod webcam;
 
-pub use decode::{Decoded, Filter, Strategy, decode_file, decode_qr};
+pub use decode::{Decoded, Filter, Strategy, decode_bytes, decode_file, decode_qr};
 pub use error::{CameraError, Result};
 pub use frame::{Frame, FrameSource, Pixels};
-pub use images::{ImageSource, load_image};
+pub use images::{ImageSource, image_from_bytes, load_image};
 pub use scanner::Scanner;
 #[cfg(feature = "webcam")]
 pub use webcam::{WebcamInfo, WebcamSource, list_webcams};

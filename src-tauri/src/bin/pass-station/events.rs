@@ -18,8 +18,8 @@ use pass_station::{Station, StationError};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
+use crate::AppState;
 use crate::commands::CommandError;
-use crate::{AppState, ChipReader};
 
 /// How often central is asked whether it answers, between syncs.
 const PROBE_EVERY: Duration = Duration::from_secs(30);
@@ -76,7 +76,7 @@ pub fn start(app: &AppHandle) {
     });
     let handle = app.clone();
     tauri::async_runtime::spawn(async move { probe_central(handle).await });
-    if matches!(app.state::<AppState>().reader, ChipReader::Pcsc(_)) {
+    if app.state::<AppState>().demo.is_none() {
         let handle = app.clone();
         std::thread::spawn(move || watch_readers(&handle));
     }

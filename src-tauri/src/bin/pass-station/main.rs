@@ -64,16 +64,6 @@ struct Args {
     software_rendering: bool,
 }
 
-/// Where cards are written to chips and read back.
-#[derive(Debug)]
-pub enum ChipReader {
-    /// A PC/SC reader through pcscd: the named one, or the first with a card.
-    Pcsc(Option<String>),
-    /// The demo's virtual reader: each encode gets a new blank virtual
-    /// DESFire card, kept in the demo's tray for release and the gate.
-    Virtual,
-}
-
 /// A card on the station's reader.
 #[derive(Debug)]
 pub enum ReaderCard {
@@ -90,7 +80,9 @@ impl Transport for ReaderCard {
     }
 }
 
-/// The demo's embedded parts, kept alive as long as the app runs.
+/// The demo's embedded parts, kept alive as long as the app runs. Its
+/// virtual reader stands in for PC/SC: each encode gets a new blank virtual
+/// DESFire card, kept in a tray for release and the gate.
 #[derive(Debug)]
 pub struct Demo {
     /// Serves the generated passes; dropping it stops the simulator.
@@ -109,6 +101,14 @@ impl Demo {
         demo::camera_picture(pdf, &self.camera_dir.join(format!("{pass_id}-back.png")))
     }
 
+    /// A new blank virtual card with a random UID.
+    fn blank_card() -> Result<VirtualCard, StationError> {
+        let mut uid = [0x04, 0, 0, 0, 0, 0, 0];
+        getrandom::fill(&mut uid[1..])
+            .map_err(|e| StationError::RunSetup(format!("no random source for the virtual card: {e}")))?;
+        Ok(VirtualCard::new(CardMemory::blank(uid, Cipher::Aes)))
+    }
+
     /// Puts a card just written into the tray.
     pub fn keep_card(&self, pass_id: &str, card: ReaderCard) {
         if let (ReaderCard::Virtual(card), Ok(mut cards)) = (card, self.cards.lock()) {
@@ -117,9 +117,14 @@ impl Demo {
     }
 
     /// The card written for `pass_id`, as if taken from the tray and put on the reader.
-    fn card(&self, pass_id: &str) -> Option<VirtualCard> {
-        let cards = self.cards.lock().ok()?;
-        cards.get(pass_id).cloned().map(VirtualCard::new)
+    fn card(&self, pass_id: &str) -> Result<VirtualCard, StationError> {
+        let cards = self.cards.lock().ok();
+        let memory = cards.as_ref().and_then(|cards| cards.get(pass_id));
+        memory.cloned().map(VirtualCard::new).ok_or_else(|| {
+            StationError::Usage(format!(
+                "no virtual card has been written for {pass_id} in this demo; write its chip first (Encode)"
+            ))
+        })
     }
 
     pub fn card_ids(&self) -> Vec<String> {
@@ -145,7 +150,9 @@ pub struct AppState {
     /// queue stays usable while it runs (SQLite WAL lets both work at once).
     pub station: Mutex<Station>,
     pub printer: PrintTarget,
-    pub reader: ChipReader,
+    /// The PC/SC reader chips are written and read on (default: the first
+    /// with a card); the demo uses its virtual reader instead.
+    pub reader: Option<String>,
     pub demo: Option<Demo>,
     pub devices: events::Devices,
     /// The one user signed in at this workstation; in memory only.
@@ -179,34 +186,24 @@ impl AppState {
 
     /// A blank card to write: the one on the PC/SC reader, or a new virtual one in the demo.
     pub fn blank_card(&self) -> Result<ReaderCard, StationError> {
-        match &self.reader {
-            ChipReader::Pcsc(name) => Ok(ReaderCard::Pcsc(pass_station::chip::card_on_reader(name.as_deref())?)),
-            ChipReader::Virtual => {
-                let mut uid = [0x04, 0, 0, 0, 0, 0, 0];
-                getrandom::fill(&mut uid[1..])
-                    .map_err(|e| StationError::RunSetup(format!("no random source for the virtual card: {e}")))?;
-                let card = VirtualCard::new(CardMemory::blank(uid, Cipher::Aes));
-                Ok(ReaderCard::Virtual(Box::new(card)))
-            }
+        match &self.demo {
+            Some(_) => Ok(ReaderCard::Virtual(Box::new(Demo::blank_card()?))),
+            None => self.pcsc_card(),
         }
     }
 
     /// The card of `pass_id` on the reader: whatever card is on the PC/SC
     /// reader (the core checks it is the right one), or the demo's from its tray.
     pub fn card_for(&self, pass_id: &str) -> Result<ReaderCard, StationError> {
-        match &self.reader {
-            ChipReader::Pcsc(name) => Ok(ReaderCard::Pcsc(pass_station::chip::card_on_reader(name.as_deref())?)),
-            ChipReader::Virtual => self
-                .demo
-                .as_ref()
-                .and_then(|demo| demo.card(pass_id))
-                .map(|card| ReaderCard::Virtual(Box::new(card)))
-                .ok_or_else(|| {
-                    StationError::Usage(format!(
-                        "no virtual card has been written for {pass_id} in this demo; write its chip first (Encode)"
-                    ))
-                }),
+        match &self.demo {
+            Some(demo) => Ok(ReaderCard::Virtual(Box::new(demo.card(pass_id)?))),
+            None => self.pcsc_card(),
         }
+    }
+
+    fn pcsc_card(&self) -> Result<ReaderCard, StationError> {
+        let card = pass_station::chip::card_on_reader(self.reader.as_deref())?;
+        Ok(ReaderCard::Pcsc(card))
     }
 
     pub fn start_gate(&self, gate: RunningGate) {
@@ -299,16 +296,11 @@ fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationE
             source,
         })?;
     }
-    let reader = if demo.is_some() {
-        ChipReader::Virtual
-    } else {
-        ChipReader::Pcsc(args.reader)
-    };
     Ok(AppState {
         home,
         station: Mutex::new(station),
         printer,
-        reader,
+        reader: args.reader,
         demo,
         devices: events::Devices::default(),
         session: Mutex::new(None),

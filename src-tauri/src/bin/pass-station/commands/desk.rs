@@ -144,6 +144,9 @@ pub async fn print_cards(app: AppHandle, pass_ids: Vec<String>) -> Answer<Vec<Pr
     .await
 }
 
+/// How a photo the user picked is named in a message about it.
+pub(super) const PICKED_PHOTO: &str = "the picked photo";
+
 /// The image bytes of a command whose body is a picked photo.
 pub(super) fn photo_body(request: &Request<'_>) -> Answer<Vec<u8>> {
     match request.body() {
@@ -152,20 +155,6 @@ pub(super) fn photo_body(request: &Request<'_>) -> Answer<Vec<u8>> {
             "the photo did not arrive as bytes; pick the file again".to_owned(),
         ))),
     }
-}
-
-/// The credential's QR text in a photo's bytes (PNG or JPEG).
-pub(super) fn credential_in_photo(image: &[u8]) -> Result<String, StationError> {
-    use std::io::Write;
-    let io = |source| StationError::Io {
-        action: "keep the photo for decoding in",
-        path: std::env::temp_dir(),
-        source,
-    };
-    // The decoder reads files; the photo is gone again when this returns.
-    let mut file = tempfile::NamedTempFile::new().map_err(io)?;
-    file.write_all(image).map_err(io)?;
-    pass_station::scan::credential_in_image(file.path())
 }
 
 /// Checks a printed card from a photo the clerk picked: the request body is
@@ -180,7 +169,7 @@ pub async fn check_print_image(app: AppHandle, request: Request<'_>) -> Answer<P
         .unwrap_or_default()
         .to_owned();
     with_session(app, Duty::Issue, move |station, session, _| {
-        let read = credential_in_photo(&image)?;
+        let read = pass_station::scan::credential_in_photo(&image, PICKED_PHOTO)?;
         station.check_print(&pass_id, &read, session)
     })
     .await

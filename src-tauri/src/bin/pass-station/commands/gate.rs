@@ -17,9 +17,9 @@ use serde::Serialize;
 use tauri::AppHandle;
 use tauri::ipc::Request;
 
-use super::desk::{credential_in_photo, photo_body};
+use super::desk::{PICKED_PHOTO, photo_body};
 use super::{Answer, with_session};
-use crate::{ChipReader, RunningGate, events};
+use crate::{RunningGate, events};
 
 /// How long one wait for the gate's next event lasts before the stop flag is looked at.
 const POLL: Duration = Duration::from_millis(200);
@@ -28,7 +28,9 @@ const POLL: Duration = Duration::from_millis(200);
 #[derive(Debug, Serialize)]
 pub struct GateInfo {
     port: String,
+    /// The app has no webcam yet (photos stand in for it).
     camera: bool,
+    /// A gate does not start without its readers (PC/SC, or the demo's tray).
     readers: bool,
     /// The demo's virtual cards that can be tapped, by pass number.
     demo_cards: Vec<String>,
@@ -45,12 +47,11 @@ pub async fn gate_start(app: AppHandle, port: Option<String>) -> Answer<GateInfo
             .map(|p| p.trim().to_uppercase())
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| station.config().office.clone());
-        let readers = match &state.reader {
-            ChipReader::Pcsc(_) => Some(Readers::connect()?),
-            ChipReader::Virtual => None,
+        // The demo's tray is its reader: its cards are tapped from the screen.
+        let readers = match &state.demo {
+            Some(_) => None,
+            None => Some(Readers::connect()?),
         };
-        // The demo's tray counts as a reader: its cards are tapped from the screen.
-        let has_readers = readers.is_some() || state.demo.is_some();
         let options = GateOptions::new(session.username.clone(), Some(port.clone()));
         let mut gate = Gate::start(Station::open(state.home.clone())?, options, None, readers)?;
         let running = RunningGate {
@@ -65,7 +66,7 @@ pub async fn gate_start(app: AppHandle, port: Option<String>) -> Answer<GateInfo
         Ok(GateInfo {
             port,
             camera: false,
-            readers: has_readers,
+            readers: true,
             demo_cards: state.demo.as_ref().map(|demo| demo.card_ids()).unwrap_or_default(),
         })
     })
@@ -107,7 +108,7 @@ pub async fn gate_stop(app: AppHandle) -> Answer<()> {
 pub async fn gate_check_image(app: AppHandle, request: Request<'_>) -> Answer<()> {
     let image = photo_body(&request)?;
     with_session(app, Duty::Check, move |_, _, state| {
-        let text = credential_in_photo(&image)?;
+        let text = pass_station::scan::credential_in_photo(&image, PICKED_PHOTO)?;
         state.running_gate(|gate| gate.presenter.qr(text))
     })
     .await

@@ -27,8 +27,8 @@ use pass_station::{Station, StationError};
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
 
+use crate::AppState;
 use crate::events::DeviceState;
-use crate::{AppState, ChipReader};
 
 /// A failure as the UI receives it.
 #[derive(Debug, Clone, Serialize)]
@@ -201,10 +201,7 @@ pub async fn station_status(app: AppHandle) -> Answer<StationStatus> {
             counts: station.store().state_counts()?,
             printer_kind,
             printer,
-            reader_kind: match state.reader {
-                ChipReader::Virtual => "virtual",
-                ChipReader::Pcsc(_) => "pcsc",
-            },
+            reader_kind: if state.demo.is_some() { "virtual" } else { "pcsc" },
             devices: state.devices.snapshot(),
             demo: state.demo.is_some(),
             camera_dir: state.demo.as_ref().map(|d| d.camera_dir.display().to_string()),
