@@ -30,6 +30,8 @@ const COMMANDS: &[&str] = &[
     "change_password",
     "demo_users",
     "release_card",
+    "release_card_image",
+    "refuse_release",
     "void_card",
     "reprint_card",
     "delegate",

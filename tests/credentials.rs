@@ -4,13 +4,13 @@
 mod common;
 
 use common::{Lab, OFFICE, cached_pass_ids, quick_sync};
-use pass_credential::{Algorithm, Reason, SigningKey, Warning};
+use pass_credential::{Algorithm, Reason, Revocation, SigningKey, Warning};
 use pass_station::Station;
 use time::{Duration, OffsetDateTime};
 
 /// A station synced with central, and the first pass it holds.
 async fn synced(items: u32) -> (Lab, Station, String) {
-    let lab = Lab::start(items, false).await;
+    let lab = Lab::start(items, true).await;
     let mut station = lab.station();
     station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
     let pass_id = cached_pass_ids(&station)[0].clone();
@@ -21,6 +21,11 @@ fn reason(station: &Station, qr: &str, now: OffsetDateTime, port: Option<&str>) 
     station.verifier().expect("verifier").verify_qr(qr, now, port).outcome
 }
 
+/// The QR of `pass_id`'s card, printed and read back from the PDF.
+async fn printed(lab: &Lab, station: &mut Station, pass_id: &str) -> String {
+    lab.print_card(station, pass_id).await
+}
+
 /// A moment inside the pass's validity.
 fn during(station: &Station, pass_id: &str) -> OffsetDateTime {
     let item = station.store().item(pass_id).expect("read").expect("held").item;
@@ -28,23 +33,26 @@ fn during(station: &Station, pass_id: &str) -> OffsetDateTime {
 }
 
 #[tokio::test]
-async fn a_synced_pass_gets_one_credential_that_verifies_offline() {
-    let (mut lab, station, pass_id) = synced(20).await;
-    let qr = station.qr_credential(&pass_id).expect("signed");
+async fn a_printed_card_carries_a_credential_that_verifies_offline_and_a_preview_only_a_specimen() {
+    let (mut lab, mut station, pass_id) = synced(20).await;
+    let preview = station
+        .preview(&pass_id, pass_station::printing::template(false), 300)
+        .expect("a preview");
+    let specimen = pass_station::scan::credential_in_photo(&preview[1], "preview").expect("the preview's QR reads");
+    assert!(specimen.starts_with(pass_credential::SPECIMEN_PREFIX), "{specimen}");
+    let now = during(&station, &pass_id);
+    assert_eq!(reason(&station, &specimen, now, None), Err(Reason::Specimen));
+
+    let qr = printed(&lab, &mut station, &pass_id).await;
     assert!(qr.starts_with("PP1:"), "{qr}");
-    assert_eq!(
-        station.qr_credential(&pass_id).expect("again"),
-        qr,
-        "one credential per pass version"
-    );
 
     let now = during(&station, &pass_id);
     let verdict = station.verifier().expect("verifier").verify_qr(&qr, now, Some(OFFICE));
     assert!(verdict.is_valid(), "{:?}", verdict.outcome);
     let claims = verdict.claims.expect("claims");
     assert_eq!(
-        (claims.pass_id.as_str(), claims.issuer.as_str()),
-        (pass_id.as_str(), OFFICE)
+        (claims.pass_id.as_str(), claims.issuer.as_str(), claims.print),
+        (pass_id.as_str(), OFFICE, 1)
     );
 
     lab.stop_central();
@@ -57,8 +65,8 @@ async fn a_synced_pass_gets_one_credential_that_verifies_offline() {
 
 #[tokio::test]
 async fn each_check_of_the_pass_has_its_reason() {
-    let (_lab, station, pass_id) = synced(10).await;
-    let qr = station.qr_credential(&pass_id).expect("signed");
+    let (lab, mut station, pass_id) = synced(10).await;
+    let qr = printed(&lab, &mut station, &pass_id).await;
     let item = station.store().item(&pass_id).expect("read").expect("held").item;
     let now = during(&station, &pass_id);
 
@@ -91,7 +99,7 @@ async fn each_check_of_the_pass_has_its_reason() {
 
     // Signed by a key central never certified.
     let stranger = SigningKey::generate(Algorithm::EdDsa).expect("key");
-    let mut claims = pass_station::credentials::claims_for(&item, OFFICE, now);
+    let mut claims = pass_station::credentials::claims_for(&item, OFFICE, now, 1);
     claims.holder = "冒名者".to_owned();
     let forged = pass_credential::to_qr_text(&pass_credential::sign(&claims, &stranger).expect("sign"));
     assert_eq!(reason(&station, &forged, now, None), Err(Reason::UnknownSigner));
@@ -100,7 +108,9 @@ async fn each_check_of_the_pass_has_its_reason() {
 #[tokio::test]
 async fn revocations_at_central_reach_the_gate_after_a_sync() {
     let (lab, mut station, pass_id) = synced(10).await;
-    let qr = station.qr_credential(&pass_id).expect("signed");
+    let qr = printed(&lab, &mut station, &pass_id).await;
+    let other_pass = cached_pass_ids(&station)[1].clone();
+    let other = printed(&lab, &mut station, &other_pass).await;
     let now = during(&station, &pass_id);
 
     lab.admin.revoke(&pass_id, "遺失 lost").await.expect("revoke");
@@ -111,10 +121,12 @@ async fn revocations_at_central_reach_the_gate_after_a_sync() {
     );
     let report = station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
     assert_eq!(report.trust.hotlist_entries, 1);
-    assert_eq!(reason(&station, &qr, now, None), Err(Reason::PassRevoked));
+    assert_eq!(
+        reason(&station, &qr, now, None),
+        Err(Reason::Revoked(Revocation::Revoked))
+    );
 
     // A stolen station is shut out by one trust-list update.
-    let other = station.qr_credential(&cached_pass_ids(&station)[1]).expect("signed");
     lab.admin
         .revoke_signer(&station.config().station_id)
         .await
@@ -125,8 +137,8 @@ async fn revocations_at_central_reach_the_gate_after_a_sync() {
 
 #[tokio::test]
 async fn an_old_hotlist_warns_and_a_station_that_never_synced_has_no_trust_list() {
-    let (lab, station, pass_id) = synced(5).await;
-    let qr = station.qr_credential(&pass_id).expect("signed");
+    let (lab, mut station, pass_id) = synced(5).await;
+    let qr = printed(&lab, &mut station, &pass_id).await;
     let fresh = station
         .verifier()
         .expect("verifier")
@@ -159,19 +171,37 @@ async fn an_old_hotlist_warns_and_a_station_that_never_synced_has_no_trust_list(
 }
 
 #[tokio::test]
-async fn a_new_pass_version_gets_a_new_credential() {
-    let (lab, mut station, _) = synced(3).await;
-    let edited = lab.admin.edit_many(1, OFFICE).await.expect("edit");
-    let before = station.qr_credential(&edited[0]).expect("signed");
+async fn a_print_the_printer_failed_is_revoked_and_the_next_print_has_its_own_serial() {
+    let (lab, mut station, pass_id) = synced(3).await;
+    lab.login("lab-clerk", &[pass_station::model::Role::Clerk]).await;
+    let session = lab.session(&mut station);
+    // A "printer" whose folder cannot be made: the job fails after its credential was signed.
+    let blocked = lab.path("not-a-folder");
+    std::fs::write(&blocked, b"a file").expect("a file in the way");
+    let jammed = pass_printer::PrintTarget::Folder(pass_printer::PdfFolder::new(blocked.join("printed")));
+    station
+        .print_cards(
+            std::slice::from_ref(&pass_id),
+            &jammed,
+            pass_station::printing::template(false),
+            pass_printer::PrintFormat::Pdf,
+            &session,
+        )
+        .expect_err("the printer fails");
+    let record = station.store().item(&pass_id).expect("read").expect("held");
+    assert_eq!(record.state, pass_station::model::CardState::Approved, "no card was marked printed");
+
+    let qr = printed(&lab, &mut station, &pass_id).await;
+    let now = during(&station, &pass_id);
+    let claims = station.verifier().expect("verifier").verify_qr(&qr, now, None).claims.expect("claims");
+    assert_eq!(claims.print, 2, "the second print of the version has its own serial");
+
     station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
-    let after = station.qr_credential(&edited[0]).expect("signed");
-    assert_ne!(before, after);
-    let now = during(&station, &edited[0]);
-    let claims = station
-        .verifier()
-        .expect("verifier")
-        .verify_qr(&after, now, None)
-        .claims
-        .expect("claims");
-    assert_eq!(claims.version, 2);
+    let hotlist = station.verifier().expect("verifier").hotlist().clone();
+    assert_eq!(
+        hotlist.print_revocation(&pass_id, claims.version, 1),
+        Some(Revocation::Spoiled),
+        "the failed print is revoked"
+    );
+    assert_eq!(reason(&station, &qr, now, None), Ok(()), "the card that came out is not");
 }

@@ -181,21 +181,46 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
     let missing = passctl(&home, &["show", "KEL-0000-000000"]);
     assert_eq!(missing.status.code(), Some(6), "{}", stderr(&missing));
 
-    // The pass's signed credential, checked offline at a gate of the office.
-    let qr = String::from_utf8(passctl(&home, &["qr", pass_id]).stdout).expect("UTF-8");
-    let qr = qr.trim();
-    assert!(qr.starts_with("PP1:"), "{qr}");
+    // No command hands out a signed QR: the only valid one is on a printed card.
+    let asked = passctl(&home, &["qr", pass_id]);
+    assert_eq!(asked.status.code(), Some(2), "{}", stderr(&asked));
+
+    // The pass's card printed to a folder, its QR read from a picture of the
+    // card's back and checked offline at a gate of the office.
+    let printed = dir.path().join("printed");
+    let print = passctl(&home, &["print", pass_id, "--pdf", printed.to_str().expect("path")]);
+    assert!(print.status.success(), "{}", stderr(&print));
+    let pdf = std::fs::read_dir(&printed)
+        .expect("the printer's folder")
+        .next()
+        .expect("a printed card")
+        .expect("a file")
+        .path();
+    let pages = pass_printer::rasterise(&std::fs::read(&pdf).expect("the PDF"), pass_printer::PRINT_DPI)
+        .expect("rasterised");
+    let picture = dir.path().join("card-back.png");
+    std::fs::write(&picture, &pages[1]).expect("the picture");
     let noon = format!("{}T12:00:00+08:00", shown["valid_from"].as_str().expect("valid_from"));
     let verify = |port: &str| {
         passctl(
             &home,
-            &["verify", "--qr-text", qr, "--port", port, "--at", &noon, "--json"],
+            &[
+                "verify",
+                "--image",
+                picture.to_str().expect("path"),
+                "--port",
+                port,
+                "--at",
+                &noon,
+                "--json",
+            ],
         )
     };
-    let valid = stdout_json(&verify("TWKEL"));
+    // Genuine, but this office's records say the card never left it.
+    let kept_back = stdout_json(&verify("TWKEL"));
     assert_eq!(
-        (valid["valid"].clone(), valid["claims"]["pass_id"].clone()),
-        (true.into(), pass_id.into())
+        (kept_back["reason"].clone(), kept_back["claims"]["pass_id"].clone()),
+        ("not_handed_over".into(), pass_id.into())
     );
     let ports: Vec<&str> = shown["ports"]
         .as_array()
@@ -241,7 +266,7 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
     assert_eq!(
         outcomes,
         [
-            "valid",
+            "not_handed_over",
             "not_valid_at_this_port",
             "unknown_signer",
             "unknown_signer",
@@ -257,7 +282,11 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
         .iter()
         .filter_map(|e| e["kind"].as_str())
         .collect();
-    assert_eq!(kinds, ["card_checked"; 5], "only the checks wait to be sent");
+    assert_eq!(
+        kinds,
+        ["card_printed", "card_checked", "card_checked", "card_checked", "card_checked", "card_checked"],
+        "only the print and the checks wait to be sent"
+    );
 
     // Central goes away: sync says so, the queue is all there.
     let _ = sim.child.kill();

@@ -52,11 +52,8 @@ async fn cards_print_through_cups_and_their_qr_verifies() {
     assert_eq!(texts.len(), 2, "one QR per card");
     let verifier = station.verifier().expect("verifier");
     for (pass_id, text) in ids[..2].iter().zip(&texts) {
-        assert_eq!(
-            text,
-            &station.qr_credential(pass_id).expect("credential"),
-            "the printed QR is the signed text"
-        );
+        let print = station.store().printed_card(pass_id).expect("read").expect("a print on record");
+        assert_eq!(text, &print.qr_text, "the printed QR is the credential recorded with its print");
         let item = station.store().item(pass_id).expect("read").expect("held").item;
         let first_day = item.valid_from.with_hms(10, 0, 0).expect("time").assume_utc();
         let verdict = verifier.verify_qr(text, first_day, Some(OFFICE));
@@ -171,7 +168,13 @@ async fn cards_print_through_cups_and_their_qr_verifies() {
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("seq,at,actor,action,pass_id,detail,prev_hash,hash"));
     let rows: Vec<&str> = lines.collect();
+    let trail = station.store().audit(None, None, None).expect("audit");
     assert_eq!(rows.len(), trail.len(), "every entry of the day");
+    assert_eq!(
+        trail.iter().filter(|e| e.action == "print_abandoned").count(),
+        1,
+        "the job the stopped queue took is abandoned and its print revoked; an unknown printer takes none"
+    );
     assert!(rows.iter().filter(|r| r.contains(",printed,")).count() == 2, "{csv}");
     let yesterday = today.previous_day().expect("a day before").to_string();
     let none = passctl(

@@ -7,10 +7,12 @@
 
 mod common;
 
+use std::collections::HashMap;
+use std::path::Path;
 use std::process::Command;
 
 use common::{Lab, OFFICE, PASSWORD, cached_pass_ids, quick_sync};
-use pass_credential::Reason;
+use pass_credential::{Reason, Revocation};
 use pass_printer::{PdfFolder, PrintFormat, PrintTarget};
 use pass_station::auth::{AuthError, Session};
 use pass_station::model::{CardState, Role};
@@ -54,12 +56,13 @@ fn state(station: &Station, pass_id: &str) -> CardState {
     station.store().item(pass_id).expect("read").expect("held").state
 }
 
-/// Prints and checks the prints of `ids` as `session`.
-fn print_and_check(lab: &Lab, station: &mut Station, ids: &[String], session: &Session) {
+/// Prints and checks the prints of `ids` as `session`; returns each card's
+/// QR as read back from the printed PDF, by pass number.
+fn print_and_check(lab: &Lab, station: &mut Station, ids: &[String], session: &Session) -> HashMap<String, String> {
     let folder = lab.path("printed");
     std::fs::create_dir_all(&folder).expect("printer folder");
     let target = PrintTarget::Folder(PdfFolder::new(&folder));
-    station
+    let report = station
         .print_cards(
             ids,
             &target,
@@ -68,10 +71,18 @@ fn print_and_check(lab: &Lab, station: &mut Station, ids: &[String], session: &S
             session,
         )
         .expect("print");
-    for id in ids {
-        let qr = station.qr_credential(id).expect("credential");
-        assert!(station.check_print(id, &qr, session).expect("check").matches);
+    let mut read = Vec::new();
+    for file in &report.files {
+        read.extend(pass_station::scan::credentials_in_printed_pdf(Path::new(file)).expect("read back"));
     }
+    let mut qrs = HashMap::new();
+    for id in ids {
+        let recorded = station.store().printed_card(id).expect("read").expect("printed").qr_text;
+        assert!(read.contains(&recorded), "{id}'s printed QR reads back");
+        assert!(station.check_print(id, &recorded, session).expect("check").matches);
+        qrs.insert(id.clone(), recorded);
+    }
+    qrs
 }
 
 fn refused_for_role(result: Result<impl std::fmt::Debug, StationError>) -> bool {
@@ -86,12 +97,13 @@ fn wrong_state(result: Result<impl std::fmt::Debug, StationError>) -> bool {
 async fn a_card_goes_from_print_to_hand_over_with_the_right_people() {
     let (lab, mut station, ids) = office().await;
     let clerk = sign_in(&mut station, CLERK).await;
-    print_and_check(&lab, &mut station, &ids[..2], &clerk);
+    let qrs = print_and_check(&lab, &mut station, &ids[..2], &clerk);
+    let (qr_a, qr_b) = (&qrs[&ids[0]], &qrs[&ids[1]]);
     let (mut card_a, mut card_b) = (card(1), card(2));
 
     let boss = sign_in(&mut station, BOSS).await;
     assert!(
-        wrong_state(station.release(&ids[0], &mut card_a, &boss)),
+        wrong_state(station.release(&ids[0], qr_a, &mut card_a, &boss)),
         "a card whose chip was never written is not released"
     );
     let clerk = sign_in(&mut station, CLERK).await;
@@ -100,7 +112,7 @@ async fn a_card_goes_from_print_to_hand_over_with_the_right_people() {
         "a card a supervisor has not released is not handed over"
     );
     station.encode(&ids[0], &mut card_a, &clerk).expect("encode");
-    assert!(refused_for_role(station.release(&ids[0], &mut card_a, &clerk)));
+    assert!(refused_for_role(station.release(&ids[0], qr_a, &mut card_a, &clerk)));
     let gate = sign_in(&mut station, GATE).await;
     assert!(refused_for_role(station.encode(&ids[1], &mut card_b, &gate)));
 
@@ -109,22 +121,33 @@ async fn a_card_goes_from_print_to_hand_over_with_the_right_people() {
     station
         .encode(&ids[1], &mut card_b, &boss)
         .expect("a supervisor encodes");
-    let own = station.release(&ids[1], &mut card_b, &boss);
+    let own = station.release(&ids[1], qr_b, &mut card_b, &boss);
     assert!(
         matches!(own, Err(StationError::Auth(AuthError::TwoPerson { .. }))),
         "{own:?}"
     );
-    // The release reads the chip: another pass's card on the reader is refused.
-    let swapped = station.release(&ids[0], &mut card_b, &boss);
+    // The release reads the chip: a chip whose UID is not the one recorded at encoding is refused.
+    let swapped = station.release(&ids[0], qr_a, &mut card_b, &boss);
     assert!(
         matches!(swapped, Err(StationError::ChipNotVerified { .. })),
         "{swapped:?}"
     );
+    // The seal check: a QR from another card (a body swapped after the print check) is refused.
+    let other_body = station.release(&ids[0], qr_b, &mut card_a, &boss);
+    assert!(
+        matches!(&other_body, Err(StationError::SealBroken { problem, .. }) if problem.contains(&ids[1])),
+        "{other_body:?}"
+    );
+    let specimen = pass_credential::specimen_text(&ids[0]);
+    assert!(matches!(
+        station.release(&ids[0], &specimen, &mut card_a, &boss),
+        Err(StationError::SealBroken { .. })
+    ));
     assert_eq!(state(&station, &ids[0]), CardState::Encoded);
-    station.release(&ids[0], &mut card_a, &boss).expect("release");
+    station.release(&ids[0], qr_a, &mut card_a, &boss).expect("release");
     let other = sign_in(&mut station, OTHER_BOSS).await;
     station
-        .release(&ids[1], &mut card_b, &other)
+        .release(&ids[1], qr_b, &mut card_b, &other)
         .expect("the other supervisor releases");
 
     let clerk = sign_in(&mut station, CLERK).await;
@@ -173,16 +196,16 @@ async fn a_card_goes_from_print_to_hand_over_with_the_right_people() {
 async fn spoiled_voided_reprinted_and_withdrawn_cards_fail_at_the_gate() {
     let (lab, mut station, ids) = office().await;
     let clerk = sign_in(&mut station, CLERK).await;
-    print_and_check(&lab, &mut station, &ids[..3], &clerk);
+    let qrs = print_and_check(&lab, &mut station, &ids[..3], &clerk);
     let (mut spoilt, mut lost, mut recalled) = (card(1), card(2), card(3));
     station.encode(&ids[0], &mut spoilt, &clerk).expect("encode");
     station.encode(&ids[1], &mut lost, &clerk).expect("encode");
     station.encode(&ids[2], &mut recalled, &clerk).expect("encode");
-    let old_qr = station.qr_credential(&ids[0]).expect("credential");
+    let old_qr = qrs[&ids[0]].clone();
 
-    // A dead chip found by the clerk: spoiled, and its UID reported.
-    let uid = station.spoil(&ids[0], "chip does not answer", &clerk).expect("spoil");
-    assert_eq!(uid.as_deref(), Some("04570000000001"));
+    // A dead chip found by the clerk: spoiled, and both faces reported.
+    let card_faces = station.spoil(&ids[0], "chip does not answer", &clerk).expect("spoil").expect("a card");
+    assert_eq!((card_faces.print, card_faces.card_uid.as_deref()), (1, Some("04570000000001")));
     assert!(refused_for_role(station.reprint(&ids[0], "chip dead", &clerk).await));
     let boss = sign_in(&mut station, BOSS).await;
     let reprinted = station.reprint(&ids[0], "chip dead", &boss).await.expect("reprint");
@@ -191,7 +214,7 @@ async fn spoiled_voided_reprinted_and_withdrawn_cards_fail_at_the_gate() {
 
     // A card reported lost after hand-over is voided by a supervisor.
     let other = sign_in(&mut station, OTHER_BOSS).await;
-    station.release(&ids[1], &mut lost, &other).expect("release");
+    station.release(&ids[1], &qrs[&ids[1]], &mut lost, &other).expect("release");
     let clerk = sign_in(&mut station, CLERK).await;
     station
         .hand_over(&ids[1], "王大同", "長榮海運", "B223456789", &clerk)
@@ -225,27 +248,28 @@ async fn spoiled_voided_reprinted_and_withdrawn_cards_fail_at_the_gate() {
     let item = station.store().item(&ids[1]).expect("read").expect("held").item;
     let at_gate = item.valid_from.with_hms(10, 0, 0).expect("time").assume_utc();
     for (name, chip, reason) in [
-        // Its pass was reprinted, so its old version is revoked as well.
-        ("spoiled", &mut spoilt, Reason::PassRevoked),
-        ("voided", &mut lost, Reason::CardVoided),
-        ("withdrawn", &mut recalled, Reason::CardVoided),
+        // Its pass was reprinted, so its old version is revoked as replaced.
+        ("spoiled", &mut spoilt, Revocation::Replaced),
+        ("voided", &mut lost, Revocation::Voided),
+        ("withdrawn", &mut recalled, Revocation::Withdrawn),
     ] {
         let reading = station.read_card(chip, at_gate, None).expect("read the chip");
         let outcome = reading.verdict.expect("one of ours").outcome;
-        assert_eq!(outcome, Err(reason), "the {name} card");
+        assert_eq!(outcome, Err(Reason::Revoked(reason)), "the {name} card");
     }
     let verifier = station.verifier().expect("verifier");
     for uid in ["04570000000001", "04570000000002", "04570000000003"] {
         let uid = hex::decode(uid).expect("hex");
-        assert!(verifier.hotlist().is_card_voided(&uid), "{uid:02X?} is on the hotlist");
+        assert!(verifier.hotlist().card_revocation(&uid).is_some(), "{uid:02X?} is on the hotlist");
     }
     let verdict = verifier.verify_qr(&old_qr, at_gate, None);
     assert_eq!(
         verdict.outcome,
-        Err(Reason::PassRevoked),
+        Err(Reason::Revoked(Revocation::Replaced)),
         "the reprinted pass's old print"
     );
-    let new_qr = station.qr_credential(&ids[0]).expect("the new version's credential");
+    let clerk = sign_in(&mut station, CLERK).await;
+    let new_qr = print_and_check(&lab, &mut station, &ids[..1], &clerk)[&ids[0]].clone();
     let verdict = verifier.verify_qr(&new_qr, at_gate, None);
     assert_eq!(verdict.outcome, Ok(()), "the reprint's new credential");
 }

@@ -113,7 +113,17 @@ impl Station {
         if !Step::ENCODE.from.contains(&record.state) {
             return Err(refuse(record.state));
         }
+        let printed = self.store().printed_card(pass_id)?.ok_or_else(|| StationError::ChipNotVerified {
+            pass_id: pass_id.to_owned(),
+            problem: "this station has no print of this version on record".to_owned(),
+        })?;
         let (keys, layout) = self.home().chip_keys()?;
+        let (kind, uid) = pass_reader::classify(card, &keys, &layout)?;
+        if kind == CardKind::Blank && self.store().card_ever_issued(&uid)? {
+            return Err(StationError::CloneSuspected {
+                card_uid: hex::encode_upper(&uid),
+            });
+        }
         let signer = self.home().signing_key()?;
         let issued_at = OffsetDateTime::now_utc();
         // Written again, the chip must be the same card: a second live card
@@ -131,14 +141,15 @@ impl Station {
                     card.card_uid
                 ));
             }
-            let mut claims = credentials::claims_for(&record.item, &self.config().office, issued_at);
+            // The chip names the same card as its face: the same print.
+            let mut claims = credentials::claims_for(&record.item, &self.config().office, issued_at, printed.print);
             claims.card_uid = Some(uid.to_vec());
             pass_credential::sign(&claims, &signer).map_err(|e| e.to_string())
         };
         let done = pass_reader::personalise(card, &keys, &layout, &credential)?;
         let item = &record.item;
         self.store_mut()
-            .record_encoded_card(&done.uid, &item.pass_id, &actor.username)?
+            .record_encoded_card(&done.uid, &item.pass_id, printed.print, &actor.username)?
             .map_err(&refuse)?;
         Ok(Encoded {
             pass_id: item.pass_id.clone(),
@@ -159,6 +170,22 @@ impl Station {
         at_port: Option<&str>,
     ) -> Result<CardReading, StationError> {
         self.read_card_with(card, &self.verifier()?, now, at_port)
+    }
+
+    /// A card read as a gate reads it: [`Station::read_card_with`], then
+    /// this office's own records ([`Station::office_ruling`]).
+    pub fn read_card_at_gate(
+        &self,
+        card: &mut impl Transport,
+        verifier: &pass_credential::Verifier,
+        now: OffsetDateTime,
+        at_port: Option<&str>,
+    ) -> Result<CardReading, StationError> {
+        let mut reading = self.read_card_with(card, verifier, now, at_port)?;
+        if let Some(verdict) = &mut reading.verdict {
+            self.office_ruling(verdict)?;
+        }
+        Ok(reading)
     }
 
     /// [`Station::read_card`] against a verifier the caller keeps, so a gate

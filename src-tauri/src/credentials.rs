@@ -1,11 +1,10 @@
 //! The station's side of the signed credential: the claims it signs for a
 //! pass, and the trust documents (trust list, hotlist) it verifies against.
 //!
-//! Why credentials are signed when first asked for rather than at sync: the
-//! issue time (`iat`) should be when the office makes the card, and signing
-//! every synced item would slow a 100,000-item sync by seconds for cards that
-//! may never be made. Once signed, a credential is kept per pass version, so
-//! every print of that version carries the same text.
+//! Why credentials are signed inside a print job, never before: a valid
+//! credential must exist only on a card the station recorded as printed.
+//! Each print has its own serial in the credential (`cti`), so one misprint
+//! can be revoked without the rest; previews carry a specimen instead.
 //!
 //! Why trust documents are verified on every load: the cache file could be
 //! edited; only the authority's root key, pinned at enrolment, is trusted.
@@ -15,7 +14,7 @@ use pass_credential::{Hotlist, HotlistDelta, PassClaims, PublicKey, TrustList, V
 use time::{Duration, OffsetDateTime, Time, UtcOffset};
 
 use crate::StationError;
-use crate::model::PassItem;
+use crate::model::{CardState, PassItem};
 use crate::store::{Store, TrustDocument, now_rfc3339, rfc3339};
 use crate::sync::{SyncOptions, with_retries};
 
@@ -26,13 +25,14 @@ pub const OFFICE_UTC_OFFSET: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
     Err(_) => UtcOffset::UTC,
 };
 
-/// The claims this office signs for a pass item.
-pub fn claims_for(item: &PassItem, office: &str, issued_at: OffsetDateTime) -> PassClaims {
+/// The claims this office signs for print `print` of a pass item.
+pub fn claims_for(item: &PassItem, office: &str, issued_at: OffsetDateTime, print: u32) -> PassClaims {
     let start_of = |date: time::Date| date.with_time(Time::MIDNIGHT).assume_offset(OFFICE_UTC_OFFSET);
     PassClaims {
         issuer: office.to_owned(),
         pass_id: item.pass_id.clone(),
         version: item.version,
+        print,
         kind: item.kind(),
         holder: item.holder.display_name().to_owned(),
         company_tax_id: item.company_tax_id.clone(),
@@ -99,20 +99,38 @@ pub async fn refresh(
     store.put_trust_document(TrustDocument::TrustList, &signed, &now_rfc3339())?;
 
     let held = verifier.hotlist().sequence();
-    let signed = match with_retries(options, retried, || client.hotlist(held)).await {
-        Err(pass_central::CentralError::CursorExpired) => {
-            // Central's hotlist was rebuilt: ours belongs to another one.
-            verifier.set_hotlist(Hotlist::new());
-            with_retries(options, retried, || client.hotlist(0)).await
-        }
-        other => other,
-    }
-    .map_err(central("fetching the hotlist"))?;
-    let delta = HotlistDelta::verify(&signed, root).map_err(untrusted("hotlist"))?;
     let now = OffsetDateTime::now_utc();
+    let today = now.to_offset(OFFICE_UTC_OFFSET).date();
+    match with_retries(options, retried, || client.hotlist(held)).await {
+        Err(pass_central::CentralError::CursorExpired) => {
+            // An unsigned answer: the list held stays until a signed list that
+            // reaches at least its sequence replaces it.
+            let signed = with_retries(options, retried, || client.hotlist(0))
+                .await
+                .map_err(central("fetching the whole hotlist"))?;
+            let delta = HotlistDelta::verify(&signed, root).map_err(untrusted("hotlist"))?;
+            if delta.to_sequence < held {
+                return Err(StationError::Untrusted {
+                    what: "hotlist",
+                    detail: format!(
+                        "central's hotlist ends at sequence {}, before the {held} this station holds; the held \
+                         list is kept. Report this to central",
+                        delta.to_sequence
+                    ),
+                });
+            }
+            let mut fresh = Hotlist::new();
+            fresh.apply(&delta).map_err(untrusted("hotlist"))?;
+            verifier.set_hotlist(fresh);
+        }
+        result => {
+            let signed = result.map_err(central("fetching the hotlist"))?;
+            let delta = HotlistDelta::verify(&signed, root).map_err(untrusted("hotlist"))?;
+            verifier.hotlist_mut().apply(&delta).map_err(untrusted("hotlist"))?;
+        }
+    }
     let hotlist = verifier.hotlist_mut();
-    hotlist.apply(&delta).map_err(untrusted("hotlist"))?;
-    hotlist.drop_expired(now.to_offset(OFFICE_UTC_OFFSET).date());
+    hotlist.drop_expired(today);
     hotlist.fetched_at = Some(now);
     store.put_trust_document(TrustDocument::Hotlist, &hotlist.to_cache_bytes(), &rfc3339(now))?;
 
@@ -162,7 +180,7 @@ mod tests {
     #[test]
     fn a_pass_is_valid_from_the_first_to_the_end_of_the_last_day_in_taiwan() {
         let item = check_wire_item(&sample_wire("KEL-1", "王小明"), "TWKEL").expect("valid");
-        let claims = claims_for(&item, "TWKEL", OffsetDateTime::UNIX_EPOCH);
+        let claims = claims_for(&item, "TWKEL", OffsetDateTime::UNIX_EPOCH, 1);
         assert_eq!(claims.valid_from, time::macros::datetime!(2026-11-30 16:00 UTC));
         assert_eq!(claims.valid_to, time::macros::datetime!(2027-11-30 16:00 UTC));
         assert_eq!((claims.holder.as_str(), claims.version), ("王小明", 1));
@@ -171,6 +189,62 @@ mod tests {
 }
 
 impl crate::Station {
+    /// Verifies a QR credential's text as a gate does: the verifier's verdict,
+    /// then this office's own records ([`Station::office_ruling`]).
+    pub fn verify_qr(
+        &self,
+        verifier: &Verifier,
+        qr_text: &str,
+        now: OffsetDateTime,
+        at_port: Option<&str>,
+    ) -> Result<pass_credential::Verdict, StationError> {
+        let mut verdict = verifier.verify_qr(qr_text.trim(), now, at_port);
+        self.office_ruling(&mut verdict)?;
+        Ok(verdict)
+    }
+
+    /// The issuing office's word on a card the verifier found valid. A card
+    /// of a pass this station holds at the same version passes only if it is
+    /// the card that was handed over: a card still in the office's work (or
+    /// one its records took out of the work, before the hotlist says so) is
+    /// refused. A pass this station does not hold, or holds at another
+    /// version, is the hotlist's to judge.
+    pub fn office_ruling(&self, verdict: &mut pass_credential::Verdict) -> Result<(), StationError> {
+        use pass_credential::{Reason, Revocation};
+        let (Ok(()), Some(claims)) = (&verdict.outcome, &verdict.claims) else {
+            return Ok(());
+        };
+        let Some(standing) = self.store().issue_standing(&claims.pass_id)? else {
+            return Ok(());
+        };
+        if standing.version != claims.version {
+            return Ok(());
+        }
+        let refusal = match standing.state {
+            CardState::HandedOver => {
+                let same_print = standing.handed_over_print.is_none_or(|print| print == claims.print);
+                let same_chip = match (&claims.card_uid, &standing.handed_over_uid) {
+                    (Some(uid), Some(held)) => hex::encode_upper(uid) == *held,
+                    _ => true,
+                };
+                (!(same_print && same_chip)).then(|| Reason::NotHandedOver {
+                    state: "superseded".to_owned(),
+                })
+            }
+            CardState::Spoiled => Some(Reason::Revoked(Revocation::Spoiled)),
+            CardState::Voided => Some(Reason::Revoked(Revocation::Voided)),
+            CardState::Withdrawn => Some(Reason::Revoked(Revocation::Withdrawn)),
+            CardState::Uncollected => Some(Reason::Revoked(Revocation::Uncollected)),
+            in_the_office => Some(Reason::NotHandedOver {
+                state: in_the_office.as_str().to_owned(),
+            }),
+        };
+        if let Some(reason) = refusal {
+            verdict.outcome = Err(reason);
+        }
+        Ok(())
+    }
+
     /// Logs a check of a card (the verification log) with its outcome: `valid`,
     /// the reason's code, or `not_our_card` for a chip this office never wrote.
     /// `actor` is the officer at the gate (the station itself until users sign in).

@@ -200,9 +200,10 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     ))?;
 
     let supervisor_session = offline.sign_in(supervisor, &supervisor_password).await?;
-    let released = offline.release(&pass_id, &mut card, &supervisor_session)?;
+    let released = offline.release(&pass_id, &printed_qr, &mut card, &supervisor_session)?;
     say(format!(
-        "10. {supervisor} signed in offline, read the chip back and released card {} (the encoder may not)",
+        "10. {supervisor} signed in offline, checked the seal (printed QR and chip name one card) and released \
+         card {} (the encoder may not)",
         released.card_uid
     ))?;
 
@@ -221,10 +222,13 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     ))?;
 
     // The handed-over card, checked as a gate would: offline, on its first day.
-    let first_day = credentials::claims_for(&item.item, DEMO_OFFICE, time::OffsetDateTime::now_utc()).valid_from;
+    let first_day = credentials::claims_for(&item.item, DEMO_OFFICE, time::OffsetDateTime::now_utc(), 1).valid_from;
     let at_gate = first_day + time::Duration::hours(9);
-    let qr_verdict = offline.verifier()?.verify_qr(&printed_qr, at_gate, Some(DEMO_OFFICE));
-    let chip_verdict = offline.read_card(&mut card, at_gate, Some(DEMO_OFFICE))?.verdict;
+    let verifier = offline.verifier()?;
+    let qr_verdict = offline.verify_qr(&verifier, &printed_qr, at_gate, Some(DEMO_OFFICE))?;
+    let chip_verdict = offline
+        .read_card_at_gate(&mut card, &verifier, at_gate, Some(DEMO_OFFICE))?
+        .verdict;
     say(format!(
         "12. at the gate on its first day: printed QR {}, chip {}",
         outcome_text(Some(&qr_verdict)),

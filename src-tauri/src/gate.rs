@@ -402,7 +402,9 @@ impl Gate {
 
     fn judge_qr(&mut self, text: &str, seen_at: Instant) -> Result<GateEvent, StationError> {
         let now = OffsetDateTime::now_utc();
-        let verdict = self.verifier.verify_qr(text.trim(), now, self.options.port.as_deref());
+        let verdict = self
+            .station
+            .verify_qr(&self.verifier, text, now, self.options.port.as_deref())?;
         self.judged(CheckSource::Qr, None, Some(verdict), seen_at, now)
     }
 
@@ -428,7 +430,7 @@ impl Gate {
         let now = OffsetDateTime::now_utc();
         let reading = self
             .station
-            .read_card_with(card, &self.verifier, now, self.options.port.as_deref());
+            .read_card_at_gate(card, &self.verifier, now, self.options.port.as_deref());
         match reading {
             Ok(reading) => self.judged(CheckSource::Chip, Some(reading.card_uid), reading.verdict, tapped, now),
             Err(error) => Ok(GateEvent::CardUnreadable {

@@ -84,6 +84,16 @@ pub enum StationError {
         "the chip on the reader does not verify as {pass_id}'s card ({problem});          spoil the card (`passctl spoil`) and have a supervisor approve a reprint"
     )]
     ChipNotVerified { pass_id: String, problem: String },
+    #[error(
+        "the seal check of {pass_id} failed: {problem}. Scan the QR on this card again; if it still fails, \
+         refuse the release, which spoils the card"
+    )]
+    SealBroken { pass_id: String, problem: String },
+    #[error(
+        "the card on the reader (UID {card_uid}) reads as blank, but this station has written a chip with that \
+         UID before: it is a copy or an emulator. Keep the card apart and report it to a supervisor"
+    )]
+    CloneSuspected { card_uid: String },
     #[error(transparent)]
     Auth(#[from] auth::AuthError),
     #[error("the holder's photo for {pass_id} is not in the cache yet; sync, then print")]
@@ -144,7 +154,9 @@ impl StationError {
             StationError::Card(_)
             | StationError::WrongState { .. }
             | StationError::PhotoMissing { .. }
-            | StationError::ChipNotVerified { .. } => 9,
+            | StationError::ChipNotVerified { .. }
+            | StationError::SealBroken { .. }
+            | StationError::CloneSuspected { .. } => 9,
             StationError::Auth(_) => 13,
             StationError::Usage(_) => 2,
             StationError::Printer(_) => 11,

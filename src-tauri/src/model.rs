@@ -8,7 +8,8 @@
 pub use pass_central::api::{Holder, Role};
 use pass_central::api::{ItemStatus, WireItem};
 use pass_central::model::{MaskedNationalId, TaxId, port};
-pub use pass_credential::PassKind;
+pub use pass_central::api::HandedOverCard;
+pub use pass_credential::{PassKind, Revocation};
 use serde::Serialize;
 use time::Date;
 
@@ -30,6 +31,8 @@ pub struct PassItem {
     pub valid_to: Date,
     pub pickup_office: String,
     pub photo_sha256: Option<String>,
+    /// The card of this version handed over at a desk of the office, as central reports it.
+    pub handed_over: Option<HandedOverCard>,
 }
 
 impl PassItem {
@@ -101,17 +104,31 @@ impl CardState {
 }
 
 /// One step of the card state machine (DESIGN §5): its name in the audit
-/// trail and the outbox (`card_<action>`), the states it may start from, and
-/// the state it leaves the card in. Every change of a card's state is one of these.
+/// trail and the outbox (`card_<action>`), the states it may start from, the
+/// state it leaves the card in, and whether it takes the card made so far out
+/// of the work. Every change of a card's state is one of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Step {
     pub action: &'static str,
     pub from: &'static [CardState],
     pub to: CardState,
+    /// For a step that ends the card made so far (every exit but hand-over):
+    /// why, as the hotlist will say it. Its print and its chip go to central to
+    /// be revoked, so neither face of the card passes a gate.
+    pub retires: Option<Revocation>,
 }
 
 /// The states in which the office holds a physical card of the pass.
 const CARD_MADE: &[CardState] = &[
+    CardState::Printed,
+    CardState::PrintVerified,
+    CardState::Encoded,
+    CardState::Released,
+];
+
+/// States a card is made in and has not left the office.
+const IN_THE_OFFICE: &[CardState] = &[
+    CardState::Approved,
     CardState::Printed,
     CardState::PrintVerified,
     CardState::Encoded,
@@ -124,7 +141,8 @@ impl Step {
     /// The printed QR read back as this pass's credential.
     pub const CHECK_PRINT: Step = Step::new("print_verified", &[CardState::Printed], CardState::PrintVerified);
     /// The printed QR read back as something else: the card is not usable.
-    pub const MISPRINT: Step = Step::new("spoiled", &[CardState::Printed], CardState::Spoiled);
+    pub const MISPRINT: Step =
+        Step::new("spoiled", &[CardState::Printed], CardState::Spoiled).retiring(Revocation::Spoiled);
     /// The chip written (again, onto the same card, when a write was cut short after the commit).
     pub const ENCODE: Step = Step::new(
         "encoded",
@@ -133,9 +151,16 @@ impl Step {
     );
     /// A supervisor checked the chip and let the card go to its holder.
     pub const RELEASE: Step = Step::new("released", &[CardState::Encoded], CardState::Released);
+    /// A supervisor refused to release the card (its seal check failed, or it is not fit to go out).
+    pub const REFUSE_RELEASE: Step = Step::new("release_refused", &[CardState::Encoded], CardState::Spoiled)
+        .retiring(Revocation::Spoiled);
     pub const HAND_OVER: Step = Step::new("handed_over", &[CardState::Released], CardState::HandedOver);
+    /// Central reports that another desk of the office handed a card of this
+    /// version over: any card made here for it is void.
+    pub const HANDED_OVER_ELSEWHERE: Step =
+        Step::new("handed_over_elsewhere", IN_THE_OFFICE, CardState::HandedOver).retiring(Revocation::Voided);
     /// A card found bad after printing (a misprint, a dead chip, damage).
-    pub const SPOIL: Step = Step::new("spoiled", CARD_MADE, CardState::Spoiled);
+    pub const SPOIL: Step = Step::new("spoiled", CARD_MADE, CardState::Spoiled).retiring(Revocation::Spoiled);
     /// A supervisor takes back a pass's card, made or not, handed over or not.
     pub const VOID: Step = Step::new(
         "voided",
@@ -148,7 +173,8 @@ impl Step {
             CardState::HandedOver,
         ],
         CardState::Voided,
-    );
+    )
+    .retiring(Revocation::Voided);
     /// A supervisor approved a new card at a raised version: the pass starts again.
     pub const REPRINT: Step = Step::new(
         "reprinted",
@@ -162,16 +188,50 @@ impl Step {
             CardState::Uncollected,
         ],
         CardState::Approved,
-    );
+    )
+    .retiring(Revocation::Replaced);
     /// Released, and not picked up within the office's window.
-    pub const UNCOLLECTED: Step = Step::new("uncollected", &[CardState::Released], CardState::Uncollected);
-    /// Central withdrew a pass before its card was made.
-    pub const WITHDRAW: Step = Step::new("withdrawn", &[CardState::Approved], CardState::Withdrawn);
+    pub const UNCOLLECTED: Step =
+        Step::new("uncollected", &[CardState::Released], CardState::Uncollected).retiring(Revocation::Uncollected);
+    /// Central withdrew a pass before its card was made (a print begun and
+    /// not finished goes to the hotlist all the same).
+    pub const WITHDRAW: Step =
+        Step::new("withdrawn", &[CardState::Approved], CardState::Withdrawn).retiring(Revocation::Withdrawn);
     /// Central withdrew a pass whose card the office holds: the card is void.
-    pub const WITHDRAW_CARD: Step = Step::new("voided", CARD_MADE, CardState::Voided);
+    pub const WITHDRAW_CARD: Step = Step::new("voided", CARD_MADE, CardState::Voided).retiring(Revocation::Withdrawn);
+
+    /// Every step, for the tests that walk the whole machine.
+    pub const ALL: [Step; 14] = [
+        Step::PRINT,
+        Step::CHECK_PRINT,
+        Step::MISPRINT,
+        Step::ENCODE,
+        Step::RELEASE,
+        Step::REFUSE_RELEASE,
+        Step::HAND_OVER,
+        Step::HANDED_OVER_ELSEWHERE,
+        Step::SPOIL,
+        Step::VOID,
+        Step::REPRINT,
+        Step::UNCOLLECTED,
+        Step::WITHDRAW,
+        Step::WITHDRAW_CARD,
+    ];
 
     const fn new(action: &'static str, from: &'static [CardState], to: CardState) -> Step {
-        Step { action, from, to }
+        Step {
+            action,
+            from,
+            to,
+            retires: None,
+        }
+    }
+
+    const fn retiring(self, why: Revocation) -> Step {
+        Step {
+            retires: Some(why),
+            ..self
+        }
     }
 
     /// The states it starts from, as a clerk reads them: "printed or print_verified".
@@ -296,6 +356,7 @@ fn check_item(wire: WireItem, office: &str) -> Result<PassItem, Rejection> {
         valid_to: wire.valid_to,
         pickup_office: wire.pickup_office,
         photo_sha256: wire.photo_sha256,
+        handed_over: wire.handed_over.filter(|card| card.version == wire.version),
     })
 }
 
@@ -323,6 +384,7 @@ pub(crate) fn sample_wire(pass_id: &str, name: &str) -> serde_json::Value {
         pickup_office: "TWKEL".to_owned(),
         photo_sha256: None,
         changed_at: time::macros::datetime!(2026-11-20 08:00 UTC),
+        handed_over: None,
     };
     serde_json::to_value(item).expect("a wire item always encodes")
 }

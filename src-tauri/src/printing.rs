@@ -12,12 +12,15 @@ use serde::Serialize;
 
 use crate::auth::{Duty, Session};
 use crate::model::{Holder, Step};
+use crate::store::{ItemRecord, PrintRecord};
 use crate::{Station, StationError};
 
 /// What a print did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PrintReport {
     pub pass_ids: Vec<String>,
+    /// The print serial of each card, in the order of `pass_ids`.
+    pub prints: Vec<u32>,
     /// The CUPS job number, when printed through CUPS.
     pub job: Option<u32>,
     /// The files written, when printed to a folder.
@@ -45,10 +48,11 @@ pub fn template(portrait: bool) -> CardTemplate {
 }
 
 impl Station {
-    /// Everything printed on `pass_id`'s card, its signed QR credential included.
-    pub fn card_data(&self, pass_id: &str) -> Result<CardData, StationError> {
-        let record = self.item(pass_id)?;
+    /// Everything printed on a pass's card, with `qr_text` as its QR: a
+    /// print's signed credential, or for a preview a specimen.
+    fn card_data(&self, record: ItemRecord, qr_text: String, specimen: bool) -> Result<CardData, StationError> {
         let item = record.item;
+        let pass_id = item.pass_id.as_str();
         let photo = match &item.photo_sha256 {
             Some(sha) => self.store().photo(sha)?,
             None => None,
@@ -82,7 +86,8 @@ impl Station {
         let pickup_office = pass_central::model::port(&item.pickup_office)
             .map_or(item.pickup_office.clone(), |p| format!("{} {}", p.name_zh, p.name_en));
         Ok(CardData {
-            qr_text: self.qr_credential(pass_id)?,
+            qr_text,
+            specimen,
             pass_id: item.pass_id,
             version: item.version,
             temporary: item.temporary,
@@ -99,6 +104,11 @@ impl Station {
     /// Prints the cards of `pass_ids` as one job and, once the printer has
     /// them, moves each from `approved` to `printed`. Every card is checked
     /// (state, photo, characters the font lacks) before anything is sent.
+    ///
+    /// Each card's credential is signed here, with a print serial of its own,
+    /// and recorded before the job goes out; a job the printer fails
+    /// abandons its prints, which go to central to be revoked (part of a card
+    /// may have come out).
     pub fn print_cards(
         &mut self,
         pass_ids: &[String],
@@ -108,7 +118,14 @@ impl Station {
         session: &Session,
     ) -> Result<PrintReport, StationError> {
         let actor = self.authorise(session, Duty::Issue)?;
+        if let Some(twice) = pass_ids.iter().enumerate().find(|(at, id)| pass_ids[..*at].contains(id)) {
+            return Err(StationError::Usage(format!(
+                "{} is in the batch twice; a pass gets one card",
+                twice.1
+            )));
+        }
         let mut cards = Vec::with_capacity(pass_ids.len());
+        let mut prints = Vec::with_capacity(pass_ids.len());
         for pass_id in pass_ids {
             let record = self.item(pass_id)?;
             if !Step::PRINT.from.contains(&record.state) {
@@ -116,32 +133,50 @@ impl Station {
                     record.state,
                 ));
             }
-            cards.push(self.card_data(pass_id)?);
+            let print = PrintRecord {
+                pass_id: pass_id.clone(),
+                version: record.item.version,
+                print: self.store().next_print_serial(pass_id, record.item.version)?,
+                qr_text: String::new(),
+            };
+            let qr_text = self.sign_print(&record.item, print.print)?;
+            cards.push(self.card_data(record, qr_text.clone(), false)?);
+            prints.push(PrintRecord { qr_text, ..print });
         }
         let renderer = CardRenderer::new(CardFont::bundled()?, template);
         let document = renderer.render_batch(&cards)?;
-        let (job, files) = match target.print(&document, format)? {
+        self.store_mut().begin_prints(&prints, &actor.username)?;
+        let printed = match target.print(&document, format) {
+            Ok(printed) => printed,
+            Err(error) => {
+                let why = format!("the printer failed: {error}");
+                self.store_mut().abandon_prints(&prints, &actor.username, &why)?;
+                return Err(error.into());
+            }
+        };
+        let (job, files) = match printed {
             Printed::Job(job) => (Some(job), Vec::new()),
             Printed::Files(files) => (None, files.iter().map(|f| f.display().to_string()).collect()),
         };
-        let detail = actor.detail(serde_json::json!({ "job": job, "files": files }));
-        for pass_id in pass_ids {
+        for print in &prints {
+            let detail = actor.detail(serde_json::json!({ "job": job, "files": files, "print": print.print }));
             self.store_mut()
-                .advance(pass_id, &Step::PRINT, &actor.username, &detail)?
-                .map_err(StationError::wrong_state(pass_id, "printing", &Step::PRINT))?;
+                .finish_print(print, &actor.username, &detail)?
+                .map_err(StationError::wrong_state(&print.pass_id, "printing", &Step::PRINT))?;
         }
         Ok(PrintReport {
             pass_ids: pass_ids.to_vec(),
+            prints: prints.iter().map(|p| p.print).collect(),
             job,
             files,
         })
     }
 
     /// Checks the QR read off a printed card against the pass it was printed
-    /// for: the signed credential this station issued for the pass's current
-    /// version. A match moves the card to `print_verified`; anything else (a
-    /// misprint, another card, a forged or unreadable code) marks it `spoiled`,
-    /// so it is never encoded.
+    /// for: the credential signed for the print that came out. A match moves
+    /// the card to `print_verified`; anything else (a misprint, another card,
+    /// a forged or unreadable code) marks it `spoiled`, so it is never
+    /// encoded, and its print goes to central to be revoked.
     pub fn check_print(&mut self, pass_id: &str, read: &str, session: &Session) -> Result<PrintCheck, StationError> {
         let actor = self.authorise(session, Duty::Issue)?;
         let record = self.item(pass_id)?;
@@ -149,12 +184,12 @@ impl Station {
         if !Step::CHECK_PRINT.from.contains(&record.state) {
             return Err(refuse(record.state));
         }
-        let expected = self.store().credential(pass_id, record.item.version)?;
+        let expected = self.store().printed_card(pass_id)?;
         let read = read.trim();
         let problem = match expected {
-            Some(expected) if expected == read => None,
+            Some(expected) if expected.qr_text == read => None,
             Some(_) => Some(self.describe_mismatch(pass_id, read)),
-            None => Some("no credential was signed for this version; print it again".to_owned()),
+            None => Some("this station has no print of this version on record".to_owned()),
         };
         let (step, detail) = match &problem {
             None => (Step::CHECK_PRINT, serde_json::json!({})),
@@ -183,16 +218,17 @@ impl Station {
                 )
             }
             Some(claims) => format!(
-                "the printed code is an older credential (version {}) of this pass",
-                claims.version
+                "the printed code is another print of this pass (version {}, print {})",
+                claims.version, claims.print
             ),
             None => "the printed code is not a credential this office signed (misprint or forgery)".to_owned(),
         }
     }
 
-    /// The card as a PNG per side, rendered from the same PDF that prints.
+    /// The card as a PNG per side, rendered from the same PDF that prints,
+    /// marked SPECIMEN and with a specimen QR that no verifier accepts.
     pub fn preview(&self, pass_id: &str, template: CardTemplate, dpi: u32) -> Result<Vec<Vec<u8>>, StationError> {
-        let card = self.card_data(pass_id)?;
+        let card = self.card_data(self.item(pass_id)?, pass_credential::specimen_text(pass_id), true)?;
         let document = CardRenderer::new(CardFont::bundled()?, template).render(&card)?;
         Ok(document.preview(dpi)?)
     }

@@ -6,10 +6,32 @@ use std::path::Path;
 
 use crate::StationError;
 
-/// Whether decoded text is shaped like a credential; signature and claims are
+/// Whether decoded text is shaped like a credential, or is a specimen's
+/// (which the verifier then names as such); signature and claims are
 /// checked afterwards by the verifier.
 pub(crate) fn is_credential(text: &str) -> bool {
-    pass_credential::from_qr_text(text).is_ok()
+    text.starts_with(pass_credential::SPECIMEN_PREFIX) || pass_credential::from_qr_text(text).is_ok()
+}
+
+/// The credential texts printed in a PDF of cards, one per card back, read
+/// the way a camera reads a card: each page rasterised at the printer's
+/// resolution and its QR decoded. For scripts and tests that need a printed
+/// card's QR; nothing else hands one out.
+pub fn credentials_in_printed_pdf(pdf: &Path) -> Result<Vec<String>, StationError> {
+    let bytes = std::fs::read(pdf).map_err(|source| StationError::Io {
+        action: "read the printed cards",
+        path: pdf.to_owned(),
+        source,
+    })?;
+    let pages = pass_printer::rasterise(&bytes, pass_printer::PRINT_DPI)?;
+    let mut found = Vec::new();
+    for (at, page) in pages.iter().enumerate() {
+        let name = format!("{} page {}", pdf.display(), at + 1);
+        if let Some(decoded) = pass_camera::decode_bytes(page, Path::new(&name), &is_credential)? {
+            found.push(decoded.text);
+        }
+    }
+    Ok(found)
 }
 
 /// The credential text in a photo (PNG or JPEG).

@@ -404,22 +404,14 @@ impl Station {
             .ok_or_else(|| StationError::ItemNotFound(pass_id.to_owned()))
     }
 
-    /// The QR credential for an item's current version, signed by this
-    /// station the first time it is asked for and the same ever after.
-    pub fn qr_credential(&self, pass_id: &str) -> Result<String, StationError> {
-        let record = self.item(pass_id)?;
-        let item = &record.item;
-        if let Some(text) = self.store.credential(&item.pass_id, item.version)? {
-            return Ok(text);
-        }
-        let issued_at = time::OffsetDateTime::now_utc();
-        let claims = credentials::claims_for(item, &self.config.office, issued_at);
+    /// Signs the QR credential for print `print` of `item`'s current version.
+    /// Only a print job calls this: a valid credential exists only on a card
+    /// the station records as printed.
+    pub(crate) fn sign_print(&self, item: &crate::model::PassItem, print: u32) -> Result<String, StationError> {
+        let claims = credentials::claims_for(item, &self.config.office, time::OffsetDateTime::now_utc(), print);
         let cose = pass_credential::sign(&claims, &self.home.signing_key()?)
             .map_err(|e| StationError::SignerKey(e.to_string()))?;
-        let text = pass_credential::to_qr_text(&cose);
-        Ok(self
-            .store
-            .put_credential(&item.pass_id, item.version, &text, &crate::store::rfc3339(issued_at))?)
+        Ok(pass_credential::to_qr_text(&cose))
     }
 
     /// Takes the home's sync lock; the OS releases it when the file closes,

@@ -3,11 +3,13 @@
 //! and spoil, void and reprint.
 //!
 //! Why these rules: the office answers for every card. A supervisor
-//! releases a card only after its chip reads back as this pass's, on this
-//! card, and never one they wrote themselves (two people see every card). A
-//! card taken out of use names its chip's UID, which goes to central for the
-//! hotlist, so a lost or misprinted card fails at every gate. A reprint
-//! raises the pass version at central, so the old credential fails too.
+//! releases a card only after its seal check: the printed QR and the chip
+//! name the same pass, version and print, on the chip this station wrote;
+//! and never a card they wrote themselves (two people see every card). A
+//! card taken out of use by any way but hand-over names both its faces, its
+//! print and its chip's UID, which go to central for the hotlist, so a lost
+//! or misprinted card fails at every gate. A reprint raises the pass version
+//! at central, so the old credential fails too.
 
 use pass_central::api::ReprintRequest;
 use pass_central::model::MaskedNationalId;
@@ -17,7 +19,7 @@ use time::Duration;
 
 use crate::auth::{AuthError, Duty, Session};
 use crate::model::{Step, check_wire_item};
-use crate::store::{Pickup, Recipient, parse_rfc3339};
+use crate::store::{CardFaces, Pickup, Recipient, parse_rfc3339};
 use crate::{Station, StationError};
 
 /// What a release checked.
@@ -35,8 +37,8 @@ pub struct Reprinted {
     pub pass_id: String,
     pub old_version: u32,
     pub new_version: u32,
-    /// The old card's chip, now on the hotlist, if it had been written.
-    pub old_card_uid: Option<String>,
+    /// The old card (its print and chip), now on the hotlist, if one was made.
+    pub old_card: Option<CardFaces>,
 }
 
 /// A pick-up waiting, with how long.
@@ -48,12 +50,15 @@ pub struct Waiting {
 }
 
 impl Station {
-    /// Releases an encoded card for hand-over: the card must be on the
-    /// reader, its chip must verify as this pass's current version bound to
-    /// the card this station wrote, and the releaser must not be its encoder.
+    /// Releases an encoded card for hand-over after its seal check: the card
+    /// must be on the reader, its chip must verify as this pass's current
+    /// version bound to the card this station wrote, and `printed_qr` (the QR
+    /// read off the same card) must name the same pass, version and print as
+    /// the chip. The releaser must not be its encoder.
     pub fn release(
         &mut self,
         pass_id: &str,
+        printed_qr: &str,
         card: &mut impl Transport,
         session: &Session,
     ) -> Result<Released, StationError> {
@@ -97,15 +102,16 @@ impl Station {
         if let Some(problem) = standing {
             return Err(not_verified(problem));
         }
-        match verdict.claims {
-            Some(claims) if claims.pass_id == pass_id && claims.version == record.item.version => {}
+        let chip = match verdict.claims {
+            Some(claims) if claims.pass_id == pass_id && claims.version == record.item.version => claims,
             _ => {
                 return Err(not_verified(
                     "the chip holds another pass or an older version".to_owned(),
                 ));
             }
-        }
-        let detail = actor.detail(serde_json::json!({ "card_uid": reading.card_uid }));
+        };
+        self.check_seal(pass_id, printed_qr, &chip)?;
+        let detail = actor.detail(serde_json::json!({ "card_uid": reading.card_uid, "print": chip.print }));
         self.store_mut()
             .advance(pass_id, &Step::RELEASE, &actor.username, &detail)?
             .map_err(refuse)?;
@@ -115,6 +121,63 @@ impl Station {
             released_by: actor.username,
             delegated_by: actor.delegated_by,
         })
+    }
+
+    /// The seal check: the QR printed on the card names the same pass,
+    /// version and print as its chip, and that print is the one this station
+    /// printed and checked. A card body swapped between print check and
+    /// encoding fails here.
+    fn check_seal(
+        &self,
+        pass_id: &str,
+        printed_qr: &str,
+        chip: &pass_credential::PassClaims,
+    ) -> Result<(), StationError> {
+        let broken = |problem: String| StationError::SealBroken {
+            pass_id: pass_id.to_owned(),
+            problem,
+        };
+        let verdict = self.verifier()?.verify_qr(printed_qr.trim(), self.now(), None);
+        let printed = match (verdict.outcome, verdict.claims) {
+            (Ok(()) | Err(pass_credential::Reason::NotYetValid), Some(claims)) => claims,
+            (Err(reason), _) => {
+                return Err(broken(format!(
+                    "the printed QR does not verify ({})",
+                    reason.message(pass_credential::Lang::En)
+                )));
+            }
+            (Ok(()), None) => return Err(broken("the printed QR carries no pass".to_owned())),
+        };
+        let names = |c: &pass_credential::PassClaims| format!("{} version {} print {}", c.pass_id, c.version, c.print);
+        if (&printed.pass_id, printed.version, printed.print) != (&chip.pass_id, chip.version, chip.print) {
+            return Err(broken(format!(
+                "the printed QR names {}, the chip {}",
+                names(&printed),
+                names(chip)
+            )));
+        }
+        let recorded = self.store().printed_card(pass_id)?.map(|p| p.print);
+        if recorded != Some(chip.print) {
+            return Err(broken(format!(
+                "the card is print {}, but this station's print of record is {}",
+                chip.print,
+                recorded.map_or("none".to_owned(), |p| p.to_string())
+            )));
+        }
+        Ok(())
+    }
+
+    /// Refuses to release an encoded card (its seal check failed, or it is
+    /// not fit to go out): the card is spoiled and both its faces go to the
+    /// hotlist. A supervisor's decision, with a reason.
+    pub fn refuse_release(
+        &mut self,
+        pass_id: &str,
+        reason: &str,
+        session: &Session,
+    ) -> Result<Option<CardFaces>, StationError> {
+        let actor = self.authorise(session, Duty::Approve)?;
+        self.retire(pass_id, reason, &Step::REFUSE_RELEASE, "refusing the release", &actor)
     }
 
     /// Hands a released card to the company's representative. Their ID number
@@ -149,15 +212,15 @@ impl Station {
     }
 
     /// Marks a made card spoiled (misprint, dead chip, damage): it is never
-    /// used, and its chip, if written, goes on the hotlist. Returns the chip's UID.
-    pub fn spoil(&mut self, pass_id: &str, reason: &str, session: &Session) -> Result<Option<String>, StationError> {
+    /// used, and both its faces (print and chip) go on the hotlist. Returns them.
+    pub fn spoil(&mut self, pass_id: &str, reason: &str, session: &Session) -> Result<Option<CardFaces>, StationError> {
         let actor = self.authorise(session, Duty::Issue)?;
         self.retire(pass_id, reason, &Step::SPOIL, "spoiling", &actor)
     }
 
     /// Voids a pass's card on a supervisor's decision, handed over or not;
-    /// its chip, if written, goes on the hotlist. Returns the chip's UID.
-    pub fn void(&mut self, pass_id: &str, reason: &str, session: &Session) -> Result<Option<String>, StationError> {
+    /// both its faces, if one was made, go on the hotlist. Returns them.
+    pub fn void(&mut self, pass_id: &str, reason: &str, session: &Session) -> Result<Option<CardFaces>, StationError> {
         let actor = self.authorise(session, Duty::Approve)?;
         self.retire(pass_id, reason, &Step::VOID, "voiding", &actor)
     }
@@ -169,7 +232,7 @@ impl Station {
         step: &Step,
         name: &'static str,
         actor: &crate::auth::Actor,
-    ) -> Result<Option<String>, StationError> {
+    ) -> Result<Option<CardFaces>, StationError> {
         let reason = required_reason(reason)?;
         self.item(pass_id)?;
         let detail = actor.detail(serde_json::json!({ "reason": reason }));
@@ -190,14 +253,11 @@ impl Station {
                 record.state,
             ));
         }
-        let old_card = self
-            .store()
-            .encoded_card(pass_id)?
-            .filter(|c| c.version == record.item.version);
+        let old_card = self.store().card_faces(pass_id)?;
         let request = ReprintRequest {
             reason: reason.to_owned(),
             approved_by: actor.username.clone(),
-            card_uid: old_card.as_ref().map(|c| c.card_uid.clone()),
+            card_uid: old_card.as_ref().and_then(|c| c.card_uid.clone()),
         };
         let central = |source| StationError::Central {
             stage: "asking central to raise the pass version for a reprint".to_owned(),
@@ -219,7 +279,7 @@ impl Station {
             pass_id: pass_id.to_owned(),
             old_version: record.item.version,
             new_version: item.version,
-            old_card_uid: old_card.map(|c| c.card_uid),
+            old_card,
         })
     }
 

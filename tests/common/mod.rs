@@ -86,6 +86,28 @@ impl Lab {
             .expect("a lab user at central");
     }
 
+    /// Prints `pass_id`'s card to a PDF folder as a clerk (the lab's
+    /// `lab-clerk`, signed in for it) and returns the QR read back from the
+    /// printed PDF, as a camera would read it: the only way to a valid QR.
+    pub async fn print_card(&self, station: &mut Station, pass_id: &str) -> String {
+        self.login("lab-clerk", &[Role::Clerk]).await;
+        let session = self.session(station);
+        let folder = self.path("printed");
+        std::fs::create_dir_all(&folder).expect("the printer's folder");
+        let target = pass_printer::PrintTarget::Folder(pass_printer::PdfFolder::new(folder));
+        let report = station
+            .print_cards(
+                &[pass_id.to_owned()],
+                &target,
+                pass_station::printing::template(false),
+                pass_printer::PrintFormat::Pdf,
+                &session,
+            )
+            .expect("the card prints");
+        let texts = pass_station::scan::credentials_in_printed_pdf(Path::new(&report.files[0])).expect("read back");
+        texts.into_iter().next().expect("the printed card's QR reads")
+    }
+
     /// The session `passctl login` left, for steps taken in-process.
     pub fn session(&self, station: &mut Station) -> Session {
         let token = std::fs::read_to_string(self.home.dir().join("session")).expect("someone signed in");

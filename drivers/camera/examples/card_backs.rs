@@ -62,6 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 issuer: "TWKEL".into(),
                 pass_id: pass_id.clone(),
                 version: 1,
+                print: 1,
                 kind,
                 holder: holder_text.clone(),
                 company_tax_id: "22099131".into(),
@@ -97,6 +98,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 valid_to: date!(2026 - 12 - 31),
                 pickup_office: "基隆港務分公司 港區通行證辦公室".into(),
                 qr_text: qr_text.clone(),
+                specimen: false,
             };
             let sides = renderer.render(&card)?.preview(dpi)?;
             let back = sides.get(1).ok_or("the card has no back side")?;

@@ -108,6 +108,23 @@ pub struct WireItem {
     pub photo_sha256: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub changed_at: OffsetDateTime,
+    /// The card of this version that a desk of the office handed over, once one was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handed_over: Option<HandedOverCard>,
+}
+
+/// Which card of a pass version left the office with its holder: the print
+/// on its face and the chip inside it. A gate that holds the pass refuses any
+/// other card of that version.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HandedOverCard {
+    /// The pass version of the card; a later version of the pass has had no hand-over yet.
+    pub version: u32,
+    pub print: u32,
+    /// The chip's UID in upper-case hex.
+    pub card_uid: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use pass_central::api::{
 };
 use pass_central::sim::{AdminClient, SimHandle};
 use pass_central::{CentralClient, CentralError};
-use pass_credential::{Hotlist, HotlistDelta};
+use pass_credential::{Hotlist, HotlistDelta, Revocation};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -495,9 +495,15 @@ async fn a_reprint_raises_the_version_and_hotlists_the_old_version_and_card() {
     assert_eq!(changes, std::slice::from_ref(&new));
 
     let hotlist = signed_hotlist(&client, &enrolment).await;
-    assert!(hotlist.is_pass_revoked(&old.pass_id, old.version));
-    assert!(!hotlist.is_pass_revoked(&new.pass_id, new.version));
-    assert!(hotlist.is_card_voided(&[0x04, 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6]));
+    assert_eq!(
+        hotlist.pass_revocation(&old.pass_id, old.version),
+        Some(Revocation::Replaced)
+    );
+    assert_eq!(hotlist.pass_revocation(&new.pass_id, new.version), None);
+    assert_eq!(
+        hotlist.card_revocation(&[0x04, 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6]),
+        Some(Revocation::Replaced)
+    );
 
     let err = client
         .reprint("KEL-1999-000001", &request)
@@ -507,19 +513,36 @@ async fn a_reprint_raises_the_version_and_hotlists_the_old_version_and_card() {
 }
 
 #[tokio::test]
-async fn a_spoiled_card_event_puts_its_card_on_the_hotlist_once() {
+async fn a_retired_card_puts_both_its_faces_on_the_hotlist_once() {
     let (sim, _dir) = common::start_sim(1, false);
     let (client, enrolment) = enrolment(&sim).await;
     let (items, _) = sync(&client, None, 10).await.expect("a sync");
+    let item = &items[0];
     let spoiled = Event {
-        payload: json!({"pass_id": items[0].pass_id, "card_uid": "04AABBCCDDEE01"}),
+        payload: json!({
+            "pass_id": item.pass_id, "version": item.version,
+            "retired_card": {"print": 2, "card_uid": "04AABBCCDDEE01", "reason": "spoiled"},
+        }),
         ..event("spoiled-1", "card_spoiled")
     };
     let batch = EventBatch { events: vec![spoiled] };
     let results = client.send_events(&batch).await.expect("results");
     assert_eq!(results.results[0].outcome, EventOutcome::Accepted);
     let hotlist = signed_hotlist(&client, &enrolment).await;
-    assert!(hotlist.is_card_voided(&[0x04, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0x01]));
+    assert_eq!(
+        hotlist.card_revocation(&[0x04, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0x01]),
+        Some(Revocation::Spoiled)
+    );
+    assert_eq!(
+        hotlist.print_revocation(&item.pass_id, item.version, 2),
+        Some(Revocation::Spoiled)
+    );
+    assert_eq!(
+        hotlist.print_revocation(&item.pass_id, item.version, 1),
+        None,
+        "another print of the same version stays valid"
+    );
+    assert_eq!(hotlist.pass_revocation(&item.pass_id, item.version), None);
     let sequence = hotlist.sequence();
 
     let results = client.send_events(&batch).await.expect("results");
@@ -530,12 +553,49 @@ async fn a_spoiled_card_event_puts_its_card_on_the_hotlist_once() {
         "no second entry"
     );
 
-    let bad = EventBatch {
-        events: vec![Event {
-            payload: json!({"card_uid": "not hex"}),
-            ..event("voided-1", "card_voided")
-        }],
+    for (key, card) in [
+        ("voided-1", json!({"print": 1, "card_uid": "not hex", "reason": "voided"})),
+        ("voided-2", json!({"print": 0, "reason": "voided"})),
+        ("voided-3", json!({"print": 1, "reason": "lost"})),
+    ] {
+        let bad = EventBatch {
+            events: vec![Event {
+                payload: json!({"pass_id": item.pass_id, "version": item.version, "retired_card": card}),
+                ..event(key, "card_voided")
+            }],
+        };
+        let results = client.send_events(&bad).await.expect("results");
+        assert_eq!(results.results[0].outcome, EventOutcome::Rejected, "{key}");
+    }
+}
+
+#[tokio::test]
+async fn a_hand_over_reaches_the_feed_and_a_withdrawal_revokes_the_version() {
+    let (sim, _dir) = common::start_sim(2, false);
+    let (client, enrolment) = enrolment(&sim).await;
+    let (items, cursor) = sync(&client, None, 10).await.expect("a full sync");
+    let item = &items[0];
+    let handed = Event {
+        payload: json!({
+            "pass_id": item.pass_id, "version": item.version,
+            "handed_over_card": {"print": 1, "card_uid": "04AABBCCDDEE02"},
+        }),
+        ..event("handed-1", "card_handed_over")
     };
-    let results = client.send_events(&bad).await.expect("results");
-    assert_eq!(results.results[0].outcome, EventOutcome::Rejected);
+    let results = client.send_events(&EventBatch { events: vec![handed] }).await.expect("results");
+    assert_eq!(results.results[0].outcome, EventOutcome::Accepted);
+    let (changes, _) = sync(&client, Some(cursor), 10).await.expect("an incremental sync");
+    let card = changes[0].handed_over.as_ref().expect("the feed carries the hand-over");
+    assert_eq!(
+        (changes[0].pass_id.as_str(), card.version, card.print, card.card_uid.as_deref()),
+        (item.pass_id.as_str(), item.version, 1, Some("04AABBCCDDEE02"))
+    );
+
+    let withdrawn = &items[1].pass_id;
+    admin(&sim, Method::POST, &format!("/admin/items/{withdrawn}/withdraw"), None).await;
+    let hotlist = signed_hotlist(&client, &enrolment).await;
+    assert_eq!(
+        hotlist.pass_revocation(&items[1].pass_id, items[1].version),
+        Some(Revocation::Withdrawn)
+    );
 }

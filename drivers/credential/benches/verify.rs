@@ -10,28 +10,48 @@ use std::time::Instant;
 
 use common::{Authority, CARD_UID, NOW, OFFICE, chip_claims, claims, worst_case_claims};
 use criterion::{Criterion, criterion_group, criterion_main};
-use pass_credential::{Algorithm, Hotlist, HotlistDelta, PassKind, RevokedPass, VoidedCard, qr_version, to_qr_text};
+use pass_credential::{
+    Algorithm, Hotlist, HotlistDelta, PassKind, Revocation, RevokedPass, RevokedPrint, VoidedCard, qr_version,
+    to_qr_text,
+};
 
 const ENTRIES: u32 = 1_000_000;
 
-/// A million entries: nine revoked passes for every voided card.
+/// The reason of the `n`th entry: every reason, in turn.
+fn why(n: u32) -> Revocation {
+    Revocation::ALL[n as usize % Revocation::ALL.len()]
+}
+
+/// A million entries: for every ten, eight revoked pass versions, one revoked
+/// print and one voided chip.
 fn million_entry_delta() -> HotlistDelta {
     let expires = NOW + time::Duration::days(365);
     HotlistDelta {
         from_sequence: 0,
         to_sequence: 1,
         issued_at: NOW,
-        revoked_passes: (0..ENTRIES / 10 * 9)
+        revoked_passes: (0..ENTRIES / 10 * 8)
             .map(|n| RevokedPass {
                 pass_id: format!("KEL-2026-{n:06}"),
                 version: n % 3 + 1,
                 expires,
+                why: why(n),
+            })
+            .collect(),
+        revoked_prints: (0..ENTRIES / 10)
+            .map(|n| RevokedPrint {
+                pass_id: format!("KEL-2025-{n:06}"),
+                version: n % 3 + 1,
+                print: n % 2 + 1,
+                expires,
+                why: why(n),
             })
             .collect(),
         voided_cards: (0..ENTRIES / 10)
             .map(|n| VoidedCard {
                 card_uid: [&[0x04], &n.to_be_bytes()[..], &[0x80, 0x00]].concat(),
                 expires,
+                why: why(n),
             })
             .collect(),
     }
@@ -68,6 +88,7 @@ fn hotlist(c: &mut Criterion) {
 
     let mut built = Hotlist::new();
     built.apply(&delta).expect("apply");
+    assert_eq!(built.len(), ENTRIES as usize);
     let cache = built.to_cache_bytes();
     println!(
         "hotlist, {} entries: {} bytes in memory, {} bytes cached",
@@ -81,7 +102,16 @@ fn hotlist(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(std::time::Duration::from_secs(10));
     group.bench_function("lookup", |b| {
-        b.iter(|| built.is_pass_revoked(black_box("KEL-2026-123456"), black_box(1)))
+        b.iter(|| built.pass_revocation(black_box("KEL-2026-123456"), black_box(1)))
+    });
+    group.bench_function("lookup, all three (version, print, chip)", |b| {
+        b.iter(|| {
+            let (pass_id, version) = (black_box("KEL-2026-123456"), black_box(1));
+            built
+                .pass_revocation(pass_id, version)
+                .or_else(|| built.print_revocation(pass_id, version, black_box(1)))
+                .or_else(|| built.card_revocation(black_box(&CARD_UID)))
+        })
     });
     group.bench_function("verify signed delta", |b| {
         b.iter(|| HotlistDelta::verify(black_box(&signed), &authority.root.public()).expect("verify"))

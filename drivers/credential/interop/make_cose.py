@@ -44,7 +44,7 @@ def cwt_payload(claims):
         4: claims["exp"],
         5: claims["nbf"],
         6: claims["iat"],
-        7: f"{claims['pass_id']}#{claims['version']}".encode("utf-8"),
+        7: f"{claims['pass_id']}#{claims['version']}#{claims['print']}".encode("utf-8"),
         PASS_CLAIM: pass_claim,
     })
 

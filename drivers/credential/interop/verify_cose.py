@@ -50,7 +50,8 @@ def load_key(path):
 
 def claims_as_json(payload):
     claims = cbor2.loads(payload)
-    pass_id, version = claims[7].decode("utf-8").rsplit("#", 1)
+    # cti is "<pass_id>#<version>#<print>"; a pass number may itself contain "#".
+    pass_id, version, print_serial = claims[7].decode("utf-8").rsplit("#", 2)
     pass_claim = claims[PASS_CLAIM]
     result = {
         "iss": claims[1],
@@ -59,6 +60,7 @@ def claims_as_json(payload):
         "iat": claims[6],
         "pass_id": pass_id,
         "version": int(version),
+        "print": int(print_serial),
         "kind": pass_claim[1],
         "holder": pass_claim[2],
         "company_tax_id": pass_claim[3],

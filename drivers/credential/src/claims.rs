@@ -2,10 +2,14 @@
 //! COSE library can read it, and one private claim that holds the pass itself.
 //!
 //! ```text
-//! { 1 iss: "TWKEL", 4 exp: int, 5 nbf: int, 6 iat: int, 7 cti: bstr "<pass_id>#<version>",
+//! { 1 iss: "TWKEL", 4 exp: int, 5 nbf: int, 6 iat: int, 7 cti: bstr "<pass_id>#<version>#<print>",
 //!   -65537 pass: { 1 kind: uint, 2 holder: tstr, 3 company tax ID: tstr,
 //!                  4 ports: [+ tstr], ? 5 card UID: bstr } }
 //! ```
+//!
+//! `cti` names the card, not only the pass: each print of a pass version has
+//! its own serial, so one misprint can be revoked without the rest, and the
+//! chip written for a card carries the same `cti` as the card's printed QR.
 //!
 //! Reading is strict: a key this format does not define, a duplicate key or a
 //! wrong type makes the credential malformed. The format is versioned by the QR
@@ -70,6 +74,9 @@ pub struct PassClaims {
     pub pass_id: String,
     /// Bumped on every reissue of the same pass, so a revoked card's credential stays revoked.
     pub version: u32,
+    /// The print of this pass version the credential was made for (1, 2, …):
+    /// the identity of one physical card, which the hotlist can name.
+    pub print: u32,
     pub kind: PassKind,
     /// Holder's name, or the vehicle's plate.
     pub holder: String,
@@ -113,7 +120,7 @@ impl PassClaims {
             (CwtClaimName::Iat as i64, cbor::numeric_date(self.issued_at)),
             (
                 CwtClaimName::Cti as i64,
-                Value::Bytes(format!("{}#{}", self.pass_id, self.version).into_bytes()),
+                Value::Bytes(format!("{}#{}#{}", self.pass_id, self.version, self.print).into_bytes()),
             ),
             (PASS_CLAIM_KEY, cbor::int_map(pass)),
         ]);
@@ -132,8 +139,9 @@ impl PassClaims {
         let mut pass = claims.required(PASS_CLAIM_KEY, "pass")?.map("pass claim")?;
         claims.finish()?;
 
-        let (pass_id, version) = split_cti(&cti)
-            .ok_or_else(|| CredentialError::Malformed(format!("{CONTEXT}: cti is not \"<pass_id>#<version>\"")))?;
+        let (pass_id, version, print) = split_cti(&cti).ok_or_else(|| {
+            CredentialError::Malformed(format!("{CONTEXT}: cti is not \"<pass_id>#<version>#<print>\""))
+        })?;
         let kind_code: u8 = pass.required(KIND, "kind")?.uint()?;
         let kind = PassKind::from_code(kind_code)
             .ok_or_else(|| CredentialError::Malformed(format!("pass claim: unknown pass kind {kind_code}")))?;
@@ -141,6 +149,7 @@ impl PassClaims {
             issuer,
             pass_id,
             version,
+            print,
             kind,
             holder: pass.required(HOLDER, "holder")?.text()?,
             company_tax_id: pass.required(COMPANY_TAX_ID, "company tax ID")?.text()?,
@@ -173,6 +182,9 @@ impl PassClaims {
         if let Some((field, _)) = empty.iter().find(|(_, is_empty)| *is_empty) {
             return Err(format!("{field} is empty"));
         }
+        if self.print == 0 {
+            return Err("print serial 0 names no card: prints count from 1".to_owned());
+        }
         if self.valid_to < self.valid_from {
             return Err(format!(
                 "valid-to {} is before valid-from {}",
@@ -183,13 +195,18 @@ impl PassClaims {
     }
 }
 
-/// Splits `cti` at its last `#`; the version must be canonical decimal so one pass
-/// version has exactly one encoding (the hotlist matches on it).
-fn split_cti(cti: &[u8]) -> Option<(String, u32)> {
+/// Splits `cti` at its last two `#` (a pass number may contain one); version
+/// and print must be canonical decimal so one card has exactly one encoding
+/// (the hotlist matches on it).
+fn split_cti(cti: &[u8]) -> Option<(String, u32, u32)> {
+    let canonical = |text: &str| -> Option<u32> {
+        let number: u32 = text.parse().ok()?;
+        (number.to_string() == text).then_some(number)
+    };
     let text = std::str::from_utf8(cti).ok()?;
-    let (pass_id, version_text) = text.rsplit_once('#')?;
-    let version: u32 = version_text.parse().ok()?;
-    (version.to_string() == version_text).then(|| (pass_id.to_owned(), version))
+    let (rest, print_text) = text.rsplit_once('#')?;
+    let (pass_id, version_text) = rest.rsplit_once('#')?;
+    Some((pass_id.to_owned(), canonical(version_text)?, canonical(print_text)?))
 }
 
 #[cfg(test)]
@@ -203,6 +220,7 @@ mod tests {
             issuer: "TWKEL".into(),
             pass_id: "KEL-2026-000001".into(),
             version: 3,
+            print: 2,
             kind: PassKind::Vehicle,
             holder: "ABC-1234".into(),
             company_tax_id: "22099131".into(),
@@ -242,7 +260,7 @@ mod tests {
             .filter_map(|(key, _)| key.as_integer().map(i128::from))
             .collect();
         assert_eq!(keys, [1, 4, 5, 6, 7, -65537]);
-        assert_eq!(entries[4].1, Value::Bytes(b"KEL-2026-000001#3".to_vec()));
+        assert_eq!(entries[4].1, Value::Bytes(b"KEL-2026-000001#3#2".to_vec()));
     }
 
     #[test]
@@ -258,8 +276,10 @@ mod tests {
             &edited(|map| map[2].1 = Value::Integer(i64::MAX.into())),
             "not a usable date",
         );
-        assert_malformed(&edited(|map| map[4].1 = Value::Bytes(b"KEL-1#03".to_vec())), "cti");
-        assert_malformed(&edited(|map| map[4].1 = Value::Bytes(b"KEL-1".to_vec())), "cti");
+        assert_malformed(&edited(|map| map[4].1 = Value::Bytes(b"KEL-1#03#1".to_vec())), "cti");
+        assert_malformed(&edited(|map| map[4].1 = Value::Bytes(b"KEL-1#3#01".to_vec())), "cti");
+        assert_malformed(&edited(|map| map[4].1 = Value::Bytes(b"KEL-1#3".to_vec())), "cti");
+        assert_malformed(&edited(|map| map[4].1 = Value::Bytes(b"KEL-1#3#0".to_vec())), "print serial 0");
         assert_malformed(&edited(|map| map[0].0 = Value::Text("iss".into())), "integers");
         assert_malformed(&edited(|map| drop(map.remove(5))), "pass (key -65537) is missing");
         assert_malformed(

@@ -10,7 +10,7 @@
 //! - [`keys`] and [`sign`](mod@sign): station and authority keys, and signing.
 //! - [`qr`]: the QR text and QR code sizing.
 //! - [`trust`]: the authority-signed list of station keys.
-//! - [`hotlist`]: revoked pass versions and voided cards, fetched incrementally.
+//! - [`hotlist`]: revoked pass versions, prints and chips, with why, fetched incrementally.
 //! - [`verify`]: the gate's verdict, with one reason and an action for the officer.
 //!
 //! Not here: the station (issuing, storage, sync transport), the chip protocol
@@ -30,9 +30,9 @@ pub mod verify;
 
 pub use claims::{PassClaims, PassKind};
 pub use error::CredentialError;
-pub use hotlist::{Hotlist, HotlistDelta, RevokedPass, VoidedCard};
+pub use hotlist::{Hotlist, HotlistDelta, Revocation, RevokedPass, RevokedPrint, VoidedCard};
 pub use keys::{Algorithm, Kid, PublicKey, SigningKey};
-pub use qr::{from_qr_text, qr_code, qr_version, to_qr_text};
+pub use qr::{SPECIMEN_PREFIX, from_qr_text, qr_code, qr_version, specimen_text, to_qr_text};
 pub use sign::sign;
 pub use trust::{SignerEntry, SignerStatus, TrustList};
 pub use verify::{Lang, Reason, Verdict, Verifier, Warning};

@@ -18,6 +18,9 @@ use crate::error::{CredentialError, Result};
 
 /// Marks a port pass QR, format 1.
 pub const QR_PREFIX: &str = "PP1:";
+/// Starts the text of a specimen QR, as previews and screens show it: no
+/// credential follows, so nothing a preview shows can pass a gate.
+pub const SPECIMEN_PREFIX: &str = "PP1-SPECIMEN:";
 /// Longest QR text accepted; version 40 at level Q holds 1,852 alphanumeric characters.
 pub const MAX_QR_TEXT_LEN: usize = 4 * 1024;
 /// Largest credential accepted, inflated from a QR or read from a chip.
@@ -25,6 +28,11 @@ pub const MAX_CREDENTIAL_LEN: usize = 8 * 1024;
 
 /// The QR alphanumeric set, which is also the base45 alphabet.
 const QR_ALPHANUMERIC: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+
+/// The specimen QR text shown for a pass where its card is previewed.
+pub fn specimen_text(pass_id: &str) -> String {
+    format!("{SPECIMEN_PREFIX}{pass_id}")
+}
 
 /// The QR text for a credential's COSE bytes.
 pub fn to_qr_text(cose: &[u8]) -> String {

@@ -3,33 +3,41 @@
 //!
 //! Checks run in this fixed order and the first failure is the verdict:
 //!
-//! 1. malformed (QR text, COSE envelope or claims unreadable; a QR credential that
-//!    carries a card UID, or a chip credential that does not)
+//! 1. a specimen (a preview's QR, which is no credential), then malformed (QR
+//!    text, COSE envelope or claims unreadable; a QR credential that carries a
+//!    card UID, or a chip credential that does not)
 //! 2. no trust list loaded
 //! 3. unknown signer (no signer with the credential's kid certified for its issuing office)
 //! 4. bad signature
 //! 5. signer revoked, then signer out of validity (at the credential's `iat`)
 //! 6. not yet valid (`now < nbf`), then expired (`now >= exp`)
-//! 7. pass version revoked (hotlist)
-//! 8. card voided (hotlist; chip only, the QR carries no UID)
-//! 9. chip bound to another card (chip only)
-//! 10. not valid at this port
+//! 7. revoked (hotlist): the pass version, then the print (both faces carry
+//!    it), then, for a chip, the chip's UID; the reason says why (spoiled, voided,
+//!    withdrawn, uncollected, replaced)
+//! 8. chip bound to another card (chip only)
+//! 9. not valid at this port
 //!
-//! Warnings (stale or missing hotlist) come with every verdict, valid or not.
+//! The issuing station adds one check of its own records after these
+//! ([`Reason::NotHandedOver`]); a verifier without them cannot.
+//!
+//! Warnings (stale or missing hotlist, judged by the authority's signed time)
+//! come with every verdict, valid or not.
 
 use time::{Duration, OffsetDateTime};
 
 use crate::claims::PassClaims;
 use crate::error::{CredentialError, Result};
-use crate::hotlist::Hotlist;
+use crate::hotlist::{Hotlist, Revocation};
 use crate::keys::PublicKey;
-use crate::qr::{MAX_CREDENTIAL_LEN, from_qr_text};
+use crate::qr::{MAX_CREDENTIAL_LEN, SPECIMEN_PREFIX, from_qr_text};
 use crate::sign::Signed;
 use crate::trust::{SignerEntry, SignerStatus, TrustList};
 
 /// Why a credential is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
+    /// A specimen printed on a preview or shown on a screen: never a card.
+    Specimen,
     /// Unreadable; the detail says where (in English, for the log and support).
     Malformed(String),
     NoTrustList,
@@ -39,16 +47,20 @@ pub enum Reason {
     SignerOutOfValidity,
     NotYetValid,
     Expired,
-    PassRevoked,
-    CardVoided,
+    /// On the hotlist: the pass version, this print or this chip, and why.
+    Revoked(Revocation),
     NotValidAtThisPort,
     ChipBoundToAnotherCard,
+    /// The issuing office's records say this card never left the office:
+    /// `state` is where the card stands there (`printed`, `encoded`, …), or
+    /// `superseded` when another card of the pass was handed over.
+    NotHandedOver { state: String },
 }
 
 /// Something the officer should know although it does not decide the verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Warning {
-    /// The hotlist was fetched longer ago than the configured maximum age.
+    /// The authority signed the hotlist held longer ago than the configured maximum age.
     HotlistStale { age: Duration },
     /// No hotlist has been fetched: revoked passes and voided cards are not caught.
     NoHotlist,
@@ -63,10 +75,10 @@ pub enum Lang {
 }
 
 impl Reason {
-    /// What happened and what the officer should do.
     /// A stable name for the reason, for logs, scripts and central's records.
     pub fn code(&self) -> &'static str {
         match self {
+            Reason::Specimen => "specimen",
             Reason::Malformed(_) => "malformed",
             Reason::NoTrustList => "no_trust_list",
             Reason::UnknownSigner => "unknown_signer",
@@ -75,15 +87,34 @@ impl Reason {
             Reason::SignerOutOfValidity => "signer_out_of_validity",
             Reason::NotYetValid => "not_yet_valid",
             Reason::Expired => "expired",
-            Reason::PassRevoked => "pass_revoked",
-            Reason::CardVoided => "card_voided",
+            Reason::Revoked(Revocation::Revoked) => "pass_revoked",
+            Reason::Revoked(Revocation::Spoiled) => "card_spoiled",
+            Reason::Revoked(Revocation::Voided) => "card_voided",
+            Reason::Revoked(Revocation::Withdrawn) => "pass_withdrawn",
+            Reason::Revoked(Revocation::Uncollected) => "card_uncollected",
+            Reason::Revoked(Revocation::Replaced) => "card_replaced",
             Reason::NotValidAtThisPort => "not_valid_at_this_port",
             Reason::ChipBoundToAnotherCard => "chip_bound_to_another_card",
+            Reason::NotHandedOver { .. } => "not_handed_over",
         }
     }
 
+    /// What happened and what the officer should do.
     pub fn message(&self, lang: Lang) -> String {
         let (zh, en) = match self {
+            Reason::NotHandedOver { state } => {
+                let (zh_state, en_state) = office_state_words(state);
+                return match lang {
+                    Lang::ZhTw => format!(
+                        "依本站紀錄，此卡尚未交付（{zh_state}）。拒絕通行並扣留證件；若此卡已在其他櫃台交付，\
+                         請同步後再驗證。"
+                    ),
+                    Lang::En => format!(
+                        "By this station's records the card was never handed over ({en_state}). Refuse entry and \
+                         retain the card; if it was handed over at another desk, sync and verify again."
+                    ),
+                };
+            }
             Reason::Malformed(detail) => {
                 return match lang {
                     Lang::ZhTw => {
@@ -128,14 +159,40 @@ impl Reason {
                 "通行證已過期。拒絕通行，請持證人至發證中心辦理。",
                 "The pass has expired. Refuse entry and send the holder to the card office.",
             ),
-            Reason::PassRevoked => (
-                "通行證已撤銷。拒絕通行，扣留證件並通報主管。",
-                "The pass has been revoked. Refuse entry, retain the card and report to a supervisor.",
+            Reason::Specimen => (
+                "這是預覽用的樣張，不是通行證。拒絕通行；請出示發證中心交付的卡片。",
+                "This is a specimen from a preview, not a pass. Refuse entry; ask for the card the card office \
+                 handed over.",
             ),
-            Reason::CardVoided => (
-                "此卡已作廢（掛失或已換發）。拒絕通行，扣留證件並通報主管。",
-                "This card has been voided (reported lost or replaced). Refuse entry, retain the card and \
+            Reason::Revoked(Revocation::Revoked) => (
+                "通行證已由主管機關撤銷。拒絕通行，扣留證件並通報主管。",
+                "The pass has been revoked by the authority. Refuse entry, retain the card and report to a \
+                 supervisor.",
+            ),
+            Reason::Revoked(Revocation::Spoiled) => (
+                "此卡已由發證中心列為損壞報廢（誤印或晶片不良），從未交付。拒絕通行，扣留證件並通報主管。",
+                "The card office spoiled this card (misprint or bad chip); it was never handed over. Refuse \
+                 entry, retain the card and report to a supervisor.",
+            ),
+            Reason::Revoked(Revocation::Voided) => (
+                "此卡已作廢（掛失或收回）。拒絕通行，扣留證件並通報主管。",
+                "This card has been voided (reported lost or taken back). Refuse entry, retain the card and \
                  report to a supervisor.",
+            ),
+            Reason::Revoked(Revocation::Withdrawn) => (
+                "此通行證已被主管機關撤回。拒絕通行，扣留證件並通報主管。",
+                "The authority has withdrawn this pass. Refuse entry, retain the card and report to a \
+                 supervisor.",
+            ),
+            Reason::Revoked(Revocation::Uncollected) => (
+                "此卡逾期未領，已作廢，從未交付。拒絕通行，扣留證件並通報主管。",
+                "This card was never collected within the pick-up period and is void; it was never handed \
+                 over. Refuse entry, retain the card and report to a supervisor.",
+            ),
+            Reason::Revoked(Revocation::Replaced) => (
+                "此卡已由新卡取代（補發）。拒絕通行，請持證人出示新卡。",
+                "This card has been replaced by a newer card (reprint). Refuse entry; the holder must show \
+                 the new card.",
             ),
             Reason::NotValidAtThisPort => (
                 "此通行證不適用本港。拒絕通行，持證人須至發證中心申請本港通行。",
@@ -155,17 +212,30 @@ impl Reason {
     }
 }
 
+/// Where a card stands at the issuing office, in the officer's words.
+fn office_state_words(state: &str) -> (&'static str, &'static str) {
+    match state {
+        "approved" => ("尚未製卡", "no card made yet"),
+        "printed" => ("已列印，尚未驗印", "printed, print not checked"),
+        "print_verified" => ("已驗印，晶片尚未寫入", "print checked, chip not written"),
+        "encoded" => ("晶片已寫入，主管尚未放行", "chip written, not released by a supervisor"),
+        "released" => ("已放行，尚未領取", "released, not collected"),
+        "superseded" => ("本證已交付另一張卡", "another card of this pass was handed over"),
+        _ => ("狀態不明", "state unknown"),
+    }
+}
+
 impl Warning {
     pub fn message(&self, lang: Lang) -> String {
         match (self, lang) {
             (Warning::HotlistStale { age }, Lang::ZhTw) => {
                 format!(
-                    "黑名單已 {} 小時未更新，撤銷資料可能不完整。請盡快同步。",
+                    "黑名單為 {} 小時前簽發，撤銷資料可能不完整。請盡快同步。",
                     age.whole_hours()
                 )
             }
             (Warning::HotlistStale { age }, Lang::En) => format!(
-                "The hotlist was last updated {} hours ago and may miss revocations. Sync soon.",
+                "The hotlist was signed {} hours ago and may miss revocations. Sync soon.",
                 age.whole_hours()
             ),
             (Warning::NoHotlist, Lang::ZhTw) => "本站尚無黑名單，無法檢查撤銷與作廢。請同步黑名單。".to_owned(),
@@ -263,6 +333,9 @@ impl Verifier {
     /// Verifies the text read from a card's QR code. `at_port` is this gate's port
     /// code, or `None` to skip the port check (e.g. at the card office).
     pub fn verify_qr(&self, qr_text: &str, now: OffsetDateTime, at_port: Option<&str>) -> Verdict {
+        if qr_text.starts_with(SPECIMEN_PREFIX) {
+            return self.verdict(Err(Reason::Specimen), None, now);
+        }
         match from_qr_text(qr_text) {
             Ok(cose) => self.verify_presented(&cose, Presented::Qr, now, at_port),
             Err(error) => self.verdict(Err(Reason::Malformed(error.to_string())), None, now),
@@ -343,16 +416,19 @@ impl Verifier {
         if now >= claims.valid_to {
             return Err(Reason::Expired);
         }
-        if self.hotlist.is_pass_revoked(&claims.pass_id, claims.version) {
-            return Err(Reason::PassRevoked);
+        let revoked = (self.hotlist.pass_revocation(&claims.pass_id, claims.version))
+            .or_else(|| {
+                self.hotlist
+                    .print_revocation(&claims.pass_id, claims.version, claims.print)
+            })
+            .or_else(|| claims.card_uid.as_deref().and_then(|uid| self.hotlist.card_revocation(uid)));
+        if let Some(why) = revoked {
+            return Err(Reason::Revoked(why));
         }
-        if let (Presented::Chip { card_uid }, Some(bound_uid)) = (presented, &claims.card_uid) {
-            if self.hotlist.is_card_voided(bound_uid) {
-                return Err(Reason::CardVoided);
-            }
-            if card_uid != bound_uid.as_slice() {
-                return Err(Reason::ChipBoundToAnotherCard);
-            }
+        if let (Presented::Chip { card_uid }, Some(bound_uid)) = (presented, &claims.card_uid)
+            && card_uid != bound_uid.as_slice()
+        {
+            return Err(Reason::ChipBoundToAnotherCard);
         }
         if let Some(port) = at_port
             && !claims.ports.iter().any(|covered| covered == port)
@@ -365,10 +441,10 @@ impl Verifier {
     /// What every verdict given at `now` warns of; also for a gate's refusals
     /// that never reach the verifier (a card that is not ours).
     pub fn warnings(&self, now: OffsetDateTime) -> Vec<Warning> {
-        match self.hotlist.fetched_at {
+        match self.hotlist.issued_at() {
             None => vec![Warning::NoHotlist],
-            Some(fetched_at) if now - fetched_at > self.hotlist_max_age => {
-                vec![Warning::HotlistStale { age: now - fetched_at }]
+            Some(issued_at) if now - issued_at > self.hotlist_max_age => {
+                vec![Warning::HotlistStale { age: now - issued_at }]
             }
             Some(_) => Vec::new(),
         }

@@ -1,20 +1,59 @@
 //! Credentials end to end: signing, QR and chip round trips, every refusal reason
-//! built for real, tampering, the QR text's errors, the QR budget, and key formats.
+//! built for real (each hotlist reason, prints, specimens), the hotlist's signed
+//! freshness, tampering, the QR text's errors, the QR budget, and key formats.
 
 mod common;
 
-use common::{Authority, CARD_UID, NOW, OFFICE, chip_claims, claims, signer, worst_case_claims};
+use std::collections::HashSet;
+
+use common::{Authority, CARD_UID, NOW, OFFICE, chip_claims, claims, empty_delta, signer, worst_case_claims};
 use coset::{CoseSign1Builder, HeaderBuilder, TaggedCborSerializable as _, iana};
 use pass_credential::{
-    Algorithm, CredentialError, Lang, PassClaims, PassKind, PublicKey, Reason, RevokedPass, SignerEntry, SignerStatus,
-    SigningKey, Verdict, Verifier, VoidedCard, Warning, from_qr_text, qr_version, to_qr_text,
+    Algorithm, CredentialError, Hotlist, HotlistDelta, Lang, PassClaims, PassKind, PublicKey, Reason, Revocation,
+    RevokedPass, RevokedPrint, SPECIMEN_PREFIX, SignerEntry, SignerStatus, SigningKey, Verdict, Verifier, VoidedCard,
+    Warning, from_qr_text, qr_version, specimen_text, to_qr_text,
 };
+use time::Duration;
 use time::macros::datetime;
 
 const ALGORITHMS: [Algorithm; 2] = [Algorithm::EdDsa, Algorithm::Es256];
 
+/// A chip UID other than [`CARD_UID`].
+const OTHER_UID: [u8; 7] = [0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66];
+
 fn reason(verdict: &Verdict) -> Option<&Reason> {
     verdict.outcome.as_ref().err()
+}
+
+fn revoked_pass(claims: &PassClaims, why: Revocation) -> RevokedPass {
+    RevokedPass {
+        pass_id: claims.pass_id.clone(),
+        version: claims.version,
+        expires: claims.valid_to,
+        why,
+    }
+}
+
+fn revoked_print(claims: &PassClaims, why: Revocation) -> RevokedPrint {
+    RevokedPrint {
+        pass_id: claims.pass_id.clone(),
+        version: claims.version,
+        print: claims.print,
+        expires: claims.valid_to,
+        why,
+    }
+}
+
+fn voided_card(card_uid: &[u8], why: Revocation) -> VoidedCard {
+    VoidedCard {
+        card_uid: card_uid.to_vec(),
+        expires: datetime!(2027-01-01 00:00 UTC),
+        why,
+    }
+}
+
+fn is_cjk(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c)
 }
 
 #[test]
@@ -86,6 +125,11 @@ fn each_reason_is_reached_by_its_real_case() {
     let mut case = |name, verdict, expected| cases.push((name, verdict, expected));
 
     case(
+        "a specimen from a preview",
+        verifier.verify_qr(&specimen_text(&person.pass_id), NOW, None),
+        Reason::Specimen,
+    );
+    case(
         "wrong prefix",
         verifier.verify_qr("HC1:NCFOXN", NOW, None),
         Reason::Malformed(String::new()),
@@ -154,22 +198,27 @@ fn each_reason_is_reached_by_its_real_case() {
         Reason::Expired,
     );
 
+    let misprint = PassClaims {
+        version: 3,
+        print: 2,
+        ..person.clone()
+    };
     let mut with_hotlist = verifier.clone();
-    with_hotlist.set_hotlist(authority.hotlist(
-        vec![RevokedPass {
-            pass_id: person.pass_id.clone(),
-            version: 1,
-            expires: person.valid_to,
-        }],
-        vec![VoidedCard {
-            card_uid: CARD_UID.to_vec(),
-            expires: person.valid_to,
-        }],
-    ));
+    with_hotlist.set_hotlist(authority.hotlist_from(&[HotlistDelta {
+        revoked_passes: vec![revoked_pass(&person, Revocation::Revoked)],
+        revoked_prints: vec![revoked_print(&misprint, Revocation::Spoiled)],
+        voided_cards: vec![voided_card(&CARD_UID, Revocation::Voided)],
+        ..empty_delta(0, 1, NOW)
+    }]));
     case(
         "revoked pass",
         with_hotlist.verify_qr(&qr(person.clone()), NOW, None),
-        Reason::PassRevoked,
+        Reason::Revoked(Revocation::Revoked),
+    );
+    case(
+        "spoiled print",
+        with_hotlist.verify_qr(&qr(misprint), NOW, None),
+        Reason::Revoked(Revocation::Spoiled),
     );
     let reissued = PassClaims {
         version: 2,
@@ -178,13 +227,13 @@ fn each_reason_is_reached_by_its_real_case() {
     case(
         "voided card",
         with_hotlist.verify_chip(&authority.credential(&reissued), &CARD_UID, NOW, None),
-        Reason::CardVoided,
+        Reason::Revoked(Revocation::Voided),
     );
     case(
         "chip credential on another card",
         verifier.verify_chip(
             &authority.credential(&chip_claims(PassKind::Person)),
-            &[0x04, 0x11, 0x22, 0x33],
+            &OTHER_UID,
             NOW,
             None,
         ),
@@ -204,7 +253,11 @@ fn each_reason_is_reached_by_its_real_case() {
         }
         let signature_checked = !matches!(
             got,
-            Reason::Malformed(_) | Reason::NoTrustList | Reason::UnknownSigner | Reason::BadSignature
+            Reason::Specimen
+                | Reason::Malformed(_)
+                | Reason::NoTrustList
+                | Reason::UnknownSigner
+                | Reason::BadSignature
         );
         assert_eq!(
             verdict.claims.is_some(),
@@ -223,15 +276,312 @@ fn a_revocation_names_one_exact_version() {
         ..claims(PassKind::Person)
     };
     verifier.set_hotlist(authority.hotlist(
-        vec![RevokedPass {
-            pass_id: version_2.pass_id.clone(),
-            version: 1,
-            expires: version_2.valid_to,
-        }],
+        vec![revoked_pass(&claims(PassKind::Person), Revocation::Withdrawn)],
         vec![],
     ));
     let verdict = verifier.verify_qr(&to_qr_text(&authority.credential(&version_2)), NOW, None);
     assert_eq!(verdict.outcome, Ok(()), "version 2 is not the revoked version 1");
+    let version_1 = to_qr_text(&authority.credential(&claims(PassKind::Person)));
+    assert_eq!(
+        reason(&verifier.verify_qr(&version_1, NOW, None)),
+        Some(&Reason::Revoked(Revocation::Withdrawn))
+    );
+}
+
+#[test]
+fn a_revoked_print_refuses_its_qr_and_its_chip_while_another_print_stays_valid() {
+    let authority = Authority::new(Algorithm::EdDsa);
+    let qr = |claims: &PassClaims| to_qr_text(&authority.credential(claims));
+    let print_1 = claims(PassKind::Person);
+    let print_2 = PassClaims {
+        print: 2,
+        ..print_1.clone()
+    };
+    // Each print's chip is written for its own card, with the print's serial.
+    let chip_1 = chip_claims(PassKind::Person);
+    let chip_2 = PassClaims {
+        print: 2,
+        card_uid: Some(OTHER_UID.to_vec()),
+        ..chip_1.clone()
+    };
+    let next_version = PassClaims {
+        version: 2,
+        ..print_1.clone()
+    };
+    assert_eq!((print_1.print, chip_1.print), (1, 1));
+
+    let mut verifier = authority.verifier();
+    for (face, verdict) in [
+        ("print 1 QR", verifier.verify_qr(&qr(&print_1), NOW, Some(OFFICE))),
+        (
+            "print 1 chip",
+            verifier.verify_chip(&authority.credential(&chip_1), &CARD_UID, NOW, Some(OFFICE)),
+        ),
+    ] {
+        assert_eq!(verdict.outcome, Ok(()), "{face} is valid before the hotlist names it");
+    }
+
+    verifier.set_hotlist(authority.hotlist_from(&[HotlistDelta {
+        revoked_prints: vec![revoked_print(&print_1, Revocation::Spoiled)],
+        ..empty_delta(0, 1, NOW)
+    }]));
+    assert_eq!(
+        verifier.hotlist().card_revocation(&CARD_UID),
+        None,
+        "the chip is refused for its print, not its UID"
+    );
+    let refused = [
+        (
+            "print 1 QR",
+            verifier.verify_qr(&qr(&print_1), NOW, Some(OFFICE)),
+            print_1.clone(),
+        ),
+        (
+            "print 1 chip",
+            verifier.verify_chip(&authority.credential(&chip_1), &CARD_UID, NOW, Some(OFFICE)),
+            chip_1.clone(),
+        ),
+    ];
+    for (face, verdict, claims) in refused {
+        assert_eq!(verdict.outcome, Err(Reason::Revoked(Revocation::Spoiled)), "{face}");
+        assert_eq!(
+            verdict.claims,
+            Some(claims),
+            "{face}: the officer sees whose card it is"
+        );
+        assert_eq!(reason(&verdict).map(Reason::code), Some("card_spoiled"));
+    }
+    let valid = [
+        ("print 2 QR", verifier.verify_qr(&qr(&print_2), NOW, Some(OFFICE))),
+        (
+            "print 2 chip",
+            verifier.verify_chip(&authority.credential(&chip_2), &OTHER_UID, NOW, Some(OFFICE)),
+        ),
+        (
+            "print 1 of version 2",
+            verifier.verify_qr(&qr(&next_version), NOW, Some(OFFICE)),
+        ),
+    ];
+    for (face, verdict) in valid {
+        assert_eq!(verdict.outcome, Ok(()), "{face}");
+    }
+}
+
+#[test]
+fn revocation_is_checked_for_the_version_then_the_print_then_the_chip() {
+    let authority = Authority::new(Algorithm::EdDsa);
+    let chip_claims = chip_claims(PassKind::Person);
+    let chip = authority.credential(&chip_claims);
+    let qr = to_qr_text(&authority.credential(&claims(PassKind::Person)));
+    let listing = |passes: Vec<RevokedPass>, prints: Vec<RevokedPrint>, cards: Vec<VoidedCard>| {
+        let mut verifier = authority.verifier();
+        verifier.set_hotlist(authority.hotlist_from(&[HotlistDelta {
+            revoked_passes: passes,
+            revoked_prints: prints,
+            voided_cards: cards,
+            ..empty_delta(0, 1, NOW)
+        }]));
+        verifier
+    };
+    let pass = || vec![revoked_pass(&chip_claims, Revocation::Withdrawn)];
+    let print = || vec![revoked_print(&chip_claims, Revocation::Spoiled)];
+    let card = || vec![voided_card(&CARD_UID, Revocation::Voided)];
+
+    let all = listing(pass(), print(), card());
+    assert_eq!(
+        reason(&all.verify_chip(&chip, &CARD_UID, NOW, None)),
+        Some(&Reason::Revoked(Revocation::Withdrawn))
+    );
+    let print_and_card = listing(vec![], print(), card());
+    assert_eq!(
+        reason(&print_and_card.verify_chip(&chip, &CARD_UID, NOW, None)),
+        Some(&Reason::Revoked(Revocation::Spoiled))
+    );
+    let card_only = listing(vec![], vec![], card());
+    assert_eq!(
+        reason(&card_only.verify_chip(&chip, &CARD_UID, NOW, None)),
+        Some(&Reason::Revoked(Revocation::Voided))
+    );
+    // The revocation comes before the binding: a voided chip's credential copied to another card.
+    assert_eq!(
+        reason(&card_only.verify_chip(&chip, &OTHER_UID, NOW, None)),
+        Some(&Reason::Revoked(Revocation::Voided))
+    );
+    // The printed QR carries no UID: a voided chip does not refuse the card's QR.
+    assert_eq!(card_only.verify_qr(&qr, NOW, None).outcome, Ok(()));
+    // Expiry comes before the hotlist.
+    assert_eq!(
+        reason(&all.verify_chip(&chip, &CARD_UID, chip_claims.valid_to, None)),
+        Some(&Reason::Expired)
+    );
+}
+
+#[test]
+fn each_revocation_reason_reaches_the_verdict_with_its_own_code_and_messages() {
+    let expected = [
+        (Revocation::Revoked, "pass_revoked"),
+        (Revocation::Spoiled, "card_spoiled"),
+        (Revocation::Voided, "card_voided"),
+        (Revocation::Withdrawn, "pass_withdrawn"),
+        (Revocation::Uncollected, "card_uncollected"),
+        (Revocation::Replaced, "card_replaced"),
+    ];
+    assert_eq!(expected.map(|(why, _)| why), Revocation::ALL, "every reason is here");
+
+    let authority = Authority::new(Algorithm::EdDsa);
+    let root = authority.root.public();
+    // One card listed each way: by its pass version, by its print, by its chip.
+    let by_version = PassClaims {
+        pass_id: "KEL-2026-000101".into(),
+        ..claims(PassKind::Person)
+    };
+    let by_print = PassClaims {
+        pass_id: "KEL-2026-000102".into(),
+        print: 2,
+        ..claims(PassKind::Vehicle)
+    };
+    let by_chip = PassClaims {
+        pass_id: "KEL-2026-000103".into(),
+        ..chip_claims(PassKind::Person)
+    };
+    let presented = |verifier: &Verifier| {
+        [
+            (
+                "version",
+                verifier.verify_qr(&to_qr_text(&authority.credential(&by_version)), NOW, Some(OFFICE)),
+            ),
+            (
+                "print",
+                verifier.verify_qr(&to_qr_text(&authority.credential(&by_print)), NOW, Some(OFFICE)),
+            ),
+            (
+                "chip",
+                verifier.verify_chip(&authority.credential(&by_chip), &CARD_UID, NOW, Some(OFFICE)),
+            ),
+        ]
+    };
+    for (face, verdict) in presented(&authority.verifier()) {
+        assert_eq!(verdict.outcome, Ok(()), "{face}: valid until listed");
+    }
+
+    let (mut codes, mut zh_messages, mut en_messages) = (HashSet::new(), HashSet::new(), HashSet::new());
+    for (why, code) in expected {
+        let signed = authority.sign_delta(&HotlistDelta {
+            revoked_passes: vec![revoked_pass(&by_version, why)],
+            revoked_prints: vec![revoked_print(&by_print, why)],
+            voided_cards: vec![voided_card(&CARD_UID, why)],
+            ..empty_delta(0, 1, NOW)
+        });
+        let mut verifier = authority.verifier();
+        verifier
+            .hotlist_mut()
+            .apply(&HotlistDelta::verify(&signed, &root).expect("verify"))
+            .expect("apply");
+        for (face, verdict) in presented(&verifier) {
+            assert_eq!(verdict.outcome, Err(Reason::Revoked(why)), "{why:?} by {face}");
+            assert!(verdict.claims.is_some(), "{why:?} by {face}");
+            assert!(verdict.warnings.is_empty(), "{why:?} by {face}");
+        }
+
+        let reason = Reason::Revoked(why);
+        assert_eq!(reason.code(), code, "{why:?}");
+        let (zh, en) = (reason.message(Lang::ZhTw), reason.message(Lang::En));
+        assert!(zh.chars().any(is_cjk), "{why:?} zh-TW: {zh}");
+        assert!(en.is_ascii() && en.contains("Refuse entry"), "{why:?} en: {en}");
+        assert!(codes.insert(code), "{why:?}: code {code} repeated");
+        assert!(zh_messages.insert(zh), "{why:?}: zh-TW message repeated");
+        assert!(en_messages.insert(en), "{why:?}: English message repeated");
+    }
+}
+
+#[test]
+fn a_specimen_is_refused_as_a_specimen() {
+    let authority = Authority::new(Algorithm::EdDsa);
+    let verifier = authority.verifier();
+    let pass_id = "KEL-2026-000001";
+    let specimen = specimen_text(pass_id);
+    assert!(specimen.starts_with(SPECIMEN_PREFIX), "{specimen}");
+    assert!(specimen.contains(pass_id), "{specimen}");
+    assert!(
+        matches!(from_qr_text(&specimen), Err(CredentialError::QrPrefix)),
+        "the QR reader takes no specimen for a credential"
+    );
+
+    let verdict = verifier.verify_qr(&specimen, NOW, Some(OFFICE));
+    assert_eq!(verdict.outcome, Err(Reason::Specimen));
+    assert_eq!(verdict.claims, None);
+    assert_eq!(reason(&verdict).map(Reason::code), Some("specimen"));
+
+    // Whatever follows the prefix, even a real credential's QR, it is a specimen.
+    let real = to_qr_text(&authority.credential(&claims(PassKind::Person)));
+    assert_eq!(verifier.verify_qr(&real, NOW, Some(OFFICE)).outcome, Ok(()));
+    let body = real.strip_prefix("PP1:").expect("a real QR");
+    for glued in [format!("{SPECIMEN_PREFIX}{body}"), format!("{SPECIMEN_PREFIX}{real}")] {
+        assert_eq!(verifier.verify_qr(&glued, NOW, None).outcome, Err(Reason::Specimen));
+    }
+    // The first check: a gate with no trust list and no hotlist still names it, and warns.
+    let bare = Verifier::new(authority.root.public()).verify_qr(&specimen, NOW, None);
+    assert_eq!(bare.outcome, Err(Reason::Specimen));
+    assert_eq!(bare.warnings, vec![Warning::NoHotlist]);
+}
+
+#[test]
+fn staleness_is_judged_from_the_signed_time_not_the_fetch_time() {
+    let authority = Authority::new(Algorithm::EdDsa);
+    let qr = to_qr_text(&authority.credential(&claims(PassKind::Person)));
+    let mut verifier = authority.verifier();
+    let stale = |hours| {
+        vec![Warning::HotlistStale {
+            age: Duration::hours(hours),
+        }]
+    };
+
+    // Fetched just now, but the newest delta was signed 30 h ago.
+    verifier.set_hotlist(authority.hotlist_from(&[HotlistDelta {
+        revoked_passes: vec![revoked_pass(
+            &PassClaims {
+                pass_id: "KEL-2026-000999".into(),
+                ..claims(PassKind::Person)
+            },
+            Revocation::Voided,
+        )],
+        ..empty_delta(0, 2, NOW - Duration::hours(30))
+    }]));
+    assert_eq!(verifier.hotlist().fetched_at, Some(NOW));
+    let verdict = verifier.verify_qr(&qr, NOW, Some(OFFICE));
+    assert_eq!(verdict.outcome, Ok(()), "a stale hotlist warns, it does not refuse");
+    assert_eq!(verdict.warnings, stale(30));
+    assert!(verdict.warnings[0].message(Lang::En).contains("signed 30 hours ago"));
+    assert!(verdict.warnings[0].message(Lang::ZhTw).contains("30 小時前簽發"));
+
+    // The authority's signed "nothing new since 2", issued now, makes it fresh.
+    let nothing_new = authority.sign_delta(&empty_delta(2, 2, NOW));
+    verifier
+        .hotlist_mut()
+        .apply(&HotlistDelta::verify(&nothing_new, &authority.root.public()).expect("verify"))
+        .expect("apply");
+    assert_eq!(verifier.hotlist().sequence(), 2);
+    assert_eq!(verifier.verify_qr(&qr, NOW, Some(OFFICE)).warnings, vec![]);
+
+    // A replayed old delta does not age it again, nor lower the sequence.
+    verifier
+        .hotlist_mut()
+        .apply(&authority.through_the_wire(&empty_delta(0, 1, NOW - Duration::hours(30))))
+        .expect("an old delta is no error");
+    assert_eq!(verifier.hotlist().sequence(), 2);
+    assert_eq!(verifier.hotlist().issued_at(), Some(NOW));
+    assert_eq!(verifier.verify_qr(&qr, NOW, Some(OFFICE)).warnings, vec![]);
+
+    // The fetch time is for display only: a fetch long ago does not make a freshly signed list stale.
+    verifier.hotlist_mut().fetched_at = Some(NOW - Duration::days(10));
+    assert_eq!(verifier.verify_qr(&qr, NOW, Some(OFFICE)).warnings, vec![]);
+    // Time passes at the gate: the age counts from the signature.
+    assert_eq!(
+        verifier
+            .verify_qr(&qr, NOW + Duration::hours(25), Some(OFFICE))
+            .warnings,
+        stale(25)
+    );
 }
 
 #[test]
@@ -429,26 +779,38 @@ fn warnings_say_when_the_hotlist_is_missing_or_stale() {
     let authority = Authority::new(Algorithm::EdDsa);
     let qr = to_qr_text(&authority.credential(&claims(PassKind::Person)));
     let mut verifier = authority.verifier();
-    verifier.hotlist_mut().fetched_at = None;
+    assert_eq!(verifier.verify_qr(&qr, NOW, None).warnings, vec![]);
+
+    // Fetched, but no signed delta applied: there is no hotlist to trust.
+    let mut fetched_only = Hotlist::new();
+    fetched_only.fetched_at = Some(NOW);
+    verifier.set_hotlist(fetched_only);
     assert_eq!(verifier.verify_qr(&qr, NOW, None).warnings, vec![Warning::NoHotlist]);
 
-    verifier.hotlist_mut().fetched_at = Some(NOW - time::Duration::hours(30));
+    let signed_at = |age| authority.hotlist_from(&[empty_delta(0, 0, NOW - age)]);
+    verifier.set_hotlist(signed_at(Duration::hours(30)));
     let verdict = verifier.verify_qr(&qr, NOW, None);
     assert_eq!(verdict.outcome, Ok(()), "a stale hotlist warns, it does not refuse");
-    assert_eq!(
-        verdict.warnings,
-        vec![Warning::HotlistStale {
-            age: time::Duration::hours(30)
-        }]
-    );
-
-    verifier.set_hotlist_max_age(time::Duration::hours(48));
-    assert!(verifier.verify_qr(&qr, NOW, None).warnings.is_empty());
+    let stale = vec![Warning::HotlistStale {
+        age: Duration::hours(30),
+    }];
+    assert_eq!(verdict.warnings, stale);
     assert_eq!(
         verifier.verify_qr("junk", NOW, None).warnings,
-        vec![],
+        stale,
         "warnings come with refusals too"
     );
+
+    // The maximum age itself is still fresh.
+    verifier.set_hotlist(signed_at(Verifier::DEFAULT_HOTLIST_MAX_AGE));
+    assert_eq!(verifier.verify_qr(&qr, NOW, None).warnings, vec![]);
+    verifier.set_hotlist(signed_at(Verifier::DEFAULT_HOTLIST_MAX_AGE + Duration::SECOND));
+    assert_eq!(verifier.verify_qr(&qr, NOW, None).warnings.len(), 1);
+
+    verifier.set_hotlist(signed_at(Duration::hours(30)));
+    verifier.set_hotlist_max_age(Duration::hours(48));
+    assert!(verifier.verify_qr(&qr, NOW, None).warnings.is_empty());
+    assert_eq!(verifier.verify_qr("junk", NOW, None).warnings, vec![]);
 }
 
 #[test]
@@ -556,7 +918,11 @@ fn signing_refuses_claims_the_gate_would_call_malformed() {
         valid_to: datetime!(2025-01-01 00:00 UTC),
         ..claims(PassKind::Person)
     };
-    for bad in [no_ports, backwards] {
+    let print_0 = PassClaims {
+        print: 0,
+        ..claims(PassKind::Person)
+    };
+    for bad in [no_ports, backwards, print_0] {
         assert!(matches!(
             pass_credential::sign(&bad, &key),
             Err(CredentialError::InvalidClaims(_))
@@ -565,8 +931,9 @@ fn signing_refuses_claims_the_gate_would_call_malformed() {
 }
 
 #[test]
-fn every_reason_has_a_distinct_message_in_both_languages() {
-    let reasons = [
+fn every_reason_has_a_distinct_code_and_message_in_both_languages() {
+    let mut reasons = vec![
+        Reason::Specimen,
         Reason::Malformed("x".into()),
         Reason::NoTrustList,
         Reason::UnknownSigner,
@@ -575,15 +942,46 @@ fn every_reason_has_a_distinct_message_in_both_languages() {
         Reason::SignerOutOfValidity,
         Reason::NotYetValid,
         Reason::Expired,
-        Reason::PassRevoked,
-        Reason::CardVoided,
+    ];
+    reasons.extend(Revocation::ALL.map(Reason::Revoked));
+    reasons.extend([
         Reason::NotValidAtThisPort,
         Reason::ChipBoundToAnotherCard,
-    ];
+        Reason::NotHandedOver {
+            state: "printed".into(),
+        },
+    ]);
+    let codes: HashSet<&str> = reasons.iter().map(Reason::code).collect();
+    assert_eq!(codes.len(), reasons.len(), "codes");
     for lang in [Lang::ZhTw, Lang::En] {
-        let messages: std::collections::HashSet<String> = reasons.iter().map(|r| r.message(lang)).collect();
+        let messages: HashSet<String> = reasons.iter().map(|r| r.message(lang)).collect();
         assert_eq!(messages.len(), reasons.len(), "{lang:?}");
     }
     assert!(Reason::Expired.message(Lang::ZhTw).contains("已過期"));
     assert!(Reason::Expired.message(Lang::En).contains("card office"));
+    assert!(Reason::Specimen.message(Lang::En).contains("specimen"));
+    assert!(Reason::Specimen.message(Lang::ZhTw).contains("樣張"));
+
+    // The station's own refusal says where the card stands at the office.
+    let states = [
+        "approved",
+        "printed",
+        "print_verified",
+        "encoded",
+        "released",
+        "superseded",
+        "lost in the post",
+    ];
+    for lang in [Lang::ZhTw, Lang::En] {
+        let messages: HashSet<String> = states
+            .iter()
+            .map(|state| Reason::NotHandedOver { state: (*state).into() }.message(lang))
+            .collect();
+        assert_eq!(messages.len(), states.len(), "{lang:?}");
+    }
+    let not_handed_over = Reason::NotHandedOver {
+        state: "encoded".into(),
+    };
+    assert_eq!(not_handed_over.code(), "not_handed_over");
+    assert!(not_handed_over.message(Lang::En).contains("chip written"));
 }

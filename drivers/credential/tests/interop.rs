@@ -38,7 +38,8 @@ fn require_python_modules() {
     }
 }
 
-/// The claims in the JSON shape both scripts use.
+/// The claims in the JSON shape both scripts use: `cti` is
+/// `"<pass_id>#<version>#<print>"` on the wire, three fields here.
 fn claims_json(claims: &PassClaims) -> serde_json::Value {
     let mut json = serde_json::json!({
         "iss": claims.issuer,
@@ -47,6 +48,7 @@ fn claims_json(claims: &PassClaims) -> serde_json::Value {
         "iat": claims.issued_at.unix_timestamp(),
         "pass_id": claims.pass_id,
         "version": claims.version,
+        "print": claims.print,
         "kind": claims.kind as u8,
         "holder": claims.holder,
         "company_tax_id": claims.company_tax_id,
@@ -70,7 +72,12 @@ fn pycose_verifies_what_this_crate_signs() {
         std::fs::write(&jwk, public.to_jwk().to_string()).expect("write JWK");
         std::fs::write(&cose_key, public.to_cose_key().expect("COSE_Key")).expect("write COSE_Key");
 
-        for claims in [claims(PassKind::Vehicle), worst_case_claims()] {
+        let odd_number = PassClaims {
+            pass_id: "KEL-2026#7".into(),
+            print: 2,
+            ..claims(PassKind::Person)
+        };
+        for claims in [claims(PassKind::Vehicle), worst_case_claims(), odd_number] {
             let qr = to_qr_text(&authority.credential(&claims));
             for key_file in [&jwk, &cose_key] {
                 let printed = python(&[script("verify_cose.py").as_os_str(), qr.as_ref(), key_file.as_os_str()])
@@ -102,7 +109,17 @@ fn this_crate_verifies_what_pycose_signs() {
     let key_pem = dir.path().join("station.pem");
     std::fs::write(&key_pem, authority.station.to_pkcs8_pem().expect("PEM").as_bytes()).expect("write key");
 
-    for claims in [claims(PassKind::TemporaryPerson), chip_claims(PassKind::Vehicle)] {
+    // Prints past the first, and a pass number holding the cti's separator.
+    let reprint = PassClaims {
+        print: 3,
+        ..claims(PassKind::TemporaryPerson)
+    };
+    let odd_number = PassClaims {
+        pass_id: "KEL-2026#7".into(),
+        print: 2,
+        ..chip_claims(PassKind::Vehicle)
+    };
+    for claims in [reprint, odd_number] {
         let claims_file = dir.path().join("claims.json");
         std::fs::write(&claims_file, claims_json(&claims).to_string()).expect("write claims");
         let mut args = vec![

@@ -31,8 +31,10 @@ fn any_time() -> impl Strategy<Value = OffsetDateTime> {
 prop_compose! {
     fn any_claims()(
         issuer in "[A-Z]{5}",
-        pass_id in "\\PC{1,24}",
+        // Any text, and pass numbers full of the cti's `#` separator.
+        pass_id in prop_oneof!["\\PC{1,24}", "[#0-9A-Z-]{1,24}"],
         version in any::<u32>(),
+        print in 1..=u32::MAX,
         kind in prop::sample::select(PassKind::ALL.to_vec()),
         holder in "\\PC{1,30}",
         company_tax_id in "[0-9]{8}",
@@ -42,7 +44,7 @@ prop_compose! {
         card_uid in prop::option::of(prop::collection::vec(any::<u8>(), 1..11)),
     ) -> PassClaims {
         PassClaims {
-            issuer, pass_id, version, kind, holder, company_tax_id, ports, valid_from, valid_to, issued_at, card_uid,
+            issuer, pass_id, version, print, kind, holder, company_tax_id, ports, valid_from, valid_to, issued_at, card_uid,
         }
     }
 }

@@ -206,6 +206,8 @@ mod wording {
     pub const PICKUP_OFFICE: &str = "核發地點 Issued at";
     pub const TEMPORARY_ZH: &str = "臨時";
     pub const TEMPORARY_EN: &str = "TEMPORARY";
+    pub const SPECIMEN_ZH: &str = "樣張";
+    pub const SPECIMEN_EN: &str = "SPECIMEN";
     pub const NOTICE: &str = "本證限持證人本人使用，不得轉借，進出港區應主動出示並配合查驗。拾獲請送交航港局或警察機關。 \
                               For the named holder only; show on request at the port gates. If found, return it to the port authority or the police.";
 }
@@ -528,6 +530,32 @@ fn temporary_mark(font: &CardFont, area: Area, colour: Rgb, out: &mut Vec<Elemen
     Ok(())
 }
 
+/// The SPECIMEN mark of a preview, a band across `area` over everything
+/// under it, so a preview can never be taken for a card.
+fn specimen_mark(font: &CardFont, area: Area, out: &mut Vec<Element>) -> Result<()> {
+    let band = Area {
+        y: area.y + area.height * 0.35,
+        height: area.height * 0.3,
+        ..area
+    };
+    out.push(Element::Fill {
+        area: band,
+        colour: Rgb::WHITE,
+    });
+    let text = if wording::SPECIMEN_ZH.chars().all(|c| font.has_glyph(c)) {
+        format!("{} {}", wording::SPECIMEN_ZH, wording::SPECIMEN_EN)
+    } else {
+        wording::SPECIMEN_EN.to_owned()
+    };
+    let style = TextStyle::shrinking(16.0, 5.0, 1, Weight::Bold, Rgb(0xC0, 0x10, 0x10)).aligned(Align::Centre);
+    out.extend(
+        fit_text(font, Field::Wording, &text, band, style)?
+            .into_iter()
+            .map(Element::Text),
+    );
+    Ok(())
+}
+
 /// A side's background: its band, and on temporary passes the TEMPORARY mark
 /// under `mark_area`.
 fn side_background(
@@ -550,6 +578,9 @@ fn side_background(
 fn front_side(font: &CardFont, card: &CardData, template: CardTemplate, geometry: &Geometry) -> Result<Vec<Element>> {
     let mut out = side_background(font, card, template, geometry.band_height, geometry.front_column)?;
     photo_frame(font, card, geometry.photo, &mut out)?;
+    if card.specimen {
+        specimen_mark(font, geometry.photo, &mut out)?;
+    }
 
     let mut column = Column::new(font, &mut out, geometry.front_column);
     let name_style = TextStyle::shrinking(12.0, 7.0, 2, Weight::Bold, Rgb::INK).aligned(geometry.name_align);
@@ -658,8 +689,9 @@ fn photo_frame(font: &CardFont, card: &CardData, frame: Area, out: &mut Vec<Elem
 fn back_side(font: &CardFont, card: &CardData, template: CardTemplate, geometry: &Geometry) -> Result<Vec<Element>> {
     let mut out = side_background(font, card, template, geometry.back_band_height, geometry.back_column)?;
     let qr = place_qr(&card.qr_text, geometry.qr_region, BLEED_MM)?;
+    let qr_area = qr.area;
     out.push(Element::Fill {
-        area: qr.area,
+        area: qr_area,
         colour: Rgb::WHITE,
     });
     out.push(Element::Qr(qr));
@@ -680,5 +712,8 @@ fn back_side(font: &CardFont, card: &CardData, template: CardTemplate, geometry:
     column.gap(ROW_GAP);
     let notice_height = column.cursor - column.area.y;
     column.put(Field::Wording, wording::NOTICE, notice_height, value_style(4.6, 3.8, 6))?;
+    if card.specimen {
+        specimen_mark(font, qr_area, &mut out)?;
+    }
     Ok(out)
 }

@@ -1,10 +1,10 @@
 //! The chips this station wrote, recorded with the step and the event that tells central.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::{SqlContext, Store, StoreError, now_rfc3339};
-use crate::model::{CardState, Step};
+use crate::model::{CardState, Revocation, Step};
 
 /// A chip and the pass version written to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -13,11 +13,13 @@ pub struct EncodedCard {
     pub card_uid: String,
     pub pass_id: String,
     pub version: u32,
+    /// The print of the card whose chip this is.
+    pub print: Option<u32>,
     pub encoded_at: String,
 }
 
 impl Store {
-    /// Records that `card_uid` now carries the pass's current version and
+    /// Records that `card_uid` now carries the pass's current version, written for `print`, and
     /// moves the card to `encoded` (state, audit entry and `card_encoded`
     /// event), in one transaction; refused unless the step may start from
     /// the card's state.
@@ -25,31 +27,47 @@ impl Store {
         &mut self,
         card_uid: &[u8],
         pass_id: &str,
+        print: u32,
         actor: &str,
     ) -> Result<Result<(), CardState>, StoreError> {
         let tx = self.conn.transaction().context("recording an encoded card")?;
-        let detail = serde_json::json!({ "card_uid": hex::encode_upper(card_uid) });
+        let detail = serde_json::json!({ "card_uid": hex::encode_upper(card_uid), "print": print });
         let moved = super::items::advance_in(&tx, pass_id, &Step::ENCODE, actor, &detail)?;
         if moved.is_err() {
             return Ok(moved);
         }
         tx.execute(
-            "INSERT INTO cards (card_uid, pass_id, version, encoded_at)
-             SELECT ?1, pass_id, version, ?3 FROM items WHERE pass_id = ?2
+            "INSERT INTO cards (card_uid, pass_id, version, encoded_at, print)
+             SELECT ?1, pass_id, version, ?3, ?4 FROM items WHERE pass_id = ?2
              ON CONFLICT (card_uid) DO UPDATE SET pass_id = excluded.pass_id, version = excluded.version,
-                encoded_at = excluded.encoded_at",
-            params![card_uid, pass_id, now_rfc3339()],
+                encoded_at = excluded.encoded_at, print = excluded.print",
+            params![card_uid, pass_id, now_rfc3339(), print],
         )
         .context("recording an encoded card")?;
         tx.commit().context("recording an encoded card")?;
         Ok(moved)
     }
 
+    /// Whether this station ever wrote a chip with this UID (for any pass):
+    /// a "blank" card with such a UID is a copy or an emulator.
+    pub fn card_ever_issued(&self, card_uid: &[u8]) -> Result<bool, StoreError> {
+        self.conn
+            .query_row("SELECT 1 FROM cards WHERE card_uid = ?1", params![card_uid], |_| Ok(()))
+            .optional()
+            .context("looking up a card")
+            .map(|found| found.is_some())
+    }
+
+    /// The pass's card as it stands: its print and its chip, if one was made.
+    pub fn card_faces(&self, pass_id: &str) -> Result<Option<CardFaces>, StoreError> {
+        card_faces_in(&self.conn, pass_id)
+    }
+
     /// The card this station last wrote for a pass, if any.
     pub fn encoded_card(&self, pass_id: &str) -> Result<Option<EncodedCard>, StoreError> {
         self.conn
             .query_row(
-                "SELECT card_uid, pass_id, version, encoded_at FROM cards WHERE pass_id = ?1
+                "SELECT card_uid, pass_id, version, encoded_at, print FROM cards WHERE pass_id = ?1
                  ORDER BY encoded_at DESC LIMIT 1",
                 params![pass_id],
                 |row| {
@@ -58,6 +76,7 @@ impl Store {
                         pass_id: row.get(1)?,
                         version: row.get(2)?,
                         encoded_at: row.get(3)?,
+                        print: row.get(4)?,
                     })
                 },
             )
@@ -66,16 +85,42 @@ impl Store {
     }
 }
 
-/// The UID (upper-case hex) of the chip written with the pass's current
-/// version, if there is one: the card a void or spoil takes out of use.
-pub(super) fn live_card_in(tx: &Transaction<'_>, pass_id: &str) -> Result<Option<String>, StoreError> {
-    tx.query_row(
-        "SELECT c.card_uid FROM cards c JOIN items i ON i.pass_id = c.pass_id AND i.version = c.version
-         WHERE c.pass_id = ?1 ORDER BY c.encoded_at DESC LIMIT 1",
+/// The card of the pass's current version that the office holds or handed
+/// over: its print, and its chip if one was written for that print.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CardFaces {
+    pub print: u32,
+    /// The chip's UID in upper-case hex.
+    pub card_uid: Option<String>,
+}
+
+impl CardFaces {
+    /// The faces as central's events carry them (`retired_card`, `handed_over_card`).
+    pub(super) fn to_json(&self, why: Option<Revocation>) -> serde_json::Value {
+        let mut card = serde_json::json!({ "print": self.print, "card_uid": self.card_uid });
+        if let Some(why) = why {
+            card["reason"] = why.as_str().into();
+        }
+        card
+    }
+}
+
+/// The pass's card as it stands: the print that came out for its current
+/// version, and the chip written for that print.
+pub(super) fn card_faces_in(conn: &Connection, pass_id: &str) -> Result<Option<CardFaces>, StoreError> {
+    conn.query_row(
+        "SELECT p.print, (SELECT c.card_uid FROM cards c WHERE c.pass_id = p.pass_id AND c.version = p.version
+                             AND c.print = p.print ORDER BY c.encoded_at DESC LIMIT 1)
+         FROM prints p JOIN items i ON i.pass_id = p.pass_id AND i.version = p.version
+         WHERE p.pass_id = ?1 AND p.status = 'printed' ORDER BY p.print DESC LIMIT 1",
         params![pass_id],
-        |row| row.get::<_, Vec<u8>>(0),
+        |row| {
+            Ok(CardFaces {
+                print: row.get(0)?,
+                card_uid: row.get::<_, Option<Vec<u8>>>(1)?.map(hex::encode_upper),
+            })
+        },
     )
     .optional()
     .context("reading a pass's card")
-    .map(|uid| uid.map(hex::encode_upper))
 }

@@ -1,8 +1,15 @@
-//! Signed credentials and trust documents in the cache.
+//! Prints of cards with the credentials signed for them, and the trust
+//! documents the station verifies against.
+//!
+//! Why a credential lives with a print: a valid credential must exist only on
+//! a card the station recorded as printed. It is signed as the print job
+//! starts, kept here, and every print that does not become the pass's card
+//! (a jam, a crash mid-job) is abandoned and revoked at central.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{SqlContext, Store, StoreError};
+use super::{SqlContext, Store, StoreError, now_rfc3339};
+use crate::model::{CardState, Revocation, Step};
 
 /// The documents verification rests on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,37 +27,97 @@ impl TrustDocument {
     }
 }
 
+/// One print of a card: the credential signed for it and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintRecord {
+    pub pass_id: String,
+    pub version: u32,
+    pub print: u32,
+    pub qr_text: String,
+}
+
 impl Store {
-    /// The QR credential signed for this pass version, if one was.
-    pub fn credential(&self, pass_id: &str, version: u32) -> Result<Option<String>, StoreError> {
+    /// The serial the next print of this pass version gets.
+    pub fn next_print_serial(&self, pass_id: &str, version: u32) -> Result<u32, StoreError> {
         self.conn
             .query_row(
-                "SELECT qr_text FROM credentials WHERE pass_id = ?1 AND version = ?2",
+                "SELECT coalesce(max(print), 0) + 1 FROM prints WHERE pass_id = ?1 AND version = ?2",
                 params![pass_id, version],
                 |row| row.get(0),
             )
-            .optional()
-            .context("reading a credential")
+            .context("numbering a print")
     }
 
-    /// Keeps a newly signed credential; the first one kept for a version wins.
-    pub fn put_credential(
-        &self,
-        pass_id: &str,
-        version: u32,
-        qr_text: &str,
-        issued_at: &str,
-    ) -> Result<String, StoreError> {
+    /// The credential on the card printed for the pass's current version, if one came out.
+    pub fn printed_card(&self, pass_id: &str) -> Result<Option<PrintRecord>, StoreError> {
         self.conn
-            .execute(
-                "INSERT OR IGNORE INTO credentials (pass_id, version, qr_text, issued_at) VALUES (?1, ?2, ?3, ?4)",
-                params![pass_id, version, qr_text, issued_at],
+            .query_row(
+                "SELECT p.pass_id, p.version, p.print, p.qr_text FROM prints p
+                 JOIN items i ON i.pass_id = p.pass_id AND i.version = p.version
+                 WHERE p.pass_id = ?1 AND p.status = 'printed' ORDER BY p.print DESC LIMIT 1",
+                params![pass_id],
+                |row| {
+                    Ok(PrintRecord {
+                        pass_id: row.get(0)?,
+                        version: row.get(1)?,
+                        print: row.get(2)?,
+                        qr_text: row.get(3)?,
+                    })
+                },
             )
-            .context("storing a credential")?;
-        self.credential(pass_id, version)?.ok_or(StoreError::Sql {
-            context: "reading back a credential",
-            source: rusqlite::Error::QueryReturnedNoRows,
-        })
+            .optional()
+            .context("reading a printed card")
+    }
+
+    /// Records prints about to go to the printer, each with its signed
+    /// credential, in one transaction. A print of the same pass left
+    /// `sending` by an earlier job that never finished (a crash, a jam) is
+    /// abandoned first: its credential may be on a half-printed card.
+    pub fn begin_prints(&mut self, prints: &[PrintRecord], actor: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().context("recording prints")?;
+        for print in prints {
+            for stale in unfinished_prints_in(&tx, &print.pass_id)? {
+                abandon_in(&tx, &stale, actor, "the print job never finished")?;
+            }
+            tx.execute(
+                "INSERT INTO prints (pass_id, version, print, qr_text, signed_at, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'sending')",
+                params![print.pass_id, print.version, print.print, print.qr_text, now_rfc3339()],
+            )
+            .context("recording a print")?;
+        }
+        tx.commit().context("recording prints")
+    }
+
+    /// The printer delivered the card: the print is the card's, and the card
+    /// moves to `printed`, in one transaction.
+    pub fn finish_print(
+        &mut self,
+        print: &PrintRecord,
+        actor: &str,
+        detail: &serde_json::Value,
+    ) -> Result<Result<(), CardState>, StoreError> {
+        let tx = self.conn.transaction().context("recording a printed card")?;
+        tx.execute(
+            "UPDATE prints SET status = 'printed' WHERE pass_id = ?1 AND version = ?2 AND print = ?3",
+            params![print.pass_id, print.version, print.print],
+        )
+        .context("recording a printed card")?;
+        let moved = super::items::advance_in(&tx, &print.pass_id, &Step::PRINT, actor, detail)?;
+        if moved.is_ok() {
+            tx.commit().context("recording a printed card")?;
+        }
+        Ok(moved)
+    }
+
+    /// Gives up prints that did not come out whole (the printer failed): each
+    /// goes to central for the hotlist, in case part of a card came out.
+    pub fn abandon_prints(&mut self, prints: &[PrintRecord], actor: &str, why: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().context("abandoning prints")?;
+        for print in prints {
+            abandon_in(&tx, print, actor, why)?;
+        }
+        tx.commit().context("abandoning prints")
     }
 
     /// A trust document's bytes and when they were fetched.
@@ -75,4 +142,42 @@ impl Store {
             .context("storing a trust document")?;
         Ok(())
     }
+}
+
+/// Prints of the pass given to a printer and never confirmed.
+pub(super) fn unfinished_prints_in(tx: &Transaction<'_>, pass_id: &str) -> Result<Vec<PrintRecord>, StoreError> {
+    let mut stmt = tx
+        .prepare_cached(
+            "SELECT pass_id, version, print, qr_text FROM prints WHERE pass_id = ?1 AND status = 'sending'",
+        )
+        .context("listing prints")?;
+    let rows = stmt
+        .query_map(params![pass_id], |row| {
+            Ok(PrintRecord {
+                pass_id: row.get(0)?,
+                version: row.get(1)?,
+                print: row.get(2)?,
+                qr_text: row.get(3)?,
+            })
+        })
+        .context("listing prints")?;
+    rows.collect::<Result<_, _>>().context("listing prints")
+}
+
+/// Marks a print abandoned, with its audit entry and a `print_abandoned`
+/// event whose `retired_card` central puts on the hotlist.
+pub(super) fn abandon_in(tx: &Transaction<'_>, print: &PrintRecord, actor: &str, why: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE prints SET status = 'abandoned' WHERE pass_id = ?1 AND version = ?2 AND print = ?3",
+        params![print.pass_id, print.version, print.print],
+    )
+    .context("abandoning a print")?;
+    let retired = serde_json::json!({ "print": print.print, "reason": Revocation::Spoiled.as_str() });
+    let detail = serde_json::json!({ "reason": why, "retired_card": retired });
+    let entry = super::audit::append(tx, actor, "print_abandoned", Some(&print.pass_id), &detail)?;
+    let payload = serde_json::json!({
+        "pass_id": print.pass_id, "version": print.version, "actor": actor, "audit_seq": entry.seq,
+        "reason": why, "retired_card": retired,
+    });
+    super::outbox::enqueue(tx, "print_abandoned", &payload)
 }

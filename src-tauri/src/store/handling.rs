@@ -6,6 +6,7 @@
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
+use super::cards::CardFaces;
 use super::items::{advance_in, upsert_item};
 use super::{SqlContext, Store, StoreError, now_rfc3339};
 use crate::model::{CardState, PassItem, Step};
@@ -29,27 +30,24 @@ pub struct Pickup {
 }
 
 impl Store {
-    /// Takes a step that takes the pass's card out of use (spoil, void): the
-    /// audit entry and the event name the chip's UID, if one was written, so
-    /// central puts it on the hotlist. Returns that UID.
+    /// Takes a step that takes the pass's card out of use (spoil, void,
+    /// refused release): the audit entry and the event name both faces of the
+    /// card, its print and its chip, so central puts them on the hotlist.
+    /// Returns the card's faces, if one was made.
     pub fn retire_card(
         &mut self,
         pass_id: &str,
         step: &Step,
         actor: &str,
         detail: &serde_json::Value,
-    ) -> Result<Result<Option<String>, CardState>, StoreError> {
+    ) -> Result<Result<Option<CardFaces>, CardState>, StoreError> {
         let tx = self.conn.transaction().context("taking a card out of use")?;
-        let card_uid = super::cards::live_card_in(&tx, pass_id)?;
-        let mut detail = detail.clone();
-        if let Some(uid) = &card_uid {
-            detail["card_uid"] = uid.clone().into();
-        }
-        let moved = advance_in(&tx, pass_id, step, actor, &detail)?;
+        let card = super::cards::card_faces_in(&tx, pass_id)?;
+        let moved = advance_in(&tx, pass_id, step, actor, detail)?;
         if moved.is_ok() {
             tx.commit().context("taking a card out of use")?;
         }
-        Ok(moved.map(|()| card_uid))
+        Ok(moved.map(|()| card))
     }
 
     /// Hands a released card over to `recipient`, with its record, audit
@@ -61,13 +59,21 @@ impl Store {
         actor: &str,
     ) -> Result<Result<(), CardState>, StoreError> {
         let tx = self.conn.transaction().context("recording a hand-over")?;
-        let detail = serde_json::json!({
+        let card = super::cards::card_faces_in(&tx, pass_id)?;
+        let mut detail = serde_json::json!({
             "recipient": recipient.name, "recipient_company": recipient.company,
             "recipient_id_masked": recipient.id_masked,
         });
+        if let Some(card) = &card {
+            detail["handed_over_card"] = card.to_json(None);
+        }
         let moved = advance_in(&tx, pass_id, &Step::HAND_OVER, actor, &detail)?;
         if moved.is_err() {
             return Ok(moved);
+        }
+        let now = now_rfc3339();
+        if let Some(card) = &card {
+            super::items::set_handed_over_card(&tx, pass_id, card.print, card.card_uid.as_deref(), &now)?;
         }
         tx.execute(
             "INSERT INTO handovers (pass_id, version, recipient_name, recipient_company, recipient_id_masked,
@@ -78,7 +84,7 @@ impl Store {
                 recipient.name,
                 recipient.company,
                 recipient.id_masked,
-                now_rfc3339(),
+                now,
                 actor
             ],
         )
@@ -88,8 +94,9 @@ impl Store {
     }
 
     /// Starts a pass again at the version central raised for a reprint: the
-    /// new version is stored and the card goes back to `approved`, with the
-    /// old card's UID (if any) in the audit entry and the event.
+    /// old card (both faces, if one was made) is retired in the audit entry
+    /// and the event, then the new version is stored and the card goes back to
+    /// `approved`.
     pub fn record_reprint(
         &mut self,
         raised: &PassItem,
@@ -97,13 +104,9 @@ impl Store {
         detail: &serde_json::Value,
     ) -> Result<Result<(), CardState>, StoreError> {
         let tx = self.conn.transaction().context("recording a reprint")?;
-        let mut detail = detail.clone();
-        if let Some(uid) = super::cards::live_card_in(&tx, &raised.pass_id)? {
-            detail["card_uid"] = uid.into();
-        }
-        upsert_item(&tx, raised, &now_rfc3339())?;
-        let moved = advance_in(&tx, &raised.pass_id, &Step::REPRINT, actor, &detail)?;
+        let moved = advance_in(&tx, &raised.pass_id, &Step::REPRINT, actor, detail)?;
         if moved.is_ok() {
+            upsert_item(&tx, raised, &now_rfc3339())?;
             tx.commit().context("recording a reprint")?;
         }
         Ok(moved)

@@ -63,7 +63,36 @@ pub struct RejectedItem {
     pub seen_at: String,
 }
 
+/// What the office's records say of a pass's card, for a gate to weigh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueStanding {
+    pub version: u32,
+    pub state: CardState,
+    /// The print and chip (upper-case hex) of the card handed over, once one was.
+    pub handed_over_print: Option<u32>,
+    pub handed_over_uid: Option<String>,
+}
+
 impl Store {
+    /// Where the pass's card stands at this office, if the station holds the pass.
+    pub fn issue_standing(&self, pass_id: &str) -> Result<Option<IssueStanding>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT version, state, handed_over_print, handed_over_uid FROM items WHERE pass_id = ?1",
+                params![pass_id],
+                |row| {
+                    Ok(IssueStanding {
+                        version: row.get(0)?,
+                        state: parse_state(row, 1)?,
+                        handed_over_print: row.get(2)?,
+                        handed_over_uid: row.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .context("reading a card's standing")
+    }
+
     /// Where the next sync starts, if the station has synced before.
     pub fn feed_cursor(&self) -> Result<Option<String>, StoreError> {
         self.state_value(CURSOR_KEY)
@@ -92,12 +121,16 @@ impl Store {
         let mut summary = PageSummary::default();
         let now = now_rfc3339();
         for item in &page.items {
-            // The card made for the version held, before a withdrawal replaces it.
-            let made_card = if item.withdrawn {
-                super::cards::live_card_in(&tx, &item.pass_id)?
+            // The card made for the version held is retired by the withdrawal,
+            // so it is closed before the new version replaces the old.
+            let closed = if item.withdrawn {
+                close_withdrawn(&tx, &item.pass_id)?
             } else {
                 None
             };
+            if let Some(card) = &item.handed_over {
+                record_hand_over_elsewhere(&tx, &item.pass_id, card)?;
+            }
             match upsert_item(&tx, item, &now)? {
                 Upsert::Unchanged => {
                     summary.unchanged += 1;
@@ -113,7 +146,7 @@ impl Store {
             super::outbox::enqueue(&tx, "item_received", &payload)?;
             if item.withdrawn {
                 summary.withdrawn += 1;
-                if close_withdrawn(&tx, &item.pass_id, made_card)? == Some(CardState::Voided) {
+                if closed == Some(CardState::Voided) {
                     summary.voided_cards.push(item.pass_id.clone());
                 }
             }
@@ -166,7 +199,8 @@ impl Store {
                 "SELECT pass_id, version, application_id, holder_kind, holder_name, holder_name_latin,
                         national_id_masked, plate, vehicle_type, temporary, company_name, company_tax_id,
                         ports, valid_from, valid_to, pickup_office, photo_sha256, state, received_at, updated_at,
-                        photo_sha256 IN (SELECT sha256 FROM photos)
+                        photo_sha256 IN (SELECT sha256 FROM photos), handed_over_print, handed_over_uid,
+                        handed_over_at
                  FROM items WHERE pass_id = ?1",
                 params![pass_id],
                 item_from_row,
@@ -287,10 +321,10 @@ pub(super) fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> R
             (Some(id), Upsert::Updated, state)
         }
         None => {
-            let state = if item.withdrawn {
-                CardState::Withdrawn
-            } else {
-                CardState::Approved
+            let state = match (item.withdrawn, &item.handed_over) {
+                (true, _) => CardState::Withdrawn,
+                (false, Some(_)) => CardState::HandedOver,
+                (false, None) => CardState::Approved,
             };
             (None, Upsert::Added, state.as_str().to_owned())
         }
@@ -334,6 +368,9 @@ pub(super) fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> R
     )
     .context("storing an item")?;
     let id = id.unwrap_or_else(|| tx.last_insert_rowid());
+    if let Some(card) = item.handed_over.as_ref().filter(|card| card.version == item.version) {
+        set_handed_over_card(tx, &item.pass_id, card.print, card.card_uid.as_deref(), &super::rfc3339(card.at))?;
+    }
     let search_name = match &item.holder {
         Holder::Person { name, name_latin, .. } => format!("{name} {}", name_latin.as_deref().unwrap_or_default()),
         Holder::Vehicle { .. } => String::new(),
@@ -354,19 +391,13 @@ pub(super) fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> R
     Ok(outcome)
 }
 
-/// Closes a pass central withdrew, if its card was still in the office's
-/// work: `withdrawn` before a card was made, `voided` once one was (the UID of
-/// its chip, `made_card`, goes to central for the hotlist). Returns the new state.
-fn close_withdrawn(
-    tx: &Transaction<'_>,
-    pass_id: &str,
-    made_card: Option<String>,
-) -> Result<Option<CardState>, StoreError> {
-    let state: CardState = tx
-        .query_row("SELECT state FROM items WHERE pass_id = ?1", params![pass_id], |row| {
-            parse_state(row, 0)
-        })
-        .context("reading a card's state")?;
+/// Closes a pass central withdrew, if the station holds it and its card was
+/// still in the office's work: `withdrawn` before a card was made, `voided`
+/// once one was (its faces go to central for the hotlist). Returns the new state.
+fn close_withdrawn(tx: &Transaction<'_>, pass_id: &str) -> Result<Option<CardState>, StoreError> {
+    let Some(state) = state_in(tx, pass_id)? else {
+        return Ok(None);
+    };
     let step = if Step::WITHDRAW.from.contains(&state) {
         Step::WITHDRAW
     } else if Step::WITHDRAW_CARD.from.contains(&state) {
@@ -374,13 +405,68 @@ fn close_withdrawn(
     } else {
         return Ok(None);
     };
-    let mut detail = serde_json::json!({ "reason": "withdrawn by central" });
-    if let Some(card) = made_card {
-        detail["card_uid"] = card.into();
-    }
+    let detail = serde_json::json!({ "reason": "withdrawn by central" });
     Ok(advance_in(tx, pass_id, &step, CENTRAL_ACTOR, &detail)?
         .ok()
         .map(|()| step.to))
+}
+
+/// Takes in a hand-over central reports for the version held: a card of it
+/// made here and still in the office is void, and the card handed over is
+/// the only one a gate here lets through.
+fn record_hand_over_elsewhere(
+    tx: &Transaction<'_>,
+    pass_id: &str,
+    card: &crate::model::HandedOverCard,
+) -> Result<(), StoreError> {
+    let held: Option<(u32, CardState)> = tx
+        .query_row(
+            "SELECT version, state FROM items WHERE pass_id = ?1",
+            params![pass_id],
+            |row| Ok((row.get(0)?, parse_state(row, 1)?)),
+        )
+        .optional()
+        .context("reading a card's state")?;
+    let Some((version, state)) = held else {
+        // New to this station: the item arrives handed over (see upsert_item).
+        return Ok(());
+    };
+    if version != card.version {
+        return Ok(());
+    }
+    if Step::HANDED_OVER_ELSEWHERE.from.contains(&state) {
+        let detail = serde_json::json!({ "handed_over_print": card.print, "handed_over_uid": card.card_uid });
+        // The step may start from this state: it cannot be refused.
+        let _ = advance_in(tx, pass_id, &Step::HANDED_OVER_ELSEWHERE, CENTRAL_ACTOR, &detail)?;
+    }
+    if matches!(state, CardState::HandedOver) || Step::HANDED_OVER_ELSEWHERE.from.contains(&state) {
+        set_handed_over_card(tx, pass_id, card.print, card.card_uid.as_deref(), &super::rfc3339(card.at))?;
+    }
+    Ok(())
+}
+
+/// Notes which card of the pass's current version left with its holder.
+pub(super) fn set_handed_over_card(
+    tx: &Transaction<'_>,
+    pass_id: &str,
+    print: u32,
+    card_uid: Option<&str>,
+    at: &str,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE items SET handed_over_print = ?2, handed_over_uid = ?3, handed_over_at = ?4 WHERE pass_id = ?1",
+        params![pass_id, print, card_uid, at],
+    )
+    .context("recording the card handed over")?;
+    Ok(())
+}
+
+fn state_in(tx: &Transaction<'_>, pass_id: &str) -> Result<Option<CardState>, StoreError> {
+    tx.query_row("SELECT state FROM items WHERE pass_id = ?1", params![pass_id], |row| {
+        parse_state(row, 0)
+    })
+    .optional()
+    .context("reading a card's state")
 }
 
 /// A card step inside the caller's transaction (see [`Store::advance`]).
@@ -401,13 +487,24 @@ pub(super) fn advance_in(
     if !step.from.contains(&state) {
         return Ok(Err(state));
     }
+    let mut detail = detail.clone();
+    if let Some(why) = step.retires {
+        // Prints begun and never finished are revoked with the card; the
+        // card's own faces are named for central's hotlist.
+        for stale in super::credentials::unfinished_prints_in(tx, pass_id)? {
+            super::credentials::abandon_in(tx, &stale, actor, step.action)?;
+        }
+        if let Some(card) = super::cards::card_faces_in(tx, pass_id)? {
+            detail["retired_card"] = card.to_json(Some(why));
+        }
+    }
     tx.execute(
         "UPDATE items SET state = ?2, updated_at = ?3 WHERE pass_id = ?1",
         params![pass_id, step.to.as_str(), now_rfc3339()],
     )
     .context("moving a card on")?;
     let action = step.action;
-    let entry = super::audit::append(tx, actor, action, Some(pass_id), detail)?;
+    let entry = super::audit::append(tx, actor, action, Some(pass_id), &detail)?;
     let mut payload =
         serde_json::json!({ "pass_id": pass_id, "version": version, "actor": actor, "audit_seq": entry.seq });
     if let (Some(payload), Some(detail)) = (payload.as_object_mut(), detail.as_object()) {
@@ -460,9 +557,21 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<ItemRecord> {
     };
     let temporary: bool = row.get(9)?;
     let state = parse_state(row, 17)?;
+    let version = row.get(1)?;
+    let handed_over = match (row.get::<_, Option<u32>>(21)?, row.get::<_, Option<String>>(23)?) {
+        (Some(print), Some(at)) => Some(crate::model::HandedOverCard {
+            version,
+            print,
+            card_uid: row.get(22)?,
+            at: super::parse_rfc3339(&at).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(23, Type::Text, format!("bad time {at:?}").into())
+            })?,
+        }),
+        _ => None,
+    };
     let item = PassItem {
         pass_id: row.get(0)?,
-        version: row.get(1)?,
+        version,
         withdrawn: state == CardState::Withdrawn,
         application_id: row.get(2)?,
         holder,
@@ -474,6 +583,7 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<ItemRecord> {
         valid_to: parse_date(row, 14)?,
         pickup_office: row.get(15)?,
         photo_sha256: row.get(16)?,
+        handed_over,
     };
     Ok(ItemRecord {
         kind: item.kind(),

@@ -23,11 +23,11 @@ mod search;
 mod users;
 
 pub use audit::{AuditCheck, AuditEntry};
-pub use cards::EncodedCard;
+pub use cards::{CardFaces, EncodedCard};
 pub use checks::Check;
-pub use credentials::TrustDocument;
+pub use credentials::{PrintRecord, TrustDocument};
 pub use handling::{Pickup, Recipient};
-pub use items::{ItemRecord, PageSummary, RejectedItem, StoredPage};
+pub use items::{IssueStanding, ItemRecord, PageSummary, RejectedItem, StoredPage};
 pub use outbox::{OutboxEntry, OutboxFilter, OutboxOutcome};
 pub use search::{QueueQuery, QueueRow};
 pub(crate) use users::SignIn;
@@ -46,6 +46,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_audit.sql"),
     include_str!("migrations/0005_checks.sql"),
     include_str!("migrations/0006_users_handover.sql"),
+    include_str!("migrations/0007_prints.sql"),
 ];
 
 /// A failure of the cache file, with the file it concerns.

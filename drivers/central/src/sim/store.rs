@@ -26,12 +26,13 @@ use super::generate::{ApplicationPlan, Generator, add_months};
 use super::station_api::Station;
 use super::{SimError, during, parse_card_uid, portrait};
 use crate::api::{
-    Enrolment, EnrolmentRequest, Event, EventOutcome, EventResult, Holder, ItemStatus, ReprintRequest, WireItem,
+    Enrolment, EnrolmentRequest, Event, EventOutcome, EventResult, HandedOverCard, Holder, ItemStatus, ReprintRequest,
+    WireItem,
     decode_key, encode_key,
 };
 use pass_credential::{
-    Algorithm, CredentialError, HotlistDelta, PublicKey, RevokedPass, SignerEntry, SignerStatus, SigningKey, TrustList,
-    VoidedCard,
+    Algorithm, CredentialError, HotlistDelta, PublicKey, Revocation as Why, RevokedPass, RevokedPrint, SignerEntry,
+    SignerStatus, SigningKey, TrustList, VoidedCard,
 };
 
 const SCHEMA: &str = "
@@ -68,7 +69,8 @@ CREATE TABLE IF NOT EXISTS signers (
     station_id TEXT PRIMARY KEY REFERENCES stations (id), cose_key BLOB NOT NULL, office TEXT NOT NULL,
     valid_from TEXT NOT NULL, valid_to TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS hotlist (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, pass_id TEXT, version INTEGER, card_uid BLOB, expires TEXT NOT NULL,
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, pass_id TEXT, version INTEGER, print INTEGER, card_uid BLOB,
+    expires TEXT NOT NULL, why INTEGER NOT NULL,
     CHECK ((pass_id IS NULL) <> (card_uid IS NULL)));
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT, idempotency_key TEXT NOT NULL UNIQUE, station_id TEXT NOT NULL,
@@ -88,9 +90,6 @@ CREATE TABLE IF NOT EXISTS users (
 const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 /// The longest idempotency key central records.
 const MAX_KEY_CHARS: usize = 128;
-/// Event kinds whose `card_uid` (the card spoiled or voided at the station)
-/// central puts on the hotlist.
-const CARD_VOIDING_KINDS: [&str; 2] = ["card_spoiled", "card_voided"];
 /// How long a voided card stays on the hotlist when its pass is not known.
 const UNKNOWN_PASS_CARD_HOTLISTED: time::Duration = time::Duration::days(365);
 
@@ -178,28 +177,63 @@ pub(crate) fn rejection_reason(event: &Event) -> Option<String> {
     if !event.payload.is_object() {
         return Some("the payload must be a JSON object".to_owned());
     }
-    if CARD_VOIDING_KINDS.contains(&event.kind.as_str())
-        && let Some(uid) = event.payload.get("card_uid")
-        && uid.as_str().is_none_or(|uid| parse_card_uid(uid).is_err())
-    {
-        return Some(format!(
-            "the card_uid of a {} event must be the card's UID in upper-case hex, such as 04A1B2C3D4E5F6",
-            event.kind
-        ));
+    for field in ["retired_card", "handed_over_card"] {
+        if let Some(card) = event.payload.get(field)
+            && let Err(problem) = CardFaces::read(event, card)
+        {
+            return Some(format!("{field}: {problem}"));
+        }
     }
     None
 }
 
-/// The card a spoiled or voided card event names, for the hotlist.
-fn voided_card_uid(event: &Event) -> Option<Vec<u8>> {
-    if !CARD_VOIDING_KINDS.contains(&event.kind.as_str()) {
-        return None;
+/// The two faces of one physical card an event names (`retired_card`,
+/// `handed_over_card`): the pass version and print on its printed QR, its
+/// chip's UID if one was written, and for a retired card why it left the work.
+struct CardFaces {
+    pass_id: String,
+    version: u32,
+    print: u32,
+    card_uid: Option<Vec<u8>>,
+    why: Option<Why>,
+}
+
+impl CardFaces {
+    fn read(event: &Event, card: &serde_json::Value) -> Result<CardFaces, String> {
+        let pass_id = event.payload.get("pass_id").and_then(serde_json::Value::as_str);
+        let version = event.payload.get("version").and_then(serde_json::Value::as_u64);
+        let print = card.get("print").and_then(serde_json::Value::as_u64);
+        let (Some(pass_id), Some(version), Some(print)) = (pass_id, version, print) else {
+            return Err("the event needs pass_id and version, and the card its print serial".to_owned());
+        };
+        let (Ok(version), Ok(print)) = (u32::try_from(version), u32::try_from(print)) else {
+            return Err("version and print must be 32-bit unsigned integers".to_owned());
+        };
+        if print == 0 {
+            return Err("print serials count from 1".to_owned());
+        }
+        let card_uid = match card.get("card_uid") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(uid) => Some(
+                uid.as_str()
+                    .and_then(|uid| parse_card_uid(uid).ok())
+                    .ok_or("card_uid must be the card's UID in upper-case hex, such as 04A1B2C3D4E5F6")?,
+            ),
+        };
+        let why = match card.get("reason") {
+            None => None,
+            Some(reason) => Some(reason.as_str().and_then(Why::parse).ok_or(
+                "reason must be one of revoked, spoiled, voided, withdrawn, uncollected, replaced",
+            )?),
+        };
+        Ok(CardFaces {
+            pass_id: pass_id.to_owned(),
+            version,
+            print,
+            card_uid,
+            why,
+        })
     }
-    event
-        .payload
-        .get("card_uid")?
-        .as_str()
-        .and_then(|uid| parse_card_uid(uid).ok())
 }
 
 impl Store {
@@ -449,12 +483,16 @@ impl Store {
     /// Takes an item back: its version rises and its feed row moves to the end.
     pub(crate) fn withdraw(&mut self, pass_id: &str) -> Result<ItemState, SimError> {
         self.write("withdrawing an item", |tx| {
-            change_item(tx, pass_id, |row| {
+            let withdrawn = load_item(tx, pass_id)?.item;
+            let state = change_item(tx, pass_id, |row| {
                 row.state = ItemStateName::Withdrawn;
                 row.item.status = ItemStatus::Withdrawn;
                 row.item.version += 1;
                 Ok(())
-            })
+            })?;
+            // A card already made of it, handed over or not, must fail at every gate.
+            hotlist_pass(tx, pass_id, withdrawn.version, withdrawn.valid_to, Why::Withdrawn)?;
+            Ok(state)
         })
     }
 
@@ -494,9 +532,9 @@ impl Store {
                 Ok(())
             })?;
             let item = load_item(tx, pass_id)?.item;
-            hotlist_pass(tx, pass_id, old_version, item.valid_to)?;
+            hotlist_pass(tx, pass_id, old_version, item.valid_to, Why::Replaced)?;
             if let Some(uid) = old_card {
-                hotlist_card(tx, uid, end_of_day(item.valid_to)?)?;
+                hotlist_card(tx, uid, end_of_day(item.valid_to)?, Why::Replaced)?;
             }
             tx.execute(
                 "INSERT INTO reprints (pass_id, old_version, reason, approved_by, old_card_uid, station_id, reprinted_at)
@@ -543,7 +581,7 @@ impl Store {
                 "INSERT INTO revocations (pass_id, version, reason, revoked_at) VALUES (?1, ?2, ?3, ?4)",
                 params![pass_id, version, reason, rfc3339(revoked_at)],
             )?;
-            hotlist_pass(tx, pass_id, version, item.item.valid_to)?;
+            hotlist_pass(tx, pass_id, version, item.item.valid_to, Why::Revoked)?;
             Ok(Revocation {
                 pass_id: pass_id.to_owned(),
                 version,
@@ -581,7 +619,7 @@ impl Store {
 
     /// Puts a card on the hotlist until `expires`, whatever credential it carries.
     pub(crate) fn void_card(&mut self, card_uid: &[u8], expires: OffsetDateTime) -> Result<u64, SimError> {
-        self.write("voiding a card", |tx| hotlist_card(tx, card_uid, expires))
+        self.write("voiding a card", |tx| hotlist_card(tx, card_uid, expires, Why::Voided))
     }
 
     /// The trust list as it stands, signed by the root key.
@@ -643,27 +681,41 @@ impl Store {
                 issued_at: OffsetDateTime::now_utc(),
                 revoked_passes: Vec::new(),
                 voided_cards: Vec::new(),
+                revoked_prints: Vec::new(),
             };
-            let mut stmt =
-                conn.prepare("SELECT pass_id, version, card_uid, expires FROM hotlist WHERE seq > ?1 ORDER BY seq")?;
+            let mut stmt = conn.prepare(
+                "SELECT pass_id, version, print, card_uid, expires, why FROM hotlist WHERE seq > ?1 ORDER BY seq",
+            )?;
             let rows = stmt.query_map([i64::try_from(after).unwrap_or(i64::MAX)], |r| {
                 Ok((
                     r.get::<_, Option<String>>(0)?,
                     r.get::<_, Option<u32>>(1)?,
-                    r.get::<_, Option<Vec<u8>>>(2)?,
-                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<u32>>(2)?,
+                    r.get::<_, Option<Vec<u8>>>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, u8>(5)?,
                 ))
             })?;
             for row in rows {
-                let (pass_id, version, card_uid, expires) = row?;
+                let (pass_id, version, print, card_uid, expires, why) = row?;
                 let expires = parse_time(&expires)?;
-                match (pass_id, version, card_uid) {
-                    (Some(pass_id), Some(version), _) => delta.revoked_passes.push(RevokedPass {
+                let why = Why::from_code(why)
+                    .ok_or_else(|| SimError::Internal(format!("a hotlist row has unknown reason {why}")))?;
+                match (pass_id, version, print, card_uid) {
+                    (Some(pass_id), Some(version), Some(print), _) => delta.revoked_prints.push(RevokedPrint {
+                        pass_id,
+                        version,
+                        print,
+                        expires,
+                        why,
+                    }),
+                    (Some(pass_id), Some(version), None, _) => delta.revoked_passes.push(RevokedPass {
                         pass_id,
                         version,
                         expires,
+                        why,
                     }),
-                    (_, _, Some(card_uid)) => delta.voided_cards.push(VoidedCard { card_uid, expires }),
+                    (_, _, _, Some(card_uid)) => delta.voided_cards.push(VoidedCard { card_uid, expires, why }),
                     _ => {
                         return Err(SimError::Internal(
                             "a hotlist row names neither a pass nor a card".to_owned(),
@@ -738,8 +790,9 @@ impl Store {
     }
 
     /// Records each acceptable event whose key is new; one result per event,
-    /// in order. A spoiled or voided card an event names goes on the hotlist
-    /// the first time the event arrives.
+    /// in order. The first time it arrives, an event's `retired_card` goes on
+    /// the hotlist (its print and its chip), and its `handed_over_card` is
+    /// recorded on the item, for the office's other desks to see in the feed.
     pub(crate) fn record_events(&mut self, station_id: &str, events: &[Event]) -> Result<Vec<EventResult>, SimError> {
         self.write("recording events", |tx| {
             let received_at = rfc3339(OffsetDateTime::now_utc());
@@ -764,9 +817,13 @@ impl Store {
                         to_json(&event.payload)?,
                         received_at
                     ])?;
-                    if let Some(uid) = voided_card_uid(event) {
-                        let pass_id = event.payload.get("pass_id").and_then(serde_json::Value::as_str);
-                        hotlist_card(tx, &uid, card_hotlisted_until(tx, pass_id)?)?;
+                    if let Some(card) = event.payload.get("retired_card") {
+                        let faces = CardFaces::read(event, card).map_err(SimError::Internal)?;
+                        hotlist_retired_card(tx, &faces)?;
+                    }
+                    if let Some(card) = event.payload.get("handed_over_card") {
+                        let faces = CardFaces::read(event, card).map_err(SimError::Internal)?;
+                        record_hand_over(tx, &faces, event.occurred_at)?;
                     }
                     (EventOutcome::Accepted, None)
                 };
@@ -1031,6 +1088,7 @@ fn insert_applications(
                 pickup_office: office.to_owned(),
                 photo_sha256,
                 changed_at: now,
+                handed_over: None,
             };
             let record = to_json(&item)?;
             item_stmt.execute(params![pass_id, application_id, office, state, record])?;
@@ -1105,22 +1163,61 @@ fn end_of_day(date: Date) -> Result<OffsetDateTime, SimError> {
     Ok(end.assume_offset(offset!(+8)))
 }
 
-/// Puts a pass version on the hotlist until the pass would have expired.
-fn hotlist_pass(conn: &Connection, pass_id: &str, version: u32, valid_to: Date) -> Result<(), SimError> {
+/// Puts a pass version (every print of it) on the hotlist until the pass would have expired.
+fn hotlist_pass(conn: &Connection, pass_id: &str, version: u32, valid_to: Date, why: Why) -> Result<(), SimError> {
     conn.execute(
-        "INSERT INTO hotlist (pass_id, version, expires) VALUES (?1, ?2, ?3)",
-        params![pass_id, version, rfc3339(end_of_day(valid_to)?)],
+        "INSERT INTO hotlist (pass_id, version, expires, why) VALUES (?1, ?2, ?3, ?4)",
+        params![pass_id, version, rfc3339(end_of_day(valid_to)?), why as u8],
     )?;
     Ok(())
 }
 
 /// Puts a card on the hotlist until `expires`; returns the hotlist's new sequence.
-fn hotlist_card(conn: &Connection, card_uid: &[u8], expires: OffsetDateTime) -> Result<u64, SimError> {
+fn hotlist_card(conn: &Connection, card_uid: &[u8], expires: OffsetDateTime, why: Why) -> Result<u64, SimError> {
     conn.execute(
-        "INSERT INTO hotlist (card_uid, expires) VALUES (?1, ?2)",
-        params![card_uid, rfc3339(expires)],
+        "INSERT INTO hotlist (card_uid, expires, why) VALUES (?1, ?2, ?3)",
+        params![card_uid, rfc3339(expires), why as u8],
     )?;
     Ok(u64::try_from(conn.last_insert_rowid()).unwrap_or_default())
+}
+
+/// Puts both faces of a card a station took out of its work on the hotlist:
+/// its print, and its chip if one was written.
+fn hotlist_retired_card(conn: &Connection, card: &CardFaces) -> Result<(), SimError> {
+    let why = card.why.unwrap_or(Why::Voided);
+    let expires = card_hotlisted_until(conn, Some(&card.pass_id))?;
+    conn.execute(
+        "INSERT INTO hotlist (pass_id, version, print, expires, why) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![card.pass_id, card.version, card.print, rfc3339(expires), why as u8],
+    )?;
+    if let Some(uid) = &card.card_uid {
+        hotlist_card(conn, uid, expires, why)?;
+    }
+    Ok(())
+}
+
+/// Notes on the item which card of it was handed over, and moves it to the
+/// end of the feed, so the office's other desks learn of it at their next sync.
+fn record_hand_over(conn: &Connection, card: &CardFaces, at: OffsetDateTime) -> Result<(), SimError> {
+    let row = match load_item(conn, &card.pass_id) {
+        Ok(row) => row,
+        // A pass central does not know: the event is kept, there is no item to mark.
+        Err(SimError::NotFound(_)) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if row.item.version != card.version || row.state == ItemStateName::Withdrawn {
+        return Ok(());
+    }
+    change_item(conn, &card.pass_id, |row| {
+        row.item.handed_over = Some(HandedOverCard {
+            version: card.version,
+            print: card.print,
+            card_uid: card.card_uid.as_deref().map(hex::encode_upper),
+            at,
+        });
+        Ok(())
+    })?;
+    Ok(())
 }
 
 /// How long a card of this pass stays on the hotlist: until the pass would

@@ -1,5 +1,6 @@
 //! A small authority for the tests: a root key, a station key certified for
-//! Keelung, sample claims, and a verifier that trusts that station.
+//! Keelung, sample claims, signed hotlist deltas, and a verifier that trusts
+//! that station.
 #![allow(dead_code)] // each test binary uses its own part of this
 
 use pass_credential::{
@@ -23,6 +24,7 @@ pub fn claims(kind: PassKind) -> PassClaims {
         issuer: OFFICE.into(),
         pass_id: "KEL-2026-000001".into(),
         version: 1,
+        print: 1,
         kind,
         holder: holder.into(),
         company_tax_id: "22099131".into(),
@@ -42,11 +44,12 @@ pub fn chip_claims(kind: PassKind) -> PassClaims {
 }
 
 /// The largest pass the budget must hold: a 20-character CJK name, six ports and
-/// the longest version number.
+/// the longest version and print numbers.
 pub fn worst_case_claims() -> PassClaims {
     PassClaims {
         holder: "歐陽龍鳳麟鑫瀚寶麗鸞鑾齋巖灣廳鬱韻藝鐵讓".into(),
         version: u32::MAX,
+        print: u32::MAX,
         ports: ["TWKEL", "TWTPE", "TWTXG", "TWKHH", "TWHUN", "TWSUO"]
             .map(String::from)
             .to_vec(),
@@ -88,13 +91,14 @@ impl Authority {
         .expect("sign trust list")
     }
 
-    /// A verifier that trusts `signers` and holds a fresh, empty hotlist.
+    /// A verifier that trusts `signers` and holds an empty hotlist the
+    /// authority signed at [`NOW`] (its "nothing new since 0"), so it is fresh.
     pub fn verifier_trusting(&self, signers: Vec<SignerEntry>) -> Verifier {
         let mut verifier = Verifier::new(self.root.public());
         verifier
             .load_trust_list(&self.signed_trust_list(1, signers))
             .expect("load trust list");
-        verifier.hotlist_mut().fetched_at = Some(NOW);
+        verifier.set_hotlist(self.hotlist_from(&[empty_delta(0, 0, NOW)]));
         verifier
     }
 
@@ -107,23 +111,55 @@ impl Authority {
         pass_credential::sign(claims, &self.station).expect("sign credential")
     }
 
-    pub fn signed_delta(&self, from: u64, to: u64, passes: Vec<RevokedPass>, cards: Vec<VoidedCard>) -> Vec<u8> {
-        HotlistDelta {
-            from_sequence: from,
-            to_sequence: to,
-            issued_at: NOW,
-            revoked_passes: passes,
-            voided_cards: cards,
-        }
-        .sign(&self.root)
-        .expect("sign delta")
+    /// `delta` signed by the root key.
+    pub fn sign_delta(&self, delta: &HotlistDelta) -> Vec<u8> {
+        delta.sign(&self.root).expect("sign delta")
     }
 
-    pub fn hotlist(&self, passes: Vec<RevokedPass>, cards: Vec<VoidedCard>) -> Hotlist {
-        let delta = HotlistDelta::verify(&self.signed_delta(0, 1, passes, cards), &self.root.public()).expect("verify");
+    /// `delta` as a station receives it: signed by the root, then verified under the pinned root.
+    pub fn through_the_wire(&self, delta: &HotlistDelta) -> HotlistDelta {
+        HotlistDelta::verify(&self.sign_delta(delta), &self.root.public()).expect("verify delta")
+    }
+
+    /// A delta issued at [`NOW`] of revoked passes and voided cards, signed.
+    pub fn signed_delta(&self, from: u64, to: u64, passes: Vec<RevokedPass>, cards: Vec<VoidedCard>) -> Vec<u8> {
+        self.sign_delta(&HotlistDelta {
+            revoked_passes: passes,
+            voided_cards: cards,
+            ..empty_delta(from, to, NOW)
+        })
+    }
+
+    /// A hotlist built from `deltas`, each signed, verified and applied in
+    /// turn, as fetched at [`NOW`].
+    pub fn hotlist_from(&self, deltas: &[HotlistDelta]) -> Hotlist {
         let mut hotlist = Hotlist::new();
-        hotlist.apply(&delta).expect("apply");
+        for delta in deltas {
+            hotlist.apply(&self.through_the_wire(delta)).expect("apply");
+        }
         hotlist.fetched_at = Some(NOW);
         hotlist
+    }
+
+    /// A hotlist holding one delta `(0, 1]` issued at [`NOW`].
+    pub fn hotlist(&self, passes: Vec<RevokedPass>, cards: Vec<VoidedCard>) -> Hotlist {
+        self.hotlist_from(&[HotlistDelta {
+            revoked_passes: passes,
+            voided_cards: cards,
+            ..empty_delta(0, 1, NOW)
+        }])
+    }
+}
+
+/// A delta `(from, to]` issued at `issued_at` with no entries: the authority's
+/// "nothing new" when `from == to`; fill in entries with struct update syntax.
+pub fn empty_delta(from: u64, to: u64, issued_at: OffsetDateTime) -> HotlistDelta {
+    HotlistDelta {
+        from_sequence: from,
+        to_sequence: to,
+        issued_at,
+        revoked_passes: vec![],
+        voided_cards: vec![],
+        revoked_prints: vec![],
     }
 }

@@ -45,6 +45,7 @@ pub fn credential(kind: PassKind, holder: &str, ports: usize) -> (String, Vec<u8
         issuer: "TWKEL".into(),
         pass_id: "KEL-2026-000123".into(),
         version: 2,
+        print: 1,
         kind,
         holder: holder.into(),
         company_tax_id: "22099131".into(),
@@ -109,6 +110,7 @@ pub fn card(kind: PassKind) -> CardData {
         valid_to: date!(2026 - 12 - 31),
         pickup_office: "基隆港務分公司 港區通行證辦公室".into(),
         qr_text: fixed_qr_text(),
+        specimen: false,
     }
 }
 

@@ -357,6 +357,8 @@ fn run(state: AppState, software_rendering: bool) -> ExitCode {
             commands::change_password,
             commands::demo_users,
             commands::release_card,
+            commands::release_card_image,
+            commands::refuse_release,
             commands::void_card,
             commands::reprint_card,
             commands::delegate,

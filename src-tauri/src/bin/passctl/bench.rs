@@ -316,14 +316,17 @@ fn issued_card(station: &mut Station, pass_id: &str, dir: &Path, clerk: &Session
     std::fs::create_dir_all(&printed).map_err(|e| bench_error(format!("no folder for the printed card: {e}")))?;
     let target = PrintTarget::Folder(PdfFolder::new(printed));
     let ids = [pass_id.to_owned()];
-    station.print_cards(
+    let report = station.print_cards(
         &ids,
         &target,
         pass_station::printing::template(false),
         PrintFormat::Pdf,
         clerk,
     )?;
-    let qr = station.qr_credential(pass_id)?;
+    let qr = pass_station::scan::credentials_in_printed_pdf(Path::new(&report.files[0]))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| bench_error("the printed card has no readable QR".to_owned()))?;
     station.check_print(pass_id, &qr, clerk)?;
     let mut card = VirtualCard::new(CardMemory::blank(BENCH_UID, Cipher::Aes));
     station.encode(pass_id, &mut card, clerk)?;

@@ -94,10 +94,19 @@ enum Command {
     /// Release an encoded card for pick-up (supervisor): the card must be on the reader.
     Release {
         item: String,
+        /// The QR printed on the same card, for the seal check.
+        #[command(flatten)]
+        printed: QrInput,
         #[arg(long, value_name = "NAME")]
         reader: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+    /// Refuse to release an encoded card (supervisor): it is spoiled, both its faces go on the hotlist.
+    RefuseRelease {
+        item: String,
+        #[arg(long)]
+        reason: String,
     },
     /// Hand a released card over to the company's representative.
     Handover {
@@ -177,8 +186,6 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print the signed QR text for an item (signed by this station on first use).
-    Qr { item: String },
     /// Check a credential offline against the cached trust list and hotlist.
     Verify {
         #[command(flatten)]
@@ -467,11 +474,17 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             );
             Ok(Outcome::Done)
         }
-        Command::Release { item, reader, json } => {
+        Command::Release {
+            item,
+            printed,
+            reader,
+            json,
+        } => {
             let mut station = Station::open(home)?;
             let current = session::signed_in(&mut station, Duty::Approve)?;
+            let printed_qr = printed.read()?;
             let mut card = pass_station::chip::card_on_reader(reader.as_deref())?;
-            let released = station.release(&item, &mut card, &current)?;
+            let released = station.release(&item, &printed_qr, &mut card, &current)?;
             if json {
                 print_json(&released);
             } else {
@@ -508,15 +521,22 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         Command::Spoil { item, reason } => {
             let mut station = Station::open(home)?;
             let current = session::signed_in(&mut station, Duty::Issue)?;
-            let chip = station.spoil(&item, &reason, &current)?;
-            println!("{item}: spoiled{}", hotlisted(chip.as_deref()));
+            let card = station.spoil(&item, &reason, &current)?;
+            println!("{item}: spoiled{}", hotlisted(card.as_ref()));
+            Ok(Outcome::Done)
+        }
+        Command::RefuseRelease { item, reason } => {
+            let mut station = Station::open(home)?;
+            let current = session::signed_in(&mut station, Duty::Approve)?;
+            let card = station.refuse_release(&item, &reason, &current)?;
+            println!("{item}: release refused, card spoiled{}", hotlisted(card.as_ref()));
             Ok(Outcome::Done)
         }
         Command::Void { item, reason } => {
             let mut station = Station::open(home)?;
             let current = session::signed_in(&mut station, Duty::Approve)?;
-            let chip = station.void(&item, &reason, &current)?;
-            println!("{item}: voided{}", hotlisted(chip.as_deref()));
+            let card = station.void(&item, &reason, &current)?;
+            println!("{item}: voided{}", hotlisted(card.as_ref()));
             Ok(Outcome::Done)
         }
         Command::Reprint { item, reason, json } => {
@@ -530,7 +550,7 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
                     "{item}: reprint approved; version {} replaces {} and waits to be printed{}",
                     reprinted.new_version,
                     reprinted.old_version,
-                    hotlisted(reprinted.old_card_uid.as_deref())
+                    hotlisted(reprinted.old_card.as_ref())
                 );
             }
             Ok(Outcome::Done)
@@ -602,12 +622,6 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
                 .await
                 .map(|()| Outcome::Done)
         }
-        Command::Qr { item } => {
-            let mut station = Station::open(home)?;
-            session::signed_in(&mut station, Duty::Read)?;
-            println!("{}", station.qr_credential(&item)?);
-            Ok(Outcome::Done)
-        }
         Command::Verify {
             read,
             port,
@@ -619,7 +633,7 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             let officer = session::signed_in(&mut station, Duty::Check)?;
             let qr_text = read.read()?;
             let now = at.unwrap_or_else(OffsetDateTime::now_utc);
-            let verdict = station.verifier()?.verify_qr(qr_text.trim(), now, port.as_deref());
+            let verdict = station.verify_qr(&station.verifier()?, &qr_text, now, port.as_deref())?;
             station.log_check(
                 &officer.username,
                 CheckSource::Qr,
@@ -800,7 +814,8 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             let mut station = Station::open(home)?;
             let officer = session::signed_in(&mut station, Duty::Check)?;
             let mut card = pass_station::chip::card_on_reader(reader.as_deref())?;
-            let reading = station.read_card(&mut card, OffsetDateTime::now_utc(), port.as_deref())?;
+            let reading =
+                station.read_card_at_gate(&mut card, &station.verifier()?, OffsetDateTime::now_utc(), port.as_deref())?;
             station.log_check(
                 &officer.username,
                 CheckSource::Chip,
@@ -829,9 +844,15 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
 }
 
 /// The end of a line that names a chip put on the hotlist.
-fn hotlisted(chip: Option<&str>) -> String {
-    chip.map(|uid| format!("; chip {uid} goes on the hotlist at the next sync"))
-        .unwrap_or_default()
+fn hotlisted(card: Option<&pass_station::store::CardFaces>) -> String {
+    match card {
+        Some(card) => format!(
+            "; print {}{} goes on the hotlist at the next sync",
+            card.print,
+            card.card_uid.as_deref().map(|uid| format!(" and chip {uid}")).unwrap_or_default()
+        ),
+        None => String::new(),
+    }
 }
 
 /// A verdict for scripts: the outcome, the reason in both languages, the

@@ -157,17 +157,23 @@ pub(super) fn photo_body(request: &Request<'_>) -> Answer<Vec<u8>> {
     }
 }
 
+/// The pass a photo command is about, from its `pass-id` header.
+pub(super) fn pass_id_header(request: &Request<'_>) -> String {
+    request
+        .headers()
+        .get("pass-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .trim()
+        .to_uppercase()
+}
+
 /// Checks a printed card from a photo the clerk picked: the request body is
 /// the image's bytes (PNG or JPEG), the `pass-id` header names the card.
 #[tauri::command]
 pub async fn check_print_image(app: AppHandle, request: Request<'_>) -> Answer<PrintCheck> {
     let image = photo_body(&request)?;
-    let pass_id = request
-        .headers()
-        .get("pass-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let pass_id = pass_id_header(&request);
     with_session(app, Duty::Issue, move |station, session, _| {
         let read = pass_station::scan::credential_in_photo(&image, PICKED_PHOTO)?;
         station.check_print(&pass_id, &read, session)
@@ -215,18 +221,28 @@ pub async fn encode_card(app: AppHandle, pass_id: String) -> Answer<EncodeResult
     .await
 }
 
-/// What taking a card out of use did: the chip that goes on the hotlist, if one was written.
+/// What taking a card out of use did: the print and the chip that go on the
+/// hotlist, if a card was made.
 #[derive(Debug, Serialize)]
 pub struct Retired {
+    pub print: Option<u32>,
     pub chip_uid: Option<String>,
+}
+
+impl From<Option<pass_station::store::CardFaces>> for Retired {
+    fn from(card: Option<pass_station::store::CardFaces>) -> Retired {
+        Retired {
+            print: card.as_ref().map(|c| c.print),
+            chip_uid: card.and_then(|c| c.card_uid),
+        }
+    }
 }
 
 /// Marks a card spoiled (a misprint, a dead chip): never to be used.
 #[tauri::command]
 pub async fn spoil_card(app: AppHandle, pass_id: String, reason: String) -> Answer<Retired> {
     with_session(app, Duty::Issue, move |station, session, _| {
-        let chip_uid = station.spoil(&pass_id, &reason, session)?;
-        Ok(Retired { chip_uid })
+        Ok(station.spoil(&pass_id, &reason, session)?.into())
     })
     .await
 }
@@ -237,12 +253,10 @@ pub async fn spoil_card(app: AppHandle, pass_id: String, reason: String) -> Answ
 pub async fn resolve_scan(app: AppHandle, text: String) -> Answer<String> {
     with_session(app, Duty::Read, move |station, _, _| {
         let text = text.trim();
-        if !text.starts_with("PP1:") {
+        if !text.starts_with(pass_credential::qr::QR_PREFIX) {
             return Ok(text.to_owned());
         }
-        let verdict = station
-            .verifier()?
-            .verify_qr(text, time::OffsetDateTime::now_utc(), None);
+        let verdict = station.verify_qr(&station.verifier()?, text, time::OffsetDateTime::now_utc(), None)?;
         verdict
             .claims
             .map(|claims| claims.pass_id)

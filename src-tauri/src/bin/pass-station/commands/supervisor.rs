@@ -6,28 +6,53 @@ use pass_station::auth::Duty;
 use pass_station::store::Delegation;
 use pass_station::workflow::{Released, Reprinted};
 use tauri::AppHandle;
+use tauri::ipc::Request;
 
-use super::desk::Retired;
+use super::desk::{PICKED_PHOTO, Retired, pass_id_header, photo_body};
 use super::{Answer, block_on, with_session};
 
-/// Releases an encoded card: the card must be on the reader (in the demo,
-/// the virtual card written for the pass), and the releaser must not be the
-/// user who encoded it.
+/// Releases an encoded card after its seal check: `printed_qr` is the QR
+/// text read off the card (a scanner types it), the card must be on the
+/// reader (in the demo, the virtual card written for the pass), and the
+/// releaser must not be the user who encoded it.
 #[tauri::command]
-pub async fn release_card(app: AppHandle, pass_id: String) -> Answer<Released> {
+pub async fn release_card(app: AppHandle, pass_id: String, printed_qr: String) -> Answer<Released> {
     with_session(app, Duty::Approve, move |station, session, state| {
         let mut card = state.card_for(&pass_id)?;
-        station.release(&pass_id, &mut card, session)
+        station.release(&pass_id, &printed_qr, &mut card, session)
     })
     .await
 }
 
-/// Voids a made card (its chip goes on the hotlist); the reason is required.
+/// [`release_card`] with the card's QR read from a photo: the request body
+/// is the image's bytes, the `pass-id` header names the card.
+#[tauri::command]
+pub async fn release_card_image(app: AppHandle, request: Request<'_>) -> Answer<Released> {
+    let image = photo_body(&request)?;
+    let pass_id = pass_id_header(&request);
+    with_session(app, Duty::Approve, move |station, session, state| {
+        let printed_qr = pass_station::scan::credential_in_photo(&image, PICKED_PHOTO)?;
+        let mut card = state.card_for(&pass_id)?;
+        station.release(&pass_id, &printed_qr, &mut card, session)
+    })
+    .await
+}
+
+/// Refuses to release an encoded card: it is spoiled, and its print and
+/// chip go on the hotlist; the reason is required.
+#[tauri::command]
+pub async fn refuse_release(app: AppHandle, pass_id: String, reason: String) -> Answer<Retired> {
+    with_session(app, Duty::Approve, move |station, session, _| {
+        Ok(station.refuse_release(&pass_id, &reason, session)?.into())
+    })
+    .await
+}
+
+/// Voids a made card (its print and chip go on the hotlist); the reason is required.
 #[tauri::command]
 pub async fn void_card(app: AppHandle, pass_id: String, reason: String) -> Answer<Retired> {
     with_session(app, Duty::Approve, move |station, session, _| {
-        let chip_uid = station.void(&pass_id, &reason, session)?;
-        Ok(Retired { chip_uid })
+        Ok(station.void(&pass_id, &reason, session)?.into())
     })
     .await
 }
