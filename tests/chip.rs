@@ -20,6 +20,7 @@ use pass_vcard::lab::{
 };
 use pass_vcard::{CardMemory, Cipher, VirtualCard};
 
+const TORN_UID: [u8; 7] = [0x04, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22];
 const BLANK_UID: [u8; 7] = [0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66];
 const OTHER_UID: [u8; 7] = [0x04, 0x99, 0x88, 0x77, 0x66, 0x55, 0x44];
 const THIRD_UID: [u8; 7] = [0x04, 0x33, 0x33, 0x33, 0x33, 0x33, 0x33];
@@ -170,9 +171,24 @@ async fn cards_are_issued_read_and_refused_through_pcscd() {
     assert_eq!(presented.remove().memory(), &foreign);
     wait_for(watcher.events(), "the foreign card leaving", card_removed);
 
+    // A "blank" card with the UID of a card this station already issued is a
+    // copy or an emulator: refused and reported, never personalised.
+    let clone = CardMemory::blank(BLANK_UID, Cipher::Aes);
+    let presented = present(VirtualCard::new(clone.clone()));
+    wait_for(watcher.events(), "the cloned card", card_inserted);
+    let refused = passctl(&lab, &["encode", &pass_id]);
+    assert_eq!(refused.status.code(), Some(9));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("copy or an emulator"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert_eq!(presented.remove().memory(), &clone, "nothing was written to it");
+    wait_for(watcher.events(), "the cloned card leaving", card_removed);
+
     // A card pulled in the middle of the write and put on the other reader:
     // the clerk is told, and the next attempt there completes it.
-    let mut tearing = VirtualCard::new(CardMemory::blank(BLANK_UID, Cipher::Aes));
+    let mut tearing = VirtualCard::new(CardMemory::blank(TORN_UID, Cipher::Aes));
     tearing.tear_after(Some(12));
     let presented = present(tearing);
     wait_for(watcher.events(), "the card", card_inserted);

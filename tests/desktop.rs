@@ -509,6 +509,9 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     let waiting = format!("[data-testid='release-row-{pass_id}']");
     app.appears("the card waiting for release", &waiting).await;
     app.click(&waiting).await;
+    // The seal check: the QR on the same card, from the demo camera's picture.
+    app.type_into("[data-testid=release-seal-file]", &picture.to_string_lossy())
+        .await;
     app.click("[data-testid=release-submit]").await;
     let released = app
         .until("the release", TEXT_OF, json!(["[data-testid=release-result]"]))
@@ -541,6 +544,37 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     );
     app.screenshot("10-handover").await;
 
+    // A second card is printed and spoiled by the clerk: its printed QR must never pass a gate.
+    let spoiled = soonest_approved(&demo_dir.join("station"));
+    app.click("[data-testid=nav-queue]").await;
+    app.clear("[data-testid=queue-search]").await;
+    app.type_into("[data-testid=queue-search]", &spoiled.holder).await;
+    let spoiled_row = format!("[data-testid=queue-row][data-pass='{}']", spoiled.pass_id);
+    app.appears("the second card's row", &spoiled_row).await;
+    app.click(&spoiled_row).await;
+    app.click("[data-testid=queue-print]").await;
+    app.until(
+        "the second card to be printed",
+        "const r = document.querySelector(arguments[0]); return r && r.dataset.state === 'printed';",
+        json!([spoiled_row]),
+    )
+    .await;
+    let list = app.find("[data-testid=queue-list]").await;
+    app.call(
+        reqwest::Method::POST,
+        &format!("/element/{list}/value"),
+        Some(json!({ "text": "\u{E007}" })),
+    )
+    .await;
+    app.appears("the spoil button", "[data-testid=card-spoil]").await;
+    app.click("[data-testid=card-spoil]").await;
+    app.type_into("[data-testid=spoil-reason]", "印刷模糊").await;
+    app.click("[data-testid=spoil-submit]").await;
+    app.appears("the spoil confirmation", "[data-testid=spoil-confirm]").await;
+    app.click("[data-testid=spoil-confirm]").await;
+    app.appears("the spoiled card", "[data-testid=spoil-result]").await;
+    let spoiled_picture = demo_dir.join("camera").join(format!("{}-back.png", spoiled.pass_id));
+
     // At the gate, the card's printed QR and its chip are both valid.
     app.click("[data-testid=nav-gate]").await;
     app.click("[data-testid=gate-start]").await;
@@ -559,9 +593,20 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     let chip_valid = app.gate_verdict("the chip verdict", "chip").await;
     app.screenshot("12-gate-chip").await;
     assert_eq!(chip_valid, json!("true"), "the chip is valid at the gate");
+    // The spoiled card's printed QR is refused, and the officer is told why.
+    app.type_into("[data-testid=gate-file]", &spoiled_picture.to_string_lossy())
+        .await;
+    let spoiled_valid = app.gate_verdict("the spoiled card's verdict", "qr").await;
+    app.screenshot("13-gate-spoiled").await;
+    assert_eq!(spoiled_valid, json!("false"), "a spoiled card's QR is refused at the gate");
+    let page = app.script("return document.body.innerText", json!([])).await;
+    assert!(
+        page.as_str().unwrap_or_default().contains("報廢"),
+        "the verdict says the card was spoiled"
+    );
     app.until(
         "the officer's checks of the day",
-        "return document.querySelectorAll('[data-testid=gate-checks] li').length >= 2",
+        "return document.querySelectorAll('[data-testid=gate-checks] li').length >= 3",
         json!([]),
     )
     .await;
@@ -570,7 +615,7 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     app.click("[data-testid=nav-settings]").await;
     app.until("the enrolment", TEXT_OF, json!(["[data-testid=settings-enrolment]"]))
         .await;
-    app.screenshot("13-settings").await;
+    app.screenshot("14-settings").await;
     app.click("nav .language").await;
     app.until(
         "the English interface",
@@ -578,7 +623,7 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         json!([]),
     )
     .await;
-    app.screenshot("14-settings-en").await;
+    app.screenshot("15-settings-en").await;
 
     app.http
         .delete(format!("{}/session/{}", app.base, app.id))

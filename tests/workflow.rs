@@ -482,3 +482,79 @@ async fn every_passctl_command_checks_the_signed_in_users_role() {
         assert_eq!(passctl(args).status.code(), Some(13), "{args:?} needs a sign-in");
     }
 }
+
+/// Every way a card leaves the office's work but hand-over revokes both its
+/// faces: a gate of another office, offline, refuses the printed QR (read
+/// from the printed PDF) and the chip of each, with the exit as its reason,
+/// after one sync; before it, both faces were valid there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_exit_but_hand_over_revokes_both_faces_at_an_offline_gate() {
+    let (mut lab, mut station, ids) = office().await;
+    let ids = &ids[..6];
+    let clerk = sign_in(&mut station, CLERK).await;
+    let qrs = print_and_check(&lab, &mut station, ids, &clerk);
+    let mut chips: Vec<VirtualCard> = (0..ids.len()).map(|n| card(0x20 + n as u8)).collect();
+    for (id, chip) in ids.iter().zip(&mut chips) {
+        station.encode(id, chip, &clerk).expect("encode");
+    }
+    let boss = sign_in(&mut station, BOSS).await;
+    station.release(&ids[3], &qrs[&ids[3]], &mut chips[3], &boss).expect("release");
+
+    // A gate at another office, holding that office's read keys and none of these passes.
+    let gate_home = pass_station::StationHome::new(lab.path("gate-station"));
+    let code = lab.admin.enrolment_code("TWKHH").await.expect("an enrolment code");
+    gate_home.enroll(&lab.url(), &code, "Kaohsiung gate").await.expect("enrolment");
+    std::fs::copy(lab.home.dir().join("chip-keys.json"), gate_home.dir().join("chip-keys.json")).expect("keys");
+    let mut gate = Station::open(gate_home).expect("the gate station");
+    let at_gate = |station: &Station, id: &str| {
+        let item = station.store().item(id).expect("read").expect("held").item;
+        item.valid_from.with_hms(10, 0, 0).expect("time").assume_utc()
+    };
+    let faces = |gate: &Station, station: &Station, chips: &mut [VirtualCard]| -> Vec<(Result<(), Reason>, Result<(), Reason>)> {
+        let verifier = gate.verifier().expect("verifier");
+        ids.iter()
+            .zip(chips.iter_mut())
+            .map(|(id, chip)| {
+                let now = at_gate(station, id);
+                let qr = gate.verify_qr(&verifier, &qrs[id], now, None).expect("verdict").outcome;
+                let reading = gate.read_card_at_gate(chip, &verifier, now, None).expect("read");
+                (qr, reading.verdict.expect("one of ours").outcome)
+            })
+            .collect()
+    };
+    gate.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("the gate syncs");
+    for (id, (qr, chip)) in ids.iter().zip(faces(&gate, &station, &mut chips)) {
+        assert_eq!((qr, chip), (Ok(()), Ok(())), "{id} before it left the work");
+    }
+
+    // Each exit: spoiled, voided, withdrawn, uncollected, release refused, replaced by a reprint.
+    let clerk = sign_in(&mut station, CLERK).await;
+    station.spoil(&ids[0], "QR smudged", &clerk).expect("spoil");
+    let boss = sign_in(&mut station, BOSS).await;
+    station.void(&ids[1], "company closed", &boss).expect("void");
+    station.refuse_release(&ids[4], "seal check failed", &boss).expect("refused");
+    station.reprint(&ids[5], "name misspelt", &boss).await.expect("reprint");
+    lab.admin.withdraw(&ids[2]).await.expect("withdraw");
+    station.pin_clock(OffsetDateTime::now_utc() + Duration::days(31));
+    let clerk = sign_in(&mut station, CLERK).await;
+    station.pickups(&clerk).expect("pick-ups");
+    assert_eq!(state(&station, &ids[3]), CardState::Uncollected);
+    station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("the station reports");
+    assert_eq!(state(&station, &ids[2]), CardState::Voided);
+    station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("the station reports again");
+
+    gate.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("one hotlist refresh");
+    lab.stop_central();
+    let expected = [
+        Revocation::Spoiled,
+        Revocation::Voided,
+        Revocation::Withdrawn,
+        Revocation::Uncollected,
+        Revocation::Spoiled,
+        Revocation::Replaced,
+    ];
+    for ((id, why), (qr, chip)) in ids.iter().zip(expected).zip(faces(&gate, &station, &mut chips)) {
+        assert_eq!(qr, Err(Reason::Revoked(why)), "{id}'s printed QR");
+        assert_eq!(chip, Err(Reason::Revoked(why)), "{id}'s chip");
+    }
+}

@@ -738,20 +738,7 @@ mod tests {
         store
             .store_page(&page(&[sample_wire("KEL-1", "王小明")], "c1"))
             .expect("store");
-        let steps = [
-            Step::PRINT,
-            Step::CHECK_PRINT,
-            Step::MISPRINT,
-            Step::ENCODE,
-            Step::RELEASE,
-            Step::HAND_OVER,
-            Step::SPOIL,
-            Step::VOID,
-            Step::REPRINT,
-            Step::UNCOLLECTED,
-            Step::WITHDRAW,
-            Step::WITHDRAW_CARD,
-        ];
+        let steps = Step::ALL;
         for step in steps {
             for from in CardState::ALL {
                 store

@@ -247,16 +247,23 @@ export interface Released {
   delegated_by: string | null;
 }
 
-/** What void and spoil did to the card: the chip they took out of use, if it was written. */
+/** What void, spoil and a refused release did to the card: its print and chip, now on the hotlist. */
 export interface Retired {
+  print: number | null;
   chip_uid: string | null;
+}
+
+/** One physical card: the print on its face and its chip, if one was written. */
+export interface CardFaces {
+  print: number;
+  card_uid: string | null;
 }
 
 export interface Reprinted {
   pass_id: string;
   old_version: number;
   new_version: number;
-  old_card_uid: string | null;
+  old_card: CardFaces | null;
 }
 
 export interface Delegation {
@@ -336,7 +343,12 @@ export const api = {
   demoUsers: () => call<DemoUser[]>("demo_users"),
 
   // The supervisor's steps, and spoiling a misprint
-  release: (passId: string) => call<Released>("release_card", { passId }),
+  /** The seal check takes the QR printed on the same card: scanner text, or a photo. */
+  release: (passId: string, printedQr: string) => call<Released>("release_card", { passId, printedQr }),
+  releaseWithPhoto: (passId: string, image: ArrayBuffer) =>
+    call<Released>("release_card_image", new Uint8Array(image), { headers: { "pass-id": passId } }),
+  refuseRelease: async (passId: string, reason: string) =>
+    call<Retired>("refuse_release", { passId, reason: reasonText(reason) }),
   voidCard: async (passId: string, reason: string) => call<Retired>("void_card", { passId, reason: reasonText(reason) }),
   spoil: async (passId: string, reason: string) => call<Retired>("spoil_card", { passId, reason: reasonText(reason) }),
   reprint: async (passId: string, reason: string) => call<Reprinted>("reprint_card", { passId, reason: reasonText(reason) }),

@@ -82,7 +82,7 @@ describe("the session in the app's state", () => {
   it("stays signed in after other refusals", async () => {
     signedIn(clerk);
     answers.next.push(refuse(auth("forbidden")));
-    await expect(api.release("KEL-2026-000001")).rejects.toMatchObject({ auth: "forbidden" });
+    await expect(api.release("KEL-2026-000001", "PP1:SCANNED")).rejects.toMatchObject({ auth: "forbidden" });
     expect(app.user?.username).toBe("clerk1");
     expect(app.signInNotice).toBeNull();
   });
