@@ -2,7 +2,8 @@
 //!
 //! The protocol layer between a [`Transport`] and the personalisation steps:
 //! it frames commands (`90 cmd 00 00 Lc data 00`, answers ending `91 status`),
-//! splits long ones into additional frames and gathers long answers, keeps
+//! splits long ones into additional frames of at most
+//! [`MAX_COMMAND_FRAME_DATA`] bytes and gathers long answers, keeps
 //! the session of the last authentication, and applies its protection: the
 //! CMAC that chains the IV over plain commands and checks every answer, and
 //! the AES-CBC (or 2K3DES) encipherment with CRC32 of secret data.
@@ -87,8 +88,27 @@ pub mod status {
 
 /// The application identifier of the card level (PICC) itself.
 pub const PICC_AID: [u8; 3] = [0; 3];
-/// Most data bytes one native frame carries after its command byte (60-byte frames).
-pub const MAX_FRAME_DATA: usize = 59;
+/// Most data bytes (Lc) one ISO-wrapped command frame carries: the first
+/// frame's header and data after its command byte, or an additional frame's
+/// (0xAF) share of the rest. Longer commands go out in several frames.
+///
+/// The DESFire functional specification allows no more in one wrapped
+/// command (as libfreefare quotes it), and the established open-source
+/// DESFire hosts stay at or below it:
+/// - libfreefare, `libfreefare/mifare_desfire.c`: `#define MAX_CAPDU_SIZE 55`,
+///   quoting the DESFire functional specification ("the length of the total
+///   wrapped DESFire command is not longer than 55 byte long"), that is the
+///   command byte and 54 data bytes; `write_data` sends every frame, 0xAF
+///   frames included, within it (github.com/nfc-tools/libfreefare, commit
+///   c2b0cfa4b9fb0e4be88604f00b7a2405618d5abc);
+/// - the Proxmark3 client, `client/src/mifare/desfirecore.h`:
+///   `#define DESFIRE_TX_FRAME_MAX_LEN 54`, the largest `apdu.Lc` that
+///   `DesfireExchangeISONative` in `client/src/mifare/desfirecore.c` sends
+///   (github.com/RfidResearchGroup/proxmark3, commit
+///   1c8c3b78d4d8503cfa2888238427065efb4b8638).
+///
+/// Answers are not bound by it: a card answers with up to 59 data bytes a frame.
+pub const MAX_COMMAND_FRAME_DATA: usize = 54;
 /// Length of the truncated CMAC that EV1 appends to answers.
 pub const MAC_LEN: usize = 8;
 /// Flag in ChangeKey's key number that makes the new PICC master key an AES key.
@@ -502,7 +522,7 @@ impl<'t, T: Transport + ?Sized> Desfire<'t, T> {
         payload: &[u8],
         incoming: Incoming,
     ) -> Result<Vec<u8>, ReaderError> {
-        let mut frames = payload.chunks(MAX_FRAME_DATA);
+        let mut frames = payload.chunks(MAX_COMMAND_FRAME_DATA);
         let (mut answer, mut state) = self.exchange(code, frames.next().unwrap_or_default())?;
         for frame in frames {
             if state != status::ADDITIONAL_FRAME || !answer.is_empty() {
@@ -574,9 +594,12 @@ impl<'t, T: Transport + ?Sized> Desfire<'t, T> {
     fn exchange(&mut self, code: u8, data: &[u8]) -> Result<(Vec<u8>, u8), ReaderError> {
         let mut apdu = vec![0x90, code, 0x00, 0x00];
         if !data.is_empty() {
-            let lc = u8::try_from(data.len()).map_err(|_| ReaderError::InvalidLayout {
-                what: "a frame over 255 bytes",
-            })?;
+            let lc = u8::try_from(data.len())
+                .ok()
+                .filter(|lc| usize::from(*lc) <= MAX_COMMAND_FRAME_DATA)
+                .ok_or(ReaderError::InvalidLayout {
+                    what: "a command frame over 54 data bytes",
+                })?;
             apdu.push(lc);
             apdu.extend_from_slice(data);
         }
@@ -613,4 +636,76 @@ fn u24_le(value: u32) -> Result<[u8; 3], ReaderError> {
 /// An application identifier as people write it: six hex digits.
 pub fn aid_text(aid: [u8; 3]) -> String {
     aid.iter().map(|byte| format!("{byte:02X}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A card that keeps the frames it is sent and asks for more until the
+    /// `expected`-th, which it answers with success.
+    struct Recorder {
+        expected: usize,
+        frames: Vec<Vec<u8>>,
+    }
+
+    impl Recorder {
+        fn expecting(expected: usize) -> Self {
+            Self {
+                expected,
+                frames: Vec::new(),
+            }
+        }
+    }
+
+    impl Transport for Recorder {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, ReaderError> {
+            self.frames.push(command.to_vec());
+            if self.frames.len() < self.expected {
+                Ok(vec![0x91, status::ADDITIONAL_FRAME])
+            } else {
+                Ok(vec![0x91, status::OPERATION_OK])
+            }
+        }
+    }
+
+    #[test]
+    fn long_commands_go_out_in_frames_of_at_most_54_data_bytes() {
+        let mut card = Recorder::expecting(6);
+        let mut desfire = Desfire::new(&mut card);
+        let payload = (0..=255u8).cycle().take(300).collect::<Vec<_>>();
+        let answer = desfire.send("WriteData", command::WRITE_DATA, &payload, Incoming::Maced);
+        assert_eq!(answer.expect("sent"), Vec::<u8>::new());
+        let frames = card.frames;
+        assert_eq!(frames.len(), 6, "300 bytes in 54-byte frames");
+        let mut sent = Vec::new();
+        for (index, frame) in frames.iter().enumerate() {
+            let code = if index == 0 {
+                command::WRITE_DATA
+            } else {
+                command::ADDITIONAL_FRAME
+            };
+            let [0x90, sent_code, 0x00, 0x00, lc, data @ .., 0x00] = frame.as_slice() else {
+                panic!("not an ISO-wrapped frame: {frame:02X?}");
+            };
+            assert_eq!(*sent_code, code);
+            assert_eq!(usize::from(*lc), data.len());
+            assert!(data.len() <= MAX_COMMAND_FRAME_DATA, "Lc {lc}");
+            sent.extend_from_slice(data);
+        }
+        assert_eq!(frames[0][4], 54, "full frames carry 54 bytes");
+        assert_eq!(sent, payload);
+    }
+
+    #[test]
+    fn no_frame_over_54_data_bytes_leaves_the_reader() {
+        let mut card = Recorder::expecting(1);
+        let mut desfire = Desfire::new(&mut card);
+        assert!(matches!(
+            desfire.exchange(command::WRITE_DATA, &[0; 55]),
+            Err(ReaderError::InvalidLayout { .. })
+        ));
+        assert!(desfire.exchange(command::WRITE_DATA, &[0; 54]).is_ok());
+        assert_eq!(card.frames.len(), 1);
+    }
 }
