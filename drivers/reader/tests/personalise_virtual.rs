@@ -2,7 +2,7 @@
 
 use pass_reader::desfire::crypto::{BlockKey, KeyKind};
 use pass_reader::desfire::{Desfire, PICC_AID};
-use pass_reader::{CardKind, ReaderError, classify, personalise, read_credential};
+use pass_reader::{CardKind, ReaderError, Transport, classify, personalise, read_credential};
 use pass_vcard::{CardMemory, Cipher, VirtualCard};
 
 mod fixtures;
@@ -57,6 +57,48 @@ fn factory_des_card_is_issued() {
         read_credential(&mut card, &keys, &layout).expect("read").1,
         credential_for(&UID)
     );
+}
+
+/// The virtual card, with the code and data length of every command frame it was sent.
+struct FrameLog {
+    card: VirtualCard,
+    frames: Vec<(u8, usize)>,
+}
+
+impl Transport for FrameLog {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, ReaderError> {
+        match command {
+            [0x90, code, 0x00, 0x00, lc, _, ..] => self.frames.push((*code, usize::from(*lc))),
+            [0x90, code, ..] => self.frames.push((*code, 0)),
+            _ => {}
+        }
+        self.card.transmit(command)
+    }
+}
+
+#[test]
+fn an_issue_sends_no_command_frame_over_54_data_bytes() {
+    let (keys, layout) = (office_keys(), layout());
+    let mut card = FrameLog {
+        card: blank_card(),
+        frames: Vec::new(),
+    };
+    personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid))).expect("personalise");
+    let longest = card.frames.iter().map(|(_, len)| *len).max();
+    assert_eq!(longest, Some(54), "{:?}", card.frames);
+    // WriteData of the 200-byte credential and its 2-byte length: 7 header
+    // bytes and 208 enciphered (with CRC32 and padding), in 4 frames.
+    let write = card
+        .frames
+        .iter()
+        .position(|(code, _)| *code == 0x3D)
+        .expect("a WriteData");
+    let write_frames: Vec<usize> = card.frames[write..]
+        .iter()
+        .take_while(|(code, len)| *code == 0x3D || (*code == 0xAF && *len > 0))
+        .map(|(_, len)| *len)
+        .collect();
+    assert_eq!(write_frames, [54, 54, 54, 53]);
 }
 
 #[test]

@@ -4,8 +4,9 @@
 //! NXP's application notes describe them: card and application levels,
 //! EV1 AES and ISO (DES) authentication, the CMAC chained over every plain
 //! command and appended to every answer under a session, CRC32 and CBC for
-//! enciphered data and key changes, 60-byte frames with additional-frame
-//! chaining both ways, backup files whose writes count only once committed,
+//! enciphered data and key changes, command frames of at most 54 data bytes
+//! and answer frames of at most 59, with additional-frame chaining both
+//! ways, backup files whose writes count only once committed,
 //! and the status codes of each failure. Anything it does not keep on power
 //! loss (session, selection, uncommitted writes) is kept apart from the memory.
 
@@ -15,7 +16,7 @@ use std::time::Duration;
 use pass_reader::desfire::crypto::session_key;
 use pass_reader::desfire::crypto::{BlockKey, KEY_LEN, KeyKind, crc32, pad_with_zeros, random_bytes, rotate_left};
 use pass_reader::desfire::{
-    APPLICATION_AES_KEYS, AccessRights, CommMode, MAC_LEN, MAX_FRAME_DATA, PICC_AES_KEY_FLAG, PICC_AID, command, status,
+    APPLICATION_AES_KEYS, AccessRights, CommMode, MAC_LEN, PICC_AES_KEY_FLAG, PICC_AID, command, status,
 };
 use pass_reader::{ReaderError, Transport};
 
@@ -36,6 +37,20 @@ const MAX_FILE_NO: u8 = 31;
 /// Access-right values: any key or none (free), and never.
 const FREE: u8 = 0x0E;
 const NEVER: u8 = 0x0F;
+/// Most data bytes (Lc) an ISO-wrapped command frame may carry: the DESFire
+/// functional specification limits a wrapped native command to 55 bytes,
+/// command byte included ("The length of the total wrapped DESFire command is
+/// not longer than 55 byte long", as libfreefare quotes it next to
+/// `MAX_CAPDU_SIZE` in `libfreefare/mifare_desfire.c`). A longer frame is
+/// refused with the length error, `91 7E`, whatever the command; like every
+/// error it ends the session and drops a command under way.
+///
+/// Kept here, not taken from the reader crate, so that the card holds any
+/// host, the station's own included, to what a real card accepts.
+const MAX_COMMAND_DATA: usize = 54;
+/// Most data bytes of one answer frame: a 60-byte native frame less its
+/// status byte (`MAX_RAPDU_SIZE` in the same libfreefare file).
+const MAX_ANSWER_DATA: usize = 59;
 /// ISO SELECT by name of the DESFire card application, which tools send first.
 const ISO_SELECT_DESFIRE: [u8; 12] = [0x00, 0xA4, 0x04, 0x00, 0x07, 0xD2, 0x76, 0x00, 0x00, 0x85, 0x01, 0x00];
 
@@ -195,7 +210,7 @@ impl VirtualCard {
     /// One native frame in, one out.
     fn native(&mut self, code: u8, data: &[u8]) -> (Vec<u8>, u8) {
         let pending = std::mem::take(&mut self.volatile.pending);
-        if data.len() > MAX_FRAME_DATA {
+        if data.len() > MAX_COMMAND_DATA {
             return self.refuse(status::LENGTH_ERROR);
         }
         let result = match (code, pending) {
@@ -312,7 +327,7 @@ impl VirtualCard {
             let (software, production) = rest.split_at(7);
             vec![hardware.to_vec(), software.to_vec(), production.to_vec()]
         } else {
-            body.chunks(MAX_FRAME_DATA).map(<[u8]>::to_vec).collect()
+            body.chunks(MAX_ANSWER_DATA).map(<[u8]>::to_vec).collect()
         };
         self.send_frames(frames, status::OPERATION_OK)
     }

@@ -121,6 +121,69 @@ fn a_blank_des_card_refuses_aes_authentication() {
     );
 }
 
+/// The card takes ISO-wrapped command frames of at most 54 data bytes, the
+/// DESFire specification's limit, and refuses a longer one with the length
+/// error `91 7E`, whatever the host; it answers in frames of up to 59 data bytes.
+#[test]
+fn command_frames_over_54_data_bytes_are_a_length_error() {
+    let mut card = VirtualCard::new(CardMemory::blank(UID, Cipher::Aes));
+    // An application (free file creation) with a 100-byte plain file anyone may write.
+    let setup: [&[u8]; 3] = [
+        &[0x90, 0xCA, 0x00, 0x00, 0x05, 0xA1, 0xA2, 0xA3, 0x0F, 0x81, 0x00],
+        &[0x90, 0x5A, 0x00, 0x00, 0x03, 0xA1, 0xA2, 0xA3, 0x00],
+        &[
+            0x90, 0xCD, 0x00, 0x00, 0x07, 0x01, 0x00, 0xEE, 0xEE, 100, 0x00, 0x00, 0x00,
+        ],
+    ];
+    for apdu in setup {
+        assert_eq!(answer(&mut card, apdu), [0x91, 0x00], "{apdu:02X?}");
+    }
+    let frame = |code: u8, data: &[u8]| {
+        let lc = u8::try_from(data.len()).expect("short");
+        [&[0x90, code, 0x00, 0x00, lc][..], data, &[0x00]].concat()
+    };
+    let write_header = |len: u8| vec![0x01, 0x00, 0x00, 0x00, len, 0x00, 0x00];
+    let contents = (1..=100u8).collect::<Vec<_>>();
+
+    // 7 header bytes and 47 data bytes: 54, taken.
+    let fits = [write_header(47), contents[..47].to_vec()].concat();
+    assert_eq!(answer(&mut card, &frame(0x3D, &fits)), [0x91, 0x00]);
+    // One more byte in the same frame: 55, refused, and nothing written.
+    let over = [write_header(48), vec![0xEE; 48]].concat();
+    assert_eq!(answer(&mut card, &frame(0x3D, &over)), [0x91, 0x7E]);
+    // The same holds for an additional frame; the write under way is dropped.
+    let first = [write_header(100), vec![0xEE; 47]].concat();
+    assert_eq!(answer(&mut card, &frame(0x3D, &first)), [0x91, 0xAF]);
+    assert_eq!(answer(&mut card, &frame(0xAF, &[0xEE; 55])), [0x91, 0x7E]);
+    assert_eq!(
+        answer(&mut card, &frame(0xAF, &[0xEE; 53])),
+        [0x91, 0x1C],
+        "no write to continue"
+    );
+    let mut expected = [&contents[..47], &[0; 53][..]].concat();
+    assert_eq!(read_file(&mut card), expected, "only the 54-byte frame was written");
+
+    // Whole, in frames of 54 and 53 bytes.
+    let first = [write_header(100), contents[..47].to_vec()].concat();
+    assert_eq!(answer(&mut card, &frame(0x3D, &first)), [0x91, 0xAF]);
+    assert_eq!(answer(&mut card, &frame(0xAF, &contents[47..])), [0x91, 0x00]);
+    expected.clone_from(&contents);
+    assert_eq!(read_file(&mut card), expected);
+}
+
+/// Reads the 100-byte plain file 1, checking that the answer comes in frames
+/// of 59 and 41 data bytes.
+fn read_file(card: &mut VirtualCard) -> Vec<u8> {
+    let read = [
+        0x90, 0xBD, 0x00, 0x00, 0x07, 0x01, 0x00, 0x00, 0x00, 100, 0x00, 0x00, 0x00,
+    ];
+    let first = answer(card, &read);
+    assert_eq!((first.len(), &first[59..]), (59 + 2, &[0x91, 0xAF][..]));
+    let second = answer(card, &[0x90, 0xAF, 0x00, 0x00, 0x00]);
+    assert_eq!((second.len(), &second[41..]), (41 + 2, &[0x91, 0x00][..]));
+    [&first[..59], &second[..41]].concat()
+}
+
 /// A stand-in for pcscd's vpcd end: the card connects to it, answers
 /// controls and APDUs in vpcd's framing, and a tear closes the connection.
 #[test]

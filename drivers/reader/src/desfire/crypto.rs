@@ -320,6 +320,58 @@ mod tests {
         assert_eq!(crc32(&[b"1234", b"56789"]), 0x340B_C6D9u32.to_le_bytes());
     }
 
+    /// One EV1 AES authentication (0xAA) and the first command of its session,
+    /// step by step, from a session recorded with a real card: Elmü's "DESFire
+    /// EV1 Communication Examples", github.com/sotechcllc/RFDoorLock, file
+    /// `Desfire EV1 Communication Examples.htm` (commit
+    /// ba46f71bea61edfcdb86ab2008f0cbaa212b5ccd), section "AES",
+    /// `Authenticate(KeyNo= 0, Key= 10 18 20 28 … (AES))` and the
+    /// `GetKeyVersion()` after it. `desfire::tests` replays the whole section.
+    #[test]
+    fn ev1_aes_authentication_session_key_and_cmac_match_a_recorded_session() {
+        let key = BlockKey::new(
+            KeyKind::Aes128,
+            &unhex("10 18 20 28 30 38 40 48 50 58 60 68 70 78 80 88")
+                .try_into()
+                .expect("key"),
+        );
+        // The card's challenge, deciphered from a zero IV; the IV carries on.
+        let mut iv = vec![0; 16];
+        let mut rnd_b = unhex("3E 2B E6 26 C0 5E 77 98 EE 51 83 55 A7 51 64 8E");
+        key.decrypt_cbc(&mut iv, &mut rnd_b).expect("decrypt");
+        assert_eq!(rnd_b, unhex("91 03 68 45 7E 2E 9A A1 67 35 5B FB 54 4B 99 31"));
+        assert_eq!(
+            rotate_left(&rnd_b),
+            unhex("03 68 45 7E 2E 9A A1 67 35 5B FB 54 4B 99 31 91")
+        );
+        // RndA || RndB rotated, enciphered on the same chain.
+        let rnd_a = unhex("90 F7 A2 01 C4 DB 76 05 38 FF 8A 49 EC 63 DE CD");
+        let mut token = [rnd_a.as_slice(), &rotate_left(&rnd_b)].concat();
+        key.encrypt_cbc(&mut iv, &mut token).expect("encrypt");
+        assert_eq!(
+            token,
+            unhex("FA BF 71 BB 0D C4 5B 8F 31 BA ED DF F7 F3 43 96 52 D4 09 4D F1 2C 17 EF 0C 94 35 3E 6D 77 70 C8")
+        );
+        // The card's proof: RndA rotated.
+        let mut proof = unhex("1C E6 C5 74 E2 49 23 D4 04 E1 8B 6A 24 0C 1B 08");
+        key.decrypt_cbc(&mut iv, &mut proof).expect("decrypt");
+        assert_eq!(proof, rotate_left(&rnd_a));
+        let session = session_key(&key, &rnd_a, &rnd_b).expect("session key");
+        assert_eq!(
+            session.bytes()[..],
+            unhex("90 F7 A2 01 91 03 68 45 EC 63 DE CD 54 4B 99 31")
+        );
+        // GetKeyVersion(0): the CMAC of the command from a zero IV, then the
+        // CMAC of the answer (version 0x10, status 00) chained on it; the card
+        // sends its first 8 bytes.
+        let mut iv = vec![0; 16];
+        let tx = session.cmac(&mut iv, &[0x64, 0x00]).expect("cmac");
+        assert_eq!(tx, unhex("25 7F C5 38 61 8A 94 4A 3A 20 96 7B 6F 31 43 48"));
+        let rx = session.cmac(&mut iv, &[0x10, 0x00]).expect("cmac");
+        assert_eq!(rx, unhex("8A 8F A3 6F 55 CD 21 0D D8 05 46 58 AC 70 D9 9A"));
+        assert_eq!(iv, rx);
+    }
+
     #[test]
     fn single_des_session_key_stays_single_des() {
         let zero = BlockKey::zero(KeyKind::Des);

@@ -2,7 +2,8 @@
 //!
 //! The protocol layer between a [`Transport`] and the personalisation steps:
 //! it frames commands (`90 cmd 00 00 Lc data 00`, answers ending `91 status`),
-//! splits long ones into additional frames and gathers long answers, keeps
+//! splits long ones into additional frames of at most
+//! [`MAX_COMMAND_FRAME_DATA`] bytes and gathers long answers, keeps
 //! the session of the last authentication, and applies its protection: the
 //! CMAC that chains the IV over plain commands and checks every answer, and
 //! the AES-CBC (or 2K3DES) encipherment with CRC32 of secret data.
@@ -87,8 +88,27 @@ pub mod status {
 
 /// The application identifier of the card level (PICC) itself.
 pub const PICC_AID: [u8; 3] = [0; 3];
-/// Most data bytes one native frame carries after its command byte (60-byte frames).
-pub const MAX_FRAME_DATA: usize = 59;
+/// Most data bytes (Lc) one ISO-wrapped command frame carries: the first
+/// frame's header and data after its command byte, or an additional frame's
+/// (0xAF) share of the rest. Longer commands go out in several frames.
+///
+/// The DESFire functional specification allows no more in one wrapped
+/// command (as libfreefare quotes it), and the established open-source
+/// DESFire hosts stay at or below it:
+/// - libfreefare, `libfreefare/mifare_desfire.c`: `#define MAX_CAPDU_SIZE 55`,
+///   quoting the DESFire functional specification ("the length of the total
+///   wrapped DESFire command is not longer than 55 byte long"), that is the
+///   command byte and 54 data bytes; `write_data` sends every frame, 0xAF
+///   frames included, within it (github.com/nfc-tools/libfreefare, commit
+///   c2b0cfa4b9fb0e4be88604f00b7a2405618d5abc);
+/// - the Proxmark3 client, `client/src/mifare/desfirecore.h`:
+///   `#define DESFIRE_TX_FRAME_MAX_LEN 54`, the largest `apdu.Lc` that
+///   `DesfireExchangeISONative` in `client/src/mifare/desfirecore.c` sends
+///   (github.com/RfidResearchGroup/proxmark3, commit
+///   1c8c3b78d4d8503cfa2888238427065efb4b8638).
+///
+/// Answers are not bound by it: a card answers with up to 59 data bytes a frame.
+pub const MAX_COMMAND_FRAME_DATA: usize = 54;
 /// Length of the truncated CMAC that EV1 appends to answers.
 pub const MAC_LEN: usize = 8;
 /// Flag in ChangeKey's key number that makes the new PICC master key an AES key.
@@ -266,6 +286,14 @@ impl<'t, T: Transport + ?Sized> Desfire<'t, T> {
     /// (0xAA) for an AES key, ISO (0x1A) for DES / 2K3DES. The IV carries over
     /// all three messages from zero; the session starts with a zero IV.
     pub fn authenticate(&mut self, key_no: u8, key: &BlockKey) -> Result<(), ReaderError> {
+        self.session = None;
+        let rnd_a = random_bytes(key.block_len())?;
+        self.authenticate_with_challenge(key_no, key, &rnd_a)
+    }
+
+    /// [`Self::authenticate`] with the reader's challenge RndA given, so that
+    /// a recorded session can be replayed byte for byte.
+    fn authenticate_with_challenge(&mut self, key_no: u8, key: &BlockKey, rnd_a: &[u8]) -> Result<(), ReaderError> {
         const COMMAND: &str = "authentication";
         self.session = None;
         let code = match key.kind() {
@@ -276,16 +304,20 @@ impl<'t, T: Transport + ?Sized> Desfire<'t, T> {
         let mut iv = vec![0; block];
         let mut rnd_b = self.authentication_step(code, &[key_no], status::ADDITIONAL_FRAME, block)?;
         key.decrypt_cbc(&mut iv, &mut rnd_b)?;
-        let rnd_a = random_bytes(block)?;
-        let mut token = [rnd_a.as_slice(), &rotate_left(&rnd_b)].concat();
+        if rnd_a.len() != block {
+            return Err(ReaderError::Crypto {
+                what: "challenges of the wrong length",
+            });
+        }
+        let mut token = [rnd_a, &rotate_left(&rnd_b)].concat();
         key.encrypt_cbc(&mut iv, &mut token)?;
         let mut rnd_a_rotated =
             self.authentication_step(command::ADDITIONAL_FRAME, &token, status::OPERATION_OK, block)?;
         key.decrypt_cbc(&mut iv, &mut rnd_a_rotated)?;
-        if rnd_a_rotated != rotate_left(&rnd_a) {
+        if rnd_a_rotated != rotate_left(rnd_a) {
             return Err(ReaderError::AuthenticationFailed { command: COMMAND });
         }
-        let key = session_key(key, &rnd_a, &rnd_b)?;
+        let key = session_key(key, rnd_a, &rnd_b)?;
         self.session = Some(Session {
             key,
             iv: vec![0; block],
@@ -502,7 +534,7 @@ impl<'t, T: Transport + ?Sized> Desfire<'t, T> {
         payload: &[u8],
         incoming: Incoming,
     ) -> Result<Vec<u8>, ReaderError> {
-        let mut frames = payload.chunks(MAX_FRAME_DATA);
+        let mut frames = payload.chunks(MAX_COMMAND_FRAME_DATA);
         let (mut answer, mut state) = self.exchange(code, frames.next().unwrap_or_default())?;
         for frame in frames {
             if state != status::ADDITIONAL_FRAME || !answer.is_empty() {
@@ -574,9 +606,12 @@ impl<'t, T: Transport + ?Sized> Desfire<'t, T> {
     fn exchange(&mut self, code: u8, data: &[u8]) -> Result<(Vec<u8>, u8), ReaderError> {
         let mut apdu = vec![0x90, code, 0x00, 0x00];
         if !data.is_empty() {
-            let lc = u8::try_from(data.len()).map_err(|_| ReaderError::InvalidLayout {
-                what: "a frame over 255 bytes",
-            })?;
+            let lc = u8::try_from(data.len())
+                .ok()
+                .filter(|lc| usize::from(*lc) <= MAX_COMMAND_FRAME_DATA)
+                .ok_or(ReaderError::InvalidLayout {
+                    what: "a command frame over 54 data bytes",
+                })?;
             apdu.push(lc);
             apdu.extend_from_slice(data);
         }
@@ -613,4 +648,300 @@ fn u24_le(value: u32) -> Result<[u8; 3], ReaderError> {
 /// An application identifier as people write it: six hex digits.
 pub fn aid_text(aid: [u8; 3]) -> String {
     aid.iter().map(|byte| format!("{byte:02X}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+
+    use super::*;
+
+    fn unhex(text: &str) -> Vec<u8> {
+        hex::decode(text.replace(' ', "")).expect("test hex")
+    }
+
+    fn aes_key(text: &str) -> BlockKey {
+        BlockKey::new(KeyKind::Aes128, &unhex(text).try_into().expect("a 16-byte key"))
+    }
+
+    /// A card that plays back a recorded session: each APDU must be the one
+    /// recorded, and gets the recorded answer.
+    struct Replay {
+        exchanges: VecDeque<(Vec<u8>, Vec<u8>)>,
+    }
+
+    impl Replay {
+        /// From native frames as a PN532 trace shows them: the command (command
+        /// byte first) and the card's answer (status first). They travel here
+        /// ISO-wrapped: `90 cmd 00 00 Lc data 00`, answered `data 91 status`.
+        fn from_native(frames: &[(&str, &str)]) -> Self {
+            let exchanges = frames
+                .iter()
+                .map(|(command, answer)| {
+                    let command = unhex(command);
+                    let (code, data) = command.split_first().expect("a command byte");
+                    let mut apdu = vec![0x90, *code, 0x00, 0x00];
+                    if !data.is_empty() {
+                        apdu.push(u8::try_from(data.len()).expect("a short frame"));
+                        apdu.extend_from_slice(data);
+                    }
+                    apdu.push(0x00);
+                    let answer = unhex(answer);
+                    let (state, data) = answer.split_first().expect("a status byte");
+                    (apdu, [data, &[0x91, *state]].concat())
+                })
+                .collect();
+            Self { exchanges }
+        }
+    }
+
+    impl Transport for Replay {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, ReaderError> {
+            let (expected, answer) = self.exchanges.pop_front().expect("the trace goes on");
+            assert_eq!(
+                hex::encode_upper(command),
+                hex::encode_upper(expected),
+                "the recorded APDU"
+            );
+            Ok(answer)
+        }
+    }
+
+    /// The session's key and current IV.
+    fn session<T: Transport>(card: &Desfire<'_, T>) -> (Vec<u8>, Vec<u8>) {
+        let session = card.session.as_ref().expect("a session");
+        (session.key.bytes().to_vec(), session.iv.clone())
+    }
+
+    /// The AES part of Elmü's "DESFire EV1 Communication Examples", a session
+    /// recorded with a real EV1 card through a PN532 (the follow-up to the
+    /// ridrix blog's examples), replayed byte for byte: EV1 AES authentication
+    /// (0xAA) with the reader's RndA from the trace, the session keys, the CMAC
+    /// of GetKeyVersion and of ChangeKey answers (the IV chained from one
+    /// message to the next), and ChangeKey cryptograms with their CRC32, for
+    /// the session's own key and for another key.
+    ///
+    /// Source: github.com/sotechcllc/RFDoorLock, file
+    /// `Desfire EV1 Communication Examples.htm` (commit
+    /// ba46f71bea61edfcdb86ab2008f0cbaa212b5ccd), section "AES", from
+    /// `SelectApplication(0x00AE16)` to `Authenticate(KeyNo= 1, …)`. Its first
+    /// and last authentications and three of its ChangeKey cryptograms are
+    /// also test vectors of github.com/skelsec/pydesfire, `tests/tests.py`
+    /// (`AuthTest_AES`, `AuthTest_AES2`, `ChangeKeyTest_AES` to `_AES3`).
+    #[test]
+    fn replays_a_recorded_ev1_aes_session() {
+        let zero = aes_key("00000000000000000000000000000000");
+        let key_a = aes_key("00102030405060708090A0B0B0A09080");
+        let key_b = aes_key("10182028303840485058606870788088");
+        let mut card = Replay::from_native(&[
+            // SelectApplication(0x00AE16)
+            ("5A 16 AE 00", "00"),
+            // Authenticate(KeyNo= 0, Key= 00 … 00 (AES))
+            ("AA 00", "AF B9 69 FD FE 56 FD 91 FC 9D E6 F6 F2 13 B8 FD 1E"),
+            (
+                "AF 36 AA D7 DF 6E 43 6B A0 8D 18 61 38 30 A7 0D 5A D4 3E 3D 3F 4A 8D 47 54 1E EE 62 3A 93 4E 47 74",
+                "00 80 0D B6 80 BC 14 6B D1 21 D6 57 8F 2D 2E 20 59",
+            ),
+            // ChangeKey(KeyNo= 0) to 00 10 20 30 … (version 0x10)
+            (
+                "C4 00 E9 F8 5E 21 94 96 C2 B5 8C 10 90 DC 39 35 FA E9 E8 40 CF 61 B3 83 D9 53 19 46 25 6B 1F 11 0C 10",
+                "00",
+            ),
+            // Authenticate(KeyNo= 0, Key= 00 10 20 30 … (AES))
+            ("AA 00", "AF CC C8 31 6C 2B 26 13 FE 9A 18 9B AC 9C C8 9D 03"),
+            (
+                "AF C0 2E 06 1E 72 E1 77 26 48 9C AE EC 99 7C 52 37 58 BF 86 3E FE 76 71 C5 5B 46 65 D0 6A CC D9 7B",
+                "00 72 AC CC 0B DE A4 82 B5 31 85 BB 5A D0 08 62 46",
+            ),
+            // ChangeKey(KeyNo= 0) to 10 18 20 28 … (version 0x10)
+            (
+                "C4 00 29 45 E3 76 0E 60 F4 A4 04 6B B8 A5 05 B3 1C F5 59 A3 A2 E0 52 13 BC 82 94 2C A6 AB 5D BC EC F5",
+                "00",
+            ),
+            // Authenticate(KeyNo= 0, Key= 10 18 20 28 … (AES))
+            ("AA 00", "AF 3E 2B E6 26 C0 5E 77 98 EE 51 83 55 A7 51 64 8E"),
+            (
+                "AF FA BF 71 BB 0D C4 5B 8F 31 BA ED DF F7 F3 43 96 52 D4 09 4D F1 2C 17 EF 0C 94 35 3E 6D 77 70 C8",
+                "00 1C E6 C5 74 E2 49 23 D4 04 E1 8B 6A 24 0C 1B 08",
+            ),
+            // GetKeyVersion(): version 0x10 and the first 8 bytes of its CMAC
+            ("64 00", "00 10 8A 8F A3 6F 55 CD 21 0D"),
+            // ChangeKey(KeyNo= 0) back to the zero key (version 0x00)
+            (
+                "C4 00 63 53 75 E4 91 9F 8A F2 E9 E8 6B 1C 1B A5 5B 0C 08 07 EA F4 84 D7 A7 EF 6E 0C 30 84 16 0F 5A 61",
+                "00",
+            ),
+            // Authenticate(KeyNo= 0, Key= 00 … 00 (AES))
+            ("AA 00", "AF ED DA F0 C5 D9 A7 CF 42 B8 80 8B E2 01 38 99 A1"),
+            (
+                "AF D8 10 5F 87 4E 2C A5 7B 76 C3 54 A8 06 6B 0D 78 80 B0 C4 EC 39 9D BF 25 34 38 DB 46 D7 5F 8F 60",
+                "00 45 9C 76 B7 1A B9 F1 73 64 13 F5 AC D7 3E 7D F9",
+            ),
+            // ChangeKey(KeyNo= 1) from the zero key to 00 10 20 30 …: a CMAC answers
+            (
+                "C4 01 E7 EC CB 6B D1 CA 64 BC 16 1A 12 B1 C0 24 F7 14 30 33 74 08 C8 A8 7E AC AB 7A 1F F1 89 51 FC A3",
+                "00 21 28 D3 CD 9C 9A CF FF",
+            ),
+            // ChangeKey(KeyNo= 1) from 00 10 20 30 … to 10 18 20 28 …
+            (
+                "C4 01 28 41 93 8C 40 A4 BC 2C 33 06 44 82 FE AD A5 F4 3E C5 35 D3 42 55 B0 28 6C 23 52 CD 17 38 63 C7",
+                "00 CA F3 BF 0B 28 36 E9 DE",
+            ),
+            // Authenticate(KeyNo= 1, Key= 10 18 20 28 … (AES))
+            ("AA 01", "AF B3 51 CB 24 65 D4 F3 3A C6 27 FD 6E 87 A1 68 F2"),
+            (
+                "AF 04 4B 6C AC 34 3A 08 65 89 51 49 64 9C A8 DD E1 F5 AC 4E C6 7B D2 08 90 0A F0 2F 04 9E 05 F0 B0",
+                "00 A2 EE 14 4B 10 12 FB EB 7B 2F 11 13 2D 95 A4 54",
+            ),
+        ]);
+        let mut desfire = Desfire::new(&mut card);
+        let zero_iv = vec![0; 16];
+
+        desfire.select_application([0x16, 0xAE, 0x00]).expect("select");
+        let rnd_a = unhex("F4 4B 26 F5 68 6F 3A 39 1C D3 8E BD 10 77 22 81");
+        desfire
+            .authenticate_with_challenge(0, &zero, &rnd_a)
+            .expect("authenticate");
+        assert_eq!(
+            session(&desfire),
+            (
+                unhex("F4 4B 26 F5 C0 5D DD 71 10 77 22 81 C4 D0 66 E8"),
+                zero_iv.clone()
+            )
+        );
+        desfire
+            .change_key(0, key_a.bytes(), 0x10, &zero)
+            .expect("change the session's own key");
+        assert!(desfire.session.is_none(), "changing the session's key ends it");
+
+        let rnd_a = unhex("C2 A1 E4 7B 96 A5 58 9F AA E9 0C 03 FE 6D 00 A7");
+        desfire
+            .authenticate_with_challenge(0, &key_a, &rnd_a)
+            .expect("authenticate");
+        assert_eq!(
+            session(&desfire).0,
+            unhex("C2 A1 E4 7B 27 10 47 12 FE 6D 00 A7 11 77 A1 9B")
+        );
+        desfire
+            .change_key(0, key_b.bytes(), 0x10, &key_a)
+            .expect("change key 0");
+
+        let rnd_a = unhex("90 F7 A2 01 C4 DB 76 05 38 FF 8A 49 EC 63 DE CD");
+        desfire
+            .authenticate_with_challenge(0, &key_b, &rnd_a)
+            .expect("authenticate");
+        assert_eq!(
+            session(&desfire).0,
+            unhex("90 F7 A2 01 91 03 68 45 EC 63 DE CD 54 4B 99 31")
+        );
+        assert_eq!(desfire.get_key_version(0).expect("key version"), 0x10);
+        assert_eq!(
+            session(&desfire).1,
+            unhex("8A 8F A3 6F 55 CD 21 0D D8 05 46 58 AC 70 D9 9A"),
+            "the IV is the whole RX CMAC"
+        );
+        desfire.change_key(0, zero.bytes(), 0x00, &key_b).expect("change key 0");
+
+        let rnd_a = unhex("C2 A1 E4 7B 96 A5 58 9F AA E9 0C 03 FE 6D 00 A7");
+        desfire
+            .authenticate_with_challenge(0, &zero, &rnd_a)
+            .expect("authenticate");
+        assert_eq!(
+            session(&desfire).0,
+            unhex("C2 A1 E4 7B D8 10 00 44 FE 6D 00 A7 4D 7A B1 7C")
+        );
+        desfire
+            .change_key(1, key_a.bytes(), 0x10, &zero)
+            .expect("change another key");
+        assert_eq!(
+            session(&desfire).1,
+            unhex("21 28 D3 CD 9C 9A CF FF F6 EB 95 46 AD F3 5E 17")
+        );
+        desfire
+            .change_key(1, key_b.bytes(), 0x10, &key_a)
+            .expect("change another key");
+        assert_eq!(
+            session(&desfire).1,
+            unhex("CA F3 BF 0B 28 36 E9 DE 80 B1 FD 6F B4 5E 93 80")
+        );
+
+        let rnd_a = unhex("40 E7 D2 71 74 CB A6 75 E8 EF BA B9 9C 53 0E 3D");
+        desfire
+            .authenticate_with_challenge(1, &key_b, &rnd_a)
+            .expect("authenticate");
+        assert_eq!(
+            session(&desfire),
+            (unhex("40 E7 D2 71 62 6F FB D4 9C 53 0E 3D 30 4F 5B 17"), zero_iv)
+        );
+        assert_eq!(desfire.exchanges(), 17);
+        drop(desfire);
+        assert!(card.exchanges.is_empty(), "the whole trace was played");
+    }
+
+    /// A card that keeps the frames it is sent and asks for more until the
+    /// `expected`-th, which it answers with success.
+    struct Recorder {
+        expected: usize,
+        frames: Vec<Vec<u8>>,
+    }
+
+    impl Recorder {
+        fn expecting(expected: usize) -> Self {
+            Self {
+                expected,
+                frames: Vec::new(),
+            }
+        }
+    }
+
+    impl Transport for Recorder {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, ReaderError> {
+            self.frames.push(command.to_vec());
+            if self.frames.len() < self.expected {
+                Ok(vec![0x91, status::ADDITIONAL_FRAME])
+            } else {
+                Ok(vec![0x91, status::OPERATION_OK])
+            }
+        }
+    }
+
+    #[test]
+    fn long_commands_go_out_in_frames_of_at_most_54_data_bytes() {
+        let mut card = Recorder::expecting(6);
+        let mut desfire = Desfire::new(&mut card);
+        let payload = (0..=255u8).cycle().take(300).collect::<Vec<_>>();
+        let answer = desfire.send("WriteData", command::WRITE_DATA, &payload, Incoming::Maced);
+        assert_eq!(answer.expect("sent"), Vec::<u8>::new());
+        let frames = card.frames;
+        assert_eq!(frames.len(), 6, "300 bytes in 54-byte frames");
+        let mut sent = Vec::new();
+        for (index, frame) in frames.iter().enumerate() {
+            let code = if index == 0 {
+                command::WRITE_DATA
+            } else {
+                command::ADDITIONAL_FRAME
+            };
+            let [0x90, sent_code, 0x00, 0x00, lc, data @ .., 0x00] = frame.as_slice() else {
+                panic!("not an ISO-wrapped frame: {frame:02X?}");
+            };
+            assert_eq!(*sent_code, code);
+            assert_eq!(usize::from(*lc), data.len());
+            assert!(data.len() <= MAX_COMMAND_FRAME_DATA, "Lc {lc}");
+            sent.extend_from_slice(data);
+        }
+        assert_eq!(frames[0][4], 54, "full frames carry 54 bytes");
+        assert_eq!(sent, payload);
+    }
+
+    #[test]
+    fn no_frame_over_54_data_bytes_leaves_the_reader() {
+        let mut card = Recorder::expecting(1);
+        let mut desfire = Desfire::new(&mut card);
+        assert!(matches!(
+            desfire.exchange(command::WRITE_DATA, &[0; 55]),
+            Err(ReaderError::InvalidLayout { .. })
+        ));
+        assert!(desfire.exchange(command::WRITE_DATA, &[0; 54]).is_ok());
+        assert_eq!(card.frames.len(), 1);
+    }
 }
