@@ -45,14 +45,14 @@ async fn cards_are_issued_read_and_refused_through_pcscd() {
     let mut station = lab.station();
     station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
     lab.login("lab-admin", &[Role::Admin]).await;
-    let keys_made = passctl(&lab, &["chip-keys", "--generate"]);
+    let keys_made = passctl(&lab, &["chip-keys", "generate"]);
     assert!(
         keys_made.status.success(),
         "{}",
         String::from_utf8_lossy(&keys_made.stderr)
     );
     assert_eq!(
-        passctl(&lab, &["chip-keys", "--generate"]).status.code(),
+        passctl(&lab, &["chip-keys", "generate"]).status.code(),
         Some(3),
         "keys are never replaced"
     );

@@ -161,7 +161,8 @@ async fn an_old_hotlist_warns_and_a_station_that_never_synced_has_no_trust_list(
 
     let fresh = pass_station::StationHome::new(lab.path("fresh-station"));
     let code = lab.admin.enrolment_code(OFFICE).await.expect("code");
-    fresh.enroll(&lab.url(), &code, "new station").await.expect("enrol");
+    let fingerprint = lab.admin.root_fingerprint().await.expect("the published fingerprint");
+    fresh.enroll(&lab.url(), &code, "new station", &fingerprint).await.expect("enrol");
     let new_station = Station::open(fresh).expect("open");
     let verdict = new_station
         .verifier()
@@ -175,10 +176,12 @@ async fn a_print_the_printer_failed_is_revoked_and_the_next_print_has_its_own_se
     let (lab, mut station, pass_id) = synced(3).await;
     lab.login("lab-clerk", &[pass_station::model::Role::Clerk]).await;
     let session = lab.session(&mut station);
-    // A "printer" whose folder cannot be made: the job fails after its credential was signed.
-    let blocked = lab.path("not-a-folder");
-    std::fs::write(&blocked, b"a file").expect("a file in the way");
-    let jammed = pass_printer::PrintTarget::Folder(pass_printer::PdfFolder::new(blocked.join("printed")));
+    // A "printer" that cannot take the card (a folder in the way of its file):
+    // the job fails after its credential was signed.
+    let jammed_dir = lab.path("jammed");
+    let version = station.store().item(&pass_id).expect("read").expect("held").item.version;
+    std::fs::create_dir_all(jammed_dir.join(format!("pass-{pass_id}-v{version}.pdf"))).expect("in the way");
+    let jammed = pass_printer::PrintTarget::Folder(pass_printer::PdfFolder::new(jammed_dir));
     station
         .print_cards(
             std::slice::from_ref(&pass_id),

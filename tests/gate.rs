@@ -7,7 +7,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex};
@@ -176,7 +176,12 @@ fn station_signed(station: &Station, claims: &PassClaims) -> Vec<u8> {
 /// The card printed with `claims` signed by the station: the front and back
 /// as PNG, as a camera sees them.
 fn printed_card(station: &Station, claims: &PassClaims) -> Vec<Vec<u8>> {
-    use pass_printer::{CardData, CardFont, CardRenderer, Holder};
+    card_photos(claims, pass_credential::to_qr_text(&station_signed(station, claims)))
+}
+
+/// A card printed for `claims` with `qr_text` as its QR, front and back as PNG.
+fn card_photos(claims: &PassClaims, qr_text: String) -> Vec<Vec<u8>> {
+    use pass_printer::{CardData, CardFont, CardPort, CardRenderer, Holder};
     let card = CardData {
         pass_id: claims.pass_id.clone(),
         version: claims.version,
@@ -188,11 +193,19 @@ fn printed_card(station: &Station, claims: &PassClaims) -> Vec<Vec<u8>> {
         },
         company_name: "港泰海運股份有限公司".to_owned(),
         company_tax_id: claims.company_tax_id.clone(),
-        ports: Vec::new(),
+        ports: claims
+            .ports
+            .iter()
+            .map(|code| CardPort {
+                code: code.clone(),
+                name_zh: code.clone(),
+                name_en: code.clone(),
+            })
+            .collect(),
         valid_from: claims.valid_from.date(),
         valid_to: claims.valid_to.date(),
         pickup_office: OFFICE.to_owned(),
-        qr_text: pass_credential::to_qr_text(&station_signed(station, claims)),
+        qr_text,
         specimen: false,
     };
     CardRenderer::new(CardFont::bundled().expect("font"), pass_station::printing::template(false))
@@ -210,9 +223,26 @@ fn write_back(station: &Station, claims: &PassClaims, path: &Path) {
     std::fs::write(path, &printed_card(station, claims)[1]).expect("card back written");
 }
 
-/// A photo from the camera issue's set: a card signed by a key this station was never told to trust.
-fn forged_photo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/photos/glare-001.jpg")
+/// A card signed by a key central never certified, valid now: a forgery, written as a photo of its back.
+fn write_forged(path: &Path) {
+    let now = OffsetDateTime::now_utc();
+    let claims = PassClaims {
+        issuer: OFFICE.to_owned(),
+        pass_id: "KEL-2026-999999".to_owned(),
+        version: 1,
+        print: 1,
+        kind: pass_credential::PassKind::Vehicle,
+        holder: "KLA-0000".to_owned(),
+        company_tax_id: "22099131".to_owned(),
+        ports: vec![OFFICE.to_owned()],
+        valid_from: now - time::Duration::days(1),
+        valid_to: now + time::Duration::days(30),
+        issued_at: now,
+        card_uid: None,
+    };
+    let stranger = SigningKey::generate(pass_credential::Algorithm::EdDsa).expect("a key");
+    let text = pass_credential::to_qr_text(&pass_credential::sign(&claims, &stranger).expect("signed"));
+    std::fs::write(path, &card_photos(&claims, text)[1]).expect("the forged card's back");
 }
 
 /// A chip this office wrote for `claims`, bound to `uid`.
@@ -252,7 +282,7 @@ async fn every_case_gets_its_verdict_offline_and_the_log_reaches_central_later()
     let mut elsewhere = claims_valid_now(&station, &ids[3]);
     elsewhere.ports = vec![OTHER_PORT.to_owned()];
     write_back(&station, &elsewhere, &folder.join("05-other-port.png"));
-    std::fs::copy(forged_photo(), folder.join("06-forged.jpg")).expect("copy");
+    write_forged(&folder.join("06-forged.png"));
 
     // The chips: a genuine one, one central voided, and the genuine one's data on another card.
     let chip = claims_valid_now(&station, &ids[4]);
@@ -395,7 +425,7 @@ async fn a_new_station_says_it_has_no_trust_list_on_every_verdict() {
     lab.stop_central();
     let folder = lab.path("camera");
     std::fs::create_dir_all(&folder).expect("folder");
-    std::fs::copy(forged_photo(), folder.join("card.jpg")).expect("copy");
+    write_forged(&folder.join("card.png"));
     let folder_arg = folder.to_str().expect("path");
     let mut gate = GateProcess::start(&lab, &["--images", folder_arg, "--no-chip", "--max-verdicts", "1"]);
     let verdict = gate.next_verdict("a card at a station with no trust list");
@@ -417,7 +447,7 @@ async fn a_hotlist_older_than_the_configured_age_warns_on_every_verdict() {
     std::fs::create_dir_all(&folder).expect("folder");
     let ids = cached_pass_ids(&station);
     write_back(&station, &claims_valid_now(&station, &ids[0]), &folder.join("1.png"));
-    std::fs::copy(forged_photo(), folder.join("2.jpg")).expect("copy");
+    write_forged(&folder.join("2.png"));
     let folder_arg = folder.to_str().expect("path");
     let mut gate = GateProcess::start(&lab, &["--images", folder_arg, "--no-chip", "--max-verdicts", "2"]);
     for expected in ["valid", "unknown_signer"] {
@@ -427,7 +457,7 @@ async fn a_hotlist_older_than_the_configured_age_warns_on_every_verdict() {
         assert!(
             warnings
                 .iter()
-                .any(|w| w.as_str().is_some_and(|w| w.contains("hotlist was last updated"))),
+                .any(|w| w.as_str().is_some_and(|w| w.contains("hotlist was signed"))),
             "{verdict}"
         );
     }

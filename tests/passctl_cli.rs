@@ -29,6 +29,8 @@ struct CentralSim {
     child: Child,
     url: String,
     code: String,
+    /// The root key's fingerprint, as central-sim announces it.
+    fingerprint: String,
 }
 
 impl CentralSim {
@@ -42,14 +44,16 @@ impl CentralSim {
                 "--office",
                 "TWKEL",
             ])
-            .args(["--enrolment-code", "TWKEL:CLI-TEST-CODE", "--db"])
+            .args(["--enrolment-code", "TWKEL:CLI-TEST-CODE"])
+            .args(["--enrolment-code", "TWKEL:CLI-SPARE-CODE", "--db"])
             .arg(dir.join("central.db"))
             .stdout(Stdio::piped())
             .spawn()
             .expect("central-sim starts");
         let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-        let mut first = String::new();
+        let (mut first, mut second) = (String::new(), String::new());
         stdout.read_line(&mut first).expect("a first line");
+        stdout.read_line(&mut second).expect("a second line");
         // Keep reading, so central-sim never writes into a closed pipe.
         std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         let url = first
@@ -57,10 +61,16 @@ impl CentralSim {
             .expect("`listening on URL` first")
             .trim()
             .to_owned();
+        let fingerprint = second
+            .strip_prefix("root key fingerprint: ")
+            .expect("`root key fingerprint: HEX` second")
+            .trim()
+            .to_owned();
         CentralSim {
             child,
             url,
             code: "CLI-TEST-CODE".to_owned(),
+            fingerprint,
         }
     }
 }
@@ -121,9 +131,37 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
         "the error says what to do"
     );
 
-    let enrol = passctl(&home, &["enroll", "--central", &sim.url, "--code", &sim.code]);
+    // A central whose root key is not the one the authority published is refused, and nothing is kept.
+    let impostor = "ab".repeat(32);
+    let refused = passctl(
+        &home,
+        &["enroll", "--central", &sim.url, "--code", "CLI-SPARE-CODE", "--root-fingerprint", &impostor],
+    );
+    assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("fingerprint"), "{}", stderr(&refused));
+    assert!(!home.join("station.json").exists(), "a refused enrolment keeps nothing");
+    // Plain HTTP to another machine is refused before anything is sent.
+    let remote = passctl(
+        &home,
+        &["enroll", "--central", "http://pass.example.gov.tw", "--code", "X", "--root-fingerprint", &impostor],
+    );
+    assert!(stderr(&remote).contains("use https://"), "{}", stderr(&remote));
+
+    let enroll = [
+        "enroll",
+        "--central",
+        &sim.url,
+        "--code",
+        &sim.code,
+        "--root-fingerprint",
+        &sim.fingerprint,
+    ];
+    let enrol = passctl(&home, &enroll);
     assert!(enrol.status.success(), "{}", stderr(&enrol));
-    let again = passctl(&home, &["enroll", "--central", &sim.url, "--code", &sim.code]);
+    let mode = |path: &Path| std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(path).expect("there").permissions()) & 0o777;
+    assert_eq!(mode(&home), 0o700, "the station home is its owner's only");
+    assert_eq!(mode(&home.join("station.db")), 0o600, "so is the cache");
+    let again = passctl(&home, &enroll);
     assert_eq!(
         again.status.code(),
         Some(3),
@@ -188,8 +226,10 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
     // The pass's card printed to a folder, its QR read from a picture of the
     // card's back and checked offline at a gate of the office.
     let printed = dir.path().join("printed");
+    std::fs::create_dir_all(&printed).expect("the printer's folder");
     let print = passctl(&home, &["print", pass_id, "--pdf", printed.to_str().expect("path")]);
     assert!(print.status.success(), "{}", stderr(&print));
+    assert_eq!(mode(&printed), 0o700, "printed cards are kept from other users");
     let pdf = std::fs::read_dir(&printed)
         .expect("the printer's folder")
         .next()
@@ -245,14 +285,14 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
     );
 
     // Photos of cards from the camera set read at the gate: each is decoded and
-    // judged (signed by the set's own test key, so not one this station trusts).
+    // judged (made in the credential format before print serials, so unreadable now).
     let photos = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/photos");
     for photo in ["perspective-000.jpg", "glare-001.jpg", "low-light-000.jpg"] {
         let path = photos.join(photo);
         let judged = passctl(&home, &["verify", "--image", path.to_str().expect("path"), "--json"]);
         assert_eq!(judged.status.code(), Some(8), "{photo}: {}", stderr(&judged));
         let verdict: serde_json::Value = serde_json::from_slice(&judged.stdout).expect("a JSON verdict");
-        assert_eq!(verdict["reason"], "unknown_signer", "{photo} was read and judged");
+        assert_eq!(verdict["reason"], "malformed", "{photo} was read and judged");
     }
 
     // Every check above is in the day's verification log, and waits in the outbox for central.
@@ -268,9 +308,9 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
         [
             "not_handed_over",
             "not_valid_at_this_port",
-            "unknown_signer",
-            "unknown_signer",
-            "unknown_signer"
+            "malformed",
+            "malformed",
+            "malformed"
         ],
         "{checks}"
     );

@@ -76,7 +76,7 @@ async fn kill_9_inside_and_between_every_step_loses_and_doubles_nothing() {
     lab.add_user(CLERK, &[Role::Clerk]).await;
     lab.add_user(BOSS, &[Role::Supervisor]).await;
     lab.login("crash-admin", &[Role::Admin]).await;
-    assert!(run(&lab, &["chip-keys", "--generate"]).status.success());
+    assert!(run(&lab, &["chip-keys", "generate"]).status.success());
     let mut station = lab.station();
     station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
     let ids = cached_pass_ids(&station);

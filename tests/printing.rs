@@ -172,8 +172,8 @@ async fn cards_print_through_cups_and_their_qr_verifies() {
     assert_eq!(rows.len(), trail.len(), "every entry of the day");
     assert_eq!(
         trail.iter().filter(|e| e.action == "print_abandoned").count(),
-        1,
-        "the job the stopped queue took is abandoned and its print revoked; an unknown printer takes none"
+        2,
+        "each failed job (the stopped queue, the unknown printer) abandons its print, to be revoked"
     );
     assert!(rows.iter().filter(|r| r.contains(",printed,")).count() == 2, "{csv}");
     let yesterday = today.previous_day().expect("a day before").to_string();

@@ -15,6 +15,7 @@ use common::{Lab, OFFICE, PASSWORD, cached_pass_ids, quick_sync};
 use pass_credential::{Reason, Revocation};
 use pass_printer::{PdfFolder, PrintFormat, PrintTarget};
 use pass_station::auth::{AuthError, Session};
+use pass_station::chip_keys::KeySet;
 use pass_station::model::{CardState, Role};
 use pass_station::store::OutboxFilter;
 use pass_station::{Station, StationError};
@@ -420,7 +421,8 @@ async fn every_passctl_command_checks_the_signed_in_users_role() {
             ],
         ),
         ("pickups", Role::GateOfficer, &["pickups"]),
-        ("release", Role::Clerk, &["release", id]),
+        ("release", Role::Clerk, &["release", id, "--qr-text", "PP1:x"]),
+        ("refuse-release", Role::Clerk, &["refuse-release", id, "--reason", "x"]),
         ("void", Role::Clerk, &["void", id, "--reason", "x"]),
         ("reprint", Role::Clerk, &["reprint", id, "--reason", "x"]),
         (
@@ -428,7 +430,7 @@ async fn every_passctl_command_checks_the_signed_in_users_role() {
             Role::Clerk,
             &["delegate", "--to", "x", "--from", "2026-12-01", "--until", "2026-12-02"],
         ),
-        ("chip-keys", Role::Supervisor, &["chip-keys", "--generate"]),
+        ("chip-keys", Role::Supervisor, &["chip-keys", "generate"]),
         ("audit verify", Role::Clerk, &["audit", "verify"]),
         (
             "audit export",
@@ -500,11 +502,25 @@ async fn every_exit_but_hand_over_revokes_both_faces_at_an_offline_gate() {
     let boss = sign_in(&mut station, BOSS).await;
     station.release(&ids[3], &qrs[&ids[3]], &mut chips[3], &boss).expect("release");
 
-    // A gate at another office, holding that office's read keys and none of these passes.
+    // A gate at another office, holding none of these passes and, of this
+    // office's chip keys, the read key alone: exported sealed, imported there.
     let gate_home = pass_station::StationHome::new(lab.path("gate-station"));
     let code = lab.admin.enrolment_code("TWKHH").await.expect("an enrolment code");
-    gate_home.enroll(&lab.url(), &code, "Kaohsiung gate").await.expect("enrolment");
-    std::fs::copy(lab.home.dir().join("chip-keys.json"), gate_home.dir().join("chip-keys.json")).expect("keys");
+    let fingerprint = lab.admin.root_fingerprint().await.expect("the published fingerprint");
+    gate_home
+        .enroll(&lab.url(), &code, "Kaohsiung gate", &fingerprint)
+        .await
+        .expect("enrolment");
+    let sealed = lab.path("gate.keys");
+    lab.home
+        .export_chip_keys(KeySet::Gate, "harbour lights at dawn", &sealed)
+        .expect("the gate set sealed");
+    let set = gate_home
+        .import_chip_keys(&sealed, "TWKHH", "harbour lights at dawn")
+        .expect("the gate set imported");
+    assert_eq!(set, KeySet::Gate);
+    let cannot_write = gate_home.chip_keys().expect_err("a gate holds no master key");
+    assert!(cannot_write.to_string().contains("only the gate's read key"), "{cannot_write}");
     let mut gate = Station::open(gate_home).expect("the gate station");
     let at_gate = |station: &Station, id: &str| {
         let item = station.store().item(id).expect("read").expect("held").item;

@@ -12,69 +12,13 @@
 //! keys belong in a secure access module; the file is what this station has.
 
 use pass_reader::pcsc_reader::{PcscCard, Readers};
-use pass_reader::{CardKind, ChipLayout, OfficeKeys, Transport};
-use serde::{Deserialize, Serialize};
+use pass_reader::{CardKind, Transport};
+use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::auth::{Duty, Session};
 use crate::model::{CardState, Step};
 use crate::{Station, StationError, credentials};
-
-/// The application on the chip ("PP1" in ASCII) and its one file.
-const APPLICATION_ID: [u8; 3] = *b"PP1";
-const CREDENTIAL_FILE: u8 = 1;
-/// Room for the largest chip credential (about 300 bytes) and its length.
-const CREDENTIAL_FILE_SIZE: u32 = 512;
-
-/// `chip-keys.json`: the office's master keys (hex) and the system
-/// identifier that enters key diversification.
-#[derive(Serialize, Deserialize)]
-pub(crate) struct ChipKeysFile {
-    system_identifier: String,
-    picc_master: String,
-    app_master: String,
-    read: String,
-    write: String,
-}
-
-impl ChipKeysFile {
-    /// New random master keys for `office`.
-    pub(crate) fn generate(office: &str) -> Result<ChipKeysFile, StationError> {
-        let key = || -> Result<String, StationError> {
-            let mut bytes = [0u8; 16];
-            getrandom::fill(&mut bytes).map_err(|e| StationError::SignerKey(format!("no random source: {e}")))?;
-            Ok(hex::encode_upper(bytes))
-        };
-        Ok(ChipKeysFile {
-            system_identifier: format!("PP1-{office}"),
-            picc_master: key()?,
-            app_master: key()?,
-            read: key()?,
-            write: key()?,
-        })
-    }
-
-    /// The keys and layout the reader driver works with.
-    pub(crate) fn open(&self) -> Result<(OfficeKeys, ChipLayout), String> {
-        let key = |name: &str, text: &str| -> Result<[u8; 16], String> {
-            let bytes = hex::decode(text).map_err(|e| format!("{name} is not hex: {e}"))?;
-            bytes.try_into().map_err(|_| format!("{name} is not 16 bytes"))
-        };
-        let keys = OfficeKeys {
-            picc_master: key("picc_master", &self.picc_master)?,
-            app_master: key("app_master", &self.app_master)?,
-            read: key("read", &self.read)?,
-            write: key("write", &self.write)?,
-        };
-        let layout = ChipLayout {
-            aid: APPLICATION_ID,
-            file_no: CREDENTIAL_FILE,
-            file_size: CREDENTIAL_FILE_SIZE,
-            system_identifier: self.system_identifier.as_bytes().to_vec(),
-        };
-        Ok((keys, layout))
-    }
-}
 
 /// What writing one card did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -197,15 +141,24 @@ impl Station {
         now: OffsetDateTime,
         at_port: Option<&str>,
     ) -> Result<CardReading, StationError> {
-        let (keys, layout) = self.home().chip_keys()?;
-        let (kind, uid) = pass_reader::classify(card, &keys, &layout)?;
-        let verdict = match kind {
-            CardKind::Ours => {
-                let (uid, cose) = pass_reader::read_credential(card, &keys, &layout)?;
-                Some(verifier.verify_chip(&cose, &uid, now, at_port))
+        let file = self.home().chip_key_file()?;
+        let layout = file.layout();
+        // An issuing desk tells blank cards from foreign ones; a gate, with
+        // the read key alone, only genuine cards of ours from the rest.
+        let (kind, uid, cose) = match file.office_keys() {
+            Ok(keys) => match pass_reader::classify(card, &keys, &layout)? {
+                (CardKind::Ours, _) => {
+                    let (uid, cose) = pass_reader::read_credential(card, &keys, &layout)?;
+                    (CardKind::Ours, uid, Some(cose))
+                }
+                (kind, uid) => (kind, uid, None),
+            },
+            Err(_) => {
+                let keys = file.gate_keys().map_err(|detail| self.home().chip_keys_error(detail))?;
+                pass_reader::read_as_gate(card, &keys, &layout)?
             }
-            CardKind::Blank | CardKind::Foreign => None,
         };
+        let verdict = cose.map(|cose| verifier.verify_chip(&cose, &uid, now, at_port));
         Ok(CardReading {
             card_uid: hex::encode_upper(&uid),
             kind,

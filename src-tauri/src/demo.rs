@@ -93,7 +93,8 @@ pub async fn prepare(dir: &Path, items: u32) -> Result<DemoSetup, StationError> 
 
     let home = StationHome::new(dir.join("station"));
     let code = sim.enrolment_code(DEMO_OFFICE).unwrap_or_default();
-    home.enroll(sim.url(), &code, "示範製證站 Demo station").await?;
+    home.enroll(sim.url(), &code, "示範製證站 Demo station", &sim.root_fingerprint())
+        .await?;
     home.generate_chip_keys(DEMO_OFFICE)?;
     Ok(DemoSetup { sim, home, users })
 }

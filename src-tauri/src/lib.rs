@@ -15,6 +15,7 @@
 
 pub mod auth;
 pub mod chip;
+pub mod chip_keys;
 pub mod credentials;
 pub mod demo;
 pub mod gate;
@@ -37,7 +38,7 @@ use crate::model::Step;
 /// Everything that can go wrong in the station, each with what to do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum StationError {
-    #[error("this station is not enrolled yet (home {home}); run `passctl enroll --central URL --code CODE` first")]
+    #[error("this station is not enrolled yet (home {home}); run `passctl enroll --central URL --code CODE --root-fingerprint HEX` first")]
     NotEnrolled { home: PathBuf },
     #[error(
         "this station is already enrolled as {station_id} for office {office} (home {home}); \
@@ -85,6 +86,16 @@ pub enum StationError {
     )]
     ChipNotVerified { pass_id: String, problem: String },
     #[error(
+        "central at {central} handed over a root key with fingerprint {found}, not the {expected} the \
+         authority published: this station was not enrolled and keeps nothing. Check the address and the \
+         fingerprint with the authority before trying again"
+    )]
+    RootMismatch {
+        central: String,
+        expected: String,
+        found: String,
+    },
+    #[error(
         "the seal check of {pass_id} failed: {problem}. Scan the QR on this card again; if it still fails, \
          refuse the release, which spoils the card"
     )]
@@ -107,7 +118,7 @@ pub enum StationError {
     #[error("{0}; no card was marked printed")]
     Printer(#[from] pass_printer::PrinterError),
     #[error(
-        "this station has no chip keys yet (home {home}); run `passctl chip-keys --generate` or import the office's"
+        "this station has no chip keys yet (home {home}); run `passctl chip-keys generate` on the office's first station, or `passctl chip-keys import`"
     )]
     NoChipKeys { home: PathBuf },
     #[error("this station has no trust list yet: run `passctl sync` while online")]
@@ -143,7 +154,10 @@ impl StationError {
     /// The process exit code `passctl` uses for this error (see `passctl --help`).
     pub fn exit_code(&self) -> u8 {
         match self {
-            StationError::NotEnrolled { .. } | StationError::AlreadyEnrolled { .. } | StationError::Config { .. } => 3,
+            StationError::NotEnrolled { .. }
+            | StationError::AlreadyEnrolled { .. }
+            | StationError::Config { .. }
+            | StationError::RootMismatch { .. } => 3,
             StationError::Central {
                 source: CentralError::Unreachable { .. },
                 ..

@@ -259,6 +259,10 @@ pub struct Rejection(pub String);
 
 /// The longest pass number a station accepts; real ones are about 15 characters.
 const MAX_PASS_ID_LEN: usize = 40;
+/// The longest a pass may run: long-term passes run up to three years; this
+/// leaves room for an authority's change without letting a record that
+/// never expires (valid to 9999-12-31) through.
+const MAX_VALIDITY_YEARS: i32 = 10;
 
 /// Decodes one record of a feed page and checks it for this office.
 ///
@@ -294,6 +298,14 @@ fn check_item(wire: WireItem, office: &str) -> Result<PassItem, Rejection> {
         return reject(format!(
             "valid-to {} is before valid-from {}",
             wire.valid_to, wire.valid_from
+        ));
+    }
+    let longest = wire.valid_from.year() + MAX_VALIDITY_YEARS;
+    if wire.valid_from.year() < 2000 || wire.valid_to.year() > longest {
+        return reject(format!(
+            "validity {} to {} is not a pass's: passes start this century and run at most {MAX_VALIDITY_YEARS} \
+             years",
+            wire.valid_from, wire.valid_to
         ));
     }
     if wire.ports.is_empty() {
@@ -429,6 +441,11 @@ mod tests {
         let mut raw = sample_wire("KEL-1", "王");
         raw["valid_from"] = "2026-13-01".into();
         assert!(rejection(raw).contains("API contract"));
+
+        // A record that never expires would overflow the credential's dates.
+        let mut raw = sample_wire("KEL-1", "王");
+        raw["valid_to"] = "9999-12-31".into();
+        assert!(rejection(raw).contains("at most 10 years"));
     }
 
     #[test]

@@ -145,6 +145,10 @@ impl Station {
         }
         let renderer = CardRenderer::new(CardFont::bundled()?, template);
         let document = renderer.render_batch(&cards)?;
+        if let PrintTarget::Folder(folder) = target {
+            // Printed cards carry names, photos and valid credentials.
+            crate::station::create_private_dir(&folder.dir, "make the printer's folder private")?;
+        }
         self.store_mut().begin_prints(&prints, &actor.username)?;
         let printed = match target.print(&document, format) {
             Ok(printed) => printed,

@@ -19,8 +19,9 @@ use pass_central::api::{EnrolmentRequest, decode_key, encode_key};
 use pass_central::client::CentralClient;
 use pass_credential::{Algorithm, PublicKey, SigningKey, Verifier};
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
-use crate::chip::ChipKeysFile;
+use crate::chip_keys::{ChipKeysFile, KeySet};
 use crate::store::Store;
 use crate::sync::{OutboxReport, SyncOptions, SyncProgress, SyncReport};
 use crate::{StationError, credentials};
@@ -52,6 +53,19 @@ pub struct StationConfig {
     /// A released card not picked up within this many days becomes `uncollected`.
     #[serde(default = "default_pickup_window_days")]
     pub pickup_window_days: u32,
+}
+
+/// Makes `dir` (and its parents) and leaves it readable by its owner only:
+/// it holds keys, the cache and printed cards with people's data on them.
+pub(crate) fn create_private_dir(dir: &Path, action: &'static str) -> Result<(), StationError> {
+    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+    let io = |source| StationError::Io {
+        action,
+        path: dir.to_owned(),
+        source,
+    };
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(io)?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io)
 }
 
 fn default_hotlist_max_age_hours() -> u32 {
@@ -101,8 +115,56 @@ impl StationHome {
         self.dir.join("chip-keys.json")
     }
 
-    /// The office's chip keys and the chip layout.
+    /// The office's chip master keys and the chip layout, for writing,
+    /// releasing and formatting cards; refused on a station that holds the gate set.
     pub fn chip_keys(&self) -> Result<(pass_reader::OfficeKeys, pass_reader::ChipLayout), StationError> {
+        let file = self.chip_key_file()?;
+        let keys = file.office_keys().map_err(|detail| self.chip_keys_error(detail))?;
+        Ok((keys, file.layout()))
+    }
+
+    /// Which chip keys the station holds.
+    pub fn chip_key_set(&self) -> Result<KeySet, StationError> {
+        Ok(self.chip_key_file()?.set())
+    }
+
+    pub(crate) fn chip_keys_error(&self, detail: String) -> StationError {
+        StationError::Config {
+            path: self.chip_keys_path(),
+            detail,
+        }
+    }
+
+    /// Writes the keys of `set`, sealed under `passphrase`, to `to`
+    /// (readable by its owner only), for another station of the office.
+    pub fn export_chip_keys(&self, set: KeySet, passphrase: &str, to: &Path) -> Result<(), StationError> {
+        let sealed = self.chip_key_file()?.export(set, passphrase)?;
+        write_atomically(to, &sealed, true)
+    }
+
+    /// Takes the office's chip keys from an export made at another station
+    /// of `office`. Refused where keys are held already: replacing them would
+    /// orphan every card issued here.
+    pub fn import_chip_keys(&self, from: &Path, office: &str, passphrase: &str) -> Result<KeySet, StationError> {
+        let path = self.chip_keys_path();
+        if path.exists() {
+            return Err(self.chip_keys_error(
+                "this station holds chip keys already; a station's keys are never replaced".to_owned(),
+            ));
+        }
+        let bytes = fs::read(from).map_err(|source| StationError::Io {
+            action: "read the chip key export",
+            path: from.to_owned(),
+            source,
+        })?;
+        let file = ChipKeysFile::import(&bytes, office, passphrase)?;
+        let json = Zeroizing::new(serde_json::to_vec_pretty(&file).expect("chip keys always encode"));
+        write_atomically(&path, &json, true)?;
+        Ok(file.set())
+    }
+
+    /// The chip keys file, as the station holds it.
+    pub(crate) fn chip_key_file(&self) -> Result<ChipKeysFile, StationError> {
         let path = self.chip_keys_path();
         let text = match fs::read_to_string(&path) {
             Ok(text) => text,
@@ -117,11 +179,10 @@ impl StationHome {
                 });
             }
         };
-        let file: ChipKeysFile = serde_json::from_str(&text).map_err(|e| StationError::Config {
-            path: path.clone(),
+        serde_json::from_str(&text).map_err(|e| StationError::Config {
+            path,
             detail: e.to_string(),
-        })?;
-        file.open().map_err(|detail| StationError::Config { path, detail })
+        })
     }
 
     /// Makes new random chip master keys for `office`; refuses to replace
@@ -165,12 +226,28 @@ impl StationHome {
     }
 
     /// Enrols this home with central using a one-time code, and creates its cache.
+    /// Enrols the station with central, trading the one-time `code`, and
+    /// pins central's root key only if its fingerprint is `root_fingerprint`,
+    /// which the authority gives out of band (hex SHA-256; spaces and colons
+    /// are ignored). On a mismatch nothing is kept.
     pub async fn enroll(
         &self,
         central_url: &str,
         code: &str,
         station_name: &str,
+        root_fingerprint: &str,
     ) -> Result<StationConfig, StationError> {
+        let expected: String = root_fingerprint
+            .chars()
+            .filter(|c| !matches!(c, ' ' | ':'))
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if expected.len() != 64 || !expected.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(StationError::Usage(format!(
+                "the root key fingerprint {root_fingerprint:?} is not 64 hex digits (SHA-256); copy it from the \
+                 authority's enrolment letter"
+            )));
+        }
         if let Some(existing) = self.config()? {
             return Err(StationError::AlreadyEnrolled {
                 home: self.dir.clone(),
@@ -178,11 +255,6 @@ impl StationHome {
                 office: existing.office,
             });
         }
-        fs::create_dir_all(&self.dir).map_err(|source| StationError::Io {
-            action: "create the station home",
-            path: self.dir.clone(),
-            source,
-        })?;
         let client = CentralClient::new(central_url).map_err(|source| StationError::Central {
             stage: "checking the central address".to_owned(),
             source,
@@ -197,6 +269,18 @@ impl StationHome {
             stage: "enrolling with central".to_owned(),
             source,
         })?;
+        let root = decode_key(&enrolment.authority_key).map_err(|e| StationError::Untrusted {
+            what: "root key",
+            detail: e.to_string(),
+        })?;
+        if root.fingerprint() != expected {
+            return Err(StationError::RootMismatch {
+                central: client.base_url().to_owned(),
+                expected,
+                found: root.fingerprint(),
+            });
+        }
+        create_private_dir(&self.dir, "create the station home")?;
         // The keys first: settings without keys would claim an enrolment the station cannot use.
         let signer_pem = signer
             .to_pkcs8_pem()

@@ -40,7 +40,9 @@ impl Lab {
         let admin = AdminClient::new(sim.url()).expect("admin client");
         let home = StationHome::new(dir.path().join("station"));
         let code = sim.enrolment_code(OFFICE).expect("an enrolment code for the office");
-        home.enroll(sim.url(), &code, "test station").await.expect("enrolment");
+        home.enroll(sim.url(), &code, "test station", &sim.root_fingerprint())
+            .await
+            .expect("enrolment");
         Lab {
             dir,
             sim: Some(sim),

@@ -25,6 +25,10 @@ use crate::api::{
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long one request may take, answer included, unless set otherwise.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The largest answer read from central, by default: a whole hotlist of a
+/// million entries is about 40 MB, a page of the feed about 1 MB. A larger
+/// body is not an answer of this API, and is not read into memory.
+pub const MAX_ANSWER_BYTES: usize = 128 * 1024 * 1024;
 
 /// What went wrong talking to the central pass API.
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +122,7 @@ pub struct CentralClient {
     base_text: String,
     station_key: Option<String>,
     request_timeout: Duration,
+    max_answer_bytes: usize,
 }
 
 impl fmt::Debug for CentralClient {
@@ -148,6 +153,13 @@ impl CentralClient {
         if base.host_str().is_none_or(str::is_empty) {
             return Err(bad("it names no host"));
         }
+        // Station keys, passwords and the trust documents' transport: never in
+        // the clear over a network. Plain HTTP only reaches this machine.
+        if base.scheme() == "http" && !is_loopback(&base) {
+            return Err(bad(
+                "plain http:// is allowed only to this machine (127.0.0.1, ::1, localhost); use https://",
+            ));
+        }
         if base.query().is_some() || base.fragment().is_some() {
             return Err(bad("it must not have a query (?…) or fragment (#…)"));
         }
@@ -168,6 +180,7 @@ impl CentralClient {
             base_text,
             station_key: None,
             request_timeout: REQUEST_TIMEOUT,
+            max_answer_bytes: MAX_ANSWER_BYTES,
         })
     }
 
@@ -183,6 +196,14 @@ impl CentralClient {
     pub fn with_request_timeout(self, timeout: Duration) -> Self {
         CentralClient {
             request_timeout: timeout,
+            ..self
+        }
+    }
+
+    /// Changes the largest answer read ([`MAX_ANSWER_BYTES`] by default).
+    pub fn with_answer_limit(self, bytes: usize) -> Self {
+        CentralClient {
+            max_answer_bytes: bytes,
             ..self
         }
     }
@@ -348,8 +369,22 @@ impl CentralClient {
         })?;
         let url = response.url().to_string();
         let status = response.status();
-        let bytes = match response.bytes().await {
-            Ok(bytes) => bytes,
+        let too_large = || CentralError::Malformed {
+            url: url.clone(),
+            detail: format!(
+                "the answer is larger than the {} MB this station reads: not an answer of the pass API",
+                self.max_answer_bytes / (1024 * 1024)
+            ),
+        };
+        if response
+            .content_length()
+            .is_some_and(|len| len > self.max_answer_bytes as u64)
+        {
+            return Err(too_large());
+        }
+        let bytes = match read_capped(response, self.max_answer_bytes).await {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return Err(too_large()),
             Err(source) if source.is_timeout() => {
                 return Err(CentralError::Unreachable { url, source });
             }
@@ -362,10 +397,23 @@ impl CentralClient {
             Err(_) => Default::default(),
         };
         if status.is_success() {
-            return Ok((url, bytes.to_vec()));
+            return Ok((url, bytes));
         }
         Err(refusal(status, &bytes))
     }
+}
+
+/// The body of `response`, or `None` once it grows past `limit` bytes (the
+/// rest is not read).
+async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
 }
 
 /// The error for a non-2xx answer, from its `ApiError` body when it has one.
@@ -387,8 +435,29 @@ fn refusal(status: StatusCode, body: &[u8]) -> CentralError {
     }
 }
 
+/// Whether a URL's host is this machine: a loopback address or `localhost`.
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn plain_http_reaches_only_this_machine() {
+        for local in ["http://127.0.0.1:8700", "http://127.8.0.1", "http://[::1]:80", "http://localhost:1"] {
+            assert!(super::CentralClient::new(local).is_ok(), "{local}");
+        }
+        for remote in ["http://pass.example.gov.tw", "http://10.0.0.5:8700", "http://[2001:db8::1]"] {
+            let error = super::CentralClient::new(remote).expect_err(remote).to_string();
+            assert!(error.contains("use https://"), "{remote}: {error}");
+        }
+        assert!(super::CentralClient::new("https://pass.example.gov.tw").is_ok());
+    }
+
     use super::*;
 
     #[test]

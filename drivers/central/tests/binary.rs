@@ -34,6 +34,14 @@ fn start(db: &Path, extra: &[&str], codes: usize) -> Running {
         .unwrap_or_else(|| panic!("first line {first:?}"))
         .to_owned();
     assert!(url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"), "{url}");
+    let second = lines.next().expect("a second line").expect("text");
+    let fingerprint = second
+        .strip_prefix("root key fingerprint: ")
+        .unwrap_or_else(|| panic!("second line {second:?}"));
+    assert!(
+        fingerprint.len() == 64 && fingerprint.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{fingerprint}"
+    );
     // Nothing follows the codes: reading past them would wait for ever.
     let codes: Vec<String> = lines.take(codes).map_while(Result::ok).collect();
     assert!(

@@ -599,3 +599,16 @@ async fn a_hand_over_reaches_the_feed_and_a_withdrawal_revokes_the_version() {
         Some(Revocation::Withdrawn)
     );
 }
+
+#[tokio::test]
+async fn an_answer_larger_than_the_limit_is_refused_unread() {
+    let (sim, _dir) = common::start_sim(50, false);
+    let (client, _) = enrolment(&sim).await;
+    let (items, _) = sync(&client, None, 50).await.expect("the default limit reads a page");
+    assert_eq!(items.len(), 50);
+    let small = client.with_answer_limit(2048);
+    match sync(&small, None, 50).await {
+        Err(CentralError::Malformed { detail, .. }) => assert!(detail.contains("larger than"), "{detail}"),
+        other => panic!("expected a refusal of the oversized page, got {other:?}"),
+    }
+}

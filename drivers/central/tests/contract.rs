@@ -501,6 +501,9 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
     let answer = api.get(&after).at("office", "TWKEL").key(key).expect(410).await;
     assert_eq!(answer.json["code"], "cursor_expired");
 
+    let fingerprint = api.get("/admin/root-fingerprint").expect(200).await.json;
+    assert_eq!(fingerprint["fingerprint"].as_str().map(str::len), Some(64));
+
     let stats = api.get("/admin/stats").expect(200).await.json;
     assert_eq!(stats["stations"], 2);
     assert_eq!(stats["items_withdrawn"], 1);

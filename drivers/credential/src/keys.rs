@@ -239,6 +239,18 @@ impl PublicKey {
         self.kid
     }
 
+    /// Lower-case hex SHA-256 of the public key's bytes (the same bytes its
+    /// kid is cut from): what the authority publishes out of band, so a
+    /// station can check at enrolment that the root key it is handed is the
+    /// authority's.
+    pub fn fingerprint(&self) -> String {
+        let bytes = match &self.key {
+            VerifyingKey::Ed25519(key) => Sha256::digest(key.as_bytes()),
+            VerifyingKey::Es256(key) => Sha256::digest(key.to_sec1_point(false).as_bytes()),
+        };
+        hex::encode(bytes)
+    }
+
     fn ec_point(key: &p256::ecdsa::VerifyingKey) -> EcPoint {
         let point = key.to_sec1_point(false);
         let (x, y) = point.as_bytes()[1..].split_at(32);

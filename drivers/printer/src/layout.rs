@@ -689,9 +689,8 @@ fn photo_frame(font: &CardFont, card: &CardData, frame: Area, out: &mut Vec<Elem
 fn back_side(font: &CardFont, card: &CardData, template: CardTemplate, geometry: &Geometry) -> Result<Vec<Element>> {
     let mut out = side_background(font, card, template, geometry.back_band_height, geometry.back_column)?;
     let qr = place_qr(&card.qr_text, geometry.qr_region, BLEED_MM)?;
-    let qr_area = qr.area;
     out.push(Element::Fill {
-        area: qr_area,
+        area: qr.area,
         colour: Rgb::WHITE,
     });
     out.push(Element::Qr(qr));
@@ -712,8 +711,9 @@ fn back_side(font: &CardFont, card: &CardData, template: CardTemplate, geometry:
     column.gap(ROW_GAP);
     let notice_height = column.cursor - column.area.y;
     column.put(Field::Wording, wording::NOTICE, notice_height, value_style(4.6, 3.8, 6))?;
+    // Across the text, not the QR: a gate that scans a preview is told it is a specimen.
     if card.specimen {
-        specimen_mark(font, qr_area, &mut out)?;
+        specimen_mark(font, geometry.back_column, &mut out)?;
     }
     Ok(out)
 }

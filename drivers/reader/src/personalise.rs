@@ -182,6 +182,52 @@ pub fn read_credential(
     Ok((uid, credential))
 }
 
+/// The office's read key alone, as a gate holds it: enough to tell a genuine
+/// card of ours and read its credential, never to write, reissue or format a
+/// card. `Debug` never shows it, and it is wiped when dropped.
+pub struct GateKeys {
+    pub read: [u8; KEY_LEN],
+}
+
+impl std::fmt::Debug for GateKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GateKeys { .. }")
+    }
+}
+
+impl Drop for GateKeys {
+    fn drop(&mut self) {
+        self.read.zeroize();
+    }
+}
+
+/// Reads a card as a gate does, with the read key alone: the UID, and the
+/// credential of a genuine card of ours (the card proved it holds our
+/// diversified read key). Any other card, blank or foreign or a copy, is
+/// [`CardKind::Foreign`] with no credential: a gate cannot tell those apart,
+/// and need not.
+pub fn read_as_gate(
+    transport: &mut impl Transport,
+    keys: &GateKeys,
+    layout: &ChipLayout,
+) -> Result<(CardKind, Vec<u8>, Option<Vec<u8>>), ReaderError> {
+    let mut card = Desfire::new(transport);
+    card.select_application(PICC_AID)?;
+    let uid = card.uid_from_reader()?;
+    let input = diversification_input(&uid, layout.aid, &layout.system_identifier);
+    let mut key = diversify_aes128(&keys.read, &input)?;
+    let read_key = BlockKey::new(KeyKind::Aes128, &key);
+    key.zeroize();
+    match card.select_application(layout.aid) {
+        Err(ReaderError::NoSuchApplication { .. }) => return Ok((CardKind::Foreign, uid, None)),
+        other => other?,
+    }
+    if !authenticates(&mut card, READ_KEY, &read_key)? {
+        return Ok((CardKind::Foreign, uid, None));
+    }
+    Ok((CardKind::Ours, uid, Some(read_file(&mut card, layout)?)))
+}
+
 /// One card's diversified keys.
 struct CardKeys {
     picc: BlockKey,
@@ -347,6 +393,11 @@ fn read_with_read_key<T: Transport + ?Sized>(
     layout: &ChipLayout,
 ) -> Result<Vec<u8>, ReaderError> {
     card.authenticate(READ_KEY, &keys.read)?;
+    read_file(card, layout)
+}
+
+/// The credential in the file, in a session already authenticated to read it.
+fn read_file<T: Transport + ?Sized>(card: &mut Desfire<'_, T>, layout: &ChipLayout) -> Result<Vec<u8>, ReaderError> {
     let size = usize::try_from(layout.file_size).map_err(|_| ReaderError::InvalidLayout { what: "file size" })?;
     let content = card.read_data(layout.file_no, 0, size)?;
     unframed(&content)

@@ -59,6 +59,11 @@ pub enum StoreError {
          update the station software"
     )]
     TooNew { path: PathBuf, found: i64, known: usize },
+    #[error(
+        "cannot make the station cache {path} readable by its owner only: {source} (run the station as the \
+         user who owns its home folder)"
+    )]
+    Permissions { path: PathBuf, source: std::io::Error },
     #[error("station cache: {context}: {source}")]
     Sql {
         context: &'static str,
@@ -90,6 +95,7 @@ impl Store {
             path: path.to_owned(),
             source,
         };
+        owner_only(path)?;
         let mut conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(open_err)?;
         // WAL keeps readers (the queue screen) going while a sync writes;
@@ -138,6 +144,31 @@ impl From<rusqlite::Error> for MigrateError {
     fn from(e: rusqlite::Error) -> Self {
         MigrateError::Sql(e)
     }
+}
+
+/// Makes the cache file (created empty if new) and its WAL and shared-memory
+/// files readable by their owner only. SQLite creates the WAL with the
+/// database file's permissions, so a file made here keeps them.
+fn owner_only(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    let denied = |file: &Path, source: std::io::Error| StoreError::Permissions {
+        path: file.to_owned(),
+        source,
+    };
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| denied(path, e))?;
+    for suffix in ["", "-wal", "-shm"] {
+        let file = PathBuf::from(format!("{}{suffix}", path.display()));
+        match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            other => other.map_err(|e| denied(&file, e))?,
+        }
+    }
+    Ok(())
 }
 
 /// Runs the migrations the file has not seen, each in its own transaction with
@@ -200,6 +231,23 @@ mod tests {
             drop(old);
             let upgraded = Store::open(&path).expect("upgrade");
             assert_eq!(schema_of(&upgraded.conn), want, "upgrading from version {applied}");
+        }
+    }
+
+    #[test]
+    fn the_cache_and_its_write_ahead_log_are_the_owners_only() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("station.db");
+        let mut store = Store::open(&path).expect("open");
+        store.forget_feed_cursor().expect("a write");
+        store
+            .conn
+            .execute("CREATE TABLE scratch (x)", [])
+            .expect("a write that keeps the log");
+        for file in ["station.db", "station.db-wal", "station.db-shm"] {
+            let mode = std::fs::metadata(dir.path().join(file)).expect(file).permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{file}");
         }
     }
 

@@ -92,6 +92,7 @@ fn main() -> ExitCode {
 fn announce(sim: &SimHandle) -> Result<(), Box<dyn std::error::Error>> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "listening on {}", sim.url())?;
+    writeln!(out, "root key fingerprint: {}", sim.root_fingerprint())?;
     for (office, code) in sim.enrolment_codes()? {
         writeln!(out, "enrolment code for {office}: {code}")?;
     }

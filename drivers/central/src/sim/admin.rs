@@ -204,6 +204,12 @@ pub struct StoredEvent {
     pub times_received: u32,
 }
 
+/// `GET /admin/root-fingerprint`: what the authority publishes out of band.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RootFingerprint {
+    pub fingerprint: String,
+}
+
 /// Counts of what the simulator holds.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Stats {
@@ -242,6 +248,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/faults", post(arm_fault).delete(clear_faults))
         .route("/admin/events", axum::routing::get(events))
         .route("/admin/stats", axum::routing::get(stats))
+        .route("/admin/root-fingerprint", axum::routing::get(root_fingerprint))
 }
 
 type Answer<T> = Result<Json<T>, SimError>;
@@ -409,6 +416,11 @@ async fn events(State(state): State<AppState>) -> Answer<StoredEvents> {
     Ok(Json(StoredEvents {
         events: state.db(|store| store.events()).await?,
     }))
+}
+
+async fn root_fingerprint(State(state): State<AppState>) -> Answer<RootFingerprint> {
+    let fingerprint = state.db(|store| Ok(store.root_fingerprint())).await?;
+    Ok(Json(RootFingerprint { fingerprint }))
 }
 
 async fn stats(State(state): State<AppState>) -> Answer<Stats> {

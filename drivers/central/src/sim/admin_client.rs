@@ -6,7 +6,7 @@ use reqwest::Method;
 
 use super::admin::{
     CountRequest, EnrolmentCode, Faults, FeedEpoch, HotlistSequence, ItemState, LastSignIn, NewUser, OfficeRequest,
-    PassIds, PhotoCorrupted, RawItemsAppended, RawItemsRequest, Revocation, RevokeRequest, SignInBackdated,
+    PassIds, PhotoCorrupted, RawItemsAppended, RawItemsRequest, Revocation, RevokeRequest, RootFingerprint, SignInBackdated,
     SignerRevoked, StoredEvent, StoredEvents, VoidCardRequest,
 };
 use super::faults::Fault;
@@ -162,6 +162,15 @@ impl AdminClient {
     }
 
     /// Every event stations reported, in arrival order.
+    /// The root key's fingerprint, as the authority publishes it for enrolment.
+    pub async fn root_fingerprint(&self) -> Result<String, CentralError> {
+        let answer: RootFingerprint = self
+            .client
+            .call::<(), _>(Method::GET, &["admin", "root-fingerprint"], None)
+            .await?;
+        Ok(answer.fingerprint)
+    }
+
     pub async fn events(&self) -> Result<Vec<StoredEvent>, CentralError> {
         let events: StoredEvents = self
             .client

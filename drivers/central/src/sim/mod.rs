@@ -361,6 +361,11 @@ impl SimHandle {
         lock(&self.state.store).unused_enrolment_code(office).ok().flatten()
     }
 
+    /// The fingerprint of the simulator's root key, which stations check at enrolment.
+    pub fn root_fingerprint(&self) -> String {
+        lock(&self.state.store).root_fingerprint()
+    }
+
     /// Every unused enrolment code, as (office, code).
     pub fn enrolment_codes(&self) -> Result<Vec<(String, String)>, SimError> {
         lock(&self.state.store).unused_enrolment_codes()

@@ -622,6 +622,12 @@ impl Store {
         self.write("voiding a card", |tx| hotlist_card(tx, card_uid, expires, Why::Voided))
     }
 
+    /// The fingerprint of the authority's root public key, as the authority
+    /// publishes it for stations to check at enrolment.
+    pub(crate) fn root_fingerprint(&self) -> String {
+        self.root.public().fingerprint()
+    }
+
     /// The trust list as it stands, signed by the root key.
     pub(crate) fn signed_trust_list(&self) -> Result<Vec<u8>, SimError> {
         let trust_list = self.read("reading the trust list", |conn| {

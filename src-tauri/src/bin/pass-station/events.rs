@@ -47,13 +47,11 @@ pub struct Devices {
 
 impl Devices {
     pub fn snapshot(&self) -> DeviceState {
-        self.state.lock().map(|s| s.clone()).unwrap_or_default()
+        crate::held(&self.state).clone()
     }
 
     fn update(&self, change: impl FnOnce(&mut DeviceState)) {
-        if let Ok(mut state) = self.state.lock() {
-            change(&mut state);
-        }
+        change(&mut crate::held(&self.state));
     }
 }
 
@@ -167,7 +165,7 @@ async fn probe_central(app: AppHandle) {
     loop {
         tokio::time::sleep(PROBE_EVERY).await;
         let state = app.state::<AppState>();
-        let client = state.station.lock().ok().and_then(|station| station.client().ok());
+        let client = crate::held(&state.station).client().ok();
         if let Some(client) = client {
             let answered = client.with_request_timeout(PROBE_TIMEOUT).trust_list().await.is_ok();
             set_online(&app, &state, answered);

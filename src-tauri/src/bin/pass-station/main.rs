@@ -111,16 +111,15 @@ impl Demo {
 
     /// Puts a card just written into the tray.
     pub fn keep_card(&self, pass_id: &str, card: ReaderCard) {
-        if let (ReaderCard::Virtual(card), Ok(mut cards)) = (card, self.cards.lock()) {
-            cards.insert(pass_id.to_owned(), card.memory().clone());
+        if let ReaderCard::Virtual(card) = card {
+            held(&self.cards).insert(pass_id.to_owned(), card.memory().clone());
         }
     }
 
     /// The card written for `pass_id`, as if taken from the tray and put on the reader.
     fn card(&self, pass_id: &str) -> Result<VirtualCard, StationError> {
-        let cards = self.cards.lock().ok();
-        let memory = cards.as_ref().and_then(|cards| cards.get(pass_id));
-        memory.cloned().map(VirtualCard::new).ok_or_else(|| {
+        let memory = held(&self.cards).get(pass_id).cloned();
+        memory.map(VirtualCard::new).ok_or_else(|| {
             StationError::Usage(format!(
                 "no virtual card has been written for {pass_id} in this demo; write its chip first (Encode)"
             ))
@@ -128,11 +127,16 @@ impl Demo {
     }
 
     pub fn card_ids(&self) -> Vec<String> {
-        self.cards
-            .lock()
-            .map(|cards| cards.keys().cloned().collect())
-            .unwrap_or_default()
+        held(&self.cards).keys().cloned().collect()
     }
+}
+
+/// Takes a lock even if a command panicked while holding it: every step is
+/// one SQLite transaction (rolled back when a panic unwinds through it), so
+/// what the lock guards is never left half-changed, and one failed command
+/// must not make every later one fail.
+pub fn held<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A gate running on its own thread, and the ways to reach it.
@@ -166,22 +170,16 @@ pub struct AppState {
 impl AppState {
     /// The signed-in user's session, as last kept.
     pub fn signed_in(&self) -> Result<Session, StationError> {
-        self.session
-            .lock()
-            .ok()
-            .and_then(|session| session.clone())
-            .ok_or(AuthError::NotSignedIn.into())
+        held(&self.session).clone().ok_or(AuthError::NotSignedIn.into())
     }
 
     pub fn keep_session(&self, session: Session) {
-        if let Ok(mut kept) = self.session.lock() {
-            *kept = Some(session);
-        }
+        *held(&self.session) = Some(session);
     }
 
     /// Forgets the session (signed out, or ended by the core), giving it back.
     pub fn forget_session(&self) -> Option<Session> {
-        self.session.lock().ok().and_then(|mut kept| kept.take())
+        held(&self.session).take()
     }
 
     /// A blank card to write: the one on the PC/SC reader, or a new virtual one in the demo.
@@ -207,26 +205,21 @@ impl AppState {
     }
 
     pub fn start_gate(&self, gate: RunningGate) {
-        if let Ok(mut running) = self.gate.lock()
-            && let Some(previous) = running.replace(gate)
-        {
+        if let Some(previous) = held(&self.gate).replace(gate) {
             previous.control.stop();
         }
     }
 
     /// Stops the gate, if one runs.
     pub fn end_gate(&self) {
-        if let Some(gate) = self.gate.lock().ok().and_then(|mut running| running.take()) {
+        if let Some(gate) = held(&self.gate).take() {
             gate.control.stop();
         }
     }
 
     /// Hands `work` the running gate, or says to start it.
     pub fn running_gate(&self, work: impl FnOnce(&RunningGate)) -> Result<(), StationError> {
-        let running = self
-            .gate
-            .lock()
-            .map_err(|_| StationError::Corrupt("the gate failed midway; restart the app".to_owned()))?;
+        let running = held(&self.gate);
         let gate = running
             .as_ref()
             .ok_or_else(|| StationError::Usage("the gate is not running; start it first".to_owned()))?;
@@ -385,5 +378,24 @@ fn run(state: AppState, software_rendering: bool) -> ExitCode {
             eprintln!("error: the window could not start: {e}; check that a display is available (DISPLAY)");
             ExitCode::from(1)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn a_command_that_panics_holding_a_lock_does_not_fail_the_next() {
+        let shared = Arc::new(Mutex::new(1));
+        let poisoner = Arc::clone(&shared);
+        let failed = std::thread::spawn(move || {
+            let _guard = poisoner.lock();
+            panic!("a command fails midway");
+        })
+        .join();
+        assert!(failed.is_err() && shared.lock().is_err(), "the lock is poisoned");
+        *super::held(&shared) += 1;
+        assert_eq!(*super::held(&shared), 2, "the next command gets the lock");
     }
 }

@@ -61,7 +61,13 @@ fn bench_error(detail: String) -> StationError {
 }
 
 /// Starts central-sim with `items` generated passes; returns it and its address.
-fn start_sim(args: &BenchArgs, dir: &Path, items: u32, photos: bool) -> Result<(SimProcess, String), StationError> {
+/// Starts central-sim; returns it, its address and its root key's fingerprint.
+fn start_sim(
+    args: &BenchArgs,
+    dir: &Path,
+    items: u32,
+    photos: bool,
+) -> Result<(SimProcess, String, String), StationError> {
     let sim_binary = match &args.central_sim {
         Some(path) => path.clone(),
         None => std::env::current_exe()
@@ -96,10 +102,12 @@ fn start_sim(args: &BenchArgs, dir: &Path, items: u32, photos: bool) -> Result<(
         .ok_or_else(|| bench_error("central-sim has no stdout".into()))?;
     let sim = SimProcess(child);
     let mut stdout = BufReader::new(stdout);
-    let mut first_line = String::new();
-    stdout
-        .read_line(&mut first_line)
-        .map_err(|e| bench_error(format!("reading central-sim's output: {e}")))?;
+    let (mut first_line, mut second_line) = (String::new(), String::new());
+    for line in [&mut first_line, &mut second_line] {
+        stdout
+            .read_line(line)
+            .map_err(|e| bench_error(format!("reading central-sim's output: {e}")))?;
+    }
     // Keep reading, so central-sim never writes into a closed pipe.
     std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     let url = first_line
@@ -107,7 +115,12 @@ fn start_sim(args: &BenchArgs, dir: &Path, items: u32, photos: bool) -> Result<(
         .ok_or_else(|| bench_error(format!("central-sim said {first_line:?}, not `listening on URL`")))?
         .trim()
         .to_owned();
-    Ok((sim, url))
+    let fingerprint = second_line
+        .strip_prefix("root key fingerprint: ")
+        .ok_or_else(|| bench_error(format!("central-sim said {second_line:?}, not its root key fingerprint")))?
+        .trim()
+        .to_owned();
+    Ok((sim, url, fingerprint))
 }
 
 pub async fn run(args: BenchArgs) -> Result<(), StationError> {
@@ -116,10 +129,10 @@ pub async fn run(args: BenchArgs) -> Result<(), StationError> {
     }
     let dir = tempfile::tempdir().map_err(|e| bench_error(format!("no temporary folder: {e}")))?;
     println!("starting central-sim with {} items (no photos)...", args.items);
-    let (sim, url) = start_sim(&args, dir.path(), args.items, false)?;
+    let (sim, url, fingerprint) = start_sim(&args, dir.path(), args.items, false)?;
 
     let home = StationHome::new(dir.path().join("station"));
-    home.enroll(&url, CODE, "bench").await?;
+    home.enroll(&url, CODE, "bench", &fingerprint).await?;
     let mut station = Station::open(home)?;
     let rss_before = peak_rss_mib();
 
@@ -237,9 +250,9 @@ const BENCH_UID: [u8; 7] = [0x04, 0xBE, 0x4C, 0x00, 0x00, 0x00, 0x01];
 /// verdict on the first vpcd reader, each through a running [`Gate`].
 async fn gate_latency(args: &BenchArgs) -> Result<(), StationError> {
     let dir = tempfile::tempdir().map_err(|e| bench_error(format!("no temporary folder: {e}")))?;
-    let (sim, url) = start_sim(args, dir.path(), GATE_SAMPLES as u32, true)?;
+    let (sim, url, fingerprint) = start_sim(args, dir.path(), GATE_SAMPLES as u32, true)?;
     let home = StationHome::new(dir.path().join("station"));
-    home.enroll(&url, CODE, "bench").await?;
+    home.enroll(&url, CODE, "bench", &fingerprint).await?;
     let mut station = Station::open(home.clone())?;
     station.sync(&SyncOptions::default(), &mut |_| {}).await?;
     // The bench's clerk, who issues the card the gate then checks.

@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use pass_credential::{Lang, Reason, Verdict};
 use pass_printer::{CupsQueue, PdfFolder, PrintFormat, PrintTarget};
 use pass_station::auth::Duty;
+use pass_station::chip_keys::KeySet;
 use pass_station::credentials::CheckSource;
 use pass_station::model::CardState;
 use pass_station::store::{OutboxFilter, QueueQuery};
@@ -61,6 +62,9 @@ enum Command {
         /// A name people will recognise in central's records.
         #[arg(long, default_value = "製證站 Card station")]
         name: String,
+        /// The authority's root key fingerprint (hex SHA-256), from its enrolment letter.
+        #[arg(long, value_name = "HEX")]
+        root_fingerprint: String,
     },
     /// Sign in (at central when online, else offline if you signed in here before).
     Login {
@@ -238,11 +242,10 @@ enum Command {
         #[arg(long)]
         portrait: bool,
     },
-    /// Make this office's chip master keys (once, on the office's first station).
+    /// The office's chip keys: make them, or move them to another station of the office.
     ChipKeys {
-        /// Generate new random keys; refused if the station has keys already.
-        #[arg(long, required = true)]
-        generate: bool,
+        #[command(subcommand)]
+        action: ChipKeysAction,
     },
     /// Write an item's chip credential to the card on the reader.
     Encode {
@@ -341,6 +344,30 @@ fn from_camera(_index: u32) -> Result<String, StationError> {
 }
 
 #[derive(Debug, Subcommand)]
+enum ChipKeysAction {
+    /// Make the office's chip master keys (once, on the office's first station).
+    Generate,
+    /// Seal the office's keys for another station of the office, under a passphrase.
+    Export {
+        /// The read key only, for a gate: it checks cards and cannot write them.
+        #[arg(long)]
+        gate: bool,
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+        /// Read the passphrase from standard input instead of the terminal.
+        #[arg(long)]
+        passphrase_stdin: bool,
+    },
+    /// Take the office's keys (or the gate's) from an export.
+    Import {
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        #[arg(long)]
+        passphrase_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum AuditCommand {
     /// Walk the whole chain; exit 10 if it is broken.
     Verify,
@@ -413,8 +440,13 @@ enum Outcome {
 async fn run(cli: Cli) -> Result<Outcome, StationError> {
     let home = StationHome::new(cli.home.unwrap_or_else(StationHome::default_dir));
     match cli.command {
-        Command::Enroll { central, code, name } => {
-            let config = home.enroll(&central, &code, &name).await?;
+        Command::Enroll {
+            central,
+            code,
+            name,
+            root_fingerprint,
+        } => {
+            let config = home.enroll(&central, &code, &name, &root_fingerprint).await?;
             println!(
                 "enrolled as station {} for office {} with {}; run `passctl sync` next",
                 config.station_id, config.office, config.central_url
@@ -776,15 +808,42 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             }
             Ok(Outcome::Done)
         }
-        Command::ChipKeys { .. } => {
+        Command::ChipKeys { action } => {
             let mut station = Station::open(home)?;
             session::signed_in(&mut station, Duty::Administer)?;
-            let path = station.home().generate_chip_keys(&station.config().office)?;
-            println!(
-                "new chip master keys for {} in {} (keep a backup in the office safe)",
-                station.config().office,
-                path.display()
-            );
+            let office = station.config().office.clone();
+            match action {
+                ChipKeysAction::Generate => {
+                    let path = station.home().generate_chip_keys(&office)?;
+                    println!(
+                        "new chip master keys for {office} in {} (export them for the office safe and its other desks)",
+                        path.display()
+                    );
+                }
+                ChipKeysAction::Export {
+                    gate,
+                    to,
+                    passphrase_stdin,
+                } => {
+                    let set = if gate { KeySet::Gate } else { KeySet::Office };
+                    let passphrase = session::Passwords::new(passphrase_stdin).read("passphrase for the export: ")?;
+                    station.home().export_chip_keys(set, &passphrase, &to)?;
+                    let what = match set {
+                        KeySet::Gate => "the gate's read key",
+                        KeySet::Office => "all of the office's chip keys",
+                    };
+                    println!("{what} sealed in {}; give the passphrase separately", to.display());
+                }
+                ChipKeysAction::Import { from, passphrase_stdin } => {
+                    let passphrase = session::Passwords::new(passphrase_stdin).read("passphrase of the export: ")?;
+                    let set = station.home().import_chip_keys(&from, &office, &passphrase)?;
+                    let what = match set {
+                        KeySet::Gate => "the gate's read key: this station checks cards, it cannot write them",
+                        KeySet::Office => "the office's chip keys: this station issues cards",
+                    };
+                    println!("imported {what}");
+                }
+            }
             Ok(Outcome::Done)
         }
         Command::Encode { item, reader, json } => {

@@ -95,7 +95,7 @@ fn forward_events(gate: &mut Gate, app: &AppHandle) {
 
 #[tauri::command]
 pub async fn gate_stop(app: AppHandle) -> Answer<()> {
-    super::blocking(app, |state| {
+    with_session(app, Duty::Check, |_, _, state| {
         state.end_gate();
         Ok(())
     })

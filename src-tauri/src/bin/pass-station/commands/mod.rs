@@ -114,10 +114,7 @@ async fn with_station<T: Send + 'static>(
     work: impl FnOnce(&mut Station, &AppState) -> Result<T, StationError> + Send + 'static,
 ) -> Answer<T> {
     blocking(app, move |state| {
-        let mut station = state
-            .station
-            .lock()
-            .map_err(|_| StationError::Corrupt("a step failed midway; restart the app".to_owned()))?;
+        let mut station = crate::held(&state.station);
         work(&mut station, state)
     })
     .await
@@ -135,7 +132,9 @@ async fn with_session<T: Send + 'static>(
         let session = state.signed_in()?;
         if let Err(refusal) = station.authorise(&session, duty) {
             if matches!(refusal, StationError::Auth(AuthError::SignedOut { .. })) {
+                // The officer's gate ends with their session.
                 state.forget_session();
+                state.end_gate();
             }
             return Err(refusal);
         }
