@@ -208,3 +208,38 @@ async fn a_print_the_printer_failed_is_revoked_and_the_next_print_has_its_own_se
     );
     assert_eq!(reason(&station, &qr, now, None), Ok(()), "the card that came out is not");
 }
+
+/// An unsigned "cursor expired" (410) never costs the station its hotlist:
+/// when central's signed list ends before the sequence held (central lost
+/// entries), the held list and its revocations stay.
+#[tokio::test]
+async fn a_410_and_an_older_hotlist_never_lower_the_sequence_held() {
+    let (lab, mut station, pass_id) = synced(5).await;
+    let qr = printed(&lab, &mut station, &pass_id).await;
+    let now = during(&station, &pass_id);
+    lab.admin.revoke(&pass_id, "遺失 lost").await.expect("revoke");
+    let other = cached_pass_ids(&station)[1].clone();
+    lab.admin.revoke(&other, "遺失 lost").await.expect("revoke");
+    station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
+    let held = station.verifier().expect("verifier").hotlist().sequence();
+    assert!(held >= 2, "two revocations held");
+
+    // Central loses its newest hotlist entry: it has never given the sequence held.
+    let central = rusqlite::Connection::open(lab.path("central.db")).expect("central's file");
+    central
+        .execute_batch(
+            "DELETE FROM hotlist WHERE seq = (SELECT max(seq) FROM hotlist);
+             UPDATE sqlite_sequence SET seq = seq - 1 WHERE name = 'hotlist';",
+        )
+        .expect("entries lost");
+    let refused = station.sync(&quick_sync(100, 0), &mut |_| {}).await;
+    let error = refused.expect_err("an older hotlist is not taken").to_string();
+    assert!(error.contains("before the"), "{error}");
+    let verifier = station.verifier().expect("verifier");
+    assert_eq!(verifier.hotlist().sequence(), held, "the sequence never goes down");
+    assert_eq!(
+        reason(&station, &qr, now, None),
+        Err(Reason::Revoked(Revocation::Revoked)),
+        "what was revoked stays revoked"
+    );
+}

@@ -257,7 +257,9 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
         )
     };
     // Genuine, but this office's records say the card never left it.
-    let kept_back = stdout_json(&verify("TWKEL"));
+    let kept_back = verify("TWKEL");
+    assert_eq!(kept_back.status.code(), Some(8), "{}", stderr(&kept_back));
+    let kept_back: serde_json::Value = serde_json::from_slice(&kept_back.stdout).expect("a JSON verdict");
     assert_eq!(
         (kept_back["reason"].clone(), kept_back["claims"]["pass_id"].clone()),
         ("not_handed_over".into(), pass_id.into())

@@ -574,3 +574,71 @@ async fn every_exit_but_hand_over_revokes_both_faces_at_an_offline_gate() {
         assert_eq!(chip, Err(Reason::Revoked(why)), "{id}'s chip");
     }
 }
+
+/// Central's feed carries a hand-over made at one desk to the office's other
+/// stations: a gate station of the office refuses the card as never handed
+/// over until it syncs, then lets both its faces through. With the gate's
+/// key set only, that station reads chips and cannot write one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hand_over_at_one_desk_reaches_the_offices_gate_after_a_sync() {
+    let (lab, mut desk, ids) = office().await;
+    let clerk = sign_in(&mut desk, CLERK).await;
+    let qrs = print_and_check(&lab, &mut desk, &ids[..1], &clerk);
+    let mut chip = card(0x40);
+    desk.encode(&ids[0], &mut chip, &clerk).expect("encode");
+    let boss = sign_in(&mut desk, BOSS).await;
+    desk.release(&ids[0], &qrs[&ids[0]], &mut chip, &boss).expect("release");
+    let clerk = sign_in(&mut desk, CLERK).await;
+    desk.hand_over(&ids[0], "林志明", "長榮海運", "A123456789", &clerk)
+        .expect("hand-over");
+
+    // The office's gate: another station of the office, with the gate's key set.
+    let gate_home = pass_station::StationHome::new(lab.path("office-gate"));
+    let code = lab.admin.enrolment_code(OFFICE).await.expect("an enrolment code");
+    let fingerprint = lab.admin.root_fingerprint().await.expect("the published fingerprint");
+    gate_home
+        .enroll(&lab.url(), &code, "Keelung gate", &fingerprint)
+        .await
+        .expect("enrolment");
+    let sealed = lab.path("gate.keys");
+    lab.home
+        .export_chip_keys(KeySet::Gate, "harbour lights at dawn", &sealed)
+        .expect("sealed");
+    gate_home
+        .import_chip_keys(&sealed, OFFICE, "harbour lights at dawn")
+        .expect("imported");
+    let mut gate = Station::open(gate_home).expect("the gate station");
+    gate.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("the gate syncs");
+    let at_gate = {
+        let item = gate.store().item(&ids[0]).expect("read").expect("held").item;
+        item.valid_from.with_hms(10, 0, 0).expect("time").assume_utc()
+    };
+    let faces = |gate: &Station, chip: &mut VirtualCard| {
+        let verifier = gate.verifier().expect("verifier");
+        let qr = gate.verify_qr(&verifier, &qrs[&ids[0]], at_gate, Some(OFFICE)).expect("verdict");
+        let reading = gate.read_card_at_gate(chip, &verifier, at_gate, Some(OFFICE)).expect("read");
+        (qr.outcome, reading.verdict.expect("a genuine card").outcome)
+    };
+    let not_yet = Err(Reason::NotHandedOver {
+        state: "approved".to_owned(),
+    });
+    assert_eq!(
+        faces(&gate, &mut chip),
+        (not_yet.clone(), not_yet),
+        "before the desk reports the hand-over, the gate's records know no card of the pass"
+    );
+
+    desk.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("the desk reports");
+    gate.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("the gate syncs again");
+    assert_eq!(state(&gate, &ids[0]), CardState::HandedOver);
+    assert_eq!(faces(&gate, &mut chip), (Ok(()), Ok(())), "the card handed over passes");
+
+    // The gate's keys read cards; they write none.
+    lab.add_user("gate-clerk", &[Role::Clerk]).await;
+    let gate_clerk = gate.sign_in("gate-clerk", PASSWORD).await.expect("sign-in");
+    let refused = gate.encode(&ids[1], &mut card(0x41), &gate_clerk);
+    assert!(
+        matches!(&refused, Err(StationError::Config { detail, .. }) if detail.contains("only the gate's read key")),
+        "{refused:?}"
+    );
+}

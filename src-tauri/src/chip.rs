@@ -51,6 +51,8 @@ impl Station {
         session: &Session,
     ) -> Result<Encoded, StationError> {
         let actor = self.authorise(session, Duty::Issue)?;
+        // First, whether this station may write chips at all (a gate may not).
+        let (keys, layout) = self.home().chip_keys()?;
         let record = self.item(pass_id)?;
         // A checked print, or a card of ours back for its chip to be written again.
         let refuse = StationError::wrong_state(pass_id, "encoding", &Step::ENCODE);
@@ -61,7 +63,6 @@ impl Station {
             pass_id: pass_id.to_owned(),
             problem: "this station has no print of this version on record".to_owned(),
         })?;
-        let (keys, layout) = self.home().chip_keys()?;
         let (kind, uid) = pass_reader::classify(card, &keys, &layout)?;
         if kind == CardKind::Blank && self.store().card_ever_issued(&uid)? {
             return Err(StationError::CloneSuspected {
