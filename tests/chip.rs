@@ -69,7 +69,12 @@ async fn cards_are_issued_read_and_refused_through_pcscd() {
         .print_cards(&ids[..2], &target, template, PrintFormat::Pdf, &clerk)
         .expect("print");
     for id in &ids[..2] {
-        let qr = station.store().printed_card(id).expect("read").expect("printed").qr_text;
+        let qr = station
+            .store()
+            .printed_card(id)
+            .expect("read")
+            .expect("printed")
+            .qr_text;
         assert!(station.check_print(id, &qr, &clerk).expect("check").matches);
     }
     let unchecked = passctl(&lab, &["encode", &ids[2]]);

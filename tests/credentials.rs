@@ -162,7 +162,10 @@ async fn an_old_hotlist_warns_and_a_station_that_never_synced_has_no_trust_list(
     let fresh = pass_station::StationHome::new(lab.path("fresh-station"));
     let code = lab.admin.enrolment_code(OFFICE).await.expect("code");
     let fingerprint = lab.admin.root_fingerprint().await.expect("the published fingerprint");
-    fresh.enroll(&lab.url(), &code, "new station", &fingerprint).await.expect("enrol");
+    fresh
+        .enroll(&lab.url(), &code, "new station", &fingerprint)
+        .await
+        .expect("enrol");
     let new_station = Station::open(fresh).expect("open");
     let verdict = new_station
         .verifier()
@@ -179,7 +182,13 @@ async fn a_print_the_printer_failed_is_revoked_and_the_next_print_has_its_own_se
     // A "printer" that cannot take the card (a folder in the way of its file):
     // the job fails after its credential was signed.
     let jammed_dir = lab.path("jammed");
-    let version = station.store().item(&pass_id).expect("read").expect("held").item.version;
+    let version = station
+        .store()
+        .item(&pass_id)
+        .expect("read")
+        .expect("held")
+        .item
+        .version;
     std::fs::create_dir_all(jammed_dir.join(format!("pass-{pass_id}-v{version}.pdf"))).expect("in the way");
     let jammed = pass_printer::PrintTarget::Folder(pass_printer::PdfFolder::new(jammed_dir));
     station
@@ -192,11 +201,20 @@ async fn a_print_the_printer_failed_is_revoked_and_the_next_print_has_its_own_se
         )
         .expect_err("the printer fails");
     let record = station.store().item(&pass_id).expect("read").expect("held");
-    assert_eq!(record.state, pass_station::model::CardState::Approved, "no card was marked printed");
+    assert_eq!(
+        record.state,
+        pass_station::model::CardState::Approved,
+        "no card was marked printed"
+    );
 
     let qr = printed(&lab, &mut station, &pass_id).await;
     let now = during(&station, &pass_id);
-    let claims = station.verifier().expect("verifier").verify_qr(&qr, now, None).claims.expect("claims");
+    let claims = station
+        .verifier()
+        .expect("verifier")
+        .verify_qr(&qr, now, None)
+        .claims
+        .expect("claims");
     assert_eq!(claims.print, 2, "the second print of the version has its own serial");
 
     station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
@@ -206,7 +224,11 @@ async fn a_print_the_printer_failed_is_revoked_and_the_next_print_has_its_own_se
         Some(Revocation::Spoiled),
         "the failed print is revoked"
     );
-    assert_eq!(reason(&station, &qr, now, None), Ok(()), "the card that came out is not");
+    assert_eq!(
+        reason(&station, &qr, now, None),
+        Ok(()),
+        "the card that came out is not"
+    );
 }
 
 /// An unsigned "cursor expired" (410) never costs the station its hotlist:

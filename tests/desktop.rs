@@ -229,6 +229,34 @@ impl Session {
     }
 
     /// Waits until an element matching `css` is on the page.
+    /// Finds `card` in the queue by its holder's name and prints it.
+    async fn print_from_queue(&self, card: &QueueRow) {
+        self.click("[data-testid=nav-queue]").await;
+        self.clear("[data-testid=queue-search]").await;
+        self.type_into("[data-testid=queue-search]", &card.holder).await;
+        let row = format!("[data-testid=queue-row][data-pass='{}']", card.pass_id);
+        self.appears("the card's row", &row).await;
+        self.click(&row).await;
+        self.click("[data-testid=queue-print]").await;
+        self.until(
+            "the card to be printed",
+            "const r = document.querySelector(arguments[0]); return r && r.dataset.state === 'printed';",
+            json!([row]),
+        )
+        .await;
+    }
+
+    /// Opens the card screen from the keyboard: Enter on the queue's active row.
+    async fn open_active_row(&self) {
+        let list = self.find("[data-testid=queue-list]").await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{list}/value"),
+            Some(json!({ "text": "\u{E007}" })),
+        )
+        .await;
+    }
+
     async fn appears(&self, what: &str, css: &str) {
         self.until(what, "return document.querySelector(arguments[0])", json!([css]))
             .await;
@@ -411,19 +439,7 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     // cache says which it is; the clerk finds it by the holder's name.
     let card = soonest_approved(&demo_dir.join("station"));
     let pass_id = card.pass_id.clone();
-    app.click("[data-testid=nav-queue]").await;
-    app.clear("[data-testid=queue-search]").await;
-    app.type_into("[data-testid=queue-search]", &card.holder).await;
-    let row = format!("[data-testid=queue-row][data-pass='{pass_id}']");
-    app.appears("the card's row", &row).await;
-    app.click(&row).await;
-    app.click("[data-testid=queue-print]").await;
-    app.until(
-        "the card to be printed",
-        "const r = document.querySelector(arguments[0]); return r && r.dataset.state === 'printed';",
-        json!([row]),
-    )
-    .await;
+    app.print_from_queue(&card).await;
     app.screenshot("04-printed").await;
     let pdfs = std::fs::read_dir(demo_dir.join("station/printed"))
         .expect("the PDF printer folder")
@@ -436,13 +452,7 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     assert_eq!(pdfs, 1, "one card PDF in the printer folder");
 
     // The card screen opens from the keyboard: Enter on the list's active row.
-    let list = app.find("[data-testid=queue-list]").await;
-    app.call(
-        reqwest::Method::POST,
-        &format!("/element/{list}/value"),
-        Some(json!({ "text": "\u{E007}" })),
-    )
-    .await;
+    app.open_active_row().await;
     app.until(
         "the card's print preview",
         "const i = document.querySelector('[data-testid=preview-front]'); return i && i.complete && i.naturalWidth > 0;",
@@ -546,31 +556,14 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
 
     // A second card is printed and spoiled by the clerk: its printed QR must never pass a gate.
     let spoiled = soonest_approved(&demo_dir.join("station"));
-    app.click("[data-testid=nav-queue]").await;
-    app.clear("[data-testid=queue-search]").await;
-    app.type_into("[data-testid=queue-search]", &spoiled.holder).await;
-    let spoiled_row = format!("[data-testid=queue-row][data-pass='{}']", spoiled.pass_id);
-    app.appears("the second card's row", &spoiled_row).await;
-    app.click(&spoiled_row).await;
-    app.click("[data-testid=queue-print]").await;
-    app.until(
-        "the second card to be printed",
-        "const r = document.querySelector(arguments[0]); return r && r.dataset.state === 'printed';",
-        json!([spoiled_row]),
-    )
-    .await;
-    let list = app.find("[data-testid=queue-list]").await;
-    app.call(
-        reqwest::Method::POST,
-        &format!("/element/{list}/value"),
-        Some(json!({ "text": "\u{E007}" })),
-    )
-    .await;
+    app.print_from_queue(&spoiled).await;
+    app.open_active_row().await;
     app.appears("the spoil button", "[data-testid=card-spoil]").await;
     app.click("[data-testid=card-spoil]").await;
     app.type_into("[data-testid=spoil-reason]", "印刷模糊").await;
     app.click("[data-testid=spoil-submit]").await;
-    app.appears("the spoil confirmation", "[data-testid=spoil-confirm]").await;
+    app.appears("the spoil confirmation", "[data-testid=spoil-confirm]")
+        .await;
     app.click("[data-testid=spoil-confirm]").await;
     app.appears("the spoiled card", "[data-testid=spoil-result]").await;
     let spoiled_picture = demo_dir.join("camera").join(format!("{}-back.png", spoiled.pass_id));
@@ -598,7 +591,11 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         .await;
     let spoiled_valid = app.gate_verdict("the spoiled card's verdict", "qr").await;
     app.screenshot("13-gate-spoiled").await;
-    assert_eq!(spoiled_valid, json!("false"), "a spoiled card's QR is refused at the gate");
+    assert_eq!(
+        spoiled_valid,
+        json!("false"),
+        "a spoiled card's QR is refused at the gate"
+    );
     let page = app.script("return document.body.innerText", json!([])).await;
     assert!(
         page.as_str().unwrap_or_default().contains("報廢"),

@@ -208,10 +208,13 @@ fn card_photos(claims: &PassClaims, qr_text: String) -> Vec<Vec<u8>> {
         qr_text,
         specimen: false,
     };
-    CardRenderer::new(CardFont::bundled().expect("font"), pass_station::printing::template(false))
-        .render(&card)
-        .and_then(|document| document.preview(200))
-        .expect("rendered")
+    CardRenderer::new(
+        CardFont::bundled().expect("font"),
+        pass_station::printing::template(false),
+    )
+    .render(&card)
+    .and_then(|document| document.preview(200))
+    .expect("rendered")
 }
 
 /// The QR text of a card printed with `claims`.

@@ -135,7 +135,15 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
     let impostor = "ab".repeat(32);
     let refused = passctl(
         &home,
-        &["enroll", "--central", &sim.url, "--code", "CLI-SPARE-CODE", "--root-fingerprint", &impostor],
+        &[
+            "enroll",
+            "--central",
+            &sim.url,
+            "--code",
+            "CLI-SPARE-CODE",
+            "--root-fingerprint",
+            &impostor,
+        ],
     );
     assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
     assert!(stderr(&refused).contains("fingerprint"), "{}", stderr(&refused));
@@ -143,7 +151,15 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
     // Plain HTTP to another machine is refused before anything is sent.
     let remote = passctl(
         &home,
-        &["enroll", "--central", "http://pass.example.gov.tw", "--code", "X", "--root-fingerprint", &impostor],
+        &[
+            "enroll",
+            "--central",
+            "http://pass.example.gov.tw",
+            "--code",
+            "X",
+            "--root-fingerprint",
+            &impostor,
+        ],
     );
     assert!(stderr(&remote).contains("use https://"), "{}", stderr(&remote));
 
@@ -158,7 +174,9 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
     ];
     let enrol = passctl(&home, &enroll);
     assert!(enrol.status.success(), "{}", stderr(&enrol));
-    let mode = |path: &Path| std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(path).expect("there").permissions()) & 0o777;
+    let mode = |path: &Path| {
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(path).expect("there").permissions()) & 0o777
+    };
     assert_eq!(mode(&home), 0o700, "the station home is its owner's only");
     assert_eq!(mode(&home.join("station.db")), 0o600, "so is the cache");
     let again = passctl(&home, &enroll);
@@ -236,8 +254,8 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
         .expect("a printed card")
         .expect("a file")
         .path();
-    let pages = pass_printer::rasterise(&std::fs::read(&pdf).expect("the PDF"), pass_printer::PRINT_DPI)
-        .expect("rasterised");
+    let pages =
+        pass_printer::rasterise(&std::fs::read(&pdf).expect("the PDF"), pass_printer::PRINT_DPI).expect("rasterised");
     let picture = dir.path().join("card-back.png");
     std::fs::write(&picture, &pages[1]).expect("the picture");
     let noon = format!("{}T12:00:00+08:00", shown["valid_from"].as_str().expect("valid_from"));
@@ -326,7 +344,14 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
         .collect();
     assert_eq!(
         kinds,
-        ["card_printed", "card_checked", "card_checked", "card_checked", "card_checked", "card_checked"],
+        [
+            "card_printed",
+            "card_checked",
+            "card_checked",
+            "card_checked",
+            "card_checked",
+            "card_checked"
+        ],
         "only the print and the checks wait to be sent"
     );
 

@@ -105,7 +105,11 @@ async fn kill_9_inside_and_between_every_step_loses_and_doubles_nothing() {
                 vec!["check-print", pass_id, "--image", &picture_arg],
             ),
             (CLERK, CardState::Encoded, vec!["encode", pass_id]),
-            (BOSS, CardState::Released, vec!["release", pass_id, "--image", &picture_arg]),
+            (
+                BOSS,
+                CardState::Released,
+                vec!["release", pass_id, "--image", &picture_arg],
+            ),
             (
                 CLERK,
                 CardState::HandedOver,

@@ -52,8 +52,15 @@ async fn cards_print_through_cups_and_their_qr_verifies() {
     assert_eq!(texts.len(), 2, "one QR per card");
     let verifier = station.verifier().expect("verifier");
     for (pass_id, text) in ids[..2].iter().zip(&texts) {
-        let print = station.store().printed_card(pass_id).expect("read").expect("a print on record");
-        assert_eq!(text, &print.qr_text, "the printed QR is the credential recorded with its print");
+        let print = station
+            .store()
+            .printed_card(pass_id)
+            .expect("read")
+            .expect("a print on record");
+        assert_eq!(
+            text, &print.qr_text,
+            "the printed QR is the credential recorded with its print"
+        );
         let item = station.store().item(pass_id).expect("read").expect("held").item;
         let first_day = item.valid_from.with_hms(10, 0, 0).expect("time").assume_utc();
         let verdict = verifier.verify_qr(text, first_day, Some(OFFICE));

@@ -78,7 +78,12 @@ fn print_and_check(lab: &Lab, station: &mut Station, ids: &[String], session: &S
     }
     let mut qrs = HashMap::new();
     for id in ids {
-        let recorded = station.store().printed_card(id).expect("read").expect("printed").qr_text;
+        let recorded = station
+            .store()
+            .printed_card(id)
+            .expect("read")
+            .expect("printed")
+            .qr_text;
         assert!(read.contains(&recorded), "{id}'s printed QR reads back");
         assert!(station.check_print(id, &recorded, session).expect("check").matches);
         qrs.insert(id.clone(), recorded);
@@ -205,8 +210,14 @@ async fn spoiled_voided_reprinted_and_withdrawn_cards_fail_at_the_gate() {
     let old_qr = qrs[&ids[0]].clone();
 
     // A dead chip found by the clerk: spoiled, and both faces reported.
-    let card_faces = station.spoil(&ids[0], "chip does not answer", &clerk).expect("spoil").expect("a card");
-    assert_eq!((card_faces.print, card_faces.card_uid.as_deref()), (1, Some("04570000000001")));
+    let card_faces = station
+        .spoil(&ids[0], "chip does not answer", &clerk)
+        .expect("spoil")
+        .expect("a card");
+    assert_eq!(
+        (card_faces.print, card_faces.card_uid.as_deref()),
+        (1, Some("04570000000001"))
+    );
     assert!(refused_for_role(station.reprint(&ids[0], "chip dead", &clerk).await));
     let boss = sign_in(&mut station, BOSS).await;
     let reprinted = station.reprint(&ids[0], "chip dead", &boss).await.expect("reprint");
@@ -215,7 +226,9 @@ async fn spoiled_voided_reprinted_and_withdrawn_cards_fail_at_the_gate() {
 
     // A card reported lost after hand-over is voided by a supervisor.
     let other = sign_in(&mut station, OTHER_BOSS).await;
-    station.release(&ids[1], &qrs[&ids[1]], &mut lost, &other).expect("release");
+    station
+        .release(&ids[1], &qrs[&ids[1]], &mut lost, &other)
+        .expect("release");
     let clerk = sign_in(&mut station, CLERK).await;
     station
         .hand_over(&ids[1], "王大同", "長榮海運", "B223456789", &clerk)
@@ -261,7 +274,10 @@ async fn spoiled_voided_reprinted_and_withdrawn_cards_fail_at_the_gate() {
     let verifier = station.verifier().expect("verifier");
     for uid in ["04570000000001", "04570000000002", "04570000000003"] {
         let uid = hex::decode(uid).expect("hex");
-        assert!(verifier.hotlist().card_revocation(&uid).is_some(), "{uid:02X?} is on the hotlist");
+        assert!(
+            verifier.hotlist().card_revocation(&uid).is_some(),
+            "{uid:02X?} is on the hotlist"
+        );
     }
     let verdict = verifier.verify_qr(&old_qr, at_gate, None);
     assert_eq!(
@@ -500,7 +516,9 @@ async fn every_exit_but_hand_over_revokes_both_faces_at_an_offline_gate() {
         station.encode(id, chip, &clerk).expect("encode");
     }
     let boss = sign_in(&mut station, BOSS).await;
-    station.release(&ids[3], &qrs[&ids[3]], &mut chips[3], &boss).expect("release");
+    station
+        .release(&ids[3], &qrs[&ids[3]], &mut chips[3], &boss)
+        .expect("release");
 
     // A gate at another office, holding none of these passes and, of this
     // office's chip keys, the read key alone: exported sealed, imported there.
@@ -520,13 +538,19 @@ async fn every_exit_but_hand_over_revokes_both_faces_at_an_offline_gate() {
         .expect("the gate set imported");
     assert_eq!(set, KeySet::Gate);
     let cannot_write = gate_home.chip_keys().expect_err("a gate holds no master key");
-    assert!(cannot_write.to_string().contains("only the gate's read key"), "{cannot_write}");
+    assert!(
+        cannot_write.to_string().contains("only the gate's read key"),
+        "{cannot_write}"
+    );
     let mut gate = Station::open(gate_home).expect("the gate station");
     let at_gate = |station: &Station, id: &str| {
         let item = station.store().item(id).expect("read").expect("held").item;
         item.valid_from.with_hms(10, 0, 0).expect("time").assume_utc()
     };
-    let faces = |gate: &Station, station: &Station, chips: &mut [VirtualCard]| -> Vec<(Result<(), Reason>, Result<(), Reason>)> {
+    let faces = |gate: &Station,
+                 station: &Station,
+                 chips: &mut [VirtualCard]|
+     -> Vec<(Result<(), Reason>, Result<(), Reason>)> {
         let verifier = gate.verifier().expect("verifier");
         ids.iter()
             .zip(chips.iter_mut())
@@ -538,7 +562,9 @@ async fn every_exit_but_hand_over_revokes_both_faces_at_an_offline_gate() {
             })
             .collect()
     };
-    gate.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("the gate syncs");
+    gate.sync(&quick_sync(100, 0), &mut |_| {})
+        .await
+        .expect("the gate syncs");
     for (id, (qr, chip)) in ids.iter().zip(faces(&gate, &station, &mut chips)) {
         assert_eq!((qr, chip), (Ok(()), Ok(())), "{id} before it left the work");
     }
@@ -548,18 +574,28 @@ async fn every_exit_but_hand_over_revokes_both_faces_at_an_offline_gate() {
     station.spoil(&ids[0], "QR smudged", &clerk).expect("spoil");
     let boss = sign_in(&mut station, BOSS).await;
     station.void(&ids[1], "company closed", &boss).expect("void");
-    station.refuse_release(&ids[4], "seal check failed", &boss).expect("refused");
+    station
+        .refuse_release(&ids[4], "seal check failed", &boss)
+        .expect("refused");
     station.reprint(&ids[5], "name misspelt", &boss).await.expect("reprint");
     lab.admin.withdraw(&ids[2]).await.expect("withdraw");
     station.pin_clock(OffsetDateTime::now_utc() + Duration::days(31));
     let clerk = sign_in(&mut station, CLERK).await;
     station.pickups(&clerk).expect("pick-ups");
     assert_eq!(state(&station, &ids[3]), CardState::Uncollected);
-    station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("the station reports");
+    station
+        .sync(&quick_sync(100, 0), &mut |_| {})
+        .await
+        .expect("the station reports");
     assert_eq!(state(&station, &ids[2]), CardState::Voided);
-    station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("the station reports again");
+    station
+        .sync(&quick_sync(100, 0), &mut |_| {})
+        .await
+        .expect("the station reports again");
 
-    gate.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("one hotlist refresh");
+    gate.sync(&quick_sync(100, 0), &mut |_| {})
+        .await
+        .expect("one hotlist refresh");
     lab.stop_central();
     let expected = [
         Revocation::Spoiled,
@@ -608,15 +644,21 @@ async fn a_hand_over_at_one_desk_reaches_the_offices_gate_after_a_sync() {
         .import_chip_keys(&sealed, OFFICE, "harbour lights at dawn")
         .expect("imported");
     let mut gate = Station::open(gate_home).expect("the gate station");
-    gate.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("the gate syncs");
+    gate.sync(&quick_sync(100, 0), &mut |_| {})
+        .await
+        .expect("the gate syncs");
     let at_gate = {
         let item = gate.store().item(&ids[0]).expect("read").expect("held").item;
         item.valid_from.with_hms(10, 0, 0).expect("time").assume_utc()
     };
     let faces = |gate: &Station, chip: &mut VirtualCard| {
         let verifier = gate.verifier().expect("verifier");
-        let qr = gate.verify_qr(&verifier, &qrs[&ids[0]], at_gate, Some(OFFICE)).expect("verdict");
-        let reading = gate.read_card_at_gate(chip, &verifier, at_gate, Some(OFFICE)).expect("read");
+        let qr = gate
+            .verify_qr(&verifier, &qrs[&ids[0]], at_gate, Some(OFFICE))
+            .expect("verdict");
+        let reading = gate
+            .read_card_at_gate(chip, &verifier, at_gate, Some(OFFICE))
+            .expect("read");
         (qr.outcome, reading.verdict.expect("a genuine card").outcome)
     };
     let not_yet = Err(Reason::NotHandedOver {
@@ -628,8 +670,12 @@ async fn a_hand_over_at_one_desk_reaches_the_offices_gate_after_a_sync() {
         "before the desk reports the hand-over, the gate's records know no card of the pass"
     );
 
-    desk.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("the desk reports");
-    gate.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("the gate syncs again");
+    desk.sync(&quick_sync(100, 0), &mut |_| {})
+        .await
+        .expect("the desk reports");
+    gate.sync(&quick_sync(100, 0), &mut |_| {})
+        .await
+        .expect("the gate syncs again");
     assert_eq!(state(&gate, &ids[0]), CardState::HandedOver);
     assert_eq!(faces(&gate, &mut chip), (Ok(()), Ok(())), "the card handed over passes");
 

@@ -59,10 +59,13 @@ impl Station {
         if !Step::ENCODE.from.contains(&record.state) {
             return Err(refuse(record.state));
         }
-        let printed = self.store().printed_card(pass_id)?.ok_or_else(|| StationError::ChipNotVerified {
-            pass_id: pass_id.to_owned(),
-            problem: "this station has no print of this version on record".to_owned(),
-        })?;
+        let printed = self
+            .store()
+            .printed_card(pass_id)?
+            .ok_or_else(|| StationError::ChipNotVerified {
+                pass_id: pass_id.to_owned(),
+                problem: "this station has no print of this version on record".to_owned(),
+            })?;
         let (kind, uid) = pass_reader::classify(card, &keys, &layout)?;
         if kind == CardKind::Blank && self.store().card_ever_issued(&uid)? {
             return Err(StationError::CloneSuspected {
@@ -156,7 +159,8 @@ impl Station {
             },
             Err(_) => {
                 let keys = file.gate_keys().map_err(|detail| self.home().chip_keys_error(detail))?;
-                pass_reader::read_as_gate(card, &keys, &layout)?
+                let reading = pass_reader::read_as_gate(card, &keys, &layout)?;
+                (reading.kind, reading.uid, reading.credential)
             }
         };
         let verdict = cose.map(|cose| verifier.verify_chip(&cose, &uid, now, at_port));

@@ -93,9 +93,11 @@ impl ChipKeysFile {
     pub(crate) fn office_keys(&self) -> Result<OfficeKeys, String> {
         let (Some(picc_master), Some(app_master), Some(write)) = (&self.picc_master, &self.app_master, &self.write)
         else {
-            return Err("this station holds only the gate's read key: writing, releasing or formatting a card \
+            return Err(
+                "this station holds only the gate's read key: writing, releasing or formatting a card \
                         needs the office's keys (import them with `chip-keys import` from a desk of the office)"
-                .to_owned());
+                    .to_owned(),
+            );
         };
         Ok(OfficeKeys {
             picc_master: key("picc_master", picc_master)?,
@@ -217,9 +219,7 @@ impl ChipKeysFile {
                         aad: sealed.associated_data().as_bytes(),
                     },
                 )
-                .map_err(|_| {
-                    refused("wrong passphrase, or the file was altered: nothing was imported".to_owned())
-                })?,
+                .map_err(|_| refused("wrong passphrase, or the file was altered: nothing was imported".to_owned()))?,
         );
         let file: ChipKeysFile =
             serde_json::from_slice(&plain).map_err(|e| refused(format!("the sealed keys do not read ({e})")))?;
@@ -232,7 +232,10 @@ impl ChipKeysFile {
 
 fn key(name: &str, text: &str) -> Result<[u8; 16], String> {
     let bytes = Zeroizing::new(hex::decode(text).map_err(|e| format!("{name} is not hex: {e}"))?);
-    bytes.as_slice().try_into().map_err(|_| format!("{name} is not 16 bytes"))
+    bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| format!("{name} is not 16 bytes"))
 }
 
 /// A passphrase-protected export.
@@ -322,6 +325,9 @@ mod tests {
         assert!(refusal(ChipKeysFile::import(relabelled.as_bytes(), "TWKEL", PASSPHRASE)).contains("wrong passphrase"));
         let full = ChipKeysFile::import(&sealed, "TWKEL", PASSPHRASE).expect("imported");
         assert_eq!(full.set(), KeySet::Office);
-        assert!(office.export(KeySet::Gate, "short").is_err(), "a short passphrase is refused");
+        assert!(
+            office.export(KeySet::Gate, "short").is_err(),
+            "a short passphrase is refused"
+        );
     }
 }

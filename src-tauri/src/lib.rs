@@ -38,7 +38,9 @@ use crate::model::Step;
 /// Everything that can go wrong in the station, each with what to do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum StationError {
-    #[error("this station is not enrolled yet (home {home}); run `passctl enroll --central URL --code CODE --root-fingerprint HEX` first")]
+    #[error(
+        "this station is not enrolled yet (home {home}); run `passctl enroll --central URL --code CODE --root-fingerprint HEX` first"
+    )]
     NotEnrolled { home: PathBuf },
     #[error(
         "this station is already enrolled as {station_id} for office {office} (home {home}); \

@@ -5,10 +5,10 @@
 //! module turns each into a [`PassItem`] or says exactly why it cannot, so one
 //! bad record is set aside without holding back the rest of its page.
 
+pub use pass_central::api::HandedOverCard;
 pub use pass_central::api::{Holder, Role};
 use pass_central::api::{ItemStatus, WireItem};
 use pass_central::model::{MaskedNationalId, TaxId, port};
-pub use pass_central::api::HandedOverCard;
 pub use pass_credential::{PassKind, Revocation};
 use serde::Serialize;
 use time::Date;
@@ -152,8 +152,8 @@ impl Step {
     /// A supervisor checked the chip and let the card go to its holder.
     pub const RELEASE: Step = Step::new("released", &[CardState::Encoded], CardState::Released);
     /// A supervisor refused to release the card (its seal check failed, or it is not fit to go out).
-    pub const REFUSE_RELEASE: Step = Step::new("release_refused", &[CardState::Encoded], CardState::Spoiled)
-        .retiring(Revocation::Spoiled);
+    pub const REFUSE_RELEASE: Step =
+        Step::new("release_refused", &[CardState::Encoded], CardState::Spoiled).retiring(Revocation::Spoiled);
     pub const HAND_OVER: Step = Step::new("handed_over", &[CardState::Released], CardState::HandedOver);
     /// Central reports that another desk of the office handed a card of this
     /// version over: any card made here for it is void.

@@ -118,7 +118,11 @@ impl Station {
         session: &Session,
     ) -> Result<PrintReport, StationError> {
         let actor = self.authorise(session, Duty::Issue)?;
-        if let Some(twice) = pass_ids.iter().enumerate().find(|(at, id)| pass_ids[..*at].contains(id)) {
+        if let Some(twice) = pass_ids
+            .iter()
+            .enumerate()
+            .find(|(at, id)| pass_ids[..*at].contains(id))
+        {
             return Err(StationError::Usage(format!(
                 "{} is in the batch twice; a pass gets one card",
                 twice.1

@@ -64,7 +64,11 @@ pub(crate) fn create_private_dir(dir: &Path, action: &'static str) -> Result<(),
         path: dir.to_owned(),
         source,
     };
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(io)?;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(io)?;
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io)
 }
 

@@ -448,10 +448,19 @@ fn is_loopback(url: &Url) -> bool {
 mod tests {
     #[test]
     fn plain_http_reaches_only_this_machine() {
-        for local in ["http://127.0.0.1:8700", "http://127.8.0.1", "http://[::1]:80", "http://localhost:1"] {
+        for local in [
+            "http://127.0.0.1:8700",
+            "http://127.8.0.1",
+            "http://[::1]:80",
+            "http://localhost:1",
+        ] {
             assert!(super::CentralClient::new(local).is_ok(), "{local}");
         }
-        for remote in ["http://pass.example.gov.tw", "http://10.0.0.5:8700", "http://[2001:db8::1]"] {
+        for remote in [
+            "http://pass.example.gov.tw",
+            "http://10.0.0.5:8700",
+            "http://[2001:db8::1]",
+        ] {
             let error = super::CentralClient::new(remote).expect_err(remote).to_string();
             assert!(error.contains("use https://"), "{remote}: {error}");
         }

@@ -554,7 +554,10 @@ async fn a_retired_card_puts_both_its_faces_on_the_hotlist_once() {
     );
 
     for (key, card) in [
-        ("voided-1", json!({"print": 1, "card_uid": "not hex", "reason": "voided"})),
+        (
+            "voided-1",
+            json!({"print": 1, "card_uid": "not hex", "reason": "voided"}),
+        ),
         ("voided-2", json!({"print": 0, "reason": "voided"})),
         ("voided-3", json!({"print": 1, "reason": "lost"})),
     ] {
@@ -582,12 +585,20 @@ async fn a_hand_over_reaches_the_feed_and_a_withdrawal_revokes_the_version() {
         }),
         ..event("handed-1", "card_handed_over")
     };
-    let results = client.send_events(&EventBatch { events: vec![handed] }).await.expect("results");
+    let results = client
+        .send_events(&EventBatch { events: vec![handed] })
+        .await
+        .expect("results");
     assert_eq!(results.results[0].outcome, EventOutcome::Accepted);
     let (changes, _) = sync(&client, Some(cursor), 10).await.expect("an incremental sync");
     let card = changes[0].handed_over.as_ref().expect("the feed carries the hand-over");
     assert_eq!(
-        (changes[0].pass_id.as_str(), card.version, card.print, card.card_uid.as_deref()),
+        (
+            changes[0].pass_id.as_str(),
+            card.version,
+            card.print,
+            card.card_uid.as_deref()
+        ),
         (item.pass_id.as_str(), item.version, 1, Some("04AABBCCDDEE02"))
     );
 

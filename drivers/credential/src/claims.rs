@@ -279,7 +279,10 @@ mod tests {
         assert_malformed(&edited(|map| map[4].1 = Value::Bytes(b"KEL-1#03#1".to_vec())), "cti");
         assert_malformed(&edited(|map| map[4].1 = Value::Bytes(b"KEL-1#3#01".to_vec())), "cti");
         assert_malformed(&edited(|map| map[4].1 = Value::Bytes(b"KEL-1#3".to_vec())), "cti");
-        assert_malformed(&edited(|map| map[4].1 = Value::Bytes(b"KEL-1#3#0".to_vec())), "print serial 0");
+        assert_malformed(
+            &edited(|map| map[4].1 = Value::Bytes(b"KEL-1#3#0".to_vec())),
+            "print serial 0",
+        );
         assert_malformed(&edited(|map| map[0].0 = Value::Text("iss".into())), "integers");
         assert_malformed(&edited(|map| drop(map.remove(5))), "pass (key -65537) is missing");
         assert_malformed(

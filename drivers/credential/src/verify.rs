@@ -54,7 +54,9 @@ pub enum Reason {
     /// The issuing office's records say this card never left the office:
     /// `state` is where the card stands there (`printed`, `encoded`, …), or
     /// `superseded` when another card of the pass was handed over.
-    NotHandedOver { state: String },
+    NotHandedOver {
+        state: String,
+    },
 }
 
 /// Something the officer should know although it does not decide the verdict.
@@ -421,7 +423,12 @@ impl Verifier {
                 self.hotlist
                     .print_revocation(&claims.pass_id, claims.version, claims.print)
             })
-            .or_else(|| claims.card_uid.as_deref().and_then(|uid| self.hotlist.card_revocation(uid)));
+            .or_else(|| {
+                claims
+                    .card_uid
+                    .as_deref()
+                    .and_then(|uid| self.hotlist.card_revocation(uid))
+            });
         if let Some(why) = revoked {
             return Err(Reason::Revoked(why));
         }

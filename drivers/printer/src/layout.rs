@@ -711,9 +711,13 @@ fn back_side(font: &CardFont, card: &CardData, template: CardTemplate, geometry:
     column.gap(ROW_GAP);
     let notice_height = column.cursor - column.area.y;
     column.put(Field::Wording, wording::NOTICE, notice_height, value_style(4.6, 3.8, 6))?;
-    // Across the text, not the QR: a gate that scans a preview is told it is a specimen.
+    // Over the notice, not the QR or the fields: a gate that scans a preview is told it is a specimen.
     if card.specimen {
-        specimen_mark(font, geometry.back_column, &mut out)?;
+        let notice = Area {
+            height: notice_height,
+            ..geometry.back_column
+        };
+        specimen_mark(font, notice, &mut out)?;
     }
     Ok(out)
 }

@@ -27,7 +27,7 @@ mod transport;
 
 pub use error::ReaderError;
 pub use personalise::{
-    CardKind, ChipLayout, CredentialFor, GateKeys, OfficeKeys, Personalised, classify, personalise, read_as_gate,
-    read_credential,
+    CardKind, ChipLayout, CredentialFor, GateKeys, GateReading, OfficeKeys, Personalised, classify, personalise,
+    read_as_gate, read_credential,
 };
 pub use transport::Transport;

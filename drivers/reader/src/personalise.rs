@@ -201,16 +201,35 @@ impl Drop for GateKeys {
     }
 }
 
+/// What a gate reads on a card with the read key alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateReading {
+    /// [`CardKind::Ours`] for a genuine card of ours; any other card, blank or
+    /// foreign or a copy, is [`CardKind::Foreign`]: a gate cannot tell those
+    /// apart, and need not.
+    pub kind: CardKind,
+    pub uid: Vec<u8>,
+    /// The credential of a genuine card of ours.
+    pub credential: Option<Vec<u8>>,
+}
+
+impl GateReading {
+    fn foreign(uid: Vec<u8>) -> GateReading {
+        GateReading {
+            kind: CardKind::Foreign,
+            uid,
+            credential: None,
+        }
+    }
+}
+
 /// Reads a card as a gate does, with the read key alone: the UID, and the
-/// credential of a genuine card of ours (the card proved it holds our
-/// diversified read key). Any other card, blank or foreign or a copy, is
-/// [`CardKind::Foreign`] with no credential: a gate cannot tell those apart,
-/// and need not.
+/// credential of a card that proved it holds our diversified read key.
 pub fn read_as_gate(
     transport: &mut impl Transport,
     keys: &GateKeys,
     layout: &ChipLayout,
-) -> Result<(CardKind, Vec<u8>, Option<Vec<u8>>), ReaderError> {
+) -> Result<GateReading, ReaderError> {
     let mut card = Desfire::new(transport);
     card.select_application(PICC_AID)?;
     let uid = card.uid_from_reader()?;
@@ -219,13 +238,18 @@ pub fn read_as_gate(
     let read_key = BlockKey::new(KeyKind::Aes128, &key);
     key.zeroize();
     match card.select_application(layout.aid) {
-        Err(ReaderError::NoSuchApplication { .. }) => return Ok((CardKind::Foreign, uid, None)),
+        Err(ReaderError::NoSuchApplication { .. }) => return Ok(GateReading::foreign(uid)),
         other => other?,
     }
     if !authenticates(&mut card, READ_KEY, &read_key)? {
-        return Ok((CardKind::Foreign, uid, None));
+        return Ok(GateReading::foreign(uid));
     }
-    Ok((CardKind::Ours, uid, Some(read_file(&mut card, layout)?)))
+    let credential = Some(read_file(&mut card, layout)?);
+    Ok(GateReading {
+        kind: CardKind::Ours,
+        uid,
+        credential,
+    })
 }
 
 /// One card's diversified keys.

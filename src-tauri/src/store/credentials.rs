@@ -147,9 +147,7 @@ impl Store {
 /// Prints of the pass given to a printer and never confirmed.
 pub(super) fn unfinished_prints_in(tx: &Transaction<'_>, pass_id: &str) -> Result<Vec<PrintRecord>, StoreError> {
     let mut stmt = tx
-        .prepare_cached(
-            "SELECT pass_id, version, print, qr_text FROM prints WHERE pass_id = ?1 AND status = 'sending'",
-        )
+        .prepare_cached("SELECT pass_id, version, print, qr_text FROM prints WHERE pass_id = ?1 AND status = 'sending'")
         .context("listing prints")?;
     let rows = stmt
         .query_map(params![pass_id], |row| {

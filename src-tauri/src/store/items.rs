@@ -369,7 +369,13 @@ pub(super) fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> R
     .context("storing an item")?;
     let id = id.unwrap_or_else(|| tx.last_insert_rowid());
     if let Some(card) = item.handed_over.as_ref().filter(|card| card.version == item.version) {
-        set_handed_over_card(tx, &item.pass_id, card.print, card.card_uid.as_deref(), &super::rfc3339(card.at))?;
+        set_handed_over_card(
+            tx,
+            &item.pass_id,
+            card.print,
+            card.card_uid.as_deref(),
+            &super::rfc3339(card.at),
+        )?;
     }
     let search_name = match &item.holder {
         Holder::Person { name, name_latin, .. } => format!("{name} {}", name_latin.as_deref().unwrap_or_default()),
@@ -440,7 +446,13 @@ fn record_hand_over_elsewhere(
         let _ = advance_in(tx, pass_id, &Step::HANDED_OVER_ELSEWHERE, CENTRAL_ACTOR, &detail)?;
     }
     if matches!(state, CardState::HandedOver) || Step::HANDED_OVER_ELSEWHERE.from.contains(&state) {
-        set_handed_over_card(tx, pass_id, card.print, card.card_uid.as_deref(), &super::rfc3339(card.at))?;
+        set_handed_over_card(
+            tx,
+            pass_id,
+            card.print,
+            card.card_uid.as_deref(),
+            &super::rfc3339(card.at),
+        )?;
     }
     Ok(())
 }

@@ -246,7 +246,11 @@ mod tests {
             .execute("CREATE TABLE scratch (x)", [])
             .expect("a write that keeps the log");
         for file in ["station.db", "station.db-wal", "station.db-shm"] {
-            let mode = std::fs::metadata(dir.path().join(file)).expect(file).permissions().mode() & 0o777;
+            let mode = std::fs::metadata(dir.path().join(file))
+                .expect(file)
+                .permissions()
+                .mode()
+                & 0o777;
             assert_eq!(mode, 0o600, "{file}");
         }
     }

@@ -6,8 +6,8 @@ use reqwest::Method;
 
 use super::admin::{
     CountRequest, EnrolmentCode, Faults, FeedEpoch, HotlistSequence, ItemState, LastSignIn, NewUser, OfficeRequest,
-    PassIds, PhotoCorrupted, RawItemsAppended, RawItemsRequest, Revocation, RevokeRequest, RootFingerprint, SignInBackdated,
-    SignerRevoked, StoredEvent, StoredEvents, VoidCardRequest,
+    PassIds, PhotoCorrupted, RawItemsAppended, RawItemsRequest, Revocation, RevokeRequest, RootFingerprint,
+    SignInBackdated, SignerRevoked, StoredEvent, StoredEvents, VoidCardRequest,
 };
 use super::faults::Fault;
 use crate::api::{Role, UserProfile};

@@ -27,8 +27,7 @@ use super::station_api::Station;
 use super::{SimError, during, parse_card_uid, portrait};
 use crate::api::{
     Enrolment, EnrolmentRequest, Event, EventOutcome, EventResult, HandedOverCard, Holder, ItemStatus, ReprintRequest,
-    WireItem,
-    decode_key, encode_key,
+    WireItem, decode_key, encode_key,
 };
 use pass_credential::{
     Algorithm, CredentialError, HotlistDelta, PublicKey, Revocation as Why, RevokedPass, RevokedPrint, SignerEntry,
@@ -222,9 +221,12 @@ impl CardFaces {
         };
         let why = match card.get("reason") {
             None => None,
-            Some(reason) => Some(reason.as_str().and_then(Why::parse).ok_or(
-                "reason must be one of revoked, spoiled, voided, withdrawn, uncollected, replaced",
-            )?),
+            Some(reason) => Some(
+                reason
+                    .as_str()
+                    .and_then(Why::parse)
+                    .ok_or("reason must be one of revoked, spoiled, voided, withdrawn, uncollected, replaced")?,
+            ),
         };
         Ok(CardFaces {
             pass_id: pass_id.to_owned(),

@@ -117,7 +117,11 @@ fn start_sim(
         .to_owned();
     let fingerprint = second_line
         .strip_prefix("root key fingerprint: ")
-        .ok_or_else(|| bench_error(format!("central-sim said {second_line:?}, not its root key fingerprint")))?
+        .ok_or_else(|| {
+            bench_error(format!(
+                "central-sim said {second_line:?}, not its root key fingerprint"
+            ))
+        })?
         .trim()
         .to_owned();
     Ok((sim, url, fingerprint))

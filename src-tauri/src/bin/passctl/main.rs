@@ -873,8 +873,12 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             let mut station = Station::open(home)?;
             let officer = session::signed_in(&mut station, Duty::Check)?;
             let mut card = pass_station::chip::card_on_reader(reader.as_deref())?;
-            let reading =
-                station.read_card_at_gate(&mut card, &station.verifier()?, OffsetDateTime::now_utc(), port.as_deref())?;
+            let reading = station.read_card_at_gate(
+                &mut card,
+                &station.verifier()?,
+                OffsetDateTime::now_utc(),
+                port.as_deref(),
+            )?;
             station.log_check(
                 &officer.username,
                 CheckSource::Chip,
@@ -908,7 +912,10 @@ fn hotlisted(card: Option<&pass_station::store::CardFaces>) -> String {
         Some(card) => format!(
             "; print {}{} goes on the hotlist at the next sync",
             card.print,
-            card.card_uid.as_deref().map(|uid| format!(" and chip {uid}")).unwrap_or_default()
+            card.card_uid
+                .as_deref()
+                .map(|uid| format!(" and chip {uid}"))
+                .unwrap_or_default()
         ),
         None => String::new(),
     }
