@@ -7,7 +7,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use pass_credential::{CredentialError, PublicKey};
+use pass_credential::{AuditHead, CredentialError, PublicKey, SigningKey};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
@@ -214,6 +214,69 @@ pub enum EventOutcome {
     Duplicate,
     /// Will never be recorded (for example an unknown kind); see `reason`.
     Rejected,
+}
+
+/// The kind of the event that carries the head of the station's audit trail.
+pub const AUDIT_HEAD_EVENT: &str = "audit_head";
+
+/// The payload of an `audit_head` event: the last entry of the station's
+/// hash-chained audit trail, signed with the station's credential-signing key
+/// (the one central certified at enrolment). Central keeps the heads it
+/// accepts and refuses a head that goes back, so a trail cut short at the
+/// station cannot hide behind a shorter head.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AuditHeadPayload {
+    /// The number of the trail's last entry.
+    pub seq: u64,
+    /// That entry's hash: lower-case hex SHA-256.
+    pub hash: String,
+    /// base64url (no padding) of the signed head: a tagged COSE_Sign1 of
+    /// `{1: station_id, 2: seq, 3: hash}` ([`AuditHead`]).
+    pub signature: String,
+}
+
+impl AuditHeadPayload {
+    /// Signs `head` with the station's key.
+    pub fn sign(head: &AuditHead, key: &SigningKey) -> Result<AuditHeadPayload, CredentialError> {
+        Ok(AuditHeadPayload {
+            seq: head.seq,
+            hash: head.hash.clone(),
+            signature: URL_SAFE_NO_PAD.encode(head.sign(key)?),
+        })
+    }
+
+    /// The signed head, if `station_key` signed it for the station `station_id`
+    /// and it says what the payload says; otherwise why not, as a sentence.
+    pub fn open(&self, station_id: &str, station_key: &PublicKey) -> Result<AuditHead, String> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(self.signature.trim())
+            .map_err(|e| format!("signature is not base64url: {e}"))?;
+        let head = AuditHead::verify(&bytes, station_key).map_err(|e| match e {
+            CredentialError::BadSignature { .. } => {
+                "the signature does not verify under the station's certified key (the head was altered or \
+                 forged)"
+                    .to_owned()
+            }
+            other => other.to_string(),
+        })?;
+        if head.station_id != station_id {
+            return Err(format!(
+                "the head is signed for station {}, not for {station_id}",
+                head.station_id
+            ));
+        }
+        if head.seq != self.seq || head.hash != self.hash {
+            return Err(format!(
+                "seq and hash ({}, {}) are not the signed ones ({}, {})",
+                self.seq, self.hash, head.seq, head.hash
+            ));
+        }
+        let hex = head.hash.len() == 64 && head.hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !hex || head.seq == 0 {
+            return Err("a head names an entry from 1 on, and its hash in lower-case hex SHA-256".to_owned());
+        }
+        Ok(head)
+    }
 }
 
 /// What a user may do at a station. Central assigns the roles; a station

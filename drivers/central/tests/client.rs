@@ -623,3 +623,101 @@ async fn an_answer_larger_than_the_limit_is_refused_unread() {
         other => panic!("expected a refusal of the oversized page, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn an_audit_head_is_kept_only_if_its_station_signed_it_and_it_never_goes_back() {
+    use base64::Engine as _;
+    use pass_central::api::{AUDIT_HEAD_EVENT, AuditHeadPayload, EnrolmentRequest, encode_key};
+    use pass_credential::{Algorithm, AuditHead, SigningKey};
+
+    let (sim, _dir) = common::start_sim(0, false);
+    let client = CentralClient::new(sim.url()).expect("the simulator's URL");
+    let signer = SigningKey::generate(Algorithm::EdDsa).expect("a signing key");
+    let request = EnrolmentRequest {
+        code: sim.enrolment_code("TWKEL").expect("an enrolment code"),
+        station_name: "基隆港製證櫃檯 1".to_owned(),
+        signer_key: encode_key(&signer.public()).expect("a COSE_Key"),
+    };
+    let enrolment = client.enrol(&request).await.expect("enrolled");
+    let client = client.with_station_key(enrolment.station_key.clone());
+    let station = enrolment.station_id.as_str();
+
+    let head = |station_id: &str, seq: u64, hash: char| AuditHead {
+        station_id: station_id.to_owned(),
+        seq,
+        hash: hash.to_string().repeat(64),
+    };
+    let signed = |head: &AuditHead, key: &SigningKey| AuditHeadPayload::sign(head, key).expect("signed");
+    let mut sent = 0;
+    let mut send = async |payload: AuditHeadPayload| {
+        sent += 1;
+        let event = Event {
+            payload: serde_json::to_value(payload).expect("JSON"),
+            ..event(&format!("head-{sent}"), AUDIT_HEAD_EVENT)
+        };
+        let results = client.send_events(&EventBatch { events: vec![event] }).await.expect("results");
+        let result = results.results.into_iter().next().expect("one result");
+        (result.outcome, result.reason.unwrap_or_default())
+    };
+
+    assert_eq!(send(signed(&head(station, 5, 'a'), &signer)).await.0, EventOutcome::Accepted);
+    assert_eq!(
+        send(signed(&head(station, 5, 'a'), &signer)).await.0,
+        EventOutcome::Accepted,
+        "the same head again changes nothing"
+    );
+
+    let (outcome, reason) = send(signed(&head(station, 4, 'b'), &signer)).await;
+    assert_eq!(outcome, EventOutcome::Rejected);
+    assert!(reason.contains("goes back from entry 5"), "{reason}");
+    let (outcome, reason) = send(signed(&head(station, 5, 'b'), &signer)).await;
+    assert_eq!(outcome, EventOutcome::Rejected);
+    assert!(reason.contains("another hash"), "{reason}");
+
+    let stranger = SigningKey::generate(Algorithm::EdDsa).expect("another key");
+    let (outcome, reason) = send(signed(&head(station, 6, 'c'), &stranger)).await;
+    assert_eq!(outcome, EventOutcome::Rejected);
+    assert!(reason.contains("not by its station's certified key"), "{reason}");
+
+    let mut altered = signed(&head(station, 6, 'c'), &signer);
+    let mut cose = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&altered.signature)
+        .expect("base64url");
+    // The signed hash's last character: 'c' becomes 'b'.
+    let last_of_payload = cose.len() - 64 - 2 - 1;
+    cose[last_of_payload] ^= 0x01;
+    altered.signature = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&cose);
+    let (outcome, reason) = send(altered).await;
+    assert_eq!(outcome, EventOutcome::Rejected);
+    assert!(reason.contains("does not verify"), "{reason}");
+
+    let mut claimed = signed(&head(station, 6, 'c'), &signer);
+    claimed.seq = 60;
+    let (outcome, reason) = send(claimed).await;
+    assert_eq!(outcome, EventOutcome::Rejected);
+    assert!(reason.contains("not the signed ones"), "{reason}");
+    let (outcome, reason) = send(signed(&head("another-station", 6, 'c'), &signer)).await;
+    assert_eq!(outcome, EventOutcome::Rejected);
+    assert!(reason.contains("signed for station another-station"), "{reason}");
+
+    assert_eq!(
+        send(signed(&head(station, 6, 'c'), &signer)).await.0,
+        EventOutcome::Accepted
+    );
+
+    // A revoked station key vouches for nothing more.
+    let revoke = format!("/admin/stations/{station}/revoke-signer");
+    admin(&sim, Method::POST, &revoke, None).await;
+    let (outcome, reason) = send(signed(&head(station, 7, 'd'), &signer)).await;
+    assert_eq!(outcome, EventOutcome::Rejected);
+    assert!(reason.contains("revoked"), "{reason}");
+
+    let stored = admin(&sim, Method::GET, "/admin/events", None).await;
+    let kept: Vec<u64> = stored["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["payload"]["seq"].as_u64())
+        .collect();
+    assert_eq!(kept, [5, 5, 6], "refused heads are not recorded");
+}

@@ -333,6 +333,11 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
     let results = results["results"].as_array().expect("results");
     let outcomes: Vec<&str> = results.iter().filter_map(|r| r["outcome"].as_str()).collect();
     assert_eq!(outcomes, ["accepted", "rejected", "rejected", "rejected", "duplicate"]);
+    // An audit head the station's key did not sign is refused with a reason.
+    let forged = json!({"seq": 1, "hash": "ab".repeat(32), "signature": "0oRDoQEnoEBA"});
+    let batch = json!({"events": [event("e-head", "audit_head", forged)]});
+    let results = api.post("/v1/events").key(key).body(batch).expect(200).await.json;
+    assert_eq!(results["results"][0]["outcome"], "rejected", "{results}");
     api.post("/v1/events")
         .key(key)
         .body(json!({"events": []}))
@@ -744,4 +749,16 @@ fn the_checks_refuse_what_breaks_the_contract() {
         !contract.errors(&schema, &missing).is_empty(),
         "a missing nullable field passes"
     );
+
+    // An audit head as the station signs it is in the contract.
+    let key = pass_credential::SigningKey::generate(pass_credential::Algorithm::EdDsa).expect("a key");
+    let head = pass_credential::AuditHead {
+        station_id: "station-1".to_owned(),
+        seq: 3,
+        hash: "ab".repeat(32),
+    };
+    let payload = pass_central::api::AuditHeadPayload::sign(&head, &key).expect("signed");
+    let payload = serde_json::to_value(payload).expect("JSON");
+    let schema = json!({"$ref": "#/components/schemas/AuditHeadPayload"});
+    assert_eq!(contract.errors(&schema, &payload), Vec::<String>::new());
 }

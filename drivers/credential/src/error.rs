@@ -42,6 +42,15 @@ pub enum CredentialError {
     #[error("the signature on the {what} does not verify (altered or damaged in transit): fetch it again")]
     BadSignature { what: &'static str },
     #[error(
+        "the {what} is signed by key {found}, not by its station's certified key {expected}: \
+         it was not made with the key that station enrolled with"
+    )]
+    NotSignedByStation {
+        what: &'static str,
+        found: Kid,
+        expected: Kid,
+    },
+    #[error(
         "trust list sequence {offered} is older than the one held ({held}): refusing to go back to it; \
          fetch the current trust list"
     )]

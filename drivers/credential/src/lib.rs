@@ -11,6 +11,7 @@
 //! - [`qr`]: the QR text and QR code sizing.
 //! - [`trust`]: the authority-signed list of station keys.
 //! - [`hotlist`]: revoked pass versions, prints and chips, with why, fetched incrementally.
+//! - [`audit_head`]: a station's audit trail head, signed with its key, for central to keep.
 //! - [`verify`]: the gate's verdict, with one reason and an action for the officer.
 //!
 //! Not here: the station (issuing, storage, sync transport), the chip protocol
@@ -18,6 +19,7 @@
 //! (callers read and write the PKCS#8 and COSE_Key bytes), and drawing the QR
 //! code (the printer driver renders the [`qrcode::QrCode`]).
 
+pub mod audit_head;
 mod cbor;
 pub mod claims;
 mod error;
@@ -28,6 +30,7 @@ pub mod sign;
 pub mod trust;
 pub mod verify;
 
+pub use audit_head::AuditHead;
 pub use claims::{PassClaims, PassKind};
 pub use error::CredentialError;
 pub use hotlist::{Hotlist, HotlistDelta, Revocation, RevokedPass, RevokedPrint, VoidedCard};

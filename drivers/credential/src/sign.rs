@@ -1,6 +1,7 @@
-//! COSE_Sign1 (RFC 9052 §4.2), the envelope shared by credentials, the trust list
-//! and the hotlist: tagged (CBOR tag 18), `alg` and `kid` in the protected header,
-//! payload attached, no external AAD. Any COSE library verifies what this writes.
+//! COSE_Sign1 (RFC 9052 §4.2), the envelope shared by credentials, the trust list,
+//! the hotlist and audit heads: tagged (CBOR tag 18), `alg` and `kid` in the
+//! protected header, payload attached, no external AAD but the audit head's
+//! (see [`crate::audit_head`]). Any COSE library verifies what this writes.
 
 use ciborium::value::Value;
 use coset::{CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable as _};
@@ -14,15 +15,26 @@ use crate::keys::{Algorithm, Kid, PublicKey, SigningKey};
 ///
 /// Claims the verifier would call malformed are refused here (see [`PassClaims::to_cwt_bytes`]).
 pub fn sign(claims: &PassClaims, key: &SigningKey) -> Result<Vec<u8>> {
-    sign_payload(claims.to_cwt_bytes()?, key)
+    sign_payload(claims.to_cwt_bytes()?, key, &[])
 }
 
 /// Signs an integer-keyed map: the trust list and hotlist deltas, under the root key.
 pub(crate) fn sign_map(entries: impl IntoIterator<Item = (i64, Value)>, key: &SigningKey) -> Result<Vec<u8>> {
-    sign_payload(cbor::encode(&cbor::int_map(entries))?, key)
+    sign_payload(cbor::encode(&cbor::int_map(entries))?, key, &[])
 }
 
-fn sign_payload(payload: Vec<u8>, key: &SigningKey) -> Result<Vec<u8>> {
+/// Signs an integer-keyed map bound to `external_aad` (RFC 9052 §4.3): the
+/// signature holds only for a verifier that supplies the same bytes, so a
+/// document signed for one purpose never verifies as one of another.
+pub(crate) fn sign_map_bound(
+    entries: impl IntoIterator<Item = (i64, Value)>,
+    key: &SigningKey,
+    external_aad: &[u8],
+) -> Result<Vec<u8>> {
+    sign_payload(cbor::encode(&cbor::int_map(entries))?, key, external_aad)
+}
+
+fn sign_payload(payload: Vec<u8>, key: &SigningKey, external_aad: &[u8]) -> Result<Vec<u8>> {
     let protected = HeaderBuilder::new()
         .algorithm(key.algorithm().cose())
         .key_id(key.kid().0.to_vec())
@@ -30,7 +42,7 @@ fn sign_payload(payload: Vec<u8>, key: &SigningKey) -> Result<Vec<u8>> {
     CoseSign1Builder::new()
         .protected(protected)
         .payload(payload)
-        .try_create_signature(&[], |to_be_signed| key.sign_bytes(to_be_signed))?
+        .try_create_signature(external_aad, |to_be_signed| key.sign_bytes(to_be_signed))?
         .build()
         .to_tagged_vec()
         .map_err(|e| CredentialError::Signing(format!("COSE encoding: {e}")))
@@ -77,8 +89,14 @@ impl Signed {
 
     /// Whether `key` made the signature, under the algorithm the protected header names.
     pub(crate) fn is_signed_by(&self, key: &PublicKey) -> bool {
+        self.is_signed_by_bound(key, &[])
+    }
+
+    /// Whether `key` made the signature over the payload bound to `external_aad`
+    /// (see [`sign_map_bound`]).
+    pub(crate) fn is_signed_by_bound(&self, key: &PublicKey, external_aad: &[u8]) -> bool {
         self.message
-            .verify_signature(&[], |signature, to_be_signed| {
+            .verify_signature(external_aad, |signature, to_be_signed| {
                 key.verify_bytes(self.algorithm, to_be_signed, signature)
                     .then_some(())
                     .ok_or(())

@@ -26,8 +26,8 @@ use super::generate::{ApplicationPlan, Generator, add_months};
 use super::station_api::Station;
 use super::{SimError, during, parse_card_uid, portrait};
 use crate::api::{
-    Enrolment, EnrolmentRequest, Event, EventOutcome, EventResult, HandedOverCard, Holder, ItemStatus, ReprintRequest,
-    WireItem, decode_key, encode_key,
+    AUDIT_HEAD_EVENT, AuditHeadPayload, Enrolment, EnrolmentRequest, Event, EventOutcome, EventResult, HandedOverCard,
+    Holder, ItemStatus, ReprintRequest, WireItem, decode_key, encode_key,
 };
 use pass_credential::{
     Algorithm, CredentialError, HotlistDelta, PublicKey, Revocation as Why, RevokedPass, RevokedPrint, SignerEntry,
@@ -75,6 +75,10 @@ CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT, idempotency_key TEXT NOT NULL UNIQUE, station_id TEXT NOT NULL,
     kind TEXT NOT NULL, occurred_at TEXT NOT NULL, payload TEXT NOT NULL, received_at TEXT NOT NULL,
     times_received INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE IF NOT EXISTS audit_heads (
+    station_id TEXT NOT NULL REFERENCES stations (id), seq INTEGER NOT NULL, hash TEXT NOT NULL,
+    signature TEXT NOT NULL, received_at TEXT NOT NULL,
+    PRIMARY KEY (station_id, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS reprints (
     id INTEGER PRIMARY KEY, pass_id TEXT NOT NULL REFERENCES items (pass_id), old_version INTEGER NOT NULL,
     reason TEXT NOT NULL, approved_by TEXT NOT NULL, old_card_uid BLOB, station_id TEXT NOT NULL,
@@ -799,8 +803,10 @@ impl Store {
 
     /// Records each acceptable event whose key is new; one result per event,
     /// in order. The first time it arrives, an event's `retired_card` goes on
-    /// the hotlist (its print and its chip), and its `handed_over_card` is
-    /// recorded on the item, for the office's other desks to see in the feed.
+    /// the hotlist (its print and its chip), its `handed_over_card` is
+    /// recorded on the item, for the office's other desks to see in the feed,
+    /// and an `audit_head` is kept once its signature and sequence check out
+    /// (see [`audit_head`]).
     pub(crate) fn record_events(&mut self, station_id: &str, events: &[Event]) -> Result<Vec<EventResult>, SimError> {
         self.write("recording events", |tx| {
             let received_at = rfc3339(OffsetDateTime::now_utc());
@@ -817,23 +823,31 @@ impl Store {
                 } else if again.execute([&event.idempotency_key])? > 0 {
                     (EventOutcome::Duplicate, None)
                 } else {
-                    insert.execute(params![
-                        event.idempotency_key,
-                        station_id,
-                        event.kind,
-                        rfc3339(event.occurred_at),
-                        to_json(&event.payload)?,
-                        received_at
-                    ])?;
-                    if let Some(card) = event.payload.get("retired_card") {
-                        let faces = CardFaces::read(event, card).map_err(SimError::Internal)?;
-                        hotlist_retired_card(tx, &faces)?;
+                    match audit_head(tx, station_id, event)? {
+                        Err(reason) => (EventOutcome::Rejected, Some(reason)),
+                        Ok(head) => {
+                            insert.execute(params![
+                                event.idempotency_key,
+                                station_id,
+                                event.kind,
+                                rfc3339(event.occurred_at),
+                                to_json(&event.payload)?,
+                                received_at
+                            ])?;
+                            if let Some(card) = event.payload.get("retired_card") {
+                                let faces = CardFaces::read(event, card).map_err(SimError::Internal)?;
+                                hotlist_retired_card(tx, &faces)?;
+                            }
+                            if let Some(card) = event.payload.get("handed_over_card") {
+                                let faces = CardFaces::read(event, card).map_err(SimError::Internal)?;
+                                record_hand_over(tx, &faces, event.occurred_at)?;
+                            }
+                            if let Some(head) = head {
+                                keep_audit_head(tx, station_id, &head, &received_at)?;
+                            }
+                            (EventOutcome::Accepted, None)
+                        }
                     }
-                    if let Some(card) = event.payload.get("handed_over_card") {
-                        let faces = CardFaces::read(event, card).map_err(SimError::Internal)?;
-                        record_hand_over(tx, &faces, event.occurred_at)?;
-                    }
-                    (EventOutcome::Accepted, None)
                 };
                 results.push(EventResult {
                     idempotency_key: event.idempotency_key.clone(),
@@ -1225,6 +1239,92 @@ fn record_hand_over(conn: &Connection, card: &CardFaces, at: OffsetDateTime) -> 
         });
         Ok(())
     })?;
+    Ok(())
+}
+
+/// An audit head central keeps for a station, with the signature that vouches for it.
+struct KeptHead {
+    seq: i64,
+    hash: String,
+    signature: String,
+}
+
+/// For an `audit_head` event, the head it carries if central keeps it, or why
+/// not: the payload must be an [`AuditHeadPayload`] signed for this station
+/// under the key central certified for it (and has not revoked), and its
+/// entry number must not go below the last head kept for the station, nor
+/// name that entry with another hash. `Ok(None)` for any other event.
+fn audit_head(
+    conn: &Connection,
+    station_id: &str,
+    event: &Event,
+) -> Result<Result<Option<KeptHead>, String>, SimError> {
+    if event.kind != AUDIT_HEAD_EVENT {
+        return Ok(Ok(None));
+    }
+    let payload: AuditHeadPayload = match serde_json::from_value(event.payload.clone()) {
+        Ok(payload) => payload,
+        Err(e) => return Ok(Err(format!("an audit head's payload is {{seq, hash, signature}}: {e}"))),
+    };
+    let signer: Option<(Vec<u8>, bool)> = conn
+        .query_row(
+            "SELECT cose_key, revoked FROM signers WHERE station_id = ?1",
+            [station_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let key = match signer {
+        None => return Ok(Err("central holds no signing key for this station".to_owned())),
+        Some((_, true)) => {
+            return Ok(Err(
+                "the station's signing key is revoked: central keeps no head signed with it".to_owned(),
+            ));
+        }
+        Some((cose_key, false)) => PublicKey::from_cose_key(&cose_key).map_err(credential_error)?,
+    };
+    if let Err(reason) = payload.open(station_id, &key) {
+        return Ok(Err(format!("audit head {}: {reason}", payload.seq)));
+    }
+    let Ok(seq) = i64::try_from(payload.seq) else {
+        return Ok(Err(format!(
+            "audit head {} is past the last entry number central keeps",
+            payload.seq
+        )));
+    };
+    let last: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit_heads WHERE station_id = ?1 ORDER BY seq DESC LIMIT 1",
+            [station_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((last_seq, last_hash)) = last {
+        if seq < last_seq {
+            return Ok(Err(format!(
+                "audit head {seq} goes back from entry {last_seq}, which central holds: the station's audit \
+                 trail lost entries"
+            )));
+        }
+        if seq == last_seq && payload.hash != last_hash {
+            return Ok(Err(format!(
+                "audit head {seq} names that entry with another hash than central holds: the station's audit \
+                 trail was rewritten"
+            )));
+        }
+    }
+    Ok(Ok(Some(KeptHead {
+        seq,
+        hash: payload.hash,
+        signature: payload.signature,
+    })))
+}
+
+/// Keeps an accepted head (once: the same head again under a new key adds nothing).
+fn keep_audit_head(conn: &Connection, station_id: &str, head: &KeptHead, received_at: &str) -> Result<(), SimError> {
+    conn.execute(
+        "INSERT OR IGNORE INTO audit_heads (station_id, seq, hash, signature, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![station_id, head.seq, head.hash, head.signature, received_at],
+    )?;
     Ok(())
 }
 
