@@ -198,7 +198,10 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
 
     let sync = stdout_json(&passctl(&home, &["sync", "--json"]));
     assert_eq!(sync["items"]["added"], 2000);
-    assert_eq!(sync["events"]["accepted"], 2000, "each item's receipt reaches central");
+    assert_eq!(
+        sync["events"]["accepted"], 2001,
+        "each item's receipt reaches central, and the audit trail's head (the clerk's sign-in)"
+    );
 
     let queue = stdout_json(&passctl(&home, &["queue", "--limit", "5000", "--json"]));
     let rows = queue.as_array().expect("a list");

@@ -23,7 +23,7 @@ use zeroize::Zeroizing;
 
 use crate::chip_keys::{ChipKeysFile, KeySet};
 use crate::store::Store;
-use crate::sync::{OutboxReport, SyncOptions, SyncProgress, SyncReport};
+use crate::sync::{HeadSigner, OutboxReport, SyncOptions, SyncProgress, SyncReport};
 use crate::{StationError, credentials};
 
 /// Where a station keeps its files.
@@ -442,7 +442,13 @@ impl Station {
     ) -> Result<SyncReport, StationError> {
         let _lock = self.lock_sync()?;
         let client = self.client()?;
-        let mut report = crate::sync::sync(&mut self.store, &client, &self.config.office, options, progress).await?;
+        let key = self.home.signing_key()?;
+        let signer = HeadSigner {
+            station_id: &self.config.station_id,
+            key: &key,
+        };
+        let office = &self.config.office;
+        let mut report = crate::sync::sync(&mut self.store, &client, office, &signer, options, progress).await?;
         report.trust = self
             .refresh_trust_documents(&client, options, &mut report.retried)
             .await?;
@@ -456,7 +462,13 @@ impl Station {
         let client = self.client()?;
         let mut retried = Vec::new();
         let trust = self.refresh_trust_documents(&client, options, &mut retried).await?;
-        let events = crate::sync::send_outbox(&mut self.store, &client, options, &mut retried, &mut |_| {}).await?;
+        let key = self.home.signing_key()?;
+        let signer = HeadSigner {
+            station_id: &self.config.station_id,
+            key: &key,
+        };
+        let events =
+            crate::sync::send_outbox(&mut self.store, &client, &signer, options, &mut retried, &mut |_| {}).await?;
         Ok(TrustRefresh { trust, events, retried })
     }
 

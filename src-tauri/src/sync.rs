@@ -1,5 +1,7 @@
 //! Sync with central: send the outbox, read the office's change feed page by
 //! page, fetch the photos it names, and send the events that reading made.
+//! Each send ends with the audit trail's head, signed with the station key,
+//! whenever the trail grew since the last head sent.
 //!
 //! Why it is safe to stop at any byte: each page is stored in one transaction
 //! together with its events and the cursor after it ([`Store::store_page`]), so
@@ -11,8 +13,9 @@
 use std::future::Future;
 use std::time::Duration;
 
-use pass_central::api::{Event, EventBatch, EventOutcome};
+use pass_central::api::{AuditHeadPayload, Event, EventBatch, EventOutcome};
 use pass_central::client::{CentralClient, CentralError};
+use pass_credential::{AuditHead, SigningKey};
 use serde::Serialize;
 
 use crate::StationError;
@@ -88,19 +91,28 @@ pub struct OutboxReport {
     pub rejected: usize,
 }
 
+/// Who signs the audit trail's head for central: the station, as central
+/// knows it, with the credential key central certified at enrolment.
+#[derive(Debug)]
+pub struct HeadSigner<'a> {
+    pub station_id: &'a str,
+    pub key: &'a SigningKey,
+}
+
 /// Runs one whole sync for `office`.
 pub async fn sync(
     store: &mut Store,
     client: &CentralClient,
     office: &str,
+    signer: &HeadSigner<'_>,
     options: &SyncOptions,
     progress: &mut dyn FnMut(SyncProgress),
 ) -> Result<SyncReport, StationError> {
     let mut report = SyncReport::default();
-    report.events = send_outbox(store, client, options, &mut report.retried, progress).await?;
+    report.events = send_outbox(store, client, signer, options, &mut report.retried, progress).await?;
     pull_feed(store, client, office, options, &mut report, progress).await?;
     fetch_photos(store, client, options, &mut report, progress).await?;
-    let after = send_outbox(store, client, options, &mut report.retried, progress).await?;
+    let after = send_outbox(store, client, signer, options, &mut report.retried, progress).await?;
     report.events.accepted += after.accepted;
     report.events.duplicates += after.duplicates;
     report.events.rejected += after.rejected;
@@ -202,14 +214,35 @@ async fn fetch_photos(
     Ok(())
 }
 
-/// Sends every unsent outbox event, oldest first, in batches.
+/// Queues the audit trail's head, signed, if the trail grew since the last
+/// head queued: it goes out after every event it covers, and once central
+/// accepts it the station checks its trail against it.
+fn queue_audit_head(store: &mut Store, signer: &HeadSigner<'_>) -> Result<(), StationError> {
+    let Some((seq, hash)) = store.unsent_audit_head()? else {
+        return Ok(());
+    };
+    let head = AuditHead {
+        station_id: signer.station_id.to_owned(),
+        seq: seq.unsigned_abs(),
+        hash,
+    };
+    let payload = AuditHeadPayload::sign(&head, signer.key).map_err(|e| StationError::SignerKey(e.to_string()))?;
+    let payload = serde_json::to_value(&payload).expect("an audit head always encodes as JSON");
+    store.queue_audit_head(&head.hash, &payload)?;
+    Ok(())
+}
+
+/// Sends every unsent outbox event, oldest first, in batches, ending with the
+/// audit trail's head when it moved.
 pub async fn send_outbox(
     store: &mut Store,
     client: &CentralClient,
+    signer: &HeadSigner<'_>,
     options: &SyncOptions,
     retried: &mut Vec<String>,
     progress: &mut dyn FnMut(SyncProgress),
 ) -> Result<OutboxReport, StationError> {
+    queue_audit_head(store, signer)?;
     let mut report = OutboxReport::default();
     loop {
         let entries = store.outbox(OutboxFilter::Unsent, options.event_batch)?;

@@ -1,16 +1,30 @@
-//! The audit trail: one entry per thing done, hash-chained.
+//! The audit trail: one entry per thing done, hash-chained, and the heads of
+//! the trail central has acknowledged.
 //!
 //! Each entry's hash covers its own fields and the hash of the entry before,
 //! so changing, deleting or reordering any row breaks the chain from there
-//! on. The chain cannot stop someone who rewrites every later hash too; for
-//! that the entries also travel to central in the outbox, where the station
-//! cannot reach them.
+//! on. The chain alone cannot show its last rows deleted, nor stop someone who
+//! rewrites every later hash too. For that the trail's head (its last entry's
+//! number and hash, signed with the station key) goes to central with each
+//! outbox send, where the station cannot take it back: central refuses a head
+//! that goes back, and the station keeps the last head central acknowledged,
+//! so [`Store::check_audit`] finds a trail that ends before it or holds
+//! another entry at its place. Someone who also deletes that record still
+//! meets central, which refuses the shorter head the station sends next.
+//!
+//! Not here: signing the head and sending it (see [`crate::sync`]).
 
+use pass_central::api::AUDIT_HEAD_EVENT;
 use rusqlite::{OptionalExtension, Transaction, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{SqlContext, Store, StoreError, now_rfc3339};
+use super::{SqlContext, Store, StoreError, now_rfc3339, set_state_value};
+
+/// The hash of the last head queued for central, in `station_state`.
+const HEAD_QUEUED_KEY: &str = "audit_head_queued";
+/// The last head central acknowledged, as JSON, in `station_state`.
+const HEAD_ACKNOWLEDGED_KEY: &str = "audit_head_acknowledged";
 
 /// One entry of the trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,8 +43,28 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditCheck {
     pub entries: u64,
-    /// The first entry that does not follow from the one before, and why.
+    /// The first entry that does not follow from the one before, or the
+    /// first missing or different from the head central acknowledged, and why.
     pub broken_at: Option<(i64, String)>,
+    /// The last head central acknowledged, which the trail must reach.
+    pub acknowledged: Option<AcknowledgedHead>,
+}
+
+/// The head of the trail (its last entry's number and hash) as central
+/// acknowledged it with an `audit_head` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcknowledgedHead {
+    pub seq: i64,
+    pub hash: String,
+    /// When central's answer came (RFC 3339, UTC).
+    pub at: String,
+}
+
+/// What the station reads back from an `audit_head` event it queued.
+#[derive(Deserialize)]
+struct SentHead {
+    seq: i64,
+    hash: String,
 }
 
 /// The hash of an entry: SHA-256 over its fields, length-prefixed, and the previous hash.
@@ -87,7 +121,58 @@ pub(crate) fn append(
     })
 }
 
+/// Notes, inside the caller's transaction, that central accepted the head an
+/// `audit_head` event carried (`payload`, as queued) when its answer came `at`.
+pub(crate) fn acknowledge_head(tx: &Transaction<'_>, payload: &str, at: &str) -> Result<(), StoreError> {
+    let sent: SentHead = serde_json::from_str(payload).map_err(|e| StoreError::Sql {
+        context: "reading an audit head sent to central",
+        source: rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)),
+    })?;
+    let acknowledged = AcknowledgedHead {
+        seq: sent.seq,
+        hash: sent.hash,
+        at: at.to_owned(),
+    };
+    let json = serde_json::to_string(&acknowledged).expect("an acknowledged head always encodes");
+    set_state_value(tx, HEAD_ACKNOWLEDGED_KEY, &json)
+}
+
 impl Store {
+    /// The trail's head (its last entry's number and hash) if it moved since
+    /// the last head queued for central; `None` when it did not, or the trail
+    /// is empty.
+    pub(crate) fn unsent_audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
+        let last: Option<(i64, String)> = self
+            .conn
+            .query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .optional()
+            .context("reading the audit trail's end")?;
+        let queued = self.state_value(HEAD_QUEUED_KEY)?;
+        Ok(last.filter(|(_, hash)| queued.as_deref() != Some(hash.as_str())))
+    }
+
+    /// Queues the signed head (`payload`, an `audit_head` event's) for central
+    /// and notes its hash as the last head queued, in one transaction.
+    pub(crate) fn queue_audit_head(&mut self, hash: &str, payload: &serde_json::Value) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().context("queueing the audit trail's head")?;
+        super::outbox::enqueue(&tx, AUDIT_HEAD_EVENT, payload)?;
+        set_state_value(&tx, HEAD_QUEUED_KEY, hash)?;
+        tx.commit().context("queueing the audit trail's head")
+    }
+
+    /// The last head of the trail central acknowledged, if it acknowledged one.
+    pub fn acknowledged_audit_head(&self) -> Result<Option<AcknowledgedHead>, StoreError> {
+        let Some(json) = self.state_value(HEAD_ACKNOWLEDGED_KEY)? else {
+            return Ok(None);
+        };
+        serde_json::from_str(&json).map(Some).map_err(|e| StoreError::Sql {
+            context: "reading the audit head central acknowledged",
+            source: rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)),
+        })
+    }
+
     /// Audit entries in order, for one pass or all, from `since` (inclusive)
     /// to `before` (exclusive), both RFC 3339 UTC times; `None` leaves that end open.
     pub fn audit(
@@ -122,14 +207,19 @@ impl Store {
         rows.collect::<Result<_, _>>().context("reading the audit trail")
     }
 
-    /// Walks the whole chain and reports the first entry that does not follow.
+    /// Walks the whole chain and reports the first entry that does not follow;
+    /// then checks that the trail still reaches the head central last
+    /// acknowledged, with the same entry there.
     pub fn check_audit(&self) -> Result<AuditCheck, StoreError> {
+        let acknowledged = self.acknowledged_audit_head()?;
         let mut stmt = self
             .conn
             .prepare("SELECT seq, at, actor, action, pass_id, detail, prev_hash, hash FROM audit ORDER BY rowid")
             .context("checking the audit trail")?;
         let mut rows = stmt.query([]).context("checking the audit trail")?;
         let (mut expected_seq, mut prev, mut entries) = (1i64, String::new(), 0u64);
+        // The trail's hash at the acknowledged head's place, once the walk passes it.
+        let mut at_head = None;
         while let Some(row) = rows.next().context("checking the audit trail")? {
             let seq: i64 = row.get(0).context("checking the audit trail")?;
             let fields: (String, String, String, Option<String>, String, String, String) = (
@@ -156,14 +246,47 @@ impl Store {
                 return Ok(AuditCheck {
                     entries,
                     broken_at: Some((seq, problem)),
+                    acknowledged,
                 });
+            }
+            if acknowledged.as_ref().is_some_and(|head| head.seq == seq) {
+                at_head = Some(hash.clone());
             }
             expected_seq += 1;
             prev = hash;
         }
+        let broken_at = acknowledged.as_ref().and_then(|head| {
+            let last = expected_seq - 1;
+            match at_head {
+                None if last == 0 => Some((
+                    1,
+                    format!(
+                        "the trail was emptied; central acknowledged it up to entry {} at {}",
+                        head.seq, head.at
+                    ),
+                )),
+                None => Some((
+                    last + 1,
+                    format!(
+                        "the trail was cut after entry {last}; central acknowledged it up to entry {} at {}",
+                        head.seq, head.at
+                    ),
+                )),
+                Some(hash) if hash != head.hash => Some((
+                    head.seq,
+                    format!(
+                        "it is not the entry {} central acknowledged at {} (another hash): the trail was cut and \
+                         written again",
+                        head.seq, head.at
+                    ),
+                )),
+                Some(_) => None,
+            }
+        });
         Ok(AuditCheck {
             entries,
-            broken_at: None,
+            broken_at,
+            acknowledged,
         })
     }
 }
@@ -171,6 +294,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{OutboxFilter, OutboxOutcome, parse_rfc3339};
 
     /// A store with three audit entries.
     fn trail() -> (tempfile::TempDir, Store) {
@@ -188,6 +312,33 @@ mod tests {
         store.check_audit().expect("check").broken_at.map(|(seq, _)| seq)
     }
 
+    /// Appends one more entry, as a step would.
+    fn step(store: &mut Store, action: &str) {
+        let tx = store.conn.transaction().expect("tx");
+        append(&tx, "clerk", action, Some("KEL-1"), &serde_json::json!({})).expect("append");
+        tx.commit().expect("commit");
+    }
+
+    /// Queues the trail's head, as a send does, and records central's answer
+    /// for it; returns the head.
+    fn send_head(store: &mut Store, answer: OutboxOutcome) -> (i64, String) {
+        let (seq, hash) = store.unsent_audit_head().expect("read").expect("the head moved");
+        let payload = serde_json::json!({ "seq": seq, "hash": hash, "signature": "signed" });
+        store.queue_audit_head(&hash, &payload).expect("queued");
+        let queued = store.outbox(OutboxFilter::Unsent, 10).expect("outbox");
+        assert_eq!(queued.len(), 1);
+        assert_eq!(
+            (queued[0].kind.as_str(), &queued[0].payload),
+            (AUDIT_HEAD_EVENT, &payload)
+        );
+        store.record_outcomes(&[(queued[0].seq, answer)]).expect("answered");
+        (seq, hash)
+    }
+
+    fn problem(store: &Store) -> (i64, String) {
+        store.check_audit().expect("check").broken_at.expect("a broken trail")
+    }
+
     #[test]
     fn an_untouched_chain_checks_out() {
         let (_dir, store) = trail();
@@ -195,9 +346,79 @@ mod tests {
             store.check_audit().expect("check"),
             AuditCheck {
                 entries: 3,
-                broken_at: None
+                broken_at: None,
+                acknowledged: None,
             }
         );
+    }
+
+    #[test]
+    fn the_head_is_queued_only_when_it_moved() {
+        let (_dir, mut store) = trail();
+        assert_eq!(send_head(&mut store, OutboxOutcome::Accepted).0, 3);
+        assert_eq!(store.unsent_audit_head().expect("read"), None, "nothing new since");
+        step(&mut store, "handed_over");
+        assert_eq!(store.unsent_audit_head().expect("read").map(|(seq, _)| seq), Some(4));
+    }
+
+    #[test]
+    fn a_trail_that_grew_past_the_acknowledged_head_checks_out() {
+        let (_dir, mut store) = trail();
+        let (seq, hash) = send_head(&mut store, OutboxOutcome::Accepted);
+        step(&mut store, "handed_over");
+        let check = store.check_audit().expect("check");
+        assert_eq!((check.entries, check.broken_at), (4, None));
+        let acknowledged = check.acknowledged.expect("central's head");
+        assert_eq!((acknowledged.seq, acknowledged.hash), (seq, hash));
+        assert!(parse_rfc3339(&acknowledged.at).is_some(), "{}", acknowledged.at);
+    }
+
+    #[test]
+    fn a_trail_cut_below_the_acknowledged_head_is_found() {
+        let (_dir, mut store) = trail();
+        send_head(&mut store, OutboxOutcome::Duplicate);
+        let at = store.acknowledged_audit_head().expect("read").expect("acknowledged").at;
+        // The chain of what is left is whole: only the head shows the cut.
+        store
+            .conn
+            .execute("DELETE FROM audit WHERE seq >= 2", [])
+            .expect("delete");
+        let (seq, why) = problem(&store);
+        assert_eq!(seq, 2, "{why}");
+        assert!(why.contains("cut after entry 1"), "{why}");
+        assert!(why.contains(&format!("up to entry 3 at {at}")), "{why}");
+
+        store.conn.execute("DELETE FROM audit", []).expect("delete");
+        let (seq, why) = problem(&store);
+        assert_eq!(seq, 1);
+        assert!(why.contains("emptied"), "{why}");
+    }
+
+    #[test]
+    fn an_entry_written_again_in_the_acknowledged_place_is_found() {
+        let (_dir, mut store) = trail();
+        send_head(&mut store, OutboxOutcome::Accepted);
+        store
+            .conn
+            .execute("DELETE FROM audit WHERE seq = 3", [])
+            .expect("delete");
+        step(&mut store, "spoiled");
+        step(&mut store, "printed");
+        let (seq, why) = problem(&store);
+        assert_eq!(seq, 3, "{why}");
+        assert!(why.contains("written again"), "{why}");
+    }
+
+    #[test]
+    fn a_head_central_rejected_is_not_acknowledged() {
+        let (_dir, mut store) = trail();
+        send_head(&mut store, OutboxOutcome::Rejected("forged".to_owned()));
+        assert_eq!(store.acknowledged_audit_head().expect("read"), None);
+        store
+            .conn
+            .execute("DELETE FROM audit WHERE seq = 3", [])
+            .expect("delete");
+        assert_eq!(broken_at(&store), None, "only an acknowledged head binds the trail");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use rusqlite::types::Type;
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde::Serialize;
 
-use super::{SqlContext, Store, StoreError, now_rfc3339};
+use super::{SqlContext, Store, StoreError, now_rfc3339, set_state_value};
 use crate::model::{CardState, Holder, PassItem, PassKind, Rejection, Step};
 
 /// Who the audit trail names for what central decided (a withdrawal).
@@ -524,15 +524,6 @@ pub(super) fn advance_in(
     }
     super::outbox::enqueue(tx, &format!("card_{action}"), &payload)?;
     Ok(Ok(()))
-}
-
-fn set_state_value(tx: &Transaction<'_>, key: &str, value: &str) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO station_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![key, value],
-    )
-    .context("saving station state")?;
-    Ok(())
 }
 
 pub(super) fn split_ports(ports: &str) -> Vec<String> {

@@ -22,7 +22,7 @@ mod outbox;
 mod search;
 mod users;
 
-pub use audit::{AuditCheck, AuditEntry};
+pub use audit::{AcknowledgedHead, AuditCheck, AuditEntry};
 pub use cards::{CardFaces, EncodedCard};
 pub use checks::Check;
 pub use credentials::{PrintRecord, TrustDocument};
@@ -133,6 +133,16 @@ impl Store {
             .optional()
             .context("reading station state")
     }
+}
+
+/// Sets a value in the `station_state` table inside the caller's transaction.
+fn set_state_value(tx: &rusqlite::Transaction<'_>, key: &str, value: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO station_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )
+    .context("saving station state")?;
+    Ok(())
 }
 
 pub(crate) enum MigrateError {

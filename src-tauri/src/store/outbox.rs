@@ -5,6 +5,7 @@
 //! it is written, never when it is sent: a send whose answer was lost is sent
 //! again under the same key, and central records it once.
 
+use pass_central::api::AUDIT_HEAD_EVENT;
 use rusqlite::{Transaction, params};
 use serde::Serialize;
 
@@ -104,7 +105,9 @@ impl Store {
             .context("counting the outbox")
     }
 
-    /// Records central's answers for sent events, all in one transaction.
+    /// Records central's answers for sent events, all in one transaction; an
+    /// audit head central took (accepted, or had already) becomes the head the
+    /// trail is checked against.
     pub fn record_outcomes(&mut self, outcomes: &[(i64, OutboxOutcome)]) -> Result<(), StoreError> {
         let tx = self.conn.transaction().context("recording outcomes")?;
         let now = now_rfc3339();
@@ -114,13 +117,18 @@ impl Store {
                 OutboxOutcome::Duplicate => ("duplicate", None),
                 OutboxOutcome::Rejected(reason) => ("rejected", Some(reason.as_str())),
             };
-            tx.execute(
-                "UPDATE outbox SET outcome = ?2, outcome_reason = ?3, sent_at = ?4, attempts = attempts + 1,
-                        last_error = NULL
-                 WHERE seq = ?1",
-                params![seq, name, reason, now],
-            )
-            .context("recording an outcome")?;
+            let (kind, payload): (String, String) = tx
+                .query_row(
+                    "UPDATE outbox SET outcome = ?2, outcome_reason = ?3, sent_at = ?4, attempts = attempts + 1,
+                            last_error = NULL
+                     WHERE seq = ?1 RETURNING kind, payload",
+                    params![seq, name, reason, now],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .context("recording an outcome")?;
+            if kind == AUDIT_HEAD_EVENT && matches!(outcome, OutboxOutcome::Accepted | OutboxOutcome::Duplicate) {
+                super::audit::acknowledge_head(&tx, &payload, &now)?;
+            }
         }
         tx.commit().context("recording outcomes")
     }

@@ -266,7 +266,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Check the audit trail's hash chain: finds any edited, removed or reordered entry.
+    /// Check the audit trail's hash chain: finds any edited, removed or reordered entry, and a trail
+    /// cut short of the head central acknowledged.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
@@ -369,7 +370,7 @@ enum ChipKeysAction {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Walk the whole chain; exit 10 if it is broken.
+    /// Walk the whole chain and compare it with the head central acknowledged; exit 10 if it is broken.
     Verify,
     /// Write the entries of a range of office days (Taiwan time, both days included) as CSV.
     Export {
@@ -707,7 +708,13 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
             let check = station.store().check_audit()?;
             match check.broken_at {
                 None => {
-                    println!("audit trail intact: {} entries", check.entries);
+                    match check.acknowledged {
+                        Some(head) => println!(
+                            "audit trail intact: {} entries, central acknowledged it up to entry {} at {}",
+                            check.entries, head.seq, head.at
+                        ),
+                        None => println!("audit trail intact: {} entries", check.entries),
+                    }
                     Ok(Outcome::Done)
                 }
                 Some((seq, problem)) => {
