@@ -655,12 +655,18 @@ async fn an_audit_head_is_kept_only_if_its_station_signed_it_and_it_never_goes_b
             payload: serde_json::to_value(payload).expect("JSON"),
             ..event(&format!("head-{sent}"), AUDIT_HEAD_EVENT)
         };
-        let results = client.send_events(&EventBatch { events: vec![event] }).await.expect("results");
+        let results = client
+            .send_events(&EventBatch { events: vec![event] })
+            .await
+            .expect("results");
         let result = results.results.into_iter().next().expect("one result");
         (result.outcome, result.reason.unwrap_or_default())
     };
 
-    assert_eq!(send(signed(&head(station, 5, 'a'), &signer)).await.0, EventOutcome::Accepted);
+    assert_eq!(
+        send(signed(&head(station, 5, 'a'), &signer)).await.0,
+        EventOutcome::Accepted
+    );
     assert_eq!(
         send(signed(&head(station, 5, 'a'), &signer)).await.0,
         EventOutcome::Accepted,
