@@ -1,6 +1,6 @@
 // A scanner's burst is told from a person's typing, and its text is classified.
 import { describe, expect, it } from "vitest";
-import { classify, ScanBuffer } from "./scanner";
+import { classify, ScanBuffer, ScanRoute } from "./scanner";
 
 function type(buffer: ScanBuffer, text: string, start: number, gap: number): string | null {
   let result: string | null = null;
@@ -35,5 +35,28 @@ describe("classify", () => {
     expect(classify("PP1:ABC")).toEqual({ kind: "credential", text: "PP1:ABC" });
     expect(classify(" kel-2026-000001 ")).toEqual({ kind: "pass", passId: "KEL-2026-000001" });
     expect(classify("王小明")).toEqual({ kind: "text", text: "王小明" });
+  });
+});
+
+describe("ScanRoute", () => {
+  it("hands credentials to the screen that takes them, and back to the app when it lets go", () => {
+    const route = new ScanRoute();
+    expect(route.deliver("PP1:ABC")).toBe(false);
+    const taken: string[] = [];
+    const release = route.take((text) => taken.push(text));
+    expect(route.deliver("PP1:ABC")).toBe(true);
+    expect(taken).toEqual(["PP1:ABC"]);
+    release();
+    expect(route.deliver("PP1:DEF")).toBe(false);
+  });
+
+  it("a screen that let go does not remove the one that took over after it", () => {
+    const route = new ScanRoute();
+    const first = route.take(() => undefined);
+    const taken: string[] = [];
+    route.take((text) => taken.push(text));
+    first();
+    expect(route.deliver("PP1:XYZ")).toBe(true);
+    expect(taken).toEqual(["PP1:XYZ"]);
   });
 });

@@ -38,3 +38,29 @@ export class ScanBuffer {
     return null;
   }
 }
+
+/**
+ * Where a scanned credential goes: to the screen that takes scans itself (the
+ * supervisor's seal check reads the card's QR), or, when none does, the app
+ * opens the card it names.
+ */
+export class ScanRoute {
+  private taker: ((credential: string) => void) | null = null;
+
+  /** Sends scanned credentials to `taker` until the returned function is called. */
+  take(taker: (credential: string) => void): () => void {
+    this.taker = taker;
+    return () => {
+      if (this.taker === taker) this.taker = null;
+    };
+  }
+
+  /** Hands a scanned credential to the screen taking scans; false when none does. */
+  deliver(credential: string): boolean {
+    if (!this.taker) return false;
+    this.taker(credential);
+    return true;
+  }
+}
+
+export const scanRoute = new ScanRoute();
