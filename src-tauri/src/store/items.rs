@@ -124,7 +124,7 @@ impl Store {
             // The card made for the version held is retired by the withdrawal,
             // so it is closed before the new version replaces the old.
             let closed = if item.withdrawn {
-                close_withdrawn(&tx, &item.pass_id)?
+                close_withdrawn(&tx, &item.pass_id, item.version)?
             } else {
                 None
             };
@@ -397,11 +397,15 @@ pub(super) fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> R
     Ok(outcome)
 }
 
-/// Closes a pass central withdrew, if the station holds it and its card was
-/// still in the office's work: `withdrawn` before a card was made, `voided`
-/// once one was (its faces go to central for the hotlist). Returns the new state.
-fn close_withdrawn(tx: &Transaction<'_>, pass_id: &str) -> Result<Option<CardState>, StoreError> {
-    let Some(state) = state_in(tx, pass_id)? else {
+/// Closes a pass central withdrew at `version`, if the station holds an
+/// older version and its card was still in the office's work: `withdrawn`
+/// before a card was made, `voided` once one was (its faces go to central for
+/// the hotlist). Returns the new state.
+fn close_withdrawn(tx: &Transaction<'_>, pass_id: &str, version: u32) -> Result<Option<CardState>, StoreError> {
+    let Some(state) = held_in(tx, pass_id)?
+        .filter(|(held, _)| *held < version)
+        .map(|(_, state)| state)
+    else {
         return Ok(None);
     };
     let step = if Step::WITHDRAW.from.contains(&state) {
@@ -425,15 +429,7 @@ fn record_hand_over_elsewhere(
     pass_id: &str,
     card: &crate::model::HandedOverCard,
 ) -> Result<(), StoreError> {
-    let held: Option<(u32, CardState)> = tx
-        .query_row(
-            "SELECT version, state FROM items WHERE pass_id = ?1",
-            params![pass_id],
-            |row| Ok((row.get(0)?, parse_state(row, 1)?)),
-        )
-        .optional()
-        .context("reading a card's state")?;
-    let Some((version, state)) = held else {
+    let Some((version, state)) = held_in(tx, pass_id)? else {
         // New to this station: the item arrives handed over (see upsert_item).
         return Ok(());
     };
@@ -473,10 +469,13 @@ pub(super) fn set_handed_over_card(
     Ok(())
 }
 
-fn state_in(tx: &Transaction<'_>, pass_id: &str) -> Result<Option<CardState>, StoreError> {
-    tx.query_row("SELECT state FROM items WHERE pass_id = ?1", params![pass_id], |row| {
-        parse_state(row, 0)
-    })
+/// The version the station holds of a pass, and where its card stands.
+fn held_in(tx: &Transaction<'_>, pass_id: &str) -> Result<Option<(u32, CardState)>, StoreError> {
+    tx.query_row(
+        "SELECT version, state FROM items WHERE pass_id = ?1",
+        params![pass_id],
+        |row| Ok((row.get(0)?, parse_state(row, 1)?)),
+    )
     .optional()
     .context("reading a card's state")
 }
