@@ -117,6 +117,17 @@ pub const PICC_AES_KEY_FLAG: u8 = 0x80;
 pub const APPLICATION_AES_KEYS: u8 = 0x80;
 /// Length of the card UID (double-size, 7 bytes).
 pub const UID_LEN: usize = 7;
+/// Most data bytes a card puts in one frame of its answer.
+const ANSWER_FRAME_DATA: usize = 59;
+/// Longest answer gathered from additional frames: the largest credential
+/// file (65,537 bytes, see [`crate::personalise`]) read enciphered, with its
+/// CRC32 and padding, or followed by a CMAC.
+pub const MAX_ANSWER_LEN: usize = 65_537 + 4 + 16 + MAC_LEN;
+/// Most frames one answer may take. A card fills every frame but the last
+/// (GetVersion's three short ones aside), so the longest answer takes about
+/// 1,100; a card still answering "more frames" past this is refused rather
+/// than listened to for as long as it keeps talking.
+pub const MAX_ANSWER_FRAMES: usize = 2 * MAX_ANSWER_LEN.div_ceil(ANSWER_FRAME_DATA);
 
 /// How a file's data travels: the file's communication setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -549,7 +560,16 @@ impl<'t, T: Transport + ?Sized> Desfire<'t, T> {
             }
             (answer, state) = self.exchange(command::ADDITIONAL_FRAME, frame)?;
         }
+        let mut answer_frames = 1;
         while state == status::ADDITIONAL_FRAME {
+            answer_frames += 1;
+            if answer_frames > MAX_ANSWER_FRAMES || answer.len() > MAX_ANSWER_LEN {
+                self.session = None;
+                return Err(ReaderError::BadResponse {
+                    command: name,
+                    what: "an answer longer than any DESFire answer (more frames without end)",
+                });
+            }
             let (more, next_state) = self.exchange(command::ADDITIONAL_FRAME, &[])?;
             answer.extend_from_slice(&more);
             state = next_state;
@@ -943,5 +963,48 @@ mod tests {
         ));
         assert!(desfire.exchange(command::WRITE_DATA, &[0; 54]).is_ok());
         assert_eq!(card.frames.len(), 1);
+    }
+
+    /// A card that answers every command with `frame` and "more frames", for ever.
+    struct EndlessCard {
+        frame: Vec<u8>,
+        exchanges: usize,
+    }
+
+    impl Transport for EndlessCard {
+        fn transmit(&mut self, _command: &[u8]) -> Result<Vec<u8>, ReaderError> {
+            self.exchanges += 1;
+            assert!(
+                self.exchanges < 100_000,
+                "the driver never stopped asking for more frames"
+            );
+            Ok([&self.frame[..], &[0x91, status::ADDITIONAL_FRAME]].concat())
+        }
+    }
+
+    #[test]
+    fn a_card_answering_more_frames_for_ever_is_refused() {
+        for frame in [Vec::new(), vec![0xA5; 7], vec![0xA5; ANSWER_FRAME_DATA]] {
+            let mut card = EndlessCard { frame, exchanges: 0 };
+            let result = Desfire::new(&mut card).get_application_ids();
+            assert!(
+                matches!(
+                    result,
+                    Err(ReaderError::BadResponse {
+                        command: "GetApplicationIDs",
+                        ..
+                    })
+                ),
+                "{result:?}"
+            );
+            assert!(card.exchanges <= MAX_ANSWER_FRAMES, "{} exchanges", card.exchanges);
+        }
+    }
+
+    #[test]
+    fn the_longest_credential_file_still_fits_one_answer() {
+        let enciphered = (65_537 + 4usize).next_multiple_of(16);
+        assert!(enciphered <= MAX_ANSWER_LEN);
+        assert!(enciphered.div_ceil(ANSWER_FRAME_DATA) < MAX_ANSWER_FRAMES);
     }
 }
