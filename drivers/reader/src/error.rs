@@ -25,6 +25,11 @@ pub enum ReaderError {
     Pcsc { operation: &'static str, detail: String },
     #[error("this card was set up by another issuer: set it aside and use a new card; it has not been changed")]
     ForeignCard,
+    #[error(
+        "the card's own number is not the one the reader reports (a card with random IDs, or a misread): \
+         it cannot be issued and has not been changed; try again, and if it repeats use another card"
+    )]
+    UidMismatch,
     #[error("the credential for card {uid} could not be made ({detail}); nothing was written to the card")]
     CredentialNotMade { uid: String, detail: String },
     #[error(

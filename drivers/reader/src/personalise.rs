@@ -6,7 +6,9 @@
 //! included, is diversified from the office's master keys and the card's UID.
 //!
 //! A card can leave the reader at any moment, so the issue is a sequence in
-//! which every intermediate state can be recognised and carried on from:
+//! which every intermediate state can be recognised and carried on from
+//! (after the card's own UID, read under the card master key, is found to be
+//! the one the reader reported and the keys were diversified from):
 //! 1. the card master key changes from the factory key to ours (a card whose
 //!    master key is ours but lacks the application is one of ours, unfinished);
 //! 2. the application is created, with all-zero keys of version 0;
@@ -139,6 +141,12 @@ pub fn personalise(
     let Some(card_master) = probe.card_master else {
         return Err(ReaderError::ForeignCard);
     };
+    // Every key is diversified from the UID the reader reported: had it been
+    // misread, or were it a random ID, the card would get keys no later
+    // reading could derive. The probe's session reads the card's own UID.
+    if card.get_card_uid()? != probe.uid {
+        return Err(ReaderError::UidMismatch);
+    }
     let credential = credential(&probe.uid).map_err(|detail| ReaderError::CredentialNotMade {
         uid: probe.uid.iter().map(|b| format!("{b:02X}")).collect(),
         detail,

@@ -278,3 +278,33 @@ fn get_version_and_card_uid_answer_as_an_ev1() {
     assert_eq!(desfire.get_card_uid().expect("card UID"), UID);
     assert_eq!(desfire.get_application_ids().expect("aids"), Vec::<[u8; 3]>::new());
 }
+
+/// The virtual card behind a reader that reports another card number (a
+/// misread, or a card with random IDs).
+struct MisreportedUid(VirtualCard);
+
+impl Transport for MisreportedUid {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, ReaderError> {
+        let mut answer = self.0.transmit(command)?;
+        if command.starts_with(&[0xFF, 0xCA]) {
+            answer[0] ^= 0x01;
+        }
+        Ok(answer)
+    }
+}
+
+/// Keys diversified from a wrong UID would lock the office out of the card
+/// for good: the card's own UID is checked before anything is written.
+#[test]
+fn a_card_whose_reported_uid_is_not_its_own_is_refused_unchanged() {
+    let (keys, layout) = (office_keys(), layout());
+    for cipher in [Cipher::Aes, Cipher::Des] {
+        let blank = CardMemory::blank(UID, cipher);
+        let mut card = MisreportedUid(VirtualCard::new(blank.clone()));
+        let refused = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid)));
+        assert!(matches!(refused, Err(ReaderError::UidMismatch)), "{refused:?}");
+        assert_eq!(card.0.memory(), &blank, "nothing was written");
+        card.0.reset();
+        personalise(&mut card.0, &keys, &layout, &|uid| Ok(credential_for(uid))).expect("issued when read right");
+    }
+}
