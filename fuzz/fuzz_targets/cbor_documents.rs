@@ -69,7 +69,9 @@ fn hotlist_delta(bytes: &[u8], authority: &Authority) {
         return;
     };
     assert!(delta.from_sequence <= delta.to_sequence);
-    let signed = delta.sign(&authority.root).expect("a delta that was read can be signed");
+    let signed = delta
+        .sign(&authority.root)
+        .expect("a delta that was read can be signed");
     assert_eq!(HotlistDelta::verify(&signed, &root).expect("and read again"), delta);
 
     let mut hotlist = authority.verifier.hotlist().clone();
@@ -96,12 +98,19 @@ fn hotlist_delta(bytes: &[u8], authority: &Authority) {
         Ok(()) => assert_eq!(hotlist.sequence(), held, "a delta already held changes nothing"),
     }
     let cached = hotlist.to_cache_bytes();
-    assert_eq!(Hotlist::from_cache_bytes(&cached).expect("the cache reads back"), hotlist);
+    assert_eq!(
+        Hotlist::from_cache_bytes(&cached).expect("the cache reads back"),
+        hotlist
+    );
 }
 
 fn cache(bytes: &[u8]) {
     if let Ok(hotlist) = Hotlist::from_cache_bytes(bytes) {
-        assert_eq!(hotlist.to_cache_bytes(), bytes, "a cache file reads and writes back unchanged");
+        assert_eq!(
+            hotlist.to_cache_bytes(),
+            bytes,
+            "a cache file reads and writes back unchanged"
+        );
     }
 }
 

@@ -77,7 +77,11 @@ fn run(transport: &mut impl Transport, operation: u8, layout: &ChipLayout, crede
                 read: office_keys().read,
             };
             if let Ok(reading) = read_as_gate(transport, &gate, layout) {
-                assert_eq!(reading.kind == CardKind::Ours, reading.credential.is_some(), "{reading:?}");
+                assert_eq!(
+                    reading.kind == CardKind::Ours,
+                    reading.credential.is_some(),
+                    "{reading:?}"
+                );
             }
         }
         _ => {
@@ -147,7 +151,10 @@ fn torn_then_finished(mut card: VirtualCard, kind: u8, tear: u64, layout: &ChipL
     card.reset();
     let second = personalise(&mut card, &office_keys(), layout, &make);
     if kind == 3 {
-        assert!(matches!(second, Err(ReaderError::ForeignCard)), "{first:?} then {second:?}");
+        assert!(
+            matches!(second, Err(ReaderError::ForeignCard)),
+            "{first:?} then {second:?}"
+        );
         return;
     }
     let issued = second.unwrap_or_else(|e| panic!("torn after {tear} APDUs ({first:?}), then: {e}"));

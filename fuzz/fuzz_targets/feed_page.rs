@@ -46,7 +46,7 @@ fn ingest(page: ItemPage) {
             Err(rejection) => stored.rejected.push(rejection),
         }
     }
-    let mut store = Store::open(Path::new(":memory:")).expect("an in-memory cache opens");
+    let mut store = open_in_memory();
     let first = store
         .store_page(&stored)
         .unwrap_or_else(|e| panic!("a checked page must store: {e}\n{stored:#?}"));
@@ -64,7 +64,22 @@ fn ingest(page: ItemPage) {
         (0, 0, 0),
         "a page read twice adds nothing twice: {again:?}"
     );
-    assert_eq!(store.feed_cursor().expect("the cursor reads"), Some(stored.next_cursor.clone()));
+    assert_eq!(
+        store.feed_cursor().expect("the cursor reads"),
+        Some(stored.next_cursor.clone())
+    );
+}
+
+/// A fresh cache in memory. `Store::open` first makes its file owner-only,
+/// which leaves an empty file named `:memory:` in the working directory
+/// although SQLite keeps this cache in memory: it is removed again.
+fn open_in_memory() -> Store {
+    const IN_MEMORY: &str = ":memory:";
+    let store = Store::open(Path::new(IN_MEMORY)).expect("an in-memory cache opens");
+    if std::fs::metadata(IN_MEMORY).is_ok_and(|file| file.len() == 0) {
+        let _ = std::fs::remove_file(IN_MEMORY);
+    }
+    store
 }
 
 /// What every accepted record is, whatever central sent.
@@ -79,14 +94,17 @@ fn check_item(item: &PassItem) {
     assert!(!item.company_name.trim().is_empty());
     assert_eq!(item.company_tax_id.len(), 8);
     if let Some(card) = &item.handed_over {
-        assert_eq!(card.version, item.version, "a hand-over of another version is not this item's");
+        assert_eq!(
+            card.version, item.version,
+            "a hand-over of another version is not this item's"
+        );
     }
-    if let Holder::Person {
-        national_id_masked, ..
-    } = &item.holder
-    {
+    if let Holder::Person { national_id_masked, .. } = &item.holder {
         let chars: Vec<char> = national_id_masked.chars().collect();
         assert_eq!(chars.len(), 10, "{national_id_masked:?}");
-        assert!(chars[3..7].iter().all(|c| *c == '*'), "a full ID is never kept: {national_id_masked:?}");
+        assert!(
+            chars[3..7].iter().all(|c| *c == '*'),
+            "a full ID is never kept: {national_id_masked:?}"
+        );
     }
 }

@@ -187,7 +187,9 @@ fn cose_sign1_ed25519(seed: &[u8; 32], signer: &SigningKey, payload: &[u8], exte
     CoseSign1Builder::new()
         .protected(protected)
         .payload(payload.to_vec())
-        .create_signature(external_aad, |to_be_signed| secret.sign(to_be_signed).to_bytes().to_vec())
+        .create_signature(external_aad, |to_be_signed| {
+            secret.sign(to_be_signed).to_bytes().to_vec()
+        })
         .build()
         .to_tagged_vec()
         .expect("COSE encoding into memory")

@@ -39,11 +39,17 @@ fn qr_verdict(dir: &Path, authority: &Authority) {
     for (name, claims) in sample_claims() {
         let signed = pass_credential::sign(&claims, &authority.station).expect("signs");
         write(name, to_qr_text(&signed).as_bytes());
-        write(&format!("{name}-claims"), &[&[0x01][..], &claims.to_cwt_bytes().expect("encodes")].concat());
+        write(
+            &format!("{name}-claims"),
+            &[&[0x01][..], &claims.to_cwt_bytes().expect("encodes")].concat(),
+        );
         write(&format!("{name}-cose"), &[&[0x02][..], &signed].concat());
     }
     let (_, person) = &sample_claims()[0];
-    for (name, key) in [("es256", &authority.es256_station), ("revoked-signer", &authority.revoked_station)] {
+    for (name, key) in [
+        ("es256", &authority.es256_station),
+        ("revoked-signer", &authority.revoked_station),
+    ] {
         let signed = pass_credential::sign(person, key).expect("signs");
         write(name, to_qr_text(&signed).as_bytes());
     }
@@ -57,12 +63,21 @@ fn qr_verdict(dir: &Path, authority: &Authority) {
 fn cbor_documents(dir: &Path, authority: &Authority) {
     let mut write = writer(dir);
     for (name, claims) in sample_claims().into_iter().take(4) {
-        write(&format!("claims-{name}"), &[&[0][..], &claims.to_cwt_bytes().expect("encodes")].concat());
+        write(
+            &format!("claims-{name}"),
+            &[&[0][..], &claims.to_cwt_bytes().expect("encodes")].concat(),
+        );
     }
     write("trust-list", &[&[1][..], &authority.trust_list].concat());
-    write("trust-list-payload", &[&[2][..], &payload_of(&authority.trust_list)].concat());
+    write(
+        "trust-list-payload",
+        &[&[2][..], &payload_of(&authority.trust_list)].concat(),
+    );
     write("hotlist-delta", &[&[3][..], &authority.hotlist_delta].concat());
-    write("hotlist-delta-payload", &[&[4][..], &payload_of(&authority.hotlist_delta)].concat());
+    write(
+        "hotlist-delta-payload",
+        &[&[4][..], &payload_of(&authority.hotlist_delta)].concat(),
+    );
     let empty_delta = HotlistDelta {
         from_sequence: 3,
         to_sequence: 3,
@@ -73,11 +88,20 @@ fn cbor_documents(dir: &Path, authority: &Authority) {
     }
     .sign(&authority.root)
     .expect("signs");
-    write("hotlist-delta-empty-payload", &[&[4][..], &payload_of(&empty_delta)].concat());
-    for (name, hotlist) in [("empty", Hotlist::new()), ("held", authority.verifier.hotlist().clone())] {
+    write(
+        "hotlist-delta-empty-payload",
+        &[&[4][..], &payload_of(&empty_delta)].concat(),
+    );
+    for (name, hotlist) in [
+        ("empty", Hotlist::new()),
+        ("held", authority.verifier.hotlist().clone()),
+    ] {
         let cache = hotlist.to_cache_bytes();
         write(&format!("cache-{name}"), &[&[5][..], &cache].concat());
-        write(&format!("cache-{name}-body"), &[&[6][..], &cache[..cache.len() - 32]].concat());
+        write(
+            &format!("cache-{name}-body"),
+            &[&[6][..], &cache[..cache.len() - 32]].concat(),
+        );
     }
     for (name, key) in [("ed25519", &authority.station), ("es256", &authority.es256_station)] {
         let cose_key = key.public().to_cose_key().expect("encodes");
@@ -152,9 +176,11 @@ fn feed_page(dir: &Path) {
         "pickup_office": "TWKEL", "photo_sha256": null, "changed_at": "2026-11-21T08:00:00+08:00"
     });
     let mut handed_over = vehicle.clone();
-    handed_over["handed_over"] = json!({ "version": 3, "print": 2, "card_uid": "04521A826C5D80", "at": "2026-11-25T10:00:00Z" });
+    handed_over["handed_over"] =
+        json!({ "version": 3, "print": 2, "card_uid": "04521A826C5D80", "at": "2026-11-25T10:00:00Z" });
     let mut handed_over_old = person.clone();
-    handed_over_old["handed_over"] = json!({ "version": 0, "print": 1, "card_uid": null, "at": "2026-11-25T10:00:00Z" });
+    handed_over_old["handed_over"] =
+        json!({ "version": 0, "print": 1, "card_uid": null, "at": "2026-11-25T10:00:00Z" });
     let mut withdrawn = person.clone();
     withdrawn["status"] = "withdrawn".into();
     withdrawn["version"] = 2.into();
@@ -166,15 +192,23 @@ fn feed_page(dir: &Path) {
     let mut other_office = person.clone();
     other_office["pickup_office"] = "TWKHH".into();
     let page = |items: Vec<serde_json::Value>, cursor: &str, more: bool| {
-        serde_json::to_vec_pretty(&json!({ "items": items, "next_cursor": cursor, "has_more": more }))
-            .expect("encodes")
+        serde_json::to_vec_pretty(&json!({ "items": items, "next_cursor": cursor, "has_more": more })).expect("encodes")
     };
     write("page-first", &page(vec![person.clone(), vehicle.clone()], "c1", true));
     write("page-last", &page(vec![withdrawn.clone(), full_id], "c2", false));
-    write("page-rejections", &page(vec![bad_tax, other_office, json!([1]), json!({})], "c3", true));
-    write("page-repeated", &page(vec![person.clone(), withdrawn, person.clone()], "c4", false));
+    write(
+        "page-rejections",
+        &page(vec![bad_tax, other_office, json!([1]), json!({})], "c3", true),
+    );
+    write(
+        "page-repeated",
+        &page(vec![person.clone(), withdrawn, person.clone()], "c4", false),
+    );
     write("page-empty", &page(Vec::new(), "", false));
-    write("page-handed-over", &page(vec![handed_over, handed_over_old], "c5", true));
+    write(
+        "page-handed-over",
+        &page(vec![handed_over, handed_over_old], "c5", true),
+    );
     write("record-person", &serde_json::to_vec(&person).expect("encodes"));
     write("record-vehicle", &serde_json::to_vec(&vehicle).expect("encodes"));
 }
