@@ -67,7 +67,7 @@ fn card(kind: u8, large: bool) -> VirtualCard {
 }
 
 fn run(transport: &mut impl Transport, operation: u8, layout: &ChipLayout, credential: &[u8]) {
-    let make = |_uid: &[u8]| Ok(credential.to_vec());
+    let make = |_uid: &[u8], _| Ok(credential.to_vec());
     match operation {
         0 => drop(classify(transport, &office_keys(), layout)),
         1 => drop(personalise(transport, &office_keys(), layout, &make)),
@@ -131,7 +131,7 @@ fn finished_afterwards(mut card: VirtualCard, kind: u8, forged: bool, layout: &C
     }
     card.reset();
     let credential = b"the credential of the next attempt".to_vec();
-    let make = |_uid: &[u8]| Ok(credential.clone());
+    let make = |_uid: &[u8], _| Ok(credential.clone());
     if let Err(e) = personalise(&mut card, &office_keys(), layout, &make) {
         panic!("the next attempt did not finish the card: {e}\n{:#?}", card.memory());
     }
@@ -144,7 +144,7 @@ fn finished_afterwards(mut card: VirtualCard, kind: u8, forged: bool, layout: &C
 /// (DESIGN §4: "a card pulled at any APDU leaves a state that the next attempt completes").
 fn torn_then_finished(mut card: VirtualCard, kind: u8, tear: u64, layout: &ChipLayout) {
     let credential = b"the credential of this attempt".to_vec();
-    let make = |_uid: &[u8]| Ok(credential.clone());
+    let make = |_uid: &[u8], _| Ok(credential.clone());
     card.tear_after(Some(tear));
     let first = personalise(&mut card, &office_keys(), layout, &make);
     card.tear_after(None);

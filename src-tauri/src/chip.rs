@@ -66,12 +66,6 @@ impl Station {
                 pass_id: pass_id.to_owned(),
                 problem: "this station has no print of this version on record".to_owned(),
             })?;
-        let (kind, uid) = pass_reader::classify(card, &keys, &layout)?;
-        if kind == CardKind::Blank && self.store().card_ever_issued(&uid)? {
-            return Err(StationError::CloneSuspected {
-                card_uid: hex::encode_upper(&uid),
-            });
-        }
         let signer = self.home().signing_key()?;
         let issued_at = OffsetDateTime::now_utc();
         // Written again, the chip must be the same card: a second live card
@@ -80,7 +74,14 @@ impl Station {
             .store()
             .encoded_card(pass_id)?
             .filter(|_| record.state == CardState::Encoded);
-        let credential = |uid: &[u8]| {
+        // A "blank" card whose UID this station wrote before is a copy: said
+        // as such below, and never personalised.
+        let clone = std::cell::Cell::new(None);
+        let credential = |uid: &[u8], kind: CardKind| {
+            if kind == CardKind::Blank && self.store().card_ever_issued(uid).map_err(|e| e.to_string())? {
+                clone.set(Some(hex::encode_upper(uid)));
+                return Err("a copy of a card this station issued".to_owned());
+            }
             if let Some(card) = &on_card
                 && card.card_uid != hex::encode_upper(uid)
             {
@@ -94,7 +95,10 @@ impl Station {
             claims.card_uid = Some(uid.to_vec());
             pass_credential::sign(&claims, &signer).map_err(|e| e.to_string())
         };
-        let done = pass_reader::personalise(card, &keys, &layout, &credential)?;
+        let done = pass_reader::personalise(card, &keys, &layout, &credential).map_err(|error| match clone.take() {
+            Some(card_uid) => StationError::CloneSuspected { card_uid },
+            None => error.into(),
+        })?;
         let item = &record.item;
         self.store_mut()
             .record_encoded_card(&done.uid, &item.pass_id, printed.print, &actor.username)?

@@ -122,9 +122,11 @@ pub fn classify(
     Ok((probe.kind, probe.uid))
 }
 
-/// What makes the credential for a card from its UID (the caller signs it,
-/// bound to the UID); an error stops the issue before anything is written.
-pub type CredentialFor<'a> = &'a dyn Fn(&[u8]) -> Result<Vec<u8>, String>;
+/// What makes the credential for a card from its UID and what the card was
+/// before (the caller signs it, bound to the UID, and may refuse a card, such
+/// as a "blank" one whose UID it issued before); an error stops the issue
+/// before anything is written.
+pub type CredentialFor<'a> = &'a dyn Fn(&[u8], CardKind) -> Result<Vec<u8>, String>;
 
 /// Brings a blank card, or one of ours in any state an earlier attempt left,
 /// to an issued card holding `credential(uid)`, verified by reading it back
@@ -147,7 +149,7 @@ pub fn personalise(
     if card.get_card_uid()? != probe.uid {
         return Err(ReaderError::UidMismatch);
     }
-    let credential = credential(&probe.uid).map_err(|detail| ReaderError::CredentialNotMade {
+    let credential = credential(&probe.uid, probe.kind).map_err(|detail| ReaderError::CredentialNotMade {
         uid: probe.uid.iter().map(|b| format!("{b:02X}")).collect(),
         detail,
     })?;

@@ -53,7 +53,7 @@ fn issues_a_blank_card_and_reads_it_back(readers: &Readers, events: &std::sync::
     let mut card = readers.open(READER).expect("connect to the card");
     assert_eq!(card.uid().expect("UID"), UID);
     let started = Instant::now();
-    let issued = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid))).expect("personalise");
+    let issued = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid))).expect("personalise");
     let issue_time = started.elapsed();
     assert_eq!(issued.kind_before, CardKind::Blank);
     let started = Instant::now();
@@ -116,7 +116,7 @@ fn refuses_a_foreign_card_unchanged(readers: &Readers, events: &std::sync::mpsc:
         classify(&mut card, &keys, &layout).expect("classify").0,
         CardKind::Foreign
     );
-    let refused = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid)));
+    let refused = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid)));
     assert!(matches!(refused, Err(ReaderError::ForeignCard)), "{refused:?}");
     drop(card);
     assert_eq!(presented.remove().memory(), &foreign, "the foreign card is unchanged");
@@ -133,7 +133,7 @@ fn completes_cards_torn_away_mid_issue(readers: &Readers, events: &std::sync::mp
         let presented = present(virtual_card);
         wait_for(events, "card insertion", card_inserted);
         let mut card = readers.open(READER).expect("connect to the card");
-        let torn = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid)));
+        let torn = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid)));
         assert!(
             matches!(torn, Err(ReaderError::CardRemoved)),
             "torn after {answered} APDUs: {torn:?}"
@@ -143,7 +143,7 @@ fn completes_cards_torn_away_mid_issue(readers: &Readers, events: &std::sync::mp
         wait_for(events, "the torn card's return", card_inserted);
 
         let mut card = readers.open(READER).expect("connect to the returned card");
-        let resumed = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid)))
+        let resumed = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid)))
             .unwrap_or_else(|error| panic!("torn after {answered} APDUs, the next attempt failed: {error}"));
         assert_eq!(
             resumed.kind_before,

@@ -21,7 +21,7 @@ fn blank_card_is_issued_and_reads_back() {
         (CardKind::Blank, UID.to_vec())
     );
 
-    let issued = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid))).expect("personalise");
+    let issued = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid))).expect("personalise");
     assert_eq!(issued.kind_before, CardKind::Blank);
     assert_eq!(issued.uid, UID);
     println!("blank card personalised in {} APDU exchanges", issued.apdu_exchanges);
@@ -45,7 +45,7 @@ fn blank_card_is_issued_and_reads_back() {
 fn factory_des_card_is_issued() {
     let (keys, layout) = (office_keys(), layout());
     let mut card = VirtualCard::new(CardMemory::blank(UID, Cipher::Des));
-    let issued = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid))).expect("personalise");
+    let issued = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid))).expect("personalise");
     assert_eq!(issued.kind_before, CardKind::Blank);
     assert_eq!(
         card.memory().card_master.cipher,
@@ -83,7 +83,7 @@ fn an_issue_sends_no_command_frame_over_54_data_bytes() {
         card: blank_card(),
         frames: Vec::new(),
     };
-    personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid))).expect("personalise");
+    personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid))).expect("personalise");
     let longest = card.frames.iter().map(|(_, len)| *len).max();
     assert_eq!(longest, Some(54), "{:?}", card.frames);
     // WriteData of the 200-byte credential and its 2-byte length: 7 header
@@ -105,9 +105,9 @@ fn an_issue_sends_no_command_frame_over_54_data_bytes() {
 fn reissue_rewrites_the_credential() {
     let (keys, layout) = (office_keys(), layout());
     let mut card = blank_card();
-    personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid))).expect("first issue");
+    personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid))).expect("first issue");
     card.reset();
-    let reissued = personalise(&mut card, &keys, &layout, &|_| Ok(b"reissued, shorter".to_vec())).expect("reissue");
+    let reissued = personalise(&mut card, &keys, &layout, &|_, _| Ok(b"reissued, shorter".to_vec())).expect("reissue");
     assert_eq!(reissued.kind_before, CardKind::Ours);
     println!("reissue in {} APDU exchanges", reissued.apdu_exchanges);
     card.reset();
@@ -126,7 +126,7 @@ fn foreign_card_is_refused_unchanged() {
         classify(&mut card, &keys, &layout).expect("classify").0,
         CardKind::Foreign
     );
-    let refused = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid)));
+    let refused = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid)));
     assert!(matches!(refused, Err(ReaderError::ForeignCard)), "{refused:?}");
     assert_eq!(card.memory(), &before);
 }
@@ -135,7 +135,7 @@ fn foreign_card_is_refused_unchanged() {
 fn another_office_keys_neither_read_nor_change_our_card() {
     let (keys, layout) = (office_keys(), layout());
     let mut card = blank_card();
-    personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid))).expect("personalise");
+    personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid))).expect("personalise");
     let issued = card.memory().clone();
 
     card.reset();
@@ -145,7 +145,9 @@ fn another_office_keys_neither_read_nor_change_our_card() {
         "{read:?}"
     );
     card.reset();
-    let refused = personalise(&mut card, &other_office_keys(), &layout, &|uid| Ok(credential_for(uid)));
+    let refused = personalise(&mut card, &other_office_keys(), &layout, &|uid, _| {
+        Ok(credential_for(uid))
+    });
     assert!(matches!(refused, Err(ReaderError::ForeignCard)), "{refused:?}");
     assert_eq!(card.memory(), &issued);
     let message = read.expect_err("refused").to_string();
@@ -160,7 +162,7 @@ fn a_credential_too_large_is_refused_before_any_change() {
     let (keys, layout) = (office_keys(), layout());
     let mut card = blank_card();
     let before = card.memory().clone();
-    let refused = personalise(&mut card, &keys, &layout, &|_| Ok(vec![0; 255]));
+    let refused = personalise(&mut card, &keys, &layout, &|_, _| Ok(vec![0; 255]));
     assert!(
         matches!(
             refused,
@@ -186,18 +188,18 @@ fn reading_a_blank_card_says_it_was_never_issued() {
 #[test]
 fn a_card_pulled_at_any_apdu_is_completed_by_the_next_attempt() {
     let (keys, layout) = (office_keys(), layout());
-    let total = personalise(&mut blank_card(), &keys, &layout, &|uid| Ok(credential_for(uid)))
+    let total = personalise(&mut blank_card(), &keys, &layout, &|uid, _| Ok(credential_for(uid)))
         .expect("untorn")
         .apdu_exchanges;
     for answered in 0..total {
         let mut card = blank_card();
         card.tear_after(Some(u64::try_from(answered).expect("count")));
-        let torn = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid)));
+        let torn = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid)));
         assert!(
             matches!(torn, Err(ReaderError::CardRemoved)),
             "torn after {answered}: {torn:?}"
         );
-        let resumed = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid)))
+        let resumed = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid)))
             .unwrap_or_else(|error| panic!("torn after {answered} APDUs, the next attempt failed: {error}"));
         card.reset();
         assert_eq!(
@@ -212,18 +214,18 @@ fn a_card_pulled_at_any_apdu_is_completed_by_the_next_attempt() {
 #[test]
 fn a_card_pulled_twice_is_still_completed() {
     let (keys, layout) = (office_keys(), layout());
-    let total = personalise(&mut blank_card(), &keys, &layout, &|uid| Ok(credential_for(uid)))
+    let total = personalise(&mut blank_card(), &keys, &layout, &|uid, _| Ok(credential_for(uid)))
         .expect("untorn")
         .apdu_exchanges;
     for first in (0..total).step_by(3) {
         for second in (0..total).step_by(4) {
             let mut card = blank_card();
             card.tear_after(Some(u64::try_from(first).expect("count")));
-            let _ = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid)));
+            let _ = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid)));
             card.tear_after(Some(u64::try_from(second).expect("count")));
-            let _ = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid)));
+            let _ = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid)));
             card.tear_after(None);
-            personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid)))
+            personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid)))
                 .unwrap_or_else(|error| panic!("torn after {first} then {second}: {error}"));
             card.reset();
             assert_eq!(
@@ -238,12 +240,12 @@ fn a_card_pulled_twice_is_still_completed() {
 fn uncommitted_writes_are_lost_and_committed_ones_kept() {
     let (keys, layout) = (office_keys(), layout());
     let mut card = blank_card();
-    personalise(&mut card, &keys, &layout, &|_| Ok(b"first".to_vec())).expect("personalise");
+    personalise(&mut card, &keys, &layout, &|_, _| Ok(b"first".to_vec())).expect("personalise");
     card.reset();
     // Pull the card just as CommitTransaction goes out: the write before it must not count.
     let reissue_exchanges = {
         let mut copy = VirtualCard::new(card.memory().clone());
-        personalise(&mut copy, &keys, &layout, &|_| Ok(b"second".to_vec()))
+        personalise(&mut copy, &keys, &layout, &|_, _| Ok(b"second".to_vec()))
             .expect("count")
             .apdu_exchanges
     };
@@ -251,7 +253,7 @@ fn uncommitted_writes_are_lost_and_committed_ones_kept() {
     let before_commit = reissue_exchanges - 1 - 2 - 5;
     card.tear_after(Some(u64::try_from(before_commit).expect("count")));
     assert!(matches!(
-        personalise(&mut card, &keys, &layout, &|_| Ok(b"second".to_vec())),
+        personalise(&mut card, &keys, &layout, &|_, _| Ok(b"second".to_vec())),
         Err(ReaderError::CardRemoved)
     ));
     assert_eq!(
@@ -301,10 +303,10 @@ fn a_card_whose_reported_uid_is_not_its_own_is_refused_unchanged() {
     for cipher in [Cipher::Aes, Cipher::Des] {
         let blank = CardMemory::blank(UID, cipher);
         let mut card = MisreportedUid(VirtualCard::new(blank.clone()));
-        let refused = personalise(&mut card, &keys, &layout, &|uid| Ok(credential_for(uid)));
+        let refused = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid)));
         assert!(matches!(refused, Err(ReaderError::UidMismatch)), "{refused:?}");
         assert_eq!(card.0.memory(), &blank, "nothing was written");
         card.0.reset();
-        personalise(&mut card.0, &keys, &layout, &|uid| Ok(credential_for(uid))).expect("issued when read right");
+        personalise(&mut card.0, &keys, &layout, &|uid, _| Ok(credential_for(uid))).expect("issued when read right");
     }
 }

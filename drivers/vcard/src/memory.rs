@@ -155,7 +155,7 @@ impl CardMemory {
         credential: &[u8],
     ) -> Result<Self, VcardError> {
         let mut card = VirtualCard::new(Self::blank(uid, Cipher::Aes));
-        pass_reader::personalise(&mut card, keys, layout, &|_| Ok(credential.to_vec()))?;
+        pass_reader::personalise(&mut card, keys, layout, &|_, _| Ok(credential.to_vec()))?;
         Ok(card.memory().clone())
     }
 
