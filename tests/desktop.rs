@@ -519,6 +519,23 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     let waiting = format!("[data-testid='release-row-{pass_id}']");
     app.appears("the card waiting for release", &waiting).await;
     app.click(&waiting).await;
+    // Without the card's QR there is no seal check: the supervisor is told.
+    app.click("[data-testid=release-submit]").await;
+    app.appears("the note asking for the QR", "[data-testid=release-outcome] .warn")
+        .await;
+    app.screenshot("09a-release-needs-seal").await;
+    // A QR that is not this card's (here a preview's specimen) breaks the seal.
+    app.type_into("[data-testid=release-seal-text]", &format!("PP1-SPECIMEN:{pass_id}"))
+        .await;
+    app.click("[data-testid=release-submit]").await;
+    app.appears("the broken seal", "[data-testid=release-error]").await;
+    app.screenshot("09b-release-seal-broken").await;
+    app.script(
+        "const e = document.querySelector('[data-testid=release-seal-text]'); e.value = ''; \
+         e.dispatchEvent(new Event('input', { bubbles: true }));",
+        json!([]),
+    )
+    .await;
     // The seal check: the QR on the same card, from the demo camera's picture.
     app.type_into("[data-testid=release-seal-file]", &picture.to_string_lossy())
         .await;
@@ -531,6 +548,15 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         "the release names the supervisor: {released}"
     );
     app.screenshot("09-supervisor-release").await;
+    app.click("nav .language").await;
+    app.until(
+        "the English supervisor screen",
+        "return document.querySelector('h1').textContent.trim() === 'Supervisor'",
+        json!([]),
+    )
+    .await;
+    app.screenshot("09c-supervisor-release-en").await;
+    app.click("nav .language").await;
 
     // The clerk hands the card over; the ID number is kept and shown masked only.
     app.sign_out().await;
@@ -601,6 +627,10 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         page.as_str().unwrap_or_default().contains("報廢"),
         "the verdict says the card was spoiled"
     );
+    app.click("nav .language").await;
+    app.appears("the English gate", "[data-testid=gate-verdict]").await;
+    app.screenshot("13b-gate-spoiled-en").await;
+    app.click("nav .language").await;
     app.until(
         "the officer's checks of the day",
         "return document.querySelectorAll('[data-testid=gate-checks] li').length >= 3",

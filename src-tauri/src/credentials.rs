@@ -101,35 +101,33 @@ pub async fn refresh(
     let held = verifier.hotlist().sequence();
     let now = OffsetDateTime::now_utc();
     let today = now.to_offset(OFFICE_UTC_OFFSET).date();
-    match with_retries(options, retried, || client.hotlist(held)).await {
-        Err(pass_central::CentralError::CursorExpired) => {
-            // An unsigned answer: the list held stays until a signed list that
-            // reaches at least its sequence replaces it.
-            let signed = with_retries(options, retried, || client.hotlist(0))
+    // A "cursor expired" (410) is unsigned: it asks for the whole list, and
+    // the list held stays until a signed one that reaches its sequence comes.
+    let (signed, whole) = match with_retries(options, retried, || client.hotlist(held)).await {
+        Err(pass_central::CentralError::CursorExpired) => (
+            with_retries(options, retried, || client.hotlist(0))
                 .await
-                .map_err(central("fetching the whole hotlist"))?;
-            let delta = HotlistDelta::verify(&signed, root).map_err(untrusted("hotlist"))?;
-            if delta.to_sequence < held {
-                return Err(StationError::Untrusted {
-                    what: "hotlist",
-                    detail: format!(
-                        "central's hotlist ends at sequence {}, before the {held} this station holds; the held \
-                         list is kept. Report this to central",
-                        delta.to_sequence
-                    ),
-                });
-            }
-            let mut fresh = Hotlist::new();
-            fresh.apply(&delta).map_err(untrusted("hotlist"))?;
-            verifier.set_hotlist(fresh);
+                .map_err(central("fetching the whole hotlist"))?,
+            true,
+        ),
+        result => (result.map_err(central("fetching the hotlist"))?, false),
+    };
+    let delta = HotlistDelta::verify(&signed, root).map_err(untrusted("hotlist"))?;
+    if whole {
+        if delta.to_sequence < held {
+            return Err(StationError::Untrusted {
+                what: "hotlist",
+                detail: format!(
+                    "central's hotlist ends at sequence {}, before the {held} this station holds; the held \
+                     list is kept. Report this to central",
+                    delta.to_sequence
+                ),
+            });
         }
-        result => {
-            let signed = result.map_err(central("fetching the hotlist"))?;
-            let delta = HotlistDelta::verify(&signed, root).map_err(untrusted("hotlist"))?;
-            verifier.hotlist_mut().apply(&delta).map_err(untrusted("hotlist"))?;
-        }
+        verifier.set_hotlist(Hotlist::new());
     }
     let hotlist = verifier.hotlist_mut();
+    hotlist.apply(&delta).map_err(untrusted("hotlist"))?;
     hotlist.drop_expired(today);
     hotlist.fetched_at = Some(now);
     store.put_trust_document(TrustDocument::Hotlist, &hotlist.to_cache_bytes(), &rfc3339(now))?;

@@ -137,15 +137,16 @@ impl Station {
                     record.state,
                 ));
             }
-            let print = PrintRecord {
-                pass_id: pass_id.clone(),
-                version: record.item.version,
-                print: self.store().next_print_serial(pass_id, record.item.version)?,
-                qr_text: String::new(),
-            };
-            let qr_text = self.sign_print(&record.item, print.print)?;
+            let version = record.item.version;
+            let print = self.store().next_print_serial(pass_id, version)?;
+            let qr_text = self.sign_print(&record.item, print)?;
             cards.push(self.card_data(record, qr_text.clone(), false)?);
-            prints.push(PrintRecord { qr_text, ..print });
+            prints.push(PrintRecord {
+                pass_id: pass_id.clone(),
+                version,
+                print,
+                qr_text,
+            });
         }
         let renderer = CardRenderer::new(CardFont::bundled()?, template);
         let document = renderer.render_batch(&cards)?;

@@ -127,11 +127,6 @@ impl StationHome {
         Ok((keys, file.layout()))
     }
 
-    /// Which chip keys the station holds.
-    pub fn chip_key_set(&self) -> Result<KeySet, StationError> {
-        Ok(self.chip_key_file()?.set())
-    }
-
     pub(crate) fn chip_keys_error(&self, detail: String) -> StationError {
         StationError::Config {
             path: self.chip_keys_path(),
@@ -442,11 +437,7 @@ impl Station {
     ) -> Result<SyncReport, StationError> {
         let _lock = self.lock_sync()?;
         let client = self.client()?;
-        let key = self.home.signing_key()?;
-        let signer = HeadSigner {
-            station_id: &self.config.station_id,
-            key: &key,
-        };
+        let signer = self.head_signer()?;
         let office = &self.config.office;
         let mut report = crate::sync::sync(&mut self.store, &client, office, &signer, options, progress).await?;
         report.trust = self
@@ -462,14 +453,18 @@ impl Station {
         let client = self.client()?;
         let mut retried = Vec::new();
         let trust = self.refresh_trust_documents(&client, options, &mut retried).await?;
-        let key = self.home.signing_key()?;
-        let signer = HeadSigner {
-            station_id: &self.config.station_id,
-            key: &key,
-        };
+        let signer = self.head_signer()?;
         let events =
             crate::sync::send_outbox(&mut self.store, &client, &signer, options, &mut retried, &mut |_| {}).await?;
         Ok(TrustRefresh { trust, events, retried })
+    }
+
+    /// The station as the signer of its audit trail's head for central.
+    fn head_signer(&self) -> Result<HeadSigner, StationError> {
+        Ok(HeadSigner {
+            station_id: self.config.station_id.clone(),
+            key: self.home.signing_key()?,
+        })
     }
 
     async fn refresh_trust_documents(

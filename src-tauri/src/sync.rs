@@ -94,9 +94,9 @@ pub struct OutboxReport {
 /// Who signs the audit trail's head for central: the station, as central
 /// knows it, with the credential key central certified at enrolment.
 #[derive(Debug)]
-pub struct HeadSigner<'a> {
-    pub station_id: &'a str,
-    pub key: &'a SigningKey,
+pub struct HeadSigner {
+    pub station_id: String,
+    pub key: SigningKey,
 }
 
 /// Runs one whole sync for `office`.
@@ -104,7 +104,7 @@ pub async fn sync(
     store: &mut Store,
     client: &CentralClient,
     office: &str,
-    signer: &HeadSigner<'_>,
+    signer: &HeadSigner,
     options: &SyncOptions,
     progress: &mut dyn FnMut(SyncProgress),
 ) -> Result<SyncReport, StationError> {
@@ -217,16 +217,16 @@ async fn fetch_photos(
 /// Queues the audit trail's head, signed, if the trail grew since the last
 /// head queued: it goes out after every event it covers, and once central
 /// accepts it the station checks its trail against it.
-fn queue_audit_head(store: &mut Store, signer: &HeadSigner<'_>) -> Result<(), StationError> {
+fn queue_audit_head(store: &mut Store, signer: &HeadSigner) -> Result<(), StationError> {
     let Some((seq, hash)) = store.unsent_audit_head()? else {
         return Ok(());
     };
     let head = AuditHead {
-        station_id: signer.station_id.to_owned(),
+        station_id: signer.station_id.clone(),
         seq: seq.unsigned_abs(),
         hash,
     };
-    let payload = AuditHeadPayload::sign(&head, signer.key).map_err(|e| StationError::SignerKey(e.to_string()))?;
+    let payload = AuditHeadPayload::sign(&head, &signer.key).map_err(|e| StationError::SignerKey(e.to_string()))?;
     let payload = serde_json::to_value(&payload).expect("an audit head always encodes as JSON");
     store.queue_audit_head(&head.hash, &payload)?;
     Ok(())
@@ -237,7 +237,7 @@ fn queue_audit_head(store: &mut Store, signer: &HeadSigner<'_>) -> Result<(), St
 pub async fn send_outbox(
     store: &mut Store,
     client: &CentralClient,
-    signer: &HeadSigner<'_>,
+    signer: &HeadSigner,
     options: &SyncOptions,
     retried: &mut Vec<String>,
     progress: &mut dyn FnMut(SyncProgress),

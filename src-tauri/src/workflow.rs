@@ -143,10 +143,7 @@ impl Station {
         let printed = match (verdict.outcome, verdict.claims) {
             (Ok(()) | Err(pass_credential::Reason::NotYetValid), Some(claims)) => claims,
             (Err(reason), _) => {
-                return Err(broken(format!(
-                    "the printed QR does not verify ({})",
-                    reason.message(pass_credential::Lang::En)
-                )));
+                return Err(broken(format!("the printed QR does not verify ({})", reason.code())));
             }
             (Ok(()), None) => return Err(broken("the printed QR carries no pass".to_owned())),
         };

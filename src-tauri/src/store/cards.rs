@@ -108,19 +108,20 @@ impl CardFaces {
 /// The pass's card as it stands: the print that came out for its current
 /// version, and the chip written for that print.
 pub(super) fn card_faces_in(conn: &Connection, pass_id: &str) -> Result<Option<CardFaces>, StoreError> {
-    conn.query_row(
-        "SELECT p.print, (SELECT c.card_uid FROM cards c WHERE c.pass_id = p.pass_id AND c.version = p.version
-                             AND c.print = p.print ORDER BY c.encoded_at DESC LIMIT 1)
-         FROM prints p JOIN items i ON i.pass_id = p.pass_id AND i.version = p.version
-         WHERE p.pass_id = ?1 AND p.status = 'printed' ORDER BY p.print DESC LIMIT 1",
-        params![pass_id],
-        |row| {
-            Ok(CardFaces {
-                print: row.get(0)?,
-                card_uid: row.get::<_, Option<Vec<u8>>>(1)?.map(hex::encode_upper),
-            })
-        },
-    )
-    .optional()
-    .context("reading a pass's card")
+    let Some(printed) = super::credentials::printed_in(conn, pass_id)? else {
+        return Ok(None);
+    };
+    let chip: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT card_uid FROM cards WHERE pass_id = ?1 AND version = ?2 AND print = ?3
+             ORDER BY encoded_at DESC LIMIT 1",
+            params![pass_id, printed.version, printed.print],
+            |row| row.get(0),
+        )
+        .optional()
+        .context("reading a pass's card")?;
+    Ok(Some(CardFaces {
+        print: printed.print,
+        card_uid: chip.map(hex::encode_upper),
+    }))
 }

@@ -6,7 +6,7 @@
 //! starts, kept here, and every print that does not become the pass's card
 //! (a jam, a crash mid-job) is abandoned and revoked at central.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{SqlContext, Store, StoreError, now_rfc3339};
 use crate::model::{CardState, Revocation, Step};
@@ -50,23 +50,7 @@ impl Store {
 
     /// The credential on the card printed for the pass's current version, if one came out.
     pub fn printed_card(&self, pass_id: &str) -> Result<Option<PrintRecord>, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT p.pass_id, p.version, p.print, p.qr_text FROM prints p
-                 JOIN items i ON i.pass_id = p.pass_id AND i.version = p.version
-                 WHERE p.pass_id = ?1 AND p.status = 'printed' ORDER BY p.print DESC LIMIT 1",
-                params![pass_id],
-                |row| {
-                    Ok(PrintRecord {
-                        pass_id: row.get(0)?,
-                        version: row.get(1)?,
-                        print: row.get(2)?,
-                        qr_text: row.get(3)?,
-                    })
-                },
-            )
-            .optional()
-            .context("reading a printed card")
+        printed_in(&self.conn, pass_id)
     }
 
     /// Records prints about to go to the printer, each with its signed
@@ -144,20 +128,35 @@ impl Store {
     }
 }
 
+/// The print that came out for the pass's current version, if one did.
+pub(super) fn printed_in(conn: &Connection, pass_id: &str) -> Result<Option<PrintRecord>, StoreError> {
+    conn.query_row(
+        "SELECT p.pass_id, p.version, p.print, p.qr_text FROM prints p
+         JOIN items i ON i.pass_id = p.pass_id AND i.version = p.version
+         WHERE p.pass_id = ?1 AND p.status = 'printed' ORDER BY p.print DESC LIMIT 1",
+        params![pass_id],
+        print_from_row,
+    )
+    .optional()
+    .context("reading a printed card")
+}
+
+fn print_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<PrintRecord> {
+    Ok(PrintRecord {
+        pass_id: row.get(0)?,
+        version: row.get(1)?,
+        print: row.get(2)?,
+        qr_text: row.get(3)?,
+    })
+}
+
 /// Prints of the pass given to a printer and never confirmed.
 pub(super) fn unfinished_prints_in(tx: &Transaction<'_>, pass_id: &str) -> Result<Vec<PrintRecord>, StoreError> {
     let mut stmt = tx
         .prepare_cached("SELECT pass_id, version, print, qr_text FROM prints WHERE pass_id = ?1 AND status = 'sending'")
         .context("listing prints")?;
     let rows = stmt
-        .query_map(params![pass_id], |row| {
-            Ok(PrintRecord {
-                pass_id: row.get(0)?,
-                version: row.get(1)?,
-                print: row.get(2)?,
-                qr_text: row.get(3)?,
-            })
-        })
+        .query_map(params![pass_id], print_from_row)
         .context("listing prints")?;
     rows.collect::<Result<_, _>>().context("listing prints")
 }
@@ -172,10 +171,6 @@ pub(super) fn abandon_in(tx: &Transaction<'_>, print: &PrintRecord, actor: &str,
     .context("abandoning a print")?;
     let retired = serde_json::json!({ "print": print.print, "reason": Revocation::Spoiled.as_str() });
     let detail = serde_json::json!({ "reason": why, "retired_card": retired });
-    let entry = super::audit::append(tx, actor, "print_abandoned", Some(&print.pass_id), &detail)?;
-    let payload = serde_json::json!({
-        "pass_id": print.pass_id, "version": print.version, "actor": actor, "audit_seq": entry.seq,
-        "reason": why, "retired_card": retired,
-    });
-    super::outbox::enqueue(tx, "print_abandoned", &payload)
+    let abandoned = "print_abandoned";
+    super::items::record_card_event(tx, abandoned, abandoned, &print.pass_id, print.version, actor, &detail)
 }

@@ -515,14 +515,29 @@ pub(super) fn advance_in(
     )
     .context("moving a card on")?;
     let action = step.action;
-    let entry = super::audit::append(tx, actor, action, Some(pass_id), &detail)?;
+    record_card_event(tx, action, &format!("card_{action}"), pass_id, version, actor, &detail)?;
+    Ok(Ok(()))
+}
+
+/// Writes what happened to a pass's card, inside the caller's transaction:
+/// the audit entry (`action`), and the `kind` event for central carrying the
+/// pass, its version, the actor, the entry's place in the trail and `detail`.
+pub(super) fn record_card_event(
+    tx: &Transaction<'_>,
+    action: &str,
+    kind: &str,
+    pass_id: &str,
+    version: u32,
+    actor: &str,
+    detail: &serde_json::Value,
+) -> Result<(), StoreError> {
+    let entry = super::audit::append(tx, actor, action, Some(pass_id), detail)?;
     let mut payload =
         serde_json::json!({ "pass_id": pass_id, "version": version, "actor": actor, "audit_seq": entry.seq });
     if let (Some(payload), Some(detail)) = (payload.as_object_mut(), detail.as_object()) {
         payload.extend(detail.clone());
     }
-    super::outbox::enqueue(tx, &format!("card_{action}"), &payload)?;
-    Ok(Ok(()))
+    super::outbox::enqueue(tx, kind, &payload)
 }
 
 pub(super) fn split_ports(ports: &str) -> Vec<String> {
