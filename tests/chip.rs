@@ -103,7 +103,7 @@ async fn cards_are_issued_read_and_refused_through_pcscd() {
     let read = passctl(&lab, &["read-card", "--json"]);
     let read = stdout_json(&read);
     assert_eq!(
-        (read["kind"].as_str(), read["verdict"]["claims"]["pass_id"].as_str()),
+        (read["kind"].as_str(), read["verdict"]["pass_id"].as_str()),
         (Some("ours"), Some(&*pass_id))
     );
     assert_eq!(

@@ -229,7 +229,13 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
     }));
 
     let pass_id = person["pass_id"].as_str().expect("pass id");
-    let shown = stdout_json(&passctl(&home, &["show", pass_id, "--json"]));
+    let card = stdout_json(&passctl(&home, &["show", pass_id, "--json"]));
+    let shown = &card["record"];
+    assert_eq!(
+        card["actions"],
+        serde_json::json!(["print"]),
+        "an approved card offers its clerk printing, and nothing a supervisor does: {card}"
+    );
     let masked = shown["holder"]["national_id_masked"].as_str().expect("masked ID");
     assert_eq!(&masked[3..7], "****", "the national ID is masked: {masked}");
     assert_eq!(shown["photo_cached"], true);
@@ -282,7 +288,7 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
     assert_eq!(kept_back.status.code(), Some(8), "{}", stderr(&kept_back));
     let kept_back: serde_json::Value = serde_json::from_slice(&kept_back.stdout).expect("a JSON verdict");
     assert_eq!(
-        (kept_back["reason"].clone(), kept_back["claims"]["pass_id"].clone()),
+        (kept_back["outcome"].clone(), kept_back["pass_id"].clone()),
         ("not_handed_over".into(), pass_id.into())
     );
     let ports: Vec<&str> = shown["ports"]
@@ -298,7 +304,7 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
     let refused = verify(elsewhere);
     assert_eq!(refused.status.code(), Some(8), "{}", stderr(&refused));
     let refused: serde_json::Value = serde_json::from_slice(&refused.stdout).expect("JSON verdict");
-    assert_eq!(refused["reason"], "not_valid_at_this_port");
+    assert_eq!(refused["outcome"], "not_valid_at_this_port");
     assert!(refused["message_zh"].as_str().is_some_and(|m| !m.is_empty()));
     let trust = stdout_json(&passctl(&home, &["trust-list", "--json"]));
     let signer = &trust["signers"][0];
@@ -315,7 +321,7 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
         let judged = passctl(&home, &["verify", "--image", path.to_str().expect("path"), "--json"]);
         assert_eq!(judged.status.code(), Some(8), "{photo}: {}", stderr(&judged));
         let verdict: serde_json::Value = serde_json::from_slice(&judged.stdout).expect("a JSON verdict");
-        assert_eq!(verdict["reason"], "malformed", "{photo} was read and judged");
+        assert_eq!(verdict["outcome"], "malformed", "{photo} was read and judged");
     }
 
     // Every check above is in the day's verification log, and waits in the outbox for central.

@@ -290,3 +290,104 @@ pub fn new_dir() -> Result<std::path::PathBuf, StationError> {
         .map(tempfile::TempDir::keep)
         .map_err(|e| StationError::RunSetup(format!("cannot create a temporary folder: {e}")))
 }
+
+/// The demo's card reader: each encoding gets a new blank virtual DESFire
+/// card, kept afterwards in a tray, by pass number, as a real office keeps
+/// its encoded cards until release and hand-over; release and the gate take
+/// the card from the tray. A card goes back to the tray as it was left, even
+/// after a failed write, as a real card would.
+#[derive(Debug, Default)]
+pub struct DemoTray {
+    cards: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, CardMemory>>>,
+}
+
+/// A virtual card out of the tray, which goes back into it when dropped.
+#[derive(Debug)]
+struct TrayCard {
+    pass_id: String,
+    card: VirtualCard,
+    tray: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, CardMemory>>>,
+}
+
+impl pass_reader::Transport for TrayCard {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, pass_reader::ReaderError> {
+        self.card.transmit(command)
+    }
+}
+
+impl Drop for TrayCard {
+    fn drop(&mut self) {
+        let mut tray = self.tray.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        tray.insert(self.pass_id.clone(), self.card.memory().clone());
+    }
+}
+
+impl DemoTray {
+    /// The pass numbers of the cards in the tray.
+    fn pass_ids(&self) -> Vec<String> {
+        self.held().keys().cloned().collect()
+    }
+
+    /// What the card written for `pass_id` holds, to present it elsewhere (another reader, vpcd).
+    pub fn memory(&self, pass_id: &str) -> Result<CardMemory, StationError> {
+        self.held().get(pass_id).cloned().ok_or_else(|| {
+            StationError::Usage(format!(
+                "no virtual card has been written for {pass_id} in this demo; write its chip first (Encode)"
+            ))
+        })
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, CardMemory>> {
+        self.cards.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn lend(&self, pass_id: &str, memory: CardMemory) -> crate::ops::devices::ReaderCard {
+        Box::new(TrayCard {
+            pass_id: pass_id.to_owned(),
+            card: VirtualCard::new(memory),
+            tray: std::sync::Arc::clone(&self.cards),
+        })
+    }
+}
+
+impl crate::ops::devices::CardSource for DemoTray {
+    fn card_to_encode(&self, pass_id: &str) -> Result<crate::ops::devices::ReaderCard, StationError> {
+        let mut uid = [0x04, 0, 0, 0, 0, 0, 0];
+        getrandom::fill(&mut uid[1..])
+            .map_err(|e| StationError::RunSetup(format!("no random source for the virtual card: {e}")))?;
+        Ok(self.lend(pass_id, CardMemory::blank(uid, Cipher::Aes)))
+    }
+
+    fn card_of(&self, pass_id: &str) -> Result<crate::ops::devices::ReaderCard, StationError> {
+        Ok(self.lend(pass_id, self.memory(pass_id)?))
+    }
+
+    fn kind(&self) -> &'static str {
+        "virtual"
+    }
+
+    fn gate_readers(&self) -> Result<Option<pass_reader::pcsc_reader::Readers>, StationError> {
+        Ok(None)
+    }
+
+    fn on_screen(&self) -> Vec<String> {
+        self.pass_ids()
+    }
+}
+
+/// The demo's camera where there is no webcam: it photographs the back of
+/// each card the printer delivers into a folder, where the check-print and
+/// gate screens pick the picture up.
+#[derive(Debug)]
+pub struct DemoCamera {
+    pub dir: std::path::PathBuf,
+}
+
+impl crate::ops::desk::PrintWatcher for DemoCamera {
+    fn printed(&self, pass_id: &str, files: &[String]) -> Result<(), StationError> {
+        match files.first() {
+            Some(pdf) => camera_picture(Path::new(pdf), &self.dir.join(format!("{pass_id}-back.png"))),
+            None => Ok(()),
+        }
+    }
+}

@@ -454,7 +454,7 @@ impl Gate {
         self.station
             .log_check(actor, source, verdict.as_ref(), card_uid.as_deref(), port)?;
         let pass = match verdict.as_ref().and_then(|v| v.claims.as_ref()) {
-            Some(claims) => self.cached_pass(&claims.pass_id)?,
+            Some(claims) => self.station.cached_pass(&claims.pass_id)?,
             None => None,
         };
         let warnings = match &verdict {
@@ -470,21 +470,6 @@ impl Gate {
             pass,
             elapsed: started.elapsed(),
         })))
-    }
-
-    fn cached_pass(&self, pass_id: &str) -> Result<Option<CachedPass>, StationError> {
-        let Some(record) = self.station.store().item(pass_id)? else {
-            return Ok(None);
-        };
-        let photo = match &record.item.photo_sha256 {
-            Some(sha256) => self.station.store().photo(sha256)?,
-            None => None,
-        };
-        Ok(Some(CachedPass {
-            holder: record.item.holder,
-            company_name: record.item.company_name,
-            photo,
-        }))
     }
 
     fn refreshed(&mut self, result: Result<TrustRefresh, StationError>) -> Result<Option<GateEvent>, StationError> {
@@ -636,5 +621,23 @@ impl<S: FrameSource> FrameSource for Played<S> {
 
     fn name(&self) -> String {
         self.source.name()
+    }
+}
+
+impl Station {
+    /// What the cache knows of a pass, to show beside a verdict.
+    pub(crate) fn cached_pass(&self, pass_id: &str) -> Result<Option<CachedPass>, StationError> {
+        let Some(record) = self.store().item(pass_id)? else {
+            return Ok(None);
+        };
+        let photo = match &record.item.photo_sha256 {
+            Some(sha256) => self.store().photo(sha256)?,
+            None => None,
+        };
+        Ok(Some(CachedPass {
+            holder: record.item.holder,
+            company_name: record.item.company_name,
+            photo,
+        }))
     }
 }

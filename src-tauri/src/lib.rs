@@ -20,6 +20,7 @@ pub mod credentials;
 pub mod demo;
 pub mod gate;
 pub mod model;
+pub mod ops;
 pub mod printing;
 pub mod scan;
 pub mod station;

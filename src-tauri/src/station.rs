@@ -402,7 +402,16 @@ impl Station {
         &self.config
     }
 
+    /// The cache. The shells never touch it (they go through [`crate::ops`],
+    /// which checks each use case's duty); the system tests read it with the
+    /// `lab` feature.
+    #[cfg(feature = "lab")]
     pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    #[cfg(not(feature = "lab"))]
+    pub(crate) fn store(&self) -> &Store {
         &self.store
     }
 

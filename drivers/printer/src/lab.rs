@@ -150,24 +150,39 @@ impl CupsLab {
 
     /// The PDF cups-pdf wrote for the latest job, waiting for it to appear whole.
     pub fn take_output(&self) -> Vec<u8> {
+        self.take_outputs(1).remove(0)
+    }
+
+    /// The next `count` documents cups-pdf writes, in the order it wrote them, once all are whole.
+    pub fn take_outputs(&self, count: usize) -> Vec<Vec<u8>> {
         let out = self.dir.path().join("out");
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let files: Vec<PathBuf> = std::fs::read_dir(&out)
+            let mut files: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&out)
                 .expect("output folder")
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
+                .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
                 .collect();
-            if let [file] = files.as_slice() {
-                let bytes = std::fs::read(file).expect("read output");
-                if bytes.ends_with(b"%%EOF\n") || bytes.ends_with(b"%%EOF") {
-                    std::fs::remove_file(file).expect("clear output");
-                    return bytes;
+            files.sort();
+            if files.len() == count {
+                let documents: Vec<Vec<u8>> = files
+                    .iter()
+                    .map(|(_, file)| std::fs::read(file).expect("read output"))
+                    .collect();
+                if documents
+                    .iter()
+                    .all(|bytes| bytes.ends_with(b"%%EOF\n") || bytes.ends_with(b"%%EOF"))
+                {
+                    for (_, file) in &files {
+                        std::fs::remove_file(file).expect("clear output");
+                    }
+                    return documents;
                 }
             }
             assert!(
-                Instant::now() < deadline,
-                "cups-pdf wrote {files:?}; log: {}",
+                files.len() <= count && Instant::now() < deadline,
+                "cups-pdf wrote {files:?} where {count} were awaited; log: {}",
                 self.log()
             );
             sleep(Duration::from_millis(100));

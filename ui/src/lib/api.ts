@@ -183,20 +183,45 @@ export interface AuditEntry {
   pass_id: string | null;
 }
 
+/** Something the signed-in user may do with a card now, as the core offers it. */
+export type CardAction =
+  | "print"
+  | "check_print"
+  | "encode"
+  | "release"
+  | "refuse_release"
+  | "hand_over"
+  | "spoil"
+  | "void"
+  | "reprint";
+
 export interface CardDetail {
   record: ItemRecord;
   history: AuditEntry[];
+  actions: CardAction[];
 }
 
 export interface SyncReport {
   pages: number;
-  items: { added: number; updated: number; withdrawn: number; unchanged: number; rejected: number };
+  items: {
+    added: number;
+    updated: number;
+    withdrawn: number;
+    unchanged: number;
+    rejected: number;
+    /** Withdrawn passes whose cards are made: take them out of the tray now. */
+    voided_cards: string[];
+  };
   photos_fetched: number;
   events: { accepted: number; duplicates: number; rejected: number };
+  /** Records central sent that the station set aside, for the central office. */
+  set_aside: { pass_id: string; reason: string; seen_at: string }[];
 }
 
 export interface PrintOutcome {
   pass_id: string;
+  stage: "printing" | "printed" | "failed";
+  print: number | null;
   files: string[];
   job: number | null;
   error: CommandError | null;
@@ -249,6 +274,7 @@ export interface Released {
 
 /** What void, spoil and a refused release did to the card: its print and chip, now on the hotlist. */
 export interface Retired {
+  pass_id: string;
   print: number | null;
   chip_uid: string | null;
 }

@@ -1,7 +1,7 @@
 // Small rules of the issuing screens.
 import { describe, expect, it } from "vitest";
 import type { Waiting } from "./api";
-import { canSpoil, hasReason, oldestFirst } from "./workflow";
+import { hasReason, oldestFirst } from "./workflow";
 
 const waiting = (pass_id: string, days_waiting: number, released_at: string): Waiting => ({
   pass_id,
@@ -23,18 +23,8 @@ describe("pick-ups", () => {
   });
 });
 
-describe("spoiling", () => {
-  it("is for cards the office holds", () => {
-    expect(canSpoil("printed")).toBe(true);
-    expect(canSpoil("print_verified")).toBe(true);
-    expect(canSpoil("encoded")).toBe(true);
-    expect(canSpoil("released")).toBe(true);
-    expect(canSpoil("approved")).toBe(false);
-    expect(canSpoil("handed_over")).toBe(false);
-    expect(canSpoil("spoiled")).toBe(false);
-  });
-
-  it("needs a reason with something in it", () => {
+describe("reasons", () => {
+  it("need something in them", () => {
     expect(hasReason("印刷錯誤")).toBe(true);
     expect(hasReason("   ")).toBe(false);
     expect(hasReason("")).toBe(false);

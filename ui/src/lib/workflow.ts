@@ -1,14 +1,6 @@
 // Small rules of the issuing screens, pure so tests need no UI.
 
-import type { CardState, Waiting } from "./api";
-
-/** The states in which the office holds a physical card a clerk may spoil (a misprint, a dead chip, damage). */
-export const SPOILABLE: CardState[] = ["printed", "print_verified", "encoded", "released"];
-
-/** Whether a card in `state` may be spoiled at the counter. */
-export function canSpoil(state: CardState): boolean {
-  return SPOILABLE.includes(state);
-}
+import type { Waiting } from "./api";
 
 /** Cards waiting for their holders, longest waiting first (ties by release time, then pass number). */
 export function oldestFirst(waiting: readonly Waiting[]): Waiting[] {

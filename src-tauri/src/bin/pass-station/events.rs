@@ -4,16 +4,18 @@
 //! with a chip being encoded. The UI listens; it never polls a device.
 //!
 //! Event names (the UI's `lib/events.ts` lists the same): `sync-progress`,
-//! `sync-finished`, `connectivity`, `card`, `print-progress`, `encode-step`,
-//! and the gate's `gate-event` (sent from `commands::gate`).
+//! `sync-finished`, `connectivity`, `card`, and, sent from the commands,
+//! `print-progress`, `encode-step` and the gate's `gate-event`.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use pass_reader::pcsc_reader::{ReaderEvent, Readers};
-use pass_reader::{ReaderError, Transport};
-use pass_station::sync::{SyncOptions, SyncProgress, SyncReport};
+use pass_station::auth::Session;
+use pass_station::ops;
+use pass_station::ops::office::SyncView;
+use pass_station::sync::{SyncOptions, SyncProgress};
 use pass_station::{Station, StationError};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
@@ -70,11 +72,11 @@ pub fn start(app: &AppHandle) {
     tauri::async_runtime::spawn_blocking(move || {
         let state = handle.state::<AppState>();
         // A failed start-up sync is reported by `sync-finished`; the cache works without it.
-        let _ = run_sync(&handle, &state, &SyncOptions::default());
+        let _ = run_sync(&handle, &state, None);
     });
     let handle = app.clone();
     tauri::async_runtime::spawn(async move { probe_central(handle).await });
-    if app.state::<AppState>().demo.is_none() {
+    if app.state::<AppState>().cards.kind() == "pcsc" {
         let handle = app.clone();
         std::thread::spawn(move || watch_readers(&handle));
     }
@@ -92,18 +94,16 @@ enum SyncStage {
 /// What `sync-finished` carries: the report, or the failure.
 #[derive(Debug, Clone, Serialize)]
 struct SyncFinished<'a> {
-    report: Option<&'a SyncReport>,
+    report: Option<&'a SyncView>,
     error: Option<CommandError>,
 }
 
-/// One sync on a station of its own, with progress and the outcome as events.
-pub fn run_sync(app: &AppHandle, state: &AppState, options: &SyncOptions) -> Result<SyncReport, StationError> {
+/// One sync on a station of its own (so the queue stays usable while it
+/// runs), for the signed-in user or, with none, the station's own at
+/// start-up; progress and the outcome arrive as events.
+pub fn run_sync(app: &AppHandle, state: &AppState, session: Option<&Session>) -> Result<SyncView, StationError> {
     let result = (|| {
         let mut station = Station::open(state.home.clone())?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| StationError::RunSetup(format!("cannot start the async runtime: {e}")))?;
         let mut progress = |step: SyncProgress| {
             let stage = match step {
                 SyncProgress::Page { items, more } => SyncStage::Items { items, more },
@@ -112,16 +112,22 @@ pub fn run_sync(app: &AppHandle, state: &AppState, options: &SyncOptions) -> Res
             };
             emit(app, "sync-progress", &stage);
         };
-        runtime.block_on(station.sync(options, &mut progress))
+        let options = SyncOptions::default();
+        tauri::async_runtime::block_on(async {
+            match session {
+                Some(session) => ops::office::sync(&mut station, session, &options, &mut progress).await,
+                None => ops::office::sync_at_start(&mut station, &options, &mut progress).await,
+            }
+        })
     })();
     match &result {
-        Ok(report) => {
+        Ok(view) => {
             set_online(app, state, true);
             emit(
                 app,
                 "sync-finished",
                 &SyncFinished {
-                    report: Some(report),
+                    report: Some(view),
                     error: None,
                 },
             );
@@ -207,121 +213,9 @@ fn watch_readers(app: &AppHandle) {
     }
 }
 
-/// What `print-progress` carries: one card of a batch.
-#[derive(Debug, Clone, Serialize)]
-pub struct PrintProgress<'a> {
-    pass_id: &'a str,
-    /// `printing`, `printed` or `failed`.
-    stage: &'static str,
-    error: Option<&'a CommandError>,
-}
-
-impl<'a> PrintProgress<'a> {
-    pub fn printing(pass_id: &'a str) -> PrintProgress<'a> {
-        PrintProgress {
-            pass_id,
-            stage: "printing",
-            error: None,
-        }
-    }
-
-    pub fn done(pass_id: &'a str, error: Option<&'a CommandError>) -> PrintProgress<'a> {
-        PrintProgress {
-            pass_id,
-            stage: if error.is_some() { "failed" } else { "printed" },
-            error,
-        }
-    }
-}
-
-pub fn print_progress(app: &AppHandle, progress: PrintProgress<'_>) {
-    emit(app, "print-progress", &progress);
-}
-
-/// What `encode-step` carries: the n-th exchange with the card and what it was for.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct EncodeStep {
-    n: usize,
-    /// A key the UI translates: `uid`, `version`, `select`, `authenticate`,
-    /// `create_application`, `create_file`, `change_key`, `write`, `commit`,
-    /// `read`, `format`, `other`.
-    step: &'static str,
-    ok: bool,
-}
-
-pub fn encode_step(app: &AppHandle, step: EncodeStep) {
-    emit(app, "encode-step", &step);
-}
-
-/// A card channel that reports each exchange as it happens.
-pub struct StepTransport<'a, T> {
-    card: T,
-    exchanges: usize,
-    report: &'a dyn Fn(EncodeStep),
-}
-
-impl<'a, T: Transport> StepTransport<'a, T> {
-    pub fn new(card: T, report: &'a dyn Fn(EncodeStep)) -> StepTransport<'a, T> {
-        StepTransport {
-            card,
-            exchanges: 0,
-            report,
-        }
-    }
-
-    pub fn into_inner(self) -> T {
-        self.card
-    }
-}
-
-impl<T: Transport> Transport for StepTransport<'_, T> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, ReaderError> {
-        self.exchanges += 1;
-        let answer = self.card.transmit(command);
-        (self.report)(EncodeStep {
-            n: self.exchanges,
-            step: step_name(command),
-            ok: answer.is_ok(),
-        });
-        answer
-    }
-}
-
-/// What a command APDU does, from its class and DESFire instruction byte.
-fn step_name(command: &[u8]) -> &'static str {
-    match command {
-        [0xFF, 0xCA, ..] => "uid",
-        [0x90, instruction, ..] => match instruction {
-            0x60 | 0x51 => "version",
-            0x5A => "select",
-            0xAA | 0xAF => "authenticate",
-            0xCA => "create_application",
-            0xCB..=0xCD => "create_file",
-            0xC4 | 0x54 | 0x5C => "change_key",
-            0x3D => "write",
-            0xC7 => "commit",
-            0xBD => "read",
-            0xFC | 0xDA => "format",
-            _ => "other",
-        },
-        _ => "other",
-    }
-}
-
 /// Sends an event to the window; a window already closing misses it, harmlessly.
-pub fn emit<T: Serialize + Clone>(app: &AppHandle, event: &str, payload: &T) {
-    let _ = app.emit(event, payload.clone());
-}
-
-#[cfg(test)]
-mod tests {
-    use super::step_name;
-
-    #[test]
-    fn exchanges_are_named_by_their_instruction() {
-        assert_eq!(step_name(&[0xFF, 0xCA, 0, 0, 0]), "uid");
-        assert_eq!(step_name(&[0x90, 0xAA, 0, 0, 1, 0, 0]), "authenticate");
-        assert_eq!(step_name(&[0x90, 0xC7, 0, 0, 0]), "commit");
-        assert_eq!(step_name(&[0x00, 0xA4]), "other");
+pub fn emit<T: Serialize + ?Sized>(app: &AppHandle, event: &str, payload: &T) {
+    if let Ok(payload) = serde_json::to_value(payload) {
+        let _ = app.emit(event, payload);
     }
 }

@@ -10,20 +10,19 @@
 mod commands;
 mod events;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 
 use clap::Parser;
+use pass_central::sim::SimHandle;
 use pass_printer::{CupsQueue, PdfFolder, PrintTarget};
-use pass_reader::pcsc_reader::PcscCard;
-use pass_reader::{ReaderError, Transport};
 use pass_station::auth::{AuthError, Session};
 use pass_station::demo::{self, DemoSetup, DemoUser};
 use pass_station::gate::{GateControl, Presenter};
+use pass_station::ops::desk::Printer;
+use pass_station::ops::devices::{CardSource, PcscReader};
 use pass_station::{Station, StationError, StationHome};
-use pass_vcard::{CardMemory, Cipher, VirtualCard};
 
 /// The command line; every option has a working default.
 #[derive(Debug, Parser)]
@@ -64,73 +63,6 @@ struct Args {
     software_rendering: bool,
 }
 
-/// A card on the station's reader.
-#[derive(Debug)]
-pub enum ReaderCard {
-    Pcsc(PcscCard),
-    Virtual(Box<VirtualCard>),
-}
-
-impl Transport for ReaderCard {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, ReaderError> {
-        match self {
-            ReaderCard::Pcsc(card) => card.transmit(command),
-            ReaderCard::Virtual(card) => card.transmit(command),
-        }
-    }
-}
-
-/// The demo's embedded parts, kept alive as long as the app runs. Its
-/// virtual reader stands in for PC/SC: each encode gets a new blank virtual
-/// DESFire card, kept in a tray for release and the gate.
-#[derive(Debug)]
-pub struct Demo {
-    /// Serves the generated passes; dropping it stops the simulator.
-    _sim: pass_central::sim::SimHandle,
-    /// Where the demo's "camera" leaves its pictures of printed cards.
-    pub camera_dir: PathBuf,
-    pub users: Vec<DemoUser>,
-    /// The virtual cards written so far, by pass number: the tray a real
-    /// office keeps its encoded cards in until release and hand-over.
-    cards: Mutex<BTreeMap<String, CardMemory>>,
-}
-
-impl Demo {
-    /// Stands in for the webcam: leaves a picture of the printed card's back in the camera folder.
-    pub fn photograph(&self, pass_id: &str, pdf: &Path) -> Result<(), StationError> {
-        demo::camera_picture(pdf, &self.camera_dir.join(format!("{pass_id}-back.png")))
-    }
-
-    /// A new blank virtual card with a random UID.
-    fn blank_card() -> Result<VirtualCard, StationError> {
-        let mut uid = [0x04, 0, 0, 0, 0, 0, 0];
-        getrandom::fill(&mut uid[1..])
-            .map_err(|e| StationError::RunSetup(format!("no random source for the virtual card: {e}")))?;
-        Ok(VirtualCard::new(CardMemory::blank(uid, Cipher::Aes)))
-    }
-
-    /// Puts a card just written into the tray.
-    pub fn keep_card(&self, pass_id: &str, card: ReaderCard) {
-        if let ReaderCard::Virtual(card) = card {
-            held(&self.cards).insert(pass_id.to_owned(), card.memory().clone());
-        }
-    }
-
-    /// The card written for `pass_id`, as if taken from the tray and put on the reader.
-    fn card(&self, pass_id: &str) -> Result<VirtualCard, StationError> {
-        let memory = held(&self.cards).get(pass_id).cloned();
-        memory.map(VirtualCard::new).ok_or_else(|| {
-            StationError::Usage(format!(
-                "no virtual card has been written for {pass_id} in this demo; write its chip first (Encode)"
-            ))
-        })
-    }
-
-    pub fn card_ids(&self) -> Vec<String> {
-        held(&self.cards).keys().cloned().collect()
-    }
-}
-
 /// Takes a lock even if a command panicked while holding it: every step is
 /// one SQLite transaction (rolled back when a panic unwinds through it), so
 /// what the lock guards is never left half-changed, and one failed command
@@ -153,11 +85,15 @@ pub struct AppState {
     /// The open station, for the quick steps; a sync opens its own, so the
     /// queue stays usable while it runs (SQLite WAL lets both work at once).
     pub station: Mutex<Station>,
-    pub printer: PrintTarget,
-    /// The PC/SC reader chips are written and read on (default: the first
-    /// with a card); the demo uses its virtual reader instead.
-    pub reader: Option<String>,
-    pub demo: Option<Demo>,
+    /// The devices, chosen once at start-up: no command asks which they are.
+    pub printer: Printer,
+    pub cards: Box<dyn CardSource>,
+    /// Where pictures of printed cards appear (the demo's camera), if anywhere.
+    pub camera_dir: Option<PathBuf>,
+    /// The demo's central-sim, served for as long as the app runs.
+    pub demo: Option<SimHandle>,
+    /// The demo's users and their passwords, for the sign-in screen; none outside the demo.
+    pub demo_users: Vec<DemoUser>,
     pub devices: events::Devices,
     /// The one user signed in at this workstation; in memory only.
     session: Mutex<Option<Session>>,
@@ -180,28 +116,6 @@ impl AppState {
     /// Forgets the session (signed out, or ended by the core), giving it back.
     pub fn forget_session(&self) -> Option<Session> {
         held(&self.session).take()
-    }
-
-    /// A blank card to write: the one on the PC/SC reader, or a new virtual one in the demo.
-    pub fn blank_card(&self) -> Result<ReaderCard, StationError> {
-        match &self.demo {
-            Some(_) => Ok(ReaderCard::Virtual(Box::new(Demo::blank_card()?))),
-            None => self.pcsc_card(),
-        }
-    }
-
-    /// The card of `pass_id` on the reader: whatever card is on the PC/SC
-    /// reader (the core checks it is the right one), or the demo's from its tray.
-    pub fn card_for(&self, pass_id: &str) -> Result<ReaderCard, StationError> {
-        match &self.demo {
-            Some(demo) => Ok(ReaderCard::Virtual(Box::new(demo.card(pass_id)?))),
-            None => self.pcsc_card(),
-        }
-    }
-
-    fn pcsc_card(&self) -> Result<ReaderCard, StationError> {
-        let card = pass_station::chip::card_on_reader(self.reader.as_deref())?;
-        Ok(ReaderCard::Pcsc(card))
     }
 
     pub fn start_gate(&self, gate: RunningGate) {
@@ -241,48 +155,45 @@ fn main() -> ExitCode {
     }
 }
 
-/// Opens the station, or prepares the demo, before any window exists.
+/// Opens the station, or prepares the demo, and chooses the devices, before any window exists.
 fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationError> {
     let home = StationHome::new(args.home.clone().unwrap_or_else(StationHome::default_dir));
     let demo_by_env = std::env::var("PASS_STATION_DEMO").is_ok_and(|v| v == "1") && home.config()?.is_none();
-    let (home, demo) = if args.demo || demo_by_env {
+    let mut cards: Box<dyn CardSource> = Box::new(PcscReader { name: args.reader });
+    let (mut camera_dir, mut demo, mut demo_users) = (None, None, Vec::new());
+    let home = if args.demo || demo_by_env {
         let dir = match &args.demo_dir {
             Some(dir) => dir.clone(),
             None => demo::new_dir()?,
         };
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| StationError::RunSetup(format!("cannot start the async runtime: {e}")))?;
-        let DemoSetup { sim, home, users } = runtime.block_on(demo::prepare(&dir, args.demo_items))?;
-        let camera_dir = dir.join("camera");
-        std::fs::create_dir_all(&camera_dir).map_err(|source| StationError::Io {
-            action: "create the demo's camera folder",
-            path: camera_dir.clone(),
-            source,
-        })?;
+        let DemoSetup { sim, home, users } = tauri::async_runtime::block_on(demo::prepare(&dir, args.demo_items))?;
         eprintln!(
             "demo: station home {}, central-sim at {}",
             home.dir().display(),
             sim.url()
         );
-        let demo = Demo {
-            _sim: sim,
-            camera_dir,
-            users,
-            cards: Mutex::new(BTreeMap::new()),
-        };
-        (home, Some(demo))
+        let camera = dir.join("camera");
+        std::fs::create_dir_all(&camera).map_err(|source| StationError::Io {
+            action: "create the demo's camera folder",
+            path: camera.clone(),
+            source,
+        })?;
+        cards = Box::new(demo::DemoTray::default());
+        (camera_dir, demo, demo_users) = (Some(camera), Some(sim), users);
+        home
     } else {
-        (home, None)
+        home
     };
     let station = Station::open(home.clone())?;
-    let printer = match (args.printer, args.pdf) {
+    let mut printer = Printer::new(match (args.printer, args.pdf) {
         (Some(queue), _) => PrintTarget::Cups(CupsQueue::new(queue)),
         (None, Some(dir)) => PrintTarget::Folder(PdfFolder::new(dir)),
         (None, None) => PrintTarget::Folder(PdfFolder::new(home.dir().join("printed"))),
-    };
-    if let PrintTarget::Folder(folder) = &printer {
+    });
+    if let Some(dir) = &camera_dir {
+        printer.watcher = Some(Box::new(demo::DemoCamera { dir: dir.clone() }));
+    }
+    if let PrintTarget::Folder(folder) = &printer.target {
         std::fs::create_dir_all(&folder.dir).map_err(|source| StationError::Io {
             action: "create the PDF printer folder",
             path: folder.dir.to_owned(),
@@ -293,8 +204,10 @@ fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationE
         home,
         station: Mutex::new(station),
         printer,
-        reader: args.reader,
+        cards,
+        camera_dir,
         demo,
+        demo_users,
         devices: events::Devices::default(),
         session: Mutex::new(None),
         gate: Mutex::new(None),

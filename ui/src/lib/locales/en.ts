@@ -145,6 +145,8 @@ export const en: Record<keyof typeof zhTW, string> = {
   "sync.photos": "Photos: {done}/{total}",
   "sync.events": "{sent} events sent",
   "sync.report": "{added} new, {updated} updated ({withdrawn} withdrawn), {unchanged} unchanged, {rejected} set aside; {photos} photos; {sent} events sent.",
+  "sync.voided": "Central withdrew {count} passes whose cards are made: their cards are void. Take them out of the tray now:",
+  "sync.setAside": "{count} records from central were set aside; report them to the central office:",
   "sync.never": "No sync has finished since the app started.",
   "settings.heading": "Settings",
   "settings.enrolment": "Enrolment",

@@ -143,6 +143,8 @@ export const zhTW = {
   "sync.photos": "照片：{done}/{total}",
   "sync.events": "已送出 {sent} 筆事件",
   "sync.report": "新增 {added}、更新 {updated}（撤回 {withdrawn}）、未變 {unchanged}、擱置 {rejected}；照片 {photos} 張；事件送出 {sent} 筆。",
+  "sync.voided": "中央已撤銷 {count} 張已製卡的通行證，其卡片作廢。請立即自待領區取出：",
+  "sync.setAside": "中央傳來的 {count} 筆資料未收錄，請通報中央：",
   "sync.never": "本次開啟後尚未完成同步。",
   "settings.heading": "設定",
   "settings.enrolment": "註冊資料",

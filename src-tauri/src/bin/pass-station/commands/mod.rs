@@ -6,9 +6,9 @@
 //! for a refusal of the person, its kind), so the screen can say in the
 //! clerk's language what kind of problem it is and show what to do.
 //!
-//! Every command but the station's status and signing in needs a signed-in
-//! user whose roles carry the step's duty; the core checks it again inside
-//! each step, so the UI hiding a screen is a courtesy, not the lock.
+//! Each command is one call into `pass_station::ops`, which checks the
+//! signed-in user's duty for every use case, reads included: the UI hiding
+//! a screen is a courtesy, not the lock.
 
 mod desk;
 mod gate;
@@ -21,8 +21,7 @@ pub use people::*;
 pub use supervisor::*;
 
 use pass_printer::PrintTarget;
-use pass_station::auth::{AuthError, Duty, Session};
-use pass_station::model::CardState;
+use pass_station::auth::{AuthError, Session};
 use pass_station::{Station, StationError};
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
@@ -120,52 +119,37 @@ async fn with_station<T: Send + 'static>(
     .await
 }
 
-/// Runs `work` with the open station for the signed-in user, once the core
-/// has checked that their session is still open (which puts off the idle
-/// sign-out) and that they may do `duty`. A session found ended is forgotten.
+/// Runs a use case for the signed-in user (the use case checks their duty).
+/// A session the core finds ended is forgotten, and the officer's gate ends with it.
 async fn with_session<T: Send + 'static>(
     app: AppHandle,
-    duty: Duty,
     work: impl FnOnce(&mut Station, &Session, &AppState) -> Result<T, StationError> + Send + 'static,
 ) -> Answer<T> {
     with_station(app, move |station, state| {
         let session = state.signed_in()?;
-        if let Err(refusal) = station.authorise(&session, duty) {
-            if matches!(refusal, StationError::Auth(AuthError::SignedOut { .. })) {
-                // The officer's gate ends with their session.
-                state.forget_session();
-                state.end_gate();
-            }
-            return Err(refusal);
+        let result = work(station, &session, state);
+        if let Err(StationError::Auth(AuthError::SignedOut { .. })) = &result {
+            state.forget_session();
+            state.end_gate();
         }
-        work(station, &session, state)
+        result
     })
     .await
 }
 
-/// Runs a core step that waits on the network, on the blocking thread it is called from.
+/// Runs a use case that waits on the network, on the blocking thread it is
+/// called from, with the app's one runtime.
 fn block_on<T>(step: impl std::future::Future<Output = Result<T, StationError>>) -> Result<T, StationError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| StationError::RunSetup(format!("cannot start the async runtime: {e}")))?
-        .block_on(step)
+    tauri::async_runtime::block_on(step)
 }
 
-/// What the status bar, the sign-in screen and the settings screen show.
-/// Nothing personal: it is shown before anyone signs in.
+/// What the status bar, the sign-in screen and the settings screen show:
+/// the station, and the devices this app chose at start-up. Nothing
+/// personal: it is shown before anyone signs in.
 #[derive(Debug, Serialize)]
 pub struct StationStatus {
-    station_id: String,
-    station_name: String,
-    office: String,
-    office_zh: String,
-    office_en: String,
-    central_url: String,
-    enrolled_at: String,
-    last_sync: Option<String>,
-    outbox: u64,
-    counts: Vec<(CardState, u64)>,
+    #[serde(flatten)]
+    station: pass_station::ops::office::StationStatus,
     /// `pdf` (a folder) or `cups` (a queue), and where.
     printer_kind: &'static str,
     printer: String,
@@ -175,36 +159,23 @@ pub struct StationStatus {
     demo: bool,
     /// Where the demo's camera leaves pictures of printed cards.
     camera_dir: Option<String>,
-    home: String,
 }
 
 #[tauri::command]
 pub async fn station_status(app: AppHandle) -> Answer<StationStatus> {
     with_station(app, |station, state| {
-        let config = station.config();
-        let port = pass_central::model::port(&config.office);
-        let (printer_kind, printer) = match &state.printer {
+        let (printer_kind, printer) = match &state.printer.target {
             PrintTarget::Folder(folder) => ("pdf", folder.dir.display().to_string()),
             PrintTarget::Cups(queue) => ("cups", queue.queue.clone()),
         };
         Ok(StationStatus {
-            station_id: config.station_id.clone(),
-            station_name: config.station_name.clone(),
-            office: config.office.clone(),
-            office_zh: port.map_or(config.office.as_str(), |p| p.name_zh).to_owned(),
-            office_en: port.map_or(config.office.as_str(), |p| p.name_en).to_owned(),
-            central_url: config.central_url.clone(),
-            enrolled_at: config.enrolled_at.clone(),
-            last_sync: station.store().last_synced_at()?,
-            outbox: station.store().unsent_count()?,
-            counts: station.store().state_counts()?,
+            station: pass_station::ops::office::status(station)?,
             printer_kind,
             printer,
-            reader_kind: if state.demo.is_some() { "virtual" } else { "pcsc" },
+            reader_kind: state.cards.kind(),
             devices: state.devices.snapshot(),
             demo: state.demo.is_some(),
-            camera_dir: state.demo.as_ref().map(|d| d.camera_dir.display().to_string()),
-            home: state.home.dir().display().to_string(),
+            camera_dir: state.camera_dir.as_ref().map(|dir| dir.display().to_string()),
         })
     })
     .await

@@ -1,48 +1,11 @@
 //! Signing in and out, and the password: the app keeps the one open session
 //! of this workstation in memory (never on disk) and hands it to each step.
 
-use pass_station::Station;
-use pass_station::auth::{Duty, Session};
 use pass_station::demo::DemoUser;
-use pass_station::model::Role;
-use serde::Serialize;
+use pass_station::ops::people::{self, SignedIn};
 use tauri::AppHandle;
 
 use super::{Answer, block_on, with_station};
-
-/// Who is signed in, and what they may do today.
-#[derive(Debug, Serialize)]
-pub struct SignedIn {
-    username: String,
-    display_name: String,
-    roles: Vec<Role>,
-    /// Each duty the user has today, by role or by a supervisor's delegation.
-    duties: Vec<Duty>,
-    /// The supervisor whose approval rights the user holds today, if any.
-    delegated_by: Option<String>,
-    /// After this many minutes without a step the core signs the user out;
-    /// the UI locks its screen after as long without input.
-    idle_sign_out_minutes: u32,
-}
-
-fn signed_in(station: &Station, session: &Session) -> SignedIn {
-    let duties = Duty::ALL
-        .into_iter()
-        .filter(|duty| station.actor_for(session, *duty).is_ok())
-        .collect();
-    let delegated_by = station
-        .actor_for(session, Duty::Approve)
-        .ok()
-        .and_then(|actor| actor.delegated_by);
-    SignedIn {
-        username: session.username.clone(),
-        display_name: session.display_name.clone(),
-        roles: session.roles.clone(),
-        duties,
-        delegated_by,
-        idle_sign_out_minutes: station.config().idle_sign_out_minutes,
-    }
-}
 
 /// Signs a user in (at central when it answers, else offline); ends the
 /// session of whoever was signed in here before.
@@ -50,8 +13,7 @@ fn signed_in(station: &Station, session: &Session) -> SignedIn {
 pub async fn sign_in(app: AppHandle, username: String, password: String) -> Answer<SignedIn> {
     with_station(app, move |station, state| {
         state.end_gate();
-        let session = block_on(station.sign_in(&username, &password))?;
-        let user = signed_in(station, &session);
+        let (session, user) = block_on(people::sign_in(station, &username, &password))?;
         state.keep_session(session);
         Ok(user)
     })
@@ -64,7 +26,7 @@ pub async fn sign_out(app: AppHandle) -> Answer<()> {
     with_station(app, |station, state| {
         state.end_gate();
         match state.forget_session() {
-            Some(session) => station.sign_out(&session),
+            Some(session) => people::sign_out(station, &session),
             None => Ok(()),
         }
     })
@@ -78,14 +40,11 @@ pub async fn current_user(app: AppHandle) -> Answer<Option<SignedIn>> {
         let Ok(session) = state.signed_in() else {
             return Ok(None);
         };
-        match station.resume_session(session.token()) {
-            Ok(session) => Ok(Some(signed_in(station, &session))),
-            Err(pass_station::StationError::Auth(_)) => {
-                state.forget_session();
-                Ok(None)
-            }
-            Err(other) => Err(other),
+        let current = people::current(station, &session)?;
+        if current.is_none() {
+            state.forget_session();
         }
+        Ok(current.map(|(_, user)| user))
     })
     .await
 }
@@ -99,7 +58,12 @@ pub async fn change_password(
     new_password: String,
 ) -> Answer<()> {
     with_station(app, move |station, _| {
-        block_on(station.change_password(&username, &old_password, &new_password))
+        block_on(people::change_password(
+            station,
+            &username,
+            &old_password,
+            &new_password,
+        ))
     })
     .await
 }
@@ -107,5 +71,5 @@ pub async fn change_password(
 /// The demo's users with their passwords, for the sign-in screen's help; none outside the demo.
 #[tauri::command]
 pub fn demo_users(state: tauri::State<'_, crate::AppState>) -> Vec<DemoUser> {
-    state.demo.as_ref().map_or_else(Vec::new, |demo| demo.users.clone())
+    state.demo_users.clone()
 }

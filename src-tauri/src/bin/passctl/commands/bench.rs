@@ -12,16 +12,19 @@ use std::time::{Duration, Instant};
 
 use pass_camera::{ImageSource, Scanner};
 use pass_central::sim::AdminClient;
-use pass_printer::{PdfFolder, PrintFormat, PrintTarget};
+use pass_printer::{PdfFolder, PrintTarget};
 use pass_reader::pcsc_reader::{ReaderEvent, Readers};
 use pass_station::auth::Session;
 use pass_station::gate::{Gate, GateEvent, GateOptions, Played};
 use pass_station::model::Role;
+use pass_station::ops::desk::{self, PrintOptions, Printer};
+use pass_station::ops::devices::{CardSource, PrintedQr};
+use pass_station::ops::{office, people};
 use pass_station::store::QueueQuery;
 use pass_station::sync::SyncOptions;
 use pass_station::{Station, StationError, StationHome};
 use pass_vcard::vpcd::REINSERT_AFTER;
-use pass_vcard::{CardMemory, Cipher, VirtualCard};
+use pass_vcard::{CardMemory, VirtualCard};
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
@@ -141,7 +144,9 @@ pub async fn run(args: BenchArgs) -> Result<(), StationError> {
     let rss_before = peak_rss_mib();
 
     let started = Instant::now();
-    let full = station.sync(&SyncOptions::default(), &mut |_| {}).await?;
+    let full = office::sync_at_start(&mut station, &SyncOptions::default(), &mut |_| {})
+        .await?
+        .report;
     let full_time = started.elapsed();
     let peak = peak_rss_mib();
 
@@ -151,11 +156,14 @@ pub async fn run(args: BenchArgs) -> Result<(), StationError> {
         .await
         .map_err(|e| bench_error(e.to_string()))?;
     let started = Instant::now();
-    let incremental = station.sync(&SyncOptions::default(), &mut |_| {}).await?;
+    let incremental = office::sync_at_start(&mut station, &SyncOptions::default(), &mut |_| {})
+        .await?
+        .report;
     let incremental_time = started.elapsed();
+    let clerk = bench_clerk(&mut station, &url).await?;
     drop(sim);
 
-    let (searches, slowest) = search_times(&station, args.searches)?;
+    let (searches, slowest) = search_times(&mut station, &clerk, args.searches)?;
     let (median, p95, max) = (
         percentile(&searches, 50),
         percentile(&searches, 95),
@@ -187,14 +195,27 @@ pub async fn run(args: BenchArgs) -> Result<(), StationError> {
     Ok(())
 }
 
+/// The bench's clerk, made at central and signed in, who searches and issues.
+async fn bench_clerk(station: &mut Station, url: &str) -> Result<Session, StationError> {
+    let password = format!("Bench-{}x9", std::process::id());
+    AdminClient::new(url)
+        .map_err(|e| bench_error(e.to_string()))?
+        .create_user("bench-clerk", "bench clerk", &[Role::Clerk], OFFICE, &password)
+        .await
+        .map_err(|e| bench_error(e.to_string()))?;
+    Ok(people::sign_in(station, "bench-clerk", &password).await?.0)
+}
+
 /// Times queue searches of the kinds clerks type: two characters of a name,
 /// one character, a whole name, part of a pass number, of a plate, of a company.
-/// Returns the sorted times and the slowest query.
-fn search_times(station: &Station, count: usize) -> Result<(Vec<Duration>, String), StationError> {
-    let sample = station.store().queue(&QueueQuery {
+/// Each is the clerk's whole use case, the session check included. Returns
+/// the sorted times and the slowest query.
+fn search_times(station: &mut Station, clerk: &Session, count: usize) -> Result<(Vec<Duration>, String), StationError> {
+    let query = QueueQuery {
         limit: count.max(1),
         ..QueueQuery::default()
-    })?;
+    };
+    let sample = desk::queue(station, clerk, &query)?;
     let mut queries = Vec::new();
     for (i, row) in sample.iter().enumerate() {
         let chars: Vec<char> = row.holder.chars().collect();
@@ -216,7 +237,7 @@ fn search_times(station: &Station, count: usize) -> Result<(Vec<Duration>, Strin
             limit: 50,
             ..QueueQuery::default()
         };
-        station.store().queue(&query)?;
+        desk::queue(station, clerk, &query)?;
         timed.push((started.elapsed(), text));
     }
     timed.sort();
@@ -247,8 +268,6 @@ fn peak_rss_mib() -> f64 {
 
 /// Frames played and cards tapped for the gate latency figures.
 const GATE_SAMPLES: usize = 20;
-/// The blank card that becomes the tapped card.
-const BENCH_UID: [u8; 7] = [0x04, 0xBE, 0x4C, 0x00, 0x00, 0x00, 0x01];
 
 /// Frame → verdict over printed card backs played as a camera, then card tap →
 /// verdict on the first vpcd reader, each through a running [`Gate`].
@@ -258,25 +277,20 @@ async fn gate_latency(args: &BenchArgs) -> Result<(), StationError> {
     let home = StationHome::new(dir.path().join("station"));
     home.enroll(&url, CODE, "bench", &fingerprint).await?;
     let mut station = Station::open(home.clone())?;
-    station.sync(&SyncOptions::default(), &mut |_| {}).await?;
+    office::sync_at_start(&mut station, &SyncOptions::default(), &mut |_| {}).await?;
     // The bench's clerk, who issues the card the gate then checks.
-    let password = format!("Bench-{}x9", std::process::id());
-    AdminClient::new(&url)
-        .map_err(|e| bench_error(e.to_string()))?
-        .create_user("bench-clerk", "bench clerk", &[Role::Clerk], OFFICE, &password)
-        .await
-        .map_err(|e| bench_error(e.to_string()))?;
-    let clerk = station.sign_in("bench-clerk", &password).await?;
+    let clerk = bench_clerk(&mut station, &url).await?;
     drop(sim);
 
-    let rows = station.store().queue(&QueueQuery {
+    let query = QueueQuery {
         limit: GATE_SAMPLES,
         ..QueueQuery::default()
-    })?;
+    };
+    let rows = desk::queue(&mut station, &clerk, &query)?;
     let mut backs = Vec::new();
     for row in &rows {
         let back = dir.path().join(format!("{}.png", row.pass_id));
-        let sides = station.preview(&row.pass_id, pass_station::printing::template(false), 200)?;
+        let sides = desk::preview(&mut station, &clerk, &row.pass_id, false)?;
         std::fs::write(&back, &sides[1]).map_err(|e| bench_error(format!("writing a card back: {e}")))?;
         backs.push(back);
     }
@@ -331,23 +345,23 @@ fn issued_card(station: &mut Station, pass_id: &str, dir: &Path, clerk: &Session
     station.home().generate_chip_keys(OFFICE)?;
     let printed = dir.join("printed");
     std::fs::create_dir_all(&printed).map_err(|e| bench_error(format!("no folder for the printed card: {e}")))?;
-    let target = PrintTarget::Folder(PdfFolder::new(printed));
+    let printer = Printer::new(PrintTarget::Folder(PdfFolder::new(printed)));
     let ids = [pass_id.to_owned()];
-    let report = station.print_cards(
-        &ids,
-        &target,
-        pass_station::printing::template(false),
-        PrintFormat::Pdf,
-        clerk,
-    )?;
-    let qr = pass_station::scan::credentials_in_printed_pdf(Path::new(&report.files[0]))?
+    let mut printed = desk::print_batch(station, clerk, &printer, &ids, PrintOptions::default(), &mut |_| {})?;
+    let card = printed
+        .pop()
+        .ok_or_else(|| bench_error("the batch printed nothing".to_owned()))?;
+    if let Some(error) = card.error {
+        return Err(error);
+    }
+    let qr = pass_station::scan::credentials_in_printed_pdf(Path::new(&card.files[0]))?
         .into_iter()
         .next()
         .ok_or_else(|| bench_error("the printed card has no readable QR".to_owned()))?;
-    station.check_print(pass_id, &qr, clerk)?;
-    let mut card = VirtualCard::new(CardMemory::blank(BENCH_UID, Cipher::Aes));
-    station.encode(pass_id, &mut card, clerk)?;
-    Ok(card.memory().clone())
+    desk::check_print(station, clerk, pass_id, PrintedQr::Text(qr))?;
+    let tray = pass_station::demo::DemoTray::default();
+    desk::encode(station, clerk, pass_id, tray.card_to_encode(pass_id)?, &mut |_| {})?;
+    tray.memory(pass_id)
 }
 
 /// The sorted latencies of every verdict a gate gives until its camera stops.

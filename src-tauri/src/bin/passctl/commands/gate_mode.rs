@@ -7,12 +7,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use pass_camera::{ImageSource, Scanner};
-use pass_credential::Lang;
 use pass_reader::pcsc_reader::Readers;
 use pass_station::auth::Duty;
-use pass_station::gate::{Gate, GateEvent, GateOptions, GateVerdict, Played};
-use pass_station::model::Holder;
-use pass_station::{Station, StationError, StationHome, credentials};
+use pass_station::gate::{Gate, GateOptions, Played};
+use pass_station::ops::gate::{GateEventView, VerdictView};
+use pass_station::{StationError, credentials};
+
+use super::{Context, Outcome};
 
 #[derive(Debug, clap::Args)]
 pub struct GateArgs {
@@ -40,8 +41,6 @@ pub struct GateArgs {
     /// Stop after this many verdicts.
     #[arg(long, value_name = "N")]
     max_verdicts: Option<u64>,
-    #[arg(long)]
-    json: bool,
 }
 
 fn parse_minutes(text: &str) -> Result<f64, String> {
@@ -56,9 +55,8 @@ fn parse_minutes(text: &str) -> Result<f64, String> {
 /// How long one wait for the gate's next event lasts before Ctrl-C is looked at.
 const POLL: Duration = Duration::from_millis(200);
 
-pub fn run(home: StationHome, args: GateArgs) -> Result<(), StationError> {
-    let mut station = Station::open(home)?;
-    let officer = crate::session::signed_in(&mut station, Duty::Check)?;
+pub fn run(ctx: &Context, args: GateArgs) -> Result<Outcome, StationError> {
+    let (station, officer) = ctx.signed_in(Duty::Check)?;
     let camera = open_camera(&args)?;
     let readers = if args.no_chip {
         None
@@ -84,20 +82,25 @@ pub fn run(home: StationHome, args: GateArgs) -> Result<(), StationError> {
         .map_err(|e| StationError::RunSetup(format!("cannot take Ctrl-C and SIGTERM: {e}")))?;
     let mut verdicts = 0;
     while gate.is_running() && args.max_verdicts.is_none_or(|max| verdicts < max) {
-        match gate.next_event(POLL)? {
-            Some(GateEvent::Verdict(verdict)) => {
+        let Some(event) = gate.next_event(POLL)? else {
+            continue;
+        };
+        match GateEventView::from(&event) {
+            GateEventView::Verdict(verdict) => {
                 verdicts += 1;
-                if args.json {
-                    println!("{}", verdict_line_json(&verdict));
+                if ctx.out.json {
+                    println!(
+                        "{}",
+                        serde_json::to_string(&verdict).expect("a verdict always encodes as JSON")
+                    );
                 } else {
                     println!("{}", verdict_line(&verdict));
                 }
             }
-            Some(state) => eprintln!("{}", state_line(&state)),
-            None => {}
+            state => eprintln!("{}", state_line(&state)),
         }
     }
-    Ok(())
+    Ok(Outcome::Done)
 }
 
 fn open_camera(args: &GateArgs) -> Result<Option<Scanner>, StationError> {
@@ -123,102 +126,78 @@ fn webcam(_index: u32) -> Result<Scanner, StationError> {
 }
 
 /// The time of day in the office's zone, as the officer's watch shows it.
-fn local_time(verdict: &GateVerdict) -> String {
-    let at = verdict.at.to_offset(credentials::OFFICE_UTC_OFFSET);
-    format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second())
+fn local_time(at: &str) -> String {
+    pass_station::store::parse_rfc3339(at)
+        .map(|at| {
+            let at = at.to_offset(credentials::OFFICE_UTC_OFFSET);
+            format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second())
+        })
+        .unwrap_or_default()
 }
 
-/// Name and masked ID, or plate and vehicle type, from the cache; else the name the credential carries.
-fn holder_text(verdict: &GateVerdict) -> String {
-    match (&verdict.pass, verdict.verdict.as_ref().and_then(|v| v.claims.as_ref())) {
-        (Some(pass), _) => match &pass.holder {
-            Holder::Person {
-                name,
-                national_id_masked,
-                ..
-            } => format!("{name} {national_id_masked} {}", pass.company_name),
-            Holder::Vehicle { plate, vehicle_type } => format!("{plate} {vehicle_type} {}", pass.company_name),
-        },
-        (None, Some(claims)) => claims.holder.clone(),
-        (None, None) => "-".to_owned(),
-    }
-}
-
-fn verdict_line(verdict: &GateVerdict) -> String {
-    let claims = verdict.verdict.as_ref().and_then(|v| v.claims.as_ref());
+fn verdict_line(verdict: &VerdictView) -> String {
+    let holder = [&verdict.holder, &verdict.id_masked, &verdict.company]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut line = format!(
         "{}  {:<4}  {:<7}  {}  {}  {}{}  {} / {}",
-        local_time(verdict),
-        verdict.source.as_str(),
-        if verdict.is_valid() { "VALID" } else { "INVALID" },
-        verdict.outcome_code(),
-        claims.map_or("-", |c| c.pass_id.as_str()),
-        holder_text(verdict),
+        local_time(&verdict.at),
+        source_name(verdict),
+        if verdict.valid { "VALID" } else { "INVALID" },
+        verdict.outcome,
+        verdict.pass_id.as_deref().unwrap_or("-"),
+        if holder.is_empty() { "-".to_owned() } else { holder },
         verdict
             .card_uid
             .as_ref()
             .map(|uid| format!(" card {uid}"))
             .unwrap_or_default(),
-        verdict.message(Lang::ZhTw),
-        verdict.message(Lang::En),
+        verdict.message_zh,
+        verdict.message_en,
     );
     for warning in &verdict.warnings {
-        line.push_str(&format!("  warning: {}", warning.message(Lang::En)));
+        line.push_str(&format!("  warning: {}", warning.en));
     }
-    line.push_str(&format!("  ({} ms)", verdict.elapsed.as_millis()));
+    line.push_str(&format!("  ({} ms)", verdict.elapsed_ms));
     line
 }
 
-fn verdict_line_json(verdict: &GateVerdict) -> String {
-    let claims = verdict.verdict.as_ref().and_then(|v| v.claims.as_ref());
-    let value = serde_json::json!({
-        "at": pass_station::store::rfc3339(verdict.at),
-        "source": verdict.source,
-        "card_uid": verdict.card_uid,
-        "valid": verdict.is_valid(),
-        "outcome": verdict.outcome_code(),
-        "message_zh": verdict.message(Lang::ZhTw),
-        "message_en": verdict.message(Lang::En),
-        "pass_id": claims.map(|c| &c.pass_id),
-        "version": claims.map(|c| c.version),
-        "holder": verdict.pass.as_ref().map(|p| &p.holder),
-        "company_name": verdict.pass.as_ref().map(|p| &p.company_name),
-        "photo_bytes": verdict.pass.as_ref().and_then(|p| p.photo.as_ref()).map(Vec::len),
-        "warnings": verdict.warnings.iter().map(|w| w.message(Lang::En)).collect::<Vec<_>>(),
-        "elapsed_ms": verdict.elapsed.as_secs_f64() * 1000.0,
-    });
-    serde_json::to_string(&value).expect("a verdict always encodes as JSON")
+fn source_name(verdict: &VerdictView) -> &'static str {
+    match verdict.source {
+        credentials::CheckSource::Qr => "qr",
+        credentials::CheckSource::Chip => "chip",
+    }
 }
 
-fn state_line(event: &GateEvent) -> String {
+fn state_line(event: &GateEventView) -> String {
     match event {
-        GateEvent::NoTrustList => format!(
+        GateEventView::NoTrustList => format!(
             "{}; until then every card is refused as unverifiable (the gate fetches one as soon as central answers)",
             StationError::NoTrustList
         ),
-        GateEvent::TrustRefreshed(refresh) => format!(
-            "trust data refreshed: trust list #{}, hotlist #{} ({} entries); {} checks sent to central",
-            refresh.trust.trust_list_sequence,
-            refresh.trust.hotlist_sequence,
-            refresh.trust.hotlist_entries,
-            refresh.events.accepted + refresh.events.duplicates
+        GateEventView::TrustRefreshed { trust, checks_sent } => format!(
+            "trust data refreshed: trust list #{}, hotlist #{} ({} entries); {checks_sent} checks sent to central",
+            trust.trust_list_sequence, trust.hotlist_sequence, trust.hotlist_entries,
         ),
-        GateEvent::Offline {
+        GateEventView::Offline {
             since,
             last_refreshed,
             detail,
         } => format!(
-            "offline since {}: {detail}; verdicts go on from the hotlist of {}, and the log is sent when central answers",
-            pass_station::store::rfc3339(*since),
-            last_refreshed.map_or("never".to_owned(), pass_station::store::rfc3339)
+            "offline since {since}: {detail}; verdicts go on from the hotlist of {}, and the log is sent when central answers",
+            last_refreshed.as_deref().unwrap_or("never")
         ),
-        GateEvent::CardUnreadable { reader, detail } => {
+        GateEventView::CardUnreadable { reader, detail } => {
             format!(
                 "the card on {reader} could not be read ({detail}); hold it still on the reader and present it again"
             )
         }
-        GateEvent::CameraStopped { detail } => format!("the camera stopped: {detail}"),
-        GateEvent::ReadersStopped { detail } => format!("the card readers stopped: {detail}"),
-        GateEvent::Verdict(_) => String::new(),
+        GateEventView::CameraStopped { detail } => format!("the camera stopped: {detail}"),
+        GateEventView::ReadersStopped { detail } => format!("the card readers stopped: {detail}"),
+        GateEventView::Failed { detail } => format!("the gate stopped: {detail}"),
+        GateEventView::Verdict(_) => String::new(),
     }
 }

@@ -1,9 +1,10 @@
 //! Plain-text output for people at a terminal, with columns that stay aligned
 //! when names are in Chinese (two terminal cells per character).
 
-use pass_credential::{Lang, Verdict};
+use pass_credential::Lang;
 use pass_station::StationError;
 use pass_station::model::Holder;
+use pass_station::ops::gate::VerdictView;
 use pass_station::store::{AuditEntry, Check, ItemRecord, OutboxEntry, QueueRow};
 use pass_station::workflow::Waiting;
 use unicode_width::UnicodeWidthStr;
@@ -132,32 +133,32 @@ pub fn print_outbox(entries: &[OutboxEntry]) {
 }
 
 /// A gate verdict: valid or not, the one reason, whose pass, and any warning.
-pub fn print_verdict(verdict: &Verdict, lang: Lang) {
-    match &verdict.outcome {
-        Ok(()) => println!("{}", if lang == Lang::En { "VALID" } else { "有效 VALID" }),
-        Err(reason) => println!(
-            "{}: {}",
-            if lang == Lang::En {
-                "NOT VALID"
-            } else {
-                "無效 NOT VALID"
-            },
-            reason.message(lang)
-        ),
+pub fn print_verdict(verdict: &VerdictView, lang: Lang) {
+    let message = match lang {
+        Lang::En => &verdict.message_en,
+        Lang::ZhTw => &verdict.message_zh,
+    };
+    match (verdict.valid, lang) {
+        (true, Lang::En) => println!("VALID"),
+        (true, Lang::ZhTw) => println!("有效 VALID"),
+        (false, Lang::En) => println!("NOT VALID: {message}"),
+        (false, Lang::ZhTw) => println!("無效 NOT VALID: {message}"),
     }
-    if let Some(claims) = &verdict.claims {
-        println!("{:>10}  {} version {}", "pass", claims.pass_id, claims.version);
-        println!("{:>10}  {}", "holder", claims.holder);
-        println!("{:>10}  {}", "ports", claims.ports.join(", "));
+    if let Some(pass_id) = &verdict.pass_id {
         println!(
-            "{:>10}  {} to {}",
-            "valid",
-            claims.valid_from.date(),
-            claims.valid_to.date()
+            "{:>10}  {pass_id} version {}",
+            "pass",
+            verdict.version.unwrap_or_default()
         );
     }
+    if let Some(holder) = &verdict.holder {
+        println!("{:>10}  {holder}", "holder");
+    }
+    if let Some(valid_to) = &verdict.valid_to {
+        println!("{:>10}  to {valid_to}", "valid");
+    }
     for warning in &verdict.warnings {
-        println!("warning: {}", warning.message(lang));
+        println!("warning: {}", if lang == Lang::En { &warning.en } else { &warning.zh });
     }
 }
 

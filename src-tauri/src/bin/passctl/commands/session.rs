@@ -30,9 +30,7 @@ pub fn signed_in(station: &mut Station, duty: Duty) -> Result<Session, StationEr
             });
         }
     };
-    let session = station.resume_session(token.trim())?;
-    station.actor_for(&session, duty)?;
-    Ok(session)
+    pass_station::ops::people::resume(station, token.trim(), duty)
 }
 
 /// Keeps a new session for the next runs.

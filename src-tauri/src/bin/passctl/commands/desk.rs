@@ -1,0 +1,311 @@
+//! The clerk's commands: the queue, a card, printing, checking a print, a
+//! preview, writing the chip, spoiling, pick-ups and the hand-over.
+
+use std::path::PathBuf;
+
+use pass_printer::{CupsQueue, PdfFolder, PrintTarget};
+use pass_station::StationError;
+use pass_station::auth::Duty;
+use pass_station::model::CardState;
+use pass_station::ops::desk::{self, CardView, EncodeResult, HandOver, PrintOptions, PrintOutcome, Printer};
+use pass_station::ops::devices::{CardSource, PcscReader};
+use pass_station::printing::PrintCheck;
+use pass_station::store::{QueueQuery, QueueRow, Recipient};
+use pass_station::workflow::Waiting;
+
+use super::{Context, Outcome, QrInput, Rows, Show, hotlisted, table};
+
+#[derive(Debug, clap::Args)]
+pub struct QueueArgs {
+    /// Any part of a name, company, pass number or plate (Chinese works).
+    #[arg(long, short)]
+    search: Option<String>,
+    /// Only items in this state (repeatable); default: every open state.
+    #[arg(long, value_parser = parse_state)]
+    state: Vec<CardState>,
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+}
+
+fn parse_state(text: &str) -> Result<CardState, String> {
+    CardState::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = CardState::ALL.iter().map(|s| s.as_str()).collect();
+        format!("unknown state {text:?}; one of: {}", names.join(", "))
+    })
+}
+
+pub fn queue(ctx: &Context, args: QueueArgs) -> Result<Outcome, StationError> {
+    let (mut station, session) = ctx.signed_in(Duty::Read)?;
+    let query = QueueQuery {
+        text: args.search,
+        states: args.state,
+        limit: args.limit,
+    };
+    ctx.out.show(&Rows(desk::queue(&mut station, &session, &query)?));
+    Ok(Outcome::Done)
+}
+
+impl Show for Rows<QueueRow> {
+    fn text(&self) {
+        table::print_queue(&self.0);
+    }
+}
+
+impl Show for Rows<Waiting> {
+    fn text(&self) {
+        table::print_pickups(&self.0);
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ItemArgs {
+    item: String,
+}
+
+pub fn show(ctx: &Context, args: ItemArgs) -> Result<Outcome, StationError> {
+    let (mut station, session) = ctx.signed_in(Duty::Read)?;
+    ctx.out
+        .show(&CardShown(desk::card(&mut station, &session, &args.item)?));
+    Ok(Outcome::Done)
+}
+
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct CardShown(CardView);
+
+impl Show for CardShown {
+    fn text(&self) {
+        table::print_item(&self.0.record);
+        println!("{:>12}", "history");
+        table::print_history(&self.0.history);
+        let actions: Vec<String> = self
+            .0
+            .actions
+            .iter()
+            .map(|a| {
+                serde_json::to_value(a)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            })
+            .collect();
+        println!(
+            "{:>12}  {}",
+            "next",
+            if actions.is_empty() {
+                "-".to_owned()
+            } else {
+                actions.join(", ")
+            }
+        );
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PrintArgs {
+    #[arg(required = true, value_name = "ITEM")]
+    items: Vec<String>,
+    /// The CUPS queue to print to.
+    #[arg(long, value_name = "QUEUE", conflicts_with = "pdf", required_unless_present = "pdf")]
+    printer: Option<String>,
+    /// Write the PDF into this folder instead (a card printer's hot folder).
+    #[arg(long, value_name = "DIR")]
+    pdf: Option<PathBuf>,
+    /// Send 300 dpi PNGs per side, for printers whose drivers want bitmaps.
+    #[arg(long)]
+    raster: bool,
+    /// Use the portrait card template.
+    #[arg(long)]
+    portrait: bool,
+}
+
+/// Prints each card as its own job; the exit code is the first failure's.
+pub fn print(ctx: &Context, args: PrintArgs) -> Result<Outcome, StationError> {
+    let (mut station, session) = ctx.signed_in(Duty::Issue)?;
+    let target = match (args.printer, args.pdf) {
+        (Some(queue), _) => PrintTarget::Cups(CupsQueue::new(queue)),
+        (None, Some(dir)) => PrintTarget::Folder(PdfFolder::new(dir)),
+        (None, None) => unreachable!("clap requires --printer or --pdf"),
+    };
+    let options = PrintOptions {
+        portrait: args.portrait,
+        raster: args.raster,
+    };
+    let json = ctx.out.json;
+    let mut progress = |card: &PrintOutcome| {
+        if !json {
+            print_line(card);
+        }
+    };
+    let mut outcomes = desk::print_batch(
+        &mut station,
+        &session,
+        &Printer::new(target),
+        &args.items,
+        options,
+        &mut progress,
+    )?;
+    if json {
+        ctx.out.say(&outcomes, |_| String::new());
+    }
+    match outcomes.iter_mut().find_map(|card| card.error.take()) {
+        Some(first) => Err(first),
+        None => Ok(Outcome::Done),
+    }
+}
+
+fn print_line(card: &PrintOutcome) {
+    use pass_station::ops::desk::PrintStage;
+    match (card.stage, &card.error) {
+        (PrintStage::Printing, _) => {}
+        (_, Some(error)) => eprintln!("{}: not printed: {error}", card.pass_id),
+        (_, None) => match card.job {
+            Some(job) => println!(
+                "{}: printed as CUPS job {job} (print {})",
+                card.pass_id,
+                card.print.unwrap_or(0)
+            ),
+            None => println!("{}: written to {}", card.pass_id, card.files.join(", ")),
+        },
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckPrintArgs {
+    item: String,
+    #[command(flatten)]
+    read: QrInput,
+}
+
+pub fn check_print(ctx: &Context, args: CheckPrintArgs) -> Result<Outcome, StationError> {
+    let (mut station, session) = ctx.signed_in(Duty::Issue)?;
+    let check = desk::check_print(&mut station, &session, &args.item, args.read.into())?;
+    ctx.out.say(&check, |check: &PrintCheck| match &check.problem {
+        Some(problem) => format!("{}: SPOILED, set the card aside: {problem}", check.pass_id),
+        None => format!(
+            "{}: the print matches its pass; place the card on the reader to encode it",
+            check.pass_id
+        ),
+    });
+    Ok(if check.matches { Outcome::Done } else { Outcome::Invalid })
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PreviewArgs {
+    item: String,
+    #[arg(long, value_name = "FILE")]
+    png: PathBuf,
+    #[arg(long)]
+    portrait: bool,
+}
+
+pub fn preview(ctx: &Context, args: PreviewArgs) -> Result<Outcome, StationError> {
+    let (mut station, session) = ctx.signed_in(Duty::Read)?;
+    let sides = desk::preview(&mut station, &session, &args.item, args.portrait)?;
+    let png = args.png;
+    let back = png.with_file_name(format!(
+        "{}-back.png",
+        png.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
+    for (path, side) in [&png, &back].into_iter().zip(&sides) {
+        std::fs::write(path, side).map_err(|source| StationError::Io {
+            action: "write the preview",
+            path: path.clone(),
+            source,
+        })?;
+        println!("{}", path.display());
+    }
+    Ok(Outcome::Done)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EncodeArgs {
+    item: String,
+    /// The reader to use (default: the first one with a card on it).
+    #[arg(long, value_name = "NAME")]
+    reader: Option<String>,
+}
+
+pub fn encode(ctx: &Context, args: EncodeArgs) -> Result<Outcome, StationError> {
+    let (mut station, session) = ctx.signed_in(Duty::Issue)?;
+    let card = PcscReader { name: args.reader }.card_to_encode(&args.item)?;
+    let encoded = desk::encode(&mut station, &session, &args.item, card, &mut |_| {})?;
+    ctx.out.say(&encoded, |e: &EncodeResult| {
+        let read_back = if e.valid {
+            "reads back valid".to_owned()
+        } else {
+            format!(
+                "reads back NOT valid: {}",
+                e.reason_en.as_deref().unwrap_or("no verdict")
+            )
+        };
+        format!(
+            "card {} now carries {} version {} ({}, {} exchanges with the card); {read_back}",
+            e.encoded.card_uid,
+            e.encoded.pass_id,
+            e.encoded.version,
+            if e.encoded.was_blank {
+                "was blank"
+            } else {
+                "was ours: rewritten"
+            },
+            e.encoded.apdu_exchanges
+        )
+    });
+    Ok(if encoded.valid { Outcome::Done } else { Outcome::Invalid })
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReasonArgs {
+    pub item: String,
+    #[arg(long)]
+    pub reason: String,
+}
+
+pub fn spoil(ctx: &Context, args: ReasonArgs) -> Result<Outcome, StationError> {
+    let (mut station, session) = ctx.signed_in(Duty::Issue)?;
+    let retired = desk::spoil(&mut station, &session, &args.item, &args.reason)?;
+    ctx.out.say(&retired, |r| {
+        format!("{}: spoiled{}", r.pass_id, hotlisted(r.print, r.chip_uid.as_deref()))
+    });
+    Ok(Outcome::Done)
+}
+
+pub fn pickups(ctx: &Context) -> Result<Outcome, StationError> {
+    let (mut station, session) = ctx.signed_in(Duty::Issue)?;
+    ctx.out.show(&Rows(desk::pickups(&mut station, &session)?));
+    Ok(Outcome::Done)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct HandoverArgs {
+    item: String,
+    /// The recipient's name, as on their ID card.
+    #[arg(long, value_name = "NAME")]
+    to: String,
+    #[arg(long, value_name = "NAME")]
+    company: String,
+    /// The recipient's ID number as shown; only a masked form is kept.
+    #[arg(long, value_name = "ID")]
+    id_number: String,
+}
+
+pub fn handover(ctx: &Context, args: HandoverArgs) -> Result<Outcome, StationError> {
+    let (mut station, session) = ctx.signed_in(Duty::Issue)?;
+    let to = HandOver {
+        pass_id: args.item,
+        name: args.to,
+        company: args.company,
+        id_number: args.id_number,
+    };
+    let recipient = desk::hand_over(&mut station, &session, &to)?;
+    ctx.out.say(&recipient, |r: &Recipient| {
+        format!(
+            "{}: handed over to {} of {} (ID {})",
+            to.pass_id, r.name, r.company, r.id_masked
+        )
+    });
+    Ok(Outcome::Done)
+}

@@ -1,0 +1,92 @@
+//! The supervisor's commands: release after the seal check, refuse a
+//! release, void, reprint, and lend approval rights.
+
+use pass_station::StationError;
+use pass_station::auth::Duty;
+use pass_station::ops::devices::{CardSource, PcscReader};
+use pass_station::ops::supervisor;
+
+use super::desk::ReasonArgs;
+use super::{Context, Outcome, QrInput, hotlisted, parse_date};
+
+#[derive(Debug, clap::Args)]
+pub struct ReleaseArgs {
+    item: String,
+    /// The QR printed on the same card, for the seal check.
+    #[command(flatten)]
+    printed: QrInput,
+    #[arg(long, value_name = "NAME")]
+    reader: Option<String>,
+}
+
+pub fn release(ctx: &Context, args: ReleaseArgs) -> Result<Outcome, StationError> {
+    let (mut station, session) = ctx.signed_in(Duty::Approve)?;
+    let card = PcscReader { name: args.reader }.card_of(&args.item)?;
+    let released = supervisor::release(&mut station, &session, &args.item, args.printed.into(), card)?;
+    ctx.out.say(&released, |r| {
+        format!("{}: released (card {}); it waits for pick-up", r.pass_id, r.card_uid)
+    });
+    Ok(Outcome::Done)
+}
+
+pub fn refuse_release(ctx: &Context, args: ReasonArgs) -> Result<Outcome, StationError> {
+    let (mut station, session) = ctx.signed_in(Duty::Approve)?;
+    let retired = supervisor::refuse_release(&mut station, &session, &args.item, &args.reason)?;
+    ctx.out.say(&retired, |r| {
+        format!(
+            "{}: release refused, card spoiled{}",
+            r.pass_id,
+            hotlisted(r.print, r.chip_uid.as_deref())
+        )
+    });
+    Ok(Outcome::Done)
+}
+
+pub fn void(ctx: &Context, args: ReasonArgs) -> Result<Outcome, StationError> {
+    let (mut station, session) = ctx.signed_in(Duty::Approve)?;
+    let retired = supervisor::void(&mut station, &session, &args.item, &args.reason)?;
+    ctx.out.say(&retired, |r| {
+        format!("{}: voided{}", r.pass_id, hotlisted(r.print, r.chip_uid.as_deref()))
+    });
+    Ok(Outcome::Done)
+}
+
+pub async fn reprint(ctx: &Context, args: ReasonArgs) -> Result<Outcome, StationError> {
+    let (mut station, session) = ctx.signed_in(Duty::Approve)?;
+    let reprinted = supervisor::reprint(&mut station, &session, &args.item, &args.reason).await?;
+    ctx.out.say(&reprinted, |r| {
+        format!(
+            "{}: reprint approved; version {} replaces {} and waits to be printed{}",
+            r.pass_id,
+            r.new_version,
+            r.old_version,
+            hotlisted(
+                r.old_card.as_ref().map(|c| c.print),
+                r.old_card.as_ref().and_then(|c| c.card_uid.as_deref())
+            )
+        )
+    });
+    Ok(Outcome::Done)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DelegateArgs {
+    #[arg(long, value_name = "USER")]
+    to: String,
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    from: time::Date,
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    until: time::Date,
+}
+
+pub fn delegate(ctx: &Context, args: DelegateArgs) -> Result<Outcome, StationError> {
+    let (mut station, session) = ctx.signed_in(Duty::Delegate)?;
+    let delegation = supervisor::delegate(&mut station, &session, &args.to, args.from, args.until)?;
+    ctx.out.say(&delegation, |d| {
+        format!(
+            "{} may release, reprint and void cards for {} from {} to {}",
+            d.delegate, d.delegator, d.first_day, d.last_day
+        )
+    });
+    Ok(Outcome::Done)
+}

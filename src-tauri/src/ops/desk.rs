@@ -1,0 +1,343 @@
+//! The clerk's desk: the queue, a card's record and what may be done with
+//! it now, printing a batch, checking a print, writing the chip, spoiling a
+//! card that came out wrong, pick-ups and the hand-over.
+
+use pass_credential::Lang;
+use pass_printer::{PrintFormat, PrintTarget};
+use serde::{Deserialize, Serialize};
+
+use super::devices::{EncodeStep, PrintedQr, ReaderCard, Reporting};
+use super::{Retired, allowed};
+use crate::auth::{Duty, Session};
+use crate::chip::Encoded;
+use crate::credentials::OFFICE_UTC_OFFSET;
+use crate::model::{CardState, Step};
+use crate::printing::{self, PrintCheck};
+use crate::store::{AuditEntry, ItemRecord, QueueQuery, QueueRow, Recipient};
+use crate::workflow::Waiting;
+use crate::{Station, StationError};
+
+/// The queue, searched (any part of a name, company, pass number or plate)
+/// and filtered by state (none: the open ones).
+pub fn queue(station: &mut Station, session: &Session, query: &QueueQuery) -> Result<Vec<QueueRow>, StationError> {
+    allowed(station, session, Duty::Read)?;
+    Ok(station.store().queue(query)?)
+}
+
+/// Something a person may do with a card, as its record offers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardAction {
+    Print,
+    CheckPrint,
+    Encode,
+    Release,
+    RefuseRelease,
+    HandOver,
+    Spoil,
+    Void,
+    Reprint,
+}
+
+impl CardAction {
+    /// Each action, the step it takes and the duty it needs.
+    const ALL: [(CardAction, Step, Duty); 9] = [
+        (CardAction::Print, Step::PRINT, Duty::Issue),
+        (CardAction::CheckPrint, Step::CHECK_PRINT, Duty::Issue),
+        (CardAction::Encode, Step::ENCODE, Duty::Issue),
+        (CardAction::Release, Step::RELEASE, Duty::Approve),
+        (CardAction::RefuseRelease, Step::REFUSE_RELEASE, Duty::Approve),
+        (CardAction::HandOver, Step::HAND_OVER, Duty::Issue),
+        (CardAction::Spoil, Step::SPOIL, Duty::Issue),
+        (CardAction::Void, Step::VOID, Duty::Approve),
+        (CardAction::Reprint, Step::REPRINT, Duty::Approve),
+    ];
+}
+
+/// One card: its record (the national ID only masked, as the cache holds
+/// it), its history, and what the signed-in user may do with it now.
+#[derive(Debug, Clone, Serialize)]
+pub struct CardView {
+    pub record: ItemRecord,
+    pub history: Vec<AuditEntry>,
+    pub actions: Vec<CardAction>,
+}
+
+pub fn card(station: &mut Station, session: &Session, pass_id: &str) -> Result<CardView, StationError> {
+    allowed(station, session, Duty::Read)?;
+    let record = station.item(pass_id)?;
+    let history = station.store().audit(Some(&record.item.pass_id), None, None)?;
+    let actions = actions_for(station, session, &record)?;
+    Ok(CardView {
+        record,
+        history,
+        actions,
+    })
+}
+
+/// The actions whose step can leave the card's state and whose duty the user holds today.
+fn actions_for(station: &Station, session: &Session, record: &ItemRecord) -> Result<Vec<CardAction>, StationError> {
+    // Two people see every card: its encoder may not release it.
+    let encoder = station.store().last_actor(&record.item.pass_id, Step::ENCODE.action)?;
+    let mut actions = Vec::new();
+    for (action, step, duty) in CardAction::ALL {
+        let releasing_own = matches!(action, CardAction::Release) && encoder.as_deref() == Some(&session.username);
+        if step.from.contains(&record.state) && !releasing_own && station.actor_for(session, duty).is_ok() {
+            actions.push(action);
+        }
+    }
+    Ok(actions)
+}
+
+/// Card previews are rendered at this resolution: sharp on a 2× screen at the size shown.
+pub const PREVIEW_DPI: u32 = 200;
+
+/// The card as it will print, one PNG per side (front, back), marked SPECIMEN.
+pub fn preview(
+    station: &mut Station,
+    session: &Session,
+    pass_id: &str,
+    portrait: bool,
+) -> Result<Vec<Vec<u8>>, StationError> {
+    allowed(station, session, Duty::Read)?;
+    station.preview(pass_id, printing::template(portrait), PREVIEW_DPI)
+}
+
+/// The holder's photo as the cache holds it (JPEG or PNG bytes).
+pub fn photo(station: &mut Station, session: &Session, pass_id: &str) -> Result<Vec<u8>, StationError> {
+    allowed(station, session, Duty::Read)?;
+    let record = station.item(pass_id)?;
+    let photo = match &record.item.photo_sha256 {
+        Some(sha) => station.store().photo(sha)?,
+        None => None,
+    };
+    photo.ok_or_else(|| StationError::PhotoMissing {
+        pass_id: pass_id.to_owned(),
+    })
+}
+
+/// What sees each card the printer delivers (the demo's camera photographs it).
+pub trait PrintWatcher: Send + Sync + std::fmt::Debug {
+    fn printed(&self, pass_id: &str, files: &[String]) -> Result<(), StationError>;
+}
+
+/// The station's printer, as chosen at start-up.
+#[derive(Debug)]
+pub struct Printer {
+    pub target: PrintTarget,
+    pub watcher: Option<Box<dyn PrintWatcher>>,
+}
+
+impl Printer {
+    pub fn new(target: PrintTarget) -> Printer {
+        Printer { target, watcher: None }
+    }
+}
+
+/// How a batch is printed.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct PrintOptions {
+    /// The portrait card template.
+    #[serde(default)]
+    pub portrait: bool,
+    /// 300 dpi PNGs per side, for printers whose drivers want bitmaps.
+    #[serde(default)]
+    pub raster: bool,
+}
+
+/// Where one card of a batch stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrintStage {
+    Printing,
+    Printed,
+    Failed,
+}
+
+/// One card of a print batch.
+#[derive(Debug, Serialize)]
+pub struct PrintOutcome {
+    pub pass_id: String,
+    pub stage: PrintStage,
+    /// The card's print serial, once printed.
+    pub print: Option<u32>,
+    /// The files written, when printed to a folder.
+    pub files: Vec<String>,
+    /// The CUPS job number, when printed through CUPS.
+    pub job: Option<u32>,
+    #[serde(serialize_with = "super::failure")]
+    pub error: Option<StationError>,
+}
+
+/// Prints each card as its own job, so each moves to `printed`, or fails,
+/// on its own (a jam costs one card, not the batch), and tells `progress`
+/// of each card as it starts and ends.
+pub fn print_batch(
+    station: &mut Station,
+    session: &Session,
+    printer: &Printer,
+    pass_ids: &[String],
+    options: PrintOptions,
+    progress: &mut dyn FnMut(&PrintOutcome),
+) -> Result<Vec<PrintOutcome>, StationError> {
+    allowed(station, session, Duty::Issue)?;
+    let repeated = pass_ids
+        .iter()
+        .enumerate()
+        .find(|(at, id)| pass_ids[..*at].contains(id));
+    if let Some((_, twice)) = repeated {
+        return Err(StationError::Usage(format!(
+            "{twice} is in the batch twice; a pass gets one card"
+        )));
+    }
+    let format = if options.raster {
+        PrintFormat::Raster
+    } else {
+        PrintFormat::Pdf
+    };
+    let mut outcomes = Vec::with_capacity(pass_ids.len());
+    for pass_id in pass_ids {
+        let mut outcome = PrintOutcome {
+            pass_id: pass_id.clone(),
+            stage: PrintStage::Printing,
+            print: None,
+            files: Vec::new(),
+            job: None,
+            error: None,
+        };
+        progress(&outcome);
+        let printed = station
+            .print_cards(
+                std::slice::from_ref(pass_id),
+                &printer.target,
+                printing::template(options.portrait),
+                format,
+                session,
+            )
+            .and_then(|report| {
+                if let Some(watcher) = &printer.watcher {
+                    watcher.printed(pass_id, &report.files)?;
+                }
+                Ok(report)
+            });
+        match printed {
+            Ok(report) => {
+                outcome.stage = PrintStage::Printed;
+                outcome.print = report.prints.first().copied();
+                outcome.files = report.files;
+                outcome.job = report.job;
+            }
+            Err(error) => {
+                outcome.stage = PrintStage::Failed;
+                outcome.error = Some(error);
+            }
+        }
+        progress(&outcome);
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
+/// Checks a printed card's QR against its pass: `print_verified` if it is
+/// the credential of the print that came out, `spoiled` if not.
+pub fn check_print(
+    station: &mut Station,
+    session: &Session,
+    pass_id: &str,
+    printed: PrintedQr,
+) -> Result<PrintCheck, StationError> {
+    allowed(station, session, Duty::Issue)?;
+    let read = printed.read()?;
+    station.check_print(pass_id, &read, session)
+}
+
+/// A card not yet valid is read back as of this time on its first day (office time).
+const FIRST_CHECK: time::Duration = time::Duration::hours(9);
+
+/// What encoding a card did, and the chip read back as a gate would (on the
+/// pass's first day when that is still to come).
+#[derive(Debug, Clone, Serialize)]
+pub struct EncodeResult {
+    #[serde(flatten)]
+    pub encoded: Encoded,
+    pub valid: bool,
+    pub reason_zh: Option<String>,
+    pub reason_en: Option<String>,
+}
+
+/// Writes the pass's chip credential to `card` and reads it back; `progress`
+/// hears of each exchange with the card as it happens.
+pub fn encode(
+    station: &mut Station,
+    session: &Session,
+    pass_id: &str,
+    card: ReaderCard,
+    progress: &mut dyn FnMut(EncodeStep),
+) -> Result<EncodeResult, StationError> {
+    allowed(station, session, Duty::Issue)?;
+    let mut card = Reporting::new(card, progress);
+    let encoded = station.encode(pass_id, &mut card, session)?;
+    let record = station.item(pass_id)?;
+    let first_day = record.item.valid_from.midnight().assume_offset(OFFICE_UTC_OFFSET) + FIRST_CHECK;
+    let at = first_day.max(time::OffsetDateTime::now_utc());
+    let office = station.config().office.clone();
+    let reading = station.read_card(&mut card, at, Some(&office))?;
+    let reason = reading.verdict.as_ref().and_then(|v| v.outcome.as_ref().err());
+    Ok(EncodeResult {
+        encoded,
+        valid: reading.verdict.as_ref().is_some_and(|v| v.is_valid()),
+        reason_zh: reason.map(|r| r.message(Lang::ZhTw)),
+        reason_en: reason.map(|r| r.message(Lang::En)),
+    })
+}
+
+/// Marks a made card spoiled (a misprint, a dead chip, damage): never to be used.
+pub fn spoil(station: &mut Station, session: &Session, pass_id: &str, reason: &str) -> Result<Retired, StationError> {
+    Ok(Retired::of(pass_id, station.spoil(pass_id, reason, session)?))
+}
+
+/// Released cards waiting to be picked up, oldest first; those past the
+/// office's pick-up window are marked `uncollected` and leave the list.
+pub fn pickups(station: &mut Station, session: &Session) -> Result<Vec<Waiting>, StationError> {
+    station.pickups(session)
+}
+
+/// Who takes a released card, as their ID card shows it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HandOver {
+    pub pass_id: String,
+    pub name: String,
+    pub company: String,
+    /// As shown; only a masked form is kept.
+    pub id_number: String,
+}
+
+/// Hands a released card over; the recipient's ID number is kept masked only.
+pub fn hand_over(station: &mut Station, session: &Session, to: &HandOver) -> Result<Recipient, StationError> {
+    station.hand_over(&to.pass_id, &to.name, &to.company, &to.id_number, session)
+}
+
+/// The pass number a scanner typed: a `PP1:` credential's own pass number
+/// (its signature checked against the cached trust list), or the text itself.
+pub fn resolve_scan(station: &mut Station, session: &Session, text: &str) -> Result<String, StationError> {
+    allowed(station, session, Duty::Read)?;
+    let text = text.trim();
+    if !text.starts_with(pass_credential::qr::QR_PREFIX) {
+        return Ok(text.to_owned());
+    }
+    // Only the pass number is wanted: the signature is checked, the office's records are not asked.
+    let verdict = station
+        .verifier()?
+        .verify_qr(text, time::OffsetDateTime::now_utc(), None);
+    verdict
+        .claims
+        .map(|claims| claims.pass_id)
+        .ok_or(StationError::NoQrCode {
+            from: "the scanned text (not a credential signed for this office)".to_owned(),
+        })
+}
+
+/// The states the queue shows when none are asked for: cards still in the office's work.
+pub fn open_states() -> Vec<CardState> {
+    CardState::ALL.into_iter().filter(|s| s.is_open()).collect()
+}
