@@ -123,10 +123,9 @@ impl Station {
             .enumerate()
             .find(|(at, id)| pass_ids[..*at].contains(id))
         {
-            return Err(StationError::Usage(format!(
-                "{} is in the batch twice; a pass gets one card",
-                twice.1
-            )));
+            return Err(StationError::TwiceInBatch {
+                pass_id: twice.1.to_string(),
+            });
         }
         let mut cards = Vec::with_capacity(pass_ids.len());
         let mut prints = Vec::with_capacity(pass_ids.len());
