@@ -18,6 +18,10 @@
 //!   cache's failures are told apart by their class only (`reader.failed`,
 //!   `printer.failed`, `camera.failed`, `store.failed`, `central.unreachable`,
 //!   `central.refused`), their own message being the `detail` parameter.
+//! - Two codes are general: `usage` for a request no screen offers in that
+//!   form (a malformed key export, a value a shell parsed), its message the
+//!   `detail` parameter; `unexpected` for a shell's own failure (a thread
+//!   that stopped), from [`ErrorView::failure`].
 //!
 //! Parameters are a JSON object of the values the message shows, under the
 //! names the catalogues fill in (`{pass_id}`): card states, roles and duties
@@ -30,12 +34,12 @@
 //! live in the UI's catalogues; a shell adds its own hints (`passctl` names
 //! its commands).
 
+use pass_central::client::CentralError;
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::StationError;
 use crate::auth::{AuthError, FREEZE_AFTER, LOCK_AFTER_FAILURES, LOCKOUT};
-use pass_central::client::CentralError;
 
 /// A class of outcome: what kind of problem, and the exit code `passctl`
 /// gives for it. Success (exit code 0) is not a class.

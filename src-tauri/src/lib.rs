@@ -5,9 +5,9 @@
 //! pass model and card states ([`model`]), the SQLite cache ([`store`]), sync
 //! with the central pass API ([`sync`]), and the signed credentials the station
 //! issues and verifies ([`credentials`]), printing cards ([`printing`]),
-//! writing and reading chips ([`chip`]), and checking cards at a gate
-//! ([`gate`]), and the one error kind the shells report ([`error`]). The command-line tool `passctl` and the desktop app are thin
-//! shells over it.
+//! writing and reading chips ([`chip`]), checking cards at a gate
+//! ([`gate`]), and the one error kind both shells report ([`error`]). The
+//! command-line tool `passctl` and the desktop app are thin shells over it.
 //!
 //! What it is not for: talking to devices or to central directly (that is the
 //! job of the driver crates under `drivers/`), or anything about windows and
