@@ -7,6 +7,7 @@ use std::process::{Child, Command, Output, Stdio};
 
 use common::{PASSWORD, login};
 use pass_central::sim::AdminClient;
+use pass_station::error::ErrorClass;
 use pass_station::model::Role;
 
 mod common;
@@ -437,7 +438,11 @@ fn the_demo_runs_on_embedded_defaults() {
 #[test]
 fn usage_errors_and_help_name_the_exit_codes() {
     let help = Command::new(PASSCTL).arg("--help").output().expect("help");
-    assert!(String::from_utf8_lossy(&help.stdout).contains("4  central pass API unreachable"));
+    let help = String::from_utf8_lossy(&help.stdout);
+    for class in ErrorClass::ALL {
+        let line = format!("{:>3}  {}", class.exit_code(), class.description());
+        assert!(help.lines().any(|l| l == line), "--help lacks {line:?}:\n{help}");
+    }
     let bad = Command::new(PASSCTL)
         .args(["queue", "--state", "lost"])
         .output()

@@ -334,7 +334,10 @@ async fn sign_in_locks_freezes_times_out_delegates_and_works_offline() {
     let today = pass_station::auth::office_day(OffsetDateTime::now_utc());
     let tomorrow = today.next_day().expect("a day");
     let unknown = station.delegate(&boss, "nobody-here", tomorrow, tomorrow);
-    assert!(matches!(unknown, Err(StationError::Auth(AuthError::Delegation(_)))));
+    assert!(matches!(
+        unknown,
+        Err(StationError::Auth(AuthError::DelegateUnknown { .. }))
+    ));
     station
         .delegate(&boss, CLERK, tomorrow, tomorrow.next_day().expect("a day"))
         .expect("delegate");

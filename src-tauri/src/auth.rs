@@ -109,8 +109,8 @@ pub enum AuthError {
     )]
     Locked { username: String, until: Option<String> },
     #[error(
-        "{username} has not signed in for {} days and is frozen; change the password (`passctl password`) \
-         while online to unfreeze it",
+        "{username} has not signed in for {} days and is frozen; change the password while online to \
+         unfreeze it",
         FREEZE_AFTER.whole_days()
     )]
     Frozen { username: String },
@@ -119,43 +119,31 @@ pub enum AuthError {
          online; sign in once the network is back"
     )]
     UnknownOffline { username: String },
-    #[error("nobody is signed in at this station; sign in first (`passctl login --user NAME`)")]
+    #[error("nobody is signed in at this station; sign in first")]
     NotSignedIn,
     #[error("{username} was signed out ({why}); sign in again")]
     SignedOut { username: String, why: String },
-    #[error("{username} ({roles}) may not {what}")]
+    #[error("{username} ({}) may not {}", roles_text(.roles), .duty.describe())]
     Forbidden {
         username: String,
-        roles: String,
-        what: &'static str,
+        roles: Vec<Role>,
+        duty: Duty,
     },
     #[error(
         "{username} wrote the chip of {pass_id} and so cannot release it too (two-person rule); another \
          supervisor must release it"
     )]
     TwoPerson { username: String, pass_id: String },
-    #[error("{0}")]
-    Delegation(String),
+    #[error("a supervisor cannot delegate to themself")]
+    DelegateToSelf,
+    #[error("the delegation ends ({last_day}) before it starts ({first_day})")]
+    DelegationBackwards { first_day: Date, last_day: Date },
+    #[error("the delegation's last day {last_day} is already past")]
+    DelegationPast { last_day: Date },
+    #[error("{username} has never signed in at this station; they must sign in once before they can be delegated to")]
+    DelegateUnknown { username: String },
     #[error(transparent)]
     WeakPassword(#[from] pass_central::model::PasswordRuleError),
-}
-
-impl AuthError {
-    /// A stable name for the kind of refusal, for a shell that says it in its own words.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            AuthError::BadCredentials => "bad_credentials",
-            AuthError::Locked { .. } => "locked",
-            AuthError::Frozen { .. } => "frozen",
-            AuthError::UnknownOffline { .. } => "unknown_offline",
-            AuthError::NotSignedIn => "not_signed_in",
-            AuthError::SignedOut { .. } => "signed_out",
-            AuthError::Forbidden { .. } => "forbidden",
-            AuthError::TwoPerson { .. } => "two_person",
-            AuthError::Delegation(_) => "delegation",
-            AuthError::WeakPassword(_) => "weak_password",
-        }
-    }
 }
 
 /// A signed-in user. The token is the only proof of the sign-in and is not
@@ -185,9 +173,13 @@ impl Session {
 
     /// The roles as people read them: "clerk, supervisor".
     pub fn roles_text(&self) -> String {
-        let names: Vec<&str> = self.roles.iter().map(|r| r.as_str()).collect();
-        names.join(", ")
+        roles_text(&self.roles)
     }
+}
+
+fn roles_text(roles: &[Role]) -> String {
+    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    names.join(", ")
 }
 
 /// Who a step is recorded as: the user, and the supervisor whose rights a
@@ -411,9 +403,9 @@ impl Station {
             }
         }
         Err(AuthError::Forbidden {
-            roles: session.roles_text(),
+            roles: session.roles.clone(),
             username: session.username.clone(),
-            what: duty.describe(),
+            duty,
         }
         .into())
     }
@@ -457,22 +449,20 @@ impl Station {
         last_day: Date,
     ) -> Result<Delegation, StationError> {
         let actor = self.authorise(session, Duty::Delegate)?;
-        let refuse = |text: String| Err(AuthError::Delegation(text).into());
+        let refuse = |refusal: AuthError| Err(refusal.into());
         if to == actor.username {
-            return refuse("a supervisor cannot delegate to themself".to_owned());
+            return refuse(AuthError::DelegateToSelf);
         }
         if last_day < first_day {
-            return refuse(format!(
-                "the delegation ends ({last_day}) before it starts ({first_day})"
-            ));
+            return refuse(AuthError::DelegationBackwards { first_day, last_day });
         }
         if last_day < office_day(self.now()) {
-            return refuse(format!("the delegation's last day {last_day} is already past"));
+            return refuse(AuthError::DelegationPast { last_day });
         }
         if self.store().user(to)?.is_none() {
-            return refuse(format!(
-                "{to} has never signed in at this station; they must sign in once before they can be delegated to"
-            ));
+            return refuse(AuthError::DelegateUnknown {
+                username: to.to_owned(),
+            });
         }
         let delegation = Delegation {
             delegator: actor.username,

@@ -140,7 +140,7 @@ impl ChipKeysFile {
     pub(crate) fn export(&self, set: KeySet, passphrase: &str) -> Result<Vec<u8>, StationError> {
         if set == KeySet::Office && self.set() == KeySet::Gate {
             return Err(StationError::Usage(
-                "this station holds only the gate's read key, so it can export only the gate set (--gate)".to_owned(),
+                "this station holds only the gate's read key, so it can export only that key, for a gate".to_owned(),
             ));
         }
         if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {

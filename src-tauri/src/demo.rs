@@ -237,9 +237,7 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     ))?;
     say(format!(
         "Station home: {}  (demo users, in this folder's simulator only: {clerk} / {clerk_password}, \
-         {supervisor} / {supervisor_password}; with central stopped they sign in offline: \
-         passctl --home {} login --user {clerk})",
-        dir.join("station").display(),
+         {supervisor} / {supervisor_password}; with central stopped they sign in offline at this home)",
         dir.join("station").display(),
     ))
 }

@@ -5,9 +5,9 @@
 //! pass model and card states ([`model`]), the SQLite cache ([`store`]), sync
 //! with the central pass API ([`sync`]), and the signed credentials the station
 //! issues and verifies ([`credentials`]), printing cards ([`printing`]),
-//! writing and reading chips ([`chip`]), and checking cards at a gate
-//! ([`gate`]). The command-line tool `passctl` and the desktop app are thin
-//! shells over it.
+//! writing and reading chips ([`chip`]), checking cards at a gate
+//! ([`gate`]), and the one error kind both shells report ([`error`]). The
+//! command-line tool `passctl` and the desktop app are thin shells over it.
 //!
 //! What it is not for: talking to devices or to central directly (that is the
 //! job of the driver crates under `drivers/`), or anything about windows and
@@ -18,6 +18,7 @@ pub mod chip;
 pub mod chip_keys;
 pub mod credentials;
 pub mod demo;
+pub mod error;
 pub mod gate;
 pub mod model;
 pub mod ops;
@@ -36,16 +37,19 @@ use pass_central::client::CentralError;
 
 use crate::model::Step;
 
-/// Everything that can go wrong in the station, each with what to do about it.
+/// Everything that can go wrong in the station, each with what to do about it
+/// (in terms of the step, never of a shell's command). Its code, parameters and
+/// class of outcome are in [`error`].
 #[derive(Debug, thiserror::Error)]
 pub enum StationError {
     #[error(
-        "this station is not enrolled yet (home {home}); run `passctl enroll --central URL --code CODE --root-fingerprint HEX` first"
+        "this station is not enrolled yet (home {home}); enrol it with central first, with the one-time code and \
+         the root key fingerprint from the central office"
     )]
     NotEnrolled { home: PathBuf },
     #[error(
         "this station is already enrolled as {station_id} for office {office} (home {home}); \
-         to enrol again, use a new --home"
+         to enrol again, use a new home folder"
     )]
     AlreadyEnrolled {
         home: PathBuf,
@@ -77,15 +81,16 @@ pub enum StationError {
     SignerKey(String),
     #[error(transparent)]
     Card(#[from] pass_reader::ReaderError),
-    #[error("{pass_id} is {state} here, and {step} needs a card that is {needs}")]
+    #[error("{pass_id} is {state} here, and {step} needs a card that is {}", model::states_text(.needs))]
     WrongState {
         pass_id: String,
         state: model::CardState,
         step: &'static str,
-        needs: String,
+        needs: &'static [model::CardState],
     },
     #[error(
-        "the chip on the reader does not verify as {pass_id}'s card ({problem});          spoil the card (`passctl spoil`) and have a supervisor approve a reprint"
+        "the chip on the reader does not verify as {pass_id}'s card ({problem}); spoil the card and have a \
+         supervisor approve a reprint"
     )]
     ChipNotVerified { pass_id: String, problem: String },
     #[error(
@@ -116,21 +121,34 @@ pub enum StationError {
     Camera(#[from] pass_camera::CameraError),
     #[error("no pass QR code could be read from {from}: hold the card flat, closer and out of glare, then try again")]
     NoQrCode { from: String },
-    #[error("this passctl was built without webcam support: rebuild it with `--features webcam`, or use --image")]
+    #[error("this build of the station has no webcam support: read the QR from a photo of the card instead")]
     NoWebcamSupport,
     #[error("{0}; no card was marked printed")]
     Printer(#[from] pass_printer::PrinterError),
     #[error(
-        "this station has no chip keys yet (home {home}); run `passctl chip-keys generate` on the office's first station, or `passctl chip-keys import`"
+        "this station has no chip keys yet (home {home}); generate the office's chip keys if this is its first \
+         station, else import them from an export made at another station of the office"
     )]
     NoChipKeys { home: PathBuf },
-    #[error("this station has no trust list yet: run `passctl sync` while online")]
+    #[error("this station has no trust list yet: sync while online")]
     NoTrustList,
     #[error("the station cache holds damaged data: {0}")]
     Corrupt(String),
-    /// A request the station cannot act on as given (a missing reason, a malformed ID number).
+    /// A request the station cannot act on as given, of a kind no screen offers.
     #[error("{0}")]
     Usage(String),
+    #[error("{pass_id} is in the batch twice; a pass gets one card")]
+    TwiceInBatch { pass_id: String },
+    #[error("a hand-over needs the recipient's name and company")]
+    RecipientMissing,
+    #[error(transparent)]
+    BadIdNumber(pass_central::model::NationalIdError),
+    #[error("give the reason; it goes into the audit trail")]
+    ReasonMissing,
+    #[error("the {which} day {text:?} is not a date such as 2026-12-01")]
+    BadDate { which: &'static str, text: String },
+    #[error("the gate is not running; start it first")]
+    GateNotRunning,
     /// The demo or benchmark could not set up its own parts (central-sim, folders).
     #[error("cannot prepare the run: {0}")]
     RunSetup(String),
@@ -145,46 +163,12 @@ impl StationError {
         step: &Step,
     ) -> impl Fn(model::CardState) -> StationError {
         let pass_id = pass_id.to_owned();
-        let needs = step.from_text();
+        let needs = step.from;
         move |state| StationError::WrongState {
             pass_id: pass_id.clone(),
             state,
             step: name,
-            needs: needs.clone(),
-        }
-    }
-
-    /// The process exit code `passctl` uses for this error (see `passctl --help`).
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            StationError::NotEnrolled { .. }
-            | StationError::AlreadyEnrolled { .. }
-            | StationError::Config { .. }
-            | StationError::RootMismatch { .. } => 3,
-            StationError::Central {
-                source: CentralError::Unreachable { .. },
-                ..
-            } => 4,
-            StationError::Central { .. } | StationError::Untrusted { .. } => 5,
-            StationError::ItemNotFound(_) => 6,
-            StationError::SyncBusy { .. } => 7,
-            StationError::Card(_)
-            | StationError::WrongState { .. }
-            | StationError::PhotoMissing { .. }
-            | StationError::ChipNotVerified { .. }
-            | StationError::SealBroken { .. }
-            | StationError::CloneSuspected { .. } => 9,
-            StationError::Auth(_) => 13,
-            StationError::Usage(_) => 2,
-            StationError::Printer(_) => 11,
-            StationError::Camera(_) | StationError::NoQrCode { .. } | StationError::NoWebcamSupport => 12,
-            StationError::NoChipKeys { .. } => 3,
-            StationError::Io { .. }
-            | StationError::SignerKey(_)
-            | StationError::Store(_)
-            | StationError::Corrupt(_)
-            | StationError::NoTrustList
-            | StationError::RunSetup(_) => 1,
+            needs,
         }
     }
 }

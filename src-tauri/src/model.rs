@@ -233,15 +233,15 @@ impl Step {
             ..self
         }
     }
+}
 
-    /// The states it starts from, as a clerk reads them: "printed or print_verified".
-    pub fn from_text(&self) -> String {
-        let names: Vec<&str> = self.from.iter().map(|s| s.as_str()).collect();
-        match names.split_last() {
-            Some((last, [])) => (*last).to_owned(),
-            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-            None => String::new(),
-        }
+/// States as a clerk reads them: "printed or print_verified".
+pub fn states_text(states: &[CardState]) -> String {
+    let names: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+    match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 

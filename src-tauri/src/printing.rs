@@ -118,16 +118,7 @@ impl Station {
         session: &Session,
     ) -> Result<PrintReport, StationError> {
         let actor = self.authorise(session, Duty::Issue)?;
-        if let Some(twice) = pass_ids
-            .iter()
-            .enumerate()
-            .find(|(at, id)| pass_ids[..*at].contains(id))
-        {
-            return Err(StationError::Usage(format!(
-                "{} is in the batch twice; a pass gets one card",
-                twice.1
-            )));
-        }
+        refuse_repeats(pass_ids)?;
         let mut cards = Vec::with_capacity(pass_ids.len());
         let mut prints = Vec::with_capacity(pass_ids.len());
         for pass_id in pass_ids {
@@ -240,5 +231,17 @@ impl Station {
         let card = self.card_data(self.item(pass_id)?, pass_credential::specimen_text(pass_id), true)?;
         let document = CardRenderer::new(CardFont::bundled()?, template).render(&card)?;
         Ok(document.preview(dpi)?)
+    }
+}
+
+/// Refuses a batch that names a pass twice: a pass gets one card.
+pub(crate) fn refuse_repeats(pass_ids: &[String]) -> Result<(), StationError> {
+    match pass_ids
+        .iter()
+        .enumerate()
+        .find(|(at, id)| pass_ids[..*at].contains(id))
+    {
+        Some((_, twice)) => Err(StationError::TwiceInBatch { pass_id: twice.clone() }),
+        None => Ok(()),
     }
 }

@@ -192,12 +192,10 @@ impl Station {
         let actor = self.authorise(session, Duty::Issue)?;
         let (name, company) = (name.trim(), company.trim());
         if name.is_empty() || company.is_empty() {
-            return Err(StationError::Usage(
-                "a hand-over needs the recipient's name and company".to_owned(),
-            ));
+            return Err(StationError::RecipientMissing);
         }
         let id_masked = MaskedNationalId::mask(id_number)
-            .map_err(|e| StationError::Usage(e.to_string()))?
+            .map_err(StationError::BadIdNumber)?
             .to_string();
         let recipient = Recipient {
             name: name.to_owned(),
@@ -314,9 +312,7 @@ impl Station {
 fn required_reason(reason: &str) -> Result<&str, StationError> {
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(StationError::Usage(
-            "give the reason (--reason); it goes into the audit trail".to_owned(),
-        ));
+        return Err(StationError::ReasonMissing);
     }
     Ok(reason)
 }

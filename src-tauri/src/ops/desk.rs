@@ -181,15 +181,7 @@ pub fn print_batch(
     progress: &mut dyn FnMut(&PrintOutcome),
 ) -> Result<Vec<PrintOutcome>, StationError> {
     allowed(station, session, Duty::Issue)?;
-    let repeated = pass_ids
-        .iter()
-        .enumerate()
-        .find(|(at, id)| pass_ids[..*at].contains(id));
-    if let Some((_, twice)) = repeated {
-        return Err(StationError::Usage(format!(
-            "{twice} is in the batch twice; a pass gets one card"
-        )));
-    }
+    printing::refuse_repeats(pass_ids)?;
     let format = if options.raster {
         PrintFormat::Raster
     } else {

@@ -52,18 +52,7 @@ fn allowed(station: &mut Station, session: &Session, duty: Duty) -> Result<(), S
     station.authorise(session, duty).map(drop)
 }
 
-/// A failure inside a view (one card of a batch), as the shells show errors.
+/// A failure inside a view (one card of a batch), as the shells pass errors on.
 fn failure<S: serde::Serializer>(error: &Option<StationError>, serializer: S) -> Result<S::Ok, S::Error> {
-    #[derive(Serialize)]
-    struct Failure {
-        exit_code: u8,
-        message: String,
-    }
-    error
-        .as_ref()
-        .map(|e| Failure {
-            exit_code: e.exit_code(),
-            message: e.to_string(),
-        })
-        .serialize(serializer)
+    error.as_ref().map(crate::error::ErrorView::from).serialize(serializer)
 }

@@ -63,8 +63,12 @@ pub fn delegate(
     station.delegate(session, to.trim(), first_day, last_day)
 }
 
-/// An office day as people write it (`YYYY-MM-DD`); `which` names it in the error.
-pub fn office_day(text: &str, which: &str) -> Result<time::Date, StationError> {
-    time::Date::parse(text.trim(), time::macros::format_description!("[year]-[month]-[day]"))
-        .map_err(|_| StationError::Usage(format!("the {which} day {text:?} is not a date such as 2026-12-01")))
+/// An office day as people write it (`YYYY-MM-DD`); `which` (`first`, `last`) names it in the error.
+pub fn office_day(text: &str, which: &'static str) -> Result<time::Date, StationError> {
+    time::Date::parse(text.trim(), time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| {
+        StationError::BadDate {
+            which,
+            text: text.to_owned(),
+        }
+    })
 }

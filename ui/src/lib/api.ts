@@ -3,79 +3,69 @@
 
 import { invoke, type InvokeArgs, type InvokeOptions } from "@tauri-apps/api/core";
 
-/** Why a sign-in or a step was refused for the person (errors of class "auth"). */
-export type AuthKind =
-  | "bad_credentials"
-  | "locked"
-  | "frozen"
-  | "unknown_offline"
-  | "not_signed_in"
-  | "signed_out"
-  | "forbidden"
-  | "two_person"
-  | "delegation"
-  | "weak_password";
-
-export const AUTH_KINDS: AuthKind[] = [
-  "bad_credentials",
-  "locked",
-  "frozen",
-  "unknown_offline",
-  "not_signed_in",
-  "signed_out",
-  "forbidden",
-  "two_person",
-  "delegation",
-  "weak_password",
-];
-
+/**
+ * A class of outcome, in the order of passctl's exit codes (1 to 13): the core's
+ * `ErrorClass` (src-tauri/src/error.rs), whose tests check this list.
+ */
 export type ErrorClass =
-  | "setup"
+  | "failure"
   | "usage"
+  | "setup"
   | "offline"
   | "central"
   | "not_found"
   | "busy"
+  | "invalid"
   | "card"
+  | "tampered"
   | "printer"
   | "camera"
-  | "auth"
-  | "failure";
+  | "auth";
 
 export const ERROR_CLASSES: ErrorClass[] = [
-  "setup",
+  "failure",
   "usage",
+  "setup",
   "offline",
   "central",
   "not_found",
   "busy",
+  "invalid",
   "card",
+  "tampered",
   "printer",
   "camera",
   "auth",
-  "failure",
 ];
 
-/** A failure as the app reports it: its class (for a translated lead sentence) and the core's message. */
+/** The values a failure's message shows: card states, roles and duties by their codes. */
+export type ErrorParams = Record<string, string | number | string[] | null>;
+
+/**
+ * A failure as the app reports it (the core's `ErrorView`): its class, the exit code
+ * passctl would give, its stable code and parameters (for a translated message), and
+ * the core's English message.
+ */
 export interface CommandError {
   class: ErrorClass;
-  code: number;
+  exit_code: number;
+  /** Such as `wrong_state` or `auth.signed_out`; each has a message in the catalogues (`error.code.<code>`). */
+  code: string;
+  params: ErrorParams;
   message: string;
-  /** For class "auth": why the person was refused (null or absent otherwise). */
-  auth?: AuthKind | null;
 }
 
 /** Whether a thrown value is one of the app's errors (anything else is wrapped as one). */
 export function asCommandError(error: unknown): CommandError {
-  if (typeof error === "object" && error !== null && "class" in error && "message" in error) {
+  if (typeof error === "object" && error !== null && "class" in error && "code" in error && "message" in error) {
     return error as CommandError;
   }
-  return { class: "failure", code: 1, message: String(error) };
+  return { class: "failure", exit_code: 1, code: "unexpected", params: {}, message: String(error) };
 }
 
 /** Whether a failure means the session is over (nobody signed in, or signed out as idle): back to sign-in. */
 export function endsSession(error: CommandError): boolean {
-  return error.class === "auth" && (error.auth === "not_signed_in" || error.auth === "signed_out");
+  return error.code === "auth.not_signed_in" || error.code === "auth.signed_out";
 }
 
 let sessionEnded: ((error: CommandError) => void) | null = null;
@@ -95,7 +85,15 @@ export function failure(error: unknown): CommandError {
 /** A reason for void, spoil or reprint, trimmed; an empty one is refused before it reaches the core. */
 export function reasonText(reason: string): string {
   const text = reason.trim();
-  if (text === "") throw { class: "usage", code: 2, message: "a reason is required" } satisfies CommandError;
+  if (text === "") {
+    throw {
+      class: "usage",
+      exit_code: 2,
+      code: "reason_missing",
+      params: {},
+      message: "give the reason; it goes into the audit trail",
+    } satisfies CommandError;
+  }
   return text;
 }
 

@@ -66,7 +66,13 @@ export async function lockIfIdle(now = Date.now()): Promise<boolean> {
   }
   if (open) await api.signOut().catch(() => null);
   if (app.user && app.user.username !== user.username) return false;
-  const notice: CommandError = { class: "auth", code: 13, auth: "signed_out", message: idleMessage(user.username, user.idle_sign_out_minutes) };
+  const notice: CommandError = {
+    class: "auth",
+    exit_code: 13,
+    code: "auth.signed_out",
+    params: { username: user.username },
+    message: idleMessage(user.username, user.idle_sign_out_minutes),
+  };
   endSession(notice, user.username);
   return true;
 }
@@ -96,7 +102,7 @@ export function endSession(notice: CommandError | null, username = app.user?.use
 // the core's message. "Nobody is signed in" while the sign-in screen already
 // shows needs no notice.
 onSessionEnd((error) => {
-  if (!app.user && error.auth === "not_signed_in") return;
+  if (!app.user && error.code === "auth.not_signed_in") return;
   endSession(error);
 });
 

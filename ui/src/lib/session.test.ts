@@ -34,7 +34,13 @@ const supervisor: SignedIn = {
 };
 const gateOfficer: SignedIn = { ...clerk, username: "gate1", roles: ["gate_officer"], duties: ["read", "check"] };
 
-const auth = (kind: CommandError["auth"], message = "refused"): CommandError => ({ class: "auth", code: 13, auth: kind, message });
+const auth = (kind: string, message = "refused"): CommandError => ({
+  class: "auth",
+  exit_code: 13,
+  code: `auth.${kind}`,
+  params: {},
+  message,
+});
 const refuse = (error: CommandError) => () => {
   throw error;
 };
@@ -49,14 +55,14 @@ describe("which failures end the session", () => {
   it("are nobody signed in and signed out, nothing else", () => {
     expect(endsSession(auth("not_signed_in"))).toBe(true);
     expect(endsSession(auth("signed_out"))).toBe(true);
-    for (const kind of ["bad_credentials", "locked", "frozen", "forbidden", "two_person", "delegation", "weak_password"] as const) {
+    for (const kind of ["bad_credentials", "locked", "frozen", "forbidden", "two_person", "delegate_unknown", "weak_password"]) {
       expect(endsSession(auth(kind)), kind).toBe(false);
     }
-    expect(endsSession({ class: "offline", code: 4, message: "down" })).toBe(false);
+    expect(endsSession({ class: "offline", exit_code: 4, code: "central.unreachable", params: {}, message: "down" })).toBe(false);
   });
 
   it("wraps anything thrown as a CommandError", () => {
-    expect(failure("boom")).toEqual({ class: "failure", code: 1, message: "boom" });
+    expect(failure("boom")).toEqual({ class: "failure", exit_code: 1, code: "unexpected", params: {}, message: "boom" });
   });
 });
 
@@ -74,15 +80,15 @@ describe("the session in the app's state", () => {
   it("goes back to sign-in from a raw-body command too (a gate photo)", async () => {
     signedIn(gateOfficer);
     answers.next.push(refuse(auth("not_signed_in")));
-    await expect(api.gateCheckImage(new ArrayBuffer(4))).rejects.toMatchObject({ auth: "not_signed_in" });
+    await expect(api.gateCheckImage(new ArrayBuffer(4))).rejects.toMatchObject({ code: "auth.not_signed_in" });
     expect(app.user).toBeNull();
-    expect(app.signInNotice?.auth).toBe("not_signed_in");
+    expect(app.signInNotice?.code).toBe("auth.not_signed_in");
   });
 
   it("stays signed in after other refusals", async () => {
     signedIn(clerk);
     answers.next.push(refuse(auth("forbidden")));
-    await expect(api.release("KEL-2026-000001", "PP1:SCANNED")).rejects.toMatchObject({ auth: "forbidden" });
+    await expect(api.release("KEL-2026-000001", "PP1:SCANNED")).rejects.toMatchObject({ code: "auth.forbidden" });
     expect(app.user?.username).toBe("clerk1");
     expect(app.signInNotice).toBeNull();
   });
@@ -151,7 +157,7 @@ describe("the idle lock", () => {
     answers.next.push(() => null);
     expect(await lockIfIdle(15 * MINUTE)).toBe(true);
     expect(app.user).toBeNull();
-    expect(app.signInNotice).toMatchObject({ class: "auth", auth: "signed_out" });
+    expect(app.signInNotice).toMatchObject({ class: "auth", code: "auth.signed_out", params: { username: "clerk1" } });
     expect(app.signInNotice?.message).toContain("clerk1");
     expect(app.lastUsername).toBe("clerk1");
   });

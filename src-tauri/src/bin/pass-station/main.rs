@@ -134,9 +134,7 @@ impl AppState {
     /// Hands `work` the running gate, or says to start it.
     pub fn running_gate(&self, work: impl FnOnce(&RunningGate)) -> Result<(), StationError> {
         let running = held(&self.gate);
-        let gate = running
-            .as_ref()
-            .ok_or_else(|| StationError::Usage("the gate is not running; start it first".to_owned()))?;
+        let gate = running.as_ref().ok_or(StationError::GateNotRunning)?;
         work(gate);
         Ok(())
     }

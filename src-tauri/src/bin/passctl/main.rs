@@ -9,29 +9,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use pass_station::error::{Code, ErrorClass, exit_code_help};
 use pass_station::{StationError, StationHome};
 
 use commands::{Context, Outcome, Output, desk, gate, gate_mode, office, people, supervisor};
 
-const EXIT_CODES: &str = "\
-Exit codes:
-  0  done
-  1  unexpected failure (disk, damaged cache); the message says which file
-  2  wrong command-line usage
-  3  station not set up: not enrolled yet, already enrolled, or damaged settings
-  4  central pass API unreachable; the cache is intact, try again when online
-  5  central pass API refused the request or sent data that breaks the contract
-  6  no such item in the cache
-  7  another sync of this station is running
-  8  verify, read-card, check-print: the credential is not valid or not this pass's (the output says why)
-  9  the card: no card, card pulled, not our card, or not in the state the step needs
- 10  audit verify: the audit trail was tampered with (the message says where)
- 11  the printer: queue stopped, job held or failed, printer unknown; no card was marked printed
- 12  the camera or photo: no readable pass QR, camera missing or broken
- 13  the user: not signed in, signed out, wrong password, locked, frozen, or not allowed to take the step";
-
 #[derive(Debug, Parser)]
-#[command(name = "passctl", version, about = "Port Pass Station: the card office from the command line", after_help = EXIT_CODES)]
+#[command(name = "passctl", version, about = "Port Pass Station: the card office from the command line", after_help = exit_code_help())]
 struct Cli {
     /// The station's home folder (settings, key, cache).
     #[arg(long, global = true, env = "PASS_STATION_HOME", value_name = "DIR")]
@@ -116,11 +100,6 @@ enum Command {
     Bench(commands::bench::BenchArgs),
 }
 
-/// The exit code of a verdict that refuses the credential.
-const EXIT_INVALID: u8 = 8;
-/// The exit code of an audit trail whose chain is broken.
-const EXIT_TAMPERED: u8 = 10;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
@@ -132,13 +111,41 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
-        Ok(Outcome::Invalid) => ExitCode::from(EXIT_INVALID),
-        Ok(Outcome::Tampered) => ExitCode::from(EXIT_TAMPERED),
+        Ok(Outcome::Invalid) => ExitCode::from(ErrorClass::Invalid.exit_code()),
+        Ok(Outcome::Tampered) => ExitCode::from(ErrorClass::Tampered.exit_code()),
         Err(e) => {
             eprintln!("error: {e}");
+            if let Some(hint) = hint(e.code()) {
+                eprintln!("hint: {hint}");
+            }
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// The command that does what a failure's message asks, for the command-line
+/// user (the core's messages name no shell's commands).
+fn hint(code: Code) -> Option<&'static str> {
+    Some(match code {
+        Code::NotEnrolled => "run `passctl enroll --central URL --code CODE --root-fingerprint HEX`",
+        Code::AlreadyEnrolled => "give another folder with `--home DIR`",
+        Code::NoChipKeys => {
+            "run `passctl chip-keys generate` on the office's first station, or `passctl chip-keys import --from FILE`"
+        }
+        Code::NoTrustList | Code::PhotoMissing => "run `passctl sync` while online",
+        Code::ItemNotFound => "`passctl queue --search TEXT` finds a pass; `passctl sync` fetches new ones",
+        Code::NotSignedIn | Code::SignedOut => "run `passctl login --user NAME`",
+        Code::Frozen => "run `passctl password --user NAME` while online",
+        Code::ReasonMissing => "give it with `--reason TEXT`",
+        Code::ChipNotVerified => {
+            "run `passctl spoil ITEM --reason TEXT`; a supervisor then runs `passctl reprint ITEM --reason TEXT`"
+        }
+        Code::SealBroken => {
+            "scan the card again (`--image`, `--qr-text` or `--camera`), or `passctl refuse-release ITEM --reason TEXT`"
+        }
+        Code::NoWebcamSupport => "give a photo with `--image FILE`, or build passctl with `--features webcam`",
+        _ => return None,
+    })
 }
 
 async fn run(cli: Cli) -> Result<Outcome, StationError> {

@@ -2,9 +2,9 @@
 //! `pass_station` call (the capability in `capabilities/main.json` grants
 //! exactly these). Work that touches the disk, the network, the printer or a
 //! card runs on a blocking thread, never on the window's thread. A failure
-//! reaches the UI as the core's own message with its exit-code class (and,
-//! for a refusal of the person, its kind), so the screen can say in the
-//! clerk's language what kind of problem it is and show what to do.
+//! reaches the UI as the core's [`ErrorView`]: its class, its code and the
+//! values its message shows, so the screen can say in the clerk's language
+//! what happened and what to do.
 //!
 //! Each command is one call into `pass_station::ops`, which checks the
 //! signed-in user's duty for every use case, reads included: the UI hiding
@@ -22,6 +22,7 @@ pub use supervisor::*;
 
 use pass_printer::PrintTarget;
 use pass_station::auth::{AuthError, Session};
+use pass_station::error::ErrorView;
 use pass_station::{Station, StationError};
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
@@ -29,66 +30,10 @@ use tauri::{AppHandle, Manager};
 use crate::AppState;
 use crate::events::DeviceState;
 
-/// A failure as the UI receives it.
-#[derive(Debug, Clone, Serialize)]
-pub struct CommandError {
-    /// What kind of problem, for the screen's translated lead sentence (the
-    /// classes of `passctl`'s exit codes).
-    class: &'static str,
-    /// The exit code `passctl` would give.
-    code: u8,
-    /// For a refusal of the person (`auth`): which, such as `signed_out`.
-    auth: Option<&'static str>,
-    /// The core's message: what happened and what to do.
-    message: String,
-}
-
-impl CommandError {
-    /// A failure of the app itself, not of a step (`passctl`'s exit code 1).
-    pub fn failure(message: String) -> CommandError {
-        CommandError {
-            class: "failure",
-            code: 1,
-            auth: None,
-            message,
-        }
-    }
-}
-
-impl From<StationError> for CommandError {
-    fn from(error: StationError) -> CommandError {
-        CommandError::from(&error)
-    }
-}
-
-impl From<&StationError> for CommandError {
-    fn from(error: &StationError) -> CommandError {
-        let code = error.exit_code();
-        let class = match code {
-            2 => "usage",
-            3 => "setup",
-            4 => "offline",
-            5 => "central",
-            6 => "not_found",
-            7 => "busy",
-            9 => "card",
-            11 => "printer",
-            12 => "camera",
-            13 => "auth",
-            _ => "failure",
-        };
-        let auth = match error {
-            StationError::Auth(refusal) => Some(refusal.kind()),
-            _ => None,
-        };
-        CommandError {
-            class,
-            code,
-            auth,
-            message: error.to_string(),
-        }
-    }
-}
+/// A failure as the UI receives it: the core's one error kind (class, exit
+/// code, code, parameters and the English message), which the screen says in
+/// the clerk's language from its code.
+pub type CommandError = ErrorView;
 
 pub type Answer<T> = Result<T, CommandError>;
 
