@@ -41,6 +41,7 @@ pub const FREEZE_AFTER: Duration = Duration::days(90);
 /// What a step needs of the person taking it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum Duty {
     /// See the queue and the records (personal data): anyone signed in.
     Read,

@@ -21,7 +21,7 @@ use crate::model::{CardState, Step};
 use crate::{Station, StationError, credentials};
 
 /// What writing one card did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Encoded {
     pub pass_id: String,
     pub version: u32,

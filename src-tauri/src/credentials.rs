@@ -46,7 +46,7 @@ pub fn claims_for(item: &PassItem, office: &str, issued_at: OffsetDateTime, prin
 }
 
 /// What the latest trust refresh found.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct TrustSummary {
     pub trust_list_sequence: u64,
     pub signers: usize,
@@ -282,6 +282,7 @@ pub fn outcome_code(verdict: Option<&pass_credential::Verdict>) -> &'static str 
 /// What a card was checked by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(ts_rs::TS)]
 pub enum CheckSource {
     Qr,
     Chip,

@@ -32,7 +32,7 @@ const DEMO_CARD_UID: [u8; 7] = [0x04, 0xDE, 0x30, 0x00, 0x00, 0x00, 0x01];
 pub const DEMO_OFFICE: &str = "TWKEL";
 
 /// One of the demo's people, with the password made up for this run.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct DemoUser {
     pub username: &'static str,
     pub display_name: &'static str,

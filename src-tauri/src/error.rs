@@ -395,13 +395,15 @@ impl AuthError {
 }
 
 /// A failure as a shell passes it on: to the UI as JSON, to a log as text.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ErrorView {
     /// What kind of problem, for a translated lead sentence.
+    #[ts(type = "ErrorClass")]
     pub class: ErrorClass,
     /// The exit code `passctl` gives for it.
     pub exit_code: u8,
     /// Which failure, for a translated message.
+    #[ts(type = "ErrorCode")]
     pub code: Code,
     /// The values the message shows (see the module's documentation).
     pub params: Value,

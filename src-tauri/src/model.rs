@@ -14,7 +14,7 @@ use serde::Serialize;
 use time::Date;
 
 /// One pass: a card for one person or one vehicle, as approved by central.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct PassItem {
     pub pass_id: String,
     pub version: u32,
@@ -26,8 +26,10 @@ pub struct PassItem {
     pub company_tax_id: String,
     pub ports: Vec<String>,
     #[serde(with = "pass_central::api::iso_date")]
+    #[ts(type = "string")]
     pub valid_from: Date,
     #[serde(with = "pass_central::api::iso_date")]
+    #[ts(type = "string")]
     pub valid_to: Date,
     pub pickup_office: String,
     pub photo_sha256: Option<String>,
@@ -44,6 +46,7 @@ impl PassItem {
 /// Where a card stands at this office (DESIGN §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum CardState {
     Approved,
     Printed,

@@ -28,7 +28,7 @@ pub struct PrintReport {
 }
 
 /// What checking a print found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct PrintCheck {
     pub pass_id: String,
     /// The print carries this pass's credential: the card moved to `print_verified`.

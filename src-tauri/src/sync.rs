@@ -65,7 +65,7 @@ pub enum SyncProgress {
 }
 
 /// What one sync did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct SyncReport {
     pub pages: usize,
     pub items: PageSummary,
@@ -82,7 +82,7 @@ pub struct SyncReport {
 }
 
 /// What sending the outbox did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct OutboxReport {
     pub accepted: usize,
     /// Central had them already (an earlier send whose answer was lost).

@@ -23,7 +23,7 @@ use crate::store::{CardFaces, Pickup, Recipient, parse_rfc3339};
 use crate::{Station, StationError};
 
 /// What a release checked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Released {
     pub pass_id: String,
     pub card_uid: String,
@@ -32,7 +32,7 @@ pub struct Released {
 }
 
 /// What a reprint did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Reprinted {
     pub pass_id: String,
     pub old_version: u32,
@@ -42,7 +42,7 @@ pub struct Reprinted {
 }
 
 /// A pick-up waiting, with how long.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Waiting {
     #[serde(flatten)]
     pub pickup: Pickup,

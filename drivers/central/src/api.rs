@@ -117,6 +117,7 @@ pub struct WireItem {
 /// on its face and the chip inside it. A gate that holds the pass refuses any
 /// other card of that version.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HandedOverCard {
     /// The pass version of the card; a later version of the pass has had no hand-over yet.
     pub version: u32,
@@ -124,6 +125,7 @@ pub struct HandedOverCard {
     /// The chip's UID in upper-case hex.
     pub card_uid: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub at: OffsetDateTime,
 }
 
@@ -139,6 +141,7 @@ pub enum ItemStatus {
 /// Who or what the pass is for.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Holder {
     Person {
         /// Name as on the ID card, usually Traditional Chinese.
@@ -283,6 +286,7 @@ impl AuditHeadPayload {
 /// shows and allows only what a user's roles cover.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Role {
     /// Takes items through printing, encoding and handing over.
     Clerk,

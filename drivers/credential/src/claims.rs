@@ -35,6 +35,7 @@ const CARD_UID: i64 = 5;
 /// Person or vehicle, long-term or temporary. The numbers are the wire codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum PassKind {
     Person = 0,
     Vehicle = 1,

@@ -27,6 +27,7 @@ pub fn queue(station: &mut Station, session: &Session, query: &QueueQuery) -> Re
 /// Something a person may do with a card, as its record offers it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum CardAction {
     Print,
     CheckPrint,
@@ -56,7 +57,7 @@ impl CardAction {
 
 /// One card: its record (the national ID only masked, as the cache holds
 /// it), its history, and what the signed-in user may do with it now.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CardView {
     pub record: ItemRecord,
     pub history: Vec<AuditEntry>,
@@ -148,6 +149,7 @@ pub struct PrintOptions {
 /// Where one card of a batch stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum PrintStage {
     Printing,
     Printed,
@@ -155,7 +157,7 @@ pub enum PrintStage {
 }
 
 /// One card of a print batch.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct PrintOutcome {
     pub pass_id: String,
     pub stage: PrintStage,
@@ -166,6 +168,7 @@ pub struct PrintOutcome {
     /// The CUPS job number, when printed through CUPS.
     pub job: Option<u32>,
     #[serde(serialize_with = "super::failure")]
+    #[ts(type = "ErrorView | null")]
     pub error: Option<StationError>,
 }
 
@@ -248,7 +251,7 @@ const FIRST_CHECK: time::Duration = time::Duration::hours(9);
 
 /// What encoding a card did, and the chip read back as a gate would (on the
 /// pass's first day when that is still to come).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct EncodeResult {
     #[serde(flatten)]
     pub encoded: Encoded,

@@ -98,7 +98,7 @@ impl PrintedQr {
 
 /// One exchange with a card being encoded: the n-th, what it was for, and
 /// whether the card answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct EncodeStep {
     pub n: usize,
     pub step: ExchangeKind,
@@ -108,6 +108,7 @@ pub struct EncodeStep {
 /// What an exchange with the card does, from its DESFire instruction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum ExchangeKind {
     Uid,
     Version,

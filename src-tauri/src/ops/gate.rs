@@ -23,7 +23,7 @@ use crate::store::{Check, rfc3339};
 use crate::{Station, StationError};
 
 /// One verdict, with what the cache knows of the pass.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct VerdictView {
     pub valid: bool,
     /// `valid`, the reason's code, or `not_our_card`.
@@ -49,7 +49,7 @@ pub struct VerdictView {
 }
 
 /// A warning beside a verdict (an old hotlist, say), in both languages.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct WarningView {
     pub zh: String,
     pub en: String,
@@ -108,6 +108,7 @@ impl From<&GateVerdict> for VerdictView {
 /// A running gate's event, as a person sees it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 pub enum GateEventView {
     Verdict(Box<VerdictView>),
     NoTrustList,
@@ -190,7 +191,7 @@ pub fn verify(
 }
 
 /// What a card on the reader turned out to be.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CardReadingView {
     pub card_uid: String,
     /// `ours`, `blank` or `foreign`.

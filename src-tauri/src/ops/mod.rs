@@ -29,7 +29,7 @@ use crate::{Station, StationError};
 
 /// What taking a card out of use did: the print and the chip that go on the
 /// hotlist at the next sync, if a card was made.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Retired {
     pub pass_id: String,
     pub print: Option<u32>,

@@ -27,7 +27,7 @@ pub async fn enroll(
 
 /// What a status bar or a settings screen shows of the station. Nothing
 /// personal: it is shown before anyone signs in.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct StationStatus {
     pub station_id: String,
     pub station_name: String,
@@ -64,7 +64,7 @@ pub fn status(station: &Station) -> Result<StationStatus, StationError> {
 }
 
 /// What a sync did, with the records central sent that the station set aside.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SyncView {
     #[serde(flatten)]
     pub report: SyncReport,

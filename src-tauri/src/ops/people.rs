@@ -10,7 +10,7 @@ use crate::model::Role;
 use crate::{Station, StationError};
 
 /// Who is signed in, and what they may do today.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SignedIn {
     pub username: String,
     pub display_name: String,

@@ -27,7 +27,7 @@ const HEAD_QUEUED_KEY: &str = "audit_head_queued";
 const HEAD_ACKNOWLEDGED_KEY: &str = "audit_head_acknowledged";
 
 /// One entry of the trail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct AuditEntry {
     pub seq: i64,
     pub at: String,

@@ -87,7 +87,7 @@ impl Store {
 
 /// The card of the pass's current version that the office holds or handed
 /// over: its print, and its chip if one was written for that print.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct CardFaces {
     pub print: u32,
     /// The chip's UID in upper-case hex.

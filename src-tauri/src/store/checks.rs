@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{SqlContext, Store, StoreError};
 
 /// One check of a card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Check {
     pub at: String,
     pub actor: String,

@@ -12,7 +12,7 @@ use super::{SqlContext, Store, StoreError, now_rfc3339};
 use crate::model::{CardState, PassItem, Step};
 
 /// Who took a card away. The recipient's ID number is kept masked only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Recipient {
     pub name: String,
     pub company: String,
@@ -20,7 +20,7 @@ pub struct Recipient {
 }
 
 /// A released card waiting to be picked up.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Pickup {
     pub pass_id: String,
     /// The holder's name, or the vehicle's plate.

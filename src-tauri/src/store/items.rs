@@ -27,7 +27,7 @@ pub struct StoredPage {
 }
 
 /// What storing a page changed.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct PageSummary {
     /// Items new to this station.
     pub added: usize,
@@ -44,7 +44,7 @@ pub struct PageSummary {
 }
 
 /// An item as the cache holds it: the pass and where its card stands.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ItemRecord {
     #[serde(flatten)]
     pub item: PassItem,
@@ -56,7 +56,7 @@ pub struct ItemRecord {
 }
 
 /// A record central sent that this station set aside.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct RejectedItem {
     pub pass_id: String,
     pub reason: String,

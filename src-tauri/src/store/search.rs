@@ -65,7 +65,7 @@ pub struct QueueQuery {
 }
 
 /// One line of the queue.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct QueueRow {
     pub pass_id: String,
     pub version: u32,

@@ -49,7 +49,7 @@ pub struct SessionRecord {
 }
 
 /// A supervisor's approval rights lent to another user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Delegation {
     pub delegator: String,
     pub delegate: String,

@@ -29,7 +29,7 @@ const PROBE_EVERY: Duration = Duration::from_secs(30);
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What is known of the world outside: central and the card readers.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct DeviceState {
     /// Whether central answered last time it was asked; `None` before the first try.
     online: Option<bool>,
@@ -85,6 +85,7 @@ pub fn start(app: &AppHandle) {
 /// What `sync-progress` carries.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "stage", rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
 enum SyncStage {
     Items { items: usize, more: bool },
     Photos { done: usize, total: usize },
@@ -92,10 +93,16 @@ enum SyncStage {
 }
 
 /// What `sync-finished` carries: the report, or the failure.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 struct SyncFinished<'a> {
     report: Option<&'a SyncView>,
     error: Option<CommandError>,
+}
+
+/// Hands the generator of the UI's bindings the payloads of the events sent here.
+pub fn visit_payloads(visitor: &mut impl ts_rs::TypeVisitor) {
+    visitor.visit::<SyncStage>();
+    visitor.visit::<SyncFinished<'static>>();
 }
 
 /// One sync on a station of its own (so the queue stays usable while it

@@ -23,7 +23,7 @@ use crate::{RunningGate, events};
 const POLL: Duration = Duration::from_millis(200);
 
 /// What the gate started with.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct GateInfo {
     port: String,
     /// The app has no webcam yet (photos stand in for it).

@@ -91,7 +91,7 @@ fn block_on<T>(step: impl std::future::Future<Output = Result<T, StationError>>)
 /// What the status bar, the sign-in screen and the settings screen show:
 /// the station, and the devices this app chose at start-up. Nothing
 /// personal: it is shown before anyone signs in.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct StationStatus {
     #[serde(flatten)]
     station: pass_station::ops::office::StationStatus,

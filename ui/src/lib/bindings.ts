@@ -1,0 +1,318 @@
+// Generated from the Rust types by `cargo test -p pass-station --bin pass-station bindings`
+// with UPDATE_BINDINGS=1; do not edit. See src-tauri/src/bin/pass-station/bindings.rs.
+
+export type AuditEntry = { seq: number, at: string, actor: string, action: string, pass_id: string | null, detail: JsonValue, prev_hash: string, hash: string, };
+
+export type CardAction = "print" | "check_print" | "encode" | "release" | "refuse_release" | "hand_over" | "spoil" | "void" | "reprint";
+
+export type CardFaces = { print: number, 
+/**
+ * The chip's UID in upper-case hex.
+ */
+card_uid: string | null, };
+
+export type CardState = "approved" | "printed" | "print_verified" | "encoded" | "released" | "handed_over" | "spoiled" | "voided" | "withdrawn" | "uncollected";
+
+export type CardView = { record: ItemRecord, history: Array<AuditEntry>, actions: Array<CardAction>, };
+
+export type Check = { at: string, actor: string, 
+/**
+ * `qr` or `chip`.
+ */
+source: string, pass_id: string | null, version: number | null, card_uid: string | null, port: string | null, 
+/**
+ * `valid`, or the code of the reason it was refused.
+ */
+outcome: string, };
+
+export type CheckSource = "qr" | "chip";
+
+export type Delegation = { delegator: string, delegate: string, 
+/**
+ * Office days, both included.
+ */
+first_day: string, last_day: string, created_at: string, };
+
+export type DemoUser = { username: string, display_name: string, role: Role, password: string, };
+
+export type DeviceState = { 
+/**
+ * Whether central answered last time it was asked; `None` before the first try.
+ */
+online: boolean | null, 
+/**
+ * Since when it has (or has not).
+ */
+online_since: string | null, 
+/**
+ * Each PC/SC reader, and whether a card is on it.
+ */
+readers: { [key in string]: boolean }, 
+/**
+ * Why the readers cannot be watched (no pcscd, say), in the core's words.
+ */
+reader_problem: string | null, };
+
+export type Duty = "read" | "issue" | "approve" | "delegate" | "check" | "administer" | "audit";
+
+export type EncodeResult = { valid: boolean, reason_zh: string | null, reason_en: string | null, pass_id: string, version: number, 
+/**
+ * The card's UID, upper-case hex.
+ */
+card_uid: string, 
+/**
+ * Whether the card came blank or was one of ours (a reissue, or an interrupted write now completed).
+ */
+was_blank: boolean, apdu_exchanges: number, };
+
+export type EncodeStep = { n: number, step: ExchangeKind, ok: boolean, };
+
+export type ErrorClass = "failure" | "usage" | "setup" | "offline" | "central" | "not_found" | "busy" | "invalid" | "card" | "tampered" | "printer" | "camera" | "auth";
+
+export type ErrorCode = "unexpected" | "io" | "store.failed" | "signer_key" | "no_trust_list" | "corrupt" | "run_setup" | "usage" | "twice_in_batch" | "recipient_missing" | "bad_id_number" | "reason_missing" | "bad_date" | "gate_not_running" | "not_enrolled" | "already_enrolled" | "config" | "root_mismatch" | "no_chip_keys" | "central.unreachable" | "central.refused" | "untrusted" | "item_not_found" | "sync_busy" | "reader.failed" | "wrong_state" | "chip_not_verified" | "seal_broken" | "clone_suspected" | "photo_missing" | "printer.failed" | "camera.failed" | "no_qr_code" | "no_webcam_support" | "auth.bad_credentials" | "auth.locked" | "auth.frozen" | "auth.unknown_offline" | "auth.not_signed_in" | "auth.signed_out" | "auth.forbidden" | "auth.two_person" | "auth.delegate_to_self" | "auth.delegation_backwards" | "auth.delegation_past" | "auth.delegate_unknown" | "auth.weak_password";
+
+export type ErrorView = { 
+/**
+ * What kind of problem, for a translated lead sentence.
+ */
+class: ErrorClass, 
+/**
+ * The exit code `passctl` gives for it.
+ */
+exit_code: number, 
+/**
+ * Which failure, for a translated message.
+ */
+code: ErrorCode, 
+/**
+ * The values the message shows (see the module's documentation).
+ */
+params: JsonValue, 
+/**
+ * The core's English message: what happened and what to do (for logs and `passctl`).
+ */
+message: string, };
+
+export type ExchangeKind = "uid" | "version" | "select" | "authenticate" | "create_application" | "create_file" | "change_key" | "write" | "commit" | "read" | "format" | "other";
+
+export type GateEventView = { "kind": "verdict" } & VerdictView | { "kind": "no_trust_list" } | { "kind": "trust_refreshed", trust: TrustSummary, 
+/**
+ * Checks of the log central has now (sent this time, or known already).
+ */
+checks_sent: number, } | { "kind": "offline", since: string, last_refreshed: string | null, detail: string, } | { "kind": "card_unreadable", reader: string, detail: string, } | { "kind": "camera_stopped", detail: string, } | { "kind": "readers_stopped", detail: string, } | { "kind": "failed", detail: string, };
+
+export type GateInfo = { port: string, 
+/**
+ * The app has no webcam yet (photos stand in for it).
+ */
+camera: boolean, 
+/**
+ * A gate does not start without its readers (PC/SC, or the demo's tray).
+ */
+readers: boolean, 
+/**
+ * Cards that can be presented from the screen (the demo's tray), by pass number.
+ */
+demo_cards: Array<string>, };
+
+export type HandedOverCard = { 
+/**
+ * The pass version of the card; a later version of the pass has had no hand-over yet.
+ */
+version: number, print: number, 
+/**
+ * The chip's UID in upper-case hex.
+ */
+card_uid: string | null, at: string, };
+
+export type Holder = { "type": "person", 
+/**
+ * Name as on the ID card, usually Traditional Chinese.
+ */
+name: string, 
+/**
+ * Name in Latin letters, where the holder has one (passport spelling).
+ */
+name_latin: string | null, 
+/**
+ * Masked national ID, `A12****789`; central never sends the full number.
+ */
+national_id_masked: string, } | { "type": "vehicle", plate: string, 
+/**
+ * Such as 小客車, 貨車, 曳引車.
+ */
+vehicle_type: string, };
+
+export type ItemRecord = { kind: PassKind, state: CardState, received_at: string, updated_at: string, photo_cached: boolean, pass_id: string, version: number, withdrawn: boolean, application_id: string, holder: Holder, temporary: boolean, company_name: string, company_tax_id: string, ports: Array<string>, valid_from: string, valid_to: string, pickup_office: string, photo_sha256: string | null, 
+/**
+ * The card of this version handed over at a desk of the office, as central reports it.
+ */
+handed_over: HandedOverCard | null, };
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
+export type OutboxReport = { accepted: number, 
+/**
+ * Central had them already (an earlier send whose answer was lost).
+ */
+duplicates: number, 
+/**
+ * Refused for good; listed by `passctl outbox --rejected`.
+ */
+rejected: number, };
+
+export type PageSummary = { 
+/**
+ * Items new to this station.
+ */
+added: number, 
+/**
+ * Items seen before at an older version.
+ */
+updated: number, 
+/**
+ * Items that central withdrew and this station had not handed over.
+ */
+withdrawn: number, 
+/**
+ * Items already held at this version or newer (a repeated record).
+ */
+unchanged: number, rejected: number, 
+/**
+ * Passes withdrawn while the office held their card, which is now void:
+ * the clerk must take these cards out of the work.
+ */
+voided_cards: Array<string>, };
+
+export type PassKind = "person" | "vehicle" | "temporary_person" | "temporary_vehicle";
+
+export type PrintCheck = { pass_id: string, 
+/**
+ * The print carries this pass's credential: the card moved to `print_verified`.
+ */
+matches: boolean, 
+/**
+ * Why not, when it does not: the card was marked `spoiled`.
+ */
+problem: string | null, };
+
+export type PrintOutcome = { pass_id: string, stage: PrintStage, 
+/**
+ * The card's print serial, once printed.
+ */
+print: number | null, 
+/**
+ * The files written, when printed to a folder.
+ */
+files: Array<string>, 
+/**
+ * The CUPS job number, when printed through CUPS.
+ */
+job: number | null, error: ErrorView | null, };
+
+export type PrintStage = "printing" | "printed" | "failed";
+
+export type QueueRow = { pass_id: string, version: number, kind: PassKind, holder: string, company_name: string, ports: Array<string>, valid_from: string, valid_to: string, state: CardState, };
+
+export type Recipient = { name: string, company: string, id_masked: string, };
+
+export type RejectedItem = { pass_id: string, reason: string, seen_at: string, };
+
+export type Released = { pass_id: string, card_uid: string, released_by: string, delegated_by: string | null, };
+
+export type Reprinted = { pass_id: string, old_version: number, new_version: number, 
+/**
+ * The old card (its print and chip), now on the hotlist, if one was made.
+ */
+old_card: CardFaces | null, };
+
+export type Retired = { pass_id: string, print: number | null, chip_uid: string | null, };
+
+export type Role = "clerk" | "supervisor" | "gate_officer" | "admin";
+
+export type SignedIn = { username: string, display_name: string, roles: Array<Role>, 
+/**
+ * Each duty the user has today, by role or by a supervisor's delegation.
+ */
+duties: Array<Duty>, 
+/**
+ * The supervisor whose approval rights the user holds today, if any.
+ */
+delegated_by: string | null, 
+/**
+ * After this many minutes without a step the core signs the user out;
+ * the app locks its screen after as long without input.
+ */
+idle_sign_out_minutes: number, };
+
+export type StationStatus = { 
+/**
+ * `pdf` (a folder) or `cups` (a queue), and where.
+ */
+printer_kind: string, printer: string, 
+/**
+ * `virtual` (the demo's) or `pcsc`.
+ */
+reader_kind: string, devices: DeviceState, demo: boolean, 
+/**
+ * Where the demo's camera leaves pictures of printed cards.
+ */
+camera_dir: string | null, station_id: string, station_name: string, office: string, office_zh: string, office_en: string, central_url: string, enrolled_at: string, last_sync: string | null, outbox: number, counts: Array<[CardState, number]>, 
+/**
+ * The states the queue shows unless asked for others.
+ */
+open_states: Array<CardState>, home: string, };
+
+export type SyncFinished = { report: SyncView | null, error: ErrorView | null, };
+
+export type SyncStage = { "stage": "items", items: number, more: boolean, } | { "stage": "photos", done: number, total: number, } | { "stage": "events", sent: number, };
+
+export type SyncView = { 
+/**
+ * Every record set aside so far, for the central office to look at.
+ */
+set_aside: Array<RejectedItem>, pages: number, items: PageSummary, 
+/**
+ * Central no longer knew our position, so the feed was read from its start.
+ */
+full_resync: boolean, photos_fetched: number, 
+/**
+ * Photos that could not be had this time (the items are kept; the next sync tries again).
+ */
+photo_problems: Array<string>, events: OutboxReport, 
+/**
+ * Transient failures that were retried.
+ */
+retried: Array<string>, 
+/**
+ * The trust list and hotlist held after the sync.
+ */
+trust: TrustSummary, };
+
+export type TrustSummary = { trust_list_sequence: number, signers: number, hotlist_sequence: number, hotlist_entries: number, };
+
+export type VerdictView = { valid: boolean, 
+/**
+ * `valid`, the reason's code, or `not_our_card`.
+ */
+outcome: string, message_zh: string, message_en: string, source: CheckSource, at: string, card_uid: string | null, pass_id: string | null, version: number | null, 
+/**
+ * The holder's name, or the vehicle's plate.
+ */
+holder: string | null, holder_latin: string | null, id_masked: string | null, company: string | null, 
+/**
+ * The cached photo, base64 JPEG.
+ */
+photo: string | null, 
+/**
+ * The pass's last valid day (office time), `YYYY-MM-DD`.
+ */
+valid_to: string | null, warnings: Array<WarningView>, elapsed_ms: number, };
+
+export type Waiting = { days_waiting: number, pass_id: string, 
+/**
+ * The holder's name, or the vehicle's plate.
+ */
+holder: string, company_name: string, released_at: string, };
+
+export type WarningView = { zh: string, en: string, };
