@@ -3,6 +3,8 @@
 //! What this crate is for:
 //! - [`api`]: the wire types of the contract in `openapi.yaml` (the contract is
 //!   the YAML file; these types follow it, and a test holds them to it);
+//! - [`events`]: [`StationEvent`], every event a station reports to central,
+//!   typed as the contract gives its payload;
 //! - [`model`]: facts of the pass system that both ends check the same way
 //!   (company tax IDs, masked national IDs, port codes, password rules);
 //! - [`client`]: a `reqwest` client for the API with errors a clerk can act on;
@@ -14,8 +16,10 @@
 
 pub mod api;
 pub mod client;
+pub mod events;
 pub mod model;
 pub mod sim;
 
 pub use client::{CentralClient, CentralError};
+pub use events::StationEvent;
 pub use sim::{SimConfig, SimError, SimHandle};

@@ -216,6 +216,12 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
     for malformed in [
         event("e-2", "Card Printed", json!({})),
         event("e-3", "card_printed", json!([1, 2])),
+        event("e-5", "card_lost", json!({})),
+        event(
+            "e-6",
+            "item_received",
+            json!({"pass_id": "KEL-2026-000001", "version": 1, "status": "pending"}),
+        ),
         event("", "item_received", received.clone()),
     ] {
         let batch = json!({"events": [event("e-4", "item_received", received.clone()), malformed]});
@@ -235,7 +241,8 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
     api.post("/v1/events").body(json!({"events": []})).expect(401).await;
     let fault = json!({"kind": "status_500", "path_prefix": "/v1/events", "times": 1});
     api.post("/admin/faults").body(fault).expect(200).await;
-    let batch = json!({"events": [event("e-9", "card_printed", json!({}))]});
+    let printed = json!({"pass_id": "KEL-2026-000001", "version": 1, "actor": "chen", "audit_seq": 1});
+    let batch = json!({"events": [event("e-9", "card_printed", printed)]});
     api.post("/v1/events").key(key).body(batch).expect(500).await;
 
     // The trust list and hotlist: signed bytes, only for enrolled stations.

@@ -16,6 +16,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::contract::{Answer, Contract};
+use pass_central::StationEvent;
 use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Union};
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -141,6 +142,53 @@ fn every_station_operation_answers_within_the_contract() {
     }
     assert_eq!(exercised.len(), 9, "the station operations exercised: {exercised:?}");
     sim.stop();
+}
+
+#[test]
+fn every_event_the_contract_allows_reads_as_a_station_event_and_writes_back_the_same() {
+    let contract = Contract::load();
+    let event_schema = json!({"$ref": "#/components/schemas/Event"});
+    let mut runner = TestRunner::new(Config {
+        cases: 256,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let kinds = std::cell::RefCell::new(std::collections::BTreeSet::new());
+    let outcome = runner.run(&arb(&contract, &event_schema, 0), |event| {
+        let errors = contract.errors(&event_schema, &event);
+        prop_assume!(errors.is_empty(), "drawn outside the schema: {:?}", errors);
+        let kind = event["kind"].as_str().expect("a kind");
+        let typed = StationEvent::from_wire(kind, &event["payload"])
+            .map_err(|e| TestCaseError::fail(format!("{kind} in the contract but not a StationEvent: {e}")))?;
+        prop_assert_eq!(typed.kind(), kind);
+        let written = json!({"idempotency_key": "k", "kind": typed.kind(), "occurred_at": event["occurred_at"],
+                             "payload": typed.payload()});
+        let errors = contract.errors(&event_schema, &written);
+        prop_assert!(
+            errors.is_empty(),
+            "{} written back breaks the contract: {:?}",
+            kind,
+            errors
+        );
+        let again = StationEvent::from_wire(kind, &typed.payload()).expect("it reads back");
+        prop_assert_eq!(&again, &typed);
+        kinds.borrow_mut().insert(kind.to_owned());
+        Ok(())
+    });
+    if let Err(failure) = outcome {
+        panic!("{failure}");
+    }
+    // Every kind is drawn only by chance; that the contract names each is certain.
+    let mapping = contract.doc["components"]["schemas"]["Event"]["discriminator"]["mapping"]
+        .as_object()
+        .expect("the Event discriminator's mapping");
+    let named: std::collections::BTreeSet<&str> = mapping.keys().map(String::as_str).collect();
+    let known: std::collections::BTreeSet<&str> = StationEvent::kinds().collect();
+    assert_eq!(
+        named, known,
+        "the kinds openapi.yaml names and the kinds StationEvent reads"
+    );
+    assert!(kinds.borrow().len() > 5, "too few kinds drawn: {:?}", kinds.borrow());
 }
 
 /// Enrols a station and reads what the simulator holds, for path hints.
@@ -436,6 +484,9 @@ fn arb(contract: &Contract, schema: &Value, depth: u32) -> BoxedStrategy<Value> 
     if let Some(values) = schema["enum"].as_array() {
         return proptest::sample::select(values.clone()).boxed();
     }
+    if let Some(parts) = schema["allOf"].as_array() {
+        return arb(contract, &merged(contract, parts), depth);
+    }
     if let Some(choices) = schema["oneOf"].as_array() {
         return Union::new(choices.iter().map(|choice| arb(contract, choice, depth + 1))).boxed();
     }
@@ -471,6 +522,19 @@ fn arb(contract: &Contract, schema: &Value, depth: u32) -> BoxedStrategy<Value> 
         // A schema that allows anything.
         _ => prop_oneof![Just(json!(1)), Just(json!("x")), Just(json!({"any": true}))].boxed(),
     }
+}
+
+/// The object schemas of an `allOf` as one: their required fields together,
+/// and each property as the last part that names it gives it.
+fn merged(contract: &Contract, parts: &[Value]) -> Value {
+    let mut required = Vec::new();
+    let mut properties = Map::new();
+    for part in parts {
+        let part = contract.resolve(part);
+        required.extend(part["required"].as_array().cloned().unwrap_or_default());
+        properties.extend(part["properties"].as_object().cloned().unwrap_or_default());
+    }
+    json!({"type": "object", "required": required, "properties": properties})
 }
 
 fn object(contract: &Contract, schema: &Value, depth: u32) -> BoxedStrategy<Value> {

@@ -20,7 +20,8 @@ use super::admin::{
     RevokeRequest, VoidCardRequest,
 };
 use super::faults::Fault;
-use crate::api::{EnrolmentRequest, EventBatch, PasswordChange, ReprintRequest, SignInRequest};
+use super::station_api::ReportedBatch;
+use crate::api::{EnrolmentRequest, PasswordChange, ReprintRequest, SignInRequest};
 
 /// The contract, as the simulator was built with it.
 const OPENAPI_YAML: &str = include_str!("../../openapi.yaml");
@@ -48,7 +49,7 @@ macro_rules! request_schemas {
 
 request_schemas! {
     EnrolmentRequest => "EnrolmentRequest",
-    EventBatch => "EventBatch",
+    ReportedBatch => "EventBatch",
     SignInRequest => "SignInRequest",
     PasswordChange => "PasswordChange",
     ReprintRequest => "ReprintRequest",

@@ -16,8 +16,10 @@ use super::contract::RequestSchema;
 use super::cursor::Cursor;
 use super::{AppState, SimError, parse_card_uid};
 use crate::api::{
-    EnrolmentRequest, EventBatch, EventResults, PasswordChange, ReprintRequest, SignInRequest, UserProfile, WireItem,
+    EnrolmentRequest, Event, EventBatch, EventResults, PasswordChange, ReprintRequest, SignInRequest, UserProfile,
+    WireItem,
 };
+use crate::events::StationEvent;
 
 /// Page size when a station names none, and the most it may ask for.
 const DEFAULT_LIMIT: u32 = 500;
@@ -35,10 +37,12 @@ impl<T: DeserializeOwned + RequestSchema> FromRequest<AppState> for ApiJson<T> {
         let Json(body) = Json::<serde_json::Value>::from_request(request, state)
             .await
             .map_err(|rejection| SimError::BadRequest(rejection.body_text()))?;
+        // Read first: the Rust types name what they miss most plainly (an
+        // unknown event kind, a missing field); the schema then catches the rest.
+        let value =
+            T::deserialize(&body).map_err(|e| SimError::BadRequest(format!("the body is not a {}: {e}", T::SCHEMA)))?;
         state.schemas.check(T::SCHEMA, &body)?;
-        serde_json::from_value(body)
-            .map(ApiJson)
-            .map_err(|e| SimError::BadRequest(format!("the body is not a {}: {e}", T::SCHEMA)))
+        Ok(ApiJson(value))
     }
 }
 
@@ -164,10 +168,47 @@ pub(crate) async fn photo(
     Ok(([(header::CONTENT_TYPE, "image/png")], Bytes::from(bytes)).into_response())
 }
 
+/// An event as a station sent it, and what it says as a [`StationEvent`].
+#[derive(Debug, Clone)]
+pub(crate) struct ReportedEvent {
+    pub wire: Event,
+    pub event: StationEvent,
+}
+
+impl ReportedEvent {
+    /// Reads what a wire event says; a kind or a value central does not know
+    /// is a 400 that names the event.
+    pub(crate) fn read(wire: Event) -> Result<ReportedEvent, SimError> {
+        match StationEvent::from_wire(&wire.kind, &wire.payload) {
+            Ok(event) => Ok(ReportedEvent { wire, event }),
+            Err(e) => Err(SimError::BadRequest(format!("event {:?}: {e}", wire.idempotency_key))),
+        }
+    }
+}
+
+/// `POST /v1/events`, each event read as a [`StationEvent`].
+#[derive(Debug)]
+pub(crate) struct ReportedBatch {
+    pub events: Vec<ReportedEvent>,
+}
+
+impl<'de> Deserialize<'de> for ReportedBatch {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let batch = EventBatch::deserialize(deserializer)?;
+        let events = batch
+            .events
+            .into_iter()
+            .map(ReportedEvent::read)
+            .collect::<Result<_, _>>()
+            .map_err(serde::de::Error::custom)?;
+        Ok(ReportedBatch { events })
+    }
+}
+
 pub(crate) async fn events(
     station: Station,
     State(state): State<AppState>,
-    ApiJson(batch): ApiJson<EventBatch>,
+    ApiJson(batch): ApiJson<ReportedBatch>,
 ) -> Result<impl IntoResponse, SimError> {
     let results = state
         .db(move |store| store.record_events(&station.id, &batch.events))

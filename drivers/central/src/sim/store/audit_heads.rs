@@ -9,7 +9,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::credential_error;
-use crate::api::{AUDIT_HEAD_EVENT, AuditHeadPayload, Event};
+use crate::api::AuditHeadPayload;
 use crate::sim::SimError;
 use pass_credential::PublicKey;
 
@@ -21,23 +21,15 @@ pub(super) struct KeptHead {
     signature: String,
 }
 
-/// For an `audit_head` event, the head it carries if central keeps it, or why
-/// not: the payload must be an [`AuditHeadPayload`] signed for this station
-/// under the key central certified for it (and has not revoked), and its
-/// entry number must not go below the last head kept for the station, nor
-/// name that entry with another hash. `Ok(None)` for any other event.
+/// The head an `audit_head` event carries if central keeps it, or why not:
+/// it must be signed for this station under the key central certified for
+/// it (and has not revoked), and its entry number must not go below the last
+/// head kept for the station, nor name that entry with another hash.
 pub(super) fn audit_head(
     conn: &Connection,
     station_id: &str,
-    event: &Event,
-) -> Result<Result<Option<KeptHead>, String>, SimError> {
-    if event.kind != AUDIT_HEAD_EVENT {
-        return Ok(Ok(None));
-    }
-    let payload: AuditHeadPayload = match serde_json::from_value(event.payload.clone()) {
-        Ok(payload) => payload,
-        Err(e) => return Ok(Err(format!("an audit head's payload is {{seq, hash, signature}}: {e}"))),
-    };
+    payload: &AuditHeadPayload,
+) -> Result<Result<KeptHead, String>, SimError> {
     let signer: Option<(Vec<u8>, bool)> = conn
         .query_row(
             "SELECT cose_key, revoked FROM signers WHERE station_id = ?1",
@@ -84,11 +76,11 @@ pub(super) fn audit_head(
             )));
         }
     }
-    Ok(Ok(Some(KeptHead {
+    Ok(Ok(KeptHead {
         seq,
-        hash: payload.hash,
-        signature: payload.signature,
-    })))
+        hash: payload.hash.clone(),
+        signature: payload.signature.clone(),
+    }))
 }
 
 /// Keeps an accepted head (once: the same head again under a new key adds nothing).
@@ -125,40 +117,34 @@ mod tests {
         (store.enrol(&request).expect("enrolled").station_id, signer)
     }
 
-    fn head_event(station_id: &str, seq: u64, hash: char, key: &SigningKey) -> Event {
+    fn signed_head(station_id: &str, seq: u64, hash: char, key: &SigningKey) -> AuditHeadPayload {
         let head = AuditHead {
             station_id: station_id.to_owned(),
             seq,
             hash: hash.to_string().repeat(64),
         };
-        let payload = AuditHeadPayload::sign(&head, key).expect("signed");
-        Event {
-            idempotency_key: format!("head-{seq}-{hash}"),
-            kind: AUDIT_HEAD_EVENT.to_owned(),
-            occurred_at: time::OffsetDateTime::now_utc(),
-            payload: serde_json::to_value(payload).expect("JSON"),
-        }
+        AuditHeadPayload::sign(&head, key).expect("signed")
     }
 
     #[test]
     fn a_head_is_kept_only_when_its_station_signed_it_and_it_goes_on() {
         let mut store = Store::in_memory();
         let (station, key) = enrolled(&mut store);
-        let check = |store: &Store, event: &Event| audit_head(&store.conn, &station, event).expect("no database error");
+        let check = |store: &Store, payload: &AuditHeadPayload| {
+            audit_head(&store.conn, &station, payload).expect("no database error")
+        };
 
-        let head = check(&store, &head_event(&station, 5, 'a', &key))
-            .expect("kept")
-            .expect("a head");
+        let head = check(&store, &signed_head(&station, 5, 'a', &key)).expect("kept");
         keep_audit_head(&store.conn, &station, &head, "2026-12-01T00:00:00Z").expect("stored");
         assert_eq!(store.count("audit_heads"), 1);
 
-        let back = check(&store, &head_event(&station, 4, 'b', &key)).expect_err("goes back");
+        let back = check(&store, &signed_head(&station, 4, 'b', &key)).expect_err("goes back");
         assert!(back.contains("goes back from entry 5"), "{back}");
-        let rewritten = check(&store, &head_event(&station, 5, 'b', &key)).expect_err("rewritten");
+        let rewritten = check(&store, &signed_head(&station, 5, 'b', &key)).expect_err("rewritten");
         assert!(rewritten.contains("another hash"), "{rewritten}");
         let stranger = SigningKey::generate(Algorithm::EdDsa).expect("another key");
-        let forged = check(&store, &head_event(&station, 6, 'c', &stranger)).expect_err("forged");
+        let forged = check(&store, &signed_head(&station, 6, 'c', &stranger)).expect_err("forged");
         assert!(forged.contains("not by its station's certified key"), "{forged}");
-        assert!(check(&store, &head_event(&station, 6, 'c', &key)).is_ok());
+        assert!(check(&store, &signed_head(&station, 6, 'c', &key)).is_ok());
     }
 }

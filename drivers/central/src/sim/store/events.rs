@@ -13,87 +13,28 @@ use super::audit_heads::{audit_head, keep_audit_head};
 use super::feed::{change_item, load_item};
 use super::hotlist::{end_of_day, hotlist_card, hotlist_print};
 use super::{Store, rfc3339, to_json};
-use crate::api::{Event, EventOutcome, EventResult, HandedOverCard};
+use crate::api::{EventOutcome, EventResult, HandedOverCard};
+use crate::events::{CardFaces, CardStepEvent, StationEvent};
 use crate::sim::admin::{ItemStateName, StoredEvent};
+use crate::sim::station_api::ReportedEvent;
 use crate::sim::{SimError, parse_card_uid};
 use pass_credential::Revocation as Why;
 
 /// How long a voided card stays on the hotlist when its pass is not known.
 const UNKNOWN_PASS_CARD_HOTLISTED: time::Duration = time::Duration::days(365);
 
-/// Why a well-formed event will never be recorded, if it will not (the
-/// contract's schema has already refused a malformed one with the batch).
-pub(crate) fn rejection_reason(event: &Event) -> Option<String> {
-    for field in ["retired_card", "handed_over_card"] {
-        if let Some(card) = event.payload.get(field)
-            && let Err(problem) = CardFaces::read(event, card)
-        {
-            return Some(format!("{field}: {problem}"));
-        }
-    }
-    None
-}
-
-/// The two faces of one physical card an event names (`retired_card`,
-/// `handed_over_card`): the pass version and print on its printed QR, its
-/// chip's UID if one was written, and for a retired card why it left the work.
-struct CardFaces {
-    pass_id: String,
-    version: u32,
-    print: u32,
-    card_uid: Option<Vec<u8>>,
-    why: Option<Why>,
-}
-
-impl CardFaces {
-    fn read(event: &Event, card: &serde_json::Value) -> Result<CardFaces, String> {
-        let pass_id = event.payload.get("pass_id").and_then(serde_json::Value::as_str);
-        let version = event.payload.get("version").and_then(serde_json::Value::as_u64);
-        let print = card.get("print").and_then(serde_json::Value::as_u64);
-        let (Some(pass_id), Some(version), Some(print)) = (pass_id, version, print) else {
-            return Err("the event needs pass_id and version, and the card its print serial".to_owned());
-        };
-        let (Ok(version), Ok(print)) = (u32::try_from(version), u32::try_from(print)) else {
-            return Err("version and print must be 32-bit unsigned integers".to_owned());
-        };
-        if print == 0 {
-            return Err("print serials count from 1".to_owned());
-        }
-        let card_uid = match card.get("card_uid") {
-            None | Some(serde_json::Value::Null) => None,
-            Some(uid) => Some(
-                uid.as_str()
-                    .and_then(|uid| parse_card_uid(uid).ok())
-                    .ok_or("card_uid must be the card's UID in upper-case hex, such as 04A1B2C3D4E5F6")?,
-            ),
-        };
-        let why = match card.get("reason") {
-            None => None,
-            Some(reason) => Some(
-                reason
-                    .as_str()
-                    .and_then(Why::parse)
-                    .ok_or("reason must be one of revoked, spoiled, voided, withdrawn, uncollected, replaced")?,
-            ),
-        };
-        Ok(CardFaces {
-            pass_id: pass_id.to_owned(),
-            version,
-            print,
-            card_uid,
-            why,
-        })
-    }
-}
-
 impl Store {
-    /// Records each acceptable event whose key is new; one result per event,
-    /// in order. The first time it arrives, an event's `retired_card` goes on
-    /// the hotlist (its print and its chip), its `handed_over_card` is
-    /// recorded on the item, for the office's other desks to see in the feed,
-    /// and an `audit_head` is kept once its signature and sequence check out
-    /// (see [`audit_head`]).
-    pub(crate) fn record_events(&mut self, station_id: &str, events: &[Event]) -> Result<Vec<EventResult>, SimError> {
+    /// Records each event whose key is new; one result per event, in order.
+    /// The first time it arrives, a card step's `retired_card` goes on the
+    /// hotlist (its print and its chip), its `handed_over_card` is recorded on
+    /// the item, for the office's other desks to see in the feed, and an
+    /// audit head is kept once its signature and sequence check out (see
+    /// [`audit_head`]); a head that does not is rejected and not recorded.
+    pub(crate) fn record_events(
+        &mut self,
+        station_id: &str,
+        events: &[ReportedEvent],
+    ) -> Result<Vec<EventResult>, SimError> {
         self.write("recording events", |tx| {
             let received_at = rfc3339(OffsetDateTime::now_utc());
             let mut again =
@@ -103,43 +44,46 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             let mut results = Vec::with_capacity(events.len());
-            for event in events {
-                let (outcome, reason) = if let Some(reason) = rejection_reason(event) {
-                    (EventOutcome::Rejected, Some(reason))
-                } else if again.execute([&event.idempotency_key])? > 0 {
-                    (EventOutcome::Duplicate, None)
-                } else {
-                    match audit_head(tx, station_id, event)? {
-                        Err(reason) => (EventOutcome::Rejected, Some(reason)),
-                        Ok(head) => {
-                            insert.execute(params![
-                                event.idempotency_key,
-                                station_id,
-                                event.kind,
-                                rfc3339(event.occurred_at),
-                                to_json(&event.payload)?,
-                                received_at
-                            ])?;
-                            if let Some(card) = event.payload.get("retired_card") {
-                                let faces = CardFaces::read(event, card).map_err(SimError::Internal)?;
-                                hotlist_retired_card(tx, &faces)?;
-                            }
-                            if let Some(card) = event.payload.get("handed_over_card") {
-                                let faces = CardFaces::read(event, card).map_err(SimError::Internal)?;
-                                record_hand_over(tx, &faces, event.occurred_at)?;
-                            }
-                            if let Some(head) = head {
-                                keep_audit_head(tx, station_id, &head, &received_at)?;
-                            }
-                            (EventOutcome::Accepted, None)
-                        }
-                    }
-                };
-                results.push(EventResult {
-                    idempotency_key: event.idempotency_key.clone(),
+            for ReportedEvent { wire, event } in events {
+                let result = |outcome, reason| EventResult {
+                    idempotency_key: wire.idempotency_key.clone(),
                     outcome,
                     reason,
-                });
+                };
+                if again.execute([&wire.idempotency_key])? > 0 {
+                    results.push(result(EventOutcome::Duplicate, None));
+                    continue;
+                }
+                let head = match event {
+                    StationEvent::AuditHead(payload) => match audit_head(tx, station_id, payload)? {
+                        Ok(head) => Some(head),
+                        Err(reason) => {
+                            results.push(result(EventOutcome::Rejected, Some(reason)));
+                            continue;
+                        }
+                    },
+                    _ => None,
+                };
+                insert.execute(params![
+                    wire.idempotency_key,
+                    station_id,
+                    wire.kind,
+                    rfc3339(wire.occurred_at),
+                    to_json(&wire.payload)?,
+                    received_at
+                ])?;
+                if let StationEvent::CardStep(_, step) = event {
+                    if let Some(card) = &step.retired_card {
+                        hotlist_retired_card(tx, step, card)?;
+                    }
+                    if let Some(card) = &step.handed_over_card {
+                        record_hand_over(tx, step, card, wire.occurred_at)?;
+                    }
+                }
+                if let Some(head) = head {
+                    keep_audit_head(tx, station_id, &head, &received_at)?;
+                }
+                results.push(result(EventOutcome::Accepted, None));
             }
             Ok(results)
         })
@@ -184,33 +128,38 @@ impl Store {
 
 /// Puts both faces of a card a station took out of its work on the hotlist:
 /// its print, and its chip if one was written.
-fn hotlist_retired_card(conn: &Connection, card: &CardFaces) -> Result<(), SimError> {
-    let why = card.why.unwrap_or(Why::Voided);
-    let expires = card_hotlisted_until(conn, Some(&card.pass_id))?;
-    hotlist_print(conn, &card.pass_id, card.version, card.print, expires, why)?;
+fn hotlist_retired_card(conn: &Connection, step: &CardStepEvent, card: &CardFaces) -> Result<(), SimError> {
+    let why = card.reason.unwrap_or(Why::Voided);
+    let expires = card_hotlisted_until(conn, &step.pass_id)?;
+    hotlist_print(conn, &step.pass_id, step.version, card.print, expires, why)?;
     if let Some(uid) = &card.card_uid {
-        hotlist_card(conn, uid, expires, why)?;
+        hotlist_card(conn, &parse_card_uid(uid)?, expires, why)?;
     }
     Ok(())
 }
 
 /// Notes on the item which card of it was handed over, and moves it to the
 /// end of the feed, so the office's other desks learn of it at their next sync.
-fn record_hand_over(conn: &Connection, card: &CardFaces, at: OffsetDateTime) -> Result<(), SimError> {
-    let row = match load_item(conn, &card.pass_id) {
+fn record_hand_over(
+    conn: &Connection,
+    step: &CardStepEvent,
+    card: &CardFaces,
+    at: OffsetDateTime,
+) -> Result<(), SimError> {
+    let row = match load_item(conn, &step.pass_id) {
         Ok(row) => row,
         // A pass central does not know: the event is kept, there is no item to mark.
         Err(SimError::NotFound(_)) => return Ok(()),
         Err(e) => return Err(e),
     };
-    if row.item.version != card.version || row.state == ItemStateName::Withdrawn {
+    if row.item.version != step.version || row.state == ItemStateName::Withdrawn {
         return Ok(());
     }
-    change_item(conn, &card.pass_id, |row| {
+    change_item(conn, &step.pass_id, |row| {
         row.item.handed_over = Some(HandedOverCard {
-            version: card.version,
+            version: step.version,
             print: card.print,
-            card_uid: card.card_uid.as_deref().map(hex::encode_upper),
+            card_uid: card.card_uid.clone(),
             at,
         });
         Ok(())
@@ -220,28 +169,28 @@ fn record_hand_over(conn: &Connection, card: &CardFaces, at: OffsetDateTime) -> 
 
 /// How long a card of this pass stays on the hotlist: until the pass would
 /// have expired, or a year when the pass is not known.
-fn card_hotlisted_until(conn: &Connection, pass_id: Option<&str>) -> Result<OffsetDateTime, SimError> {
-    match pass_id.map(|pass_id| load_item(conn, pass_id)) {
-        Some(Ok(row)) => end_of_day(row.item.valid_to),
-        Some(Err(SimError::NotFound(_))) | None => Ok(OffsetDateTime::now_utc() + UNKNOWN_PASS_CARD_HOTLISTED),
-        Some(Err(e)) => Err(e),
+fn card_hotlisted_until(conn: &Connection, pass_id: &str) -> Result<OffsetDateTime, SimError> {
+    match load_item(conn, pass_id) {
+        Ok(row) => end_of_day(row.item.valid_to),
+        Err(SimError::NotFound(_)) => Ok(OffsetDateTime::now_utc() + UNKNOWN_PASS_CARD_HOTLISTED),
+        Err(e) => Err(e),
     }
 }
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::api::WireItem;
+    use crate::api::{Event, WireItem};
 
-    fn event(key: &str, kind: &str, payload: serde_json::Value) -> Event {
-        Event {
+    fn event(key: &str, kind: &str, payload: serde_json::Value) -> ReportedEvent {
+        let wire = Event {
             idempotency_key: key.to_owned(),
             kind: kind.to_owned(),
             occurred_at: OffsetDateTime::now_utc(),
             payload,
-        }
+        };
+        ReportedEvent::read(wire).expect("an event of the contract")
     }
 
     fn outcomes(results: &[EventResult]) -> Vec<EventOutcome> {
