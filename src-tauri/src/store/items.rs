@@ -540,13 +540,16 @@ pub(super) fn record_card_event(
     detail: &serde_json::Value,
 ) -> Result<(), StoreError> {
     let entry = super::audit::append(tx, actor, action, Some(pass_id), detail)?;
-    let unknown = |e| super::outbox::unqueueable("reporting a card step to central", e);
-    let step = CardStep::from_kind(kind)
-        .ok_or_else(|| unknown(pass_central::events::EventError::UnknownKind { kind: kind.to_owned() }))?;
+    const REPORTING: &str = "reporting a card step to central";
+    let step = CardStep::from_kind(kind).ok_or_else(|| {
+        let unknown = pass_central::events::EventError::UnknownKind { kind: kind.to_owned() };
+        super::outbox::unqueueable(REPORTING, unknown)
+    })?;
+    // The card's faces are typed in the event; the rest of the detail goes as it is.
     let mut detail = detail.as_object().cloned().unwrap_or_default();
     let mut card = |field: &str| -> Result<Option<CardFaces>, StoreError> {
         let faces = detail.remove(field).map(serde_json::from_value).transpose();
-        faces.map_err(|e| super::outbox::unqueueable("reporting a card step to central", e))
+        faces.map_err(|e| super::outbox::unqueueable(REPORTING, e))
     };
     let (retired_card, handed_over_card) = (card("retired_card")?, card("handed_over_card")?);
     let event = StationEvent::CardStep(
