@@ -6,6 +6,9 @@
 //! It exists so that a station's sign-in, password change and offline
 //! fallback can be tested against the answers central gives. Only an
 //! Argon2id hash of a password is kept, never the password.
+//!
+//! What it is not for: stations and their keys (see [`super::stations`]);
+//! a user signs in only through a station central already knows.
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
