@@ -227,7 +227,6 @@ fn queue_audit_head(store: &mut Store, signer: &HeadSigner) -> Result<(), Statio
         hash,
     };
     let payload = AuditHeadPayload::sign(&head, &signer.key).map_err(|e| StationError::SignerKey(e.to_string()))?;
-    let payload = serde_json::to_value(&payload).expect("an audit head always encodes as JSON");
     store.queue_audit_head(&head.hash, &payload)?;
     Ok(())
 }

@@ -311,7 +311,8 @@ impl CentralClient {
 
     /// Sends `body` as JSON (if any) to a path under the base URL and decodes
     /// the JSON answer. For callers of endpoints outside the station contract,
-    /// such as the simulator's admin client.
+    /// such as the simulator's admin client (so it exists with `sim` only).
+    #[cfg(feature = "sim")]
     pub(crate) async fn call<B, T>(
         &self,
         method: Method,

@@ -7,130 +7,15 @@ mod common;
 
 use std::collections::BTreeSet;
 
+use common::contract::{Answer, Contract};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-/// The contract, and which of its operations were called.
-struct Contract {
-    doc: Value,
-    called: BTreeSet<(String, String)>,
-}
-
-/// One answer's body (as JSON too, when it is JSON).
-struct Answer {
-    json: Value,
-    bytes: Vec<u8>,
-}
-
-impl Contract {
-    fn load() -> Contract {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml");
-        let text = std::fs::read_to_string(path).expect("openapi.yaml is readable");
-        let doc: Value = serde_norway::from_str(&text).expect("openapi.yaml is YAML");
-        assert_eq!(doc["openapi"], "3.1.0");
-        Contract {
-            doc,
-            called: BTreeSet::new(),
-        }
-    }
-
-    /// Every (path, method) the contract has.
-    fn operations(&self) -> BTreeSet<(String, String)> {
-        let paths = self.doc["paths"].as_object().expect("paths");
-        paths
-            .iter()
-            .flat_map(|(path, item)| {
-                let methods = item.as_object().expect("a path item").keys();
-                methods.map(move |method| (path.clone(), method.to_uppercase()))
-            })
-            .collect()
-    }
-
-    /// Follows a `$ref` inside the document.
-    fn resolve<'a>(&'a self, node: &'a Value) -> &'a Value {
-        match node.get("$ref").and_then(Value::as_str) {
-            Some(reference) => {
-                let pointer = reference.strip_prefix('#').expect("a local reference");
-                self.resolve(
-                    self.doc
-                        .pointer(pointer)
-                        .unwrap_or_else(|| panic!("{reference} is in the document")),
-                )
-            }
-            None => node,
-        }
-    }
-
-    /// Checks an answer against the contract's response for `template`, `method`, `status`.
-    fn check(&self, template: &str, method: &Method, status: u16, content_type: &str, answer: &Answer) {
-        let operation = &self.doc["paths"][template][method.as_str().to_lowercase()];
-        assert!(operation.is_object(), "{method} {template} is not in the contract");
-        let response = operation["responses"]
-            .get(status.to_string())
-            .map(|r| self.resolve(r))
-            .unwrap_or_else(|| panic!("{method} {template} answered {status}, which the contract does not list"));
-        let Some(content) = response.get("content").and_then(Value::as_object) else {
-            assert!(
-                answer.bytes.is_empty(),
-                "{method} {template} {status} has a body the contract does not give"
-            );
-            return;
-        };
-        let (media_type, media) = content
-            .iter()
-            .find(|(media_type, _)| content_type.starts_with(media_type.as_str()))
-            .unwrap_or_else(|| {
-                panic!(
-                    "{method} {template} {status} came as {content_type:?}, not one of {:?}",
-                    content.keys()
-                )
-            });
-        match media_type.as_str() {
-            "application/json" => {
-                self.validate(&media["schema"], &answer.json, &format!("{method} {template} {status}"))
-            }
-            "application/cose" => assert!(
-                answer.bytes.first() == Some(&0xD2),
-                "{method} {template}: not a tagged COSE_Sign1 (CBOR tag 18)"
-            ),
-            "image/png" => assert!(
-                answer.bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-                "{method} {template}: not a PNG"
-            ),
-            other => panic!("{method} {template} {status}: no check for {other}"),
-        }
-    }
-
-    /// Validates `instance` against `schema`, whose references point into the contract.
-    fn validate(&self, schema: &Value, instance: &Value, what: &str) {
-        let errors = self.errors(schema, instance);
-        assert!(
-            errors.is_empty(),
-            "{what} breaks the contract: {errors:#?}\n{instance:#}"
-        );
-    }
-
-    /// Where `instance` breaks `schema`, whose references point into the contract.
-    fn errors(&self, schema: &Value, instance: &Value) -> Vec<String> {
-        let root = json!({
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "components": self.doc["components"],
-            "allOf": [schema],
-        });
-        let validator = jsonschema::options()
-            .should_validate_formats(true)
-            .build(&root)
-            .unwrap_or_else(|e| panic!("the schema {schema} does not compile: {e}"));
-        validator
-            .iter_errors(instance)
-            .map(|e| format!("{} at {}", e, e.instance_path()))
-            .collect()
-    }
-}
 
 /// Calls the simulator and checks each answer against the contract.
 struct Caller<'a> {
     contract: Contract,
+    /// The contract's operations called so far, as (path, method).
+    called: BTreeSet<(String, String)>,
     http: reqwest::Client,
     base: &'a str,
 }
@@ -208,22 +93,17 @@ impl Call<'_, '_> {
             request = request.json(body);
         }
         let response = request.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        let bytes = response.bytes().await.expect("a whole answer").to_vec();
-        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        let text = String::from_utf8_lossy(&bytes);
+        let (status, content_type, answer) = Answer::read(response).await;
+        let text = String::from_utf8_lossy(&answer.bytes);
         assert_eq!(status, expected, "{method} {path} answered {status}: {text}");
-        let answer = Answer { json, bytes };
-        self.api
+        if let Err(outside) = self
+            .api
             .contract
-            .check(&template, &method, status, &content_type, &answer);
-        self.api.contract.called.insert((template, method.as_str().to_owned()));
+            .check(&template, &method, status, &content_type, &answer)
+        {
+            panic!("{outside}");
+        }
+        self.api.called.insert((template, method.as_str().to_owned()));
         answer
     }
 }
@@ -233,6 +113,7 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
     let (sim, _dir) = common::start_sim(60, true);
     let mut api = Caller {
         contract: Contract::load(),
+        called: BTreeSet::new(),
         http: common::http(),
         base: sim.url(),
     };
@@ -322,17 +203,31 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
 
     // Events: accepted, rejected, duplicate; an empty batch; no key; an injected failure.
     let event = |key: &str, kind: &str, payload: Value| json!({"idempotency_key": key, "kind": kind, "occurred_at": "2026-11-20T08:00:00+08:00", "payload": payload});
+    let received = json!({"pass_id": "KEL-2026-000001", "version": 1, "status": "approved"});
     let batch = json!({"events": [
-        event("e-1", "item_received", json!({"pass_id": "KEL-2026-000001"})),
-        event("e-2", "Card Printed", json!({})),
-        event("e-3", "card_printed", json!([1, 2])),
-        event("", "card_printed", json!({})),
-        event("e-1", "item_received", json!({"pass_id": "KEL-2026-000001"})),
+        event("e-1", "item_received", received.clone()),
+        event("e-1", "item_received", received.clone()),
     ]});
     let results = api.post("/v1/events").key(key).body(batch).expect(200).await.json;
     let results = results["results"].as_array().expect("results");
     let outcomes: Vec<&str> = results.iter().filter_map(|r| r["outcome"].as_str()).collect();
-    assert_eq!(outcomes, ["accepted", "rejected", "rejected", "rejected", "duplicate"]);
+    assert_eq!(outcomes, ["accepted", "duplicate"]);
+    // A batch with one event that breaks the schema is refused whole; nothing of it is recorded.
+    for malformed in [
+        event("e-2", "Card Printed", json!({})),
+        event("e-3", "card_printed", json!([1, 2])),
+        event("e-5", "card_lost", json!({})),
+        event(
+            "e-6",
+            "item_received",
+            json!({"pass_id": "KEL-2026-000001", "version": 1, "status": "pending"}),
+        ),
+        event("", "item_received", received.clone()),
+    ] {
+        let batch = json!({"events": [event("e-4", "item_received", received.clone()), malformed]});
+        let answer = api.post("/v1/events").key(key).body(batch).expect(400).await;
+        assert_eq!(answer.json["code"], "bad_request");
+    }
     // An audit head the station's key did not sign is refused with a reason.
     let forged = json!({"seq": 1, "hash": "ab".repeat(32), "signature": "0oRDoQEnoEBA"});
     let batch = json!({"events": [event("e-head", "audit_head", forged)]});
@@ -346,7 +241,8 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
     api.post("/v1/events").body(json!({"events": []})).expect(401).await;
     let fault = json!({"kind": "status_500", "path_prefix": "/v1/events", "times": 1});
     api.post("/admin/faults").body(fault).expect(200).await;
-    let batch = json!({"events": [event("e-9", "card_printed", json!({}))]});
+    let printed = json!({"pass_id": "KEL-2026-000001", "version": 1, "actor": "chen", "audit_seq": 1});
+    let batch = json!({"events": [event("e-9", "card_printed", printed)]});
     api.post("/v1/events").key(key).body(batch).expect(500).await;
 
     // The trust list and hotlist: signed bytes, only for enrolled stations.
@@ -521,7 +417,7 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
     };
     api.post(users).body(user("chen", "Keelung#2026")).expect(201).await;
     api.post(users).body(user("chen", "Keelung#2026")).expect(409).await;
-    let answer = api.post(users).body(user("lin", "keelung")).expect(422).await;
+    let answer = api.post(users).body(user("lin", "keelungport")).expect(422).await;
     assert_eq!(answer.json["code"], "weak_password");
     api.post(users).body(user("lin lin", "Keelung#2026")).expect(400).await;
     api.post(users).body(user("wang", "Keelung#2026")).expect(201).await;
@@ -674,12 +570,7 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
         .expect(409)
         .await;
 
-    let missing: Vec<_> = api
-        .contract
-        .operations()
-        .difference(&api.contract.called)
-        .cloned()
-        .collect();
+    let missing: Vec<_> = api.contract.operations().difference(&api.called).cloned().collect();
     assert!(missing.is_empty(), "never called: {missing:?}");
     sim.stop();
 }
@@ -761,4 +652,56 @@ fn the_checks_refuse_what_breaks_the_contract() {
     let payload = serde_json::to_value(payload).expect("JSON");
     let schema = json!({"$ref": "#/components/schemas/AuditHeadPayload"});
     assert_eq!(contract.errors(&schema, &payload), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn what_the_framework_refuses_by_itself_is_an_api_error_too() {
+    let (sim, _dir) = common::start_sim(0, false);
+    let contract = Contract::load();
+    let api_error = json!({"$ref": "#/components/schemas/ApiError"});
+    let http = common::http();
+    let code = sim.enrolment_code("TWKEL").expect("a code made at start");
+    let enrolment = http
+        .post(format!("{}/v1/enrolments", sim.url()))
+        .json(&common::enrolment_request(&code, "基隆港製證櫃檯 1"))
+        .send()
+        .await
+        .expect("enrolled");
+    let key = enrolment.json::<Value>().await.expect("an enrolment")["station_key"]
+        .as_str()
+        .expect("a station key")
+        .to_owned();
+    let base = sim.url();
+    let cases = [
+        (Method::GET, "/v1/nothing-here", None, 404),
+        (Method::DELETE, "/v1/events", None, 405),
+        (Method::GET, "/v1/hotlist?after=1&after=2", None, 400),
+        (Method::GET, "/v1/offices/TWKEL/items?limit=5&limit=6", None, 400),
+        (Method::GET, "/v1/offices/twkel/items", None, 400),
+        (Method::GET, "/v1/photos/%FF", None, 400),
+        (Method::GET, "/v1/photos/not-a-hash", None, 400),
+        (Method::POST, "/v1/sign-in", Some("text/plain"), 400),
+        (Method::POST, "/v1/sign-in", Some("application/json"), 400),
+    ];
+    for (method, path, content_type, expected) in cases {
+        let mut request = http.request(method.clone(), format!("{base}{path}")).bearer_auth(&key);
+        if let Some(content_type) = content_type {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body("{not json");
+        }
+        let (status, media, answer) = Answer::read(request.send().await.expect("an answer")).await;
+        let text = String::from_utf8_lossy(&answer.bytes);
+        assert_eq!(status, expected, "{method} {path}: {text}");
+        assert!(
+            media.starts_with("application/json"),
+            "{method} {path} came as {media:?}: {text}"
+        );
+        assert_eq!(
+            contract.errors(&api_error, &answer.json),
+            Vec::<String>::new(),
+            "{text}"
+        );
+    }
+    sim.stop();
 }

@@ -14,7 +14,8 @@
 //!
 //! Not here: signing the head and sending it (see [`crate::sync`]).
 
-use pass_central::api::AUDIT_HEAD_EVENT;
+use pass_central::StationEvent;
+use pass_central::api::AuditHeadPayload;
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -153,11 +154,11 @@ impl Store {
         Ok(last.filter(|(_, hash)| queued.as_deref() != Some(hash.as_str())))
     }
 
-    /// Queues the signed head (`payload`, an `audit_head` event's) for central
-    /// and notes its hash as the last head queued, in one transaction.
-    pub(crate) fn queue_audit_head(&mut self, hash: &str, payload: &serde_json::Value) -> Result<(), StoreError> {
+    /// Queues the signed head for central and notes its hash as the last
+    /// head queued, in one transaction.
+    pub(crate) fn queue_audit_head(&mut self, hash: &str, head: &AuditHeadPayload) -> Result<(), StoreError> {
         let tx = self.conn.transaction().context("queueing the audit trail's head")?;
-        super::outbox::enqueue(&tx, AUDIT_HEAD_EVENT, payload)?;
+        super::outbox::enqueue(&tx, &StationEvent::AuditHead(head.clone()))?;
         set_state_value(&tx, HEAD_QUEUED_KEY, hash)?;
         tx.commit().context("queueing the audit trail's head")
     }
@@ -295,6 +296,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::{OutboxFilter, OutboxOutcome, parse_rfc3339};
+    use pass_central::api::AUDIT_HEAD_EVENT;
 
     /// A store with three audit entries.
     fn trail() -> (tempfile::TempDir, Store) {
@@ -323,10 +325,15 @@ mod tests {
     /// for it; returns the head.
     fn send_head(store: &mut Store, answer: OutboxOutcome) -> (i64, String) {
         let (seq, hash) = store.unsent_audit_head().expect("read").expect("the head moved");
-        let payload = serde_json::json!({ "seq": seq, "hash": hash, "signature": "signed" });
-        store.queue_audit_head(&hash, &payload).expect("queued");
+        let head = AuditHeadPayload {
+            seq: seq.unsigned_abs(),
+            hash: hash.clone(),
+            signature: "signed".to_owned(),
+        };
+        store.queue_audit_head(&hash, &head).expect("queued");
         let queued = store.outbox(OutboxFilter::Unsent, 10).expect("outbox");
         assert_eq!(queued.len(), 1);
+        let payload = serde_json::json!({ "seq": seq, "hash": hash, "signature": "signed" });
         assert_eq!(
             (queued[0].kind.as_str(), &queued[0].payload),
             (AUDIT_HEAD_EVENT, &payload)

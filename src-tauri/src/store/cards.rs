@@ -97,11 +97,12 @@ pub struct CardFaces {
 impl CardFaces {
     /// The faces as central's events carry them (`retired_card`, `handed_over_card`).
     pub(super) fn to_json(&self, why: Option<Revocation>) -> serde_json::Value {
-        let mut card = serde_json::json!({ "print": self.print, "card_uid": self.card_uid });
-        if let Some(why) = why {
-            card["reason"] = why.as_str().into();
-        }
-        card
+        let faces = pass_central::events::CardFaces {
+            print: self.print,
+            card_uid: self.card_uid.clone(),
+            reason: why,
+        };
+        serde_json::to_value(faces).expect("card faces always encode as JSON")
     }
 }
 

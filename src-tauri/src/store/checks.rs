@@ -1,5 +1,7 @@
 //! The verification log: each check of a card, kept and reported to central.
 
+use pass_central::StationEvent;
+use pass_central::events::CardCheck;
 use rusqlite::params;
 use serde::Serialize;
 
@@ -39,8 +41,18 @@ impl Store {
             ],
         )
         .context("logging a check")?;
-        let payload = serde_json::to_value(check).expect("a check always encodes as JSON");
-        super::outbox::enqueue(&tx, "card_checked", &payload)?;
+        let unknown = |e| super::outbox::unqueueable("reporting a check to central", e);
+        let event = StationEvent::CardChecked(CardCheck {
+            at: check.at.clone(),
+            actor: check.actor.clone(),
+            source: check.source.parse().map_err(unknown)?,
+            pass_id: check.pass_id.clone(),
+            version: check.version,
+            card_uid: check.card_uid.clone(),
+            port: check.port.clone(),
+            outcome: check.outcome.parse().map_err(unknown)?,
+        });
+        super::outbox::enqueue(&tx, &event)?;
         tx.commit().context("logging a check")
     }
 

@@ -1,6 +1,9 @@
 //! Items in the cache: storing a page of the central feed, reading one item
 //! back, and the photos and rejections that go with them.
 
+use pass_central::StationEvent;
+use pass_central::api::ItemStatus;
+use pass_central::events::{CardFaces, CardStep, CardStepEvent, ItemReceived, ItemRejected};
 use rusqlite::types::Type;
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde::Serialize;
@@ -139,11 +142,16 @@ impl Store {
                 Upsert::Added => summary.added += 1,
                 Upsert::Updated => summary.updated += 1,
             }
-            let payload = serde_json::json!({
-                "pass_id": item.pass_id, "version": item.version,
-                "status": if item.withdrawn { "withdrawn" } else { "approved" },
+            let event = StationEvent::ItemReceived(ItemReceived {
+                pass_id: item.pass_id.clone(),
+                version: item.version,
+                status: if item.withdrawn {
+                    ItemStatus::Withdrawn
+                } else {
+                    ItemStatus::Approved
+                },
             });
-            super::outbox::enqueue(&tx, "item_received", &payload)?;
+            super::outbox::enqueue(&tx, &event)?;
             if item.withdrawn {
                 summary.withdrawn += 1;
                 if closed == Some(CardState::Voided) {
@@ -160,11 +168,11 @@ impl Store {
                 params![pass_id, reason, now],
             )
             .context("recording a rejected item")?;
-            super::outbox::enqueue(
-                &tx,
-                "item_rejected",
-                &serde_json::json!({ "pass_id": pass_id, "reason": reason }),
-            )?;
+            let event = StationEvent::ItemRejected(ItemRejected {
+                pass_id: pass_id.to_owned(),
+                reason: reason.clone(),
+            });
+            super::outbox::enqueue(&tx, &event)?;
         }
         set_state_value(&tx, CURSOR_KEY, &page.next_cursor)?;
         if page.last {
@@ -532,12 +540,31 @@ pub(super) fn record_card_event(
     detail: &serde_json::Value,
 ) -> Result<(), StoreError> {
     let entry = super::audit::append(tx, actor, action, Some(pass_id), detail)?;
-    let mut payload =
-        serde_json::json!({ "pass_id": pass_id, "version": version, "actor": actor, "audit_seq": entry.seq });
-    if let (Some(payload), Some(detail)) = (payload.as_object_mut(), detail.as_object()) {
-        payload.extend(detail.clone());
-    }
-    super::outbox::enqueue(tx, kind, &payload)
+    const REPORTING: &str = "reporting a card step to central";
+    let step = CardStep::from_kind(kind).ok_or_else(|| {
+        let unknown = pass_central::events::EventError::UnknownKind { kind: kind.to_owned() };
+        super::outbox::unqueueable(REPORTING, unknown)
+    })?;
+    // The card's faces are typed in the event; the rest of the detail goes as it is.
+    let mut detail = detail.as_object().cloned().unwrap_or_default();
+    let mut card = |field: &str| -> Result<Option<CardFaces>, StoreError> {
+        let faces = detail.remove(field).map(serde_json::from_value).transpose();
+        faces.map_err(|e| super::outbox::unqueueable(REPORTING, e))
+    };
+    let (retired_card, handed_over_card) = (card("retired_card")?, card("handed_over_card")?);
+    let event = StationEvent::CardStep(
+        step,
+        CardStepEvent {
+            pass_id: pass_id.to_owned(),
+            version,
+            actor: actor.to_owned(),
+            audit_seq: entry.seq.unsigned_abs(),
+            retired_card,
+            handed_over_card,
+            detail,
+        },
+    );
+    super::outbox::enqueue(tx, &event)
 }
 
 pub(super) fn split_ports(ports: &str) -> Vec<String> {

@@ -5,6 +5,7 @@
 //! it is written, never when it is sent: a send whose answer was lost is sent
 //! again under the same key, and central records it once.
 
+use pass_central::StationEvent;
 use pass_central::api::AUDIT_HEAD_EVENT;
 use rusqlite::{Transaction, params};
 use serde::Serialize;
@@ -44,19 +45,28 @@ pub enum OutboxOutcome {
     Rejected(String),
 }
 
-/// Queues an event inside the caller's transaction.
-pub(crate) fn enqueue(tx: &Transaction<'_>, kind: &str, payload: &serde_json::Value) -> Result<(), StoreError> {
+/// Queues an event inside the caller's transaction, under the kind it is.
+pub(crate) fn enqueue(tx: &Transaction<'_>, event: &StationEvent) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO outbox (idempotency_key, kind, occurred_at, payload) VALUES (?1, ?2, ?3, ?4)",
         params![
             uuid::Uuid::new_v4().to_string(),
-            kind,
+            event.kind(),
             now_rfc3339(),
-            payload.to_string()
+            event.payload().to_string()
         ],
     )
     .context("queueing an event")?;
     Ok(())
+}
+
+/// An event that could not be made from what the station holds (a name the
+/// contract does not know), as the error of the step that queues it.
+pub(crate) fn unqueueable(context: &'static str, error: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Sql {
+        context,
+        source: rusqlite::Error::ToSqlConversionFailure(Box::new(error)),
+    }
 }
 
 impl Store {

@@ -7,6 +7,8 @@
 //! opens the station offline; the password itself is never stored. Every
 //! sign-in, failure, lockout and delegation is an audit entry.
 
+use pass_central::StationEvent;
+use pass_central::events::DelegationGranted;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
@@ -245,10 +247,14 @@ impl Store {
             "to": delegation.delegate, "first_day": delegation.first_day, "last_day": delegation.last_day,
         });
         let entry = super::audit::append(&tx, &delegation.delegator, "delegated", None, &detail)?;
-        let mut payload = detail;
-        payload["from"] = delegation.delegator.clone().into();
-        payload["audit_seq"] = entry.seq.into();
-        super::outbox::enqueue(&tx, "delegation_granted", &payload)?;
+        let event = StationEvent::DelegationGranted(DelegationGranted {
+            from: delegation.delegator.clone(),
+            to: delegation.delegate.clone(),
+            first_day: delegation.first_day.clone(),
+            last_day: delegation.last_day.clone(),
+            audit_seq: entry.seq.unsigned_abs(),
+        });
+        super::outbox::enqueue(&tx, &event)?;
         tx.commit().context("recording a delegation")
     }
 

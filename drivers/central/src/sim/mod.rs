@@ -11,6 +11,7 @@
 
 pub mod admin;
 mod admin_client;
+mod contract;
 mod cursor;
 mod faults;
 mod generate;
@@ -25,7 +26,10 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::body::to_bytes;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Router, middleware};
@@ -33,8 +37,12 @@ use tokio::sync::watch;
 
 use crate::api::{ApiError, error_code};
 pub use admin_client::AdminClient;
+use contract::{REQUEST_SCHEMAS, RequestSchemas};
 pub use faults::{Fault, FaultKind};
 use store::Store;
+
+/// The most of a framework's own error text kept in the `ApiError` made of it.
+const FRAMEWORK_ERROR_BYTES: usize = 4096;
 
 /// How long a stopping simulator waits for requests in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
@@ -228,6 +236,7 @@ fn parse_card_uid(text: &str) -> Result<Vec<u8>, SimError> {
 pub(crate) struct AppState {
     store: Arc<Mutex<Store>>,
     faults: Arc<faults::Faults>,
+    schemas: Arc<RequestSchemas>,
     seed: u64,
     photos: bool,
     latency: Duration,
@@ -237,6 +246,7 @@ impl AppState {
     /// Opens the database and prepares it as `config` asks.
     fn open(config: &SimConfig) -> Result<AppState, SimError> {
         check_office(&config.office)?;
+        let schemas = RequestSchemas::compile(REQUEST_SCHEMAS)?;
         let mut store = Store::open(&config.db_path)?;
         for (office, code) in &config.enrolment_codes {
             check_office(office)?;
@@ -255,6 +265,7 @@ impl AppState {
         Ok(AppState {
             store: Arc::new(Mutex::new(store)),
             faults: Arc::default(),
+            schemas: Arc::new(schemas),
             seed: config.seed,
             photos: config.photos,
             latency: config.latency,
@@ -294,8 +305,36 @@ fn router(state: AppState) -> Router {
         .merge(admin::routes())
         .fallback(|| async { SimError::NotFound("nothing is served at this address".to_owned()) })
         .method_not_allowed_fallback(|| async { SimError::MethodNotAllowed })
+        .layer(middleware::from_fn(errors_as_api_errors))
         .layer(middleware::from_fn_with_state(state.clone(), faults::inject))
         .with_state(state)
+}
+
+/// Middleware: an error answer the framework made by itself (a request it
+/// could not read, before any handler ran) becomes an `ApiError` like every
+/// other, with a status the contract gives: 400 for any request the client
+/// got wrong, 500 for anything else.
+async fn errors_as_api_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let text = match to_bytes(response.into_body(), FRAMEWORK_ERROR_BYTES).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_owned(),
+        Err(e) => format!("HTTP {status} with an unreadable body: {e}"),
+    };
+    let error = match status {
+        StatusCode::NOT_FOUND => SimError::NotFound(text),
+        StatusCode::METHOD_NOT_ALLOWED => SimError::MethodNotAllowed,
+        status if status.is_client_error() => SimError::BadRequest(text),
+        _ => SimError::Internal(text),
+    };
+    error.into_response()
 }
 
 /// A simulator running on its own thread with its own tokio runtime.

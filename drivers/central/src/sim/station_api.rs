@@ -4,7 +4,6 @@
 //! included: every refusal is an `ApiError` with the contract's status and
 //! code, never a framework's plain-text default.
 
-use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -13,27 +12,50 @@ use axum::{Json, body::Bytes};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use super::contract::RequestSchema;
 use super::cursor::Cursor;
 use super::{AppState, SimError, parse_card_uid};
 use crate::api::{
-    EnrolmentRequest, EventBatch, EventResults, PasswordChange, ReprintRequest, SignInRequest, UserProfile, WireItem,
+    EnrolmentRequest, Event, EventBatch, EventResults, PasswordChange, ReprintRequest, SignInRequest, UserProfile,
+    WireItem,
 };
+use crate::events::StationEvent;
 
 /// Page size when a station names none, and the most it may ask for.
 const DEFAULT_LIMIT: u32 = 500;
 const MAX_LIMIT: u32 = 1000;
-/// The most events one batch may hold.
-const MAX_EVENTS: usize = 1000;
 
-/// A JSON body; one that does not decode is a 400 `bad_request` with the reason.
+/// A JSON body that follows its schema in the contract; any other body
+/// (not JSON, not sent as JSON, or breaking the schema) is a 400
+/// `bad_request` with the reason.
 pub(crate) struct ApiJson<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned + RequestSchema> FromRequest<AppState> for ApiJson<T> {
     type Rejection = SimError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, SimError> {
-        match Json::<T>::from_request(request, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, SimError> {
+        let Json(body) = Json::<serde_json::Value>::from_request(request, state)
+            .await
+            .map_err(|rejection| SimError::BadRequest(rejection.body_text()))?;
+        // Read first: the Rust types name what they miss most plainly (an
+        // unknown event kind, a missing field); the schema then catches the rest.
+        let value =
+            T::deserialize(&body).map_err(|e| SimError::BadRequest(format!("the body is not a {}: {e}", T::SCHEMA)))?;
+        state.schemas.check(T::SCHEMA, &body)?;
+        Ok(ApiJson(value))
+    }
+}
+
+/// A query string; one that does not decode (a parameter given twice, a
+/// value of the wrong kind) is a 400 `bad_request` with the reason.
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = SimError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, SimError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
             Err(rejection) => Err(SimError::BadRequest(rejection.body_text())),
         }
     }
@@ -70,9 +92,9 @@ pub(crate) async fn enrol(
     ApiJson(request): ApiJson<EnrolmentRequest>,
 ) -> Result<impl IntoResponse, SimError> {
     let name = request.station_name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
+    if name.is_empty() {
         return Err(SimError::BadRequest(
-            "station_name must have 1 to 100 characters".to_owned(),
+            "station_name must name the station, not be spaces only".to_owned(),
         ));
     }
     let request = EnrolmentRequest {
@@ -93,15 +115,10 @@ pub(crate) async fn items(
     station: Station,
     State(state): State<AppState>,
     Path(office): Path<String>,
-    query: Result<Query<ItemsQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<ItemsQuery>,
 ) -> Result<Response, SimError> {
-    if station.office != office {
-        return Err(SimError::WrongOffice {
-            own: station.office,
-            asked: office,
-        });
-    }
-    let Query(query) = query.map_err(|rejection| SimError::BadRequest(rejection.body_text()))?;
+    // A request the contract refuses is a 400 whoever asks; only then is the office compared.
+    check_path_parameter("office", &office, is_port_code)?;
     let limit = match query.limit.as_deref() {
         None => DEFAULT_LIMIT,
         Some(text) => text
@@ -113,6 +130,12 @@ pub(crate) async fn items(
             })?,
     };
     let after = query.after.as_deref().map(str::parse::<Cursor>).transpose()?;
+    if station.office != office {
+        return Err(SimError::WrongOffice {
+            own: station.office,
+            asked: office,
+        });
+    }
     let page = state.db(move |store| store.feed_page(&office, after, limit)).await?;
     // The items are stored as JSON text: the page is written around them, not re-encoded.
     let next_cursor = serde_json::to_string(&page.next_cursor.to_string())
@@ -140,21 +163,53 @@ pub(crate) async fn photo(
     State(state): State<AppState>,
     Path(sha256): Path<String>,
 ) -> Result<Response, SimError> {
+    check_path_parameter("sha256", &sha256, is_sha256)?;
     let bytes = state.db(move |store| store.photo(&sha256)).await?;
     Ok(([(header::CONTENT_TYPE, "image/png")], Bytes::from(bytes)).into_response())
+}
+
+/// An event as a station sent it, and what it says as a [`StationEvent`].
+#[derive(Debug, Clone)]
+pub(crate) struct ReportedEvent {
+    pub wire: Event,
+    pub event: StationEvent,
+}
+
+impl ReportedEvent {
+    /// Reads what a wire event says; a kind or a value central does not know
+    /// is a 400 that names the event.
+    pub(crate) fn read(wire: Event) -> Result<ReportedEvent, SimError> {
+        match StationEvent::from_wire(&wire.kind, &wire.payload) {
+            Ok(event) => Ok(ReportedEvent { wire, event }),
+            Err(e) => Err(SimError::BadRequest(format!("event {:?}: {e}", wire.idempotency_key))),
+        }
+    }
+}
+
+/// `POST /v1/events`, each event read as a [`StationEvent`].
+#[derive(Debug)]
+pub(crate) struct ReportedBatch {
+    pub events: Vec<ReportedEvent>,
+}
+
+impl<'de> Deserialize<'de> for ReportedBatch {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let batch = EventBatch::deserialize(deserializer)?;
+        let events = batch
+            .events
+            .into_iter()
+            .map(ReportedEvent::read)
+            .collect::<Result<_, _>>()
+            .map_err(serde::de::Error::custom)?;
+        Ok(ReportedBatch { events })
+    }
 }
 
 pub(crate) async fn events(
     station: Station,
     State(state): State<AppState>,
-    ApiJson(batch): ApiJson<EventBatch>,
+    ApiJson(batch): ApiJson<ReportedBatch>,
 ) -> Result<impl IntoResponse, SimError> {
-    if batch.events.is_empty() || batch.events.len() > MAX_EVENTS {
-        return Err(SimError::BadRequest(format!(
-            "a batch holds 1 to {MAX_EVENTS} events, not {}",
-            batch.events.len()
-        )));
-    }
     let results = state
         .db(move |store| store.record_events(&station.id, &batch.events))
         .await?;
@@ -176,7 +231,7 @@ pub(crate) struct HotlistQuery {
 pub(crate) async fn hotlist(
     _station: Station,
     State(state): State<AppState>,
-    Query(query): Query<HotlistQuery>,
+    ApiQuery(query): ApiQuery<HotlistQuery>,
 ) -> Result<Response, SimError> {
     let after = match query.after.as_deref() {
         None => 0,
@@ -231,6 +286,28 @@ pub(crate) async fn reprint(
         .db(move |store| store.reprint(&station, &pass_id, &request, old_card.as_deref()))
         .await?;
     Ok(Json(item))
+}
+
+/// Refuses a path parameter that breaks the contract's pattern for it (400),
+/// before anything is looked up by it.
+fn check_path_parameter(name: &str, value: &str, follows: fn(&str) -> bool) -> Result<(), SimError> {
+    if follows(value) {
+        Ok(())
+    } else {
+        Err(SimError::BadRequest(format!(
+            "{name} {value:?} does not follow openapi.yaml (see the pattern of {name})"
+        )))
+    }
+}
+
+/// A UN/LOCODE as the contract writes it: `^[A-Z]{5}$`.
+fn is_port_code(text: &str) -> bool {
+    text.len() == 5 && text.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// A lower-case hex SHA-256 as the contract writes it: `^[0-9a-f]{64}$`.
+fn is_sha256(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 fn cose(bytes: Vec<u8>) -> Response {

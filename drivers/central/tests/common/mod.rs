@@ -1,7 +1,10 @@
-//! What the integration tests share: a simulator in a temporary directory
-//! and a plain HTTP client for the calls the crate's client does not make.
+//! What the integration tests share: a simulator in a temporary directory,
+//! a plain HTTP client for the calls the crate's client does not make, and
+//! the contract ([`contract`]) to hold answers to.
 
 #![allow(dead_code)] // each test binary uses its own part of these helpers
+
+pub mod contract;
 
 use pass_central::api::{EnrolmentRequest, encode_key};
 use pass_central::sim::{SimConfig, SimHandle};

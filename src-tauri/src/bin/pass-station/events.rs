@@ -100,6 +100,7 @@ struct SyncFinished<'a> {
 }
 
 /// Hands the generator of the UI's bindings the payloads of the events sent here.
+#[cfg(test)]
 pub fn visit_payloads(visitor: &mut impl ts_rs::TypeVisitor) {
     visitor.visit::<SyncStage>();
     visitor.visit::<SyncFinished<'static>>();

@@ -6,6 +6,9 @@
 //! It exists so that a station's sign-in, password change and offline
 //! fallback can be tested against the answers central gives. Only an
 //! Argon2id hash of a password is kept, never the password.
+//!
+//! What it is not for: stations and their keys (see [`super::stations`]);
+//! a user signs in only through a station central already knows.
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -217,5 +220,83 @@ impl Store {
             )?;
             Ok(Ok(()))
         })?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PASSWORD: &str = "Keelung#2026";
+
+    fn chen(store: &mut Store) {
+        let user = NewUser {
+            username: "chen".to_owned(),
+            display_name: "陳美玲".to_owned(),
+            roles: vec![Role::Clerk],
+            office: "TWKEL".to_owned(),
+            password: PASSWORD.to_owned(),
+        };
+        store.create_user(&user).expect("a user");
+        assert!(matches!(store.create_user(&user), Err(SimError::Conflict(_))));
+    }
+
+    fn sign_in(store: &mut Store, office: &str, password: &str) -> Result<UserProfile, SimError> {
+        let request = SignInRequest {
+            username: "chen".to_owned(),
+            password: password.to_owned(),
+        };
+        store.sign_in(office, &request)
+    }
+
+    #[test]
+    fn five_wrong_passwords_lock_the_account_and_another_office_never_signs_in() {
+        let mut store = Store::in_memory();
+        chen(&mut store);
+        assert_eq!(
+            sign_in(&mut store, "TWKEL", PASSWORD).expect("signed in").roles,
+            [Role::Clerk]
+        );
+        assert!(matches!(
+            sign_in(&mut store, "TWKHH", PASSWORD),
+            Err(SimError::BadCredentials)
+        ));
+        for _ in 1..MAX_FAILED_ATTEMPTS {
+            assert!(matches!(
+                sign_in(&mut store, "TWKEL", "wrong"),
+                Err(SimError::BadCredentials)
+            ));
+        }
+        assert!(matches!(
+            sign_in(&mut store, "TWKEL", "wrong"),
+            Err(SimError::AccountLocked { .. })
+        ));
+        assert!(matches!(
+            sign_in(&mut store, "TWKEL", PASSWORD),
+            Err(SimError::AccountLocked { .. })
+        ));
+    }
+
+    #[test]
+    fn a_frozen_account_signs_in_again_after_a_password_change() {
+        let mut store = Store::in_memory();
+        chen(&mut store);
+        let long_ago = OffsetDateTime::now_utc() - FROZEN_AFTER - Duration::days(1);
+        store.backdate_sign_in("chen", long_ago).expect("backdated");
+        assert!(matches!(
+            sign_in(&mut store, "TWKEL", PASSWORD),
+            Err(SimError::AccountFrozen { .. })
+        ));
+        let change = |new: &str| PasswordChange {
+            username: "chen".to_owned(),
+            old_password: PASSWORD.to_owned(),
+            new_password: new.to_owned(),
+        };
+        assert!(matches!(
+            store.change_password("TWKEL", &change(PASSWORD)),
+            Err(SimError::WeakPassword(_))
+        ));
+        store.change_password("TWKEL", &change("Taipei@2027")).expect("changed");
+        sign_in(&mut store, "TWKEL", "Taipei@2027").expect("signed in again");
     }
 }

@@ -1,0 +1,443 @@
+//! What a station reports to central: [`StationEvent`], one variant per
+//! kind of event the station's outbox sends to `POST /v1/events`, with its
+//! payload typed as `openapi.yaml` gives it (`components/schemas/Event`).
+//!
+//! The station builds these to queue an event, and central (`central-sim`)
+//! reads each event it receives into one, refusing a kind or a value it does
+//! not know instead of passing over it. On the wire an event stays what the
+//! contract says, a `kind` and a `payload` object ([`crate::api::Event`]);
+//! [`StationEvent::kind`] and [`StationEvent::payload`] give them, and
+//! [`StationEvent::from_wire`] reads them back.
+//!
+//! What it is not for: the envelope of an event (its idempotency key and
+//! time, see [`crate::api::Event`]) or what central does with one.
+
+use std::str::FromStr;
+
+use pass_credential::Revocation;
+use serde::de::DeserializeOwned;
+use serde::de::value::StrDeserializer;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::api::{AUDIT_HEAD_EVENT, AuditHeadPayload, ItemStatus};
+
+/// One event a station reports, by kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StationEvent {
+    /// `item_received`: a version of a pass item reached the station's cache.
+    ItemReceived(ItemReceived),
+    /// `item_rejected`: a record of the feed was set aside, and why.
+    ItemRejected(ItemRejected),
+    /// `card_checked`: a card was checked at a gate or a desk.
+    CardChecked(CardCheck),
+    /// `delegation_granted`: a supervisor lent their approval rights for a period.
+    DelegationGranted(DelegationGranted),
+    /// `audit_head`: the head of the station's audit trail, signed.
+    AuditHead(AuditHeadPayload),
+    /// A step of a pass's card (`card_<step>`, or `print_abandoned`).
+    CardStep(CardStep, CardStepEvent),
+}
+
+/// Why an event's kind and payload are not a [`StationEvent`].
+#[derive(Debug, thiserror::Error)]
+pub enum EventError {
+    #[error("the event kind {kind:?} is not one central knows (it knows {}); update central or the station", StationEvent::kinds().collect::<Vec<_>>().join(", "))]
+    UnknownKind { kind: String },
+    #[error("the {what} {name:?} is not one central knows; update central or the station")]
+    UnknownName { what: &'static str, name: String },
+    #[error("the payload of a {kind} event is not the one openapi.yaml gives for it: {source}")]
+    Payload {
+        kind: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl StationEvent {
+    /// Every kind of event, as the wire names them.
+    pub fn kinds() -> impl Iterator<Item = &'static str> {
+        [
+            "item_received",
+            "item_rejected",
+            "card_checked",
+            "delegation_granted",
+            AUDIT_HEAD_EVENT,
+        ]
+        .into_iter()
+        .chain(CardStep::ALL.map(CardStep::kind))
+    }
+
+    /// The event's kind on the wire, such as `card_printed`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StationEvent::ItemReceived(_) => "item_received",
+            StationEvent::ItemRejected(_) => "item_rejected",
+            StationEvent::CardChecked(_) => "card_checked",
+            StationEvent::DelegationGranted(_) => "delegation_granted",
+            StationEvent::AuditHead(_) => AUDIT_HEAD_EVENT,
+            StationEvent::CardStep(step, _) => step.kind(),
+        }
+    }
+
+    /// The event's payload on the wire: a JSON object, its keys in the
+    /// order `serde_json` keeps them (sorted), as the station always wrote them.
+    pub fn payload(&self) -> Value {
+        let payload = match self {
+            StationEvent::ItemReceived(p) => serde_json::to_value(p),
+            StationEvent::ItemRejected(p) => serde_json::to_value(p),
+            StationEvent::CardChecked(p) => serde_json::to_value(p),
+            StationEvent::DelegationGranted(p) => serde_json::to_value(p),
+            StationEvent::AuditHead(p) => serde_json::to_value(p),
+            StationEvent::CardStep(_, p) => serde_json::to_value(p),
+        };
+        // Plain structs with string keys: serde_json cannot fail on them.
+        payload.expect("a station event always encodes as JSON")
+    }
+
+    /// Reads an event's kind and payload as they came over the wire.
+    pub fn from_wire(kind: &str, payload: &Value) -> Result<StationEvent, EventError> {
+        fn read<T: DeserializeOwned>(kind: &'static str, payload: &Value) -> Result<T, EventError> {
+            T::deserialize(payload).map_err(|source| EventError::Payload { kind, source })
+        }
+        Ok(match kind {
+            "item_received" => StationEvent::ItemReceived(read("item_received", payload)?),
+            "item_rejected" => StationEvent::ItemRejected(read("item_rejected", payload)?),
+            "card_checked" => StationEvent::CardChecked(read("card_checked", payload)?),
+            "delegation_granted" => StationEvent::DelegationGranted(read("delegation_granted", payload)?),
+            AUDIT_HEAD_EVENT => StationEvent::AuditHead(read(AUDIT_HEAD_EVENT, payload)?),
+            other => {
+                let step =
+                    CardStep::from_kind(other).ok_or_else(|| EventError::UnknownKind { kind: other.to_owned() })?;
+                StationEvent::CardStep(step, read(step.kind(), payload)?)
+            }
+        })
+    }
+}
+
+/// The payload of `item_received`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemReceived {
+    pub pass_id: String,
+    pub version: u32,
+    pub status: ItemStatus,
+}
+
+/// The payload of `item_rejected`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemRejected {
+    /// The record's pass number, empty when it had none that could be read.
+    pub pass_id: String,
+    /// What is wrong with the record, for the central office.
+    pub reason: String,
+}
+
+/// The payload of `card_checked`: one check of a card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardCheck {
+    /// When, RFC 3339 as the station's log writes it.
+    pub at: String,
+    /// Who checked: the officer, or the station itself.
+    pub actor: String,
+    pub source: CheckSource,
+    pub pass_id: Option<String>,
+    pub version: Option<u32>,
+    /// The chip's UID in upper-case hex, when the chip was read.
+    pub card_uid: Option<String>,
+    /// The port the check was made at, when the station knows it.
+    pub port: Option<String>,
+    pub outcome: CheckOutcome,
+}
+
+/// What a card was checked by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckSource {
+    /// The QR code printed on the card.
+    Qr,
+    /// The credential on the card's chip.
+    Chip,
+}
+
+/// How a check came out: valid, or why not (the verifier's reason codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckOutcome {
+    Valid,
+    /// A chip this office never wrote: there is no credential to judge.
+    NotOurCard,
+    Specimen,
+    Malformed,
+    NoTrustList,
+    UnknownSigner,
+    BadSignature,
+    SignerRevoked,
+    SignerOutOfValidity,
+    NotYetValid,
+    Expired,
+    PassRevoked,
+    CardSpoiled,
+    CardVoided,
+    PassWithdrawn,
+    CardUncollected,
+    CardReplaced,
+    NotValidAtThisPort,
+    ChipBoundToAnotherCard,
+    NotHandedOver,
+}
+
+impl FromStr for CheckSource {
+    type Err = EventError;
+
+    /// The source named `qr` or `chip`.
+    fn from_str(name: &str) -> Result<Self, EventError> {
+        by_name("check source", name)
+    }
+}
+
+impl FromStr for CheckOutcome {
+    type Err = EventError;
+
+    /// The outcome named as the wire names it, such as `valid` or `not_yet_valid`.
+    fn from_str(name: &str) -> Result<Self, EventError> {
+        by_name("check outcome", name)
+    }
+}
+
+/// One of the enums above from its name on the wire.
+fn by_name<T: DeserializeOwned>(what: &'static str, name: &str) -> Result<T, EventError> {
+    T::deserialize(StrDeserializer::<serde::de::value::Error>::new(name)).map_err(|_| EventError::UnknownName {
+        what,
+        name: name.to_owned(),
+    })
+}
+
+/// The payload of `delegation_granted`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelegationGranted {
+    /// The supervisor who lends their approval rights.
+    pub from: String,
+    /// The user who holds them for the period.
+    pub to: String,
+    /// The first and last office day of the period, `YYYY-MM-DD`.
+    pub first_day: String,
+    pub last_day: String,
+    /// The delegation's entry in the station's audit trail.
+    pub audit_seq: u64,
+}
+
+/// A step of a pass's card, by the event kind that reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CardStep {
+    Printed,
+    PrintVerified,
+    Spoiled,
+    Encoded,
+    Released,
+    ReleaseRefused,
+    HandedOver,
+    HandedOverElsewhere,
+    Voided,
+    Reprinted,
+    Uncollected,
+    Withdrawn,
+    /// A print sent to the printer that never came out whole.
+    PrintAbandoned,
+}
+
+impl CardStep {
+    pub const ALL: [CardStep; 13] = [
+        CardStep::Printed,
+        CardStep::PrintVerified,
+        CardStep::Spoiled,
+        CardStep::Encoded,
+        CardStep::Released,
+        CardStep::ReleaseRefused,
+        CardStep::HandedOver,
+        CardStep::HandedOverElsewhere,
+        CardStep::Voided,
+        CardStep::Reprinted,
+        CardStep::Uncollected,
+        CardStep::Withdrawn,
+        CardStep::PrintAbandoned,
+    ];
+
+    /// The kind of the event that reports the step, such as `card_printed`.
+    pub const fn kind(self) -> &'static str {
+        match self {
+            CardStep::Printed => "card_printed",
+            CardStep::PrintVerified => "card_print_verified",
+            CardStep::Spoiled => "card_spoiled",
+            CardStep::Encoded => "card_encoded",
+            CardStep::Released => "card_released",
+            CardStep::ReleaseRefused => "card_release_refused",
+            CardStep::HandedOver => "card_handed_over",
+            CardStep::HandedOverElsewhere => "card_handed_over_elsewhere",
+            CardStep::Voided => "card_voided",
+            CardStep::Reprinted => "card_reprinted",
+            CardStep::Uncollected => "card_uncollected",
+            CardStep::Withdrawn => "card_withdrawn",
+            CardStep::PrintAbandoned => "print_abandoned",
+        }
+    }
+
+    /// The step whose event kind is `kind`, if there is one.
+    pub fn from_kind(kind: &str) -> Option<CardStep> {
+        CardStep::ALL.into_iter().find(|step| step.kind() == kind)
+    }
+}
+
+/// The payload of a card step's event: the pass, who took the step, its
+/// entry in the station's audit trail, the card it retired or handed over,
+/// and what else the step recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardStepEvent {
+    pub pass_id: String,
+    pub version: u32,
+    pub actor: String,
+    pub audit_seq: u64,
+    /// The card the step took out of the work: central puts both its faces on the hotlist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired_card: Option<CardFaces>,
+    /// The card handed over to its holder: central records it on the item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handed_over_card: Option<CardFaces>,
+    /// The rest of what the step's audit entry records (a reason, the print,
+    /// the chip's UID …), as the station wrote it.
+    #[serde(flatten)]
+    pub detail: Map<String, Value>,
+}
+
+/// One physical card: the print serial on its QR (with the event's pass and
+/// version) and its chip's UID, if one was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardFaces {
+    pub print: u32,
+    /// Upper-case hex; `null` when no chip was written.
+    pub card_uid: Option<String>,
+    /// Why a retired card left the work (`retired_card` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Revocation>,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn every_kind_reads_back_what_it_writes() {
+        let step = json!({"pass_id": "KEL-2026-000001", "version": 2, "actor": "chen", "audit_seq": 7,
+                          "retired_card": {"print": 1, "card_uid": null, "reason": "spoiled"},
+                          "reason": "the print job never finished"});
+        let samples = [
+            (
+                "item_received",
+                json!({"pass_id": "KEL-2026-000001", "version": 1, "status": "withdrawn"}),
+            ),
+            (
+                "item_rejected",
+                json!({"pass_id": "", "reason": "tax_id: bad check digit"}),
+            ),
+            (
+                "card_checked",
+                json!({"at": "2026-12-01T08:00:00Z", "actor": "gate", "source": "chip", "pass_id": null,
+                       "version": null, "card_uid": "04A1", "port": "TWKEL", "outcome": "not_our_card"}),
+            ),
+            (
+                "delegation_granted",
+                json!({"from": "lin", "to": "chen", "first_day": "2026-12-01", "last_day": "2026-12-05",
+                       "audit_seq": 9}),
+            ),
+            (
+                "audit_head",
+                json!({"seq": 3, "hash": "ab".repeat(32), "signature": "0oRD"}),
+            ),
+            ("print_abandoned", step.clone()),
+            ("card_voided", step),
+        ];
+        for (kind, payload) in samples {
+            let event = StationEvent::from_wire(kind, &payload).unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!((event.kind(), event.payload()), (kind, payload));
+        }
+    }
+
+    #[test]
+    fn the_payload_keeps_the_bytes_the_station_wrote() {
+        let event = StationEvent::ItemReceived(ItemReceived {
+            pass_id: "KEL-2026-000001".to_owned(),
+            version: 3,
+            status: ItemStatus::Approved,
+        });
+        assert_eq!(
+            event.payload().to_string(),
+            r#"{"pass_id":"KEL-2026-000001","status":"approved","version":3}"#
+        );
+    }
+
+    #[test]
+    fn an_unknown_kind_or_name_is_refused_with_what_is_known() {
+        let err = StationEvent::from_wire("card_lost", &json!({})).expect_err("an unknown kind");
+        assert!(
+            matches!(&err, EventError::UnknownKind { kind } if kind == "card_lost"),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("card_printed"), "{err}");
+
+        let check = json!({"at": "2026-12-01T08:00:00Z", "actor": "gate", "source": "nfc", "pass_id": null,
+                           "version": null, "card_uid": null, "port": null, "outcome": "valid"});
+        let err = StationEvent::from_wire("card_checked", &check).expect_err("an unknown source");
+        assert!(err.to_string().contains("nfc"), "{err}");
+        let received = json!({"pass_id": "KEL-1", "version": 1, "status": "pending"});
+        assert!(StationEvent::from_wire("item_received", &received).is_err());
+        let retired = json!({"pass_id": "KEL-1", "version": 1, "actor": "chen", "audit_seq": 1,
+                             "retired_card": {"print": 1, "card_uid": null, "reason": "lost"}});
+        assert!(StationEvent::from_wire("card_voided", &retired).is_err());
+    }
+
+    #[test]
+    fn check_sources_and_outcomes_read_from_their_wire_names() {
+        assert_eq!("chip".parse::<CheckSource>().ok(), Some(CheckSource::Chip));
+        assert_eq!(
+            "not_yet_valid".parse::<CheckOutcome>().ok(),
+            Some(CheckOutcome::NotYetValid)
+        );
+        let err = "barcode".parse::<CheckSource>().expect_err("an unknown source");
+        assert!(err.to_string().contains("check source \"barcode\""), "{err}");
+        assert!("Valid".parse::<CheckOutcome>().is_err());
+    }
+
+    #[test]
+    fn every_reason_a_verifier_gives_is_a_check_outcome() {
+        use pass_credential::Reason;
+        let reasons = [
+            Reason::Specimen,
+            Reason::Malformed(String::new()),
+            Reason::NoTrustList,
+            Reason::UnknownSigner,
+            Reason::BadSignature,
+            Reason::SignerRevoked,
+            Reason::SignerOutOfValidity,
+            Reason::NotYetValid,
+            Reason::Expired,
+            Reason::NotValidAtThisPort,
+            Reason::ChipBoundToAnotherCard,
+            Reason::NotHandedOver { state: String::new() },
+        ];
+        let revoked = Revocation::ALL.map(Reason::Revoked);
+        for reason in reasons.iter().chain(&revoked) {
+            assert!(reason.code().parse::<CheckOutcome>().is_ok(), "{}", reason.code());
+        }
+    }
+
+    #[test]
+    fn each_card_step_has_its_own_kind() {
+        let kinds: std::collections::BTreeSet<&str> = CardStep::ALL.iter().map(|s| s.kind()).collect();
+        assert_eq!(kinds.len(), CardStep::ALL.len());
+        for step in CardStep::ALL {
+            assert_eq!(CardStep::from_kind(step.kind()), Some(step));
+            assert!(StationEvent::kinds().any(|kind| kind == step.kind()));
+        }
+    }
+}
