@@ -20,6 +20,7 @@ use pass_vcard::{CardMemory, Cipher, VirtualCard};
 use pass_printer::{PdfFolder, PrintFormat, PrintTarget};
 
 use crate::model::Role;
+use crate::ops::people::DemoUser;
 use crate::store::QueueQuery;
 use crate::sync::SyncOptions;
 use crate::{Station, StationError, StationHome};
@@ -30,15 +31,6 @@ const DEMO_CARD_UID: [u8; 7] = [0x04, 0xDE, 0x30, 0x00, 0x00, 0x00, 0x01];
 
 /// The card office the demo station works for.
 pub const DEMO_OFFICE: &str = "TWKEL";
-
-/// One of the demo's people, with the password made up for this run.
-#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
-pub struct DemoUser {
-    pub username: &'static str,
-    pub display_name: &'static str,
-    pub role: Role,
-    pub password: String,
-}
 
 /// The demo's embedded parts, shared by `passctl demo` and the desktop app's
 /// demo mode: a central-sim in this process with the demo's users, and a
@@ -184,7 +176,7 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     say(format!("7. card printed: {}", printed.files.join(", ")))?;
     // The print checked as the webcam would: the card's back, as a 300 dpi picture.
     let back = dir.join("printed").join("card-back.png");
-    camera_picture(Path::new(&printed.files[0]), &back)?;
+    crate::ops::desk::PictureFolder::picture(Path::new(&printed.files[0]), &back)?;
     let printed_qr = scan::credential_in_image(&back)?;
     let check = offline.check_print(&pass_id, &printed_qr, &clerk_session)?;
     say(format!(
@@ -262,22 +254,6 @@ fn outcome_text(verdict: Option<&pass_credential::Verdict>) -> String {
         Some(Err(reason)) => format!("NOT VALID: {}", reason.message(pass_credential::Lang::En)),
         None => "not one of ours".to_owned(),
     }
-}
-
-/// Stands in for the webcam where the demo has none: writes the back of the
-/// card printed to `pdf` (the side with the QR code) as a 300 dpi PNG to `png`.
-pub fn camera_picture(pdf: &Path, png: &Path) -> Result<(), StationError> {
-    let bytes = std::fs::read(pdf).map_err(|source| StationError::Io {
-        action: "read the printed card",
-        path: pdf.to_owned(),
-        source,
-    })?;
-    let pages = pass_printer::rasterise(&bytes, pass_printer::PRINT_DPI)?;
-    std::fs::write(png, pages.get(1).map_or(&[][..], Vec::as_slice)).map_err(|source| StationError::Io {
-        action: "write the card's picture",
-        path: png.to_owned(),
-        source,
-    })
 }
 
 /// A new folder for a demo that outlives the process, so its station can be looked at afterwards.
@@ -370,22 +346,5 @@ impl crate::ops::devices::CardSource for DemoTray {
 
     fn on_screen(&self) -> Vec<String> {
         self.pass_ids()
-    }
-}
-
-/// The demo's camera where there is no webcam: it photographs the back of
-/// each card the printer delivers into a folder, where the check-print and
-/// gate screens pick the picture up.
-#[derive(Debug)]
-pub struct DemoCamera {
-    pub dir: std::path::PathBuf,
-}
-
-impl crate::ops::desk::PrintWatcher for DemoCamera {
-    fn printed(&self, pass_id: &str, files: &[String]) -> Result<(), StationError> {
-        match files.first() {
-            Some(pdf) => camera_picture(Path::new(pdf), &self.dir.join(format!("{pass_id}-back.png"))),
-            None => Ok(()),
-        }
     }
 }

@@ -17,6 +17,7 @@ pub mod auth;
 pub mod chip;
 pub mod chip_keys;
 pub mod credentials;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod error;
 pub mod gate;

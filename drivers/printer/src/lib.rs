@@ -22,6 +22,7 @@ mod error;
 mod fit;
 mod font;
 mod ipp;
+#[cfg(feature = "lab")]
 pub mod lab;
 mod layout;
 mod pdf;

@@ -122,6 +122,43 @@ pub trait PrintWatcher: Send + Sync + std::fmt::Debug {
     fn printed(&self, pass_id: &str, files: &[String]) -> Result<(), StationError>;
 }
 
+/// A folder where a picture of each printed card's back (the side with the
+/// QR) appears, as a camera over the printer's output tray would take it:
+/// the demo's camera, which has no webcam, and the check-print screen's
+/// pictures to pick from.
+#[derive(Debug)]
+pub struct PictureFolder {
+    pub dir: std::path::PathBuf,
+}
+
+impl PictureFolder {
+    /// Writes the back of the card printed to `pdf` as a 300 dpi PNG to `png`.
+    pub fn picture(pdf: &std::path::Path, png: &std::path::Path) -> Result<(), StationError> {
+        let bytes = std::fs::read(pdf).map_err(|source| StationError::Io {
+            action: "read the printed card",
+            path: pdf.to_owned(),
+            source,
+        })?;
+        let pages = pass_printer::rasterise(&bytes, pass_printer::PRINT_DPI)?;
+        std::fs::write(png, pages.get(1).map_or(&[][..], Vec::as_slice)).map_err(|source| StationError::Io {
+            action: "write the card's picture",
+            path: png.to_owned(),
+            source,
+        })
+    }
+}
+
+impl PrintWatcher for PictureFolder {
+    fn printed(&self, pass_id: &str, files: &[String]) -> Result<(), StationError> {
+        match files.first() {
+            Some(pdf) => {
+                PictureFolder::picture(std::path::Path::new(pdf), &self.dir.join(format!("{pass_id}-back.png")))
+            }
+            None => Ok(()),
+        }
+    }
+}
+
 /// The station's printer, as chosen at start-up.
 #[derive(Debug)]
 pub struct Printer {

@@ -85,3 +85,13 @@ pub fn sign_out(station: &mut Station, session: &Session) -> Result<(), StationE
 pub async fn change_password(station: &mut Station, username: &str, old: &str, new: &str) -> Result<(), StationError> {
     station.change_password(username, old, new).await
 }
+
+/// A user the sign-in screen lists with their password: the demo's people,
+/// whose passwords are made up for the run. Outside the demo there are none.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct DemoUser {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub role: Role,
+    pub password: String,
+}

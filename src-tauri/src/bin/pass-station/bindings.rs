@@ -59,7 +59,7 @@ fn roots(visitor: &mut Collect) {
     visitor.visit::<crate::events::DeviceState>();
     crate::events::visit_payloads(visitor);
     visitor.visit::<people::SignedIn>();
-    visitor.visit::<pass_station::demo::DemoUser>();
+    visitor.visit::<people::DemoUser>();
     visitor.visit::<pass_station::store::QueueRow>();
     visitor.visit::<desk::CardView>();
     visitor.visit::<desk::PrintOutcome>();

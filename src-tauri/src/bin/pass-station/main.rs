@@ -17,13 +17,12 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 
 use clap::Parser;
-use pass_central::sim::SimHandle;
 use pass_printer::{CupsQueue, PdfFolder, PrintTarget};
 use pass_station::auth::{AuthError, Session};
-use pass_station::demo::{self, DemoSetup, DemoUser};
 use pass_station::gate::{GateControl, Presenter};
-use pass_station::ops::desk::Printer;
+use pass_station::ops::desk::{PictureFolder, Printer};
 use pass_station::ops::devices::{CardSource, PcscReader};
+use pass_station::ops::people::DemoUser;
 use pass_station::{Station, StationError, StationHome};
 
 /// The command line; every option has a working default.
@@ -40,12 +39,15 @@ struct Args {
     /// Start on embedded defaults: an in-process central-sim with generated
     /// passes, a virtual card reader, a folder of PDFs as the printer.
     /// `PASS_STATION_DEMO=1` does the same when the home holds no station.
+    #[cfg(feature = "demo")]
     #[arg(long)]
     demo: bool,
     /// Where the demo keeps its files (default: a new temporary folder, kept).
+    #[cfg(feature = "demo")]
     #[arg(long, value_name = "DIR", requires = "demo")]
     demo_dir: Option<PathBuf>,
     /// How many passes the demo's central generates.
+    #[cfg(feature = "demo")]
     #[arg(long, default_value_t = 500)]
     demo_items: u32,
     /// The CUPS queue cards print to.
@@ -92,8 +94,8 @@ pub struct AppState {
     pub cards: Box<dyn CardSource>,
     /// Where pictures of printed cards appear (the demo's camera), if anywhere.
     pub camera_dir: Option<PathBuf>,
-    /// The demo's central-sim, served for as long as the app runs.
-    pub demo: Option<SimHandle>,
+    /// The demo's embedded parts (its central-sim), kept running as long as the app.
+    pub demo: Option<Box<dyn std::fmt::Debug + Send + Sync>>,
     /// The demo's users and their passwords, for the sign-in screen; none outside the demo.
     pub demo_users: Vec<DemoUser>,
     pub devices: events::Devices,
@@ -155,34 +157,68 @@ fn main() -> ExitCode {
     }
 }
 
+/// What the demo brings in place of a real station's parts.
+struct Embedded {
+    home: StationHome,
+    cards: Box<dyn CardSource>,
+    camera_dir: PathBuf,
+    users: Vec<DemoUser>,
+    keep_running: Box<dyn std::fmt::Debug + Send + Sync>,
+}
+
+/// The demo's parts, when `--demo` (or `PASS_STATION_DEMO=1` on an empty home) asks for them.
+#[cfg(feature = "demo")]
+fn embedded(args: &Args, home: &StationHome) -> Result<Option<Embedded>, StationError> {
+    use pass_station::demo::{self, DemoSetup};
+    let by_env = std::env::var("PASS_STATION_DEMO").is_ok_and(|v| v == "1") && home.config()?.is_none();
+    if !(args.demo || by_env) {
+        return Ok(None);
+    }
+    let dir = match &args.demo_dir {
+        Some(dir) => dir.clone(),
+        None => demo::new_dir()?,
+    };
+    let DemoSetup { sim, home, users } = tauri::async_runtime::block_on(demo::prepare(&dir, args.demo_items))?;
+    eprintln!(
+        "demo: station home {}, central-sim at {}",
+        home.dir().display(),
+        sim.url()
+    );
+    let camera_dir = dir.join("camera");
+    std::fs::create_dir_all(&camera_dir).map_err(|source| StationError::Io {
+        action: "create the demo's camera folder",
+        path: camera_dir.clone(),
+        source,
+    })?;
+    Ok(Some(Embedded {
+        home,
+        cards: Box::new(demo::DemoTray::default()),
+        camera_dir,
+        users,
+        keep_running: Box::new(sim),
+    }))
+}
+
+#[cfg(not(feature = "demo"))]
+fn embedded(_args: &Args, _home: &StationHome) -> Result<Option<Embedded>, StationError> {
+    Ok(None)
+}
+
 /// Opens the station, or prepares the demo, and chooses the devices, before any window exists.
 fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationError> {
     let home = StationHome::new(args.home.clone().unwrap_or_else(StationHome::default_dir));
-    let demo_by_env = std::env::var("PASS_STATION_DEMO").is_ok_and(|v| v == "1") && home.config()?.is_none();
-    let mut cards: Box<dyn CardSource> = Box::new(PcscReader { name: args.reader });
-    let (mut camera_dir, mut demo, mut demo_users) = (None, None, Vec::new());
-    let home = if args.demo || demo_by_env {
-        let dir = match &args.demo_dir {
-            Some(dir) => dir.clone(),
-            None => demo::new_dir()?,
-        };
-        let DemoSetup { sim, home, users } = tauri::async_runtime::block_on(demo::prepare(&dir, args.demo_items))?;
-        eprintln!(
-            "demo: station home {}, central-sim at {}",
-            home.dir().display(),
-            sim.url()
-        );
-        let camera = dir.join("camera");
-        std::fs::create_dir_all(&camera).map_err(|source| StationError::Io {
-            action: "create the demo's camera folder",
-            path: camera.clone(),
-            source,
-        })?;
-        cards = Box::new(demo::DemoTray::default());
-        (camera_dir, demo, demo_users) = (Some(camera), Some(sim), users);
-        home
-    } else {
-        home
+    let (home, cards, camera_dir, demo_users, demo) = match embedded(&args, &home)? {
+        Some(parts) => (
+            parts.home,
+            parts.cards,
+            Some(parts.camera_dir),
+            parts.users,
+            Some(parts.keep_running),
+        ),
+        None => {
+            let reader: Box<dyn CardSource> = Box::new(PcscReader { name: args.reader });
+            (home, reader, None, Vec::new(), None)
+        }
     };
     let station = Station::open(home.clone())?;
     let mut printer = Printer::new(match (args.printer, args.pdf) {
@@ -191,7 +227,7 @@ fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationE
         (None, None) => PrintTarget::Folder(PdfFolder::new(home.dir().join("printed"))),
     });
     if let Some(dir) = &camera_dir {
-        printer.watcher = Some(Box::new(demo::DemoCamera { dir: dir.clone() }));
+        printer.watcher = Some(Box::new(PictureFolder { dir: dir.clone() }));
     }
     if let PrintTarget::Folder(folder) = &printer.target {
         std::fs::create_dir_all(&folder.dir).map_err(|source| StationError::Io {

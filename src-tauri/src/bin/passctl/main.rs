@@ -91,11 +91,13 @@ enum Command {
     Checks(gate::ChecksArgs),
     /// Show the cached trust list, each signer's key as a JWK.
     TrustList,
+    #[cfg(feature = "demo")]
     /// Run the station's main job on embedded defaults: an in-process
     /// central-sim, enrolment, sync, search, and the queue offline.
     Demo(office::DemoArgs),
     /// Gate mode: check cards from the camera and the readers at once, offline, one line per verdict.
     Gate(gate_mode::GateArgs),
+    #[cfg(feature = "demo")]
     /// Measure sync and search speed against a central-sim process (build with --release).
     Bench(commands::bench::BenchArgs),
 }
@@ -181,8 +183,10 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         Command::Audit { command } => office::audit(&ctx, command),
         Command::Checks(args) => gate::checks(&ctx, args),
         Command::TrustList => gate::trust_list(&ctx),
+        #[cfg(feature = "demo")]
         Command::Demo(args) => office::demo(args).await,
         Command::Gate(args) => gate_mode::run(&ctx, args),
+        #[cfg(feature = "demo")]
         Command::Bench(args) => commands::bench::run(args).await.map(|()| Outcome::Done),
     }
 }

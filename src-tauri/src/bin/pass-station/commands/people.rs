@@ -1,8 +1,7 @@
 //! Signing in and out, and the password: the app keeps the one open session
 //! of this workstation in memory (never on disk) and hands it to each step.
 
-use pass_station::demo::DemoUser;
-use pass_station::ops::people::{self, SignedIn};
+use pass_station::ops::people::{self, DemoUser, SignedIn};
 use tauri::AppHandle;
 
 use super::{Answer, block_on, with_station};

@@ -3,6 +3,7 @@
 //! the signed-in session ([`Context`]), call the use case, show its view
 //! ([`Output`]). No rule of the station is written here.
 
+#[cfg(feature = "demo")]
 pub mod bench;
 pub mod desk;
 pub mod gate;

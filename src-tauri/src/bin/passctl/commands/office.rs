@@ -271,6 +271,7 @@ pub fn chip_keys(ctx: &Context, action: ChipKeysAction) -> Result<Outcome, Stati
     Ok(Outcome::Done)
 }
 
+#[cfg(feature = "demo")]
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// Where to keep the demo's files (default: a new temporary folder, kept).
@@ -280,6 +281,7 @@ pub struct DemoArgs {
     items: u32,
 }
 
+#[cfg(feature = "demo")]
 pub async fn demo(args: DemoArgs) -> Result<Outcome, StationError> {
     let dir = match args.dir {
         Some(dir) => dir,
