@@ -1,27 +1,38 @@
 // The station's commands as typed functions: the only way the UI reaches the
-// core. Shapes mirror the Rust structs in src-tauri/src/bin/pass-station/commands/.
+// core. What they answer with is declared in bindings.ts, generated from the
+// Rust types; only the commands' names and arguments are written here.
 
 import { invoke, type InvokeArgs, type InvokeOptions } from "@tauri-apps/api/core";
+import type {
+  CardState,
+  CardView,
+  Check,
+  Delegation,
+  DemoUser,
+  EncodeResult,
+  ErrorClass,
+  ErrorView,
+  GateInfo,
+  PrintCheck,
+  PrintOutcome,
+  QueueRow,
+  Recipient,
+  Released,
+  Reprinted,
+  Retired,
+  SignedIn,
+  StationStatus,
+  SyncView,
+  Waiting,
+} from "./bindings";
+
+/** A failure as a command answers with it: the core's ErrorView, which the app's commands call CommandError too. */
+export type CommandError = ErrorView;
 
 /**
- * A class of outcome, in the order of passctl's exit codes (1 to 13): the core's
- * `ErrorClass` (src-tauri/src/error.rs), whose tests check this list.
+ * Every class of outcome, in the order of passctl's exit codes (1 to 13): the
+ * core's `ErrorClass`, whose test (`the_ui_knows_every_class`) checks this list.
  */
-export type ErrorClass =
-  | "failure"
-  | "usage"
-  | "setup"
-  | "offline"
-  | "central"
-  | "not_found"
-  | "busy"
-  | "invalid"
-  | "card"
-  | "tampered"
-  | "printer"
-  | "camera"
-  | "auth";
-
 export const ERROR_CLASSES: ErrorClass[] = [
   "failure",
   "usage",
@@ -38,22 +49,29 @@ export const ERROR_CLASSES: ErrorClass[] = [
   "auth",
 ];
 
-/** The values a failure's message shows: card states, roles and duties by their codes. */
-export type ErrorParams = Record<string, string | number | string[] | null>;
-
 /**
- * A failure as the app reports it (the core's `ErrorView`): its class, the exit code
- * passctl would give, its stable code and parameters (for a translated message), and
- * the core's English message.
+ * `list` as it is, if it names every member of the generated union `T`: once
+ * bindings.ts gains a member, the compiler refuses the list and names what it lacks.
  */
-export interface CommandError {
-  class: ErrorClass;
-  exit_code: number;
-  /** Such as `wrong_state` or `auth.signed_out`; each has a message in the catalogues (`error.code.<code>`). */
-  code: string;
-  params: ErrorParams;
-  message: string;
+function everyMemberOf<T extends string>() {
+  return <const L extends readonly T[]>(
+    list: L & ([Exclude<T, L[number]>] extends [never] ? unknown : { lacks: Exclude<T, L[number]> }),
+  ): readonly T[] => list;
 }
+
+/** Every card state, in the core's order. */
+export const CARD_STATES = everyMemberOf<CardState>()([
+  "approved",
+  "printed",
+  "print_verified",
+  "encoded",
+  "released",
+  "handed_over",
+  "spoiled",
+  "voided",
+  "withdrawn",
+  "uncollected",
+]);
 
 /** Whether a thrown value is one of the app's errors (anything else is wrapped as one). */
 export function asCommandError(error: unknown): CommandError {
@@ -97,243 +115,6 @@ export function reasonText(reason: string): string {
   return text;
 }
 
-export type CardState =
-  | "approved"
-  | "printed"
-  | "print_verified"
-  | "encoded"
-  | "released"
-  | "handed_over"
-  | "spoiled"
-  | "voided"
-  | "withdrawn"
-  | "uncollected";
-
-export const OPEN_STATES: CardState[] = ["approved", "printed", "print_verified", "encoded", "released"];
-
-export type PassKind = "person" | "vehicle" | "temporary_person" | "temporary_vehicle";
-
-export interface DeviceState {
-  online: boolean | null;
-  online_since: string | null;
-  readers: Record<string, boolean>;
-  reader_problem: string | null;
-}
-
-export interface StationStatus {
-  station_id: string;
-  station_name: string;
-  office: string;
-  office_zh: string;
-  office_en: string;
-  central_url: string;
-  enrolled_at: string;
-  last_sync: string | null;
-  outbox: number;
-  counts: [CardState, number][];
-  printer_kind: "pdf" | "cups";
-  printer: string;
-  reader_kind: "virtual" | "pcsc";
-  devices: DeviceState;
-  demo: boolean;
-  camera_dir: string | null;
-  home: string;
-}
-
-export interface QueueRow {
-  pass_id: string;
-  version: number;
-  kind: PassKind;
-  holder: string;
-  company_name: string;
-  ports: string[];
-  valid_from: string;
-  valid_to: string;
-  state: CardState;
-}
-
-export type Holder =
-  | { type: "person"; name: string; name_latin: string | null; national_id_masked: string }
-  | { type: "vehicle"; plate: string; vehicle_type: string };
-
-export interface ItemRecord {
-  pass_id: string;
-  version: number;
-  holder: Holder;
-  temporary: boolean;
-  company_name: string;
-  company_tax_id: string;
-  ports: string[];
-  valid_from: string;
-  valid_to: string;
-  pickup_office: string;
-  photo_sha256: string | null;
-  kind: PassKind;
-  state: CardState;
-  photo_cached: boolean;
-}
-
-export interface AuditEntry {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  pass_id: string | null;
-}
-
-/** Something the signed-in user may do with a card now, as the core offers it. */
-export type CardAction =
-  | "print"
-  | "check_print"
-  | "encode"
-  | "release"
-  | "refuse_release"
-  | "hand_over"
-  | "spoil"
-  | "void"
-  | "reprint";
-
-export interface CardDetail {
-  record: ItemRecord;
-  history: AuditEntry[];
-  actions: CardAction[];
-}
-
-export interface SyncReport {
-  pages: number;
-  items: {
-    added: number;
-    updated: number;
-    withdrawn: number;
-    unchanged: number;
-    rejected: number;
-    /** Withdrawn passes whose cards are made: take them out of the tray now. */
-    voided_cards: string[];
-  };
-  photos_fetched: number;
-  events: { accepted: number; duplicates: number; rejected: number };
-  /** Records central sent that the station set aside, for the central office. */
-  set_aside: { pass_id: string; reason: string; seen_at: string }[];
-}
-
-export interface PrintOutcome {
-  pass_id: string;
-  stage: "printing" | "printed" | "failed";
-  print: number | null;
-  files: string[];
-  job: number | null;
-  error: CommandError | null;
-}
-
-export interface PrintCheck {
-  pass_id: string;
-  matches: boolean;
-  problem: string | null;
-}
-
-export interface EncodeResult {
-  pass_id: string;
-  version: number;
-  card_uid: string;
-  was_blank: boolean;
-  apdu_exchanges: number;
-  valid: boolean;
-  reason_zh: string | null;
-  reason_en: string | null;
-}
-
-export type Role = "clerk" | "supervisor" | "gate_officer" | "admin";
-export type Duty = "read" | "issue" | "approve" | "delegate" | "check" | "administer" | "audit";
-
-export interface SignedIn {
-  username: string;
-  display_name: string;
-  roles: Role[];
-  duties: Duty[];
-  /** Set when "approve" comes from a supervisor's delegation for today. */
-  delegated_by: string | null;
-  /** The core signs the user out after this many minutes without a step; the UI locks after as long without input. */
-  idle_sign_out_minutes: number;
-}
-
-export interface DemoUser {
-  username: string;
-  display_name: string;
-  role: Role;
-  password: string;
-}
-
-export interface Released {
-  pass_id: string;
-  card_uid: string;
-  released_by: string;
-  delegated_by: string | null;
-}
-
-/** What void, spoil and a refused release did to the card: its print and chip, now on the hotlist. */
-export interface Retired {
-  pass_id: string;
-  print: number | null;
-  chip_uid: string | null;
-}
-
-/** One physical card: the print on its face and its chip, if one was written. */
-export interface CardFaces {
-  print: number;
-  card_uid: string | null;
-}
-
-export interface Reprinted {
-  pass_id: string;
-  old_version: number;
-  new_version: number;
-  old_card: CardFaces | null;
-}
-
-export interface Delegation {
-  delegator: string;
-  delegate: string;
-  first_day: string;
-  last_day: string;
-  created_at: string;
-}
-
-/** A released card waiting for its holder. */
-export interface Waiting {
-  pass_id: string;
-  holder: string;
-  company_name: string;
-  released_at: string;
-  days_waiting: number;
-}
-
-export interface Recipient {
-  name: string;
-  company: string;
-  id_masked: string;
-}
-
-export interface GateInfo {
-  port: string;
-  camera: boolean;
-  readers: boolean;
-  /** Pass numbers of the demo's virtual cards (demo only). */
-  demo_cards: string[];
-}
-
-export type CheckSourceKind = "qr" | "chip";
-
-export interface Check {
-  at: string;
-  actor: string;
-  source: CheckSourceKind;
-  pass_id: string | null;
-  version: number | null;
-  card_uid: string | null;
-  port: string | null;
-  outcome: string;
-}
-
 /** Calls a command, turning any failure into a CommandError (and a session's end into the sign-in screen). */
 async function call<T>(command: string, args?: InvokeArgs, options?: InvokeOptions): Promise<T> {
   try {
@@ -345,10 +126,10 @@ async function call<T>(command: string, args?: InvokeArgs, options?: InvokeOptio
 
 export const api = {
   status: () => call<StationStatus>("station_status"),
-  sync: () => call<SyncReport>("sync_now"),
+  sync: () => call<SyncView>("sync_now"),
   queue: (text: string, states: CardState[], limit: number) =>
     call<QueueRow[]>("queue", { text: text.trim() === "" ? null : text, states, limit }),
-  card: (passId: string) => call<CardDetail>("card_detail", { passId }),
+  card: (passId: string) => call<CardView>("card_detail", { passId }),
   preview: (passId: string, back: boolean) => call<ArrayBuffer>("card_preview", { passId, back }),
   photo: (passId: string) => call<ArrayBuffer>("card_photo", { passId }),
   print: (passIds: string[]) => call<PrintOutcome[]>("print_cards", { passIds }),

@@ -4,7 +4,8 @@
 // one place that hears when any command finds the session over (signed out
 // as idle, or nobody signed in) and goes back to the sign-in screen.
 
-import { api, asCommandError, onSessionEnd, type CommandError, type SignedIn, type StationStatus } from "./api";
+import { api, asCommandError, onSessionEnd, type CommandError } from "./api";
+import type { SignedIn, StationStatus } from "./bindings";
 import { idleExpired, idleMessage } from "./idle";
 import { allows, homeScreen, visibleScreens, type Screen } from "./screens";
 

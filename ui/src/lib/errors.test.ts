@@ -2,10 +2,11 @@
 // only a code the UI does not know shows the core's English message.
 import { describe, expect, it } from "vitest";
 import { ERROR_CLASSES, type CommandError } from "./api";
+import type { ErrorCode } from "./bindings";
 import { errorText, leadKey, messageKey, shownParams } from "./errors";
 import { catalogues, isKey } from "./i18n";
 
-const failure = (code: string, params: CommandError["params"], cls: CommandError["class"] = "card"): CommandError => ({
+const failure = (code: ErrorCode, params: CommandError["params"], cls: CommandError["class"] = "card"): CommandError => ({
   class: cls,
   exit_code: 9,
   code,
@@ -27,7 +28,7 @@ describe("lead sentences", () => {
 
   it("follow the class, and fall back for a class the UI does not know", () => {
     expect(leadKey(failure("auth.locked", {}, "auth"))).toBe("error.class.auth");
-    expect(leadKey(failure("whatever", {}, "brand_new" as never))).toBe("error.class.failure");
+    expect(leadKey(failure("unexpected", {}, "brand_new" as never))).toBe("error.class.failure");
   });
 });
 
@@ -50,13 +51,14 @@ describe("a failure's message", () => {
 
   it("fills numbers and shows an absent value as nothing", () => {
     expect(shownParams("en", { tries: 5, until: null })).toEqual({ tries: "5", until: "" });
+    expect(shownParams("en", null)).toEqual({});
     expect(errorText("en", failure("auth.bad_credentials", { tries: 5, minutes: 15 }, "auth")).detail).toBe(
       "Wrong user name or password. After 5 wrong tries in a row the account locks for 15 minutes.",
     );
   });
 
   it("is the core's English message, under the class's lead, only for a code the UI does not know", () => {
-    const unknown = failure("card.brand_new", { pass_id: "KEL-2026-000001" });
+    const unknown = failure("card.brand_new" as never, { pass_id: "KEL-2026-000001" });
     expect(messageKey(unknown)).toBeNull();
     expect(errorText("zh-TW", unknown)).toEqual({ lead: "卡片問題", detail: "詳細說明（英文）：the core's English message" });
     expect(messageKey(wrongState)).toBe("error.code.wrong_state");

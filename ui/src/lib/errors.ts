@@ -4,7 +4,8 @@
 // roles, duties) are named in the same language. Only a code this UI does not
 // know yet (a newer core) falls back to the core's English message.
 
-import { ERROR_CLASSES, type CommandError, type ErrorParams } from "./api";
+import { ERROR_CLASSES, type CommandError } from "./api";
+import type { JsonValue } from "./bindings";
 import { isKey, translate, type Key, type Locale, type Params } from "./i18n";
 
 /** Parameters the catalogues name in words: the key prefix of each value, and how a list of them is joined. */
@@ -26,10 +27,11 @@ export function messageKey(error: CommandError): Key | null {
   return isKey(key) ? key : null;
 }
 
-/** The parameters as the message shows them in `locale`: codes named, lists joined. */
-export function shownParams(locale: Locale, params: ErrorParams): Params {
+/** The parameters as the message shows them in `locale`: codes named, lists joined (the core sends them as a JSON object). */
+export function shownParams(locale: Locale, params: JsonValue): Params {
   const shown: Params = {};
-  for (const [name, value] of Object.entries(params ?? {})) {
+  if (typeof params !== "object" || params === null || Array.isArray(params)) return shown;
+  for (const [name, value] of Object.entries(params)) {
     const named = NAMED[name];
     const values = Array.isArray(value) ? value : [value ?? ""];
     const words = values.map((v) => {

@@ -1,7 +1,8 @@
 // Whether the gate runs, shared by the gate screen (which starts it and stops
 // it when left) and signing out (which stops it first).
 
-import { api, asCommandError, type CommandError, type GateInfo } from "./api";
+import { api, asCommandError, type CommandError } from "./api";
+import type { GateInfo } from "./bindings";
 
 export const gateRun = $state({
   /** What the running gate reported when it started; null while stopped. */

@@ -1,11 +1,11 @@
 // The gate screen's view, built from the gate's events.
 import { describe, expect, it } from "vitest";
-import type { GateVerdict } from "./events";
+import type { GateEventView, VerdictView } from "./bindings";
 import { applyGateEvent, EMPTY_GATE, gatePort, outcomeKey, verdictMessage, warningTexts } from "./gate";
 
 const NOW = "2026-11-22T01:00:00Z";
 
-const verdict = (valid: boolean, extra: Partial<GateVerdict> = {}): GateVerdict => ({
+const verdict = (valid: boolean, extra: Partial<VerdictView> = {}): Extract<GateEventView, { kind: "verdict" }> => ({
   kind: "verdict",
   valid,
   outcome: valid ? "valid" : "expired",
@@ -15,6 +15,7 @@ const verdict = (valid: boolean, extra: Partial<GateVerdict> = {}): GateVerdict 
   at: NOW,
   card_uid: "04A1B2C3D4E5F6",
   pass_id: "KEL-2026-000001",
+  version: 1,
   holder: "王小明",
   holder_latin: "WANG XIAO-MING",
   id_masked: "A12****789",
@@ -41,7 +42,8 @@ describe("the gate's view", () => {
     view = applyGateEvent(view, verdict(false, { outcome: "no_trust_list" }), NOW);
     expect(view.noTrustList).toBe(true);
     expect(view.offline?.detail).toBe("timed out");
-    view = applyGateEvent(view, { kind: "trust_refreshed" }, "2026-11-22T01:05:00Z");
+    const trust = { trust_list_sequence: 4, signers: 2, hotlist_sequence: 9, hotlist_entries: 3 };
+    view = applyGateEvent(view, { kind: "trust_refreshed", trust, checks_sent: 12 }, "2026-11-22T01:05:00Z");
     expect(view.noTrustList).toBe(false);
     expect(view.offline).toBeNull();
     expect(view.refreshedAt).toBe("2026-11-22T01:05:00Z");

@@ -2,20 +2,23 @@
 // and the standing banners (no trust list, offline, camera or readers
 // stopped, a card that could not be read). Pure, so tests need no UI.
 
-import type { GateEventPayload, GateVerdict } from "./events";
+import type { GateEventView, VerdictView } from "./bindings";
 import { isKey, type Key, type Locale } from "./i18n";
 
+/** What a gate event of `kind` carries besides its tag. */
+type GateEventOf<K extends GateEventView["kind"]> = Omit<Extract<GateEventView, { kind: K }>, "kind">;
+
 export interface GateView {
-  verdict: GateVerdict | null;
+  verdict: VerdictView | null;
   /** The station has never had a trust list: every card is refused until a refresh works. */
   noTrustList: boolean;
-  offline: { since: string; last_refreshed: string | null; detail: string } | null;
+  offline: GateEventOf<"offline"> | null;
   cameraStopped: string | null;
   readersStopped: string | null;
   /** The gate stopped by itself (a check could not be logged): why. */
   failed: string | null;
   /** The last card the readers could not read, until the next verdict. */
-  unreadable: { reader: string; detail: string } | null;
+  unreadable: GateEventOf<"card_unreadable"> | null;
   /** When the trust data was last refreshed while the screen was open (RFC 3339). */
   refreshedAt: string | null;
   /** Verdicts since the gate started: tells one verdict from the next when they look alike. */
@@ -35,7 +38,7 @@ export const EMPTY_GATE: GateView = {
 };
 
 /** The view after `event`, which arrived at `now` (RFC 3339). */
-export function applyGateEvent(view: GateView, event: GateEventPayload, now: string): GateView {
+export function applyGateEvent(view: GateView, event: GateEventView, now: string): GateView {
   switch (event.kind) {
     case "verdict":
       return { ...view, verdict: event, unreadable: null, verdicts: view.verdicts + 1 };
@@ -60,12 +63,12 @@ export function applyGateEvent(view: GateView, event: GateEventPayload, now: str
 }
 
 /** The verdict's reason (or "admit") in the language on screen. */
-export function verdictMessage(verdict: GateVerdict, locale: Locale): string {
+export function verdictMessage(verdict: VerdictView, locale: Locale): string {
   return locale === "zh-TW" ? verdict.message_zh : verdict.message_en;
 }
 
 /** The verdict's warnings in the language on screen. */
-export function warningTexts(verdict: GateVerdict, locale: Locale): string[] {
+export function warningTexts(verdict: VerdictView, locale: Locale): string[] {
   return verdict.warnings.map((w) => (locale === "zh-TW" ? w.zh : w.en));
 }
 

@@ -1,5 +1,6 @@
 // Both catalogues must say everything, with the same placeholders.
 import { describe, expect, it } from "vitest";
+import { CARD_STATES } from "./api";
 import { catalogues, placeholders, translate } from "./i18n";
 
 describe("catalogues", () => {
@@ -23,8 +24,7 @@ describe("catalogues", () => {
   });
 
   it("name every card state the core knows", () => {
-    const states = ["approved", "printed", "print_verified", "encoded", "released", "handed_over", "spoiled", "voided", "withdrawn", "uncollected"];
-    for (const state of states) expect(Object.keys(zh)).toContain(`state.${state}`);
+    for (const state of CARD_STATES) expect(Object.keys(zh)).toContain(`state.${state}`);
   });
 });
 

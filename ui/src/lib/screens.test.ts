@@ -1,6 +1,6 @@
 // Who sees which screen, and Alt+1… following the menu on screen.
 import { describe, expect, it } from "vitest";
-import type { Duty } from "./api";
+import type { Duty } from "./bindings";
 import { allows, homeScreen, SCREENS, shortcutTarget, visibleScreens } from "./screens";
 
 // The duties the core gives each role (src-tauri/src/auth.rs, Duty::roles).

@@ -2,7 +2,7 @@
 // one of them), in menu order. Alt+1… follow the entries a user can see, so
 // the shortcuts always match the menu on screen. Pure, so tests need no UI.
 
-import type { Duty } from "./api";
+import type { Duty } from "./bindings";
 import type { Key } from "./i18n";
 
 export type Screen = "queue" | "card" | "check" | "encode" | "supervisor" | "handover" | "gate" | "sync" | "settings";

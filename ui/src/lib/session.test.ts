@@ -13,7 +13,8 @@ vi.mock("@tauri-apps/api/core", () => ({
   }),
 }));
 
-import { api, endsSession, failure, reasonText, type CommandError, type SignedIn } from "./api";
+import { api, endsSession, failure, reasonText, type CommandError } from "./api";
+import type { ErrorCode, SignedIn } from "./bindings";
 import { app, endSession, lockIfIdle, noteActivity, open, resumeSession, signedIn, signOut } from "./app.svelte";
 
 const clerk: SignedIn = {
@@ -34,10 +35,10 @@ const supervisor: SignedIn = {
 };
 const gateOfficer: SignedIn = { ...clerk, username: "gate1", roles: ["gate_officer"], duties: ["read", "check"] };
 
-const auth = (kind: string, message = "refused"): CommandError => ({
+const auth = (code: Extract<ErrorCode, `auth.${string}`>, message = "refused"): CommandError => ({
   class: "auth",
   exit_code: 13,
-  code: `auth.${kind}`,
+  code,
   params: {},
   message,
 });
@@ -53,10 +54,10 @@ beforeEach(() => {
 
 describe("which failures end the session", () => {
   it("are nobody signed in and signed out, nothing else", () => {
-    expect(endsSession(auth("not_signed_in"))).toBe(true);
-    expect(endsSession(auth("signed_out"))).toBe(true);
-    for (const kind of ["bad_credentials", "locked", "frozen", "forbidden", "two_person", "delegate_unknown", "weak_password"]) {
-      expect(endsSession(auth(kind)), kind).toBe(false);
+    expect(endsSession(auth("auth.not_signed_in"))).toBe(true);
+    expect(endsSession(auth("auth.signed_out"))).toBe(true);
+    for (const code of ["auth.bad_credentials", "auth.locked", "auth.frozen", "auth.forbidden", "auth.two_person", "auth.delegate_unknown", "auth.weak_password"] as const) {
+      expect(endsSession(auth(code)), code).toBe(false);
     }
     expect(endsSession({ class: "offline", exit_code: 4, code: "central.unreachable", params: {}, message: "down" })).toBe(false);
   });
@@ -69,7 +70,7 @@ describe("which failures end the session", () => {
 describe("the session in the app's state", () => {
   it("goes back to sign-in, with the core's message, when any command finds an idle sign-out", async () => {
     signedIn(clerk);
-    const idle = auth("signed_out", "clerk1 was signed out (15 minutes without use); sign in again");
+    const idle = auth("auth.signed_out", "clerk1 was signed out (15 minutes without use); sign in again");
     answers.next.push(refuse(idle));
     await expect(api.queue("", ["approved"], 10)).rejects.toEqual(idle);
     expect(app.user).toBeNull();
@@ -79,7 +80,7 @@ describe("the session in the app's state", () => {
 
   it("goes back to sign-in from a raw-body command too (a gate photo)", async () => {
     signedIn(gateOfficer);
-    answers.next.push(refuse(auth("not_signed_in")));
+    answers.next.push(refuse(auth("auth.not_signed_in")));
     await expect(api.gateCheckImage(new ArrayBuffer(4))).rejects.toMatchObject({ code: "auth.not_signed_in" });
     expect(app.user).toBeNull();
     expect(app.signInNotice?.code).toBe("auth.not_signed_in");
@@ -87,14 +88,14 @@ describe("the session in the app's state", () => {
 
   it("stays signed in after other refusals", async () => {
     signedIn(clerk);
-    answers.next.push(refuse(auth("forbidden")));
+    answers.next.push(refuse(auth("auth.forbidden")));
     await expect(api.release("KEL-2026-000001", "PP1:SCANNED")).rejects.toMatchObject({ code: "auth.forbidden" });
     expect(app.user?.username).toBe("clerk1");
     expect(app.signInNotice).toBeNull();
   });
 
   it("shows no notice for 'nobody signed in' while the sign-in screen shows already", async () => {
-    answers.next.push(refuse(auth("not_signed_in")));
+    answers.next.push(refuse(auth("auth.not_signed_in")));
     await expect(api.demoUsers()).rejects.toBeTruthy();
     expect(app.signInNotice).toBeNull();
   });
@@ -133,7 +134,7 @@ describe("the session in the app's state", () => {
   it("signs out even when the core says the session had already ended", async () => {
     signedIn(clerk);
     const stopped: string[] = [];
-    answers.next.push(refuse(auth("signed_out")));
+    answers.next.push(refuse(auth("auth.signed_out")));
     await signOut(async () => void stopped.push("gate"));
     expect(stopped).toEqual(["gate"]);
     expect(app.user).toBeNull();

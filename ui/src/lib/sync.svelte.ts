@@ -1,14 +1,15 @@
 // The sync as the UI sees it, fed by the app's events so that a sync started
 // anywhere (the start-up sync, Ctrl+S, the sync screen) shows the same progress.
 
-import { api, asCommandError, type CommandError, type SyncReport } from "./api";
+import { api, asCommandError, type CommandError } from "./api";
 import { refreshStatus } from "./app.svelte";
-import { on, type SyncStage } from "./events";
+import type { SyncStage, SyncView } from "./bindings";
+import { on } from "./events";
 
 export const sync = $state({
   running: false,
   stage: null as SyncStage | null,
-  report: null as SyncReport | null,
+  report: null as SyncView | null,
   error: null as CommandError | null,
   /** Bumped after each finished sync, so lists reload. */
   generation: 0,

@@ -1,6 +1,6 @@
 // Small rules of the issuing screens.
 import { describe, expect, it } from "vitest";
-import type { Waiting } from "./api";
+import type { Waiting } from "./bindings";
 import { hasReason, oldestFirst } from "./workflow";
 
 const waiting = (pass_id: string, days_waiting: number, released_at: string): Waiting => ({

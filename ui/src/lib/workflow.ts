@@ -1,6 +1,6 @@
 // Small rules of the issuing screens, pure so tests need no UI.
 
-import type { Waiting } from "./api";
+import type { Waiting } from "./bindings";
 
 /** Cards waiting for their holders, longest waiting first (ties by release time, then pass number). */
 export function oldestFirst(waiting: readonly Waiting[]): Waiting[] {
