@@ -11,10 +11,13 @@ use std::process::{Command, Output};
 
 use common::{Lab, OFFICE, cached_pass_ids, quick_sync};
 use pass_credential::Reason;
-use pass_printer::{PdfFolder, PrintFormat, PrintTarget};
+use pass_printer::{PdfFolder, PrintTarget};
 use pass_reader::CardKind;
 use pass_reader::pcsc_reader::ReaderEvent;
 use pass_station::model::Role;
+use pass_station::ops;
+use pass_station::ops::desk::{PrintOptions, Printer};
+use pass_station::ops::devices::PrintedQr;
 use pass_vcard::lab::{
     Pcscd, SECOND_READER, SECOND_READER_PORT, card_inserted, card_removed, present, present_on, wait_for,
 };
@@ -63,11 +66,17 @@ async fn cards_are_issued_read_and_refused_through_pcscd() {
     let clerk = lab.session(&mut station);
     let folder = lab.path("printed");
     std::fs::create_dir_all(&folder).expect("printer folder");
-    let target = PrintTarget::Folder(PdfFolder::new(&folder));
-    let template = pass_station::printing::template(false);
-    station
-        .print_cards(&ids[..2], &target, template, PrintFormat::Pdf, &clerk)
-        .expect("print");
+    let printer = Printer::new(PrintTarget::Folder(PdfFolder::new(&folder)));
+    let printed = ops::desk::print_batch(
+        &mut station,
+        &clerk,
+        &printer,
+        &ids[..2],
+        PrintOptions::default(),
+        &mut |_| {},
+    )
+    .expect("print");
+    assert!(printed.iter().all(|card| card.error.is_none()), "both cards print");
     for id in &ids[..2] {
         let qr = station
             .store()
@@ -75,7 +84,11 @@ async fn cards_are_issued_read_and_refused_through_pcscd() {
             .expect("read")
             .expect("printed")
             .qr_text;
-        assert!(station.check_print(id, &qr, &clerk).expect("check").matches);
+        assert!(
+            ops::desk::check_print(&mut station, &clerk, id, PrintedQr::Text(qr.to_string()))
+                .expect("check")
+                .matches
+        );
     }
     let unchecked = passctl(&lab, &["encode", &ids[2]]);
     assert_eq!(

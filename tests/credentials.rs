@@ -6,6 +6,8 @@ mod common;
 use common::{Lab, OFFICE, cached_pass_ids, quick_sync};
 use pass_credential::{Algorithm, Reason, Revocation, SigningKey, Warning};
 use pass_station::Station;
+use pass_station::ops;
+use pass_station::ops::desk::{PrintOptions, Printer};
 use time::{Duration, OffsetDateTime};
 
 /// A station synced with central, and the first pass it holds.
@@ -35,9 +37,9 @@ fn during(station: &Station, pass_id: &str) -> OffsetDateTime {
 #[tokio::test]
 async fn a_printed_card_carries_a_credential_that_verifies_offline_and_a_preview_only_a_specimen() {
     let (mut lab, mut station, pass_id) = synced(20).await;
-    let preview = station
-        .preview(&pass_id, pass_station::printing::template(false), 300)
-        .expect("a preview");
+    lab.login("lab-clerk", &[pass_station::model::Role::Clerk]).await;
+    let clerk = lab.session(&mut station);
+    let preview = ops::desk::preview(&mut station, &clerk, &pass_id, false).expect("a preview");
     let specimen = pass_station::scan::credential_in_photo(&preview[1], "preview").expect("the preview's QR reads");
     assert!(specimen.starts_with(pass_credential::SPECIMEN_PREFIX), "{specimen}");
     let now = during(&station, &pass_id);
@@ -190,16 +192,19 @@ async fn a_print_the_printer_failed_is_revoked_and_the_next_print_has_its_own_se
         .item
         .version;
     std::fs::create_dir_all(jammed_dir.join(format!("pass-{pass_id}-v{version}.pdf"))).expect("in the way");
-    let jammed = pass_printer::PrintTarget::Folder(pass_printer::PdfFolder::new(jammed_dir));
-    station
-        .print_cards(
-            std::slice::from_ref(&pass_id),
-            &jammed,
-            pass_station::printing::template(false),
-            pass_printer::PrintFormat::Pdf,
-            &session,
-        )
-        .expect_err("the printer fails");
+    let jammed = Printer::new(pass_printer::PrintTarget::Folder(pass_printer::PdfFolder::new(
+        jammed_dir,
+    )));
+    let outcome = ops::desk::print_batch(
+        &mut station,
+        &session,
+        &jammed,
+        std::slice::from_ref(&pass_id),
+        PrintOptions::default(),
+        &mut |_| {},
+    )
+    .expect("the batch runs");
+    assert!(outcome[0].error.is_some(), "the printer fails");
     let record = station.store().item(&pass_id).expect("read").expect("held");
     assert_eq!(
         record.state,

@@ -13,10 +13,13 @@ use std::process::Command;
 
 use common::{Lab, OFFICE, PASSWORD, cached_pass_ids, quick_sync};
 use pass_credential::{Reason, Revocation};
-use pass_printer::{PdfFolder, PrintFormat, PrintTarget};
+use pass_printer::{PdfFolder, PrintTarget};
 use pass_station::auth::{AuthError, Session};
 use pass_station::chip_keys::KeySet;
 use pass_station::model::{CardState, Role};
+use pass_station::ops;
+use pass_station::ops::desk::{HandOver, PrintOptions, Printer};
+use pass_station::ops::devices::PrintedQr;
 use pass_station::store::OutboxFilter;
 use pass_station::{Station, StationError};
 use pass_vcard::{CardMemory, Cipher, VirtualCard};
@@ -62,19 +65,15 @@ fn state(station: &Station, pass_id: &str) -> CardState {
 fn print_and_check(lab: &Lab, station: &mut Station, ids: &[String], session: &Session) -> HashMap<String, String> {
     let folder = lab.path("printed");
     std::fs::create_dir_all(&folder).expect("printer folder");
-    let target = PrintTarget::Folder(PdfFolder::new(&folder));
-    let report = station
-        .print_cards(
-            ids,
-            &target,
-            pass_station::printing::template(false),
-            PrintFormat::Pdf,
-            session,
-        )
-        .expect("print");
+    let printer = Printer::new(PrintTarget::Folder(PdfFolder::new(&folder)));
+    let printed =
+        ops::desk::print_batch(station, session, &printer, ids, PrintOptions::default(), &mut |_| {}).expect("print");
     let mut read = Vec::new();
-    for file in &report.files {
-        read.extend(pass_station::scan::credentials_in_printed_pdf(Path::new(file)).expect("read back"));
+    for card in &printed {
+        assert!(card.error.is_none(), "{} prints: {:?}", card.pass_id, card.error);
+        for file in &card.files {
+            read.extend(pass_station::scan::credentials_in_printed_pdf(Path::new(file)).expect("read back"));
+        }
     }
     let mut qrs = HashMap::new();
     for id in ids {
@@ -85,7 +84,11 @@ fn print_and_check(lab: &Lab, station: &mut Station, ids: &[String], session: &S
             .expect("printed")
             .qr_text;
         assert!(read.contains(&recorded), "{id}'s printed QR reads back");
-        assert!(station.check_print(id, &recorded, session).expect("check").matches);
+        assert!(
+            ops::desk::check_print(station, session, id, PrintedQr::Text(recorded.clone()))
+                .expect("check")
+                .matches
+        );
         qrs.insert(id.clone(), recorded);
     }
     qrs
@@ -109,57 +112,126 @@ async fn a_card_goes_from_print_to_hand_over_with_the_right_people() {
 
     let boss = sign_in(&mut station, BOSS).await;
     assert!(
-        wrong_state(station.release(&ids[0], qr_a, &mut card_a, &boss)),
+        wrong_state(ops::supervisor::release(
+            &mut station,
+            &boss,
+            &ids[0],
+            PrintedQr::Text((qr_a).to_string()),
+            &mut card_a
+        )),
         "a card whose chip was never written is not released"
     );
     let clerk = sign_in(&mut station, CLERK).await;
     assert!(
-        wrong_state(station.hand_over(&ids[0], "林志明", "長榮", "A123456789", &clerk)),
+        wrong_state(ops::desk::hand_over(
+            &mut station,
+            &clerk,
+            &HandOver {
+                pass_id: ids[0].to_string(),
+                name: "林志明".to_owned(),
+                company: "長榮".to_owned(),
+                id_number: "A123456789".to_owned()
+            }
+        )),
         "a card a supervisor has not released is not handed over"
     );
-    station.encode(&ids[0], &mut card_a, &clerk).expect("encode");
-    assert!(refused_for_role(station.release(&ids[0], qr_a, &mut card_a, &clerk)));
+    ops::desk::encode(&mut station, &clerk, &ids[0], &mut card_a, &mut |_| {}).expect("encode");
+    assert!(refused_for_role(ops::supervisor::release(
+        &mut station,
+        &clerk,
+        &ids[0],
+        PrintedQr::Text((qr_a).to_string()),
+        &mut card_a
+    )));
     let gate = sign_in(&mut station, GATE).await;
-    assert!(refused_for_role(station.encode(&ids[1], &mut card_b, &gate)));
+    assert!(refused_for_role(ops::desk::encode(
+        &mut station,
+        &gate,
+        &ids[1],
+        &mut card_b,
+        &mut |_| {}
+    )));
 
     // A supervisor may encode, but then another supervisor releases.
     let boss = sign_in(&mut station, BOSS).await;
-    station
-        .encode(&ids[1], &mut card_b, &boss)
-        .expect("a supervisor encodes");
-    let own = station.release(&ids[1], qr_b, &mut card_b, &boss);
+    ops::desk::encode(&mut station, &boss, &ids[1], &mut card_b, &mut |_| {}).expect("a supervisor encodes");
+    let own = ops::supervisor::release(
+        &mut station,
+        &boss,
+        &ids[1],
+        PrintedQr::Text((qr_b).to_string()),
+        &mut card_b,
+    );
     assert!(
         matches!(own, Err(StationError::Auth(AuthError::TwoPerson { .. }))),
         "{own:?}"
     );
     // The release reads the chip: a chip whose UID is not the one recorded at encoding is refused.
-    let swapped = station.release(&ids[0], qr_a, &mut card_b, &boss);
+    let swapped = ops::supervisor::release(
+        &mut station,
+        &boss,
+        &ids[0],
+        PrintedQr::Text((qr_a).to_string()),
+        &mut card_b,
+    );
     assert!(
         matches!(swapped, Err(StationError::ChipNotVerified { .. })),
         "{swapped:?}"
     );
     // The seal check: a QR from another card (a body swapped after the print check) is refused.
-    let other_body = station.release(&ids[0], qr_b, &mut card_a, &boss);
+    let other_body = ops::supervisor::release(
+        &mut station,
+        &boss,
+        &ids[0],
+        PrintedQr::Text((qr_b).to_string()),
+        &mut card_a,
+    );
     assert!(
         matches!(&other_body, Err(StationError::SealBroken { problem, .. }) if problem.contains(&ids[1])),
         "{other_body:?}"
     );
     let specimen = pass_credential::specimen_text(&ids[0]);
     assert!(matches!(
-        station.release(&ids[0], &specimen, &mut card_a, &boss),
+        ops::supervisor::release(
+            &mut station,
+            &boss,
+            &ids[0],
+            PrintedQr::Text(specimen.to_string()),
+            &mut card_a
+        ),
         Err(StationError::SealBroken { .. })
     ));
     assert_eq!(state(&station, &ids[0]), CardState::Encoded);
-    station.release(&ids[0], qr_a, &mut card_a, &boss).expect("release");
+    ops::supervisor::release(
+        &mut station,
+        &boss,
+        &ids[0],
+        PrintedQr::Text((qr_a).to_string()),
+        &mut card_a,
+    )
+    .expect("release");
     let other = sign_in(&mut station, OTHER_BOSS).await;
-    station
-        .release(&ids[1], qr_b, &mut card_b, &other)
-        .expect("the other supervisor releases");
+    ops::supervisor::release(
+        &mut station,
+        &other,
+        &ids[1],
+        PrintedQr::Text((qr_b).to_string()),
+        &mut card_b,
+    )
+    .expect("the other supervisor releases");
 
     let clerk = sign_in(&mut station, CLERK).await;
-    let recipient = station
-        .hand_over(&ids[0], "林志明", "長榮海運", "A123456789", &clerk)
-        .expect("hand-over");
+    let recipient = ops::desk::hand_over(
+        &mut station,
+        &clerk,
+        &HandOver {
+            pass_id: ids[0].to_string(),
+            name: "林志明".to_owned(),
+            company: "長榮海運".to_owned(),
+            id_number: "A123456789".to_owned(),
+        },
+    )
+    .expect("hand-over");
     assert_eq!(recipient.id_masked, "A12****789");
     assert_eq!(state(&station, &ids[0]), CardState::HandedOver);
     let db = std::fs::read(lab.home.db_path()).expect("the cache file");
@@ -169,14 +241,14 @@ async fn a_card_goes_from_print_to_hand_over_with_the_right_people() {
     );
 
     // The other card waits for pick-up, and after the window it is uncollected.
-    let waiting = station.pickups(&clerk).expect("pick-ups");
+    let waiting = ops::desk::pickups(&mut station, &clerk).expect("pick-ups");
     assert_eq!(
         waiting.iter().map(|w| w.pickup.pass_id.as_str()).collect::<Vec<_>>(),
         [&*ids[1]]
     );
     station.pin_clock(OffsetDateTime::now_utc() + Duration::days(31));
     let clerk = sign_in(&mut station, CLERK).await;
-    assert!(station.pickups(&clerk).expect("pick-ups").is_empty());
+    assert!(ops::desk::pickups(&mut station, &clerk).expect("pick-ups").is_empty());
     assert_eq!(state(&station, &ids[1]), CardState::Uncollected);
 
     let trail = station.store().audit(Some(&ids[0]), None, None).expect("audit");
@@ -204,38 +276,57 @@ async fn spoiled_voided_reprinted_and_withdrawn_cards_fail_at_the_gate() {
     let clerk = sign_in(&mut station, CLERK).await;
     let qrs = print_and_check(&lab, &mut station, &ids[..3], &clerk);
     let (mut spoilt, mut lost, mut recalled) = (card(1), card(2), card(3));
-    station.encode(&ids[0], &mut spoilt, &clerk).expect("encode");
-    station.encode(&ids[1], &mut lost, &clerk).expect("encode");
-    station.encode(&ids[2], &mut recalled, &clerk).expect("encode");
+    ops::desk::encode(&mut station, &clerk, &ids[0], &mut spoilt, &mut |_| {}).expect("encode");
+    ops::desk::encode(&mut station, &clerk, &ids[1], &mut lost, &mut |_| {}).expect("encode");
+    ops::desk::encode(&mut station, &clerk, &ids[2], &mut recalled, &mut |_| {}).expect("encode");
     let old_qr = qrs[&ids[0]].clone();
 
     // A dead chip found by the clerk: spoiled, and both faces reported.
-    let card_faces = station
-        .spoil(&ids[0], "chip does not answer", &clerk)
-        .expect("spoil")
-        .expect("a card");
+    let retired = ops::desk::spoil(&mut station, &clerk, &ids[0], "chip does not answer").expect("spoil");
     assert_eq!(
-        (card_faces.print, card_faces.card_uid.as_deref()),
-        (1, Some("04570000000001"))
+        (retired.print, retired.chip_uid.as_deref()),
+        (Some(1), Some("04570000000001"))
     );
-    assert!(refused_for_role(station.reprint(&ids[0], "chip dead", &clerk).await));
+    assert!(refused_for_role(
+        ops::supervisor::reprint(&mut station, &clerk, &ids[0], "chip dead").await
+    ));
     let boss = sign_in(&mut station, BOSS).await;
-    let reprinted = station.reprint(&ids[0], "chip dead", &boss).await.expect("reprint");
+    let reprinted = ops::supervisor::reprint(&mut station, &boss, &ids[0], "chip dead")
+        .await
+        .expect("reprint");
     assert_eq!((reprinted.old_version + 1, reprinted.new_version), (2, 2));
     assert_eq!(state(&station, &ids[0]), CardState::Approved);
 
     // A card reported lost after hand-over is voided by a supervisor.
     let other = sign_in(&mut station, OTHER_BOSS).await;
-    station
-        .release(&ids[1], &qrs[&ids[1]], &mut lost, &other)
-        .expect("release");
+    ops::supervisor::release(
+        &mut station,
+        &other,
+        &ids[1],
+        PrintedQr::Text(qrs[&ids[1]].to_string()),
+        &mut lost,
+    )
+    .expect("release");
     let clerk = sign_in(&mut station, CLERK).await;
-    station
-        .hand_over(&ids[1], "王大同", "長榮海運", "B223456789", &clerk)
-        .expect("hand-over");
-    assert!(refused_for_role(station.void(&ids[1], "reported lost", &clerk)));
+    ops::desk::hand_over(
+        &mut station,
+        &clerk,
+        &HandOver {
+            pass_id: ids[1].to_string(),
+            name: "王大同".to_owned(),
+            company: "長榮海運".to_owned(),
+            id_number: "B223456789".to_owned(),
+        },
+    )
+    .expect("hand-over");
+    assert!(refused_for_role(ops::supervisor::void(
+        &mut station,
+        &clerk,
+        &ids[1],
+        "reported lost"
+    )));
     let boss = sign_in(&mut station, BOSS).await;
-    station.void(&ids[1], "reported lost", &boss).expect("void");
+    ops::supervisor::void(&mut station, &boss, &ids[1], "reported lost").expect("void");
 
     // Central withdraws one pass whose card is made and one whose card is not.
     lab.admin.withdraw(&ids[2]).await.expect("withdraw");
@@ -252,7 +343,13 @@ async fn spoiled_voided_reprinted_and_withdrawn_cards_fail_at_the_gate() {
     );
     let clerk = sign_in(&mut station, CLERK).await;
     let mut blank = card(4);
-    assert!(wrong_state(station.encode(&ids[3], &mut blank, &clerk)));
+    assert!(wrong_state(ops::desk::encode(
+        &mut station,
+        &clerk,
+        &ids[3],
+        &mut blank,
+        &mut |_| {}
+    )));
 
     // The sync sent the events and brought the hotlist back: every old card fails.
     station
@@ -333,25 +430,34 @@ async fn sign_in_locks_freezes_times_out_delegates_and_works_offline() {
     let boss = sign_in(&mut station, BOSS).await;
     let today = pass_station::auth::office_day(OffsetDateTime::now_utc());
     let tomorrow = today.next_day().expect("a day");
-    let unknown = station.delegate(&boss, "nobody-here", tomorrow, tomorrow);
+    let unknown = ops::supervisor::delegate(&mut station, &boss, "nobody-here", tomorrow, tomorrow);
     assert!(matches!(
         unknown,
         Err(StationError::Auth(AuthError::DelegateUnknown { .. }))
     ));
-    station
-        .delegate(&boss, CLERK, tomorrow, tomorrow.next_day().expect("a day"))
-        .expect("delegate");
+    ops::supervisor::delegate(
+        &mut station,
+        &boss,
+        CLERK,
+        tomorrow,
+        tomorrow.next_day().expect("a day"),
+    )
+    .expect("delegate");
     let clerk = sign_in(&mut station, CLERK).await;
-    assert!(refused_for_role(station.delegate(&clerk, GATE, tomorrow, tomorrow)));
+    assert!(refused_for_role(ops::supervisor::delegate(
+        &mut station,
+        &clerk,
+        GATE,
+        tomorrow,
+        tomorrow
+    )));
     assert!(
-        refused_for_role(station.void(&ids[0], "wrong photo", &clerk)),
+        refused_for_role(ops::supervisor::void(&mut station, &clerk, &ids[0], "wrong photo")),
         "not before the window"
     );
     station.pin_clock(OffsetDateTime::now_utc() + Duration::days(1));
     let clerk = sign_in(&mut station, CLERK).await;
-    station
-        .void(&ids[0], "wrong photo", &clerk)
-        .expect("void under delegation");
+    ops::supervisor::void(&mut station, &clerk, &ids[0], "wrong photo").expect("void under delegation");
     let voided = station.store().audit(Some(&ids[0]), None, None).expect("audit");
     let last = voided.last().expect("an entry");
     assert_eq!(
@@ -360,7 +466,12 @@ async fn sign_in_locks_freezes_times_out_delegates_and_works_offline() {
     );
     station.pin_clock(OffsetDateTime::now_utc() + Duration::days(3));
     let clerk = sign_in(&mut station, CLERK).await;
-    assert!(refused_for_role(station.void(&ids[1], "after the window", &clerk)));
+    assert!(refused_for_role(ops::supervisor::void(
+        &mut station,
+        &clerk,
+        &ids[1],
+        "after the window"
+    )));
 
     // Idle too long: signed out.
     station.pin_clock(OffsetDateTime::now_utc() + Duration::days(3) + Duration::minutes(16));
@@ -516,12 +627,17 @@ async fn every_exit_but_hand_over_revokes_both_faces_at_an_offline_gate() {
     let qrs = print_and_check(&lab, &mut station, ids, &clerk);
     let mut chips: Vec<VirtualCard> = (0..ids.len()).map(|n| card(0x20 + n as u8)).collect();
     for (id, chip) in ids.iter().zip(&mut chips) {
-        station.encode(id, chip, &clerk).expect("encode");
+        ops::desk::encode(&mut station, &clerk, id, chip, &mut |_| {}).expect("encode");
     }
     let boss = sign_in(&mut station, BOSS).await;
-    station
-        .release(&ids[3], &qrs[&ids[3]], &mut chips[3], &boss)
-        .expect("release");
+    ops::supervisor::release(
+        &mut station,
+        &boss,
+        &ids[3],
+        PrintedQr::Text(qrs[&ids[3]].to_string()),
+        &mut chips[3],
+    )
+    .expect("release");
 
     // A gate at another office, holding none of these passes and, of this
     // office's chip keys, the read key alone: exported sealed, imported there.
@@ -574,17 +690,17 @@ async fn every_exit_but_hand_over_revokes_both_faces_at_an_offline_gate() {
 
     // Each exit: spoiled, voided, withdrawn, uncollected, release refused, replaced by a reprint.
     let clerk = sign_in(&mut station, CLERK).await;
-    station.spoil(&ids[0], "QR smudged", &clerk).expect("spoil");
+    ops::desk::spoil(&mut station, &clerk, &ids[0], "QR smudged").expect("spoil");
     let boss = sign_in(&mut station, BOSS).await;
-    station.void(&ids[1], "company closed", &boss).expect("void");
-    station
-        .refuse_release(&ids[4], "seal check failed", &boss)
-        .expect("refused");
-    station.reprint(&ids[5], "name misspelt", &boss).await.expect("reprint");
+    ops::supervisor::void(&mut station, &boss, &ids[1], "company closed").expect("void");
+    ops::supervisor::refuse_release(&mut station, &boss, &ids[4], "seal check failed").expect("refused");
+    ops::supervisor::reprint(&mut station, &boss, &ids[5], "name misspelt")
+        .await
+        .expect("reprint");
     lab.admin.withdraw(&ids[2]).await.expect("withdraw");
     station.pin_clock(OffsetDateTime::now_utc() + Duration::days(31));
     let clerk = sign_in(&mut station, CLERK).await;
-    station.pickups(&clerk).expect("pick-ups");
+    ops::desk::pickups(&mut station, &clerk).expect("pick-ups");
     assert_eq!(state(&station, &ids[3]), CardState::Uncollected);
     station
         .sync(&quick_sync(100, 0), &mut |_| {})
@@ -624,12 +740,18 @@ async fn a_hand_over_at_one_desk_reaches_the_offices_gate_after_a_sync() {
     let clerk = sign_in(&mut desk, CLERK).await;
     let qrs = print_and_check(&lab, &mut desk, &ids[..1], &clerk);
     let mut chip = card(0x40);
-    desk.encode(&ids[0], &mut chip, &clerk).expect("encode");
+    ops::desk::encode(&mut desk, &clerk, &ids[0], &mut chip, &mut |_| {}).expect("encode");
     let boss = sign_in(&mut desk, BOSS).await;
-    desk.release(&ids[0], &qrs[&ids[0]], &mut chip, &boss).expect("release");
+    let seal = PrintedQr::Text(qrs[&ids[0]].clone());
+    ops::supervisor::release(&mut desk, &boss, &ids[0], seal, &mut chip).expect("release");
     let clerk = sign_in(&mut desk, CLERK).await;
-    desk.hand_over(&ids[0], "林志明", "長榮海運", "A123456789", &clerk)
-        .expect("hand-over");
+    let to = HandOver {
+        pass_id: ids[0].clone(),
+        name: "林志明".to_owned(),
+        company: "長榮海運".to_owned(),
+        id_number: "A123456789".to_owned(),
+    };
+    ops::desk::hand_over(&mut desk, &clerk, &to).expect("hand-over");
 
     // The office's gate: another station of the office, with the gate's key set.
     let gate_home = pass_station::StationHome::new(lab.path("office-gate"));
@@ -685,7 +807,7 @@ async fn a_hand_over_at_one_desk_reaches_the_offices_gate_after_a_sync() {
     // The gate's keys read cards; they write none.
     lab.add_user("gate-clerk", &[Role::Clerk]).await;
     let gate_clerk = gate.sign_in("gate-clerk", PASSWORD).await.expect("sign-in");
-    let refused = gate.encode(&ids[1], &mut card(0x41), &gate_clerk);
+    let refused = ops::desk::encode(&mut gate, &gate_clerk, &ids[1], &mut card(0x41), &mut |_| {});
     assert!(
         matches!(&refused, Err(StationError::Config { detail, .. }) if detail.contains("only the gate's read key")),
         "{refused:?}"

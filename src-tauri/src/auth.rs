@@ -442,7 +442,7 @@ impl Station {
 
     /// Lends the signed-in supervisor's approval duty to `to` for office days
     /// `first_day` to `last_day`; recorded in the audit trail and sent to central.
-    pub fn delegate(
+    pub(crate) fn delegate(
         &mut self,
         session: &Session,
         to: &str,

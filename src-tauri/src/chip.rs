@@ -44,7 +44,7 @@ pub struct CardReading {
 impl Station {
     /// Writes `pass_id`'s chip credential, bound to the card's UID, to the
     /// card on `card`, and records which card carries it.
-    pub fn encode(
+    pub(crate) fn encode(
         &mut self,
         pass_id: &str,
         card: &mut impl Transport,

@@ -246,7 +246,7 @@ impl crate::Station {
     /// Logs a check of a card (the verification log) with its outcome: `valid`,
     /// the reason's code, or `not_our_card` for a chip this office never wrote.
     /// `actor` is the officer at the gate (the station itself until users sign in).
-    pub fn log_check(
+    pub(crate) fn log_check(
         &mut self,
         actor: &str,
         source: CheckSource,

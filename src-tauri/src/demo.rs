@@ -17,14 +17,16 @@ use pass_central::sim::{AdminClient, SimConfig, SimHandle};
 
 use pass_vcard::{CardMemory, Cipher, VirtualCard};
 
-use pass_printer::{PdfFolder, PrintFormat, PrintTarget};
+use pass_printer::{PdfFolder, PrintTarget};
 
 use crate::model::Role;
+use crate::ops::devices::PrintedQr;
 use crate::ops::people::DemoUser;
+use crate::ops::{desk, gate, supervisor};
 use crate::store::QueueQuery;
 use crate::sync::SyncOptions;
 use crate::{Station, StationError, StationHome};
-use crate::{credentials, printing, scan};
+use crate::{credentials, scan};
 
 /// The demo's virtual card.
 const DEMO_CARD_UID: [u8; 7] = [0x04, 0xDE, 0x30, 0x00, 0x00, 0x00, 0x01];
@@ -108,6 +110,7 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     ))?;
     let (clerk, clerk_password) = (users[0].username, users[0].password.clone());
     let (supervisor, supervisor_password) = (users[1].username, users[1].password.clone());
+    let (officer, officer_password) = (users[2].username, users[2].password.clone());
 
     let mut station = Station::open(home.clone())?;
     say(format!(
@@ -115,8 +118,9 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
         station.config().station_id,
         station.config().office
     ))?;
-    // The supervisor signs in once online, so that the station can let them in offline later.
+    // The supervisor and the officer sign in once online, so that the station can let them in offline later.
     station.sign_in(supervisor, &supervisor_password).await?;
+    station.sign_in(officer, &officer_password).await?;
     let clerk_session = station.sign_in(clerk, &clerk_password).await?;
     say(format!(
         "3. {supervisor} (supervisor) and {clerk} (clerk) signed in at central; {clerk} is at the desk"
@@ -127,20 +131,25 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
         report.items.added, report.pages, report.photos_fetched, report.events.accepted
     ))?;
 
-    let first = station.store().queue(&QueueQuery {
-        limit: 1,
-        ..QueueQuery::default()
-    })?;
+    let first = desk::queue(
+        &mut station,
+        &clerk_session,
+        &QueueQuery {
+            limit: 1,
+            ..QueueQuery::default()
+        },
+    )?;
     let Some(first) = first.into_iter().next() else {
         return Err(StationError::RunSetup("the queue is empty after sync".to_owned()));
     };
     let pass_id = first.pass_id.clone();
     let part: String = first.holder.chars().skip(1).take(2).collect();
-    let found = station.store().queue(&QueueQuery {
+    let search = QueueQuery {
         text: Some(part.clone()),
         limit: 5,
         ..QueueQuery::default()
-    })?;
+    };
+    let found = desk::queue(&mut station, &clerk_session, &search)?;
     say(format!(
         "5. searching the queue for {part:?} finds {} items, first {pass_id} {}",
         found.len(),
@@ -149,36 +158,44 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
 
     sim.stop();
     let mut offline = Station::open(home)?;
-    let still = offline.store().queue(&QueueQuery {
-        text: Some(part),
-        limit: 5,
-        ..QueueQuery::default()
-    })?;
+    let still = desk::queue(&mut offline, &clerk_session, &search)?;
     say(format!(
         "6. central stopped: the same search still finds {} items from the cache; the rest runs offline",
         still.len()
     ))?;
 
     // The card, printed to a folder of PDFs (a card printer's hot folder).
-    let printer = PrintTarget::Folder(PdfFolder::new(dir.join("printed")));
+    let printer = desk::Printer::new(PrintTarget::Folder(PdfFolder::new(dir.join("printed"))));
     std::fs::create_dir_all(dir.join("printed")).map_err(|source| StationError::Io {
         action: "create the demo's printer folder",
         path: dir.join("printed"),
         source,
     })?;
-    let printed = offline.print_cards(
-        std::slice::from_ref(&pass_id),
-        &printer,
-        printing::template(false),
-        PrintFormat::Pdf,
+    let mut printed = desk::print_batch(
+        &mut offline,
         &clerk_session,
+        &printer,
+        std::slice::from_ref(&pass_id),
+        desk::PrintOptions::default(),
+        &mut |_| {},
     )?;
+    let printed = printed
+        .pop()
+        .ok_or_else(|| StationError::RunSetup("the batch printed nothing".to_owned()))?;
+    if let Some(error) = printed.error {
+        return Err(error);
+    }
     say(format!("7. card printed: {}", printed.files.join(", ")))?;
     // The print checked as the webcam would: the card's back, as a 300 dpi picture.
     let back = dir.join("printed").join("card-back.png");
     crate::ops::desk::PictureFolder::picture(Path::new(&printed.files[0]), &back)?;
     let printed_qr = scan::credential_in_image(&back)?;
-    let check = offline.check_print(&pass_id, &printed_qr, &clerk_session)?;
+    let check = desk::check_print(
+        &mut offline,
+        &clerk_session,
+        &pass_id,
+        PrintedQr::Text(printed_qr.clone()),
+    )?;
     say(format!(
         "8. printed QR read back from a picture of the card: {}",
         check.problem.as_deref().unwrap_or("matches its pass (print verified)")
@@ -186,14 +203,15 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
 
     // The chip, on a virtual DESFire card held in this process.
     let mut card = VirtualCard::new(CardMemory::blank(DEMO_CARD_UID, Cipher::Aes));
-    let encoded = offline.encode(&pass_id, &mut card, &clerk_session)?;
+    let encoded = desk::encode(&mut offline, &clerk_session, &pass_id, &mut card, &mut |_| {})?.encoded;
     say(format!(
         "9. chip credential written to virtual card {} in {} exchanges",
         encoded.card_uid, encoded.apdu_exchanges
     ))?;
 
     let supervisor_session = offline.sign_in(supervisor, &supervisor_password).await?;
-    let released = offline.release(&pass_id, &printed_qr, &mut card, &supervisor_session)?;
+    let seal = PrintedQr::Text(printed_qr.clone());
+    let released = supervisor::release(&mut offline, &supervisor_session, &pass_id, seal, &mut card)?;
     say(format!(
         "10. {supervisor} signed in offline, checked the seal (printed QR and chip name one card) and released \
          card {} (the encoder may not)",
@@ -202,13 +220,13 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
 
     let clerk_session = offline.sign_in(clerk, &clerk_password).await?;
     let item = offline.item(&pass_id)?;
-    let recipient = offline.hand_over(
-        &pass_id,
-        "林志明",
-        &item.item.company_name,
-        DEMO_RECIPIENT_ID,
-        &clerk_session,
-    )?;
+    let to = desk::HandOver {
+        pass_id: pass_id.clone(),
+        name: "林志明".to_owned(),
+        company: item.item.company_name.clone(),
+        id_number: DEMO_RECIPIENT_ID.to_owned(),
+    };
+    let recipient = desk::hand_over(&mut offline, &clerk_session, &to)?;
     say(format!(
         "11. handed over to {} of {} (ID kept as {})",
         recipient.name, recipient.company, recipient.id_masked
@@ -217,13 +235,15 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     // The handed-over card, checked as a gate would: offline, on its first day.
     let first_day = credentials::claims_for(&item.item, DEMO_OFFICE, time::OffsetDateTime::now_utc(), 1).valid_from;
     let at_gate = first_day + time::Duration::hours(9);
-    let verifier = offline.verifier()?;
-    let qr_verdict = offline.verify_qr(&verifier, &printed_qr, at_gate, Some(DEMO_OFFICE))?;
-    let chip_verdict = offline
-        .read_card_at_gate(&mut card, &verifier, at_gate, Some(DEMO_OFFICE))?
-        .verdict;
+    let officer_session = offline.sign_in(officer, &officer_password).await?;
+    let at = gate::CheckAt {
+        port: Some(DEMO_OFFICE.to_owned()),
+        at: Some(at_gate),
+    };
+    let qr_verdict = gate::verify(&mut offline, &officer_session, PrintedQr::Text(printed_qr), &at)?;
+    let chip_verdict = gate::read_card(&mut offline, &officer_session, &mut card, &at)?.verdict;
     say(format!(
-        "12. at the gate on its first day: printed QR {}, chip {}",
+        "12. {officer} at the gate on its first day: printed QR {}, chip {}",
         outcome_text(Some(&qr_verdict)),
         outcome_text(chip_verdict.as_ref())
     ))?;
@@ -248,10 +268,10 @@ fn setup<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> StationError
     move |e| StationError::RunSetup(format!("{what}: {e}"))
 }
 
-fn outcome_text(verdict: Option<&pass_credential::Verdict>) -> String {
-    match verdict.map(|v| &v.outcome) {
-        Some(Ok(())) => "VALID".to_owned(),
-        Some(Err(reason)) => format!("NOT VALID: {}", reason.message(pass_credential::Lang::En)),
+fn outcome_text(verdict: Option<&gate::VerdictView>) -> String {
+    match verdict {
+        Some(verdict) if verdict.valid => "VALID".to_owned(),
+        Some(verdict) => format!("NOT VALID: {}", verdict.message_en),
         None => "not one of ours".to_owned(),
     }
 }

@@ -109,7 +109,7 @@ impl Station {
     /// and recorded before the job goes out; a job the printer fails
     /// abandons its prints, which go to central to be revoked (part of a card
     /// may have come out).
-    pub fn print_cards(
+    pub(crate) fn print_cards(
         &mut self,
         pass_ids: &[String],
         target: &PrintTarget,
@@ -177,7 +177,12 @@ impl Station {
     /// the card to `print_verified`; anything else (a misprint, another card,
     /// a forged or unreadable code) marks it `spoiled`, so it is never
     /// encoded, and its print goes to central to be revoked.
-    pub fn check_print(&mut self, pass_id: &str, read: &str, session: &Session) -> Result<PrintCheck, StationError> {
+    pub(crate) fn check_print(
+        &mut self,
+        pass_id: &str,
+        read: &str,
+        session: &Session,
+    ) -> Result<PrintCheck, StationError> {
         let actor = self.authorise(session, Duty::Issue)?;
         let record = self.item(pass_id)?;
         let refuse = StationError::wrong_state(pass_id, "checking the print", &Step::CHECK_PRINT);
@@ -227,7 +232,12 @@ impl Station {
 
     /// The card as a PNG per side, rendered from the same PDF that prints,
     /// marked SPECIMEN and with a specimen QR that no verifier accepts.
-    pub fn preview(&self, pass_id: &str, template: CardTemplate, dpi: u32) -> Result<Vec<Vec<u8>>, StationError> {
+    pub(crate) fn preview(
+        &self,
+        pass_id: &str,
+        template: CardTemplate,
+        dpi: u32,
+    ) -> Result<Vec<Vec<u8>>, StationError> {
         let card = self.card_data(self.item(pass_id)?, pass_credential::specimen_text(pass_id), true)?;
         let document = CardRenderer::new(CardFont::bundled()?, template).render(&card)?;
         Ok(document.preview(dpi)?)

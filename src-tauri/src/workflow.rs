@@ -55,7 +55,7 @@ impl Station {
     /// version bound to the card this station wrote, and `printed_qr` (the QR
     /// read off the same card) must name the same pass, version and print as
     /// the chip. The releaser must not be its encoder.
-    pub fn release(
+    pub(crate) fn release(
         &mut self,
         pass_id: &str,
         printed_qr: &str,
@@ -169,7 +169,7 @@ impl Station {
     /// Refuses to release an encoded card (its seal check failed, or it is
     /// not fit to go out): the card is spoiled and both its faces go to the
     /// hotlist. A supervisor's decision, with a reason.
-    pub fn refuse_release(
+    pub(crate) fn refuse_release(
         &mut self,
         pass_id: &str,
         reason: &str,
@@ -181,7 +181,7 @@ impl Station {
 
     /// Hands a released card to the company's representative. Their ID number
     /// is masked before it is kept, as the ID card is shown, not copied.
-    pub fn hand_over(
+    pub(crate) fn hand_over(
         &mut self,
         pass_id: &str,
         name: &str,
@@ -210,14 +210,24 @@ impl Station {
 
     /// Marks a made card spoiled (misprint, dead chip, damage): it is never
     /// used, and both its faces (print and chip) go on the hotlist. Returns them.
-    pub fn spoil(&mut self, pass_id: &str, reason: &str, session: &Session) -> Result<Option<CardFaces>, StationError> {
+    pub(crate) fn spoil(
+        &mut self,
+        pass_id: &str,
+        reason: &str,
+        session: &Session,
+    ) -> Result<Option<CardFaces>, StationError> {
         let actor = self.authorise(session, Duty::Issue)?;
         self.retire(pass_id, reason, &Step::SPOIL, "spoiling", &actor)
     }
 
     /// Voids a pass's card on a supervisor's decision, handed over or not;
     /// both its faces, if one was made, go on the hotlist. Returns them.
-    pub fn void(&mut self, pass_id: &str, reason: &str, session: &Session) -> Result<Option<CardFaces>, StationError> {
+    pub(crate) fn void(
+        &mut self,
+        pass_id: &str,
+        reason: &str,
+        session: &Session,
+    ) -> Result<Option<CardFaces>, StationError> {
         let actor = self.authorise(session, Duty::Approve)?;
         self.retire(pass_id, reason, &Step::VOID, "voiding", &actor)
     }
@@ -241,7 +251,12 @@ impl Station {
     /// Approves a new card for a pass whose card was made: central raises the
     /// pass version (the old credential and the old chip then fail at every
     /// gate) and the pass starts again at `approved`. Needs the network.
-    pub async fn reprint(&mut self, pass_id: &str, reason: &str, session: &Session) -> Result<Reprinted, StationError> {
+    pub(crate) async fn reprint(
+        &mut self,
+        pass_id: &str,
+        reason: &str,
+        session: &Session,
+    ) -> Result<Reprinted, StationError> {
         let actor = self.authorise(session, Duty::Approve)?;
         let reason = required_reason(reason)?;
         let record = self.item(pass_id)?;
@@ -283,7 +298,7 @@ impl Station {
     /// Released cards waiting for pick-up, oldest first. Those past the
     /// office's pick-up window are marked `uncollected` on the way (the
     /// station itself takes that step) and left out.
-    pub fn pickups(&mut self, session: &Session) -> Result<Vec<Waiting>, StationError> {
+    pub(crate) fn pickups(&mut self, session: &Session) -> Result<Vec<Waiting>, StationError> {
         self.authorise(session, Duty::Issue)?;
         let now = self.now();
         let window = Duration::days(i64::from(self.config().pickup_window_days));

@@ -12,6 +12,8 @@ use pass_central::sim::AdminClient;
 use pass_central::sim::{SimConfig, SimHandle};
 use pass_station::auth::Session;
 use pass_station::model::Role;
+use pass_station::ops;
+use pass_station::ops::desk::{PrintOptions, Printer};
 use pass_station::sync::SyncOptions;
 use pass_station::{Station, StationHome};
 
@@ -96,17 +98,19 @@ impl Lab {
         let session = self.session(station);
         let folder = self.path("printed");
         std::fs::create_dir_all(&folder).expect("the printer's folder");
-        let target = pass_printer::PrintTarget::Folder(pass_printer::PdfFolder::new(folder));
-        let report = station
-            .print_cards(
-                &[pass_id.to_owned()],
-                &target,
-                pass_station::printing::template(false),
-                pass_printer::PrintFormat::Pdf,
-                &session,
-            )
-            .expect("the card prints");
-        let texts = pass_station::scan::credentials_in_printed_pdf(Path::new(&report.files[0])).expect("read back");
+        let printer = Printer::new(pass_printer::PrintTarget::Folder(pass_printer::PdfFolder::new(folder)));
+        let printed = ops::desk::print_batch(
+            station,
+            &session,
+            &printer,
+            &[pass_id.to_owned()],
+            PrintOptions::default(),
+            &mut |_| {},
+        )
+        .expect("the batch runs")
+        .remove(0);
+        assert!(printed.error.is_none(), "the card prints: {:?}", printed.error);
+        let texts = pass_station::scan::credentials_in_printed_pdf(Path::new(&printed.files[0])).expect("read back");
         texts.into_iter().next().expect("the printed card's QR reads")
     }
 

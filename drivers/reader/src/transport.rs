@@ -19,6 +19,13 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     }
 }
 
+/// A card lent for one step stays with its owner, who may present it again.
+impl<T: Transport + ?Sized> Transport for &mut T {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, ReaderError> {
+        (**self).transmit(command)
+    }
+}
+
 /// The UID as the reader reports it: the PC/SC pseudo-APDU `FF CA 00 00 00`.
 pub fn reader_uid<T: Transport + ?Sized>(transport: &mut T) -> Result<Vec<u8>, ReaderError> {
     match transport.transmit(&[0xFF, 0xCA, 0x00, 0x00, 0x00])?.as_slice() {

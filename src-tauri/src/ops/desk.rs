@@ -6,7 +6,9 @@ use pass_credential::Lang;
 use pass_printer::{PrintFormat, PrintTarget};
 use serde::{Deserialize, Serialize};
 
-use super::devices::{EncodeStep, PrintedQr, ReaderCard, Reporting};
+use pass_reader::Transport;
+
+use super::devices::{EncodeStep, PrintedQr, Reporting};
 use super::{Retired, allowed};
 use crate::auth::{Duty, Session};
 use crate::chip::Encoded;
@@ -303,7 +305,7 @@ pub fn encode(
     station: &mut Station,
     session: &Session,
     pass_id: &str,
-    card: ReaderCard,
+    card: &mut dyn Transport,
     progress: &mut dyn FnMut(EncodeStep),
 ) -> Result<EncodeResult, StationError> {
     allowed(station, session, Duty::Issue)?;

@@ -14,7 +14,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::allowed;
-use super::devices::{PrintedQr, ReaderCard};
+use pass_reader::Transport;
+
+use super::devices::PrintedQr;
 use crate::auth::{Duty, Session, office_day, office_day_bounds};
 use crate::credentials::CheckSource;
 use crate::gate::{GateEvent, GateVerdict};
@@ -204,7 +206,7 @@ pub struct CardReadingView {
 pub fn read_card(
     station: &mut Station,
     session: &Session,
-    mut card: ReaderCard,
+    mut card: &mut dyn Transport,
     at: &CheckAt,
 ) -> Result<CardReadingView, StationError> {
     allowed(station, session, Duty::Check)?;

@@ -3,7 +3,9 @@
 //! lending approval rights for a leave.
 
 use super::Retired;
-use super::devices::{PrintedQr, ReaderCard};
+use pass_reader::Transport;
+
+use super::devices::PrintedQr;
 use crate::auth::Session;
 use crate::store::Delegation;
 use crate::workflow::{Released, Reprinted};
@@ -17,7 +19,7 @@ pub fn release(
     session: &Session,
     pass_id: &str,
     printed: PrintedQr,
-    mut card: ReaderCard,
+    mut card: &mut dyn Transport,
 ) -> Result<Released, StationError> {
     station.authorise(session, crate::auth::Duty::Approve)?;
     let printed_qr = printed.read()?;

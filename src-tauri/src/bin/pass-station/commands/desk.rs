@@ -119,8 +119,8 @@ pub async fn check_print_image(app: AppHandle, request: Request<'_>) -> Answer<P
 pub async fn encode_card(app: AppHandle, pass_id: String) -> Answer<EncodeResult> {
     let events = app.clone();
     with_session(app, move |station, session, state| {
-        let card = state.cards.card_to_encode(&pass_id)?;
-        desk::encode(station, session, &pass_id, card, &mut |step| {
+        let mut card = state.cards.card_to_encode(&pass_id)?;
+        desk::encode(station, session, &pass_id, &mut card, &mut |step| {
             events::emit(&events, "encode-step", &step)
         })
     })

@@ -16,8 +16,8 @@ use super::{Answer, block_on, with_session};
 #[tauri::command]
 pub async fn release_card(app: AppHandle, pass_id: String, printed_qr: String) -> Answer<Released> {
     with_session(app, move |station, session, state| {
-        let card = state.cards.card_of(&pass_id)?;
-        supervisor::release(station, session, &pass_id, PrintedQr::Text(printed_qr), card)
+        let mut card = state.cards.card_of(&pass_id)?;
+        supervisor::release(station, session, &pass_id, PrintedQr::Text(printed_qr), &mut card)
     })
     .await
 }
@@ -29,8 +29,8 @@ pub async fn release_card_image(app: AppHandle, request: Request<'_>) -> Answer<
     let photo = photo_body(&request)?;
     let pass_id = pass_id_header(&request);
     with_session(app, move |station, session, state| {
-        let card = state.cards.card_of(&pass_id)?;
-        supervisor::release(station, session, &pass_id, photo, card)
+        let mut card = state.cards.card_of(&pass_id)?;
+        supervisor::release(station, session, &pass_id, photo, &mut card)
     })
     .await
 }

@@ -360,7 +360,7 @@ fn issued_card(station: &mut Station, pass_id: &str, dir: &Path, clerk: &Session
         .ok_or_else(|| bench_error("the printed card has no readable QR".to_owned()))?;
     desk::check_print(station, clerk, pass_id, PrintedQr::Text(qr))?;
     let tray = pass_station::demo::DemoTray::default();
-    desk::encode(station, clerk, pass_id, tray.card_to_encode(pass_id)?, &mut |_| {})?;
+    desk::encode(station, clerk, pass_id, &mut tray.card_to_encode(pass_id)?, &mut |_| {})?;
     tray.memory(pass_id)
 }
 

@@ -230,8 +230,8 @@ pub struct EncodeArgs {
 
 pub fn encode(ctx: &Context, args: EncodeArgs) -> Result<Outcome, StationError> {
     let (mut station, session) = ctx.signed_in(Duty::Issue)?;
-    let card = PcscReader { name: args.reader }.card_to_encode(&args.item)?;
-    let encoded = desk::encode(&mut station, &session, &args.item, card, &mut |_| {})?;
+    let mut card = PcscReader { name: args.reader }.card_to_encode(&args.item)?;
+    let encoded = desk::encode(&mut station, &session, &args.item, &mut card, &mut |_| {})?;
     ctx.out.say(&encoded, |e: &EncodeResult| {
         let read_back = if e.valid {
             "reads back valid".to_owned()

@@ -98,12 +98,12 @@ impl Show for CardReadingView {
 
 pub fn read_card(ctx: &Context, args: ReadCardArgs) -> Result<Outcome, StationError> {
     let (mut station, session) = ctx.signed_in(Duty::Check)?;
-    let card = PcscReader { name: args.reader }.card_of("")?;
+    let mut card = PcscReader { name: args.reader }.card_of("")?;
     let at = CheckAt {
         port: args.port,
         at: None,
     };
-    let reading = gate::read_card(&mut station, &session, card, &at)?;
+    let reading = gate::read_card(&mut station, &session, &mut card, &at)?;
     ctx.out.show(&reading);
     Ok(outcome(reading.verdict.as_ref()))
 }

@@ -21,8 +21,8 @@ pub struct ReleaseArgs {
 
 pub fn release(ctx: &Context, args: ReleaseArgs) -> Result<Outcome, StationError> {
     let (mut station, session) = ctx.signed_in(Duty::Approve)?;
-    let card = PcscReader { name: args.reader }.card_of(&args.item)?;
-    let released = supervisor::release(&mut station, &session, &args.item, args.printed.into(), card)?;
+    let mut card = PcscReader { name: args.reader }.card_of(&args.item)?;
+    let released = supervisor::release(&mut station, &session, &args.item, args.printed.into(), &mut card)?;
     ctx.out.say(&released, |r| {
         format!("{}: released (card {}); it waits for pick-up", r.pass_id, r.card_uid)
     });
