@@ -15,8 +15,8 @@ use time::{Duration, OffsetDateTime, Time, UtcOffset};
 
 use crate::StationError;
 use crate::model::{CardState, PassItem};
+use crate::retry::{RetryPolicy, with_retries};
 use crate::store::{Store, TrustDocument, now_rfc3339, rfc3339};
-use crate::sync::{SyncOptions, with_retries};
 
 /// Card offices keep Taiwan time: a pass is valid from 00:00 of its first day
 /// to the end of its last day there.
@@ -78,7 +78,7 @@ pub async fn refresh(
     client: &CentralClient,
     root: &PublicKey,
     verifier: &mut Verifier,
-    options: &SyncOptions,
+    retry: RetryPolicy,
     retried: &mut Vec<String>,
 ) -> Result<TrustSummary, StationError> {
     let central = |stage: &str| {
@@ -92,7 +92,7 @@ pub async fn refresh(
         }
     };
 
-    let signed = with_retries(options, retried, || client.trust_list())
+    let signed = with_retries(retry, retried, || client.trust_list())
         .await
         .map_err(central("fetching the trust list"))?;
     verifier.load_trust_list(&signed).map_err(untrusted("trust list"))?;
@@ -103,9 +103,9 @@ pub async fn refresh(
     let today = now.to_offset(OFFICE_UTC_OFFSET).date();
     // A "cursor expired" (410) is unsigned: it asks for the whole list, and
     // the list held stays until a signed one that reaches its sequence comes.
-    let (signed, whole) = match with_retries(options, retried, || client.hotlist(held)).await {
+    let (signed, whole) = match with_retries(retry, retried, || client.hotlist(held)).await {
         Err(pass_central::CentralError::CursorExpired) => (
-            with_retries(options, retried, || client.hotlist(0))
+            with_retries(retry, retried, || client.hotlist(0))
                 .await
                 .map_err(central("fetching the whole hotlist"))?,
             true,

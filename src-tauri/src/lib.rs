@@ -3,7 +3,8 @@
 //! What it is for: everything a card office does with pass items, without any
 //! user interface: the station's home folder and enrolment ([`station`]), the
 //! pass model and card states ([`model`]), the SQLite cache ([`store`]), sync
-//! with the central pass API ([`sync`]), and the signed credentials the station
+//! with the central pass API ([`sync`]) and its retries of central's
+//! transient failures ([`retry`]), and the signed credentials the station
 //! issues and verifies ([`credentials`]), printing cards ([`printing`]),
 //! writing and reading chips ([`chip`]), checking cards at a gate
 //! ([`gate`]), and the one error kind both shells report ([`error`]). The
@@ -24,6 +25,7 @@ pub mod gate;
 pub mod model;
 pub mod ops;
 pub mod printing;
+pub mod retry;
 pub mod scan;
 pub mod station;
 pub mod store;

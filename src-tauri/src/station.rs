@@ -484,7 +484,15 @@ impl Station {
     ) -> Result<credentials::TrustSummary, StationError> {
         let root = self.authority_key()?;
         let mut verifier = self.verifier()?;
-        credentials::refresh(&self.store, client, &root, &mut verifier, options, retried).await
+        credentials::refresh(
+            &self.store,
+            client,
+            &root,
+            &mut verifier,
+            options.retry_policy(),
+            retried,
+        )
+        .await
     }
 
     /// The authority's root key, pinned at enrolment.

@@ -10,7 +10,6 @@
 //! read twice adds nothing twice. Photos are content-addressed and checked, and
 //! events carry idempotency keys, so repeating either is harmless too.
 
-use std::future::Future;
 use std::time::Duration;
 
 use pass_central::api::{AuditHeadPayload, Event, EventBatch, EventOutcome};
@@ -21,6 +20,7 @@ use serde::Serialize;
 use crate::StationError;
 use crate::credentials::TrustSummary;
 use crate::model::check_wire_item;
+use crate::retry::{RetryPolicy, with_retries};
 use crate::store::{OutboxFilter, OutboxOutcome, PageSummary, Store, StoredPage};
 
 /// How a sync behaves; the defaults suit a card office.
@@ -43,6 +43,16 @@ impl Default for SyncOptions {
             event_batch: 500,
             retries: 3,
             first_backoff: Duration::from_millis(250),
+        }
+    }
+}
+
+impl SyncOptions {
+    /// How this sync retries transient failures of central.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            retries: self.retries,
+            first_backoff: self.first_backoff,
         }
     }
 }
@@ -133,7 +143,7 @@ async fn pull_feed(
             Some(cursor) => format!("reading the item feed after position {cursor}"),
             None => "reading the item feed from its start".to_owned(),
         };
-        let fetched = with_retries(options, &mut report.retried, || {
+        let fetched = with_retries(options.retry_policy(), &mut report.retried, || {
             client.items_page(office, cursor.as_deref(), options.page_size)
         })
         .await;
@@ -190,7 +200,7 @@ async fn fetch_photos(
 ) -> Result<(), StationError> {
     let missing = store.missing_photos()?;
     for (done, sha256) in missing.iter().enumerate() {
-        match with_retries(options, &mut report.retried, || client.photo(sha256)).await {
+        match with_retries(options.retry_policy(), &mut report.retried, || client.photo(sha256)).await {
             Ok(bytes) => {
                 store.put_photo(sha256, &bytes)?;
                 report.photos_fetched += 1;
@@ -261,7 +271,7 @@ pub async fn send_outbox(
             });
         }
         let batch = EventBatch { events };
-        let results = match with_retries(options, retried, || client.send_events(&batch)).await {
+        let results = match with_retries(options.retry_policy(), retried, || client.send_events(&batch)).await {
             Ok(results) => results,
             Err(source) => {
                 let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
@@ -298,31 +308,5 @@ pub async fn send_outbox(
         progress(SyncProgress::Events {
             sent: report.accepted + report.duplicates + report.rejected,
         });
-    }
-}
-
-/// Runs `attempt`, trying again after transient failures with doubling waits.
-/// Each failure a retry got past is noted in `retried`.
-pub(crate) async fn with_retries<T, F, Fut>(
-    options: &SyncOptions,
-    retried: &mut Vec<String>,
-    mut attempt: F,
-) -> Result<T, CentralError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, CentralError>>,
-{
-    let mut wait = options.first_backoff;
-    let mut tries_left = options.retries;
-    loop {
-        match attempt().await {
-            Err(e) if e.is_transient() && tries_left > 0 => {
-                retried.push(e.to_string());
-                tries_left -= 1;
-                tokio::time::sleep(wait).await;
-                wait *= 2;
-            }
-            other => return other,
-        }
     }
 }

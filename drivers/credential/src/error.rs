@@ -1,7 +1,7 @@
 //! The crate's one error type. A credential, trust list or hotlist that fails here
 //! reaches a clerk or a gate officer, so each message says what is wrong and what to do.
 
-use crate::keys::Kid;
+use crate::kid::Kid;
 
 /// Why a credential, key, trust list or hotlist could not be built, read or trusted.
 #[derive(Debug, thiserror::Error)]

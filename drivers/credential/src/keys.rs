@@ -1,5 +1,6 @@
 //! Signing keys and public keys for the two supported algorithms, and the key ID
-//! that names a public key inside credentials and the trust list.
+//! that names a public key inside credentials and the trust list ([`Kid`], kept
+//! in a module of its own so that errors can name a key without using this one).
 //!
 //! Ed25519 (COSE `EdDSA`, -8) is the default: small keys, deterministic signatures,
 //! fast verification. P-256 (COSE `ES256`, -7) is supported for offices whose keys
@@ -25,39 +26,7 @@ use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
 use crate::error::{CredentialError, Result};
-
-/// The first 8 bytes of SHA-256 of a public key: how a credential names its signer.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Kid(pub [u8; 8]);
-
-impl Kid {
-    fn of_public_key_bytes(bytes: &[u8]) -> Kid {
-        let digest = Sha256::digest(bytes);
-        let mut kid = [0; 8];
-        kid.copy_from_slice(&digest[..8]);
-        Kid(kid)
-    }
-
-    pub fn from_slice(bytes: &[u8]) -> Option<Kid> {
-        <[u8; 8]>::try_from(bytes).ok().map(Kid)
-    }
-
-    pub fn as_bytes(&self) -> &[u8; 8] {
-        &self.0
-    }
-}
-
-impl fmt::Display for Kid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex::encode(self.0))
-    }
-}
-
-impl fmt::Debug for Kid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Kid({self})")
-    }
-}
+pub use crate::kid::Kid;
 
 /// A COSE signature algorithm this crate signs and verifies with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

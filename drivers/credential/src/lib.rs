@@ -25,6 +25,7 @@ pub mod claims;
 mod error;
 pub mod hotlist;
 pub mod keys;
+mod kid;
 pub mod qr;
 pub mod sign;
 pub mod trust;

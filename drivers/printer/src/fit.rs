@@ -4,7 +4,7 @@
 
 use crate::error::{Field, PrinterError, Result};
 use crate::font::{CardFont, InkExtent, Weight};
-use crate::layout::{Area, Rgb, TextRun};
+use crate::geometry::{Area, Rgb, TextRun};
 
 pub(crate) const MM_PER_PT: f32 = 25.4 / 72.0;
 /// Baseline to baseline, in ems.

@@ -16,6 +16,7 @@ use crate::card::{CardData, Holder};
 use crate::error::{Field, PrinterError, Result};
 use crate::fit::{Align, TextStyle, fit_text};
 use crate::font::{CardFont, Weight};
+use crate::geometry::{Area, Rgb, TextRun};
 use crate::photo::{Photo, fit_photo};
 use crate::qr::{QrMark, place_qr};
 
@@ -27,47 +28,7 @@ pub const BLEED_MM: f32 = 2.0;
 /// Margin inside the trim that text and codes keep clear of.
 pub const SAFE_MM: f32 = 3.0;
 
-/// A rectangle in mm.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Area {
-    pub x: f32,
-    pub y: f32,
-    pub width: f32,
-    pub height: f32,
-}
-
-impl Area {
-    pub fn right(&self) -> f32 {
-        self.x + self.width
-    }
-
-    pub fn top(&self) -> f32 {
-        self.y + self.height
-    }
-
-    /// Whether `other` lies inside this area (to a thousandth of a mm).
-    pub fn contains(&self, other: &Area) -> bool {
-        const EPS: f32 = 1e-3;
-        other.x >= self.x - EPS
-            && other.y >= self.y - EPS
-            && other.right() <= self.right() + EPS
-            && other.top() <= self.top() + EPS
-    }
-
-    fn grown(self, by: f32) -> Area {
-        Area {
-            x: self.x - by,
-            y: self.y - by,
-            width: self.width + 2.0 * by,
-            height: self.height + 2.0 * by,
-        }
-    }
-}
-
-/// An sRGB colour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rgb(pub u8, pub u8, pub u8);
-
+// The card's palette, kept with the layout that paints it.
 impl Rgb {
     const WHITE: Rgb = Rgb(255, 255, 255);
     const INK: Rgb = Rgb(0x1A, 0x1A, 0x1A);
@@ -132,23 +93,6 @@ impl CardTemplate {
 pub enum Side {
     Front,
     Back,
-}
-
-/// A line of text placed on the card.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TextRun {
-    pub field: Field,
-    pub text: String,
-    /// Pen origin of the first character on the baseline, in mm.
-    pub x: f32,
-    pub baseline: f32,
-    pub size_pt: f32,
-    pub weight: Weight,
-    pub colour: Rgb,
-    /// Where the glyphs' ink lies, from the font's glyph boxes.
-    pub ink: Area,
-    /// The field the run was fitted into; `ink` lies inside it.
-    pub field_area: Area,
 }
 
 /// Something drawn on a side, in painting order.

@@ -21,6 +21,7 @@ mod card;
 mod error;
 mod fit;
 mod font;
+mod geometry;
 mod ipp;
 #[cfg(feature = "lab")]
 pub mod lab;
@@ -35,9 +36,10 @@ mod render;
 pub use card::{CardData, CardPort, Holder};
 pub use error::{Field, JobEnd, PrinterError, Result};
 pub use font::{CardFont, Weight};
+pub use geometry::{Area, Rgb, TextRun};
 pub use layout::{
-    Area, BLEED_MM, CARD_LONG_MM, CARD_SHORT_MM, CardLayout, CardTemplate, Element, Orientation, Rgb, SAFE_MM, Side,
-    TextRun, layout_card, roc_date,
+    BLEED_MM, CARD_LONG_MM, CARD_SHORT_MM, CardLayout, CardTemplate, Element, Orientation, SAFE_MM, Side, layout_card,
+    roc_date,
 };
 pub use photo::{Photo, centre_crop, fit_photo};
 pub use print::{CupsQueue, JobState, PdfFolder, PrintFormat, PrintTarget, Printed};

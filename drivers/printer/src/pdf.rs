@@ -12,7 +12,8 @@ use printpdf::{
 
 use crate::error::{PrinterError, Result};
 use crate::font::{CardFont, Weight};
-use crate::layout::{Area, BLEED_MM, CardLayout, CardTemplate, Element, Rgb, TextRun};
+use crate::geometry::{Area, Rgb, TextRun};
+use crate::layout::{BLEED_MM, CardLayout, CardTemplate, Element};
 
 /// JPEG quality of holder photos (bitmap pages are kept lossless): no visible loss at 300 dpi, a few tens of KB.
 const PHOTO_QUALITY: f32 = 0.85;

@@ -3,7 +3,7 @@
 //! every module prints as the same crisp square and none is thinner than 0.33 mm.
 
 use crate::error::{PrinterError, Result};
-use crate::layout::Area;
+use crate::geometry::Area;
 
 /// One dot of a 300 dpi card printer, in mm.
 pub const PRINTER_DOT_MM: f32 = 25.4 / 300.0;

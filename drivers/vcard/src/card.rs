@@ -16,9 +16,9 @@ use std::time::Duration;
 use pass_reader::desfire::crypto::session_key;
 use pass_reader::desfire::crypto::{BlockKey, KEY_LEN, KeyKind, crc32, pad_with_zeros, random_bytes, rotate_left};
 use pass_reader::desfire::{
-    APPLICATION_AES_KEYS, AccessRights, CommMode, MAC_LEN, PICC_AES_KEY_FLAG, PICC_AID, command, status,
+    APPLICATION_AES_KEYS, AccessRights, CommMode, MAC_LEN, PICC_AES_KEY_FLAG, PICC_AID, UID_LEN, command, status,
 };
-use pass_reader::{ReaderError, Transport};
+use pass_reader::{ChipLayout, OfficeKeys, ReaderError, Transport};
 
 use crate::VcardError;
 use crate::memory::{Application, CardMemory, Cipher, DataFile, StoredKey};
@@ -925,6 +925,22 @@ impl VirtualCard {
             .iter()
             .flat_map(|application| &application.files);
         files.map(|file| file_footprint(file.data.len(), file.backup)).sum()
+    }
+}
+
+// Made here rather than in the memory module: issuing runs the card itself.
+impl CardMemory {
+    /// A card issued with `keys` and `layout`, holding `credential`: a blank
+    /// card personalised through the same protocol path as a real one.
+    pub fn issued(
+        uid: [u8; UID_LEN],
+        keys: &OfficeKeys,
+        layout: &ChipLayout,
+        credential: &[u8],
+    ) -> Result<Self, VcardError> {
+        let mut card = VirtualCard::new(Self::blank(uid, Cipher::Aes));
+        pass_reader::personalise(&mut card, keys, layout, &|_, _| Ok(credential.to_vec()))?;
+        Ok(card.memory().clone())
     }
 }
 

@@ -7,7 +7,7 @@
 //!   knobs for tearing (leaving the field after a number of APDUs) and
 //!   latency; in-process it is a [`pass_reader::Transport`];
 //! - [`memory`]: what it keeps when off, saved to a file, and the starting
-//!   states blank, foreign and issued;
+//!   states blank, foreign and issued (the last made by the card, in [`card`]);
 //! - [`vpcd`]: the client for pcscd's vpcd driver, which makes the card
 //!   appear in the virtual reader "Virtual PCD 00 00" (TCP 35963 on loopback);
 //! - [`lab`] (feature `lab`): a pcscd with the vpcd driver started for a test,

@@ -3,17 +3,17 @@
 //! Keys, applications and committed file contents, as a real card's EEPROM
 //! would hold them, saved to a JSON file so that a card "pulled" from the
 //! reader and presented again still holds what it had committed. Also the
-//! starting states the tests and the demo need: blank, foreign, and issued.
+//! starting states the tests and the demo need: blank and foreign (an issued
+//! card's memory is made by the card itself, in [`card`](crate::card), by
+//! personalising a blank one).
 
 use std::path::Path;
 
 use pass_reader::desfire::crypto::{BlockKey, KEY_LEN, KeyKind};
 use pass_reader::desfire::{AccessRights, CommMode, UID_LEN};
-use pass_reader::{ChipLayout, OfficeKeys};
 use serde::{Deserialize, Serialize};
 
 use crate::VcardError;
-use crate::card::VirtualCard;
 
 /// Card master key settings of a new card: master key changeable, free
 /// application list, free application creation, settings changeable.
@@ -144,19 +144,6 @@ impl CardMemory {
                 }],
             }],
         }
-    }
-
-    /// A card issued with `keys` and `layout`, holding `credential`: a blank
-    /// card personalised through the same protocol path as a real one.
-    pub fn issued(
-        uid: [u8; UID_LEN],
-        keys: &OfficeKeys,
-        layout: &ChipLayout,
-        credential: &[u8],
-    ) -> Result<Self, VcardError> {
-        let mut card = VirtualCard::new(Self::blank(uid, Cipher::Aes));
-        pass_reader::personalise(&mut card, keys, layout, &|_, _| Ok(credential.to_vec()))?;
-        Ok(card.memory().clone())
     }
 
     pub fn load(path: &Path) -> Result<Self, VcardError> {

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use pass_reader::pcsc_reader::{ReaderEvent, Readers};
 use pass_station::auth::Session;
+use pass_station::error::ErrorView;
 use pass_station::ops;
 use pass_station::ops::office::SyncView;
 use pass_station::sync::{SyncOptions, SyncProgress};
@@ -21,7 +22,6 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::AppState;
-use crate::commands::CommandError;
 
 /// How often central is asked whether it answers, between syncs.
 const PROBE_EVERY: Duration = Duration::from_secs(30);
@@ -96,7 +96,7 @@ enum SyncStage {
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 struct SyncFinished<'a> {
     report: Option<&'a SyncView>,
-    error: Option<CommandError>,
+    error: Option<ErrorView>,
 }
 
 /// Hands the generator of the UI's bindings the payloads of the events sent here.
@@ -144,7 +144,7 @@ pub fn run_sync(app: &AppHandle, state: &AppState, session: Option<&Session>) ->
             if error.exit_code() == 4 {
                 set_online(app, state, false);
             }
-            let error = CommandError::from(error);
+            let error = ErrorView::from(error);
             emit(
                 app,
                 "sync-finished",
