@@ -56,7 +56,7 @@ fn roots(visitor: &mut Collect) {
     use pass_station::ops::{desk, devices, gate, office, people};
     visitor.visit::<crate::commands::StationStatus>();
     visitor.visit::<crate::commands::GateInfo>();
-    visitor.visit::<crate::events::DeviceState>();
+    visitor.visit::<crate::state::DeviceState>();
     crate::events::visit_payloads(visitor);
     visitor.visit::<people::SignedIn>();
     visitor.visit::<people::DemoUser>();

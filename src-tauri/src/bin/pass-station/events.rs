@@ -7,8 +7,6 @@
 //! `sync-finished`, `connectivity`, `card`, and, sent from the commands,
 //! `print-progress`, `encode-step` and the gate's `gate-event`.
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use pass_reader::pcsc_reader::{ReaderEvent, Readers};
@@ -21,41 +19,12 @@ use pass_station::{Station, StationError};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
-use crate::AppState;
+use crate::state::{AppState, held};
 
 /// How often central is asked whether it answers, between syncs.
 const PROBE_EVERY: Duration = Duration::from_secs(30);
 /// How long such a question may take before central counts as offline.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// What is known of the world outside: central and the card readers.
-#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
-pub struct DeviceState {
-    /// Whether central answered last time it was asked; `None` before the first try.
-    online: Option<bool>,
-    /// Since when it has (or has not).
-    online_since: Option<String>,
-    /// Each PC/SC reader, and whether a card is on it.
-    readers: BTreeMap<String, bool>,
-    /// Why the readers cannot be watched (no pcscd, say), in the core's words.
-    reader_problem: Option<String>,
-}
-
-/// The shared [`DeviceState`], updated by the watchers below.
-#[derive(Debug, Default)]
-pub struct Devices {
-    state: Mutex<DeviceState>,
-}
-
-impl Devices {
-    pub fn snapshot(&self) -> DeviceState {
-        crate::held(&self.state).clone()
-    }
-
-    fn update(&self, change: impl FnOnce(&mut DeviceState)) {
-        change(&mut crate::held(&self.state));
-    }
-}
 
 /// Brings the main window forward (a second start of the app does this).
 pub fn focus_main(app: &AppHandle) {
@@ -179,7 +148,7 @@ async fn probe_central(app: AppHandle) {
     loop {
         tokio::time::sleep(PROBE_EVERY).await;
         let state = app.state::<AppState>();
-        let client = crate::held(&state.station).client().ok();
+        let client = held(&state.station).client().ok();
         if let Some(client) = client {
             let answered = client.with_request_timeout(PROBE_TIMEOUT).trust_list().await.is_ok();
             set_online(&app, &state, answered);
@@ -188,7 +157,7 @@ async fn probe_central(app: AppHandle) {
 }
 
 /// Follows pcscd's readers and cards for as long as the app runs; each
-/// change is a `card` event carrying the whole [`DeviceState`].
+/// change is a `card` event carrying the whole [`crate::state::DeviceState`].
 fn watch_readers(app: &AppHandle) {
     let state = app.state::<AppState>();
     let watcher = Readers::connect().and_then(|readers| readers.watch());

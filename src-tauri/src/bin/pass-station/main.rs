@@ -11,6 +11,7 @@
 mod bindings;
 mod commands;
 mod events;
+mod state;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,12 +19,12 @@ use std::sync::Mutex;
 
 use clap::Parser;
 use pass_printer::{CupsQueue, PdfFolder, PrintTarget};
-use pass_station::auth::{AuthError, Session};
-use pass_station::gate::{GateControl, Presenter};
 use pass_station::ops::desk::{PictureFolder, Printer};
 use pass_station::ops::devices::{CardSource, PcscReader};
 use pass_station::ops::people::DemoUser;
 use pass_station::{Station, StationError, StationHome};
+
+use state::AppState;
 
 /// The command line; every option has a working default.
 #[derive(Debug, Parser)]
@@ -65,83 +66,6 @@ struct Args {
     /// screenshots stall in this mode, so the end-to-end test cannot cover it.
     #[arg(long)]
     software_rendering: bool,
-}
-
-/// Takes a lock even if a command panicked while holding it: every step is
-/// one SQLite transaction (rolled back when a panic unwinds through it), so
-/// what the lock guards is never left half-changed, and one failed command
-/// must not make every later one fail.
-pub fn held<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// A gate running on its own thread, and the ways to reach it.
-#[derive(Debug)]
-pub struct RunningGate {
-    pub control: GateControl,
-    pub presenter: Presenter,
-}
-
-/// Everything the commands share.
-#[derive(Debug)]
-pub struct AppState {
-    pub home: StationHome,
-    /// The open station, for the quick steps; a sync opens its own, so the
-    /// queue stays usable while it runs (SQLite WAL lets both work at once).
-    pub station: Mutex<Station>,
-    /// The devices, chosen once at start-up: no command asks which they are.
-    pub printer: Printer,
-    pub cards: Box<dyn CardSource>,
-    /// Where pictures of printed cards appear (the demo's camera), if anywhere.
-    pub camera_dir: Option<PathBuf>,
-    /// The demo's embedded parts (its central-sim), kept running as long as the app.
-    pub demo: Option<Box<dyn std::fmt::Debug + Send + Sync>>,
-    /// The demo's users and their passwords, for the sign-in screen; none outside the demo.
-    pub demo_users: Vec<DemoUser>,
-    pub devices: events::Devices,
-    /// The one user signed in at this workstation; in memory only.
-    session: Mutex<Option<Session>>,
-    gate: Mutex<Option<RunningGate>>,
-    /// When the process started, and whether the UI has drawn its first screen.
-    pub started: std::time::Instant,
-    pub first_screen_shown: std::sync::atomic::AtomicBool,
-}
-
-impl AppState {
-    /// The signed-in user's session, as last kept.
-    pub fn signed_in(&self) -> Result<Session, StationError> {
-        held(&self.session).clone().ok_or(AuthError::NotSignedIn.into())
-    }
-
-    pub fn keep_session(&self, session: Session) {
-        *held(&self.session) = Some(session);
-    }
-
-    /// Forgets the session (signed out, or ended by the core), giving it back.
-    pub fn forget_session(&self) -> Option<Session> {
-        held(&self.session).take()
-    }
-
-    pub fn start_gate(&self, gate: RunningGate) {
-        if let Some(previous) = held(&self.gate).replace(gate) {
-            previous.control.stop();
-        }
-    }
-
-    /// Stops the gate, if one runs.
-    pub fn end_gate(&self) {
-        if let Some(gate) = held(&self.gate).take() {
-            gate.control.stop();
-        }
-    }
-
-    /// Hands `work` the running gate, or says to start it.
-    pub fn running_gate(&self, work: impl FnOnce(&RunningGate)) -> Result<(), StationError> {
-        let running = held(&self.gate);
-        let gate = running.as_ref().ok_or(StationError::GateNotRunning)?;
-        work(gate);
-        Ok(())
-    }
 }
 
 fn main() -> ExitCode {
@@ -244,7 +168,7 @@ fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationE
         camera_dir,
         demo,
         demo_users,
-        devices: events::Devices::default(),
+        devices: state::Devices::default(),
         session: Mutex::new(None),
         gate: Mutex::new(None),
         started,
@@ -327,24 +251,5 @@ fn run(state: AppState, software_rendering: bool) -> ExitCode {
             eprintln!("error: the window could not start: {e}; check that a display is available (DISPLAY)");
             ExitCode::from(1)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::{Arc, Mutex};
-
-    #[test]
-    fn a_command_that_panics_holding_a_lock_does_not_fail_the_next() {
-        let shared = Arc::new(Mutex::new(1));
-        let poisoner = Arc::clone(&shared);
-        let failed = std::thread::spawn(move || {
-            let _guard = poisoner.lock();
-            panic!("a command fails midway");
-        })
-        .join();
-        assert!(failed.is_err() && shared.lock().is_err(), "the lock is poisoned");
-        *super::held(&shared) += 1;
-        assert_eq!(*super::held(&shared), 2, "the next command gets the lock");
     }
 }

@@ -17,7 +17,8 @@ use tauri::ipc::Request;
 
 use super::desk::photo_body;
 use super::{Answer, with_session};
-use crate::{RunningGate, events};
+use crate::events;
+use crate::state::RunningGate;
 
 /// How long one wait for the gate's next event lasts before the stop flag is looked at.
 const POLL: Duration = Duration::from_millis(200);

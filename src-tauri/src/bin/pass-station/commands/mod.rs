@@ -27,8 +27,7 @@ use pass_station::{Station, StationError};
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
 
-use crate::AppState;
-use crate::events::DeviceState;
+use crate::state::{AppState, DeviceState};
 
 /// A failure as the UI receives it: the core's one error kind (class, exit
 /// code, code, parameters and the English message), which the screen says in
@@ -58,7 +57,7 @@ async fn with_station<T: Send + 'static>(
     work: impl FnOnce(&mut Station, &AppState) -> Result<T, StationError> + Send + 'static,
 ) -> Answer<T> {
     blocking(app, move |state| {
-        let mut station = crate::held(&state.station);
+        let mut station = crate::state::held(&state.station);
         work(&mut station, state)
     })
     .await

@@ -69,6 +69,6 @@ pub async fn change_password(
 
 /// The demo's users with their passwords, for the sign-in screen's help; none outside the demo.
 #[tauri::command]
-pub fn demo_users(state: tauri::State<'_, crate::AppState>) -> Vec<DemoUser> {
+pub fn demo_users(state: tauri::State<'_, crate::state::AppState>) -> Vec<DemoUser> {
     state.demo_users.clone()
 }
