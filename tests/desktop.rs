@@ -30,6 +30,34 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// How long the app may take for a step (a debug build under Xvfb on two cores).
 const STEP: Duration = Duration::from_secs(60);
 
+/// Runs passctl on the station in `home` with `input` on its standard input;
+/// gives its JSON answer, or null for a command that prints none.
+fn passctl(home: &Path, args: &[&str], input: &str) -> Value {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_passctl"))
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("passctl runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{input}\n").as_bytes())
+        .expect("passctl reads its input");
+    let output = child.wait_with_output().expect("passctl ends");
+    assert!(
+        output.status.success(),
+        "passctl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or(Value::Null)
+}
+
 /// A lab program, found or named with the step that installs it.
 fn lab_program(name: &str, candidates: &[PathBuf], install: &str) -> PathBuf {
     let on_path = std::env::var_os("PATH")
@@ -164,6 +192,22 @@ impl Session {
             reqwest::Method::POST,
             "/execute/sync",
             Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// Calls one of the app's commands from the page, as the UI does, and
+    /// returns its answer (or `{"failed": error}`).
+    async fn invoke(&self, command: &str, args: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({
+                "script": "const done = arguments[arguments.length - 1]; \
+                           window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]) \
+                             .then(done, (error) => done({ failed: error }));",
+                "args": [command, args],
+            })),
         )
         .await
     }
@@ -651,6 +695,42 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     )
     .await;
     app.screenshot("15-settings-en").await;
+
+    // Both shells are one layer: the app's commands and passctl answer the
+    // same use cases with the same views, for the same clerk.
+    app.sign_out().await;
+    app.sign_in("demo-clerk").await;
+    let in_app = [
+        app.invoke("card_detail", json!({ "passId": pass_id })).await,
+        app.invoke("card_detail", json!({ "passId": spoiled.pass_id })).await,
+        app.invoke("queue", json!({ "text": null, "states": [], "limit": 50 }))
+            .await,
+        app.invoke("pickups", json!({})).await,
+    ];
+    let users = app.invoke("demo_users", json!({})).await;
+    let password = users
+        .as_array()
+        .and_then(|users| users.iter().find(|u| u["username"] == "demo-clerk"))
+        .and_then(|clerk| clerk["password"].as_str())
+        .expect("the demo lists its clerk")
+        .to_owned();
+    let home = demo_dir.join("station");
+    passctl(&home, &["login", "--user", "demo-clerk", "--password-stdin"], &password);
+    let in_passctl = [
+        passctl(&home, &["show", &pass_id, "--json"], ""),
+        passctl(&home, &["show", &spoiled.pass_id, "--json"], ""),
+        passctl(&home, &["queue", "--limit", "50", "--json"], ""),
+        passctl(&home, &["pickups", "--json"], ""),
+    ];
+    for (app_view, passctl_view) in in_app.iter().zip(&in_passctl) {
+        assert!(app_view.get("failed").is_none(), "the app answered: {app_view}");
+        assert_eq!(app_view, passctl_view, "the app and passctl show the same view");
+    }
+    assert!(
+        in_app[1]["actions"].as_array().is_some_and(Vec::is_empty),
+        "a spoiled card offers its clerk nothing: {}",
+        in_app[1]
+    );
 
     app.http
         .delete(format!("{}/session/{}", app.base, app.id))
