@@ -17,6 +17,8 @@ use crate::StationError;
 use crate::model::{CardState, PassItem};
 use crate::retry::{RetryPolicy, with_retries};
 use crate::store::{Store, TrustDocument, now_rfc3339, rfc3339};
+/// What a card was checked by: the log and central name it alike.
+pub use pass_central::events::CheckSource;
 
 /// Card offices keep Taiwan time: a pass is valid from 00:00 of its first day
 /// to the end of its last day there.
@@ -276,23 +278,5 @@ pub fn outcome_code(verdict: Option<&pass_credential::Verdict>) -> &'static str 
         Some(Ok(())) => "valid",
         Some(Err(reason)) => reason.code(),
         None => "not_our_card",
-    }
-}
-
-/// What a card was checked by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-#[derive(ts_rs::TS)]
-pub enum CheckSource {
-    Qr,
-    Chip,
-}
-
-impl CheckSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckSource::Qr => "qr",
-            CheckSource::Chip => "chip",
-        }
     }
 }

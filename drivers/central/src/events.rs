@@ -152,6 +152,7 @@ pub struct CardCheck {
 /// What a card was checked by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum CheckSource {
     /// The QR code printed on the card.
     Qr,
@@ -184,6 +185,16 @@ pub enum CheckOutcome {
     NotValidAtThisPort,
     ChipBoundToAnotherCard,
     NotHandedOver,
+}
+
+impl CheckSource {
+    /// The source as the log and the wire name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckSource::Qr => "qr",
+            CheckSource::Chip => "chip",
+        }
+    }
 }
 
 impl FromStr for CheckSource {
