@@ -172,21 +172,6 @@ pub fn trust_list_json(trust_list: &TrustList) -> serde_json::Value {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{check_wire_item, sample_wire};
-
-    #[test]
-    fn a_pass_is_valid_from_the_first_to_the_end_of_the_last_day_in_taiwan() {
-        let item = check_wire_item(&sample_wire("KEL-1", "王小明"), "TWKEL").expect("valid");
-        let claims = claims_for(&item, "TWKEL", OffsetDateTime::UNIX_EPOCH, 1);
-        assert_eq!(claims.valid_from, time::macros::datetime!(2026-11-30 16:00 UTC));
-        assert_eq!(claims.valid_to, time::macros::datetime!(2027-11-30 16:00 UTC));
-        assert_eq!((claims.holder.as_str(), claims.version), ("王小明", 1));
-        assert!(claims.card_uid.is_none(), "a printed credential is bound to no card");
-    }
-}
 
 impl crate::Station {
     /// Verifies a QR credential's text as a gate does: the verifier's verdict,
@@ -278,5 +263,21 @@ pub fn outcome_code(verdict: Option<&pass_credential::Verdict>) -> &'static str 
         Some(Ok(())) => "valid",
         Some(Err(reason)) => reason.code(),
         None => "not_our_card",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{check_wire_item, sample_wire};
+
+    #[test]
+    fn a_pass_is_valid_from_the_first_to_the_end_of_the_last_day_in_taiwan() {
+        let item = check_wire_item(&sample_wire("KEL-1", "王小明"), "TWKEL").expect("valid");
+        let claims = claims_for(&item, "TWKEL", OffsetDateTime::UNIX_EPOCH, 1);
+        assert_eq!(claims.valid_from, time::macros::datetime!(2026-11-30 16:00 UTC));
+        assert_eq!(claims.valid_to, time::macros::datetime!(2027-11-30 16:00 UTC));
+        assert_eq!((claims.holder.as_str(), claims.version), ("王小明", 1));
+        assert!(claims.card_uid.is_none(), "a printed credential is bound to no card");
     }
 }
