@@ -1,7 +1,6 @@
 //! How a simulator starts ([`SimConfig`]) and what every request handler
-//! shares: the database, the armed faults, the
-//! contract's compiled request schemas and the simulator's settings, opened
-//! from a [`SimConfig`].
+//! shares, opened from it: the database, the armed faults, the contract's
+//! compiled request schemas and the simulator's settings.
 //!
 //! Not for handling requests (see `station_api` and `admin_api`) nor for
 //! wiring the router (see the parent module); it depends only on the store,
