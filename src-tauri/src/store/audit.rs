@@ -20,7 +20,8 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{SqlContext, Store, StoreError, now_rfc3339, set_state_value};
+use super::db::{SqlContext, Store, StoreError, now_rfc3339, set_state_value};
+use super::queue::enqueue;
 
 /// The hash of the last head queued for central, in `station_state`.
 const HEAD_QUEUED_KEY: &str = "audit_head_queued";
@@ -158,7 +159,7 @@ impl Store {
     /// head queued, in one transaction.
     pub(crate) fn queue_audit_head(&mut self, hash: &str, head: &AuditHeadPayload) -> Result<(), StoreError> {
         let tx = self.conn.transaction().context("queueing the audit trail's head")?;
-        super::outbox::enqueue(&tx, &StationEvent::AuditHead(head.clone()))?;
+        enqueue(&tx, &StationEvent::AuditHead(head.clone()))?;
         set_state_value(&tx, HEAD_QUEUED_KEY, hash)?;
         tx.commit().context("queueing the audit trail's head")
     }

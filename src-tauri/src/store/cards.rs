@@ -1,10 +1,15 @@
 //! The chips this station wrote, recorded with the step and the event that tells central.
+//!
+//! Not for reading which card a pass has now (see `card_faces`), nor for the
+//! state change itself, which goes through `card_events` like every step.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::{SqlContext, Store, StoreError, now_rfc3339};
-use crate::model::{CardState, Revocation, Step};
+use super::card_events::advance_in;
+use super::card_faces::{CardFaces, card_faces_in};
+use super::db::{SqlContext, Store, StoreError, now_rfc3339};
+use crate::model::{CardState, Step};
 
 /// A chip and the pass version written to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,7 +37,7 @@ impl Store {
     ) -> Result<Result<(), CardState>, StoreError> {
         let tx = self.conn.transaction().context("recording an encoded card")?;
         let detail = serde_json::json!({ "card_uid": hex::encode_upper(card_uid), "print": print });
-        let moved = super::items::advance_in(&tx, pass_id, &Step::ENCODE, actor, &detail)?;
+        let moved = advance_in(&tx, pass_id, &Step::ENCODE, actor, &detail)?;
         if moved.is_err() {
             return Ok(moved);
         }
@@ -83,46 +88,4 @@ impl Store {
             .optional()
             .context("reading an encoded card")
     }
-}
-
-/// The card of the pass's current version that the office holds or handed
-/// over: its print, and its chip if one was written for that print.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct CardFaces {
-    pub print: u32,
-    /// The chip's UID in upper-case hex.
-    pub card_uid: Option<String>,
-}
-
-impl CardFaces {
-    /// The faces as central's events carry them (`retired_card`, `handed_over_card`).
-    pub(super) fn to_json(&self, why: Option<Revocation>) -> serde_json::Value {
-        let faces = pass_central::events::CardFaces {
-            print: self.print,
-            card_uid: self.card_uid.clone(),
-            reason: why,
-        };
-        serde_json::to_value(faces).expect("card faces always encode as JSON")
-    }
-}
-
-/// The pass's card as it stands: the print that came out for its current
-/// version, and the chip written for that print.
-pub(super) fn card_faces_in(conn: &Connection, pass_id: &str) -> Result<Option<CardFaces>, StoreError> {
-    let Some(printed) = super::credentials::printed_in(conn, pass_id)? else {
-        return Ok(None);
-    };
-    let chip: Option<Vec<u8>> = conn
-        .query_row(
-            "SELECT card_uid FROM cards WHERE pass_id = ?1 AND version = ?2 AND print = ?3
-             ORDER BY encoded_at DESC LIMIT 1",
-            params![pass_id, printed.version, printed.print],
-            |row| row.get(0),
-        )
-        .optional()
-        .context("reading a pass's card")?;
-    Ok(Some(CardFaces {
-        print: printed.print,
-        card_uid: chip.map(hex::encode_upper),
-    }))
 }

@@ -1,11 +1,15 @@
 //! The verification log: each check of a card, kept and reported to central.
+//!
+//! Not for deciding whether a card passes (the gate does that); a check
+//! changes no card, so it writes no card event.
 
 use pass_central::StationEvent;
 use pass_central::events::CardCheck;
 use rusqlite::params;
 use serde::Serialize;
 
-use super::{SqlContext, Store, StoreError};
+use super::db::{SqlContext, Store, StoreError};
+use super::queue::{enqueue, unqueueable};
 
 /// One check of a card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -41,7 +45,7 @@ impl Store {
             ],
         )
         .context("logging a check")?;
-        let unknown = |e| super::outbox::unqueueable("reporting a check to central", e);
+        let unknown = |e| unqueueable("reporting a check to central", e);
         let event = StationEvent::CardChecked(CardCheck {
             at: check.at.clone(),
             actor: check.actor.clone(),
@@ -52,7 +56,7 @@ impl Store {
             port: check.port.clone(),
             outcome: check.outcome.parse().map_err(unknown)?,
         });
-        super::outbox::enqueue(&tx, &event)?;
+        enqueue(&tx, &event)?;
         tx.commit().context("logging a check")
     }
 

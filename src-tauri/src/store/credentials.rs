@@ -5,11 +5,17 @@
 //! a card the station recorded as printed. It is signed as the print job
 //! starts, kept here, and every print that does not become the pass's card
 //! (a jam, a crash mid-job) is abandoned and revoked at central.
+//!
+//! Not for signing (see [`crate::credentials`]), for reading the card a pass
+//! has (see `card_faces`), nor for writing the `print_abandoned` and
+//! `card_printed` events, which `card_events` writes for every step.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 
-use super::{SqlContext, Store, StoreError, now_rfc3339};
-use crate::model::{CardState, Revocation, Step};
+use super::card_events::{abandon_in, advance_in};
+use super::card_faces::{PrintRecord, printed_in, unfinished_prints_in};
+use super::db::{SqlContext, Store, StoreError, now_rfc3339};
+use crate::model::{CardState, Step};
 
 /// The documents verification rests on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,15 +31,6 @@ impl TrustDocument {
             TrustDocument::Hotlist => "hotlist",
         }
     }
-}
-
-/// One print of a card: the credential signed for it and where it stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrintRecord {
-    pub pass_id: String,
-    pub version: u32,
-    pub print: u32,
-    pub qr_text: String,
 }
 
 impl Store {
@@ -87,7 +84,7 @@ impl Store {
             params![print.pass_id, print.version, print.print],
         )
         .context("recording a printed card")?;
-        let moved = super::items::advance_in(&tx, &print.pass_id, &Step::PRINT, actor, detail)?;
+        let moved = advance_in(&tx, &print.pass_id, &Step::PRINT, actor, detail)?;
         if moved.is_ok() {
             tx.commit().context("recording a printed card")?;
         }
@@ -126,51 +123,4 @@ impl Store {
             .context("storing a trust document")?;
         Ok(())
     }
-}
-
-/// The print that came out for the pass's current version, if one did.
-pub(super) fn printed_in(conn: &Connection, pass_id: &str) -> Result<Option<PrintRecord>, StoreError> {
-    conn.query_row(
-        "SELECT p.pass_id, p.version, p.print, p.qr_text FROM prints p
-         JOIN items i ON i.pass_id = p.pass_id AND i.version = p.version
-         WHERE p.pass_id = ?1 AND p.status = 'printed' ORDER BY p.print DESC LIMIT 1",
-        params![pass_id],
-        print_from_row,
-    )
-    .optional()
-    .context("reading a printed card")
-}
-
-fn print_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<PrintRecord> {
-    Ok(PrintRecord {
-        pass_id: row.get(0)?,
-        version: row.get(1)?,
-        print: row.get(2)?,
-        qr_text: row.get(3)?,
-    })
-}
-
-/// Prints of the pass given to a printer and never confirmed.
-pub(super) fn unfinished_prints_in(tx: &Transaction<'_>, pass_id: &str) -> Result<Vec<PrintRecord>, StoreError> {
-    let mut stmt = tx
-        .prepare_cached("SELECT pass_id, version, print, qr_text FROM prints WHERE pass_id = ?1 AND status = 'sending'")
-        .context("listing prints")?;
-    let rows = stmt
-        .query_map(params![pass_id], print_from_row)
-        .context("listing prints")?;
-    rows.collect::<Result<_, _>>().context("listing prints")
-}
-
-/// Marks a print abandoned, with its audit entry and a `print_abandoned`
-/// event whose `retired_card` central puts on the hotlist.
-pub(super) fn abandon_in(tx: &Transaction<'_>, print: &PrintRecord, actor: &str, why: &str) -> Result<(), StoreError> {
-    tx.execute(
-        "UPDATE prints SET status = 'abandoned' WHERE pass_id = ?1 AND version = ?2 AND print = ?3",
-        params![print.pass_id, print.version, print.print],
-    )
-    .context("abandoning a print")?;
-    let retired = serde_json::json!({ "print": print.print, "reason": Revocation::Spoiled.as_str() });
-    let detail = serde_json::json!({ "reason": why, "retired_card": retired });
-    let abandoned = "print_abandoned";
-    super::items::record_card_event(tx, abandoned, abandoned, &print.pass_id, print.version, actor, &detail)
 }

@@ -2,13 +2,17 @@
 //! take a card out of use, where a step carries more than a state: the
 //! recipient of a hand-over, the UID of a card that must go on the hotlist,
 //! the raised version of a reprint.
+//!
+//! Not for the state change, the audit entry and the event themselves: each
+//! step here writes its own record around `card_events`, in one transaction.
 
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::cards::CardFaces;
-use super::items::{advance_in, upsert_item};
-use super::{SqlContext, Store, StoreError, now_rfc3339};
+use super::card_events::advance_in;
+use super::card_faces::{CardFaces, card_faces_in};
+use super::db::{SqlContext, Store, StoreError, now_rfc3339};
+use super::items::{set_handed_over_card, upsert_item};
 use crate::model::{CardState, PassItem, Step};
 
 /// Who took a card away. The recipient's ID number is kept masked only.
@@ -42,7 +46,7 @@ impl Store {
         detail: &serde_json::Value,
     ) -> Result<Result<Option<CardFaces>, CardState>, StoreError> {
         let tx = self.conn.transaction().context("taking a card out of use")?;
-        let card = super::cards::card_faces_in(&tx, pass_id)?;
+        let card = card_faces_in(&tx, pass_id)?;
         let moved = advance_in(&tx, pass_id, step, actor, detail)?;
         if moved.is_ok() {
             tx.commit().context("taking a card out of use")?;
@@ -59,7 +63,7 @@ impl Store {
         actor: &str,
     ) -> Result<Result<(), CardState>, StoreError> {
         let tx = self.conn.transaction().context("recording a hand-over")?;
-        let card = super::cards::card_faces_in(&tx, pass_id)?;
+        let card = card_faces_in(&tx, pass_id)?;
         let mut detail = serde_json::json!({
             "recipient": recipient.name, "recipient_company": recipient.company,
             "recipient_id_masked": recipient.id_masked,
@@ -73,7 +77,7 @@ impl Store {
         }
         let now = now_rfc3339();
         if let Some(card) = &card {
-            super::items::set_handed_over_card(&tx, pass_id, card.print, card.card_uid.as_deref(), &now)?;
+            set_handed_over_card(&tx, pass_id, card.print, card.card_uid.as_deref(), &now)?;
         }
         tx.execute(
             "INSERT INTO handovers (pass_id, version, recipient_name, recipient_company, recipient_id_masked,

@@ -1,14 +1,22 @@
 //! Items in the cache: storing a page of the central feed, reading one item
 //! back, and the photos and rejections that go with them.
+//!
+//! Not for moving a card (a withdrawal or a hand-over central reports is a
+//! step like any other and goes through `card_events`), nor for decoding
+//! shared columns (see `rows`).
 
 use pass_central::StationEvent;
 use pass_central::api::ItemStatus;
-use pass_central::events::{CardFaces, CardStep, CardStepEvent, ItemReceived, ItemRejected};
+use pass_central::events::{ItemReceived, ItemRejected};
 use rusqlite::types::Type;
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde::Serialize;
 
-use super::{SqlContext, Store, StoreError, now_rfc3339, set_state_value};
+use super::card_events::advance_in;
+use super::db::{SqlContext, Store, StoreError, now_rfc3339, parse_rfc3339, rfc3339, set_state_value};
+use super::queue::enqueue;
+use super::rows::{parse_date, parse_state, split_ports};
+use super::search::index_text;
 use crate::model::{CardState, Holder, PassItem, PassKind, Rejection, Step};
 
 /// Who the audit trail names for what central decided (a withdrawal).
@@ -151,7 +159,7 @@ impl Store {
                     ItemStatus::Approved
                 },
             });
-            super::outbox::enqueue(&tx, &event)?;
+            enqueue(&tx, &event)?;
             if item.withdrawn {
                 summary.withdrawn += 1;
                 if closed == Some(CardState::Voided) {
@@ -172,7 +180,7 @@ impl Store {
                 pass_id: pass_id.to_owned(),
                 reason: reason.clone(),
             });
-            super::outbox::enqueue(&tx, &event)?;
+            enqueue(&tx, &event)?;
         }
         set_state_value(&tx, CURSOR_KEY, &page.next_cursor)?;
         if page.last {
@@ -180,24 +188,6 @@ impl Store {
         }
         tx.commit().context("committing a page")?;
         Ok(summary)
-    }
-
-    /// Takes one step of a card in one transaction: the state, an audit entry
-    /// and a `card_<action>` event for central. Refused, with the state the
-    /// card is in, unless the step may start from it.
-    pub fn advance(
-        &mut self,
-        pass_id: &str,
-        step: &Step,
-        actor: &str,
-        detail: &serde_json::Value,
-    ) -> Result<Result<(), CardState>, StoreError> {
-        let tx = self.conn.transaction().context("starting a card step")?;
-        let moved = advance_in(&tx, pass_id, step, actor, detail)?;
-        if moved.is_ok() {
-            tx.commit().context("committing a card step")?;
-        }
-        Ok(moved)
     }
 
     /// One item by pass number.
@@ -382,7 +372,7 @@ pub(super) fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> R
             &item.pass_id,
             card.print,
             card.card_uid.as_deref(),
-            &super::rfc3339(card.at),
+            &rfc3339(card.at),
         )?;
     }
     let search_name = match &item.holder {
@@ -393,10 +383,10 @@ pub(super) fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> R
         "INSERT INTO item_search (rowid, name, company, pass_id, plate) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
             id,
-            super::search::index_text(&search_name),
-            super::search::index_text(&item.company_name),
-            super::search::index_text(&item.pass_id),
-            super::search::index_text(plate.unwrap_or_default()),
+            index_text(&search_name),
+            index_text(&item.company_name),
+            index_text(&item.pass_id),
+            index_text(plate.unwrap_or_default()),
         ],
     )
     .context("indexing an item")?;
@@ -450,13 +440,7 @@ fn record_hand_over_elsewhere(
         let _ = advance_in(tx, pass_id, &Step::HANDED_OVER_ELSEWHERE, CENTRAL_ACTOR, &detail)?;
     }
     if matches!(state, CardState::HandedOver) || Step::HANDED_OVER_ELSEWHERE.from.contains(&state) {
-        set_handed_over_card(
-            tx,
-            pass_id,
-            card.print,
-            card.card_uid.as_deref(),
-            &super::rfc3339(card.at),
-        )?;
+        set_handed_over_card(tx, pass_id, card.print, card.card_uid.as_deref(), &rfc3339(card.at))?;
     }
     Ok(())
 }
@@ -488,103 +472,6 @@ fn held_in(tx: &Transaction<'_>, pass_id: &str) -> Result<Option<(u32, CardState
     .context("reading a card's state")
 }
 
-/// A card step inside the caller's transaction (see [`Store::advance`]).
-pub(super) fn advance_in(
-    tx: &Transaction<'_>,
-    pass_id: &str,
-    step: &Step,
-    actor: &str,
-    detail: &serde_json::Value,
-) -> Result<Result<(), CardState>, StoreError> {
-    let (state, version): (CardState, u32) = tx
-        .query_row(
-            "SELECT state, version FROM items WHERE pass_id = ?1",
-            params![pass_id],
-            |row| Ok((parse_state(row, 0)?, row.get(1)?)),
-        )
-        .context("reading a card's state")?;
-    if !step.from.contains(&state) {
-        return Ok(Err(state));
-    }
-    let mut detail = detail.clone();
-    if let Some(why) = step.retires {
-        // Prints begun and never finished are revoked with the card; the
-        // card's own faces are named for central's hotlist.
-        for stale in super::credentials::unfinished_prints_in(tx, pass_id)? {
-            super::credentials::abandon_in(tx, &stale, actor, step.action)?;
-        }
-        if let Some(card) = super::cards::card_faces_in(tx, pass_id)? {
-            detail["retired_card"] = card.to_json(Some(why));
-        }
-    }
-    tx.execute(
-        "UPDATE items SET state = ?2, updated_at = ?3 WHERE pass_id = ?1",
-        params![pass_id, step.to.as_str(), now_rfc3339()],
-    )
-    .context("moving a card on")?;
-    let action = step.action;
-    record_card_event(tx, action, &format!("card_{action}"), pass_id, version, actor, &detail)?;
-    Ok(Ok(()))
-}
-
-/// Writes what happened to a pass's card, inside the caller's transaction:
-/// the audit entry (`action`), and the `kind` event for central carrying the
-/// pass, its version, the actor, the entry's place in the trail and `detail`.
-pub(super) fn record_card_event(
-    tx: &Transaction<'_>,
-    action: &str,
-    kind: &str,
-    pass_id: &str,
-    version: u32,
-    actor: &str,
-    detail: &serde_json::Value,
-) -> Result<(), StoreError> {
-    let entry = super::audit::append(tx, actor, action, Some(pass_id), detail)?;
-    const REPORTING: &str = "reporting a card step to central";
-    let step = CardStep::from_kind(kind).ok_or_else(|| {
-        let unknown = pass_central::events::EventError::UnknownKind { kind: kind.to_owned() };
-        super::outbox::unqueueable(REPORTING, unknown)
-    })?;
-    // The card's faces are typed in the event; the rest of the detail goes as it is.
-    let mut detail = detail.as_object().cloned().unwrap_or_default();
-    let mut card = |field: &str| -> Result<Option<CardFaces>, StoreError> {
-        let faces = detail.remove(field).map(serde_json::from_value).transpose();
-        faces.map_err(|e| super::outbox::unqueueable(REPORTING, e))
-    };
-    let (retired_card, handed_over_card) = (card("retired_card")?, card("handed_over_card")?);
-    let event = StationEvent::CardStep(
-        step,
-        CardStepEvent {
-            pass_id: pass_id.to_owned(),
-            version,
-            actor: actor.to_owned(),
-            audit_seq: entry.seq.unsigned_abs(),
-            retired_card,
-            handed_over_card,
-            detail,
-        },
-    );
-    super::outbox::enqueue(tx, &event)
-}
-
-pub(super) fn split_ports(ports: &str) -> Vec<String> {
-    ports.split_whitespace().map(str::to_owned).collect()
-}
-
-/// Reads a card state column, failing on a name this version does not know.
-pub(super) fn parse_state(row: &Row<'_>, index: usize) -> rusqlite::Result<CardState> {
-    let text: String = row.get(index)?;
-    CardState::parse(&text).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(index, Type::Text, format!("unknown card state {text:?}").into())
-    })
-}
-
-fn parse_date(row: &Row<'_>, index: usize) -> rusqlite::Result<time::Date> {
-    let text: String = row.get(index)?;
-    time::Date::parse(&text, time::macros::format_description!("[year]-[month]-[day]"))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(e)))
-}
-
 fn item_from_row(row: &Row<'_>) -> rusqlite::Result<ItemRecord> {
     let holder_kind: String = row.get(3)?;
     let holder = if holder_kind == "vehicle" {
@@ -607,7 +494,7 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<ItemRecord> {
             version,
             print,
             card_uid: row.get(22)?,
-            at: super::parse_rfc3339(&at).ok_or_else(|| {
+            at: parse_rfc3339(&at).ok_or_else(|| {
                 rusqlite::Error::FromSqlConversionFailure(23, Type::Text, format!("bad time {at:?}").into())
             })?,
         }),

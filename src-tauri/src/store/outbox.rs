@@ -4,13 +4,17 @@
 //! change and its report cannot part. Each event gets its idempotency key when
 //! it is written, never when it is sent: a send whose answer was lost is sent
 //! again under the same key, and central records it once.
+//!
+//! Here: listing the outbox and recording central's answers (an acknowledged
+//! audit head among them). Not here: putting an event in the outbox, which
+//! every change does through [`super::queue`].
 
-use pass_central::StationEvent;
 use pass_central::api::AUDIT_HEAD_EVENT;
-use rusqlite::{Transaction, params};
+use rusqlite::params;
 use serde::Serialize;
 
-use super::{SqlContext, Store, StoreError, now_rfc3339};
+use super::audit::acknowledge_head;
+use super::db::{SqlContext, Store, StoreError, now_rfc3339};
 
 /// An event waiting in, or sent from, the outbox.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -43,30 +47,6 @@ pub enum OutboxOutcome {
     Accepted,
     Duplicate,
     Rejected(String),
-}
-
-/// Queues an event inside the caller's transaction, under the kind it is.
-pub(crate) fn enqueue(tx: &Transaction<'_>, event: &StationEvent) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO outbox (idempotency_key, kind, occurred_at, payload) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            uuid::Uuid::new_v4().to_string(),
-            event.kind(),
-            now_rfc3339(),
-            event.payload().to_string()
-        ],
-    )
-    .context("queueing an event")?;
-    Ok(())
-}
-
-/// An event that could not be made from what the station holds (a name the
-/// contract does not know), as the error of the step that queues it.
-pub(crate) fn unqueueable(context: &'static str, error: impl std::error::Error + Send + Sync + 'static) -> StoreError {
-    StoreError::Sql {
-        context,
-        source: rusqlite::Error::ToSqlConversionFailure(Box::new(error)),
-    }
 }
 
 impl Store {
@@ -137,7 +117,7 @@ impl Store {
                 )
                 .context("recording an outcome")?;
             if kind == AUDIT_HEAD_EVENT && matches!(outcome, OutboxOutcome::Accepted | OutboxOutcome::Duplicate) {
-                super::audit::acknowledge_head(&tx, &payload, &now)?;
+                acknowledge_head(&tx, &payload, &now)?;
             }
         }
         tx.commit().context("recording outcomes")

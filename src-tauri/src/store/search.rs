@@ -11,11 +11,15 @@
 //! Before pairing, text is folded the way a clerk expects: case, full-width
 //! forms (from CJK input methods), and punctuation and spaces ignored, so
 //! `abc1234` finds plate `ABC-1234`.
+//!
+//! Not for writing the index: storing an item (see `items`) indexes it with
+//! [`index_text`].
 
 use rusqlite::{ToSql, params_from_iter};
 use serde::Serialize;
 
-use super::{SqlContext, Store, StoreError};
+use super::db::{SqlContext, Store, StoreError};
+use super::rows::{parse_state, split_ports};
 use crate::model::{CardState, PassKind};
 
 /// Folds text for the index and for queries: lower case, full-width ASCII to
@@ -120,10 +124,10 @@ impl Store {
                     kind: PassKind::new(row.get::<_, String>(2)? == "vehicle", row.get(3)?),
                     holder: row.get(4)?,
                     company_name: row.get(5)?,
-                    ports: super::items::split_ports(&row.get::<_, String>(6)?),
+                    ports: split_ports(&row.get::<_, String>(6)?),
                     valid_from: row.get(7)?,
                     valid_to: row.get(8)?,
-                    state: super::items::parse_state(row, 9)?,
+                    state: parse_state(row, 9)?,
                 })
             })
             .context("searching the queue")?;

@@ -6,13 +6,17 @@
 //! remembered with an Argon2id hash of that password, so the same password
 //! opens the station offline; the password itself is never stored. Every
 //! sign-in, failure, lockout and delegation is an audit entry.
+//!
+//! Not for checking passwords or deciding roles (see [`crate::auth`]).
 
 use pass_central::StationEvent;
 use pass_central::events::DelegationGranted;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::{SqlContext, Store, StoreError};
+use super::audit;
+use super::db::{SqlContext, Store, StoreError};
+use super::queue::enqueue;
 use crate::model::Role;
 
 /// A user as the station holds them.
@@ -136,7 +140,7 @@ impl Store {
         )
         .context("starting a session")?;
         let detail = serde_json::json!({ "mode": sign_in.mode, "roles": roles });
-        super::audit::append(&tx, sign_in.username, "signed_in", None, &detail)?;
+        audit::append(&tx, sign_in.username, "signed_in", None, &detail)?;
         tx.commit().context("recording a sign-in")
     }
 
@@ -174,7 +178,7 @@ impl Store {
                 serde_json::json!({ "failures": failures.unwrap_or(0) }),
             ),
         };
-        super::audit::append(&tx, username, action, None, &detail)?;
+        audit::append(&tx, username, action, None, &detail)?;
         tx.commit().context("recording a failed sign-in")?;
         Ok(locked)
     }
@@ -223,7 +227,7 @@ impl Store {
             .optional()
             .context("ending a session")?;
         if let Some(username) = username {
-            super::audit::append(&tx, &username, "signed_out", None, &serde_json::json!({ "why": why }))?;
+            audit::append(&tx, &username, "signed_out", None, &serde_json::json!({ "why": why }))?;
         }
         tx.commit().context("ending a session")
     }
@@ -246,7 +250,7 @@ impl Store {
         let detail = serde_json::json!({
             "to": delegation.delegate, "first_day": delegation.first_day, "last_day": delegation.last_day,
         });
-        let entry = super::audit::append(&tx, &delegation.delegator, "delegated", None, &detail)?;
+        let entry = audit::append(&tx, &delegation.delegator, "delegated", None, &detail)?;
         let event = StationEvent::DelegationGranted(DelegationGranted {
             from: delegation.delegator.clone(),
             to: delegation.delegate.clone(),
@@ -254,7 +258,7 @@ impl Store {
             last_day: delegation.last_day.clone(),
             audit_seq: entry.seq.unsigned_abs(),
         });
-        super::outbox::enqueue(&tx, &event)?;
+        enqueue(&tx, &event)?;
         tx.commit().context("recording a delegation")
     }
 

@@ -14,13 +14,13 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use super::SimError;
 use super::admin::{
     ApplicationRequest, ApproveRequest, CountRequest, LastSignIn, NewUser, OfficeRequest, RawItemsRequest,
     RevokeRequest, VoidCardRequest,
 };
+use super::error::SimError;
 use super::faults::Fault;
-use super::station_api::ReportedBatch;
+use super::reported::ReportedBatch;
 use crate::api::{EnrolmentRequest, PasswordChange, ReprintRequest, SignInRequest};
 
 /// The contract, as the simulator was built with it.

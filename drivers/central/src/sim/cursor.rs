@@ -5,11 +5,13 @@
 //! is told apart from one that is merely old: the first answers 410 and the
 //! station starts again, the second pages on. Text that is no cursor at all is
 //! the station's mistake and answers 400.
+//!
+//! Not for reading the feed (see the store's `feed`); it knows only errors.
 
 use std::fmt;
 use std::str::FromStr;
 
-use super::SimError;
+use super::error::SimError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Cursor {

@@ -4,29 +4,15 @@
 //! slow network, a failing server, an answer cut off mid-body and a proxy that
 //! answers garbage. A fault is armed for the next N requests whose path starts
 //! with a prefix; admin paths are never affected, so a test can always disarm.
+//!
+//! Here: the faults and the armed set. Not here: applying them to requests,
+//! which the `layers` middleware does.
 
-use std::pin::Pin;
 use std::sync::Mutex;
-use std::task::{Context, Poll, ready};
-use std::time::Duration;
 
-use axum::body::{Body, Bytes, HttpBody};
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use http_body::{Frame, SizeHint};
 use serde::{Deserialize, Serialize};
 
-use super::{AppState, SimError};
-
-/// Latency of a `latency` fault that names none.
-const DEFAULT_LATENCY_MS: u64 = 1000;
-/// How long a cut answer stalls after its first half, so that half reaches the client.
-const CUT_STALL: Duration = Duration::from_millis(100);
-/// The body of a `malformed_json` answer: what a captive portal or a broken proxy sends.
-const NOT_JSON: &str = "<!DOCTYPE html><html><head><title>Network login</title></head>\
-<body><p>Please sign in to use this network.</p></body></html>";
+use super::error::SimError;
 
 /// What goes wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,7 +77,7 @@ impl Faults {
     }
 
     /// The fault for a request to `path`, if one is armed; counts it as used.
-    fn take(&self, path: &str) -> Option<Fault> {
+    pub(crate) fn take(&self, path: &str) -> Option<Fault> {
         if path.starts_with("/admin") {
             return None;
         }
@@ -112,85 +98,6 @@ impl Faults {
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Fault>> {
         // A list of plain values is whole even if a holder panicked.
         self.armed.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-/// Middleware: the configured latency, then whatever fault is armed for the path.
-pub(crate) async fn inject(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
-    if !path.starts_with("/admin") && !state.latency.is_zero() {
-        tokio::time::sleep(state.latency).await;
-    }
-    let Some(fault) = state.faults.take(&path) else {
-        return next.run(request).await;
-    };
-    match fault.kind {
-        FaultKind::Latency => {
-            tokio::time::sleep(Duration::from_millis(fault.latency_ms.unwrap_or(DEFAULT_LATENCY_MS))).await;
-            next.run(request).await
-        }
-        FaultKind::Status500 => SimError::InjectedFault.into_response(),
-        FaultKind::MalformedJson => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-            NOT_JSON,
-        )
-            .into_response(),
-        FaultKind::CutBody => cut(next.run(request).await).await,
-    }
-}
-
-/// The same answer, but its body stops halfway and the connection drops.
-async fn cut(response: Response) -> Response {
-    let (mut parts, body) = response.into_parts();
-    let whole = match axum::body::to_bytes(body, usize::MAX).await {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            return SimError::Internal(format!("reading the answer to cut it: {e}")).into_response();
-        }
-    };
-    parts.headers.remove(header::CONTENT_LENGTH);
-    let half = whole.slice(..whole.len() / 2);
-    Response::from_parts(
-        parts,
-        Body::new(CutBody {
-            first: Some(half),
-            full_len: whole.len() as u64,
-            stall: None,
-        }),
-    )
-}
-
-/// A body that announces its full length, sends its first part, then fails.
-struct CutBody {
-    first: Option<Bytes>,
-    full_len: u64,
-    stall: Option<Pin<Box<tokio::time::Sleep>>>,
-}
-
-impl HttpBody for CutBody {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
-        let this = self.get_mut();
-        if let Some(first) = this.first.take() {
-            return Poll::Ready(Some(Ok(Frame::data(first))));
-        }
-        ready!(
-            this.stall
-                .get_or_insert_with(|| Box::pin(tokio::time::sleep(CUT_STALL)))
-                .as_mut()
-                .poll(cx)
-        );
-        Poll::Ready(Some(Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionAborted,
-            "answer cut short by a cut_body fault",
-        ))))
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.full_len)
     }
 }
 

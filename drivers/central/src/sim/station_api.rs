@@ -3,89 +3,29 @@
 //! It exists to answer a station exactly as the contract says, errors
 //! included: every refusal is an `ApiError` with the contract's status and
 //! code, never a framework's plain-text default.
+//!
+//! Not for reading requests (see `extract`) or keeping data (see `store`):
+//! each handler reads its request, asks the store and answers.
 
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, body::Bytes};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
-use super::contract::RequestSchema;
 use super::cursor::Cursor;
-use super::{AppState, SimError, parse_card_uid};
+use super::error::{SimError, parse_card_uid};
+use super::extract::{ApiJson, ApiQuery};
+use super::reported::ReportedBatch;
+use super::state::AppState;
+use super::store::Station;
 use crate::api::{
-    EnrolmentRequest, Event, EventBatch, EventResults, PasswordChange, ReprintRequest, SignInRequest, UserProfile,
-    WireItem,
+    EnrolmentRequest, EventResults, PasswordChange, ReprintRequest, SignInRequest, UserProfile, WireItem,
 };
-use crate::events::StationEvent;
 
 /// Page size when a station names none, and the most it may ask for.
 const DEFAULT_LIMIT: u32 = 500;
 const MAX_LIMIT: u32 = 1000;
-
-/// A JSON body that follows its schema in the contract; any other body
-/// (not JSON, not sent as JSON, or breaking the schema) is a 400
-/// `bad_request` with the reason.
-pub(crate) struct ApiJson<T>(pub T);
-
-impl<T: DeserializeOwned + RequestSchema> FromRequest<AppState> for ApiJson<T> {
-    type Rejection = SimError;
-
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, SimError> {
-        let Json(body) = Json::<serde_json::Value>::from_request(request, state)
-            .await
-            .map_err(|rejection| SimError::BadRequest(rejection.body_text()))?;
-        // Read first: the Rust types name what they miss most plainly (an
-        // unknown event kind, a missing field); the schema then catches the rest.
-        let value =
-            T::deserialize(&body).map_err(|e| SimError::BadRequest(format!("the body is not a {}: {e}", T::SCHEMA)))?;
-        state.schemas.check(T::SCHEMA, &body)?;
-        Ok(ApiJson(value))
-    }
-}
-
-/// A query string; one that does not decode (a parameter given twice, a
-/// value of the wrong kind) is a 400 `bad_request` with the reason.
-pub(crate) struct ApiQuery<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = SimError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, SimError> {
-        match Query::<T>::from_request_parts(parts, state).await {
-            Ok(Query(value)) => Ok(ApiQuery(value)),
-            Err(rejection) => Err(SimError::BadRequest(rejection.body_text())),
-        }
-    }
-}
-
-/// The station a request is signed by (`Authorization: Bearer <station_key>`).
-#[derive(Debug, Clone)]
-pub(crate) struct Station {
-    pub id: String,
-    pub office: String,
-}
-
-impl FromRequestParts<AppState> for Station {
-    type Rejection = SimError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, SimError> {
-        let key = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(|key| key.trim().to_owned())
-            .filter(|key| !key.is_empty())
-            .ok_or(SimError::Unauthorized)?;
-        state
-            .db(move |store| store.station_by_key(&key))
-            .await?
-            .ok_or(SimError::Unauthorized)
-    }
-}
 
 pub(crate) async fn enrol(
     State(state): State<AppState>,
@@ -166,43 +106,6 @@ pub(crate) async fn photo(
     check_path_parameter("sha256", &sha256, is_sha256)?;
     let bytes = state.db(move |store| store.photo(&sha256)).await?;
     Ok(([(header::CONTENT_TYPE, "image/png")], Bytes::from(bytes)).into_response())
-}
-
-/// An event as a station sent it, and what it says as a [`StationEvent`].
-#[derive(Debug, Clone)]
-pub(crate) struct ReportedEvent {
-    pub wire: Event,
-    pub event: StationEvent,
-}
-
-impl ReportedEvent {
-    /// Reads what a wire event says; a kind or a value central does not know
-    /// is a 400 that names the event.
-    pub(crate) fn read(wire: Event) -> Result<ReportedEvent, SimError> {
-        match StationEvent::from_wire(&wire.kind, &wire.payload) {
-            Ok(event) => Ok(ReportedEvent { wire, event }),
-            Err(e) => Err(SimError::BadRequest(format!("event {:?}: {e}", wire.idempotency_key))),
-        }
-    }
-}
-
-/// `POST /v1/events`, each event read as a [`StationEvent`].
-#[derive(Debug)]
-pub(crate) struct ReportedBatch {
-    pub events: Vec<ReportedEvent>,
-}
-
-impl<'de> Deserialize<'de> for ReportedBatch {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let batch = EventBatch::deserialize(deserializer)?;
-        let events = batch
-            .events
-            .into_iter()
-            .map(ReportedEvent::read)
-            .collect::<Result<_, _>>()
-            .map_err(serde::de::Error::custom)?;
-        Ok(ReportedBatch { events })
-    }
 }
 
 pub(crate) async fn events(

@@ -1,6 +1,7 @@
-//! The simulator's SQLite file: its schema, opening it, the transactions
-//! every change runs in, and the helpers its parts share. Each concern has
-//! its module: [`applications`], [`feed`] (items and the change feed),
+//! The simulator's SQLite file: its schema, opening it, and what it holds
+//! in all. The handle, the transactions every change runs in and the helpers
+//! the parts share are in `db`, below every part. Each concern has its
+//! module: [`applications`], [`feed`] (items and the change feed),
 //! [`photos`], [`events`], [`hotlist`], [`stations`] (enrolment and the
 //! trust list), [`audit_heads`] and [`users`].
 //!
@@ -8,11 +9,12 @@
 //! restarts, and so that a page of 1,000 items is one indexed range read: each
 //! feed row holds its item's whole JSON, written when the item changes.
 //!
-//! What it is not for: HTTP (see `station_api` and `admin`) or the rules of
+//! What it is not for: HTTP (see `station_api` and `admin_api`) or the rules of
 //! any one concern, which live in that concern's module.
 
 mod applications;
 mod audit_heads;
+mod db;
 mod events;
 mod feed;
 mod hotlist;
@@ -22,12 +24,14 @@ mod users;
 
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use time::{Date, OffsetDateTime, macros::offset};
+use rusqlite::{Connection, OptionalExtension};
 
 use super::admin::Stats;
-use super::{SimError, during};
-use pass_credential::{Algorithm, CredentialError, SigningKey};
+use super::error::SimError;
+pub(crate) use db::Store;
+use db::{credential_error, meta, set_meta};
+use pass_credential::{Algorithm, SigningKey};
+pub(crate) use stations::Station;
 
 const SCHEMA: &str = "
 PRAGMA journal_mode = WAL;
@@ -84,36 +88,6 @@ CREATE TABLE IF NOT EXISTS users (
     last_sign_in_at TEXT, password_changed_at TEXT NOT NULL, created_at TEXT NOT NULL);
 ";
 
-/// Connection to the simulator's database.
-#[derive(Debug)]
-pub(crate) struct Store {
-    conn: Connection,
-    /// The pass authority's root key: signs the trust list and the hotlist.
-    root: SigningKey,
-}
-
-/// The card office's calendar day (Taiwan, UTC+8).
-fn today() -> Date {
-    OffsetDateTime::now_utc().to_offset(offset!(+8)).date()
-}
-
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| at.to_string())
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, SimError> {
-    serde_json::to_string(value).map_err(|e| SimError::Internal(format!("writing JSON: {e}")))
-}
-
-/// Bytes from the system's random source (through UUID v4, 122 random bits each).
-fn random_bytes(count: usize) -> Vec<u8> {
-    std::iter::repeat_with(|| uuid::Uuid::new_v4().into_bytes())
-        .flatten()
-        .take(count)
-        .collect()
-}
-
 impl Store {
     /// Opens (or creates) the database at `path`.
     pub(crate) fn open(path: &Path) -> Result<Store, SimError> {
@@ -133,30 +107,6 @@ impl Store {
             },
             other => other,
         })
-    }
-
-    /// Runs `work` on the database; `what` names it in a database error.
-    fn read<T>(
-        &self,
-        what: &'static str,
-        work: impl FnOnce(&Connection) -> Result<T, SimError>,
-    ) -> Result<T, SimError> {
-        work(&self.conn).map_err(during(what))
-    }
-
-    /// Runs `work` in one transaction, committed only if it succeeds.
-    fn write<T>(
-        &mut self,
-        what: &'static str,
-        work: impl FnOnce(&Transaction) -> Result<T, SimError>,
-    ) -> Result<T, SimError> {
-        let run = || -> Result<T, SimError> {
-            let tx = self.conn.transaction()?;
-            let done = work(&tx)?;
-            tx.commit()?;
-            Ok(done)
-        };
-        run().map_err(during(what))
     }
 
     /// Counts of what the database holds (`faults_armed` is left at 0).
@@ -185,20 +135,6 @@ impl Store {
     }
 }
 
-fn meta(conn: &Connection, key: &str) -> Result<Option<i64>, SimError> {
-    Ok(conn
-        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-        .optional()?)
-}
-
-fn set_meta(conn: &Connection, key: &str, value: i64) -> Result<(), SimError> {
-    conn.execute(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-        params![key, value],
-    )?;
-    Ok(())
-}
-
 /// The authority's root key, made when the database is new.
 fn authority_root_key(conn: &Connection) -> Result<SigningKey, SimError> {
     let stored: Option<Vec<u8>> = conn
@@ -216,28 +152,6 @@ fn authority_root_key(conn: &Connection) -> Result<SigningKey, SimError> {
         [der.as_slice()],
     )?;
     Ok(key)
-}
-
-fn credential_error(e: CredentialError) -> SimError {
-    SimError::Internal(format!("credential format: {e}"))
-}
-
-fn parse_time(text: &str) -> Result<OffsetDateTime, SimError> {
-    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map_err(|e| SimError::Internal(format!("the database holds a bad time {text:?}: {e}")))
-}
-
-/// Adds `by` to a named counter and returns its new value.
-fn next_counter(tx: &Transaction, name: &str, by: u64) -> Result<u64, SimError> {
-    let by = i64::try_from(by).map_err(|_| SimError::Internal(format!("counter {name} cannot grow by {by}")))?;
-    let key = format!("counter:{name}");
-    let value: i64 = tx.query_row(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET value = value + excluded.value RETURNING value",
-        params![key, by],
-        |r| r.get(0),
-    )?;
-    Ok(u64::try_from(value).unwrap_or_default())
 }
 
 #[cfg(test)]

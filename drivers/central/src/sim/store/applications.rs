@@ -11,12 +11,13 @@ use rusqlite::{Transaction, params};
 use sha2::{Digest, Sha256};
 use time::{Date, OffsetDateTime};
 
+use super::db::{Store, next_counter, rfc3339, to_json, today};
 use super::feed::state_name;
-use super::{Store, next_counter, rfc3339, to_json, today};
 use crate::api::{Holder, ItemStatus, WireItem};
 use crate::sim::admin::{ApplicationCreated, ApplicationRequest, ItemStateName};
+use crate::sim::error::SimError;
 use crate::sim::generate::{ApplicationPlan, Generator};
-use crate::sim::{SimError, portrait};
+use crate::sim::portrait;
 
 impl Store {
     /// Generates `count` approved items picked up at `office`; returns their

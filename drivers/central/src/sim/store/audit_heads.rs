@@ -8,9 +8,9 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::credential_error;
+use super::db::credential_error;
 use crate::api::AuditHeadPayload;
-use crate::sim::SimError;
+use crate::sim::error::SimError;
 use pass_credential::PublicKey;
 
 /// An audit head central keeps for a station, with the signature that vouches for it.

@@ -10,14 +10,14 @@ use rusqlite::{Connection, params};
 use time::OffsetDateTime;
 
 use super::audit_heads::{audit_head, keep_audit_head};
+use super::db::{Store, rfc3339, to_json};
 use super::feed::{change_item, load_item};
 use super::hotlist::{end_of_day, hotlist_card, hotlist_print};
-use super::{Store, rfc3339, to_json};
 use crate::api::{EventOutcome, EventResult, HandedOverCard};
 use crate::events::{CardFaces, CardStepEvent, StationEvent};
 use crate::sim::admin::{ItemStateName, StoredEvent};
-use crate::sim::station_api::ReportedEvent;
-use crate::sim::{SimError, parse_card_uid};
+use crate::sim::error::{SimError, parse_card_uid};
+use crate::sim::reported::ReportedEvent;
 use pass_credential::Revocation as Why;
 
 /// How long a voided card stays on the hotlist when its pass is not known.

@@ -10,14 +10,14 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
+use super::db::{Store, meta, rfc3339, set_meta, to_json};
 use super::hotlist::{end_of_day, hotlist_card, hotlist_pass};
-use super::{Store, meta, rfc3339, set_meta, to_json};
+use super::stations::Station;
 use crate::api::{ItemStatus, ReprintRequest, WireItem};
-use crate::sim::SimError;
 use crate::sim::admin::{ItemState, ItemStateName, Revocation};
 use crate::sim::cursor::Cursor;
+use crate::sim::error::SimError;
 use crate::sim::generate::add_months;
-use crate::sim::station_api::Station;
 use pass_credential::Revocation as Why;
 
 /// One page of a feed, items as stored JSON text.

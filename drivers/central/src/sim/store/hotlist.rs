@@ -8,8 +8,8 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use time::{Date, OffsetDateTime, macros::offset};
 
-use super::{Store, credential_error, parse_time, rfc3339};
-use crate::sim::SimError;
+use super::db::{Store, credential_error, parse_time, rfc3339};
+use crate::sim::error::SimError;
 use pass_credential::{HotlistDelta, Revocation as Why, RevokedPass, RevokedPrint, VoidedCard};
 
 impl Store {

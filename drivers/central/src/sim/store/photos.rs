@@ -6,8 +6,8 @@
 
 use rusqlite::OptionalExtension;
 
-use super::Store;
-use crate::sim::SimError;
+use super::db::Store;
+use crate::sim::error::SimError;
 
 impl Store {
     /// The photo's bytes, or wrong ones if it was corrupted on purpose.

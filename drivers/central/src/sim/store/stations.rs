@@ -10,11 +10,17 @@ use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::{Store, credential_error, meta, next_counter, parse_time, random_bytes, rfc3339};
+use super::db::{Store, credential_error, meta, next_counter, parse_time, random_bytes, rfc3339};
 use crate::api::{Enrolment, EnrolmentRequest, decode_key, encode_key};
-use crate::sim::SimError;
-use crate::sim::station_api::Station;
+use crate::sim::error::SimError;
 use pass_credential::{PublicKey, SignerEntry, SignerStatus, TrustList};
+
+/// The station a request is signed by (`Authorization: Bearer <station_key>`).
+#[derive(Debug, Clone)]
+pub(crate) struct Station {
+    pub id: String,
+    pub office: String,
+}
 
 /// Enrolment code letters: no 0/O or 1/I, which clerks mistype.
 const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";

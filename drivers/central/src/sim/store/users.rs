@@ -15,11 +15,11 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use rusqlite::{Connection, OptionalExtension, params};
 use time::{Duration, OffsetDateTime};
 
-use super::{Store, parse_time, rfc3339};
+use super::db::{Store, parse_time, rfc3339};
 use crate::api::{PasswordChange, Role, SignInRequest, UserProfile};
 use crate::model::check_password_rules;
-use crate::sim::SimError;
 use crate::sim::admin::NewUser;
+use crate::sim::error::SimError;
 
 /// Wrong passwords in a row that lock an account.
 const MAX_FAILED_ATTEMPTS: u32 = 5;
@@ -136,7 +136,7 @@ impl Store {
     /// Makes a user who has never signed in.
     pub(crate) fn create_user(&mut self, user: &NewUser) -> Result<UserProfile, SimError> {
         let password_hash = hash_password(&user.password)?;
-        let roles = super::to_json(&user.roles)?;
+        let roles = super::db::to_json(&user.roles)?;
         self.write("creating a user", |tx| {
             let now = rfc3339(OffsetDateTime::now_utc());
             let added = tx.execute(
