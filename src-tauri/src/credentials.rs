@@ -172,7 +172,6 @@ pub fn trust_list_json(trust_list: &TrustList) -> serde_json::Value {
     })
 }
 
-
 impl crate::Station {
     /// Verifies a QR credential's text as a gate does: the verifier's verdict,
     /// then this office's own records ([`Station::office_ruling`]).
