@@ -376,12 +376,12 @@ async fn every_case_gets_its_verdict_offline_and_the_log_reaches_central_later()
     );
     gate.wait_for_state("offline since");
 
-    let logged: Vec<String> = station
+    let logged: Vec<&str> = station
         .store()
         .checks("2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z")
         .expect("the log")
         .into_iter()
-        .map(|check| check.outcome)
+        .map(|check| check.outcome.as_str())
         .collect();
     let expected_log = [
         "valid",

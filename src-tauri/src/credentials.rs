@@ -241,15 +241,19 @@ impl crate::Station {
         port: Option<&str>,
     ) -> Result<(), StationError> {
         let claims = verdict.and_then(|v| v.claims.as_ref());
+        let code = outcome_code(verdict);
+        let outcome = code.parse().map_err(|_| {
+            StationError::Corrupt(format!("the verifier gave an outcome the log does not know: {code}"))
+        })?;
         let check = crate::store::Check {
-            at: now_rfc3339(),
+            at: OffsetDateTime::now_utc(),
             actor: actor.to_owned(),
-            source: source.as_str().to_owned(),
+            source,
             pass_id: claims.map(|c| c.pass_id.clone()),
             version: claims.map(|c| c.version),
             card_uid: card_uid.map(str::to_owned),
             port: port.map(str::to_owned),
-            outcome: outcome_code(verdict).to_owned(),
+            outcome,
         };
         Ok(self.store_mut().record_check(&check)?)
     }

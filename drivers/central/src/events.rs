@@ -163,6 +163,7 @@ pub enum CheckSource {
 /// How a check came out: valid, or why not (the verifier's reason codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum CheckOutcome {
     Valid,
     /// A chip this office never wrote: there is no credential to judge.
@@ -203,6 +204,34 @@ impl FromStr for CheckSource {
     /// The source named `qr` or `chip`.
     fn from_str(name: &str) -> Result<Self, EventError> {
         by_name("check source", name)
+    }
+}
+
+impl CheckOutcome {
+    /// The outcome as the log and the wire name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckOutcome::Valid => "valid",
+            CheckOutcome::NotOurCard => "not_our_card",
+            CheckOutcome::Specimen => "specimen",
+            CheckOutcome::Malformed => "malformed",
+            CheckOutcome::NoTrustList => "no_trust_list",
+            CheckOutcome::UnknownSigner => "unknown_signer",
+            CheckOutcome::BadSignature => "bad_signature",
+            CheckOutcome::SignerRevoked => "signer_revoked",
+            CheckOutcome::SignerOutOfValidity => "signer_out_of_validity",
+            CheckOutcome::NotYetValid => "not_yet_valid",
+            CheckOutcome::Expired => "expired",
+            CheckOutcome::PassRevoked => "pass_revoked",
+            CheckOutcome::CardSpoiled => "card_spoiled",
+            CheckOutcome::CardVoided => "card_voided",
+            CheckOutcome::PassWithdrawn => "pass_withdrawn",
+            CheckOutcome::CardUncollected => "card_uncollected",
+            CheckOutcome::CardReplaced => "card_replaced",
+            CheckOutcome::NotValidAtThisPort => "not_valid_at_this_port",
+            CheckOutcome::ChipBoundToAnotherCard => "chip_bound_to_another_card",
+            CheckOutcome::NotHandedOver => "not_handed_over",
+        }
     }
 }
 

@@ -4,57 +4,60 @@
 //! changes no card, so it writes no card event.
 
 use pass_central::StationEvent;
-use pass_central::events::CardCheck;
+use pass_central::events::{CardCheck, CheckOutcome, CheckSource};
 use rusqlite::params;
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use super::db::{SqlContext, Store, StoreError};
-use super::queue::{enqueue, unqueueable};
+use super::queue::enqueue;
+use super::rows::{parse_name, parse_time};
 
 /// One check of a card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Check {
-    pub at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
+    pub at: OffsetDateTime,
     pub actor: String,
-    /// `qr` or `chip`.
-    pub source: String,
+    pub source: CheckSource,
     pub pass_id: Option<String>,
     pub version: Option<u32>,
     pub card_uid: Option<String>,
     pub port: Option<String>,
-    /// `valid`, or the code of the reason it was refused.
-    pub outcome: String,
+    /// Valid, or the reason it was refused.
+    pub outcome: CheckOutcome,
 }
 
 impl Store {
     /// Logs a check and queues a `card_checked` event, in one transaction.
     pub fn record_check(&mut self, check: &Check) -> Result<(), StoreError> {
+        let at = super::db::rfc3339(check.at);
         let tx = self.conn.transaction().context("logging a check")?;
         tx.execute(
             "INSERT INTO checks (at, actor, source, pass_id, version, card_uid, port, outcome)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
-                check.at,
+                at,
                 check.actor,
-                check.source,
+                check.source.as_str(),
                 check.pass_id,
                 check.version,
                 check.card_uid,
                 check.port,
-                check.outcome
+                check.outcome.as_str()
             ],
         )
         .context("logging a check")?;
-        let unknown = |e| unqueueable("reporting a check to central", e);
         let event = StationEvent::CardChecked(CardCheck {
-            at: check.at.clone(),
+            at,
             actor: check.actor.clone(),
-            source: check.source.parse().map_err(unknown)?,
+            source: check.source,
             pass_id: check.pass_id.clone(),
             version: check.version,
             card_uid: check.card_uid.clone(),
             port: check.port.clone(),
-            outcome: check.outcome.parse().map_err(unknown)?,
+            outcome: check.outcome,
         });
         enqueue(&tx, &event)?;
         tx.commit().context("logging a check")
@@ -72,14 +75,14 @@ impl Store {
         let rows = stmt
             .query_map(params![since, before], |row| {
                 Ok(Check {
-                    at: row.get(0)?,
+                    at: parse_time(row, 0)?,
                     actor: row.get(1)?,
-                    source: row.get(2)?,
+                    source: parse_name(row, 2)?,
                     pass_id: row.get(3)?,
                     version: row.get(4)?,
                     card_uid: row.get(5)?,
                     port: row.get(6)?,
-                    outcome: row.get(7)?,
+                    outcome: parse_name(row, 7)?,
                 })
             })
             .context("listing checks")?;

@@ -29,3 +29,20 @@ pub(super) fn parse_date(row: &Row<'_>, index: usize) -> rusqlite::Result<time::
     time::Date::parse(&text, time::macros::format_description!("[year]-[month]-[day]"))
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(e)))
 }
+
+/// Reads an RFC 3339 time column.
+pub(super) fn parse_time(row: &Row<'_>, index: usize) -> rusqlite::Result<time::OffsetDateTime> {
+    let text: String = row.get(index)?;
+    time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(e)))
+}
+
+/// Reads a column holding one of an enum's names (`qr`, `valid`, …); an unknown name is an error.
+pub(super) fn parse_name<T: std::str::FromStr>(row: &Row<'_>, index: usize) -> rusqlite::Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let text: String = row.get(index)?;
+    text.parse()
+        .map_err(|e: T::Err| rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(e)))
+}

@@ -15,15 +15,13 @@ export type CardState = "approved" | "printed" | "print_verified" | "encoded" | 
 
 export type CardView = { record: ItemRecord, history: Array<AuditEntry>, actions: Array<CardAction>, };
 
-export type Check = { at: string, actor: string, 
+export type Check = { at: string, actor: string, source: CheckSource, pass_id: string | null, version: number | null, card_uid: string | null, port: string | null, 
 /**
- * `qr` or `chip`.
+ * Valid, or the reason it was refused.
  */
-source: string, pass_id: string | null, version: number | null, card_uid: string | null, port: string | null, 
-/**
- * `valid`, or the code of the reason it was refused.
- */
-outcome: string, };
+outcome: CheckOutcome, };
+
+export type CheckOutcome = "valid" | "not_our_card" | "specimen" | "malformed" | "no_trust_list" | "unknown_signer" | "bad_signature" | "signer_revoked" | "signer_out_of_validity" | "not_yet_valid" | "expired" | "pass_revoked" | "card_spoiled" | "card_voided" | "pass_withdrawn" | "card_uncollected" | "card_replaced" | "not_valid_at_this_port" | "chip_bound_to_another_card" | "not_handed_over";
 
 export type CheckSource = "qr" | "chip";
 

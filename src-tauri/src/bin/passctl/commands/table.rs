@@ -229,12 +229,12 @@ pub fn print_checks(checks: &[Check]) {
         .iter()
         .map(|c| {
             vec![
-                c.at.clone(),
-                c.source.clone(),
+                pass_station::store::rfc3339(c.at),
+                c.source.as_str().to_owned(),
                 c.pass_id.clone().unwrap_or_default(),
                 c.card_uid.clone().unwrap_or_default(),
                 c.port.clone().unwrap_or_default(),
-                c.outcome.clone(),
+                c.outcome.as_str().to_owned(),
                 c.actor.clone(),
             ]
         })
