@@ -19,7 +19,7 @@ use pass_reader::Transport;
 use super::devices::PrintedQr;
 use crate::auth::{Duty, Session, office_day, office_day_bounds};
 use crate::credentials::CheckSource;
-use crate::gate::{GateEvent, GateVerdict};
+use crate::gate::{GateEvent, GateOptions, GateVerdict};
 use crate::model::Holder;
 use crate::store::{Check, rfc3339};
 use crate::{Station, StationError};
@@ -166,6 +166,22 @@ impl From<&GateEvent> for GateEventView {
             GateEvent::ReadersStopped { detail } => GateEventView::ReadersStopped { detail: detail.clone() },
         }
     }
+}
+
+/// The options of a gate the signed-in officer runs at `port`, written as
+/// people type it (any case; empty or none: the station's own office).
+pub fn gate_options(station: &mut Station, session: &Session, port: Option<&str>) -> Result<GateOptions, StationError> {
+    allowed(station, session, Duty::Check)?;
+    let port = port
+        .map(|p| p.trim().to_uppercase())
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| station.config().office.clone());
+    Ok(GateOptions::new(session.username.clone(), Some(port)))
+}
+
+/// Checks that the signed-in user may work a running gate (stop it, present a card to it).
+pub fn on_duty(station: &mut Station, session: &Session) -> Result<(), StationError> {
+    allowed(station, session, Duty::Check)
 }
 
 /// Where and when a card is checked.

@@ -6,8 +6,7 @@
 
 use std::time::Duration;
 
-use pass_station::auth::Duty;
-use pass_station::gate::{Gate, GateOptions};
+use pass_station::gate::Gate;
 use pass_station::ops::gate::{self as gate_ops, GateEventView};
 use pass_station::store::Check;
 use pass_station::{Station, StationError};
@@ -41,14 +40,10 @@ pub struct GateInfo {
 pub async fn gate_start(app: AppHandle, port: Option<String>) -> Answer<GateInfo> {
     let events = app.clone();
     with_session(app, move |station, session, state| {
-        station.authorise(session, Duty::Check)?;
+        let options = gate_ops::gate_options(station, session, port.as_deref())?;
+        let port = options.port.clone().unwrap_or_default();
         state.end_gate();
-        let port = port
-            .map(|p| p.trim().to_uppercase())
-            .filter(|p| !p.is_empty())
-            .unwrap_or_else(|| station.config().office.clone());
         let readers = state.cards.gate_readers()?;
-        let options = GateOptions::new(session.username.clone(), Some(port.clone()));
         let mut gate = Gate::start(Station::open(state.home.clone())?, options, None, readers)?;
         let running = RunningGate {
             control: gate.control(),
@@ -92,7 +87,7 @@ fn forward_events(gate: &mut Gate, app: &AppHandle) {
 #[tauri::command]
 pub async fn gate_stop(app: AppHandle) -> Answer<()> {
     with_session(app, |station, session, state| {
-        station.authorise(session, Duty::Check)?;
+        gate_ops::on_duty(station, session)?;
         state.end_gate();
         Ok(())
     })
@@ -105,7 +100,7 @@ pub async fn gate_stop(app: AppHandle) -> Answer<()> {
 pub async fn gate_check_image(app: AppHandle, request: Request<'_>) -> Answer<()> {
     let photo = photo_body(&request)?;
     with_session(app, move |station, session, state| {
-        station.authorise(session, Duty::Check)?;
+        gate_ops::on_duty(station, session)?;
         let text = photo.read()?;
         state.running_gate(|gate| gate.presenter.qr(text))
     })
@@ -116,7 +111,7 @@ pub async fn gate_check_image(app: AppHandle, request: Request<'_>) -> Answer<()
 #[tauri::command]
 pub async fn gate_tap_demo_card(app: AppHandle, pass_id: String) -> Answer<()> {
     with_session(app, move |station, session, state| {
-        station.authorise(session, Duty::Check)?;
+        gate_ops::on_duty(station, session)?;
         let card = state.cards.card_of(&pass_id)?;
         state.running_gate(|gate| gate.presenter.card("screen".to_owned(), card))
     })

@@ -9,7 +9,7 @@ use std::time::Duration;
 use pass_camera::{ImageSource, Scanner};
 use pass_reader::pcsc_reader::Readers;
 use pass_station::auth::Duty;
-use pass_station::gate::{Gate, GateOptions, Played};
+use pass_station::gate::{Gate, Played};
 use pass_station::ops::gate::{GateEventView, VerdictView};
 use pass_station::{StationError, credentials};
 
@@ -56,7 +56,8 @@ fn parse_minutes(text: &str) -> Result<f64, String> {
 const POLL: Duration = Duration::from_millis(200);
 
 pub fn run(ctx: &Context, args: GateArgs) -> Result<Outcome, StationError> {
-    let (station, officer) = ctx.signed_in(Duty::Check)?;
+    let (mut station, officer) = ctx.signed_in(Duty::Check)?;
+    let mut options = pass_station::ops::gate::gate_options(&mut station, &officer, args.port.as_deref())?;
     let camera = open_camera(&args)?;
     let readers = if args.no_chip {
         None
@@ -70,10 +71,6 @@ pub fn run(ctx: &Context, args: GateArgs) -> Result<Outcome, StationError> {
             Err(error) => return Err(error.into()),
         }
     };
-    let mut options = GateOptions::new(
-        officer.username,
-        Some(args.port.unwrap_or_else(|| station.config().office.clone())),
-    );
     options.reader = args.reader;
     options.refresh_every = Duration::from_secs_f64(args.refresh_minutes * 60.0);
     let mut gate = Gate::start(station, options, camera, readers)?;
