@@ -132,11 +132,15 @@ pub struct ItemRejected {
     pub reason: String,
 }
 
-/// The payload of `card_checked`: one check of a card.
+/// The payload of `card_checked`: one check of a card, as the station's
+/// verification log keeps it and central receives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CardCheck {
-    /// When, RFC 3339 as the station's log writes it.
-    pub at: String,
+    /// When, RFC 3339 on the wire.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub at: time::OffsetDateTime,
     /// Who checked: the officer, or the station itself.
     pub actor: String,
     pub source: CheckSource,

@@ -4,30 +4,14 @@
 //! changes no card, so it writes no card event.
 
 use pass_central::StationEvent;
-use pass_central::events::{CardCheck, CheckOutcome, CheckSource};
 use rusqlite::params;
-use serde::Serialize;
-use time::OffsetDateTime;
 
 use super::db::{SqlContext, Store, StoreError};
 use super::queue::enqueue;
 use super::rows::{parse_name, parse_time};
 
-/// One check of a card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct Check {
-    #[serde(with = "time::serde::rfc3339")]
-    #[ts(type = "string")]
-    pub at: OffsetDateTime,
-    pub actor: String,
-    pub source: CheckSource,
-    pub pass_id: Option<String>,
-    pub version: Option<u32>,
-    pub card_uid: Option<String>,
-    pub port: Option<String>,
-    /// Valid, or the reason it was refused.
-    pub outcome: CheckOutcome,
-}
+/// One check of a card: the log keeps what central receives.
+pub use pass_central::events::CardCheck as Check;
 
 impl Store {
     /// Logs a check and queues a `card_checked` event, in one transaction.
@@ -49,16 +33,7 @@ impl Store {
             ],
         )
         .context("logging a check")?;
-        let event = StationEvent::CardChecked(CardCheck {
-            at,
-            actor: check.actor.clone(),
-            source: check.source,
-            pass_id: check.pass_id.clone(),
-            version: check.version,
-            card_uid: check.card_uid.clone(),
-            port: check.port.clone(),
-            outcome: check.outcome,
-        });
+        let event = StationEvent::CardChecked(check.clone());
         enqueue(&tx, &event)?;
         tx.commit().context("logging a check")
     }

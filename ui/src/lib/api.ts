@@ -4,9 +4,9 @@
 
 import { invoke, type InvokeArgs, type InvokeOptions } from "@tauri-apps/api/core";
 import type {
+  CardCheck,
   CardState,
   CardView,
-  Check,
   Delegation,
   DemoUser,
   EncodeResult,
@@ -169,5 +169,5 @@ export const api = {
   gateStop: () => call<null>("gate_stop"),
   gateCheckImage: (image: ArrayBuffer) => call<null>("gate_check_image", new Uint8Array(image)),
   gateTapDemoCard: (passId: string) => call<null>("gate_tap_demo_card", { passId }),
-  gateChecksToday: () => call<Check[]>("gate_checks_today"),
+  gateChecksToday: () => call<CardCheck[]>("gate_checks_today"),
 };

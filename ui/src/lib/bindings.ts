@@ -5,6 +5,24 @@ export type AuditEntry = { seq: number, at: string, actor: string, action: strin
 
 export type CardAction = "print" | "check_print" | "encode" | "release" | "refuse_release" | "hand_over" | "spoil" | "void" | "reprint";
 
+export type CardCheck = { 
+/**
+ * When, RFC 3339 on the wire.
+ */
+at: string, 
+/**
+ * Who checked: the officer, or the station itself.
+ */
+actor: string, source: CheckSource, pass_id: string | null, version: number | null, 
+/**
+ * The chip's UID in upper-case hex, when the chip was read.
+ */
+card_uid: string | null, 
+/**
+ * The port the check was made at, when the station knows it.
+ */
+port: string | null, outcome: CheckOutcome, };
+
 export type CardFaces = { print: number, 
 /**
  * The chip's UID in upper-case hex.
@@ -14,12 +32,6 @@ card_uid: string | null, };
 export type CardState = "approved" | "printed" | "print_verified" | "encoded" | "released" | "handed_over" | "spoiled" | "voided" | "withdrawn" | "uncollected";
 
 export type CardView = { record: ItemRecord, history: Array<AuditEntry>, actions: Array<CardAction>, };
-
-export type Check = { at: string, actor: string, source: CheckSource, pass_id: string | null, version: number | null, card_uid: string | null, port: string | null, 
-/**
- * Valid, or the reason it was refused.
- */
-outcome: CheckOutcome, };
 
 export type CheckOutcome = "valid" | "not_our_card" | "specimen" | "malformed" | "no_trust_list" | "unknown_signer" | "bad_signature" | "signer_revoked" | "signer_out_of_validity" | "not_yet_valid" | "expired" | "pass_revoked" | "card_spoiled" | "card_voided" | "pass_withdrawn" | "card_uncollected" | "card_replaced" | "not_valid_at_this_port" | "chip_bound_to_another_card" | "not_handed_over";
 
