@@ -5,7 +5,8 @@
 //! pass model and card states ([`model`]), the SQLite cache ([`store`]), sync
 //! with the central pass API ([`sync`]) and its retries of central's
 //! transient failures ([`retry`]), and the signed credentials the station
-//! issues and verifies ([`credentials`]), printing cards ([`printing`]),
+//! issues and verifies ([`credentials`]) and this office's own ruling on a
+//! card and its verification log ([`checking`]), printing cards ([`printing`]),
 //! writing and reading chips ([`chip`]), checking cards at a gate
 //! ([`gate`]), and the one error kind both shells report ([`error`]). The
 //! command-line tool `passctl` and the desktop app are thin shells over it.
@@ -15,6 +16,7 @@
 //! buttons. It knows nothing of Tauri.
 
 pub mod auth;
+pub mod checking;
 pub mod chip;
 pub mod chip_keys;
 pub mod credentials;
