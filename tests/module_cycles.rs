@@ -1,9 +1,10 @@
 //! Keeps every crate of the station free of import cycles between its own
 //! modules: module A using items of module B while B, directly or through a
 //! longer loop, uses A. A loop means no part of it can be read, changed or
-//! tested without the others; the station's cache and central-sim were
-//! untangled once (each now depends downward only) and this test keeps them,
-//! and every other crate here, that way.
+//! tested without the others; the station's cache, central-sim and the
+//! station's errors were untangled once (each now depends downward only) and
+//! this test keeps them, and every other crate here, that way. No loop is
+//! tolerated.
 //!
 //! How it judges: each crate's module tree is found from its root file by
 //! `mod name;` declarations, and a module depends on another when its code
@@ -13,9 +14,6 @@
 //! its own, but a path through one counts as a use of the module it
 //! re-exports from. Comments, string literals and `#[cfg(test)]` test
 //! modules are left out: a unit test may use its neighbours freely.
-//!
-//! One loop through pass-station's crate root is known and tolerated as it
-//! stands (see [`KNOWN_LOOPS`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -519,45 +517,17 @@ fn crate_roots() -> Vec<PathBuf> {
     roots
 }
 
-/// Loops known and not yet undone, as (crate root, its members): each is
-/// tolerated exactly as it stands, so a module joining it fails the test,
-/// and so does the entry once the loop is gone (remove it then).
-///
-/// pass-station's root: `StationError` (lib.rs) wraps `auth::AuthError`, while
-/// `auth` and the modules it reaches (through `crate::Station`) return
-/// `StationError`. Undoing it means moving `AuthError` and what its messages
-/// use below `auth`.
-const KNOWN_LOOPS: &[(&str, &str)] = &[(
-    "src-tauri/src/lib.rs",
-    "crate, auth, chip_keys, credentials, station, sync",
-)];
-
 #[test]
 fn no_crate_has_an_import_cycle_between_its_modules() {
     let repo = repository();
     let roots = crate_roots();
     assert!(roots.len() > 8, "the crates were found: {roots:?}");
     let mut problems = Vec::new();
-    let mut known_seen = BTreeSet::new();
     for root in &roots {
         let relative = root.strip_prefix(&repo).unwrap_or(root).display().to_string();
         for cycle in cycles_of(root, &read_file) {
-            let known = KNOWN_LOOPS
-                .iter()
-                .find(|(file, members)| *file == relative && cycle.starts_with(&format!("loop among {members}:")));
-            match known {
-                Some(entry) => {
-                    known_seen.insert(*entry);
-                }
-                None => problems.push(format!("{relative}: {cycle}")),
-            }
+            problems.push(format!("{relative}: {cycle}"));
         }
-    }
-    for entry in KNOWN_LOOPS.iter().filter(|entry| !known_seen.contains(*entry)) {
-        problems.push(format!(
-            "{}: the known loop among {} is gone; remove it from KNOWN_LOOPS",
-            entry.0, entry.1
-        ));
     }
     assert!(
         problems.is_empty(),

@@ -10,12 +10,15 @@
 //!   frozen until its password is changed, which needs central.
 //! - A session ends when its user signs out, when someone else signs in at
 //!   the workstation, or after the configured minutes without use. Every
-//!   step asks for a [`Duty`]; the roles that carry it are fixed here, and a
-//!   supervisor can lend the approval duty to another user for some days.
+//!   step asks for a [`Duty`]; the roles that carry it are fixed (in
+//!   [`crate::policy`]), and a supervisor can lend the approval duty to
+//!   another user for some days.
 //!
 //! What it is not for: storing passwords (only their hashes), or deciding
 //! the password rules, which central owns ([`check_password_rules`] is the
-//! same rule, checked early so the user hears about it at once).
+//! same rule, checked early so the user hears about it at once). The account
+//! rules, the duties and the refusals themselves are [`crate::policy`]'s,
+//! re-exported here; this module applies them.
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -28,124 +31,10 @@ use time::{Date, Duration, OffsetDateTime};
 
 use crate::credentials::OFFICE_UTC_OFFSET;
 use crate::model::Role;
+use crate::policy::roles_text;
+pub use crate::policy::{AuthError, Duty, FREEZE_AFTER, LOCK_AFTER_FAILURES, LOCKOUT};
 use crate::store::{Delegation, SignIn, parse_rfc3339 as parse_time, rfc3339};
 use crate::{Station, StationError};
-
-/// Wrong passwords in a row that lock an account.
-pub const LOCK_AFTER_FAILURES: u32 = 5;
-/// How long a locked account stays locked.
-pub const LOCKOUT: Duration = Duration::minutes(15);
-/// An account without a sign-in for this long is frozen.
-pub const FREEZE_AFTER: Duration = Duration::days(90);
-
-/// What a step needs of the person taking it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[derive(ts_rs::TS)]
-pub enum Duty {
-    /// See the queue and the records (personal data): anyone signed in.
-    Read,
-    /// Print, check prints, encode, spoil, hand over.
-    Issue,
-    /// Release, reprint, void: a supervisor, or a delegate.
-    Approve,
-    /// Lend the approval duty: a supervisor in their own right.
-    Delegate,
-    /// Check cards (the gate, the counter).
-    Check,
-    /// Station set-up such as the chip keys.
-    Administer,
-    /// Export the audit trail.
-    Audit,
-}
-
-impl Duty {
-    pub const ALL: [Duty; 7] = [
-        Duty::Read,
-        Duty::Issue,
-        Duty::Approve,
-        Duty::Delegate,
-        Duty::Check,
-        Duty::Administer,
-        Duty::Audit,
-    ];
-
-    fn roles(self) -> &'static [Role] {
-        match self {
-            Duty::Read => &Role::ALL,
-            Duty::Issue => &[Role::Clerk, Role::Supervisor],
-            Duty::Approve | Duty::Delegate => &[Role::Supervisor],
-            Duty::Check => &[Role::GateOfficer, Role::Clerk, Role::Supervisor],
-            Duty::Administer => &[Role::Admin],
-            Duty::Audit => &[Role::Supervisor, Role::Admin],
-        }
-    }
-
-    /// What the duty lets one do and who has it, for a refusal.
-    fn describe(self) -> &'static str {
-        match self {
-            Duty::Read => "see the station's records (any signed-in user)",
-            Duty::Issue => "issue cards (a clerk or a supervisor)",
-            Duty::Approve => "release, reprint or void cards (a supervisor, or a user a supervisor delegated to)",
-            Duty::Delegate => "delegate approval rights (a supervisor)",
-            Duty::Check => "check cards (a gate officer, a clerk or a supervisor)",
-            Duty::Administer => "change the station's set-up (an administrator)",
-            Duty::Audit => "export the audit trail (a supervisor or an administrator)",
-        }
-    }
-}
-
-/// Why a sign-in or a step was refused for the person, with what to do.
-#[derive(Debug, thiserror::Error)]
-pub enum AuthError {
-    #[error(
-        "the user name or password is wrong; after {LOCK_AFTER_FAILURES} wrong tries in a row the account locks \
-         for {} minutes",
-        LOCKOUT.whole_minutes()
-    )]
-    BadCredentials,
-    #[error(
-        "{username} is locked after repeated wrong passwords{}; wait, or ask an administrator to unlock it",
-        until.as_ref().map(|u| format!(" until {u}")).unwrap_or_default()
-    )]
-    Locked { username: String, until: Option<String> },
-    #[error(
-        "{username} has not signed in for {} days and is frozen; change the password while online to \
-         unfreeze it",
-        FREEZE_AFTER.whole_days()
-    )]
-    Frozen { username: String },
-    #[error(
-        "the central pass API cannot be reached and {username} has never signed in at this station while \
-         online; sign in once the network is back"
-    )]
-    UnknownOffline { username: String },
-    #[error("nobody is signed in at this station; sign in first")]
-    NotSignedIn,
-    #[error("{username} was signed out ({why}); sign in again")]
-    SignedOut { username: String, why: String },
-    #[error("{username} ({}) may not {}", roles_text(.roles), .duty.describe())]
-    Forbidden {
-        username: String,
-        roles: Vec<Role>,
-        duty: Duty,
-    },
-    #[error(
-        "{username} wrote the chip of {pass_id} and so cannot release it too (two-person rule); another \
-         supervisor must release it"
-    )]
-    TwoPerson { username: String, pass_id: String },
-    #[error("a supervisor cannot delegate to themself")]
-    DelegateToSelf,
-    #[error("the delegation ends ({last_day}) before it starts ({first_day})")]
-    DelegationBackwards { first_day: Date, last_day: Date },
-    #[error("the delegation's last day {last_day} is already past")]
-    DelegationPast { last_day: Date },
-    #[error("{username} has never signed in at this station; they must sign in once before they can be delegated to")]
-    DelegateUnknown { username: String },
-    #[error(transparent)]
-    WeakPassword(#[from] pass_central::model::PasswordRuleError),
-}
 
 /// A signed-in user. The token is the only proof of the sign-in and is not
 /// stored anywhere by the station (it keeps its hash), so it is not printed.
@@ -176,11 +65,6 @@ impl Session {
     pub fn roles_text(&self) -> String {
         roles_text(&self.roles)
     }
-}
-
-fn roles_text(roles: &[Role]) -> String {
-    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-    names.join(", ")
 }
 
 /// Who a step is recorded as: the user, and the supervisor whose rights a

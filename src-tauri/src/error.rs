@@ -1,7 +1,12 @@
-//! One error kind for the station: the classes of outcome every shell shares,
-//! and each failure's stable code and parameters.
+//! One error kind for the station: [`StationError`], everything that can go
+//! wrong in the core, the classes of outcome every shell shares, and each
+//! failure's stable code and parameters.
 //!
-//! What it is for: [`ErrorClass`] is the one list of outcome classes. Each
+//! What it is for: [`StationError`] is the error every step of the core
+//! returns, with its English message. It sits below everything that returns
+//! it: it names only the pass model, the cache's errors, the drivers' errors
+//! and the refusals of the person ([`crate::policy`]), never a module that
+//! returns it. [`ErrorClass`] is the one list of outcome classes. Each
 //! has the exit code `passctl` gives, the name the UI's lead sentences key
 //! on, and the line `passctl --help` shows ([`exit_code_help`]); the README's
 //! table is checked against it. [`Code`] names every failure the core
@@ -29,17 +34,153 @@
 //! its own words. Never a secret, and nothing personal beyond what the
 //! message already shows.
 //!
-//! What it is not for: wording. The English messages live with the errors
-//! (their `#[error]` lines) and name no shell command; the translated ones
-//! live in the UI's catalogues; a shell adds its own hints (`passctl` names
-//! its commands).
+//! What it is not for: the wording of other parts' failures, or any
+//! translation. The English messages live with the errors (their `#[error]`
+//! lines, here and in [`crate::policy`] and the drivers) and name no shell
+//! command; the translated ones live in the UI's catalogues; a shell adds its
+//! own hints (`passctl` names its commands).
+
+use std::path::PathBuf;
 
 use pass_central::client::CentralError;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::StationError;
-use crate::auth::{AuthError, FREEZE_AFTER, LOCK_AFTER_FAILURES, LOCKOUT};
+use crate::model::{CardState, Step, states_text};
+use crate::policy::{AuthError, FREEZE_AFTER, LOCK_AFTER_FAILURES, LOCKOUT};
+use crate::store::StoreError;
+
+/// Everything that can go wrong in the station, each with what to do about it
+/// (in terms of the step, never of a shell's command). Its code, parameters and
+/// class of outcome are below.
+#[derive(Debug, thiserror::Error)]
+pub enum StationError {
+    #[error(
+        "this station is not enrolled yet (home {home}); enrol it with central first, with the one-time code and \
+         the root key fingerprint from the central office"
+    )]
+    NotEnrolled { home: PathBuf },
+    #[error(
+        "this station is already enrolled as {station_id} for office {office} (home {home}); \
+         to enrol again, use a new home folder"
+    )]
+    AlreadyEnrolled {
+        home: PathBuf,
+        station_id: String,
+        office: String,
+    },
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the station settings in {path} are damaged: {detail}; restore them from a backup or enrol again")]
+    Config { path: PathBuf, detail: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{stage}: {source}")]
+    Central { stage: String, source: CentralError },
+    #[error("another sync is already running for the station at {home}; wait for it to finish")]
+    SyncBusy { home: PathBuf },
+    #[error("no item {0:?} in this station's cache (check the pass number, or sync first)")]
+    ItemNotFound(String),
+    #[error(
+        "central sent a {what} that fails its signature or sequence check ({detail}); \
+         the one held is kept; report this to the central office"
+    )]
+    Untrusted { what: &'static str, detail: String },
+    #[error("cannot sign or read the station's credential key: {0}; restore station.key from a backup or enrol again")]
+    SignerKey(String),
+    #[error(transparent)]
+    Card(#[from] pass_reader::ReaderError),
+    #[error("{pass_id} is {state} here, and {step} needs a card that is {}", states_text(.needs))]
+    WrongState {
+        pass_id: String,
+        state: CardState,
+        step: &'static str,
+        needs: &'static [CardState],
+    },
+    #[error(
+        "the chip on the reader does not verify as {pass_id}'s card ({problem}); spoil the card and have a \
+         supervisor approve a reprint"
+    )]
+    ChipNotVerified { pass_id: String, problem: String },
+    #[error(
+        "central at {central} handed over a root key with fingerprint {found}, not the {expected} the \
+         authority published: this station was not enrolled and keeps nothing. Check the address and the \
+         fingerprint with the authority before trying again"
+    )]
+    RootMismatch {
+        central: String,
+        expected: String,
+        found: String,
+    },
+    #[error(
+        "the seal check of {pass_id} failed: {problem}. Scan the QR on this card again; if it still fails, \
+         refuse the release, which spoils the card"
+    )]
+    SealBroken { pass_id: String, problem: String },
+    #[error(
+        "the card on the reader (UID {card_uid}) reads as blank, but this station has written a chip with that \
+         UID before: it is a copy or an emulator. Keep the card apart and report it to a supervisor"
+    )]
+    CloneSuspected { card_uid: String },
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("the holder's photo for {pass_id} is not in the cache yet; sync, then print")]
+    PhotoMissing { pass_id: String },
+    #[error(transparent)]
+    Camera(#[from] pass_camera::CameraError),
+    #[error("no pass QR code could be read from {from}: hold the card flat, closer and out of glare, then try again")]
+    NoQrCode { from: String },
+    #[error("this build of the station has no webcam support: read the QR from a photo of the card instead")]
+    NoWebcamSupport,
+    #[error("{0}; no card was marked printed")]
+    Printer(#[from] pass_printer::PrinterError),
+    #[error(
+        "this station has no chip keys yet (home {home}); generate the office's chip keys if this is its first \
+         station, else import them from an export made at another station of the office"
+    )]
+    NoChipKeys { home: PathBuf },
+    #[error("this station has no trust list yet: sync while online")]
+    NoTrustList,
+    #[error("the station cache holds damaged data: {0}")]
+    Corrupt(String),
+    /// A request the station cannot act on as given, of a kind no screen offers.
+    #[error("{0}")]
+    Usage(String),
+    #[error("{pass_id} is in the batch twice; a pass gets one card")]
+    TwiceInBatch { pass_id: String },
+    #[error("a hand-over needs the recipient's name and company")]
+    RecipientMissing,
+    #[error(transparent)]
+    BadIdNumber(pass_central::model::NationalIdError),
+    #[error("give the reason; it goes into the audit trail")]
+    ReasonMissing,
+    #[error("the {which} day {text:?} is not a date such as 2026-12-01")]
+    BadDate { which: &'static str, text: String },
+    #[error("the gate is not running; start it first")]
+    GateNotRunning,
+    /// The demo or benchmark could not set up its own parts (central-sim, folders).
+    #[error("cannot prepare the run: {0}")]
+    RunSetup(String),
+}
+
+impl StationError {
+    /// The refusal of `step` (named for the clerk, such as "printing") for
+    /// `pass_id`'s card, given the state it was found in.
+    pub(crate) fn wrong_state(pass_id: &str, name: &'static str, step: &Step) -> impl Fn(CardState) -> StationError {
+        let pass_id = pass_id.to_owned();
+        let needs = step.from;
+        move |state| StationError::WrongState {
+            pass_id: pass_id.clone(),
+            state,
+            step: name,
+            needs,
+        }
+    }
+}
 
 /// A class of outcome: what kind of problem, and the exit code `passctl`
 /// gives for it. Success (exit code 0) is not a class.
@@ -447,8 +588,8 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
-    use crate::auth::Duty;
-    use crate::model::{CardState, Role};
+    use crate::model::Role;
+    use crate::policy::Duty;
 
     fn repo_file(path: &str) -> String {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
