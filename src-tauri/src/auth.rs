@@ -470,7 +470,7 @@ impl Station {
             delegate: to.to_owned(),
             first_day: first_day.to_string(),
             last_day: last_day.to_string(),
-            created_at: rfc3339(self.now()),
+            created_at: self.now(),
         };
         self.store_mut().add_delegation(&delegation)?;
         Ok(delegation)

@@ -13,9 +13,10 @@ use pass_central::StationEvent;
 use pass_central::events::DelegationGranted;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use super::audit;
-use super::db::{SqlContext, Store, StoreError};
+use super::db::{SqlContext, Store, StoreError, rfc3339};
 use super::queue::enqueue;
 use crate::model::Role;
 
@@ -62,7 +63,9 @@ pub struct Delegation {
     /// Office days, both included.
     pub first_day: String,
     pub last_day: String,
-    pub created_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
+    pub created_at: OffsetDateTime,
 }
 
 /// A successful sign-in to record.
@@ -243,7 +246,7 @@ impl Store {
                 delegation.delegate,
                 delegation.first_day,
                 delegation.last_day,
-                delegation.created_at
+                rfc3339(delegation.created_at)
             ],
         )
         .context("recording a delegation")?;
