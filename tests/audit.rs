@@ -9,7 +9,7 @@ use std::process::Output;
 
 use common::{Lab, login, quick_sync};
 use pass_station::model::Role;
-use pass_station::store::OutboxFilter;
+use pass_station::store::{OutboxFilter, rfc3339};
 
 const AUDITOR: &str = "auditor";
 
@@ -89,7 +89,8 @@ async fn a_trail_cut_after_central_acknowledged_its_head_is_found() {
     assert!(
         said.contains(&format!(
             "central acknowledged it up to entry {} at {}",
-            acknowledged.seq, acknowledged.at
+            acknowledged.seq,
+            rfc3339(acknowledged.at)
         )),
         "{said}"
     );

@@ -33,7 +33,7 @@ use crate::credentials::OFFICE_UTC_OFFSET;
 use crate::model::Role;
 use crate::policy::roles_text;
 pub use crate::policy::{AuthError, Duty, FREEZE_AFTER, LOCK_AFTER_FAILURES, LOCKOUT};
-use crate::store::{Delegation, SignIn, parse_rfc3339 as parse_time, rfc3339};
+use crate::store::{Delegation, SignIn, rfc3339};
 use crate::{Station, StationError};
 
 /// A signed-in user. The token is the only proof of the sign-in and is not
@@ -120,12 +120,12 @@ impl Station {
         let username = username.trim();
         let now = self.now();
         let known = self.store().user(username)?;
-        if let Some(until) = known.as_ref().and_then(|u| u.locked_until.as_deref())
-            && parse_time(until).is_some_and(|until| until > now)
+        if let Some(until) = known.as_ref().and_then(|u| u.locked_until)
+            && until > now
         {
             return Err(AuthError::Locked {
                 username: username.to_owned(),
-                until: Some(until.to_owned()),
+                until: Some(rfc3339(until)),
             }
             .into());
         }
@@ -167,7 +167,7 @@ impl Station {
                     }
                     .into());
                 };
-                if parse_time(&user.last_sign_in_at).is_none_or(|last| now - last > FREEZE_AFTER) {
+                if now - user.last_sign_in_at > FREEZE_AFTER {
                     return Err(AuthError::Frozen {
                         username: username.to_owned(),
                     }
@@ -241,7 +241,7 @@ impl Station {
         }
         let now = self.now();
         let idle = Duration::minutes(i64::from(self.config().idle_sign_out_minutes));
-        if parse_time(&record.last_active_at).is_none_or(|last| now - last > idle) {
+        if now - record.last_active_at > idle {
             self.store_mut().end_session(&hash, &rfc3339(now), "idle")?;
             return Err(AuthError::SignedOut {
                 username: record.username,
@@ -354,7 +354,7 @@ impl Station {
             delegate: to.to_owned(),
             first_day: first_day.to_string(),
             last_day: last_day.to_string(),
-            created_at: rfc3339(self.now()),
+            created_at: self.now(),
         };
         self.store_mut().add_delegation(&delegation)?;
         Ok(delegation)

@@ -260,13 +260,10 @@ pub async fn send_outbox(
         }
         let mut events = Vec::with_capacity(entries.len());
         for entry in &entries {
-            let occurred_at =
-                time::OffsetDateTime::parse(&entry.occurred_at, &time::format_description::well_known::Rfc3339)
-                    .map_err(|e| StationError::Corrupt(format!("outbox event {} has a bad time: {e}", entry.seq)))?;
             events.push(Event {
                 idempotency_key: entry.idempotency_key.clone(),
                 kind: entry.kind.clone(),
-                occurred_at,
+                occurred_at: entry.occurred_at,
                 payload: entry.payload.clone(),
             });
         }

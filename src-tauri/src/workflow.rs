@@ -19,7 +19,7 @@ use time::Duration;
 
 use crate::auth::{AuthError, Duty, Session};
 use crate::model::{Step, check_wire_item};
-use crate::store::{CardFaces, Pickup, Recipient, parse_rfc3339};
+use crate::store::{CardFaces, Pickup, Recipient, rfc3339};
 use crate::{Station, StationError};
 
 /// What a release checked.
@@ -305,10 +305,10 @@ impl Station {
         let station = self.actor();
         let mut waiting = Vec::new();
         for pickup in self.store().pickups()? {
-            let released = parse_rfc3339(&pickup.released_at);
-            if released.is_some_and(|at| at < now - window) {
-                let detail =
-                    serde_json::json!({ "released_at": pickup.released_at, "window_days": window.whole_days() });
+            if pickup.released_at < now - window {
+                let detail = serde_json::json!({
+                    "released_at": rfc3339(pickup.released_at), "window_days": window.whole_days(),
+                });
                 if self
                     .store_mut()
                     .advance(&pickup.pass_id, &Step::UNCOLLECTED, &station, &detail)?
@@ -317,7 +317,7 @@ impl Station {
                     continue;
                 }
             }
-            let days_waiting = released.map_or(0, |at| (now - at).whole_days());
+            let days_waiting = (now - pickup.released_at).whole_days();
             waiting.push(Waiting { pickup, days_waiting });
         }
         Ok(waiting)

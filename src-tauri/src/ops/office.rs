@@ -36,7 +36,10 @@ pub struct StationStatus {
     pub office_en: String,
     pub central_url: String,
     pub enrolled_at: String,
-    pub last_sync: Option<String>,
+    /// When the feed was last read to its end (RFC 3339).
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(type = "string | null")]
+    pub last_sync: Option<time::OffsetDateTime>,
     pub outbox: u64,
     pub counts: Vec<(CardState, u64)>,
     /// The states the queue shows unless asked for others.

@@ -19,9 +19,11 @@ use pass_central::api::AuditHeadPayload;
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
 
-use super::db::{SqlContext, Store, StoreError, now_rfc3339, set_state_value};
+use super::db::{SqlContext, Store, StoreError, rfc3339, set_state_value};
 use super::queue::enqueue;
+use super::rows::parse_time;
 
 /// The hash of the last head queued for central, in `station_state`.
 const HEAD_QUEUED_KEY: &str = "audit_head_queued";
@@ -29,10 +31,15 @@ const HEAD_QUEUED_KEY: &str = "audit_head_queued";
 const HEAD_ACKNOWLEDGED_KEY: &str = "audit_head_acknowledged";
 
 /// One entry of the trail.
+///
+/// Its hash covers the time as the cache stores it (RFC 3339 text); the chain
+/// is checked against that text, never against `at` written out again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct AuditEntry {
     pub seq: i64,
-    pub at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
+    pub at: OffsetDateTime,
     pub actor: String,
     pub action: String,
     pub pass_id: Option<String>,
@@ -58,8 +65,9 @@ pub struct AuditCheck {
 pub struct AcknowledgedHead {
     pub seq: i64,
     pub hash: String,
-    /// When central's answer came (RFC 3339, UTC).
-    pub at: String,
+    /// When central's answer came (RFC 3339, UTC, in the station's state).
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
 }
 
 /// What the station reads back from an `audit_head` event it queued.
@@ -102,13 +110,14 @@ pub(crate) fn append(
         .optional()
         .context("reading the audit trail's end")?;
     let (seq, prev_hash) = last.map_or((1, String::new()), |(seq, hash)| (seq + 1, hash));
-    let at = now_rfc3339();
+    let at = OffsetDateTime::now_utc();
+    let at_text = rfc3339(at);
     let detail_text = detail.to_string();
-    let hash = entry_hash(seq, &at, actor, action, pass_id, &detail_text, &prev_hash);
+    let hash = entry_hash(seq, &at_text, actor, action, pass_id, &detail_text, &prev_hash);
     tx.execute(
         "INSERT INTO audit (seq, at, actor, action, pass_id, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![seq, at, actor, action, pass_id, detail_text, prev_hash, hash],
+        params![seq, at_text, actor, action, pass_id, detail_text, prev_hash, hash],
     )
     .context("appending to the audit trail")?;
     Ok(AuditEntry {
@@ -125,7 +134,7 @@ pub(crate) fn append(
 
 /// Notes, inside the caller's transaction, that central accepted the head an
 /// `audit_head` event carried (`payload`, as queued) when its answer came `at`.
-pub(crate) fn acknowledge_head(tx: &Transaction<'_>, payload: &str, at: &str) -> Result<(), StoreError> {
+pub(crate) fn acknowledge_head(tx: &Transaction<'_>, payload: &str, at: OffsetDateTime) -> Result<(), StoreError> {
     let sent: SentHead = serde_json::from_str(payload).map_err(|e| StoreError::Sql {
         context: "reading an audit head sent to central",
         source: rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)),
@@ -133,7 +142,7 @@ pub(crate) fn acknowledge_head(tx: &Transaction<'_>, payload: &str, at: &str) ->
     let acknowledged = AcknowledgedHead {
         seq: sent.seq,
         hash: sent.hash,
-        at: at.to_owned(),
+        at,
     };
     let json = serde_json::to_string(&acknowledged).expect("an acknowledged head always encodes");
     set_state_value(tx, HEAD_ACKNOWLEDGED_KEY, &json)
@@ -196,7 +205,7 @@ impl Store {
                 let detail: String = row.get(5)?;
                 Ok(AuditEntry {
                     seq: row.get(0)?,
-                    at: row.get(1)?,
+                    at: parse_time(row, 1)?,
                     actor: row.get(2)?,
                     action: row.get(3)?,
                     pass_id: row.get(4)?,
@@ -259,19 +268,20 @@ impl Store {
         }
         let broken_at = acknowledged.as_ref().and_then(|head| {
             let last = expected_seq - 1;
+            let acknowledged_at = rfc3339(head.at);
             match at_head {
                 None if last == 0 => Some((
                     1,
                     format!(
                         "the trail was emptied; central acknowledged it up to entry {} at {}",
-                        head.seq, head.at
+                        head.seq, acknowledged_at
                     ),
                 )),
                 None => Some((
                     last + 1,
                     format!(
                         "the trail was cut after entry {last}; central acknowledged it up to entry {} at {}",
-                        head.seq, head.at
+                        head.seq, acknowledged_at
                     ),
                 )),
                 Some(hash) if hash != head.hash => Some((
@@ -279,7 +289,7 @@ impl Store {
                     format!(
                         "it is not the entry {} central acknowledged at {} (another hash): the trail was cut and \
                          written again",
-                        head.seq, head.at
+                        head.seq, acknowledged_at
                     ),
                 )),
                 Some(_) => None,
@@ -296,7 +306,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{OutboxFilter, OutboxOutcome, parse_rfc3339};
+    use crate::store::{OutboxFilter, OutboxOutcome};
     use pass_central::api::AUDIT_HEAD_EVENT;
 
     /// A store with three audit entries.
@@ -361,6 +371,25 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_read_back_writes_its_time_as_it_was_hashed() {
+        let (_dir, store) = trail();
+        for entry in store.audit(None, None, None).expect("read") {
+            let detail = entry.detail.to_string();
+            let at = rfc3339(entry.at);
+            let hash = entry_hash(
+                entry.seq,
+                &at,
+                &entry.actor,
+                &entry.action,
+                entry.pass_id.as_deref(),
+                &detail,
+                &entry.prev_hash,
+            );
+            assert_eq!(hash, entry.hash, "entry {} at {at}", entry.seq);
+        }
+    }
+
+    #[test]
     fn the_head_is_queued_only_when_it_moved() {
         let (_dir, mut store) = trail();
         assert_eq!(send_head(&mut store, OutboxOutcome::Accepted).0, 3);
@@ -378,14 +407,18 @@ mod tests {
         assert_eq!((check.entries, check.broken_at), (4, None));
         let acknowledged = check.acknowledged.expect("central's head");
         assert_eq!((acknowledged.seq, acknowledged.hash), (seq, hash));
-        assert!(parse_rfc3339(&acknowledged.at).is_some(), "{}", acknowledged.at);
+        let since = OffsetDateTime::now_utc() - acknowledged.at;
+        assert!(
+            since >= time::Duration::ZERO && since < time::Duration::minutes(1),
+            "{since}"
+        );
     }
 
     #[test]
     fn a_trail_cut_below_the_acknowledged_head_is_found() {
         let (_dir, mut store) = trail();
         send_head(&mut store, OutboxOutcome::Duplicate);
-        let at = store.acknowledged_audit_head().expect("read").expect("acknowledged").at;
+        let at = rfc3339(store.acknowledged_audit_head().expect("read").expect("acknowledged").at);
         // The chain of what is left is whole: only the head shows the cut.
         store
             .conn

@@ -5,10 +5,12 @@
 
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use super::card_events::advance_in;
 use super::card_faces::{CardFaces, card_faces_in};
 use super::db::{SqlContext, Store, StoreError, now_rfc3339};
+use super::rows::parse_time;
 use crate::model::{CardState, Step};
 
 /// A chip and the pass version written to it.
@@ -20,7 +22,8 @@ pub struct EncodedCard {
     pub version: u32,
     /// The print of the card whose chip this is.
     pub print: Option<u32>,
-    pub encoded_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub encoded_at: OffsetDateTime,
 }
 
 impl Store {
@@ -80,7 +83,7 @@ impl Store {
                         card_uid: hex::encode_upper(&row.get::<_, Vec<u8>>(0)?),
                         pass_id: row.get(1)?,
                         version: row.get(2)?,
-                        encoded_at: row.get(3)?,
+                        encoded_at: parse_time(row, 3)?,
                         print: row.get(4)?,
                     })
                 },

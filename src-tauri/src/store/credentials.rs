@@ -11,10 +11,12 @@
 //! `card_printed` events, which `card_events` writes for every step.
 
 use rusqlite::{OptionalExtension, params};
+use time::OffsetDateTime;
 
 use super::card_events::{abandon_in, advance_in};
 use super::card_faces::{PrintRecord, printed_in, unfinished_prints_in};
 use super::db::{SqlContext, Store, StoreError, now_rfc3339};
+use super::rows::parse_time;
 use crate::model::{CardState, Step};
 
 /// The documents verification rests on.
@@ -102,12 +104,12 @@ impl Store {
     }
 
     /// A trust document's bytes and when they were fetched.
-    pub fn trust_document(&self, which: TrustDocument) -> Result<Option<(Vec<u8>, String)>, StoreError> {
+    pub fn trust_document(&self, which: TrustDocument) -> Result<Option<(Vec<u8>, OffsetDateTime)>, StoreError> {
         self.conn
             .query_row(
                 "SELECT bytes, fetched_at FROM trust_documents WHERE name = ?1",
                 params![which.name()],
-                |row| Ok((row.get(0)?, row.get(1)?)),
+                |row| Ok((row.get(0)?, parse_time(row, 1)?)),
             )
             .optional()
             .context("reading a trust document")

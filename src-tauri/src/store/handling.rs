@@ -8,11 +8,13 @@
 
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use super::card_events::advance_in;
 use super::card_faces::{CardFaces, card_faces_in};
 use super::db::{SqlContext, Store, StoreError, now_rfc3339};
 use super::items::{set_handed_over_card, upsert_item};
+use super::rows::parse_time;
 use crate::model::{CardState, PassItem, Step};
 
 /// Who took a card away. The recipient's ID number is kept masked only.
@@ -30,7 +32,11 @@ pub struct Pickup {
     /// The holder's name, or the vehicle's plate.
     pub holder: String,
     pub company_name: String,
-    pub released_at: String,
+    /// When the card was released: its `released` audit entry, or, lacking
+    /// one, when the item last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
+    pub released_at: OffsetDateTime,
 }
 
 impl Store {
@@ -134,7 +140,8 @@ impl Store {
             .conn
             .prepare(
                 "SELECT i.pass_id, coalesce(i.holder_name, i.plate, ''), i.company_name,
-                        (SELECT max(a.at) FROM audit a WHERE a.pass_id = i.pass_id AND a.action = 'released') AS at
+                        coalesce((SELECT max(a.at) FROM audit a WHERE a.pass_id = i.pass_id AND a.action = 'released'),
+                                 i.updated_at) AS at
                  FROM items i WHERE i.state = ?1 ORDER BY at, i.pass_id",
             )
             .context("listing pick-ups")?;
@@ -144,7 +151,7 @@ impl Store {
                     pass_id: row.get(0)?,
                     holder: row.get(1)?,
                     company_name: row.get(2)?,
-                    released_at: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    released_at: parse_time(row, 3)?,
                 })
             })
             .context("listing pick-ups")?;

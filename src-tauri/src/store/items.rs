@@ -8,14 +8,14 @@
 use pass_central::StationEvent;
 use pass_central::api::ItemStatus;
 use pass_central::events::{ItemReceived, ItemRejected};
-use rusqlite::types::Type;
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use super::card_events::advance_in;
-use super::db::{SqlContext, Store, StoreError, now_rfc3339, parse_rfc3339, rfc3339, set_state_value};
+use super::db::{SqlContext, Store, StoreError, now_rfc3339, rfc3339, set_state_value};
 use super::queue::enqueue;
-use super::rows::{parse_date, parse_state, split_ports};
+use super::rows::{parse_date, parse_optional_time, parse_state, parse_time, split_ports, time_from_text};
 use super::search::index_text;
 use crate::model::{CardState, Holder, PassItem, PassKind, Rejection, Step};
 
@@ -61,8 +61,12 @@ pub struct ItemRecord {
     pub item: PassItem,
     pub kind: PassKind,
     pub state: CardState,
-    pub received_at: String,
-    pub updated_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
+    pub received_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
+    pub updated_at: OffsetDateTime,
     pub photo_cached: bool,
 }
 
@@ -71,7 +75,9 @@ pub struct ItemRecord {
 pub struct RejectedItem {
     pub pass_id: String,
     pub reason: String,
-    pub seen_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
+    pub seen_at: OffsetDateTime,
 }
 
 /// What the office's records say of a pass's card, for a gate to weigh.
@@ -110,8 +116,10 @@ impl Store {
     }
 
     /// When the feed was last read to its end.
-    pub fn last_synced_at(&self) -> Result<Option<String>, StoreError> {
-        self.state_value(SYNCED_AT_KEY)
+    pub fn last_synced_at(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        self.state_value(SYNCED_AT_KEY)?
+            .map(|text| time_from_text(0, &text).context("reading when the feed was last read"))
+            .transpose()
     }
 
     /// Forgets the sync position so that the next page read starts the feed
@@ -232,7 +240,7 @@ impl Store {
                 Ok(RejectedItem {
                     pass_id: row.get(0)?,
                     reason: row.get(1)?,
-                    seen_at: row.get(2)?,
+                    seen_at: parse_time(row, 2)?,
                 })
             })
             .context("listing rejected items")?;
@@ -489,14 +497,12 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<ItemRecord> {
     let temporary: bool = row.get(9)?;
     let state = parse_state(row, 17)?;
     let version = row.get(1)?;
-    let handed_over = match (row.get::<_, Option<u32>>(21)?, row.get::<_, Option<String>>(23)?) {
+    let handed_over = match (row.get::<_, Option<u32>>(21)?, parse_optional_time(row, 23)?) {
         (Some(print), Some(at)) => Some(crate::model::HandedOverCard {
             version,
             print,
             card_uid: row.get(22)?,
-            at: parse_rfc3339(&at).ok_or_else(|| {
-                rusqlite::Error::FromSqlConversionFailure(23, Type::Text, format!("bad time {at:?}").into())
-            })?,
+            at,
         }),
         _ => None,
     };
@@ -520,8 +526,8 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<ItemRecord> {
         kind: item.kind(),
         item,
         state,
-        received_at: row.get(18)?,
-        updated_at: row.get(19)?,
+        received_at: parse_time(row, 18)?,
+        updated_at: parse_time(row, 19)?,
         photo_cached: row.get::<_, Option<bool>>(20)?.unwrap_or(false),
     })
 }

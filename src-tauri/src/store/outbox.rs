@@ -12,9 +12,11 @@
 use pass_central::api::AUDIT_HEAD_EVENT;
 use rusqlite::params;
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use super::audit::acknowledge_head;
-use super::db::{SqlContext, Store, StoreError, now_rfc3339};
+use super::db::{SqlContext, Store, StoreError, rfc3339};
+use super::rows::{parse_optional_time, parse_time};
 
 /// An event waiting in, or sent from, the outbox.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -22,13 +24,15 @@ pub struct OutboxEntry {
     pub seq: i64,
     pub idempotency_key: String,
     pub kind: String,
-    pub occurred_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
     pub payload: serde_json::Value,
     pub attempts: u32,
     pub last_error: Option<String>,
     pub outcome: Option<String>,
     pub outcome_reason: Option<String>,
-    pub sent_at: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub sent_at: Option<OffsetDateTime>,
 }
 
 /// Which outbox entries to list.
@@ -70,7 +74,7 @@ impl Store {
                     seq: row.get(0)?,
                     idempotency_key: row.get(1)?,
                     kind: row.get(2)?,
-                    occurred_at: row.get(3)?,
+                    occurred_at: parse_time(row, 3)?,
                     payload: serde_json::from_str(&payload).map_err(|e| {
                         rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
                     })?,
@@ -78,7 +82,7 @@ impl Store {
                     last_error: row.get(6)?,
                     outcome: row.get(7)?,
                     outcome_reason: row.get(8)?,
-                    sent_at: row.get(9)?,
+                    sent_at: parse_optional_time(row, 9)?,
                 })
             })
             .context("listing the outbox")?;
@@ -100,7 +104,8 @@ impl Store {
     /// trail is checked against.
     pub fn record_outcomes(&mut self, outcomes: &[(i64, OutboxOutcome)]) -> Result<(), StoreError> {
         let tx = self.conn.transaction().context("recording outcomes")?;
-        let now = now_rfc3339();
+        let now = OffsetDateTime::now_utc();
+        let now_text = rfc3339(now);
         for (seq, outcome) in outcomes {
             let (name, reason) = match outcome {
                 OutboxOutcome::Accepted => ("accepted", None),
@@ -112,12 +117,12 @@ impl Store {
                     "UPDATE outbox SET outcome = ?2, outcome_reason = ?3, sent_at = ?4, attempts = attempts + 1,
                             last_error = NULL
                      WHERE seq = ?1 RETURNING kind, payload",
-                    params![seq, name, reason, now],
+                    params![seq, name, reason, now_text],
                     |row| Ok((row.get(0)?, row.get(1)?)),
                 )
                 .context("recording an outcome")?;
             if kind == AUDIT_HEAD_EVENT && matches!(outcome, OutboxOutcome::Accepted | OutboxOutcome::Duplicate) {
-                acknowledge_head(&tx, &payload, &now)?;
+                acknowledge_head(&tx, &payload, now)?;
             }
         }
         tx.commit().context("recording outcomes")

@@ -32,8 +32,18 @@ pub(super) fn parse_date(row: &Row<'_>, index: usize) -> rusqlite::Result<time::
 
 /// Reads an RFC 3339 time column.
 pub(super) fn parse_time(row: &Row<'_>, index: usize) -> rusqlite::Result<time::OffsetDateTime> {
-    let text: String = row.get(index)?;
-    time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+    time_from_text(index, &row.get::<_, String>(index)?)
+}
+
+/// Reads an RFC 3339 time column that is NULL until the moment it names has come.
+pub(super) fn parse_optional_time(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<time::OffsetDateTime>> {
+    let text: Option<String> = row.get(index)?;
+    text.map(|text| time_from_text(index, &text)).transpose()
+}
+
+/// Decodes the RFC 3339 text of column `index`; a text that is no time is an error.
+pub(super) fn time_from_text(index: usize, text: &str) -> rusqlite::Result<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(e)))
 }
 

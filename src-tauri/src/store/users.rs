@@ -13,10 +13,12 @@ use pass_central::StationEvent;
 use pass_central::events::DelegationGranted;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use super::audit;
-use super::db::{SqlContext, Store, StoreError};
+use super::db::{SqlContext, Store, StoreError, rfc3339};
 use super::queue::enqueue;
+use super::rows::{parse_optional_time, parse_time};
 use crate::model::Role;
 
 /// A user as the station holds them.
@@ -27,9 +29,9 @@ pub struct UserRecord {
     pub roles: Vec<Role>,
     /// Argon2id PHC string of the password the user last signed in with online.
     pub password_hash: String,
-    pub last_sign_in_at: String,
+    pub last_sign_in_at: OffsetDateTime,
     pub failed_attempts: u32,
-    pub locked_until: Option<String>,
+    pub locked_until: Option<OffsetDateTime>,
 }
 
 impl std::fmt::Debug for UserRecord {
@@ -48,10 +50,10 @@ impl std::fmt::Debug for UserRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
     pub username: String,
-    pub started_at: String,
-    pub last_active_at: String,
+    pub started_at: OffsetDateTime,
+    pub last_active_at: OffsetDateTime,
     /// Set once the session is over, with why.
-    pub ended: Option<(String, String)>,
+    pub ended: Option<(OffsetDateTime, String)>,
 }
 
 /// A supervisor's approval rights lent to another user.
@@ -62,7 +64,9 @@ pub struct Delegation {
     /// Office days, both included.
     pub first_day: String,
     pub last_day: String,
-    pub created_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
+    pub created_at: OffsetDateTime,
 }
 
 /// A successful sign-in to record.
@@ -97,9 +101,9 @@ impl Store {
                         display_name: row.get(1)?,
                         roles: roles.split_whitespace().filter_map(Role::parse).collect(),
                         password_hash: row.get(3)?,
-                        last_sign_in_at: row.get(4)?,
+                        last_sign_in_at: parse_time(row, 4)?,
                         failed_attempts: row.get(5)?,
-                        locked_until: row.get(6)?,
+                        locked_until: parse_optional_time(row, 6)?,
                     })
                 },
             )
@@ -189,12 +193,12 @@ impl Store {
                 "SELECT username, started_at, last_active_at, ended_at, ended_why FROM sessions WHERE token_sha256 = ?1",
                 params![token_sha256],
                 |row| {
-                    let ended_at: Option<String> = row.get(3)?;
+                    let ended_at = parse_optional_time(row, 3)?;
                     let why: Option<String> = row.get(4)?;
                     Ok(SessionRecord {
                         username: row.get(0)?,
-                        started_at: row.get(1)?,
-                        last_active_at: row.get(2)?,
+                        started_at: parse_time(row, 1)?,
+                        last_active_at: parse_time(row, 2)?,
                         ended: ended_at.map(|at| (at, why.unwrap_or_default())),
                     })
                 },
@@ -243,7 +247,7 @@ impl Store {
                 delegation.delegate,
                 delegation.first_day,
                 delegation.last_day,
-                delegation.created_at
+                rfc3339(delegation.created_at)
             ],
         )
         .context("recording a delegation")?;

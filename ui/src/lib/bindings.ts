@@ -267,7 +267,11 @@ reader_kind: string, devices: DeviceState, demo: boolean,
 /**
  * Where the demo's camera leaves pictures of printed cards.
  */
-camera_dir: string | null, station_id: string, station_name: string, office: string, office_zh: string, office_en: string, central_url: string, enrolled_at: string, last_sync: string | null, outbox: number, counts: Array<[CardState, number]>, 
+camera_dir: string | null, station_id: string, station_name: string, office: string, office_zh: string, office_en: string, central_url: string, enrolled_at: string, 
+/**
+ * When the feed was last read to its end (RFC 3339).
+ */
+last_sync: string | null, outbox: number, counts: Array<[CardState, number]>, 
 /**
  * The states the queue shows unless asked for others.
  */
@@ -323,6 +327,11 @@ export type Waiting = { days_waiting: number, pass_id: string,
 /**
  * The holder's name, or the vehicle's plate.
  */
-holder: string, company_name: string, released_at: string, };
+holder: string, company_name: string, 
+/**
+ * When the card was released: its `released` audit entry, or, lacking
+ * one, when the item last changed.
+ */
+released_at: string, };
 
 export type WarningView = { zh: string, en: string, };

@@ -185,7 +185,9 @@ pub fn audit(ctx: &Context, command: AuditCommand) -> Result<Outcome, StationErr
                     (Some((seq, problem)), _) => format!("audit trail BROKEN at entry {seq}: {problem}"),
                     (None, Some(head)) => format!(
                         "audit trail intact: {} entries, central acknowledged it up to entry {} at {}",
-                        check.entries, head.seq, head.at
+                        check.entries,
+                        head.seq,
+                        pass_station::store::rfc3339(head.at)
                     ),
                     (None, None) => format!("audit trail intact: {} entries", check.entries),
                 }

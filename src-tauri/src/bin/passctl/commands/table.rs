@@ -5,7 +5,7 @@ use pass_credential::Lang;
 use pass_station::StationError;
 use pass_station::model::Holder;
 use pass_station::ops::gate::VerdictView;
-use pass_station::store::{AuditEntry, Check, ItemRecord, OutboxEntry, QueueRow};
+use pass_station::store::{AuditEntry, Check, ItemRecord, OutboxEntry, QueueRow, rfc3339};
 use pass_station::workflow::Waiting;
 use unicode_width::UnicodeWidthStr;
 
@@ -96,8 +96,8 @@ pub fn print_item(record: &ItemRecord) {
         ("pickup", item.pickup_office.clone()),
         ("application", item.application_id.clone()),
         ("photo", photo),
-        ("received", record.received_at.clone()),
-        ("updated", record.updated_at.clone()),
+        ("received", rfc3339(record.received_at)),
+        ("updated", rfc3339(record.updated_at)),
     ];
     for (name, value) in fields {
         println!("{name:>12}  {value}");
@@ -111,7 +111,7 @@ pub fn print_outbox(entries: &[OutboxEntry]) {
             vec![
                 e.seq.to_string(),
                 e.kind.clone(),
-                e.occurred_at.clone(),
+                rfc3339(e.occurred_at),
                 e.payload
                     .get("pass_id")
                     .and_then(|v| v.as_str())
@@ -200,10 +200,11 @@ pub fn write_audit_csv(path: &std::path::Path, entries: &[AuditEntry]) -> Result
         .map_err(|e| io(e.into()))?;
     for e in entries {
         let seq = e.seq.to_string();
+        let at = rfc3339(e.at);
         let detail = e.detail.to_string();
         let row = [
             &seq,
-            &e.at,
+            &at,
             &e.actor,
             &e.action,
             e.pass_id.as_deref().unwrap_or(""),
@@ -219,7 +220,7 @@ pub fn write_audit_csv(path: &std::path::Path, entries: &[AuditEntry]) -> Result
 /// A card's history, oldest first.
 pub fn print_history(entries: &[AuditEntry]) {
     for e in entries {
-        println!("{:>12}  {}  {} by {}", "", e.at, e.action, e.actor);
+        println!("{:>12}  {}  {} by {}", "", rfc3339(e.at), e.action, e.actor);
     }
 }
 
@@ -229,7 +230,7 @@ pub fn print_checks(checks: &[Check]) {
         .iter()
         .map(|c| {
             vec![
-                pass_station::store::rfc3339(c.at),
+                rfc3339(c.at),
                 c.source.as_str().to_owned(),
                 c.pass_id.clone().unwrap_or_default(),
                 c.card_uid.clone().unwrap_or_default(),
@@ -252,7 +253,7 @@ pub fn print_pickups(waiting: &[Waiting]) {
                 w.pickup.pass_id.clone(),
                 w.pickup.holder.clone(),
                 w.pickup.company_name.clone(),
-                w.pickup.released_at.clone(),
+                rfc3339(w.pickup.released_at),
                 w.days_waiting.to_string(),
             ]
         })
