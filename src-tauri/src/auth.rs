@@ -31,8 +31,7 @@ use time::{Date, Duration, OffsetDateTime};
 
 use crate::credentials::OFFICE_UTC_OFFSET;
 use crate::model::Role;
-use crate::policy::roles_text;
-pub use crate::policy::{AuthError, Duty, FREEZE_AFTER, LOCK_AFTER_FAILURES, LOCKOUT};
+pub use crate::policy::{AuthError, Duty, FREEZE_AFTER, LOCK_AFTER_FAILURES, LOCKOUT, roles_text};
 use crate::store::{Delegation, SignIn, rfc3339};
 use crate::{Station, StationError};
 

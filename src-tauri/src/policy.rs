@@ -135,7 +135,7 @@ pub enum AuthError {
 }
 
 /// Roles as people read them: "clerk, supervisor".
-pub(crate) fn roles_text(roles: &[Role]) -> String {
+pub fn roles_text(roles: &[Role]) -> String {
     let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
     names.join(", ")
 }

@@ -78,17 +78,7 @@ impl Show for CardShown {
         table::print_item(&self.0.record);
         println!("{:>12}", "history");
         table::print_history(&self.0.history);
-        let actions: Vec<String> = self
-            .0
-            .actions
-            .iter()
-            .map(|a| {
-                serde_json::to_value(a)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            })
-            .collect();
+        let actions: Vec<String> = self.0.actions.iter().map(table::label).collect();
         println!(
             "{:>12}  {}",
             "next",

@@ -16,17 +16,12 @@ pub struct LoginArgs {
 }
 
 fn roles_line(user: &SignedIn) -> String {
-    let roles: Vec<String> = user
-        .roles
-        .iter()
-        .map(|r| {
-            serde_json::to_value(r)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default()
-        })
-        .collect();
-    format!("{} ({}), roles: {}", user.username, user.display_name, roles.join(", "))
+    format!(
+        "{} ({}), roles: {}",
+        user.username,
+        user.display_name,
+        pass_station::auth::roles_text(&user.roles)
+    )
 }
 
 pub async fn login(ctx: &Context, args: LoginArgs) -> Result<Outcome, StationError> {

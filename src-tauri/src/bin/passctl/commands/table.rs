@@ -31,7 +31,8 @@ fn print_columns(header: &[&str], rows: &[Vec<String>]) {
     }
 }
 
-fn label<T: serde::Serialize>(value: &T) -> String {
+/// A value's name as its JSON spells it (a state, a kind, an action).
+pub fn label<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
