@@ -53,6 +53,37 @@ pub struct StationConfig {
     /// A released card not picked up within this many days becomes `uncollected`.
     #[serde(default = "default_pickup_window_days")]
     pub pickup_window_days: u32,
+    /// The devices an administrator chose in Settings; the command line's
+    /// choices override them for one run.
+    #[serde(default)]
+    pub devices: DeviceChoices,
+}
+
+/// The station's devices as chosen and kept in `station.json`. Each left
+/// unset takes its default: the PDF folder, the first reader with a card,
+/// no camera.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct DeviceChoices {
+    /// The CUPS queue cards print to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub printer: Option<String>,
+    /// The PC/SC reader the desk writes chips on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reader: Option<String>,
+    /// The camera the check-print and gate screens watch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera: Option<CameraChoice>,
+}
+
+/// Where live frames come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CameraChoice {
+    /// A webcam, by its index in the system's list (0 is the first).
+    Webcam { index: u32 },
+    /// Pictures in a folder played as a camera would deliver them (the demo's
+    /// camera, and the tests' stand-in where a machine has no webcam).
+    Frames { dir: String },
 }
 
 /// Makes `dir` (and its parents) and leaves it readable by its owner only:
@@ -296,6 +327,7 @@ impl StationHome {
             hotlist_max_age_hours: default_hotlist_max_age_hours(),
             idle_sign_out_minutes: default_idle_sign_out_minutes(),
             pickup_window_days: default_pickup_window_days(),
+            devices: DeviceChoices::default(),
         };
         let json = serde_json::to_vec_pretty(&config).expect("station settings always encode");
         write_atomically(&self.config_path(), &json, false)?;

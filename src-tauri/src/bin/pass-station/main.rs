@@ -22,6 +22,7 @@ use pass_printer::{CupsQueue, PdfFolder, PrintTarget};
 use pass_station::ops::desk::{PictureFolder, Printer};
 use pass_station::ops::devices::{CardSource, PcscReader};
 use pass_station::ops::people::DemoUser;
+use pass_station::station::CameraChoice;
 use pass_station::{Station, StationError, StationHome};
 
 use state::AppState;
@@ -145,6 +146,12 @@ fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationE
         }
     };
     let station = Station::open(home.clone())?;
+    let camera = match &camera_dir {
+        Some(dir) => Some(CameraChoice::Frames {
+            dir: dir.display().to_string(),
+        }),
+        None => station.config().devices.camera.clone(),
+    };
     let mut printer = Printer::new(match (args.printer, args.pdf) {
         (Some(queue), _) => PrintTarget::Cups(CupsQueue::new(queue)),
         (None, Some(dir)) => PrintTarget::Folder(PdfFolder::new(dir)),
@@ -166,6 +173,7 @@ fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationE
         printer,
         cards,
         camera_dir,
+        camera: Mutex::new(camera),
         demo,
         demo_users,
         devices: state::Devices::default(),

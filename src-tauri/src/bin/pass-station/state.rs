@@ -13,6 +13,7 @@ use pass_station::gate::{GateControl, Presenter};
 use pass_station::ops::desk::Printer;
 use pass_station::ops::devices::CardSource;
 use pass_station::ops::people::DemoUser;
+use pass_station::station::CameraChoice;
 use pass_station::{Station, StationError, StationHome};
 use serde::Serialize;
 
@@ -43,6 +44,9 @@ pub struct AppState {
     pub cards: Box<dyn CardSource>,
     /// Where pictures of printed cards appear (the demo's camera), if anywhere.
     pub camera_dir: Option<PathBuf>,
+    /// The camera the check-print and gate screens watch, if any; read each
+    /// time a screen starts it, so a choice made in Settings takes effect there.
+    pub camera: Mutex<Option<CameraChoice>>,
     /// The demo's embedded parts (its central-sim), kept running as long as the app.
     pub demo: Option<Box<dyn std::fmt::Debug + Send + Sync>>,
     /// The demo's users and their passwords, for the sign-in screen; none outside the demo.
