@@ -34,6 +34,7 @@ const COMMANDS: &[&str] = &[
     "refuse_release",
     "void_card",
     "reprint_card",
+    "delegates",
     "delegate",
     "gate_start",
     "gate_stop",
