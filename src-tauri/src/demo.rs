@@ -367,4 +367,20 @@ impl crate::ops::devices::CardSource for DemoTray {
     fn on_screen(&self) -> Vec<String> {
         self.pass_ids()
     }
+
+    /// The first card in the tray, or a blank card when none was written yet.
+    fn any_card(&self) -> Result<crate::ops::devices::ReaderCard, StationError> {
+        let first = self
+            .held()
+            .iter()
+            .next()
+            .map(|(id, memory)| (id.clone(), memory.clone()));
+        match first {
+            Some((pass_id, memory)) => Ok(self.lend(&pass_id, memory)),
+            None => Ok(Box::new(VirtualCard::new(CardMemory::blank(
+                [0x04, 0x7E, 0x57, 0xCA, 0x4D, 0x00, 0x01],
+                Cipher::Aes,
+            )))),
+        }
+    }
 }

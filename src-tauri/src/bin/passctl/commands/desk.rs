@@ -8,7 +8,7 @@ use pass_station::StationError;
 use pass_station::auth::Duty;
 use pass_station::model::CardState;
 use pass_station::ops::desk::{self, CardView, EncodeResult, HandOver, PrintOptions, PrintOutcome, Printer};
-use pass_station::ops::devices::{CardSource, PcscReader};
+use pass_station::ops::devices::{self, CardSource};
 use pass_station::printing::PrintCheck;
 use pass_station::store::{QueueQuery, QueueRow, Recipient};
 use pass_station::workflow::Waiting;
@@ -220,7 +220,7 @@ pub struct EncodeArgs {
 
 pub fn encode(ctx: &Context, args: EncodeArgs) -> Result<Outcome, StationError> {
     let (mut station, session) = ctx.signed_in(Duty::Issue)?;
-    let mut card = PcscReader { name: args.reader }.card_to_encode(&args.item)?;
+    let mut card = devices::pcsc_reader(&station, args.reader).card_to_encode(&args.item)?;
     let encoded = desk::encode(&mut station, &session, &args.item, &mut card, &mut |_| {})?;
     ctx.out.say(&encoded, |e: &EncodeResult| {
         let read_back = if e.valid {
