@@ -16,10 +16,9 @@ use std::process::Output;
 
 use common::{Lab, cached_pass_ids, quick_sync};
 use pass_printer::lab::{CupsLab, read_qr_codes};
-use pass_printer::{PRINT_DPI, PdfFolder, PrintTarget, rasterise};
+use pass_printer::{PRINT_DPI, rasterise};
 use pass_station::model::Role;
 use pass_station::ops;
-use pass_station::ops::desk::{PrintOptions, Printer};
 use pass_station::ops::devices::PrintedQr;
 use pass_vcard::{CardMemory, Cipher, VirtualCard};
 
@@ -30,6 +29,15 @@ fn passctl(lab: &Lab, cups: &CupsLab, args: &[&str]) -> Output {
 fn stdout_json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("no JSON ({e}); stderr: {}", String::from_utf8_lossy(&output.stderr)))
+}
+
+/// The QR codes on what cups-pdf printed for the next job.
+fn printed_qr_codes(cups: &CupsLab) -> Vec<String> {
+    rasterise(&cups.take_output(), PRINT_DPI)
+        .expect("rasterise")
+        .iter()
+        .flat_map(|page| read_qr_codes(page))
+        .collect()
 }
 
 fn settings(lab: &Lab) -> serde_json::Value {
@@ -123,11 +131,7 @@ async fn an_administrator_chooses_the_devices_and_tries_them() {
     let printed = passctl(&lab, &cups, &["devices", "test-print", "--json"]);
     assert!(printed.status.success(), "{}", String::from_utf8_lossy(&printed.stderr));
     assert!(stdout_json(&printed)["job"].as_u64().is_some_and(|job| job > 0));
-    let texts: Vec<String> = rasterise(&cups.take_output(), PRINT_DPI)
-        .expect("rasterise")
-        .iter()
-        .flat_map(|page| read_qr_codes(page))
-        .collect();
+    let texts = printed_qr_codes(&cups);
     assert_eq!(texts, vec![pass_credential::specimen_text("TEST-CARD")]);
     let mut station = lab.station();
     let verdict = station
@@ -135,11 +139,20 @@ async fn an_administrator_chooses_the_devices_and_tries_them() {
         .expect("verifier")
         .verify_qr(&texts[0], time::OffsetDateTime::now_utc(), None);
     assert_eq!(verdict.outcome, Err(pass_credential::Reason::Specimen));
-    // passctl uses the chosen printer by default too: the JSON the listing shows.
+    // passctl prints cards on the chosen printer when given none.
+    station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
+    let ids = cached_pass_ids(&station);
+    lab.login("lab-clerk", &[Role::Clerk]).await;
+    let printed = passctl(&lab, &cups, &["print", &ids[1]]);
+    assert!(printed.status.success(), "{}", String::from_utf8_lossy(&printed.stderr));
+    let texts = printed_qr_codes(&cups);
+    let print = station.store().printed_card(&ids[1]).expect("read").expect("printed");
     assert_eq!(
-        stdout_json(&passctl(&lab, &cups, &["devices", "--json"]))["chosen"]["printer"],
-        cups.queue.as_str()
+        texts,
+        vec![print.qr_text.to_string()],
+        "the card came out of the chosen queue"
     );
+    lab.login("lab-admin", &[Role::Admin]).await;
 
     // Cleared, the printer goes back to the PDF folder.
     let cleared = passctl(&lab, &cups, &["devices", "set", "--clear", "printer"]);
@@ -162,29 +175,10 @@ async fn an_administrator_chooses_the_devices_and_tries_them() {
     let read = ops::devices::read_test_card(&mut station, &admin, &mut VirtualCard::new(foreign)).expect("read");
     assert_eq!(read.kind, "foreign");
 
-    station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
-    let pass_id = cached_pass_ids(&station).remove(0);
-    lab.login("lab-clerk", &[Role::Clerk]).await;
+    // A card of ours: printed (to a folder), its print checked, its chip written.
+    let pass_id = ids[0].clone();
+    let qr = lab.print_card(&mut station, &pass_id).await;
     let clerk = lab.session(&mut station);
-    let folder = lab.path("printed");
-    std::fs::create_dir_all(&folder).expect("printer folder");
-    let printer = Printer::new(PrintTarget::Folder(PdfFolder::new(&folder)));
-    let outcome = ops::desk::print_batch(
-        &mut station,
-        &clerk,
-        &printer,
-        std::slice::from_ref(&pass_id),
-        PrintOptions::default(),
-        &mut |_| {},
-    )
-    .expect("print");
-    assert!(outcome[0].error.is_none(), "{:?}", outcome[0].error);
-    let qr = station
-        .store()
-        .printed_card(&pass_id)
-        .expect("read")
-        .expect("printed")
-        .qr_text;
     ops::desk::check_print(&mut station, &clerk, &pass_id, PrintedQr::Text(qr)).expect("check");
     let mut card = VirtualCard::new(blank);
     ops::desk::encode(&mut station, &clerk, &pass_id, &mut card, &mut |_| {}).expect("encode");

@@ -43,15 +43,17 @@ pub struct DemoSetup {
     pub sim: SimHandle,
     /// The enrolled station's home, `dir/station`, with the office's chip keys.
     pub home: StationHome,
-    /// A clerk, a supervisor and a gate officer, in that order.
+    /// A clerk, a supervisor, a gate officer and an administrator, in that order.
     pub users: Vec<DemoUser>,
 }
 
-/// The demo's people: a clerk at the desk, the supervisor who releases, and a gate officer.
-const DEMO_USERS: [(&str, &str, Role); 3] = [
+/// The demo's people: a clerk at the desk, the supervisor who releases, a gate officer, and an administrator who sets the devices up.
+const DEMO_USERS: [(&str, &str, Role); 4] = [
     ("demo-clerk", "陳怡君 (clerk)", Role::Clerk),
     ("demo-super", "黃建國 (supervisor)", Role::Supervisor),
     ("demo-gate", "王大明 (gate officer)", Role::GateOfficer),
+    // Sets the station's devices up in Settings.
+    ("demo-admin", "李淑芬 (administrator)", Role::Admin),
 ];
 
 /// Starts a central-sim with `items` generated passes and the demo's users for

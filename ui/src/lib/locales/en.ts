@@ -47,7 +47,7 @@ export const en: Record<keyof typeof zhTW, string> = {
   "status.reader.missing": "Reader: {reader} is not connected",
   "status.short.camera.none": "Camera: none",
   "status.short.camera.webcam": "Camera {n}",
-  "status.short.camera.frames": "Camera: {dir}",
+  "status.short.camera.frames": "Camera: pictures",
   "status.camera.none": "No camera chosen (Settings)",
   "status.camera.webcam": "Camera: webcam {n}",
   "status.camera.frames": "Camera: pictures played from {dir}",
