@@ -827,6 +827,15 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     )
     .expect("station.json is JSON");
     assert_eq!(kept["devices"]["printer"], json!(cups.queue), "the choice is kept");
+    assert_eq!(
+        app.script(
+            "return document.querySelector('[data-testid=settings-printer]').value",
+            json!([])
+        )
+        .await,
+        json!(cups.queue),
+        "the form shows the printer in use"
+    );
     app.click("[data-testid=settings-test-print]").await;
     app.appears("the test card printed", "[data-testid=settings-printed]")
         .await;

@@ -3,7 +3,8 @@
 //! administrator's choice kept in the real `station.json` (whole, its
 //! owner-only permissions kept, refused to anyone else and for a queue CUPS
 //! does not know), a test card printed through CUPS that reads back as a
-//! specimen and never as a credential, and the cards a test read tells apart.
+//! specimen and never as a credential, and the cards a test read tells apart
+//! (blank, another system's, ours and for which pass, unreadable).
 //!
 //! Readers: the PC/SC listing needs a running pcscd (`tests/chip.rs` has
 //! that lab); here the test read is given virtual cards directly, as the
@@ -188,4 +189,11 @@ async fn an_administrator_chooses_the_devices_and_tries_them() {
     let admin = lab.session(&mut station);
     let read = ops::devices::read_test_card(&mut station, &admin, &mut card).expect("read");
     assert_eq!((read.kind.as_str(), read.pass_id.as_deref()), ("ours", Some(&*pass_id)));
+
+    // A card taken off the reader in the middle of the read is unreadable, and says why.
+    card.tear_after(Some(2));
+    let read = ops::devices::read_test_card(&mut station, &admin, &mut card).expect("a read that says why");
+    assert_eq!((read.kind.as_str(), read.card_uid.as_deref()), ("unreadable", None));
+    let problem = read.problem.expect("why");
+    assert_eq!(problem.code.as_str(), "reader.failed", "{}", problem.message);
 }
