@@ -671,8 +671,26 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     )
     .await;
     app.screenshot("08-card-encoded").await;
-    // The supervisor releases the card the clerk wrote.
+    // A wrong password says how many tries are left before the account locks.
     app.sign_out().await;
+    app.clear("[data-testid=signin-username]").await;
+    app.type_into("[data-testid=signin-username]", "demo-clerk").await;
+    app.type_into("[data-testid=signin-password]", "Not-the-password-1")
+        .await;
+    app.click("[data-testid=signin-submit]").await;
+    app.appears(
+        "the wrong password's refusal",
+        "[data-testid=signin-result] [data-code='auth.tries_left']",
+    )
+    .await;
+    let refusal = app.script(TEXT_OF, json!(["[data-testid=signin-result]"])).await;
+    assert!(
+        refusal.as_str().unwrap_or_default().contains("再錯 4 次"),
+        "four tries are left: {refusal}"
+    );
+    app.screenshot("08b-sign-in-tries-left").await;
+
+    // The supervisor releases the card the clerk wrote.
     app.sign_in("demo-super").await;
     app.click("[data-testid=nav-supervisor]").await;
     let waiting = format!("[data-testid='release-row-{pass_id}']");
@@ -852,6 +870,16 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         vec!["PP1-SPECIMEN:TEST-CARD".to_owned()],
         "the test card is a specimen, never a credential"
     );
+    // A test read of the demo's virtual card says whose it is.
+    app.click("[data-testid=settings-test-read]").await;
+    app.appears("the test read", "[data-testid=settings-read][data-kind=ours]")
+        .await;
+    let read = app.script(TEXT_OF, json!(["[data-testid=settings-read]"])).await;
+    assert!(
+        read.as_str().unwrap_or_default().contains(&pass_id),
+        "the card written for {pass_id}: {read}"
+    );
+    app.screenshot("16b-settings-test-read").await;
     app.in_english("Settings", "17-settings-admin-en").await;
     app.sign_out().await;
     app.sign_in("demo-clerk").await;
