@@ -465,6 +465,24 @@ const RECIPIENT_ID: &str = "F128456790";
 /// The text of the first element matching a selector (a script argument).
 const TEXT_OF: &str = "const e = document.querySelector(arguments[0]); return e ? e.textContent.trim() : null;";
 
+/// A fresh Debian machine has no CJK font: the `.deb` depends on the one the
+/// zh-TW interface is drawn with, and the lab's setup installs it (the
+/// end-to-end test below checks that labels draw with it).
+#[test]
+fn the_package_brings_the_cjk_font() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("tauri.conf.json")).expect("tauri.conf.json"))
+            .expect("tauri.conf.json is JSON");
+    let depends = &config["bundle"]["linux"]["deb"]["depends"];
+    assert!(
+        depends.as_array().is_some_and(|d| d.contains(&json!("fonts-noto-cjk"))),
+        "the .deb depends on fonts-noto-cjk: {depends}"
+    );
+    let setup = std::fs::read_to_string(root.join("../.ci/setup")).expect(".ci/setup");
+    assert!(setup.contains("fonts-noto-cjk"), ".ci/setup installs fonts-noto-cjk");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clerk_issues_a_card_in_the_desktop_app() {
     let tauri_driver = lab_program(
