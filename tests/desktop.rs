@@ -8,8 +8,13 @@
 //! chip is written on the virtual reader; the supervisor signs in and
 //! releases it; the clerk hands it over
 //! with the recipient's ID masked; and at the gate its printed QR and its
-//! chip are both valid. Each screen is saved as a PNG under
-//! `target/e2e-screens/`.
+//! chip are both valid. An administrator then chooses a real CUPS queue (the
+//! printer lab's cupsd with a cups-pdf queue) in Settings: a test card and
+//! the clerk's next card come out of it. The zh-TW labels are checked to draw
+//! with a CJK font rather than missing-glyph boxes (run with
+//! `FONTCONFIG_FILE` naming a configuration without CJK fonts, the check
+//! fails), and the status bar to fit the 1280x800 window in both languages.
+//! Each screen is saved as a PNG under `target/e2e-screens/`.
 //!
 //! The lab parts are real: a missing one fails the test with its install step.
 
@@ -19,6 +24,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use pass_printer::lab::{CupsLab, read_qr_codes};
+use pass_printer::{PRINT_DPI, rasterise};
 use pass_station::model::CardState;
 use pass_station::store::{QueueQuery, QueueRow};
 use pass_station::{Station, StationHome};
@@ -332,6 +339,101 @@ impl Session {
         self.appears("the sign-in screen", "[data-testid=signin-submit]").await;
     }
 
+    /// Checks that the CJK characters of the element at `css` (a zh-TW
+    /// label) render with a font that has them: each is drawn on a canvas in
+    /// the label's computed font and compared with the drawing of U+10FFFD, a
+    /// private-use code point no font has, which comes out as the fallback
+    /// font's missing-glyph box (.notdef). Without a CJK font every Chinese
+    /// character draws as that same box. Gives the label's text and the
+    /// characters drawn as the box.
+    async fn missing_glyphs(&self, css: &str) -> (String, Vec<String>) {
+        let found = self
+            .script(
+                "const e = document.querySelector(arguments[0]); \
+                 const text = e.textContent.trim(); \
+                 const canvas = document.createElement('canvas'); canvas.width = 96; canvas.height = 96; \
+                 const g = canvas.getContext('2d'); \
+                 const s = getComputedStyle(e); \
+                 g.font = `${s.fontStyle} ${s.fontWeight} 64px ${s.fontFamily}`; \
+                 const pixels = () => Array.from(g.getImageData(0, 0, 96, 96).data).join(); \
+                 const draw = (c) => { g.clearRect(0, 0, 96, 96); g.fillText(c, 8, 72); return pixels(); }; \
+                 const notdef = draw(String.fromCodePoint(0x10FFFD)); \
+                 g.clearRect(0, 0, 96, 96); const blank = pixels(); \
+                 const cjk = [...text].filter((c) => /[\\u3400-\\u9fff]/.test(c)); \
+                 const missing = cjk.filter((c) => { const d = draw(c); return d === notdef || d === blank; }); \
+                 return { text, font: g.font, cjk: cjk.length, missing, notdefBlank: notdef === blank };",
+                json!([css]),
+            )
+            .await;
+        assert!(
+            found["cjk"].as_u64().unwrap_or(0) > 0,
+            "the label at {css} has Chinese characters to check: {found}"
+        );
+        let missing = found["missing"]
+            .as_array()
+            .map(|chars| chars.iter().filter_map(|c| c.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        (found["text"].as_str().unwrap_or_default().to_owned(), missing)
+    }
+
+    /// Checks that the status bar shows every item whole in the window as it
+    /// opens (1280x800): nothing runs past its end, no item is cut.
+    async fn status_bar_fits(&self, language: &str) {
+        let fit = self
+            .script(
+                "const bar = document.querySelector('footer.status-bar'); \
+                 const right = bar.getBoundingClientRect().right; \
+                 const items = [...bar.children].map((e) => ({ text: e.textContent.trim(), \
+                   cut: e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > right + 0.5 })); \
+                 return { width: window.innerWidth, height: window.innerHeight, \
+                   overflows: bar.scrollWidth > bar.clientWidth + 1, items };",
+                json!([]),
+            )
+            .await;
+        assert_eq!(
+            (fit["width"].as_u64(), fit["height"].as_u64()),
+            (Some(1280), Some(800)),
+            "the window opens at 1280x800: {fit}"
+        );
+        let items = fit["items"].as_array().cloned().unwrap_or_default();
+        assert!(
+            items.len() >= 8,
+            "office, central, sync, events, printer, reader, camera, hotlist: {fit}"
+        );
+        assert!(
+            fit["overflows"] == json!(false) && items.iter().all(|item| item["cut"] == json!(false)),
+            "the status bar fits in {language}: {fit}"
+        );
+    }
+
+    /// Switches to English, waits for the screen's English heading, saves
+    /// the screen as `name`, and checks that the status bar fits; then back
+    /// to Chinese, where it must fit too.
+    async fn in_english(&self, heading: &str, name: &str) {
+        self.click("nav .language").await;
+        self.until(
+            "the English interface",
+            "return document.querySelector('h1').textContent.trim() === arguments[0]",
+            json!([heading]),
+        )
+        .await;
+        self.screenshot(name).await;
+        self.status_bar_fits(&format!("English ({name})")).await;
+        self.click("nav .language").await;
+        self.appears("the Chinese interface", "html[lang='zh-TW']").await;
+        self.status_bar_fits(&format!("Chinese ({name})")).await;
+    }
+
+    /// Sets a `<select>` to `value` as a person picking it does.
+    async fn select(&self, css: &str, value: &str) {
+        self.script(
+            "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
+             s.dispatchEvent(new Event('change', { bubbles: true }));",
+            json!([css, value]),
+        )
+        .await;
+    }
+
     async fn screenshot(&self, name: &str) {
         let shot = self.call(reqwest::Method::GET, "/screenshot", None).await;
         let png = base64::engine::general_purpose::STANDARD
@@ -363,6 +465,24 @@ const RECIPIENT_ID: &str = "F128456790";
 /// The text of the first element matching a selector (a script argument).
 const TEXT_OF: &str = "const e = document.querySelector(arguments[0]); return e ? e.textContent.trim() : null;";
 
+/// A fresh Debian machine has no CJK font: the `.deb` depends on the one the
+/// zh-TW interface is drawn with, and the lab's setup installs it (the
+/// end-to-end test below checks that labels draw with it).
+#[test]
+fn the_package_brings_the_cjk_font() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("tauri.conf.json")).expect("tauri.conf.json"))
+            .expect("tauri.conf.json is JSON");
+    let depends = &config["bundle"]["linux"]["deb"]["depends"];
+    assert!(
+        depends.as_array().is_some_and(|d| d.contains(&json!("fonts-noto-cjk"))),
+        "the .deb depends on fonts-noto-cjk: {depends}"
+    );
+    let setup = std::fs::read_to_string(root.join("../.ci/setup")).expect(".ci/setup");
+    assert!(setup.contains("fonts-noto-cjk"), ".ci/setup installs fonts-noto-cjk");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clerk_issues_a_card_in_the_desktop_app() {
     let tauri_driver = lab_program(
@@ -381,6 +501,10 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     let scratch = tempfile::tempdir().expect("a scratch folder");
     let demo_dir = scratch.path().join("demo");
 
+    // The printer lab: a private cupsd with a cups-pdf queue, which the
+    // administrator chooses in Settings; the app finds it through CUPS_SERVER.
+    let cups = CupsLab::start();
+
     let display = free_display();
     let _xvfb = start_xvfb(display);
     let (port, native_port) = (free_port(), free_port());
@@ -394,6 +518,7 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         ])
         .arg(native_driver)
         .env("DISPLAY", format!(":{display}"))
+        .env("CUPS_SERVER", &cups.server)
         // The app's window state and web view data stay in the scratch folder.
         .env("XDG_CONFIG_HOME", scratch.path().join("config"))
         .env("XDG_DATA_HOME", scratch.path().join("data"))
@@ -445,6 +570,14 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     app.until("the sign-in screen", TEXT_OF, json!(["[data-testid=signin-submit]"]))
         .await;
     app.screenshot("00-sign-in").await;
+    // The default zh-TW labels render with a CJK font, not as missing-glyph boxes.
+    for label in ["[data-testid=signin-submit]", "h1"] {
+        let (text, missing) = app.missing_glyphs(label).await;
+        assert!(
+            missing.is_empty(),
+            "{text:?} draws {missing:?} as missing-glyph boxes: no CJK font (Debian: fonts-noto-cjk)"
+        );
+    }
     app.sign_in("demo-clerk").await;
 
     // The queue appears, filled by the start-up sync.
@@ -567,8 +700,26 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     )
     .await;
     app.screenshot("08-card-encoded").await;
-    // The supervisor releases the card the clerk wrote.
+    // A wrong password says how many tries are left before the account locks.
     app.sign_out().await;
+    app.clear("[data-testid=signin-username]").await;
+    app.type_into("[data-testid=signin-username]", "demo-clerk").await;
+    app.type_into("[data-testid=signin-password]", "Not-the-password-1")
+        .await;
+    app.click("[data-testid=signin-submit]").await;
+    app.appears(
+        "the wrong password's refusal",
+        "[data-testid=signin-result] [data-code='auth.tries_left']",
+    )
+    .await;
+    let refusal = app.script(TEXT_OF, json!(["[data-testid=signin-result]"])).await;
+    assert!(
+        refusal.as_str().unwrap_or_default().contains("再錯 4 次"),
+        "four tries are left: {refusal}"
+    );
+    app.screenshot("08b-sign-in-tries-left").await;
+
+    // The supervisor releases the card the clerk wrote.
     app.sign_in("demo-super").await;
     app.click("[data-testid=nav-supervisor]").await;
     let waiting = format!("[data-testid='release-row-{pass_id}']");
@@ -698,14 +849,82 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     app.until("the enrolment", TEXT_OF, json!(["[data-testid=settings-enrolment]"]))
         .await;
     app.screenshot("14-settings").await;
-    app.click("nav .language").await;
+    app.in_english("Settings", "15-settings-en").await;
+
+    // An administrator chooses the printer lab's CUPS queue in Settings; it
+    // is in use at once, prints a test card (a specimen), and the clerk's
+    // next card prints there.
+    app.sign_out().await;
+    app.sign_in("demo-admin").await;
+    app.click("[data-testid=nav-settings]").await;
+    let queue_option = format!("[data-testid=settings-printer] option[value='{}']", cups.queue);
+    app.appears("the lab's CUPS queue among the printers", &queue_option)
+        .await;
+    app.select("[data-testid=settings-printer]", &cups.queue).await;
+    app.click("[data-testid=settings-save]").await;
+    app.appears("the devices saved", "[data-testid=settings-saved]").await;
     app.until(
-        "the English interface",
-        "return document.querySelector('h1').textContent.trim() === 'Settings'",
-        json!([]),
+        "the status bar to show the chosen printer",
+        "const e = document.querySelector('[data-testid=status-printer]'); return e && e.textContent.includes(arguments[0]);",
+        json!([cups.queue]),
     )
     .await;
-    app.screenshot("15-settings-en").await;
+    let kept: Value = serde_json::from_slice(
+        &std::fs::read(demo_dir.join("station/station.json")).expect("the demo station's settings"),
+    )
+    .expect("station.json is JSON");
+    assert_eq!(kept["devices"]["printer"], json!(cups.queue), "the choice is kept");
+    assert_eq!(
+        app.script(
+            "return document.querySelector('[data-testid=settings-printer]').value",
+            json!([])
+        )
+        .await,
+        json!(cups.queue),
+        "the form shows the printer in use"
+    );
+    app.click("[data-testid=settings-test-print]").await;
+    app.appears("the test card printed", "[data-testid=settings-printed]")
+        .await;
+    app.screenshot("16-settings-admin").await;
+    let qr_codes = |pdf: Vec<u8>| -> Vec<String> {
+        rasterise(&pdf, PRINT_DPI)
+            .expect("rasterise what CUPS printed")
+            .iter()
+            .flat_map(|page| read_qr_codes(page))
+            .collect()
+    };
+    assert_eq!(
+        qr_codes(cups.take_output()),
+        vec!["PP1-SPECIMEN:TEST-CARD".to_owned()],
+        "the test card is a specimen, never a credential"
+    );
+    // A test read of the demo's virtual card says whose it is.
+    app.click("[data-testid=settings-test-read]").await;
+    app.appears("the test read", "[data-testid=settings-read][data-kind=ours]")
+        .await;
+    let read = app.script(TEXT_OF, json!(["[data-testid=settings-read]"])).await;
+    assert!(
+        read.as_str().unwrap_or_default().contains(&pass_id),
+        "the card written for {pass_id}: {read}"
+    );
+    app.screenshot("16b-settings-test-read").await;
+    app.in_english("Settings", "17-settings-admin-en").await;
+    app.sign_out().await;
+    app.sign_in("demo-clerk").await;
+    let third = soonest_approved(&demo_dir.join("station"));
+    app.print_from_queue(&third).await;
+    let printed = Station::open(StationHome::new(demo_dir.join("station")))
+        .expect("the demo station")
+        .store()
+        .printed_card(&third.pass_id)
+        .expect("read")
+        .expect("printed");
+    assert_eq!(
+        qr_codes(cups.take_output()),
+        vec![printed.qr_text.to_string()],
+        "the clerk's card came out of the chosen CUPS queue"
+    );
 
     // Both shells are one layer: the app's commands and passctl answer the
     // same use cases with the same views, for the same clerk.

@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::{Lab, OFFICE, cached_pass_ids, quick_sync};
 use pass_printer::lab::{CupsLab, read_qr_codes};
@@ -15,13 +15,7 @@ use pass_printer::{PRINT_DPI, rasterise};
 use pass_station::model::{CardState, Role};
 
 fn passctl(lab: &Lab, cups: &CupsLab, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_passctl"))
-        .env("CUPS_SERVER", &cups.server)
-        .arg("--home")
-        .arg(lab.home.dir())
-        .args(args)
-        .output()
-        .expect("passctl runs")
+    common::passctl_with_cups(lab, &cups.server, args)
 }
 
 fn stderr(output: &Output) -> String {

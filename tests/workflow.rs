@@ -395,10 +395,15 @@ async fn sign_in_locks_freezes_times_out_delegates_and_works_offline() {
     print_and_check(&lab, &mut station, &ids[..1], &clerk);
 
     // Wrong passwords lock the account at central, and the station says so.
+    // The station has not seen this user before, so it cannot count their
+    // tries or say until when central locked them.
     for attempt in 1..=5 {
         let result = station.sign_in(GATE, "Wrong-pass-1").await;
-        let locked = matches!(result, Err(StationError::Auth(AuthError::Locked { .. })));
-        let wrong = matches!(result, Err(StationError::Auth(AuthError::BadCredentials)));
+        let locked = matches!(result, Err(StationError::Auth(AuthError::Locked { until: None, .. })));
+        let wrong = matches!(
+            result,
+            Err(StationError::Auth(AuthError::BadCredentials { tries_left: None }))
+        );
         assert!(
             if attempt < 5 { wrong } else { locked },
             "attempt {attempt}: {result:?}"
@@ -500,15 +505,29 @@ async fn sign_in_locks_freezes_times_out_delegates_and_works_offline() {
         matches!(never, Err(StationError::Auth(AuthError::UnknownOffline { .. }))),
         "{never:?}"
     );
+    // Offline, the station counts a known user's wrong passwords itself: it
+    // says how many tries are left, then until when the account is locked.
+    let mut lock_end = None;
     for attempt in 1..=5 {
         let result = station.sign_in(CLERK, "Wrong-pass-1").await;
-        let locked = matches!(result, Err(StationError::Auth(AuthError::Locked { .. })));
-        assert_eq!(locked, attempt == 5, "attempt {attempt}: {result:?}");
+        match result {
+            Err(StationError::Auth(AuthError::BadCredentials { tries_left: Some(left) })) if attempt < 5 => {
+                assert_eq!(left, 5 - attempt, "attempt {attempt}");
+            }
+            Err(StationError::Auth(AuthError::Locked { until: Some(until), .. })) if attempt == 5 => {
+                lock_end = Some(until);
+            }
+            other => panic!("attempt {attempt}: {other:?}"),
+        }
     }
+    let lock_end = lock_end.expect("locked at the fifth");
+    let until = OffsetDateTime::parse(&lock_end, &time::format_description::well_known::Rfc3339).expect("RFC 3339");
+    let minutes = (until - OffsetDateTime::now_utc()).whole_minutes();
+    assert!((14..=15).contains(&minutes), "locked for 15 minutes: {lock_end}");
     let still = station.sign_in(CLERK, PASSWORD).await;
     assert!(
-        matches!(still, Err(StationError::Auth(AuthError::Locked { .. }))),
-        "locked: {still:?}"
+        matches!(&still, Err(StationError::Auth(AuthError::Locked { until: Some(u), .. })) if *u == lock_end),
+        "locked until the same moment: {still:?}"
     );
     station.pin_clock(OffsetDateTime::now_utc() + Duration::days(91));
     let frozen = station.sign_in(BOSS, PASSWORD).await;

@@ -210,10 +210,11 @@ impl Station {
         })
     }
 
-    /// Counts a wrong password and gives the refusal to show.
+    /// Counts a wrong password and gives the refusal to show: the tries left
+    /// before the lock, or until when it is locked.
     fn failed_sign_in(&mut self, username: &str) -> Result<StationError, StationError> {
         let until = rfc3339(self.now() + LOCKOUT);
-        let locked = self
+        let (failures, locked) = self
             .store_mut()
             .record_failed_sign_in(username, LOCK_AFTER_FAILURES, &until)?;
         Ok(match locked {
@@ -221,7 +222,9 @@ impl Station {
                 username: username.to_owned(),
                 until: Some(until),
             },
-            None => AuthError::BadCredentials,
+            None => AuthError::BadCredentials {
+                tries_left: failures.map(|n| LOCK_AFTER_FAILURES.saturating_sub(n)),
+            },
         }
         .into())
     }

@@ -69,12 +69,25 @@ pub fn cached_verifier(store: &Store, root: &PublicKey, hotlist_max_age: Duratio
             .load_trust_list(&bytes)
             .map_err(|e| StationError::Corrupt(format!("the cached trust list fails its check ({e}); sync again")))?;
     }
-    if let Some((bytes, _)) = store.trust_document(TrustDocument::Hotlist)? {
-        let hotlist = Hotlist::from_cache_bytes(&bytes)
-            .map_err(|e| StationError::Corrupt(format!("the cached hotlist fails its check ({e}); sync again")))?;
+    if let Some(hotlist) = cached_hotlist(store)? {
         verifier.set_hotlist(hotlist);
     }
     Ok(verifier)
+}
+
+/// The cached hotlist, if one is held.
+fn cached_hotlist(store: &Store) -> Result<Option<Hotlist>, StationError> {
+    let Some((bytes, _)) = store.trust_document(TrustDocument::Hotlist)? else {
+        return Ok(None);
+    };
+    Hotlist::from_cache_bytes(&bytes)
+        .map(Some)
+        .map_err(|e| StationError::Corrupt(format!("the cached hotlist fails its check ({e}); sync again")))
+}
+
+/// When central issued the cached hotlist, if one is held.
+pub fn cached_hotlist_issued_at(store: &Store) -> Result<Option<OffsetDateTime>, StationError> {
+    Ok(cached_hotlist(store)?.and_then(|hotlist| hotlist.issued_at()))
 }
 
 /// Fetches the trust list and the hotlist entries after the ones held,

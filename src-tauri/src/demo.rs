@@ -43,15 +43,17 @@ pub struct DemoSetup {
     pub sim: SimHandle,
     /// The enrolled station's home (`dir/station` unless another was given), with the office's chip keys.
     pub home: StationHome,
-    /// A clerk, a supervisor and a gate officer, in that order.
+    /// A clerk, a supervisor, a gate officer and an administrator, in that order.
     pub users: Vec<DemoUser>,
 }
 
-/// The demo's people: a clerk at the desk, the supervisor who releases, and a gate officer.
-const DEMO_USERS: [(&str, &str, Role); 3] = [
+/// The demo's people: a clerk at the desk, the supervisor who releases, a gate officer, and an administrator who sets the devices up.
+const DEMO_USERS: [(&str, &str, Role); 4] = [
     ("demo-clerk", "陳怡君 (clerk)", Role::Clerk),
     ("demo-super", "黃建國 (supervisor)", Role::Supervisor),
     ("demo-gate", "王大明 (gate officer)", Role::GateOfficer),
+    // Sets the station's devices up in Settings.
+    ("demo-admin", "李淑芬 (administrator)", Role::Admin),
 ];
 
 /// Starts a central-sim with `items` generated passes and the demo's users for
@@ -367,5 +369,21 @@ impl crate::ops::devices::CardSource for DemoTray {
 
     fn on_screen(&self) -> Vec<String> {
         self.pass_ids()
+    }
+
+    /// The first card in the tray, or a blank card when none was written yet.
+    fn any_card(&self) -> Result<crate::ops::devices::ReaderCard, StationError> {
+        let first = self
+            .held()
+            .iter()
+            .next()
+            .map(|(id, memory)| (id.clone(), memory.clone()));
+        match first {
+            Some((pass_id, memory)) => Ok(self.lend(&pass_id, memory)),
+            None => Ok(Box::new(VirtualCard::new(CardMemory::blank(
+                [0x04, 0x7E, 0x57, 0xCA, 0x4D, 0x00, 0x01],
+                Cipher::Aes,
+            )))),
+        }
     }
 }

@@ -383,7 +383,9 @@ codes! {
     NoQrCode = "no_qr_code" in Camera,
     NoWebcamSupport = "no_webcam_support" in Camera,
     BadCredentials = "auth.bad_credentials" in Auth,
+    TriesLeft = "auth.tries_left" in Auth,
     Locked = "auth.locked" in Auth,
+    LockedUntil = "auth.locked_until" in Auth,
     Frozen = "auth.frozen" in Auth,
     UnknownOffline = "auth.unknown_offline" in Auth,
     NotSignedIn = "auth.not_signed_in" in Auth,
@@ -502,11 +504,21 @@ impl StationError {
 impl AuthError {
     fn code_and_params(&self) -> (Code, Value) {
         match self {
-            AuthError::BadCredentials => (
+            AuthError::BadCredentials { tries_left: None } => (
                 Code::BadCredentials,
                 json!({ "tries": LOCK_AFTER_FAILURES, "minutes": LOCKOUT.whole_minutes() }),
             ),
-            AuthError::Locked { username, until } => (Code::Locked, json!({ "username": username, "until": until })),
+            AuthError::BadCredentials { tries_left: Some(n) } => {
+                (Code::TriesLeft, json!({ "n": n, "minutes": LOCKOUT.whole_minutes() }))
+            }
+            AuthError::Locked { username, until: None } => (
+                Code::Locked,
+                json!({ "username": username, "minutes": LOCKOUT.whole_minutes() }),
+            ),
+            AuthError::Locked {
+                username,
+                until: Some(until),
+            } => (Code::LockedUntil, json!({ "username": username, "until": until })),
             AuthError::Frozen { username } => (
                 Code::Frozen,
                 json!({ "username": username, "days": FREEZE_AFTER.whole_days() }),

@@ -85,15 +85,15 @@ impl Duty {
 /// Why a sign-in or a step was refused for the person, with what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
+    /// A wrong password, with the tries left before the account locks when
+    /// the station knows them (a user who signed in here before).
+    #[error("the user name or password is wrong; {}", tries_advice(*.tries_left))]
+    BadCredentials { tries_left: Option<u32> },
+    /// Locked until `until` (RFC 3339) when the station knows it; central
+    /// says only that the account is locked.
     #[error(
-        "the user name or password is wrong; after {LOCK_AFTER_FAILURES} wrong tries in a row the account locks \
-         for {} minutes",
-        LOCKOUT.whole_minutes()
-    )]
-    BadCredentials,
-    #[error(
-        "{username} is locked after repeated wrong passwords{}; wait, or ask an administrator to unlock it",
-        until.as_ref().map(|u| format!(" until {u}")).unwrap_or_default()
+        "{username} is locked after repeated wrong passwords {}; wait, or ask an administrator to unlock it",
+        until.as_ref().map_or_else(|| format!("for up to {} minutes", LOCKOUT.whole_minutes()), |u| format!("until {u}"))
     )]
     Locked { username: String, until: Option<String> },
     #[error(
@@ -132,6 +132,16 @@ pub enum AuthError {
     DelegateUnknown { username: String },
     #[error(transparent)]
     WeakPassword(#[from] pass_central::model::PasswordRuleError),
+}
+
+/// What a wrong password leads to: how many more lock the account.
+fn tries_advice(tries_left: Option<u32>) -> String {
+    let minutes = LOCKOUT.whole_minutes();
+    match tries_left {
+        Some(1) => format!("one more wrong try locks the account for {minutes} minutes"),
+        Some(n) => format!("{n} more wrong tries in a row lock the account for {minutes} minutes"),
+        None => format!("after {LOCK_AFTER_FAILURES} wrong tries in a row the account locks for {minutes} minutes"),
+    }
 }
 
 /// Roles as people read them: "clerk, supervisor".

@@ -244,6 +244,45 @@ impl Station {
     }
 }
 
+/// The pass number a test card carries: no pass has it (pass numbers are
+/// `OFFICE-YEAR-NNNNNN`), and its QR is a specimen's, which no verifier accepts.
+pub const TEST_CARD_PASS_ID: &str = "TEST-CARD";
+
+/// A specimen card to try a printer with: a vehicle card (no photo needed)
+/// marked SPECIMEN on both sides, with a specimen QR and no credential, so a
+/// test print can never be used as a pass.
+pub(crate) fn test_card_document(
+    office: &str,
+    template: CardTemplate,
+) -> Result<pass_printer::CardDocument, StationError> {
+    let today = time::OffsetDateTime::now_utc().date();
+    let port = pass_central::model::port(office);
+    let (name_zh, name_en) = port.map_or((office, office), |p| (p.name_zh, p.name_en));
+    let card = CardData {
+        qr_text: pass_credential::specimen_text(TEST_CARD_PASS_ID),
+        specimen: true,
+        pass_id: TEST_CARD_PASS_ID.to_owned(),
+        version: 1,
+        temporary: false,
+        holder: CardHolder::Vehicle {
+            plate: "TEST-0000".to_owned(),
+            vehicle_type: "測試卡 Test card".to_owned(),
+            photo: None,
+        },
+        company_name: "印表機測試 Printer test".to_owned(),
+        company_tax_id: "00000000".to_owned(),
+        ports: vec![CardPort {
+            code: office.to_owned(),
+            name_zh: name_zh.to_owned(),
+            name_en: name_en.to_owned(),
+        }],
+        valid_from: today,
+        valid_to: today,
+        pickup_office: format!("{name_zh} {name_en}"),
+    };
+    Ok(CardRenderer::new(CardFont::bundled()?, template).render(&card)?)
+}
+
 /// Refuses a batch that names a pass twice: a pass gets one card.
 pub(crate) fn refuse_repeats(pass_ids: &[String]) -> Result<(), StationError> {
     match pass_ids

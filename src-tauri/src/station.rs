@@ -335,6 +335,19 @@ impl StationHome {
         Ok(config)
     }
 
+    /// Keeps the devices chosen in Settings in `station.json`, replacing the
+    /// file whole (a crash leaves the old settings or the new) and keeping
+    /// its permissions.
+    fn save_devices(&self, devices: &DeviceChoices) -> Result<StationConfig, StationError> {
+        let mut config = self
+            .config()?
+            .ok_or_else(|| StationError::NotEnrolled { home: self.dir.clone() })?;
+        config.devices = devices.clone();
+        let json = serde_json::to_vec_pretty(&config).expect("station settings always encode");
+        write_atomically(&self.config_path(), &json, false)?;
+        Ok(config)
+    }
+
     fn station_key(&self) -> Result<String, StationError> {
         let path = self.key_path();
         let key = fs::read_to_string(&path).map_err(|source| StationError::Io {
@@ -380,6 +393,12 @@ fn write_atomically(path: &Path, bytes: &[u8], secret: bool) -> Result<(), Stati
     let _ = secret;
     let mut file = options.open(&temp).map_err(|e| io("create", e))?;
     file.write_all(bytes).map_err(|e| io("write", e))?;
+    // A file rewritten keeps the permissions it had (an owner-only
+    // station.json stays owner-only).
+    if let Ok(old) = fs::metadata(path) {
+        file.set_permissions(old.permissions())
+            .map_err(|e| io("set the permissions of", e))?;
+    }
     file.sync_all().map_err(|e| io("flush", e))?;
     fs::rename(&temp, path).map_err(|e| io("replace", e))
 }
@@ -432,6 +451,13 @@ impl Station {
 
     pub fn config(&self) -> &StationConfig {
         &self.config
+    }
+
+    /// Keeps `devices` as the station's chosen devices, in `station.json`
+    /// and in the open station.
+    pub(crate) fn set_devices(&mut self, devices: &DeviceChoices) -> Result<(), StationError> {
+        self.config = self.home.save_devices(devices)?;
+        Ok(())
     }
 
     /// The cache. The shells never touch it (they go through [`crate::ops`],

@@ -121,6 +121,18 @@ impl Lab {
     }
 }
 
+/// Runs `passctl` on the lab's station with CUPS at `cups_server` (a
+/// printer lab's cupsd).
+pub fn passctl_with_cups(lab: &Lab, cups_server: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_passctl"))
+        .env("CUPS_SERVER", cups_server)
+        .arg("--home")
+        .arg(lab.home.dir())
+        .args(args)
+        .output()
+        .expect("passctl runs")
+}
+
 /// Signs `username` in at the station in `home` with `passctl login`.
 pub fn login(home: &Path, username: &str) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_passctl"))

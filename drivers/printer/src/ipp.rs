@@ -15,6 +15,8 @@ pub(crate) mod op {
     pub const PRINT_JOB: u16 = 0x0002;
     pub const GET_JOB_ATTRIBUTES: u16 = 0x0009;
     pub const GET_PRINTER_ATTRIBUTES: u16 = 0x000B;
+    /// CUPS's own operation: every queue the server has.
+    pub const CUPS_GET_PRINTERS: u16 = 0x4002;
 }
 
 /// IPP status client-error-not-found.
@@ -143,21 +145,30 @@ impl Response {
         })
     }
 
-    /// All text values of `name`, joined with ", ".
-    pub fn text(&self, name: &str) -> String {
+    /// Every text value of `name`, in the order the answer gave them (one
+    /// per printer in an answer about several).
+    pub fn texts(&self, name: &str) -> Vec<String> {
         self.attributes
             .get(name)
             .map(|values| {
                 values
                     .iter()
                     .filter_map(|v| match v {
-                        Value::Text(t) if !t.is_empty() && t != "none" => Some(t.as_str()),
+                        Value::Text(t) => Some(t.clone()),
                         _ => None,
                     })
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                    .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// All text values of `name` that say something, joined with ", ".
+    pub fn text(&self, name: &str) -> String {
+        self.texts(name)
+            .into_iter()
+            .filter(|t| !t.is_empty() && t != "none")
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -246,7 +257,7 @@ impl Server {
     }
 
     /// The `Host` header CUPS checks requests against.
-    fn host(&self) -> &str {
+    pub fn host(&self) -> &str {
         if self.0.starts_with('/') { "localhost" } else { &self.0 }
     }
 

@@ -42,7 +42,7 @@ pub use layout::{
     roc_date,
 };
 pub use photo::{Photo, centre_crop, fit_photo};
-pub use print::{CupsQueue, JobState, PdfFolder, PrintFormat, PrintTarget, Printed};
+pub use print::{CupsQueue, JobState, PdfFolder, PrintFormat, PrintTarget, Printed, QueueStatus};
 pub use qr::{MIN_MODULE_MM, PRINTER_DOT_MM, QUIET_ZONE_MODULES, QrMark};
 pub use raster::{PRINT_DPI, rasterise};
 pub use render::{CardDocument, CardRenderer};

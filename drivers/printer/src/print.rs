@@ -81,6 +81,14 @@ impl JobState {
 /// RFC 8011 `printer-state` stopped.
 const PRINTER_STOPPED: i32 = 5;
 
+/// A queue as [`CupsQueue::list`] finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueStatus {
+    pub name: String,
+    /// Why a job sent now would not print (stopped, not accepting), if so.
+    pub problem: Option<String>,
+}
+
 /// A CUPS print queue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CupsQueue {
@@ -111,6 +119,39 @@ impl CupsQueue {
             poll_interval: Duration::from_millis(250),
             timeout: Duration::from_secs(120),
         }
+    }
+
+    /// The queues of this queue's CUPS server (any queue name will do to
+    /// ask: `CupsQueue::new("")` asks the server every CUPS client would),
+    /// in CUPS's order; each with the problem that would stop a job, if any.
+    pub fn list(&self) -> Result<Vec<QueueStatus>> {
+        let uri = format!("ipp://{}/", self.server().host());
+        let request = Request::new(ipp::op::CUPS_GET_PRINTERS, &uri, &self.user)
+            .keywords("requested-attributes", &["printer-name"]);
+        let response = self.server().send("/", request, &[])?;
+        // CUPS answers "not found" when it has no queue at all.
+        if response.status == ipp::STATUS_NOT_FOUND {
+            return Ok(Vec::new());
+        }
+        if !response.is_success() {
+            return Err(PrinterError::Ipp {
+                detail: format!("status 0x{:04x} {}", response.status, response.text("status-message")),
+            });
+        }
+        Ok(response
+            .texts("printer-name")
+            .into_iter()
+            .map(|name| {
+                let problem = CupsQueue {
+                    queue: name.clone(),
+                    ..self.clone()
+                }
+                .check()
+                .err()
+                .map(|e| e.to_string());
+                QueueStatus { name, problem }
+            })
+            .collect())
     }
 
     pub fn with_server(self, server: impl Into<String>) -> CupsQueue {

@@ -93,8 +93,27 @@ fn cards_print_through_cups_and_printer_faults_come_back_as_errors() {
         check_printed_qr(&lab, &document, &expected);
     }
 
-    // A stopped queue is refused before submitting.
+    // The server's queues are listed, each ready or with its problem.
+    let listed = CupsQueue::new("")
+        .with_server(&lab.server)
+        .list()
+        .expect("list the queues");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(
+        (listed[0].name.as_str(), listed[0].problem.as_deref()),
+        (lab.queue.as_str(), None)
+    );
+
+    // A stopped queue is refused before submitting, and listed as stopped.
     lab.admin("cupsdisable", &[&lab.queue]);
+    let listed = CupsQueue::new("")
+        .with_server(&lab.server)
+        .list()
+        .expect("list the queues");
+    assert!(
+        listed[0].problem.as_deref().is_some_and(|p| p.contains("stopped")),
+        "{listed:?}"
+    );
     let error = lab.queue().print(&document, PrintFormat::Pdf).expect_err("stopped");
     assert!(
         matches!(&error, PrinterError::QueueStopped { job: None, .. }),

@@ -9,9 +9,10 @@
 //! view: what the person sees, and what they may do next. A shell only reads
 //! its input (a command line, a button) and shows the view.
 //!
-//! What it is not for: parsing command lines, drawing screens, or choosing
+//! What it is not for: parsing command lines, drawing screens, or holding
 //! devices. The caller hands in the printer, the card on the reader and the
-//! QR it read ([`devices`]); the rules of each step live in the core
+//! QR it read ([`devices`], which also has the administrator's choice of
+//! them, kept in `station.json`); the rules of each step live in the core
 //! ([`crate::workflow`], [`crate::printing`], [`crate::chip`]), which these
 //! functions call and never repeat.
 

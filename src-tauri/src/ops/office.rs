@@ -41,6 +41,12 @@ pub struct StationStatus {
     #[ts(type = "string | null")]
     pub last_sync: Option<time::OffsetDateTime>,
     pub outbox: u64,
+    /// When central issued the hotlist the station holds (RFC 3339); verdicts
+    /// warn once it is older than `hotlist_max_age_hours`.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(type = "string | null")]
+    pub hotlist_issued_at: Option<time::OffsetDateTime>,
+    pub hotlist_max_age_hours: u32,
     pub counts: Vec<(CardState, u64)>,
     /// The states the queue shows unless asked for others.
     pub open_states: Vec<CardState>,
@@ -60,6 +66,8 @@ pub fn status(station: &Station) -> Result<StationStatus, StationError> {
         enrolled_at: config.enrolled_at.clone(),
         last_sync: station.store().last_synced_at()?,
         outbox: station.store().unsent_count()?,
+        hotlist_issued_at: crate::credentials::cached_hotlist_issued_at(station.store())?,
+        hotlist_max_age_hours: config.hotlist_max_age_hours,
         counts: station.store().state_counts()?,
         open_states: super::desk::open_states(),
         home: station.home().dir().display().to_string(),

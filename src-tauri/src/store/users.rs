@@ -179,13 +179,14 @@ impl Store {
     /// Counts a failed sign-in of a user the station knows (an audit entry for
     /// anyone); at `lock_after`
     /// consecutive failures the account is locked until `lock_until`.
-    /// Returns the lock's end when this failure locked it.
+    /// Returns the failures in a row so far (none for a user the station does
+    /// not know), and the lock's end when this failure locked it.
     pub fn record_failed_sign_in(
         &mut self,
         username: &str,
         lock_after: u32,
         lock_until: &str,
-    ) -> Result<Option<String>, StoreError> {
+    ) -> Result<(Option<u32>, Option<String>), StoreError> {
         let tx = self.conn.transaction().context("recording a failed sign-in")?;
         let failures: Option<u32> = tx
             .query_row(
@@ -212,7 +213,7 @@ impl Store {
         };
         audit::append(&tx, username, action, None, &detail)?;
         tx.commit().context("recording a failed sign-in")?;
-        Ok(locked)
+        Ok((failures, locked))
     }
 
     pub fn session(&self, token_sha256: &str) -> Result<Option<SessionRecord>, StoreError> {

@@ -10,6 +10,8 @@ import type {
   Colleague,
   Delegation,
   DemoUser,
+  DeviceChoices,
+  DevicesView,
   EncodeResult,
   ErrorClass,
   ErrorView,
@@ -24,6 +26,8 @@ import type {
   SignedIn,
   StationStatus,
   SyncView,
+  TestPrintView,
+  TestReadView,
   Waiting,
 } from "./bindings";
 
@@ -139,6 +143,12 @@ export const api = {
   encode: (passId: string) => call<EncodeResult>("encode_card", { passId }),
   resolveScan: (text: string) => call<string>("resolve_scan", { text }),
   firstScreenDrawn: () => call<void>("first_screen_drawn"),
+
+  // Settings' devices: listed for anyone signed in; chosen and tried by an administrator
+  devices: () => call<DevicesView>("devices_list"),
+  chooseDevices: (choices: DeviceChoices) => call<DeviceChoices>("devices_choose", { choices }),
+  testPrint: () => call<TestPrintView>("devices_test_print"),
+  testRead: () => call<TestReadView>("devices_test_read"),
 
   // The session
   signIn: (username: string, password: string) => call<SignedIn>("sign_in", { username, password }),

@@ -3,6 +3,14 @@
 
 export type AuditEntry = { seq: number, at: string, actor: string, action: string, pass_id: string | null, detail: JsonValue, prev_hash: string, hash: string, };
 
+export type CameraChoice = { "kind": "webcam", index: number, } | { "kind": "frames", dir: string, };
+
+export type CameraView = { choice: CameraChoice, 
+/**
+ * The system's name for a webcam; the folder for pictures.
+ */
+name: string, };
+
 export type CardAction = "print" | "check_print" | "encode" | "release" | "refuse_release" | "hand_over" | "spoil" | "void" | "reprint";
 
 export type CardCheck = { 
@@ -47,6 +55,20 @@ first_day: string, last_day: string, created_at: string, };
 
 export type DemoUser = { username: string, display_name: string, role: Role, password: string, };
 
+export type DeviceChoices = { 
+/**
+ * The CUPS queue cards print to.
+ */
+printer?: string | null, 
+/**
+ * The PC/SC reader the desk writes chips on.
+ */
+reader?: string | null, 
+/**
+ * The camera the check-print and gate screens watch.
+ */
+camera?: CameraChoice | null, };
+
 export type DeviceState = { 
 /**
  * Whether central answered last time it was asked; `None` before the first try.
@@ -65,6 +87,24 @@ readers: { [key in string]: boolean },
  */
 reader_problem: string | null, };
 
+export type DevicesView = { 
+/**
+ * What `station.json` holds.
+ */
+chosen: DeviceChoices, 
+/**
+ * The CUPS queues, each with what would stop a job, if anything.
+ */
+printers: Array<PrinterView>, printer_problem: ErrorView | null, 
+/**
+ * The PC/SC readers pcscd knows.
+ */
+readers: Array<string>, reader_problem: ErrorView | null, 
+/**
+ * The webcams, and the folder of pictures played as a camera, if any.
+ */
+cameras: Array<CameraView>, camera_problem: ErrorView | null, };
+
 export type Duty = "read" | "issue" | "approve" | "delegate" | "check" | "administer" | "audit";
 
 export type EncodeResult = { valid: boolean, reason_zh: string | null, reason_en: string | null, pass_id: string, version: number, 
@@ -81,7 +121,7 @@ export type EncodeStep = { n: number, step: ExchangeKind, ok: boolean, };
 
 export type ErrorClass = "failure" | "usage" | "setup" | "offline" | "central" | "not_found" | "busy" | "invalid" | "card" | "tampered" | "printer" | "camera" | "auth";
 
-export type ErrorCode = "unexpected" | "io" | "store.failed" | "signer_key" | "no_trust_list" | "corrupt" | "run_setup" | "usage" | "twice_in_batch" | "recipient_missing" | "bad_id_number" | "reason_missing" | "bad_date" | "gate_not_running" | "not_enrolled" | "already_enrolled" | "config" | "root_mismatch" | "no_chip_keys" | "central.unreachable" | "central.refused" | "untrusted" | "item_not_found" | "sync_busy" | "reader.failed" | "wrong_state" | "chip_not_verified" | "seal_broken" | "clone_suspected" | "photo_missing" | "printer.failed" | "camera.failed" | "no_qr_code" | "no_webcam_support" | "auth.bad_credentials" | "auth.locked" | "auth.frozen" | "auth.unknown_offline" | "auth.not_signed_in" | "auth.signed_out" | "auth.forbidden" | "auth.two_person" | "auth.delegate_to_self" | "auth.delegation_backwards" | "auth.delegation_past" | "auth.delegate_unknown" | "auth.weak_password";
+export type ErrorCode = "unexpected" | "io" | "store.failed" | "signer_key" | "no_trust_list" | "corrupt" | "run_setup" | "usage" | "twice_in_batch" | "recipient_missing" | "bad_id_number" | "reason_missing" | "bad_date" | "gate_not_running" | "not_enrolled" | "already_enrolled" | "config" | "root_mismatch" | "no_chip_keys" | "central.unreachable" | "central.refused" | "untrusted" | "item_not_found" | "sync_busy" | "reader.failed" | "wrong_state" | "chip_not_verified" | "seal_broken" | "clone_suspected" | "photo_missing" | "printer.failed" | "camera.failed" | "no_qr_code" | "no_webcam_support" | "auth.bad_credentials" | "auth.tries_left" | "auth.locked" | "auth.locked_until" | "auth.frozen" | "auth.unknown_offline" | "auth.not_signed_in" | "auth.signed_out" | "auth.forbidden" | "auth.two_person" | "auth.delegate_to_self" | "auth.delegation_backwards" | "auth.delegation_past" | "auth.delegate_unknown" | "auth.weak_password";
 
 export type ErrorView = { 
 /**
@@ -224,6 +264,12 @@ job: number | null, error: ErrorView | null, };
 
 export type PrintStage = "printing" | "printed" | "failed";
 
+export type PrinterView = { name: string, 
+/**
+ * Why a job sent now would not print (the printer's words), if so.
+ */
+problem: string | null, };
+
 export type QueueRow = { pass_id: string, version: number, kind: PassKind, holder: string, company_name: string, ports: Array<string>, valid_from: string, valid_to: string, state: CardState, };
 
 export type Recipient = { name: string, company: string, id_masked: string, };
@@ -265,7 +311,15 @@ printer_kind: string, printer: string,
 /**
  * `virtual` (the demo's) or `pcsc`.
  */
-reader_kind: string, devices: DeviceState, demo: boolean, 
+reader_kind: string, 
+/**
+ * The PC/SC reader chips are written on, when one is named.
+ */
+reader: string | null, 
+/**
+ * The camera the check-print and gate screens watch, if any.
+ */
+camera: CameraChoice | null, devices: DeviceState, demo: boolean, 
 /**
  * Where the demo's camera leaves pictures of printed cards.
  */
@@ -273,7 +327,12 @@ camera_dir: string | null, station_id: string, station_name: string, office: str
 /**
  * When the feed was last read to its end (RFC 3339).
  */
-last_sync: string | null, outbox: number, counts: Array<[CardState, number]>, 
+last_sync: string | null, outbox: number, 
+/**
+ * When central issued the hotlist the station holds (RFC 3339); verdicts
+ * warn once it is older than `hotlist_max_age_hours`.
+ */
+hotlist_issued_at: string | null, hotlist_max_age_hours: number, counts: Array<[CardState, number]>, 
 /**
  * The states the queue shows unless asked for others.
  */
@@ -304,6 +363,35 @@ retried: Array<string>,
  * The trust list and hotlist held after the sync.
  */
 trust: TrustSummary, };
+
+export type TestPrintView = { 
+/**
+ * The CUPS job, when printed through CUPS.
+ */
+job: number | null, 
+/**
+ * The files written, when printed to a folder.
+ */
+files: Array<string>, };
+
+export type TestReadView = { 
+/**
+ * `blank` (ready to write), `ours` (a card this office wrote),
+ * `foreign` (another system's card) or `unreadable`.
+ */
+kind: string, 
+/**
+ * The card's UID, upper-case hex, when it could be read.
+ */
+card_uid: string | null, 
+/**
+ * The pass a card of ours was written for.
+ */
+pass_id: string | null, 
+/**
+ * Why the card could not be read, for `unreadable`.
+ */
+problem: ErrorView | null, };
 
 export type TrustSummary = { trust_list_sequence: number, signers: number, hotlist_sequence: number, hotlist_entries: number, };
 

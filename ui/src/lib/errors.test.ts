@@ -57,6 +57,17 @@ describe("a failure's message", () => {
     );
   });
 
+  it("says how many tries are left, and until when an account is locked, in office time", () => {
+    expect(errorText("en", failure("auth.tries_left", { n: 2, minutes: 15 }, "auth")).detail).toBe(
+      "Wrong user name or password. Tries left before the account locks for 15 minutes: 2.",
+    );
+    const locked = failure("auth.locked_until", { username: "clerk1", until: "2026-12-01T05:20:00Z" }, "auth");
+    expect(errorText("en", locked).detail).toBe(
+      "clerk1 is locked after repeated wrong passwords until 2026-12-01 (ROC 115/12/01) 13:20. Wait until then, or ask an administrator to unlock it.",
+    );
+    expect(errorText("zh-TW", locked).detail).toContain("民國115年12月1日（2026-12-01） 13:20");
+  });
+
   it("is the core's English message, under the class's lead, only for a code the UI does not know", () => {
     const unknown = failure("card.brand_new" as never, { pass_id: "KEL-2026-000001" });
     expect(messageKey(unknown)).toBeNull();

@@ -6,6 +6,7 @@
 
 import { ERROR_CLASSES, type CommandError } from "./api";
 import type { JsonValue } from "./bindings";
+import { bothForms } from "./dates";
 import { isKey, translate, type Key, type Locale, type Params } from "./i18n";
 
 /** Parameters the catalogues name in words: the key prefix of each value, and how a list of them is joined. */
@@ -27,7 +28,10 @@ export function messageKey(error: CommandError): Key | null {
   return isKey(key) ? key : null;
 }
 
-/** The parameters as the message shows them in `locale`: codes named, lists joined (the core sends them as a JSON object). */
+/** Parameters that are moments (RFC 3339), shown as the office reads a date and time. */
+const MOMENTS = new Set(["until"]);
+
+/** The parameters as the message shows them in `locale`: codes named, lists joined, moments in office time (the core sends them as a JSON object). */
 export function shownParams(locale: Locale, params: JsonValue): Params {
   const shown: Params = {};
   if (typeof params !== "object" || params === null || Array.isArray(params)) return shown;
@@ -35,6 +39,7 @@ export function shownParams(locale: Locale, params: JsonValue): Params {
     const named = NAMED[name];
     const values = Array.isArray(value) ? value : [value ?? ""];
     const words = values.map((v) => {
+      if (MOMENTS.has(name) && typeof v === "string") return bothForms(v, locale);
       const key = named ? `${named.prefix}.${v}` : "";
       return isKey(key) ? translate(locale, key) : String(v);
     });

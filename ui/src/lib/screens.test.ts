@@ -1,7 +1,7 @@
-// Who sees which screen, and Alt+1… following the menu on screen.
+// Who sees which screen, and each screen's own Alt+digit.
 import { describe, expect, it } from "vitest";
 import type { Duty } from "./bindings";
-import { allows, homeScreen, SCREENS, shortcutTarget, visibleScreens } from "./screens";
+import { allows, homeScreen, SCREENS, shortcutDigit, shortcutTarget, visibleScreens } from "./screens";
 
 // The duties the core gives each role (src-tauri/src/auth.rs, Duty::roles).
 const CLERK: Duty[] = ["read", "issue", "check"];
@@ -43,16 +43,25 @@ describe("the menu by duty", () => {
 });
 
 describe("Alt+digit", () => {
-  it("opens the n-th visible entry", () => {
-    expect(shortcutTarget(SUPERVISOR, "1")).toBe("queue");
+  it("opens the same screen whatever the role", () => {
+    for (const duties of [CLERK, SUPERVISOR, GATE_OFFICER, ADMIN]) {
+      expect(shortcutTarget(duties, "1")).toBe("queue");
+      expect(shortcutTarget(duties, "8")).toBe("sync");
+      expect(shortcutTarget(duties, "9")).toBe("settings");
+    }
+    for (const duties of [CLERK, SUPERVISOR, GATE_OFFICER]) expect(shortcutTarget(duties, "7")).toBe("gate");
     expect(shortcutTarget(SUPERVISOR, "5")).toBe("supervisor");
-    expect(shortcutTarget(GATE_OFFICER, "3")).toBe("gate");
-    expect(shortcutTarget(CLERK, "3")).toBe("check");
-    expect(shortcutTarget(CLERK, "4")).toBe("encode");
   });
 
-  it("opens nothing past the menu's end or for other keys", () => {
-    expect(shortcutTarget(GATE_OFFICER, "6")).toBeNull();
+  it("gives each screen its own digit, shown in the menu", () => {
+    expect(SCREENS.map((s) => shortcutDigit(s.id))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(shortcutDigit("gate")).toBe(7);
+  });
+
+  it("opens nothing for a screen the user may not see, or for other keys", () => {
+    expect(shortcutTarget(GATE_OFFICER, "3")).toBeNull();
+    expect(shortcutTarget(CLERK, "5")).toBeNull();
+    expect(shortcutTarget(ADMIN, "7")).toBeNull();
     expect(shortcutTarget(SUPERVISOR, "0")).toBeNull();
     expect(shortcutTarget(SUPERVISOR, "a")).toBeNull();
   });

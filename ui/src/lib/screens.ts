@@ -1,6 +1,8 @@
 // The menu and who sees what: each screen with the duties that open it (any
-// one of them), in menu order. Alt+1… follow the entries a user can see, so
-// the shortcuts always match the menu on screen. Pure, so tests need no UI.
+// one of them), in menu order. Each screen has its own Alt+digit, the same
+// whatever the role (a clerk and a supervisor both find the gate at Alt+7),
+// shown next to it in the menu; a screen the user cannot see leaves its
+// digit unused. Pure, so tests need no UI.
 
 import type { Duty } from "./bindings";
 import type { Key } from "./i18n";
@@ -33,15 +35,21 @@ export function allows(duties: readonly Duty[], screen: Screen): boolean {
   return entry !== undefined && entry.needs.some((duty) => duties.includes(duty));
 }
 
-/** The menu a user with `duties` sees, in order: its first entry is Alt+1. */
+/** The menu a user with `duties` sees, in order. */
 export function visibleScreens(duties: readonly Duty[]): ScreenEntry[] {
   return SCREENS.filter((s) => s.needs.some((duty) => duties.includes(duty)));
 }
 
-/** The screen Alt+`digit` opens for `duties`, or null when the menu has no such entry. */
+/** The digit of `screen`'s Alt shortcut: its place among all screens, whoever is signed in. */
+export function shortcutDigit(screen: Screen): number {
+  return SCREENS.findIndex((s) => s.id === screen) + 1;
+}
+
+/** The screen Alt+`digit` opens for `duties`, or null when that screen is not theirs. */
 export function shortcutTarget(duties: readonly Duty[], digit: string): Screen | null {
   if (!/^[1-9]$/.test(digit)) return null;
-  return visibleScreens(duties)[Number(digit) - 1]?.id ?? null;
+  const entry = SCREENS[Number(digit) - 1];
+  return entry && allows(duties, entry.id) ? entry.id : null;
 }
 
 /** Where a user starts after signing in: the gate for someone who only checks cards, else the queue. */

@@ -65,6 +65,9 @@ fn roots(visitor: &mut Collect) {
     visitor.visit::<desk::PrintOutcome>();
     visitor.visit::<desk::EncodeResult>();
     visitor.visit::<devices::EncodeStep>();
+    visitor.visit::<devices::DevicesView>();
+    visitor.visit::<devices::TestPrintView>();
+    visitor.visit::<devices::TestReadView>();
     visitor.visit::<pass_station::printing::PrintCheck>();
     visitor.visit::<pass_station::ops::Retired>();
     visitor.visit::<pass_station::workflow::Waiting>();

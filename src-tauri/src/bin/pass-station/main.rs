@@ -18,9 +18,8 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 
 use clap::Parser;
-use pass_printer::{CupsQueue, PdfFolder, PrintTarget};
 use pass_station::ops::desk::{PictureFolder, Printer};
-use pass_station::ops::devices::{CardSource, PcscReader};
+use pass_station::ops::devices::{self, CardSource};
 use pass_station::ops::people::DemoUser;
 use pass_station::station::CameraChoice;
 use pass_station::{Station, StationError, StationHome};
@@ -139,42 +138,37 @@ fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationE
     let (home, cards, camera_dir, demo_users, demo) = match embedded(&args, &home)? {
         Some(parts) => (
             parts.home,
-            parts.cards,
+            Some(parts.cards),
             Some(parts.camera_dir),
             parts.users,
             Some(parts.keep_running),
         ),
-        None => {
-            let reader: Box<dyn CardSource> = Box::new(PcscReader { name: args.reader });
-            (home, reader, None, Vec::new(), None)
-        }
+        None => (home, None, None, Vec::new(), None),
     };
     let station = Station::open(home.clone())?;
+    // The command line's devices for this run, else those chosen in Settings.
+    let cards = cards.unwrap_or_else(|| Box::new(devices::pcsc_reader(&station, args.reader)));
     let camera = match &camera_dir {
         Some(dir) => Some(CameraChoice::Frames {
             dir: dir.display().to_string(),
         }),
         None => station.config().devices.camera.clone(),
     };
-    let mut printer = Printer::new(match (args.printer, args.pdf) {
-        (Some(queue), _) => PrintTarget::Cups(CupsQueue::new(queue)),
-        (None, Some(dir)) => PrintTarget::Folder(PdfFolder::new(dir)),
-        (None, None) => PrintTarget::Folder(PdfFolder::new(home.dir().join("printed"))),
-    });
+    let pdf_folder = args.pdf.clone().unwrap_or_else(|| home.dir().join("printed"));
+    let mut printer = Printer::new(devices::print_target(&station, args.printer, args.pdf, &pdf_folder));
     if let Some(dir) = &camera_dir {
         printer.watcher = Some(Box::new(PictureFolder { dir: dir.clone() }));
     }
-    if let PrintTarget::Folder(folder) = &printer.target {
-        std::fs::create_dir_all(&folder.dir).map_err(|source| StationError::Io {
-            action: "create the PDF printer folder",
-            path: folder.dir.to_owned(),
-            source,
-        })?;
-    }
+    std::fs::create_dir_all(&pdf_folder).map_err(|source| StationError::Io {
+        action: "create the PDF printer folder",
+        path: pdf_folder.clone(),
+        source,
+    })?;
     Ok(AppState {
         home,
         station: Mutex::new(station),
-        printer,
+        printer: Mutex::new(printer),
+        pdf_folder,
         cards,
         camera_dir,
         camera: Mutex::new(camera),
@@ -224,6 +218,10 @@ fn run(state: AppState, software_rendering: bool) -> ExitCode {
             commands::print_cards,
             commands::check_print_image,
             commands::encode_card,
+            commands::devices_list,
+            commands::devices_choose,
+            commands::devices_test_print,
+            commands::devices_test_read,
             commands::spoil_card,
             commands::resolve_scan,
             commands::first_screen_drawn,

@@ -39,8 +39,12 @@ pub struct AppState {
     /// The open station, for the quick steps; a sync opens its own, so the
     /// queue stays usable while it runs (SQLite WAL lets both work at once).
     pub station: Mutex<Station>,
-    /// The devices, chosen once at start-up: no command asks which they are.
-    pub printer: Printer,
+    /// The devices: chosen at start-up (the command line, else
+    /// `station.json`), and again when an administrator chooses in Settings.
+    pub printer: Mutex<Printer>,
+    /// Where cards print when no CUPS queue is chosen.
+    pub pdf_folder: PathBuf,
+    /// The reader; its PC/SC reader name changes with a choice in Settings.
     pub cards: Box<dyn CardSource>,
     /// Where pictures of printed cards appear (the demo's camera), if anywhere.
     pub camera_dir: Option<PathBuf>,

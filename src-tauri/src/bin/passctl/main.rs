@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use pass_station::error::{Code, ErrorClass, exit_code_help};
 use pass_station::{StationError, StationHome};
 
-use commands::{Context, Outcome, Output, desk, gate, gate_mode, office, people, supervisor};
+use commands::{Context, Outcome, Output, desk, devices, gate, gate_mode, office, people, supervisor};
 
 #[derive(Debug, Parser)]
 #[command(name = "passctl", version, about = "Port Pass Station: the card office from the command line", after_help = exit_code_help())]
@@ -77,6 +77,9 @@ enum Command {
         #[command(subcommand)]
         action: office::ChipKeysAction,
     },
+    /// The printers, readers and cameras, and those the station uses; choose them (administrator),
+    /// print a test card, read a test card.
+    Devices(devices::DevicesArgs),
     /// Write an item's chip credential to the card on the reader, and read it back as a gate would.
     Encode(desk::EncodeArgs),
     /// Read the card on the reader: its UID, whether it is ours, and its verdict.
@@ -178,6 +181,7 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         Command::CheckPrint(args) => desk::check_print(&ctx, args),
         Command::Preview(args) => desk::preview(&ctx, args),
         Command::ChipKeys { action } => office::chip_keys(&ctx, action),
+        Command::Devices(args) => devices::run(&ctx, args),
         Command::Encode(args) => desk::encode(&ctx, args),
         Command::ReadCard(args) => gate::read_card(&ctx, args),
         Command::Audit { command } => office::audit(&ctx, command),

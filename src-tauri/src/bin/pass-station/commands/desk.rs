@@ -71,7 +71,7 @@ pub async fn print_cards(app: AppHandle, pass_ids: Vec<String>) -> Answer<Vec<Pr
         desk::print_batch(
             station,
             session,
-            &state.printer,
+            &crate::state::held(&state.printer),
             &pass_ids,
             PrintOptions::default(),
             &mut progress,

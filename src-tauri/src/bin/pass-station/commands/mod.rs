@@ -11,11 +11,13 @@
 //! a screen is a courtesy, not the lock.
 
 mod desk;
+mod devices;
 mod gate;
 mod people;
 mod supervisor;
 
 pub use desk::*;
+pub use devices::*;
 pub use gate::*;
 pub use people::*;
 pub use supervisor::*;
@@ -99,6 +101,10 @@ pub struct StationStatus {
     printer: String,
     /// `virtual` (the demo's) or `pcsc`.
     reader_kind: &'static str,
+    /// The PC/SC reader chips are written on, when one is named.
+    reader: Option<String>,
+    /// The camera the check-print and gate screens watch, if any.
+    camera: Option<pass_station::station::CameraChoice>,
     devices: DeviceState,
     demo: bool,
     /// Where the demo's camera leaves pictures of printed cards.
@@ -108,7 +114,7 @@ pub struct StationStatus {
 #[tauri::command]
 pub async fn station_status(app: AppHandle) -> Answer<StationStatus> {
     with_station(app, |station, state| {
-        let (printer_kind, printer) = match &state.printer.target {
+        let (printer_kind, printer) = match &crate::state::held(&state.printer).target {
             PrintTarget::Folder(folder) => ("pdf", folder.dir.display().to_string()),
             PrintTarget::Cups(queue) => ("cups", queue.queue.clone()),
         };
@@ -117,6 +123,8 @@ pub async fn station_status(app: AppHandle) -> Answer<StationStatus> {
             printer_kind,
             printer,
             reader_kind: state.cards.kind(),
+            reader: state.cards.reader_name(),
+            camera: crate::state::held(&state.camera).clone(),
             devices: state.devices.snapshot(),
             demo: state.demo.is_some(),
             camera_dir: state.camera_dir.as_ref().map(|dir| dir.display().to_string()),

@@ -3,12 +3,11 @@
 
 use std::path::PathBuf;
 
-use pass_printer::{CupsQueue, PdfFolder, PrintTarget};
 use pass_station::StationError;
 use pass_station::auth::Duty;
 use pass_station::model::CardState;
 use pass_station::ops::desk::{self, CardView, EncodeResult, HandOver, PrintOptions, PrintOutcome, Printer};
-use pass_station::ops::devices::{CardSource, PcscReader};
+use pass_station::ops::devices::{self, CardSource};
 use pass_station::printing::PrintCheck;
 use pass_station::store::{QueueQuery, QueueRow, Recipient};
 use pass_station::workflow::Waiting;
@@ -95,8 +94,9 @@ impl Show for CardShown {
 pub struct PrintArgs {
     #[arg(required = true, value_name = "ITEM")]
     items: Vec<String>,
-    /// The CUPS queue to print to.
-    #[arg(long, value_name = "QUEUE", conflicts_with = "pdf", required_unless_present = "pdf")]
+    /// The CUPS queue to print to (default: the one chosen with `passctl
+    /// devices set`, else the PDF folder `printed/` in the home).
+    #[arg(long, value_name = "QUEUE", conflicts_with = "pdf")]
     printer: Option<String>,
     /// Write the PDF into this folder instead (a card printer's hot folder).
     #[arg(long, value_name = "DIR")]
@@ -112,11 +112,7 @@ pub struct PrintArgs {
 /// Prints each card as its own job; the exit code is the first failure's.
 pub fn print(ctx: &Context, args: PrintArgs) -> Result<Outcome, StationError> {
     let (mut station, session) = ctx.signed_in(Duty::Issue)?;
-    let target = match (args.printer, args.pdf) {
-        (Some(queue), _) => PrintTarget::Cups(CupsQueue::new(queue)),
-        (None, Some(dir)) => PrintTarget::Folder(PdfFolder::new(dir)),
-        (None, None) => unreachable!("clap requires --printer or --pdf"),
-    };
+    let target = devices::print_target(&station, args.printer, args.pdf, &ctx.home.dir().join("printed"));
     let options = PrintOptions {
         portrait: args.portrait,
         raster: args.raster,
@@ -220,7 +216,7 @@ pub struct EncodeArgs {
 
 pub fn encode(ctx: &Context, args: EncodeArgs) -> Result<Outcome, StationError> {
     let (mut station, session) = ctx.signed_in(Duty::Issue)?;
-    let mut card = PcscReader { name: args.reader }.card_to_encode(&args.item)?;
+    let mut card = devices::pcsc_reader(&station, args.reader).card_to_encode(&args.item)?;
     let encoded = desk::encode(&mut station, &session, &args.item, &mut card, &mut |_| {})?;
     ctx.out.say(&encoded, |e: &EncodeResult| {
         let read_back = if e.valid {

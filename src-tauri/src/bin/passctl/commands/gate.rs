@@ -4,7 +4,7 @@
 use pass_credential::Lang;
 use pass_station::StationError;
 use pass_station::auth::Duty;
-use pass_station::ops::devices::{CardSource, PcscReader};
+use pass_station::ops::devices::{self, CardSource};
 use pass_station::ops::gate::{self, CardReadingView, CheckAt, VerdictView};
 use pass_station::store::Check;
 use time::OffsetDateTime;
@@ -98,7 +98,7 @@ impl Show for CardReadingView {
 
 pub fn read_card(ctx: &Context, args: ReadCardArgs) -> Result<Outcome, StationError> {
     let (mut station, session) = ctx.signed_in(Duty::Check)?;
-    let mut card = PcscReader { name: args.reader }.card_of("")?;
+    let mut card = devices::pcsc_reader(&station, args.reader).card_of("")?;
     let at = CheckAt {
         port: args.port,
         at: None,

@@ -6,6 +6,7 @@
 #[cfg(feature = "demo")]
 pub mod bench;
 pub mod desk;
+pub mod devices;
 pub mod gate;
 pub mod gate_mode;
 pub mod office;

@@ -3,7 +3,7 @@
 
 use pass_station::StationError;
 use pass_station::auth::{Duty, roles_text};
-use pass_station::ops::devices::{CardSource, PcscReader};
+use pass_station::ops::devices::{self, CardSource};
 use pass_station::ops::supervisor;
 
 use super::desk::ReasonArgs;
@@ -21,7 +21,7 @@ pub struct ReleaseArgs {
 
 pub fn release(ctx: &Context, args: ReleaseArgs) -> Result<Outcome, StationError> {
     let (mut station, session) = ctx.signed_in(Duty::Approve)?;
-    let mut card = PcscReader { name: args.reader }.card_of(&args.item)?;
+    let mut card = devices::pcsc_reader(&station, args.reader).card_of(&args.item)?;
     let released = supervisor::release(&mut station, &session, &args.item, args.printed.into(), &mut card)?;
     ctx.out.say(&released, |r| {
         format!("{}: released (card {}); it waits for pick-up", r.pass_id, r.card_uid)
