@@ -54,7 +54,7 @@ export const zhTW = {
   "queue.apps.list": "申請案，每案依證卡進度計數",
   "queue.apps.count": "顯示 {n} 件申請案",
   "queue.apps.empty": "沒有符合的申請案",
-  "queue.apps.hint": "不製發：已撤銷、作廢、註銷或逾期未領；不影響同案其他證卡。",
+  "queue.apps.hint": "製作中：已印出、已檢查或已寫入晶片。待領取：已放行。不製發：已撤銷、作廢、註銷或逾期未領；不影響同案其他證卡。",
   "queue.apps.col.application": "申請案",
   "queue.apps.col.items": "件數",
   "queue.apps.col.toPrint": "待印",
