@@ -286,7 +286,7 @@ export const en: Record<keyof typeof zhTW, string> = {
   "handover.remove": "Remove {pass}",
   "handover.photoAlt": "Photo of {holder}",
   "handover.noPhoto": "No photo",
-  "handover.doneMany": "Handed over: {n} of {application}.",
+  "handover.doneMany": "Cards of {application} handed over: {n}.",
   "handover.list": "Cards waiting for pick-up: arrow keys pick, Enter goes to the recipient",
   "handover.empty": "No card is waiting for pick-up",
   "handover.count": "{n} waiting",
