@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "station_status",
     "sync_now",
     "queue",
+    "applications",
     "card_detail",
     "card_preview",
     "card_photo",

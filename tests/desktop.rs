@@ -7,14 +7,16 @@
 //! the PDF folder, its print is checked from the demo camera's picture, its
 //! chip is written on the virtual reader; the supervisor signs in and
 //! releases it; the clerk hands it over
-//! with the recipient's ID masked; and at the gate its printed QR and its
-//! chip are both valid. An administrator then chooses a real CUPS queue (the
-//! printer lab's cupsd with a cups-pdf queue) in Settings: a test card and
-//! the clerk's next card come out of it. The zh-TW labels are checked to draw
-//! with a CJK font rather than missing-glyph boxes (run with
-//! `FONTCONFIG_FILE` naming a configuration without CJK fonts, the check
-//! fails), and the status bar to fit the 1280x800 window in both languages.
-//! Each screen is saved as a PNG under `target/e2e-screens/`.
+//! with the recipient's ID masked; the clerk groups the queue by application,
+//! prints a crew's printable items as one batch and, once two of them are
+//! released, hands both over at once; and at the gate the first card's
+//! printed QR and its chip are both valid. An administrator then chooses a
+//! real CUPS queue (the printer lab's cupsd with a cups-pdf queue) in
+//! Settings: a test card and the clerk's next card come out of it. The zh-TW
+//! labels are checked to draw with a CJK font rather than missing-glyph boxes
+//! (run with `FONTCONFIG_FILE` naming a configuration without CJK fonts, the
+//! check fails), and the status bar to fit the 1280x800 window in both
+//! languages. Each screen is saved as a PNG under `target/e2e-screens/`.
 //!
 //! The lab parts are real: a missing one fails the test with its install step.
 
@@ -214,6 +216,24 @@ impl Session {
                            window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]) \
                              .then(done, (error) => done({ failed: error }));",
                 "args": [command, args],
+            })),
+        )
+        .await
+    }
+
+    /// Calls a command whose request body is an image (a photo of a card),
+    /// with the card named in the `pass-id` header, as the UI sends a picked file.
+    async fn invoke_image(&self, command: &str, pass_id: &str, image: &Path) -> Value {
+        let bytes = std::fs::read(image).unwrap_or_else(|e| panic!("reading {}: {e}", image.display()));
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({
+                "script": "const done = arguments[arguments.length - 1]; \
+                           const body = Uint8Array.from(atob(arguments[1]), (c) => c.charCodeAt(0)); \
+                           window.__TAURI_INTERNALS__.invoke(arguments[0], body, { headers: { 'pass-id': arguments[2] } }) \
+                             .then(done, (error) => done({ failed: error }));",
+                "args": [command, base64::engine::general_purpose::STANDARD.encode(bytes), pass_id],
             })),
         )
         .await
@@ -457,6 +477,28 @@ fn soonest_approved(home: &Path) -> QueueRow {
     rows.into_iter()
         .min_by(|a, b| a.valid_from.cmp(&b.valid_from))
         .expect("an approved card")
+}
+
+/// The cards of `application` in `state` in the station's cache, oldest first.
+fn cards_of(home: &Path, application: &str, state: CardState) -> Vec<String> {
+    let station = Station::open(StationHome::new(home.to_owned())).expect("the demo station's cache");
+    let query = QueueQuery {
+        states: vec![state],
+        limit: 10_000,
+        ..QueueQuery::default()
+    };
+    let rows = station.store().queue(&query).expect("the queue");
+    rows.into_iter()
+        .map(|row| row.pass_id)
+        .filter(|id| station.store().application_of(id).expect("read").as_deref() == Some(application))
+        .collect()
+}
+
+/// The QR text printed on a pass's card, as the station recorded it.
+fn printed_qr(home: &Path, pass_id: &str) -> String {
+    let station = Station::open(StationHome::new(home.to_owned())).expect("the demo station's cache");
+    let card = station.store().printed_card(pass_id).expect("read");
+    card.expect("the card is printed").qr_text
 }
 
 /// The ID number the demo's recipient shows (made up, well formed).
@@ -785,6 +827,166 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         "the full ID number is nowhere on screen"
     );
     app.screenshot("10-handover").await;
+
+    // An application as a unit: the clerk groups the queue by application,
+    // finds a crew of temporary passes (one person refused at central, counted
+    // as out) and selects its printable items for one batch.
+    app.click("[data-testid=nav-queue]").await;
+    app.clear("[data-testid=queue-search]").await;
+    app.click("[data-testid=queue-by-application]").await;
+    let crew = app
+        .until(
+            "a crew in the queue by application",
+            "const r = [...document.querySelectorAll('[data-testid=application-row]')] \
+               .find(r => Number(r.dataset.items) >= 8 && r.dataset.out === '1'); \
+             return r ? r.dataset.application : null;",
+            json!([]),
+        )
+        .await;
+    let crew = crew.as_str().expect("an application number").to_owned();
+    let crew_row = format!("[data-testid=application-row][data-application='{crew}']");
+    app.screenshot("16-queue-by-application").await;
+    app.click("nav .language").await;
+    app.appears("the English grouped queue", &crew_row).await;
+    app.screenshot("16b-queue-by-application-en").await;
+    app.click("nav .language").await;
+    let station_home = demo_dir.join("station");
+    let printable = cards_of(&station_home, &crew, CardState::Approved);
+    assert!(
+        printable.len() >= 7,
+        "a crew of eight or more, one refused: {printable:?}"
+    );
+    app.click(&format!("{crew_row} [data-testid=application-select]")).await;
+    let summary = app
+        .until(
+            "the application's items selected",
+            TEXT_OF,
+            json!(["[data-testid=print-summary]"]),
+        )
+        .await;
+    assert!(
+        summary
+            .as_str()
+            .unwrap_or_default()
+            .contains(&printable.len().to_string()),
+        "the selection names the crew's printable items: {summary}"
+    );
+    app.click("[data-testid=queue-print]").await;
+    // The batch counts the cards selected: "n/{printable}" while it prints.
+    let total = format!("/{}", printable.len());
+    let progress = app
+        .until(
+            "the batch's progress",
+            "const t = document.querySelector('[data-testid=print-summary]').textContent.trim(); \
+             return t !== arguments[0] && t;",
+            json!([summary]),
+        )
+        .await;
+    let progress = progress.as_str().unwrap_or_default().to_owned();
+    assert!(
+        progress.contains(&total) || progress.contains(&printable.len().to_string()),
+        "the progress counts the batch, not the queue: {progress}"
+    );
+    let mut printed = Vec::new();
+    for _ in 0..5 {
+        printed = cards_of(&station_home, &crew, CardState::Printed);
+        if printed.len() == printable.len() {
+            break;
+        }
+        app.until(
+            "the crew's batch to print",
+            "const r = document.querySelector(arguments[0]); return r && r.dataset.approved === '0';",
+            json!([crew_row]),
+        )
+        .await;
+    }
+    assert_eq!(
+        printed, printable,
+        "the crew's printable items all printed, and only they"
+    );
+    app.screenshot("17-application-printed").await;
+
+    // Two of its cards are checked and encoded (the clerk's steps, as the
+    // screens call them) and released by the supervisor; then the clerk
+    // hands both over at once to the crew's representative.
+    let pair = &printed[..2];
+    for id in pair {
+        let picture = demo_dir.join("camera").join(format!("{id}-back.png"));
+        let check = app.invoke_image("check_print_image", id, &picture).await;
+        assert_eq!(check["matches"], json!(true), "{id}'s print checks: {check}");
+        let encoded = app.invoke("encode_card", json!({ "passId": id })).await;
+        assert_eq!(encoded["valid"], json!(true), "{id}'s chip reads back: {encoded}");
+    }
+    app.sign_out().await;
+    app.sign_in("demo-super").await;
+    for id in pair {
+        let qr = printed_qr(&station_home, id);
+        let released = app
+            .invoke("release_card", json!({ "passId": id, "printedQr": qr }))
+            .await;
+        assert!(released.get("failed").is_none(), "{id} is released: {released}");
+    }
+    app.sign_out().await;
+    app.sign_in("demo-clerk").await;
+    app.click("[data-testid=nav-handover]").await;
+    for id in pair {
+        let row = format!("[data-testid='pickup-row-{id}']");
+        app.appears("the crew's card waiting", &row).await;
+        app.click(&row).await;
+    }
+    app.until(
+        "both cards chosen, with their photos",
+        "return document.querySelectorAll('[data-testid=handover-card]').length === 2 \
+           && document.querySelectorAll('[data-testid=handover-photo]').length === 2",
+        json!([]),
+    )
+    .await;
+    app.type_into("[data-testid=handover-name]", "陳建宏").await;
+    app.type_into("[data-testid=handover-id]", RECIPIENT_ID).await;
+    let typed = app
+        .script(
+            "return document.querySelector('[data-testid=handover-id]').value",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        typed,
+        json!(RECIPIENT_ID),
+        "the ID number shows as typed, to be checked"
+    );
+    app.screenshot("18-handover-application-form").await;
+    app.click("[data-testid=handover-submit]").await;
+    let handed = app
+        .until(
+            "the crew's hand-over",
+            TEXT_OF,
+            json!(["[data-testid=handover-result]"]),
+        )
+        .await;
+    let handed = handed.as_str().unwrap_or_default();
+    assert!(
+        pair.iter().all(|id| handed.contains(id.as_str())) && handed.contains("F12****790"),
+        "both cards, one recipient, the ID masked: {handed}"
+    );
+    let cleared = app
+        .script(
+            "return ['handover-name', 'handover-company', 'handover-id'] \
+               .map(id => document.querySelector(`[data-testid=${id}]`).value).join('')",
+            json!([]),
+        )
+        .await;
+    assert_eq!(cleared, json!(""), "the form is cleared for the next representative");
+    assert_eq!(
+        cards_of(&station_home, &crew, CardState::HandedOver),
+        pair.to_vec(),
+        "both cards are handed over"
+    );
+    app.screenshot("19-handover-application").await;
+    app.click("nav .language").await;
+    app.appears("the English hand-over", "[data-testid=handover-result]")
+        .await;
+    app.screenshot("19b-handover-application-en").await;
+    app.click("nav .language").await;
 
     // A second card is printed and spoiled by the clerk: its printed QR must never pass a gate.
     let spoiled = soonest_approved(&demo_dir.join("station"));

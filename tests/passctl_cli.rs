@@ -204,9 +204,40 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
         "each item's receipt reaches central, and the audit trail's head (the clerk's sign-in)"
     );
 
+    // Each crew of eight or more temporary passes comes with one person
+    // refused at central (withdrawn): out of the open queue, counted as out
+    // of its application, holding none of the others back.
+    let withdrawn_at_central = sync["items"]["withdrawn"].as_u64().expect("a count");
+    assert!(withdrawn_at_central > 0, "the generated crews bring refused people");
     let queue = stdout_json(&passctl(&home, &["queue", "--limit", "5000", "--json"]));
     let rows = queue.as_array().expect("a list");
-    assert_eq!(rows.len(), 2000);
+    assert_eq!(rows.len() as u64, 2000 - withdrawn_at_central);
+    let by_application = stdout_json(&passctl(
+        &home,
+        &["queue", "--by-application", "--limit", "5000", "--json"],
+    ));
+    let applications = by_application.as_array().expect("a list");
+    let count = |field: &str| applications.iter().filter_map(|a| a[field].as_u64()).sum::<u64>();
+    assert_eq!(
+        (count("items"), count("approved"), count("out")),
+        (2000, 2000 - withdrawn_at_central, withdrawn_at_central)
+    );
+    let crews = applications
+        .iter()
+        .filter(|a| a["temporary"] == true && a["items"].as_u64() >= Some(8));
+    for crew in crews {
+        assert_eq!(crew["out"], 1, "one refused person a crew: {crew}");
+        assert_eq!(
+            crew["printable"].as_array().map(Vec::len),
+            crew["approved"].as_u64().map(|n| n as usize)
+        );
+    }
+    let table = passctl(&home, &["queue", "--by-application", "--limit", "3"]);
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.contains("TO PRINT") && table.ends_with("3 applications\n"),
+        "{table}"
+    );
 
     // A person's name, searched by two of its characters.
     let person = rows
@@ -376,7 +407,10 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
         stderr(&offline)
     );
     let queue = stdout_json(&passctl(&home, &["queue", "--limit", "5000", "--json"]));
-    assert_eq!(queue.as_array().map(Vec::len), Some(2000));
+    assert_eq!(
+        queue.as_array().map(|q| q.len() as u64),
+        Some(2000 - withdrawn_at_central)
+    );
 }
 
 #[test]

@@ -127,7 +127,7 @@ async fn a_card_goes_from_print_to_hand_over_with_the_right_people() {
             &mut station,
             &clerk,
             &HandOver {
-                pass_id: ids[0].to_string(),
+                pass_ids: vec![ids[0].to_string()],
                 name: "林志明".to_owned(),
                 company: "長榮".to_owned(),
                 id_number: "A123456789".to_owned()
@@ -225,13 +225,14 @@ async fn a_card_goes_from_print_to_hand_over_with_the_right_people() {
         &mut station,
         &clerk,
         &HandOver {
-            pass_id: ids[0].to_string(),
+            pass_ids: vec![ids[0].to_string()],
             name: "林志明".to_owned(),
             company: "長榮海運".to_owned(),
             id_number: "A123456789".to_owned(),
         },
     )
-    .expect("hand-over");
+    .expect("hand-over")
+    .recipient;
     assert_eq!(recipient.id_masked, "A12****789");
     assert_eq!(state(&station, &ids[0]), CardState::HandedOver);
     let db = std::fs::read(lab.home.db_path()).expect("the cache file");
@@ -312,7 +313,7 @@ async fn spoiled_voided_reprinted_and_withdrawn_cards_fail_at_the_gate() {
         &mut station,
         &clerk,
         &HandOver {
-            pass_id: ids[1].to_string(),
+            pass_ids: vec![ids[1].to_string()],
             name: "王大同".to_owned(),
             company: "長榮海運".to_owned(),
             id_number: "B223456789".to_owned(),
@@ -775,7 +776,7 @@ async fn a_hand_over_at_one_desk_reaches_the_offices_gate_after_a_sync() {
     ops::supervisor::release(&mut desk, &boss, &ids[0], seal, &mut chip).expect("release");
     let clerk = sign_in(&mut desk, CLERK).await;
     let to = HandOver {
-        pass_id: ids[0].clone(),
+        pass_ids: vec![ids[0].clone()],
         name: "林志明".to_owned(),
         company: "長榮海運".to_owned(),
         id_number: "A123456789".to_owned(),

@@ -224,12 +224,12 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     let clerk_session = offline.sign_in(clerk, &clerk_password).await?;
     let item = offline.item(&pass_id)?;
     let to = desk::HandOver {
-        pass_id: pass_id.clone(),
+        pass_ids: vec![pass_id.clone()],
         name: "林志明".to_owned(),
         company: item.item.company_name.clone(),
         id_number: DEMO_RECIPIENT_ID.to_owned(),
     };
-    let recipient = desk::hand_over(&mut offline, &clerk_session, &to)?;
+    let recipient = desk::hand_over(&mut offline, &clerk_session, &to)?.recipient;
     say(format!(
         "11. handed over to {} of {} (ID kept as {})",
         recipient.name, recipient.company, recipient.id_masked

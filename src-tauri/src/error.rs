@@ -154,6 +154,16 @@ pub enum StationError {
     TwiceInBatch { pass_id: String },
     #[error("a hand-over needs the recipient's name and company")]
     RecipientMissing,
+    #[error("pick the released cards to hand over")]
+    NothingToHandOver,
+    #[error(
+        "{pass_id} belongs to application {application_id}, not {expected}; hand over one application's cards at a time"
+    )]
+    OtherApplication {
+        pass_id: String,
+        application_id: String,
+        expected: String,
+    },
     #[error(transparent)]
     BadIdNumber(pass_central::model::NationalIdError),
     #[error("give the reason; it goes into the audit trail")]
@@ -358,6 +368,8 @@ codes! {
     Usage = "usage" in Usage,
     TwiceInBatch = "twice_in_batch" in Usage,
     RecipientMissing = "recipient_missing" in Usage,
+    NothingToHandOver = "nothing_to_hand_over" in Usage,
+    OtherApplication = "other_application" in Usage,
     BadIdNumber = "bad_id_number" in Usage,
     ReasonMissing = "reason_missing" in Usage,
     BadDate = "bad_date" in Usage,
@@ -479,6 +491,15 @@ impl StationError {
             StationError::BadDate { which, text } => (Code::BadDate, json!({ "which": which, "text": text })),
             StationError::GateNotRunning => (Code::GateNotRunning, json!({})),
             StationError::RecipientMissing => (Code::RecipientMissing, json!({})),
+            StationError::NothingToHandOver => (Code::NothingToHandOver, json!({})),
+            StationError::OtherApplication {
+                pass_id,
+                application_id,
+                expected,
+            } => (
+                Code::OtherApplication,
+                json!({ "pass_id": pass_id, "application_id": application_id, "expected": expected }),
+            ),
             StationError::BadIdNumber(_) => (Code::BadIdNumber, json!({})),
             StationError::ReasonMissing => (Code::ReasonMissing, json!({})),
             StationError::RunSetup(problem) => (Code::RunSetup, detail(problem)),

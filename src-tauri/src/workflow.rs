@@ -31,6 +31,16 @@ pub struct Released {
     pub delegated_by: Option<String>,
 }
 
+/// A hand-over: the cards of one application and who took them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct HandedOver {
+    #[serde(flatten)]
+    pub recipient: Recipient,
+    pub application_id: String,
+    /// The cards handed over, in the order given.
+    pub pass_ids: Vec<String>,
+}
+
 /// What a reprint did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Reprinted {
@@ -179,16 +189,28 @@ impl Station {
         self.retire(pass_id, reason, &Step::REFUSE_RELEASE, "refusing the release", &actor)
     }
 
-    /// Hands a released card to the company's representative. Their ID number
-    /// is masked before it is kept, as the ID card is shown, not copied.
+    /// Hands released cards of one application to the company's
+    /// representative, as one hand-over: one recipient for all of them.
+    /// Their ID number is masked before it is kept, as the ID card is shown,
+    /// not copied.
+    ///
+    /// Checked as a whole, moved card by card: the list is refused, with
+    /// nothing done, when any card in it is unknown, named twice, not
+    /// released, or of another application. Then each card takes its own
+    /// hand-over step (its own transaction, audit entry and event for
+    /// central, as one card alone would), whose detail names the other cards
+    /// handed over with it. Should a step still fail after the check (another
+    /// desk moved the card in between, the disk failed), the cards before it
+    /// stay handed over, each a whole step, and the error names the card that
+    /// was not; what still waits shows in the pick-ups.
     pub(crate) fn hand_over(
         &mut self,
-        pass_id: &str,
+        pass_ids: &[String],
         name: &str,
         company: &str,
         id_number: &str,
         session: &Session,
-    ) -> Result<Recipient, StationError> {
+    ) -> Result<HandedOver, StationError> {
         let actor = self.authorise(session, Duty::Issue)?;
         let (name, company) = (name.trim(), company.trim());
         if name.is_empty() || company.is_empty() {
@@ -202,10 +224,46 @@ impl Station {
             company: company.to_owned(),
             id_masked,
         };
-        self.store_mut()
-            .record_handover(pass_id, &recipient, &actor.username)?
-            .map_err(StationError::wrong_state(pass_id, "hand-over", &Step::HAND_OVER))?;
-        Ok(recipient)
+        let application_id = self.check_hand_over(pass_ids)?;
+        for pass_id in pass_ids {
+            let others: Vec<&String> = pass_ids.iter().filter(|other| *other != pass_id).collect();
+            self.store_mut()
+                .record_handover(pass_id, &recipient, &actor.username, &others)?
+                .map_err(StationError::wrong_state(pass_id, "hand-over", &Step::HAND_OVER))?;
+        }
+        Ok(HandedOver {
+            recipient,
+            application_id,
+            pass_ids: pass_ids.to_vec(),
+        })
+    }
+
+    /// The application of the cards of a hand-over, once each is known,
+    /// named once, released and of that one application.
+    fn check_hand_over(&self, pass_ids: &[String]) -> Result<String, StationError> {
+        crate::printing::refuse_repeats(pass_ids)?;
+        let mut application: Option<String> = None;
+        for pass_id in pass_ids {
+            let record = self.item(pass_id)?;
+            let of = record.item.application_id;
+            match &application {
+                Some(first) if *first != of => {
+                    return Err(StationError::OtherApplication {
+                        pass_id: pass_id.clone(),
+                        application_id: of,
+                        expected: first.clone(),
+                    });
+                }
+                Some(_) => {}
+                None => application = Some(of),
+            }
+            if !Step::HAND_OVER.from.contains(&record.state) {
+                return Err(StationError::wrong_state(pass_id, "hand-over", &Step::HAND_OVER)(
+                    record.state,
+                ));
+            }
+        }
+        application.ok_or(StationError::NothingToHandOver)
     }
 
     /// Marks a made card spoiled (misprint, dead chip, damage): it is never

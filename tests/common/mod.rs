@@ -90,6 +90,13 @@ impl Lab {
             .expect("a lab user at central");
     }
 
+    /// A printer writing PDFs into the lab's `printed` folder.
+    pub fn pdf_printer(&self) -> Printer {
+        let folder = self.path("printed");
+        std::fs::create_dir_all(&folder).expect("the printer's folder");
+        Printer::new(pass_printer::PrintTarget::Folder(pass_printer::PdfFolder::new(folder)))
+    }
+
     /// Prints `pass_id`'s card to a PDF folder as a clerk (the lab's
     /// `lab-clerk`, signed in for it) and returns the QR read back from the
     /// printed PDF, as a camera would read it: the only way to a valid QR.

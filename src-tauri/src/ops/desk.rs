@@ -1,6 +1,27 @@
-//! The clerk's desk: the queue, a card's record and what may be done with
-//! it now, printing a batch, checking a print, writing the chip, spoiling a
-//! card that came out wrong, pick-ups and the hand-over.
+//! The clerk's desk: the queue, item by item or by application, a card's
+//! record and what may be done with it now, printing a batch, checking a
+//! print, writing the chip, spoiling a card that came out wrong, pick-ups
+//! and the hand-over.
+//!
+//! An application is the unit a company works in: a crew of eight or more
+//! temporary passes comes as one application, and one representative
+//! collects its cards together. The queue groups by it ([`applications`]:
+//! how many items wait to print, are in the making, ready, handed over or
+//! out), its printable items go to one print batch (each card still its own
+//! job), and [`hand_over`] takes several released cards of one application
+//! to one representative. An item withdrawn, spoiled or voided is counted
+//! as out and holds none of the others back.
+//!
+//! A hand-over of several cards is checked all-or-nothing and moved card by
+//! card: the whole list is refused, nothing done, when any card is unknown,
+//! named twice, not released or of another application (the clerk fixes the
+//! list and tries again, rather than finding out which half went). Each card
+//! then takes its own hand-over step, one transaction with its audit entry
+//! and its event for central, exactly as a single card does, so the audit
+//! trail and central see one step per card; the entries name the cards taken
+//! with them. One transaction over all of them would make the cards'
+//! steps something other than the steps the state machine, the crash tests
+//! and central know.
 
 use pass_credential::Lang;
 use pass_printer::{PrintFormat, PrintTarget};
@@ -15,8 +36,8 @@ use crate::chip::Encoded;
 use crate::credentials::OFFICE_UTC_OFFSET;
 use crate::model::{CardState, Step};
 use crate::printing::{self, PrintCheck};
-use crate::store::{AuditEntry, ItemRecord, QueueQuery, QueueRow, Recipient};
-use crate::workflow::Waiting;
+use crate::store::{ApplicationRow, AuditEntry, ItemRecord, QueueQuery, QueueRow};
+use crate::workflow::{HandedOver, Waiting};
 use crate::{Station, StationError};
 
 /// The queue, searched (any part of a name, company, pass number or plate)
@@ -24,6 +45,20 @@ use crate::{Station, StationError};
 pub fn queue(station: &mut Station, session: &Session, query: &QueueQuery) -> Result<Vec<QueueRow>, StationError> {
     allowed(station, session, Duty::Read)?;
     Ok(station.store().queue(query)?)
+}
+
+/// The queue by application: those with an item still in the office's
+/// work, oldest first, each counted by where its cards stand, with its
+/// printable and ready pass numbers; `text` is any part of the company's
+/// name or the application number.
+pub fn applications(
+    station: &mut Station,
+    session: &Session,
+    text: Option<&str>,
+    limit: usize,
+) -> Result<Vec<ApplicationRow>, StationError> {
+    allowed(station, session, Duty::Read)?;
+    Ok(station.store().applications(text, limit)?)
 }
 
 /// Something a person may do with a card, as its record offers it.
@@ -336,19 +371,23 @@ pub fn pickups(station: &mut Station, session: &Session) -> Result<Vec<Waiting>,
     station.pickups(session)
 }
 
-/// Who takes a released card, as their ID card shows it.
+/// Who takes released cards, as their ID card shows it, and which cards.
 #[derive(Debug, Clone, Deserialize)]
 pub struct HandOver {
-    pub pass_id: String,
+    /// Released cards of one application.
+    pub pass_ids: Vec<String>,
     pub name: String,
     pub company: String,
     /// As shown; only a masked form is kept.
     pub id_number: String,
 }
 
-/// Hands a released card over; the recipient's ID number is kept masked only.
-pub fn hand_over(station: &mut Station, session: &Session, to: &HandOver) -> Result<Recipient, StationError> {
-    station.hand_over(&to.pass_id, &to.name, &to.company, &to.id_number, session)
+/// Hands released cards of one application over to one representative:
+/// refused as a whole, nothing done, unless every card may go; then each
+/// card takes its own audited, reported step (see the module's notes). The
+/// recipient's ID number is kept masked only.
+pub fn hand_over(station: &mut Station, session: &Session, to: &HandOver) -> Result<HandedOver, StationError> {
+    station.hand_over(&to.pass_ids, &to.name, &to.company, &to.id_number, session)
 }
 
 /// The pass number a scanner typed: a `PP1:` credential's own pass number

@@ -32,6 +32,8 @@ pub struct Pickup {
     /// The holder's name, or the vehicle's plate.
     pub holder: String,
     pub company_name: String,
+    /// The application the pass came with: its cards are collected together.
+    pub application_id: String,
     /// When the card was released: its `released` audit entry, or, lacking
     /// one, when the item last changed.
     #[serde(with = "time::serde::rfc3339")]
@@ -61,12 +63,14 @@ impl Store {
     }
 
     /// Hands a released card over to `recipient`, with its record, audit
-    /// entry and event, in one transaction.
+    /// entry and event, in one transaction; `with` names the other cards the
+    /// recipient took at the same time (in the entry's detail).
     pub fn record_handover(
         &mut self,
         pass_id: &str,
         recipient: &Recipient,
         actor: &str,
+        with: &[&String],
     ) -> Result<Result<(), CardState>, StoreError> {
         let tx = self.conn.transaction().context("recording a hand-over")?;
         let card = card_faces_in(&tx, pass_id)?;
@@ -74,6 +78,9 @@ impl Store {
             "recipient": recipient.name, "recipient_company": recipient.company,
             "recipient_id_masked": recipient.id_masked,
         });
+        if !with.is_empty() {
+            detail["handed_over_with"] = serde_json::json!(with);
+        }
         if let Some(card) = &card {
             detail["handed_over_card"] = card.to_json(None);
         }
@@ -139,7 +146,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT i.pass_id, coalesce(i.holder_name, i.plate, ''), i.company_name,
+                "SELECT i.pass_id, coalesce(i.holder_name, i.plate, ''), i.company_name, i.application_id,
                         coalesce((SELECT max(a.at) FROM audit a WHERE a.pass_id = i.pass_id AND a.action = 'released'),
                                  i.updated_at) AS at
                  FROM items i WHERE i.state = ?1 ORDER BY at, i.pass_id",
@@ -151,7 +158,8 @@ impl Store {
                     pass_id: row.get(0)?,
                     holder: row.get(1)?,
                     company_name: row.get(2)?,
-                    released_at: parse_time(row, 3)?,
+                    application_id: row.get(3)?,
+                    released_at: parse_time(row, 4)?,
                 })
             })
             .context("listing pick-ups")?;

@@ -19,8 +19,9 @@
 //! `audit` and `card_faces` (which card a pass has) above them;
 //! `card_events`, the one writer of a card's steps, above those; and the
 //! steps and screens (`items`, `cards`, `credentials`, `handling`,
-//! `outbox`, `search`, `checks`, `users`) on top.
+//! `outbox`, `search`, `applications`, `checks`, `users`) on top.
 
+mod applications;
 mod audit;
 mod card_events;
 mod card_faces;
@@ -36,6 +37,7 @@ mod rows;
 mod search;
 mod users;
 
+pub use applications::ApplicationRow;
 pub use audit::{AcknowledgedHead, AuditCheck, AuditEntry};
 pub use card_faces::{CardFaces, PrintRecord};
 pub use cards::EncodedCard;

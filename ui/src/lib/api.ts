@@ -4,6 +4,7 @@
 
 import { invoke, type InvokeArgs, type InvokeOptions } from "@tauri-apps/api/core";
 import type {
+  ApplicationRow,
   CardCheck,
   CardState,
   CardView,
@@ -16,10 +17,10 @@ import type {
   ErrorClass,
   ErrorView,
   GateInfo,
+  HandedOver,
   PrintCheck,
   PrintOutcome,
   QueueRow,
-  Recipient,
   Released,
   Reprinted,
   Retired,
@@ -134,6 +135,9 @@ export const api = {
   sync: () => call<SyncView>("sync_now"),
   queue: (text: string, states: CardState[], limit: number) =>
     call<QueueRow[]>("queue", { text: text.trim() === "" ? null : text, states, limit }),
+  /** The queue by application; `text` is any part of the company's name or the application number. */
+  applications: (text: string, limit: number) =>
+    call<ApplicationRow[]>("applications", { text: text.trim() === "" ? null : text, limit }),
   card: (passId: string) => call<CardView>("card_detail", { passId }),
   preview: (passId: string, back: boolean) => call<ArrayBuffer>("card_preview", { passId, back }),
   photo: (passId: string) => call<ArrayBuffer>("card_photo", { passId }),
@@ -173,8 +177,9 @@ export const api = {
 
   // Hand-over
   pickups: () => call<Waiting[]>("pickups"),
-  handOver: (passId: string, name: string, company: string, idNumber: string) =>
-    call<Recipient>("hand_over", { passId, name, company, idNumber }),
+  /** Released cards of one application to one representative: refused whole, nothing done, if any may not go. */
+  handOver: (passIds: string[], name: string, company: string, idNumber: string) =>
+    call<HandedOver>("hand_over", { passIds, name, company, idNumber }),
 
   // The gate: verdicts arrive as gate-event events
   gateStart: (port: string | null) => call<GateInfo>("gate_start", { port }),

@@ -1,6 +1,45 @@
 // Generated from the Rust types by `cargo test -p pass-station --bin pass-station bindings`
 // with UPDATE_BINDINGS=1; do not edit. See src-tauri/src/bin/pass-station/bindings.rs.
 
+export type ApplicationRow = { application_id: string, company_name: string, 
+/**
+ * A crew of temporary passes (else long-term ones).
+ */
+temporary: boolean, 
+/**
+ * Every item of the application this office holds, in any state.
+ */
+items: number, 
+/**
+ * Waiting to be printed.
+ */
+approved: number, 
+/**
+ * Printed, checked or encoded: in the making.
+ */
+in_making: number, 
+/**
+ * Released, ready for pick-up.
+ */
+ready: number, handed_over: number, 
+/**
+ * Out of the work (withdrawn by central, spoiled, voided, uncollected):
+ * they hold none of the others back.
+ */
+out: number, 
+/**
+ * The first day any of its passes is valid (YYYY-MM-DD).
+ */
+valid_from: string, 
+/**
+ * The pass numbers waiting to be printed, oldest first.
+ */
+printable: Array<string>, 
+/**
+ * The pass numbers of cards released and waiting for pick-up, oldest first.
+ */
+ready_ids: Array<string>, };
+
 export type AuditEntry = { seq: number, at: string, actor: string, action: string, pass_id: string | null, detail: JsonValue, prev_hash: string, hash: string, };
 
 export type CameraChoice = { "kind": "webcam", index: number, } | { "kind": "frames", dir: string, };
@@ -121,7 +160,7 @@ export type EncodeStep = { n: number, step: ExchangeKind, ok: boolean, };
 
 export type ErrorClass = "failure" | "usage" | "setup" | "offline" | "central" | "not_found" | "busy" | "invalid" | "card" | "tampered" | "printer" | "camera" | "auth";
 
-export type ErrorCode = "unexpected" | "io" | "store.failed" | "signer_key" | "no_trust_list" | "corrupt" | "run_setup" | "usage" | "twice_in_batch" | "recipient_missing" | "bad_id_number" | "reason_missing" | "bad_date" | "gate_not_running" | "not_enrolled" | "already_enrolled" | "config" | "root_mismatch" | "no_chip_keys" | "central.unreachable" | "central.refused" | "untrusted" | "item_not_found" | "sync_busy" | "reader.failed" | "wrong_state" | "chip_not_verified" | "seal_broken" | "clone_suspected" | "photo_missing" | "printer.failed" | "camera.failed" | "no_qr_code" | "no_webcam_support" | "auth.bad_credentials" | "auth.tries_left" | "auth.locked" | "auth.locked_until" | "auth.frozen" | "auth.unknown_offline" | "auth.not_signed_in" | "auth.signed_out" | "auth.forbidden" | "auth.two_person" | "auth.delegate_to_self" | "auth.delegation_backwards" | "auth.delegation_past" | "auth.delegate_unknown" | "auth.weak_password";
+export type ErrorCode = "unexpected" | "io" | "store.failed" | "signer_key" | "no_trust_list" | "corrupt" | "run_setup" | "usage" | "twice_in_batch" | "recipient_missing" | "nothing_to_hand_over" | "other_application" | "bad_id_number" | "reason_missing" | "bad_date" | "gate_not_running" | "not_enrolled" | "already_enrolled" | "config" | "root_mismatch" | "no_chip_keys" | "central.unreachable" | "central.refused" | "untrusted" | "item_not_found" | "sync_busy" | "reader.failed" | "wrong_state" | "chip_not_verified" | "seal_broken" | "clone_suspected" | "photo_missing" | "printer.failed" | "camera.failed" | "no_qr_code" | "no_webcam_support" | "auth.bad_credentials" | "auth.tries_left" | "auth.locked" | "auth.locked_until" | "auth.frozen" | "auth.unknown_offline" | "auth.not_signed_in" | "auth.signed_out" | "auth.forbidden" | "auth.two_person" | "auth.delegate_to_self" | "auth.delegation_backwards" | "auth.delegation_past" | "auth.delegate_unknown" | "auth.weak_password";
 
 export type ErrorView = { 
 /**
@@ -166,6 +205,12 @@ readers: boolean,
  * Cards that can be presented from the screen (the demo's tray), by pass number.
  */
 demo_cards: Array<string>, };
+
+export type HandedOver = { application_id: string, 
+/**
+ * The cards handed over, in the order given.
+ */
+pass_ids: Array<string>, name: string, company: string, id_masked: string, };
 
 export type HandedOverCard = { 
 /**
@@ -418,6 +463,10 @@ export type Waiting = { days_waiting: number, pass_id: string,
  * The holder's name, or the vehicle's plate.
  */
 holder: string, company_name: string, 
+/**
+ * The application the pass came with: its cards are collected together.
+ */
+application_id: string, 
 /**
  * When the card was released: its `released` audit entry, or, lacking
  * one, when the item last changed.

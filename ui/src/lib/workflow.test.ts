@@ -7,6 +7,7 @@ const waiting = (pass_id: string, days_waiting: number, released_at: string): Wa
   pass_id,
   holder: "王小明",
   company_name: "港務物流",
+  application_id: "A-2026-000001",
   released_at,
   days_waiting,
 });

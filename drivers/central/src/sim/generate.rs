@@ -4,6 +4,9 @@
 //! with valid tax IDs (統一編號), Traditional Chinese names, some with a
 //! passport spelling, masked national IDs, vehicles with Taiwanese plates,
 //! long-term passes and crews of temporary passes, several ports per pass.
+//! A crew of eight or more is one application collected together, and one of
+//! its items is refused after approval (withdrawn in the feed), as happens
+//! when a port's check of one person fails: the rest of the crew goes on.
 //! The same seed and batch number always give the same applications.
 
 use std::sync::LazyLock;
@@ -82,6 +85,9 @@ pub(crate) struct HolderPlan {
     pub holder: Holder,
     /// Seeds the person's portrait; vehicles have none.
     pub portrait_seed: Option<u64>,
+    /// Refused at central after the application's approval: the feed
+    /// carries the item withdrawn from the start.
+    pub refused: bool,
 }
 
 /// Makes applications from a seed.
@@ -115,7 +121,15 @@ impl Generator {
                 self.long_term_size()
             };
             let size = size.min(left);
-            plans.push(self.application(office, None, size, temporary));
+            let mut plan = self.application(office, None, size, temporary);
+            // A crew's last person is the one refused; the crew is still eight or more.
+            if temporary
+                && size >= *TEMPORARY_CREW.start()
+                && let Some(last) = plan.holders.last_mut()
+            {
+                last.refused = true;
+            }
+            plans.push(plan);
             left -= size;
         }
         plans
@@ -154,11 +168,13 @@ impl Generator {
                     HolderPlan {
                         holder: self.vehicle(),
                         portrait_seed: None,
+                        refused: false,
                     }
                 } else {
                     HolderPlan {
                         holder: self.person(),
                         portrait_seed: Some(self.rng.u64(..)),
+                        refused: false,
                     }
                 }
             })
@@ -371,6 +387,23 @@ mod tests {
             .count();
         let share = vehicles * 100 / items.len();
         assert!((12..=28).contains(&share), "{share}% of long-term items are vehicles");
+    }
+
+    #[test]
+    fn each_crew_has_one_refused_person_and_long_term_applications_none() {
+        let plans = sample(3);
+        for a in &plans {
+            let refused: Vec<usize> = (0..a.holders.len()).filter(|&i| a.holders[i].refused).collect();
+            if a.temporary && a.holders.len() >= 8 {
+                assert_eq!(refused, vec![a.holders.len() - 1], "a crew of {}", a.holders.len());
+            } else {
+                assert!(refused.is_empty(), "{} refused of {}", refused.len(), a.holders.len());
+            }
+        }
+        assert!(plans.iter().any(|a| a.temporary && a.holders.len() >= 8));
+        // An application asked for on its own is as asked: nobody refused.
+        let asked = Generator::new(3, 0, TODAY).application("TWKEL", None, 12, true);
+        assert!(asked.holders.iter().all(|h| !h.refused));
     }
 
     #[test]

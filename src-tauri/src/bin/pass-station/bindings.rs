@@ -61,6 +61,7 @@ fn roots(visitor: &mut Collect) {
     visitor.visit::<people::SignedIn>();
     visitor.visit::<people::DemoUser>();
     visitor.visit::<pass_station::store::QueueRow>();
+    visitor.visit::<pass_station::store::ApplicationRow>();
     visitor.visit::<desk::CardView>();
     visitor.visit::<desk::PrintOutcome>();
     visitor.visit::<desk::EncodeResult>();
@@ -74,6 +75,7 @@ fn roots(visitor: &mut Collect) {
     visitor.visit::<pass_station::workflow::Released>();
     visitor.visit::<pass_station::workflow::Reprinted>();
     visitor.visit::<pass_station::store::Recipient>();
+    visitor.visit::<pass_station::workflow::HandedOver>();
     visitor.visit::<pass_station::store::Delegation>();
     visitor.visit::<pass_station::store::Colleague>();
     visitor.visit::<pass_station::store::Check>();

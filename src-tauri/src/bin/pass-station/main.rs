@@ -212,6 +212,7 @@ fn run(state: AppState, software_rendering: bool) -> ExitCode {
             commands::station_status,
             commands::sync_now,
             commands::queue,
+            commands::applications,
             commands::card_detail,
             commands::card_preview,
             commands::card_photo,

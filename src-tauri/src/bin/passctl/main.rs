@@ -45,7 +45,8 @@ enum Command {
     Release(supervisor::ReleaseArgs),
     /// Refuse to release an encoded card (supervisor): it is spoiled, both its faces go on the hotlist.
     RefuseRelease(desk::ReasonArgs),
-    /// Hand a released card over to the company's representative.
+    /// Hand released cards of one application over to the company's representative.
+    #[command(alias = "hand-over")]
     Handover(desk::HandoverArgs),
     /// List released cards waiting for pick-up, oldest first (marks those past the window uncollected).
     Pickups,

@@ -1,5 +1,6 @@
 //! New applications and their items: generated ones (approved at once, in
-//! the feed) and ones waiting for their ports' approval, with their pass
+//! the feed, a crew's refused person withdrawn) and ones waiting for their
+//! ports' approval, with their pass
 //! numbers and application numbers counted per office and year, and the
 //! holders' portraits.
 //!
@@ -154,10 +155,16 @@ fn insert_applications(
                 }
                 _ => None,
             };
+            // A person refused after the approval is in the feed withdrawn.
+            let refused = approved && holder.refused;
             let item = WireItem {
                 pass_id: pass_id.clone(),
                 version: 1,
-                status: ItemStatus::Approved,
+                status: if refused {
+                    ItemStatus::Withdrawn
+                } else {
+                    ItemStatus::Approved
+                },
                 application_id: application_id.clone(),
                 holder: holder.holder.clone(),
                 temporary: plan.temporary,
@@ -171,7 +178,12 @@ fn insert_applications(
                 handed_over: None,
             };
             let record = to_json(&item)?;
-            item_stmt.execute(params![pass_id, application_id, office, state, record])?;
+            let item_state = if refused {
+                state_name(ItemStateName::Withdrawn)
+            } else {
+                state
+            };
+            item_stmt.execute(params![pass_id, application_id, office, item_state, record])?;
             for port in &plan.ports {
                 approval_stmt.execute(params![pass_id, port, approved_at])?;
             }

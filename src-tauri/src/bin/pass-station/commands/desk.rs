@@ -1,6 +1,7 @@
-//! The clerk's desk: the queue, a card's record, printing, checking the
-//! print, writing the chip, spoiling a card that came out wrong, pick-ups
-//! and the hand-over. Each command is one call into `ops::desk`.
+//! The clerk's desk: the queue (by item or by application), a card's
+//! record, printing, checking the print, writing the chip, spoiling a card
+//! that came out wrong, pick-ups and the hand-over of one application's
+//! cards. Each command is one call into `ops::desk`.
 
 use pass_station::StationError;
 use pass_station::model::CardState;
@@ -8,8 +9,8 @@ use pass_station::ops::Retired;
 use pass_station::ops::desk::{self, CardView, EncodeResult, HandOver, PrintOptions, PrintOutcome};
 use pass_station::ops::devices::PrintedQr;
 use pass_station::printing::PrintCheck;
-use pass_station::store::{QueueQuery, QueueRow, Recipient};
-use pass_station::workflow::Waiting;
+use pass_station::store::{ApplicationRow, QueueQuery, QueueRow};
+use pass_station::workflow::{HandedOver, Waiting};
 use tauri::AppHandle;
 use tauri::ipc::{InvokeBody, Request, Response};
 
@@ -34,6 +35,15 @@ pub async fn queue(
 ) -> Answer<Vec<QueueRow>> {
     let query = QueueQuery { text, states, limit };
     with_session(app, move |station, session, _| desk::queue(station, session, &query)).await
+}
+
+/// The queue by application, searched by company or application number.
+#[tauri::command]
+pub async fn applications(app: AppHandle, text: Option<String>, limit: usize) -> Answer<Vec<ApplicationRow>> {
+    with_session(app, move |station, session, _| {
+        desk::applications(station, session, text.as_deref(), limit)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -150,16 +160,17 @@ pub async fn pickups(app: AppHandle) -> Answer<Vec<Waiting>> {
     with_session(app, |station, session, _| desk::pickups(station, session)).await
 }
 
+/// Hands released cards of one application to one representative.
 #[tauri::command]
 pub async fn hand_over(
     app: AppHandle,
-    pass_id: String,
+    pass_ids: Vec<String>,
     name: String,
     company: String,
     id_number: String,
-) -> Answer<Recipient> {
+) -> Answer<HandedOver> {
     let to = HandOver {
-        pass_id,
+        pass_ids,
         name,
         company,
         id_number,

@@ -1,5 +1,6 @@
-//! The clerk's commands: the queue, a card, printing, checking a print, a
-//! preview, writing the chip, spoiling, pick-ups and the hand-over.
+//! The clerk's commands: the queue (by item or by application), a card,
+//! printing, checking a print, a preview, writing the chip, spoiling,
+//! pick-ups and the hand-over of one or several cards.
 
 use std::path::PathBuf;
 
@@ -9,8 +10,8 @@ use pass_station::model::CardState;
 use pass_station::ops::desk::{self, CardView, EncodeResult, HandOver, PrintOptions, PrintOutcome, Printer};
 use pass_station::ops::devices::{self, CardSource};
 use pass_station::printing::PrintCheck;
-use pass_station::store::{QueueQuery, QueueRow, Recipient};
-use pass_station::workflow::Waiting;
+use pass_station::store::{ApplicationRow, QueueQuery, QueueRow};
+use pass_station::workflow::{HandedOver, Waiting};
 
 use super::{Context, Outcome, QrInput, Rows, Show, hotlisted, table};
 
@@ -20,8 +21,13 @@ pub struct QueueArgs {
     #[arg(long, short)]
     search: Option<String>,
     /// Only items in this state (repeatable); default: every open state.
-    #[arg(long, value_parser = parse_state)]
+    #[arg(long, value_parser = parse_state, conflicts_with = "by_application")]
     state: Vec<CardState>,
+    /// One line per application (company, items, how many to print, in the
+    /// making, ready, handed over, out), with its printable and ready pass
+    /// numbers in `--json`; `--search` matches the company or application number.
+    #[arg(long)]
+    by_application: bool,
     #[arg(long, default_value_t = 50)]
     limit: usize,
 }
@@ -35,6 +41,11 @@ fn parse_state(text: &str) -> Result<CardState, String> {
 
 pub fn queue(ctx: &Context, args: QueueArgs) -> Result<Outcome, StationError> {
     let (mut station, session) = ctx.signed_in(Duty::Read)?;
+    if args.by_application {
+        let rows = desk::applications(&mut station, &session, args.search.as_deref(), args.limit)?;
+        ctx.out.show(&Rows(rows));
+        return Ok(Outcome::Done);
+    }
     let query = QueueQuery {
         text: args.search,
         states: args.state,
@@ -47,6 +58,12 @@ pub fn queue(ctx: &Context, args: QueueArgs) -> Result<Outcome, StationError> {
 impl Show for Rows<QueueRow> {
     fn text(&self) {
         table::print_queue(&self.0);
+    }
+}
+
+impl Show for Rows<ApplicationRow> {
+    fn text(&self) {
+        table::print_applications(&self.0);
     }
 }
 
@@ -267,7 +284,10 @@ pub fn pickups(ctx: &Context) -> Result<Outcome, StationError> {
 
 #[derive(Debug, clap::Args)]
 pub struct HandoverArgs {
-    item: String,
+    /// Released cards of one application, collected by one representative;
+    /// refused as a whole, nothing done, if any of them may not go.
+    #[arg(required = true, value_name = "ITEM")]
+    items: Vec<String>,
     /// The recipient's name, as on their ID card.
     #[arg(long, value_name = "NAME")]
     to: String,
@@ -281,16 +301,21 @@ pub struct HandoverArgs {
 pub fn handover(ctx: &Context, args: HandoverArgs) -> Result<Outcome, StationError> {
     let (mut station, session) = ctx.signed_in(Duty::Issue)?;
     let to = HandOver {
-        pass_id: args.item,
+        pass_ids: args.items,
         name: args.to,
         company: args.company,
         id_number: args.id_number,
     };
-    let recipient = desk::hand_over(&mut station, &session, &to)?;
-    ctx.out.say(&recipient, |r: &Recipient| {
+    let handed = desk::hand_over(&mut station, &session, &to)?;
+    ctx.out.say(&handed, |h: &HandedOver| {
         format!(
-            "{}: handed over to {} of {} (ID {})",
-            to.pass_id, r.name, r.company, r.id_masked
+            "{} of application {} handed over to {} of {} (ID {}): {}",
+            table::count(h.pass_ids.len(), "card", "cards"),
+            h.application_id,
+            h.recipient.name,
+            h.recipient.company,
+            h.recipient.id_masked,
+            h.pass_ids.join(", ")
         )
     });
     Ok(Outcome::Done)

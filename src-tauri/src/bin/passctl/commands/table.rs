@@ -5,7 +5,7 @@ use pass_credential::Lang;
 use pass_station::StationError;
 use pass_station::model::Holder;
 use pass_station::ops::gate::VerdictView;
-use pass_station::store::{AuditEntry, Check, ItemRecord, OutboxEntry, QueueRow, rfc3339};
+use pass_station::store::{ApplicationRow, AuditEntry, Check, ItemRecord, OutboxEntry, QueueRow, rfc3339};
 use pass_station::workflow::Waiting;
 use unicode_width::UnicodeWidthStr;
 
@@ -58,7 +58,48 @@ pub fn print_queue(rows: &[QueueRow]) {
         &["PASS", "KIND", "HOLDER", "COMPANY", "PORTS", "VALID", "STATE"],
         &cells,
     );
-    println!("{} items", rows.len());
+    println!("{}", count(rows.len(), "item", "items"));
+}
+
+/// "1 item", "2 items": a count with its noun.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+pub fn print_applications(rows: &[ApplicationRow]) {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|a| {
+            vec![
+                a.application_id.clone(),
+                a.company_name.clone(),
+                if a.temporary { "temporary" } else { "long-term" }.to_owned(),
+                a.valid_from.clone(),
+                a.items.to_string(),
+                a.approved.to_string(),
+                a.in_making.to_string(),
+                a.ready.to_string(),
+                a.handed_over.to_string(),
+                a.out.to_string(),
+            ]
+        })
+        .collect();
+    print_columns(
+        &[
+            "APPLICATION",
+            "COMPANY",
+            "KIND",
+            "FROM",
+            "ITEMS",
+            "TO PRINT",
+            "MAKING",
+            "READY",
+            "HANDED",
+            "OUT",
+        ],
+        &cells,
+    );
+    println!("{}", count(rows.len(), "application", "applications"));
 }
 
 pub fn print_item(record: &ItemRecord) {
@@ -254,11 +295,12 @@ pub fn print_pickups(waiting: &[Waiting]) {
                 w.pickup.pass_id.clone(),
                 w.pickup.holder.clone(),
                 w.pickup.company_name.clone(),
+                w.pickup.application_id.clone(),
                 rfc3339(w.pickup.released_at),
                 w.days_waiting.to_string(),
             ]
         })
         .collect();
-    print_columns(&["PASS", "HOLDER", "COMPANY", "RELEASED", "DAYS"], &rows);
-    println!("{} cards wait for pick-up", waiting.len());
+    print_columns(&["PASS", "HOLDER", "COMPANY", "APPLICATION", "RELEASED", "DAYS"], &rows);
+    println!("{} for pick-up", count(waiting.len(), "card waits", "cards wait"));
 }
