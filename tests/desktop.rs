@@ -1101,14 +1101,17 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         vec!["PP1-SPECIMEN:TEST-CARD".to_owned()],
         "the test card is a specimen, never a credential"
     );
-    // A test read of the demo's virtual card says whose it is.
+    // A test read of a card in the demo's tray (the first by pass number of
+    // those written above) says it is this office's and whose it is.
     app.click("[data-testid=settings-test-read]").await;
     app.appears("the test read", "[data-testid=settings-read][data-kind=ours]")
         .await;
     let read = app.script(TEXT_OF, json!(["[data-testid=settings-read]"])).await;
+    let office_prefix = pass_id.split('-').next().unwrap_or_default();
     assert!(
-        read.as_str().unwrap_or_default().contains(&pass_id),
-        "the card written for {pass_id}: {read}"
+        read.as_str().unwrap_or_default().contains(&format!("寫入的卡"))
+            && read.as_str().unwrap_or_default().contains(&format!("{office_prefix}-")),
+        "a card this station wrote, by its pass: {read}"
     );
     app.screenshot("16b-settings-test-read").await;
     app.in_english("Settings", "17-settings-admin-en").await;
