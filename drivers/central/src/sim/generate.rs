@@ -52,6 +52,9 @@ const VEHICLE_TYPES: [(&str, u32); 4] = [("小客車", 40), ("小貨車", 30), (
 
 /// Share of long-term items that are vehicles, in percent.
 const VEHICLE_PERCENT: u32 = 20;
+/// Share of people whose application came without a usable photo: central
+/// holds none, and the desk takes one when they come for the card.
+const NO_PHOTO_PERCENT: u64 = 3;
 /// Share of applications that are temporary crews, in percent.
 const TEMPORARY_PERCENT: u32 = 20;
 /// Share of people with a passport spelling on record, in percent.
@@ -77,7 +80,8 @@ pub(crate) struct ApplicationPlan {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct HolderPlan {
     pub holder: Holder,
-    /// Seeds the person's portrait; vehicles have none.
+    /// Seeds the person's portrait; vehicles, and the few people whose
+    /// application brought no photo, have none.
     pub portrait_seed: Option<u64>,
 }
 
@@ -146,9 +150,10 @@ impl Generator {
                         portrait_seed: None,
                     }
                 } else {
+                    // The seed decides whether there is a photo, so the draws stay as they were.
                     HolderPlan {
                         holder: self.person(),
-                        portrait_seed: Some(self.rng.u64(..)),
+                        portrait_seed: Some(self.rng.u64(..)).filter(|seed| seed % 100 >= NO_PHOTO_PERCENT),
                     }
                 }
             })
