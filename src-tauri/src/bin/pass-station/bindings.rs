@@ -63,6 +63,8 @@ fn roots(visitor: &mut Collect) {
     visitor.visit::<pass_station::store::QueueRow>();
     visitor.visit::<desk::CardView>();
     visitor.visit::<desk::PrintOutcome>();
+    visitor.visit::<desk::PhotoTaken>();
+    visitor.visit::<desk::PhotoSave>();
     visitor.visit::<desk::EncodeResult>();
     visitor.visit::<devices::EncodeStep>();
     visitor.visit::<pass_station::printing::PrintCheck>();
