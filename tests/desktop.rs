@@ -8,10 +8,13 @@
 //! chip is written on the virtual reader; the supervisor signs in and
 //! releases it; the clerk hands it over
 //! with the recipient's ID masked; and at the gate its printed QR and its
-//! chip are both valid. Each screen is saved as a PNG under
+//! chip are both valid. A person without a photo gets one at the desk
+//! from a picture file, and their card prints. Each screen is saved as a PNG under
 //! `target/e2e-screens/`.
 //!
 //! The lab parts are real: a missing one fails the test with its install step.
+
+mod common;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -357,6 +360,26 @@ fn soonest_approved(home: &Path) -> QueueRow {
         .expect("an approved card")
 }
 
+/// An approved person's card in the station's cache whose photo it does not
+/// hold (the demo makes a few people without one): its pass number and holder.
+fn approved_without_photo(home: &Path) -> (String, String) {
+    let station = Station::open(StationHome::new(home.to_owned())).expect("the demo station's cache");
+    let query = QueueQuery {
+        states: vec![CardState::Approved],
+        limit: 10_000,
+        ..QueueQuery::default()
+    };
+    let rows = station.store().queue(&query).expect("the queue");
+    rows.into_iter()
+        .find(|row| {
+            station.item(&row.pass_id).is_ok_and(|record| {
+                !record.photo_cached && matches!(record.item.holder, pass_station::model::Holder::Person { .. })
+            })
+        })
+        .map(|row| (row.pass_id, row.holder))
+        .expect("the demo has approved people without a photo")
+}
+
 /// The ID number the demo's recipient shows (made up, well formed).
 const RECIPIENT_ID: &str = "F128456790";
 
@@ -556,6 +579,52 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     )
     .await;
     app.screenshot("08-card-encoded").await;
+
+    // A person without a photo is no dead end: the clerk takes the photo at
+    // the desk from a picture file, frames it, saves it, and the card prints.
+    let (no_photo, no_photo_holder) = approved_without_photo(&demo_dir.join("station"));
+    let portrait = scratch.path().join("holder.png");
+    common::portrait_picture(&portrait, 1.0);
+    app.click("[data-testid=nav-queue]").await;
+    app.clear("[data-testid=queue-search]").await;
+    app.type_into("[data-testid=queue-search]", &no_photo_holder).await;
+    let row = format!("[data-testid=queue-row][data-pass='{no_photo}']");
+    app.appears("the card without a photo", &row).await;
+    app.click(&row).await;
+    app.open_active_row().await;
+    app.appears("the photo missing on the card", "[data-testid=card-photo-missing]")
+        .await;
+    app.screenshot("08c-card-without-photo").await;
+    app.click("[data-testid=card-take-photo]").await;
+    app.type_into("[data-testid=photo-file]", &portrait.to_string_lossy())
+        .await;
+    let warnings = app
+        .until(
+            "the photo's check",
+            "const w = document.querySelector('[data-testid=photo-warnings]'); \
+             const i = document.querySelector('[data-testid=photo-step] img'); \
+             return w && w.dataset.checked === 'true' && i && i.complete && w.dataset.count;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(warnings, json!("0"), "a good picture has no warning");
+    app.screenshot("08d-photo-step").await;
+    app.click("nav .language").await;
+    app.appears("the English photo step", "[data-testid=photo-guide]").await;
+    app.screenshot("08d-photo-step-en").await;
+    app.click("nav .language").await;
+    app.click("[data-testid=photo-save]").await;
+    app.appears("the photo saved", "[data-testid=photo-saved]").await;
+    app.appears("the print offered next", "[data-testid=card-print]").await;
+    app.screenshot("08e-photo-saved").await;
+    app.click("[data-testid=card-print]").await;
+    app.until(
+        "the card with the desk's photo to print",
+        "const e = document.querySelector('[data-testid=card-state]'); return e && e.textContent.trim() === '已印製';",
+        json!([]),
+    )
+    .await;
+    app.screenshot("08f-photo-printed").await;
     // The supervisor releases the card the clerk wrote.
     app.sign_out().await;
     app.sign_in("demo-super").await;

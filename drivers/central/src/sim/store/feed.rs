@@ -322,12 +322,15 @@ pub(super) fn station_may_change(station: &Station, pass_id: &str, row: &ItemRow
             asked: row.item.pickup_office.clone(),
         });
     }
-    if row.state != ItemStateName::Approved {
-        return Err(SimError::Conflict(format!(
+    match row.state {
+        ItemStateName::Approved => Ok(()),
+        ItemStateName::Withdrawn => Err(SimError::Conflict(format!(
+            "{pass_id} is withdrawn; only an approved pass can be {what}"
+        ))),
+        ItemStateName::Pending => Err(SimError::Conflict(format!(
             "{pass_id} is not approved by every port yet; only an approved pass can be {what}"
-        )));
+        ))),
     }
-    Ok(())
 }
 
 /// The edit the simulator makes: valid one month longer, a new version.
