@@ -9,24 +9,14 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::process::{Command, Output};
 
-use common::{Lab, OFFICE, cached_pass_ids, quick_sync};
+use common::{Lab, OFFICE, cached_pass_ids, passctl, quick_sync};
 use pass_central::sim::{SimConfig, SimHandle};
 use pass_station::model::{CardState, Holder, Role};
 use pass_station::store::{OutboxFilter, PHOTO_UPLOAD};
 use pass_station::{Station, StationHome};
 use serde_json::Value;
 use sha2::Digest;
-
-fn passctl(lab: &Lab, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_passctl"))
-        .arg("--home")
-        .arg(lab.home.dir())
-        .args(args)
-        .output()
-        .expect("passctl runs")
-}
 
 /// Runs a passctl command that must succeed; its JSON answer.
 fn passctl_json(lab: &Lab, args: &[&str]) -> Value {

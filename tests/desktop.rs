@@ -345,9 +345,8 @@ impl Session {
     }
 }
 
-/// The approved card in the station's cache that starts soonest: today, in
-/// a demo of a few hundred passes starting over the next two weeks.
-fn soonest_approved(home: &Path) -> QueueRow {
+/// The demo station's cache and its approved cards.
+fn approved(home: &Path) -> (Station, Vec<QueueRow>) {
     let station = Station::open(StationHome::new(home.to_owned())).expect("the demo station's cache");
     let query = QueueQuery {
         states: vec![CardState::Approved],
@@ -355,6 +354,13 @@ fn soonest_approved(home: &Path) -> QueueRow {
         ..QueueQuery::default()
     };
     let rows = station.store().queue(&query).expect("the queue");
+    (station, rows)
+}
+
+/// The approved card in the station's cache that starts soonest: today, in
+/// a demo of a few hundred passes starting over the next two weeks.
+fn soonest_approved(home: &Path) -> QueueRow {
+    let (_, rows) = approved(home);
     rows.into_iter()
         .min_by(|a, b| a.valid_from.cmp(&b.valid_from))
         .expect("an approved card")
@@ -363,13 +369,7 @@ fn soonest_approved(home: &Path) -> QueueRow {
 /// An approved person's card in the station's cache whose photo it does not
 /// hold (the demo makes a few people without one): its pass number and holder.
 fn approved_without_photo(home: &Path) -> (String, String) {
-    let station = Station::open(StationHome::new(home.to_owned())).expect("the demo station's cache");
-    let query = QueueQuery {
-        states: vec![CardState::Approved],
-        limit: 10_000,
-        ..QueueQuery::default()
-    };
-    let rows = station.store().queue(&query).expect("the queue");
+    let (station, rows) = approved(home);
     rows.into_iter()
         .find(|row| {
             station.item(&row.pass_id).is_ok_and(|record| {

@@ -330,6 +330,10 @@ mod tests {
         bytes.into_inner()
     }
 
+    fn crop(x: u32, y: u32, width: u32, height: u32) -> Crop {
+        Crop { x, y, width, height }
+    }
+
     fn kinds(photo: &CardPhoto) -> Vec<&'static str> {
         photo.warnings.iter().map(PhotoWarning::kind).collect()
     }
@@ -359,12 +363,7 @@ mod tests {
     #[test]
     fn a_small_crop_is_warned_of_as_a_small_face_area() {
         let picture = png(&portrait(900, 1200, 1.0));
-        let crop = Crop {
-            x: 400,
-            y: 500,
-            width: 120,
-            height: 160,
-        };
+        let crop = crop(400, 500, 120, 160);
         let photo = make_card_photo(&picture, Some(crop)).expect("a photo");
         assert!(kinds(&photo).contains(&"face_area_small"), "{:?}", photo.warnings);
         assert_eq!(photo.crop, crop);
@@ -373,12 +372,7 @@ mod tests {
     #[test]
     fn a_crop_is_narrowed_to_the_frame_and_must_lie_inside_the_picture() {
         let picture = png(&portrait(900, 1200, 1.0));
-        let wide = Crop {
-            x: 0,
-            y: 0,
-            width: 900,
-            height: 600,
-        };
+        let wide = crop(0, 0, 900, 600);
         let photo = make_card_photo(&picture, Some(wide)).expect("a photo");
         assert_eq!(photo.crop.height, 600);
         assert!(
@@ -386,12 +380,7 @@ mod tests {
             "{:?}",
             photo.crop
         );
-        let outside = Crop {
-            x: 800,
-            y: 0,
-            width: 200,
-            height: 200,
-        };
+        let outside = crop(800, 0, 200, 200);
         assert!(matches!(
             make_card_photo(&picture, Some(outside)),
             Err(StationError::PhotoUnreadable { .. })
@@ -404,15 +393,7 @@ mod tests {
 
     #[test]
     fn a_crop_reads_from_the_command_line() {
-        assert_eq!(
-            "10, 20,300,400".parse::<Crop>(),
-            Ok(Crop {
-                x: 10,
-                y: 20,
-                width: 300,
-                height: 400
-            })
-        );
+        assert_eq!("10, 20,300,400".parse::<Crop>(), Ok(crop(10, 20, 300, 400)));
         assert!("10,20,300".parse::<Crop>().is_err());
         assert!("a,b,c,d".parse::<Crop>().is_err());
     }

@@ -121,6 +121,16 @@ impl Lab {
     }
 }
 
+/// Runs `passctl` on the lab's station with `args`.
+pub fn passctl(lab: &Lab, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_passctl"))
+        .arg("--home")
+        .arg(lab.home.dir())
+        .args(args)
+        .output()
+        .expect("passctl")
+}
+
 /// Signs `username` in at the station in `home` with `passctl login`.
 pub fn login(home: &Path, username: &str) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_passctl"))

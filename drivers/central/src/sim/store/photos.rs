@@ -101,4 +101,52 @@ mod tests {
         assert!(matches!(store.photo(&nothing), Err(SimError::NotFound(_))));
         assert!(matches!(store.corrupt_photo(&nothing), Err(SimError::NotFound(_))));
     }
+
+    #[test]
+    fn a_desk_photo_is_named_at_the_same_version_and_moves_the_item_to_the_feed_end() {
+        let mut store = Store::in_memory();
+        store.generate(2026, false, "TWKEL", 8).expect("generated");
+        let page = store.feed_page("TWKEL", None, 100).expect("a page");
+        let items: Vec<WireItem> = page
+            .items
+            .iter()
+            .map(|t| serde_json::from_str(t).expect("an item"))
+            .collect();
+        let person = items
+            .iter()
+            .find(|i| matches!(i.holder, Holder::Person { .. }))
+            .expect("a person");
+        let station = Station {
+            id: "s1".to_owned(),
+            office: "TWKEL".to_owned(),
+        };
+        let jpeg = b"\xFF\xD8 a desk's photo \xFF\xD9".to_vec();
+        let item = store.set_photo(&station, &person.pass_id, &jpeg).expect("set");
+        let sha = hex::encode(Sha256::digest(&jpeg));
+        assert_eq!(item.photo_sha256.as_deref(), Some(sha.as_str()));
+        assert_eq!(item.version, person.version, "no credential carries the photo");
+        assert_eq!(store.photo(&sha).expect("stored"), jpeg);
+        let after = store.feed_page("TWKEL", Some(page.next_cursor), 100).expect("the rest");
+        assert_eq!(after.items.len(), 1, "the item moved to the feed's end");
+        let again = store.set_photo(&station, &person.pass_id, &jpeg).expect("again");
+        assert_eq!(
+            again.changed_at, item.changed_at,
+            "the same photo again changes nothing"
+        );
+
+        let elsewhere = Station {
+            id: "s2".to_owned(),
+            office: "TWKHH".to_owned(),
+        };
+        assert!(matches!(
+            store.set_photo(&elsewhere, &person.pass_id, &jpeg),
+            Err(SimError::WrongOffice { .. })
+        ));
+        if let Some(vehicle) = items.iter().find(|i| matches!(i.holder, Holder::Vehicle { .. })) {
+            assert!(matches!(
+                store.set_photo(&station, &vehicle.pass_id, &jpeg),
+                Err(SimError::Conflict(_))
+            ));
+        }
+    }
 }
