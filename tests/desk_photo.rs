@@ -2,8 +2,9 @@
 //! photo central does not hold gets one taken at the desk while central is
 //! down (a dark picture is warned of and not kept; a good one is), the card
 //! prints at once, the upload waits in the outbox, and when central is back
-//! the sync sends it: central names it in the feed, and another station of
-//! the office fetches the same bytes. A photo central refuses (its pass was
+//! the sync sends it: central names it in the feed at the same version, and
+//! another station of the office, which held the pass without a photo,
+//! takes it and fetches the same bytes. A photo central refuses (its pass was
 //! withdrawn meanwhile) is reported and kept, not dropped.
 
 mod common;
@@ -51,6 +52,17 @@ async fn a_photo_taken_offline_prints_at_once_and_reaches_central_at_the_next_sy
     assert!(people.len() >= 2, "two approved people's passes: {people:?}");
     let (pass_id, withdrawn_later) = (people[0].clone(), people[1].clone());
     assert!(!station.item(&pass_id).expect("the item").photo_cached);
+    // Another desk of the office holds the pass, without a photo, too.
+    let second = StationHome::new(lab.path("second-station"));
+    let code = lab.admin.enrolment_code(OFFICE).await.expect("a code");
+    let sim = lab.sim.as_ref().expect("central runs");
+    second
+        .enroll(sim.url(), &code, "second desk", &sim.root_fingerprint())
+        .await
+        .expect("enrolled");
+    let mut other_desk = Station::open(second).expect("the second station");
+    other_desk.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
+    assert_eq!(other_desk.item(&pass_id).expect("the item").item.photo_sha256, None);
     lab.login("lab-clerk", &[Role::Clerk]).await;
     let central: SocketAddr = lab
         .url()
@@ -142,15 +154,8 @@ async fn a_photo_taken_offline_prints_at_once_and_reaches_central_at_the_next_sy
     let unsent = station.store().outbox(OutboxFilter::Unsent, 100).expect("the outbox");
     assert!(unsent.iter().all(|e| e.kind != PHOTO_UPLOAD), "nothing left to send");
 
-    // Another station of the office gets the photo from central's feed, the same bytes.
-    let second = StationHome::new(lab.path("second-station"));
-    let code = lab.admin.enrolment_code(OFFICE).await.expect("a code");
-    let sim = lab.sim.as_ref().expect("central runs");
-    second
-        .enroll(sim.url(), &code, "second desk", &sim.root_fingerprint())
-        .await
-        .expect("enrolled");
-    let mut other_desk = Station::open(second).expect("the second station");
+    // The other desk gets the photo from central's feed, at the version it
+    // held, and fetches the same bytes.
     other_desk.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
     let seen = other_desk.item(&pass_id).expect("the item at the other desk");
     assert_eq!(seen.item.photo_sha256.as_deref(), Some(sha.as_str()));

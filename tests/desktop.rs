@@ -22,6 +22,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use pass_station::desk_photo::needs_photo;
 use pass_station::model::CardState;
 use pass_station::store::{QueueQuery, QueueRow};
 use pass_station::{Station, StationHome};
@@ -360,8 +361,10 @@ fn approved(home: &Path) -> (Station, Vec<QueueRow>) {
 /// The approved card in the station's cache that starts soonest: today, in
 /// a demo of a few hundred passes starting over the next two weeks.
 fn soonest_approved(home: &Path) -> QueueRow {
-    let (_, rows) = approved(home);
+    let (station, rows) = approved(home);
+    // One whose photo is at hand: a person without one has theirs taken at the desk later.
     rows.into_iter()
+        .filter(|row| station.item(&row.pass_id).is_ok_and(|record| !needs_photo(&record)))
         .min_by(|a, b| a.valid_from.cmp(&b.valid_from))
         .expect("an approved card")
 }
@@ -371,11 +374,7 @@ fn soonest_approved(home: &Path) -> QueueRow {
 fn approved_without_photo(home: &Path) -> (String, String) {
     let (station, rows) = approved(home);
     rows.into_iter()
-        .find(|row| {
-            station.item(&row.pass_id).is_ok_and(|record| {
-                !record.photo_cached && matches!(record.item.holder, pass_station::model::Holder::Person { .. })
-            })
-        })
+        .find(|row| station.item(&row.pass_id).is_ok_and(|record| needs_photo(&record)))
         .map(|row| (row.pass_id, row.holder))
         .expect("the demo has approved people without a photo")
 }

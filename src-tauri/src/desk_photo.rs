@@ -279,6 +279,13 @@ impl Station {
     }
 }
 
+/// Whether the pass is a person's whose photo the cache does not hold (none
+/// named, or the named one could not be had): the card cannot print until
+/// the desk takes one.
+pub fn needs_photo(record: &crate::store::ItemRecord) -> bool {
+    matches!(record.item.holder, Holder::Person { .. }) && !record.photo_cached
+}
+
 /// A photo is taken for a person's pass before its card is printed.
 pub fn may_take_photo(record: &crate::store::ItemRecord) -> Result<(), StationError> {
     let pass_id = record.item.pass_id.clone();
