@@ -92,6 +92,7 @@ export const en: Record<keyof typeof zhTW, string> = {
   "card.noPhoto": "The photo is not downloaded yet; sync first",
   "card.photoMissing": "No usable photo of the holder: central sent none, or it would not do. Take it here, then print.",
   "card.action.takePhoto": "Take photo…",
+  "card.previewAfterPhoto": "The print preview appears once the photo is taken.",
   "card.action.retakePhoto": "Retake photo…",
   "card.photoSaved": "Photo saved: it prints on the card now, and goes to central at the next sync. Next: print the card.",
   "photo.heading": "Holder photo for {pass}",

@@ -90,6 +90,7 @@ export const zhTW = {
   "card.noPhoto": "照片尚未下載，請先同步",
   "card.photoMissing": "沒有可用的持證人照片：中央未提供，或照片不合用。請在此拍照後再印製。",
   "card.action.takePhoto": "拍照…",
+  "card.previewAfterPhoto": "拍好照片後，這裡會顯示列印預覽。",
   "card.action.retakePhoto": "重新拍照…",
   "card.photoSaved": "照片已儲存：卡片現在可以印出這張照片，下次同步時會送交中央。下一步：印製卡片。",
   "photo.heading": "{pass} 的持證人照片",
