@@ -47,12 +47,13 @@ fn passctl(home: &Path, args: &[&str], input: &str) -> Value {
         .stderr(Stdio::piped())
         .spawn()
         .expect("passctl runs");
-    child
+    // A command that reads nothing may have ended already (a broken pipe);
+    // whether it did its work is told by its exit status below.
+    let _ = child
         .stdin
         .take()
         .expect("stdin")
-        .write_all(format!("{input}\n").as_bytes())
-        .expect("passctl reads its input");
+        .write_all(format!("{input}\n").as_bytes());
     let output = child.wait_with_output().expect("passctl ends");
     assert!(
         output.status.success(),
