@@ -35,6 +35,7 @@ const COMMANDS: &[&str] = &[
     "refuse_release",
     "void_card",
     "reprint_card",
+    "delegates",
     "delegate",
     "gate_start",
     "gate_stop",

@@ -430,6 +430,14 @@ async fn sign_in_locks_freezes_times_out_delegates_and_works_offline() {
     let boss = sign_in(&mut station, BOSS).await;
     let today = pass_station::auth::office_day(OffsetDateTime::now_utc());
     let tomorrow = today.next_day().expect("a day");
+    // The supervisor chooses among the others who signed in here, never themself.
+    let known: Vec<String> = ops::supervisor::delegates(&mut station, &boss)
+        .expect("the delegates")
+        .into_iter()
+        .map(|colleague| colleague.username)
+        .collect();
+    assert!(known.iter().any(|name| name == CLERK), "{known:?}");
+    assert!(!known.iter().any(|name| name == BOSS), "{known:?}");
     let unknown = ops::supervisor::delegate(&mut station, &boss, "nobody-here", tomorrow, tomorrow);
     assert!(matches!(
         unknown,
@@ -444,6 +452,7 @@ async fn sign_in_locks_freezes_times_out_delegates_and_works_offline() {
     )
     .expect("delegate");
     let clerk = sign_in(&mut station, CLERK).await;
+    assert!(refused_for_role(ops::supervisor::delegates(&mut station, &clerk)));
     assert!(refused_for_role(ops::supervisor::delegate(
         &mut station,
         &clerk,
@@ -560,6 +569,7 @@ async fn every_passctl_command_checks_the_signed_in_users_role() {
             Role::Clerk,
             &["delegate", "--to", "x", "--from", "2026-12-01", "--until", "2026-12-02"],
         ),
+        ("delegate --list", Role::Clerk, &["delegate", "--list"]),
         ("chip-keys", Role::Supervisor, &["chip-keys", "generate"]),
         ("audit verify", Role::Clerk, &["audit", "verify"]),
         (

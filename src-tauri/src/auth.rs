@@ -32,7 +32,7 @@ use time::{Date, Duration, OffsetDateTime};
 use crate::credentials::OFFICE_UTC_OFFSET;
 use crate::model::Role;
 pub use crate::policy::{AuthError, Duty, FREEZE_AFTER, LOCK_AFTER_FAILURES, LOCKOUT, roles_text};
-use crate::store::{Delegation, SignIn, rfc3339};
+use crate::store::{Colleague, Delegation, SignIn, rfc3339};
 use crate::{Station, StationError};
 
 /// A signed-in user. The token is the only proof of the sign-in and is not
@@ -321,6 +321,15 @@ impl Station {
                 source,
             }),
         }
+    }
+
+    /// Whom the signed-in supervisor may lend the approval duty to: every
+    /// other user who has signed in at this station.
+    pub(crate) fn delegate_candidates(&mut self, session: &Session) -> Result<Vec<Colleague>, StationError> {
+        let actor = self.authorise(session, Duty::Delegate)?;
+        let mut known = self.store().colleagues()?;
+        known.retain(|colleague| colleague.username != actor.username);
+        Ok(known)
     }
 
     /// Lends the signed-in supervisor's approval duty to `to` for office days

@@ -41,7 +41,7 @@ pub const DEMO_OFFICE: &str = "TWKEL";
 pub struct DemoSetup {
     /// Serves the generated passes and signs the users in until dropped.
     pub sim: SimHandle,
-    /// The enrolled station's home, `dir/station`, with the office's chip keys.
+    /// The enrolled station's home (`dir/station` unless another was given), with the office's chip keys.
     pub home: StationHome,
     /// A clerk, a supervisor and a gate officer, in that order.
     pub users: Vec<DemoUser>,
@@ -55,9 +55,10 @@ const DEMO_USERS: [(&str, &str, Role); 3] = [
 ];
 
 /// Starts a central-sim with `items` generated passes and the demo's users for
-/// [`DEMO_OFFICE`], and enrols a station in `dir/station` (`dir` must not hold
-/// one yet), with chip keys.
-pub async fn prepare(dir: &Path, items: u32) -> Result<DemoSetup, StationError> {
+/// [`DEMO_OFFICE`] (its files in `dir`), and enrols a station, with chip
+/// keys, in `station_home` or else `dir/station`; that home must not hold a
+/// station yet.
+pub async fn prepare(dir: &Path, station_home: Option<&Path>, items: u32) -> Result<DemoSetup, StationError> {
     std::fs::create_dir_all(dir).map_err(|source| StationError::Io {
         action: "create the demo folder",
         path: dir.to_owned(),
@@ -85,7 +86,7 @@ pub async fn prepare(dir: &Path, items: u32) -> Result<DemoSetup, StationError> 
         });
     }
 
-    let home = StationHome::new(dir.join("station"));
+    let home = StationHome::new(station_home.map_or_else(|| dir.join("station"), Path::to_owned));
     let code = sim.enrolment_code(DEMO_OFFICE).unwrap_or_default();
     home.enroll(sim.url(), &code, "示範製證站 Demo station", &sim.root_fingerprint())
         .await?;
@@ -103,7 +104,7 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     };
     let mut say = |text: String| writeln!(out, "{text}").map_err(io);
 
-    let DemoSetup { sim, home, users } = prepare(dir, items).await?;
+    let DemoSetup { sim, home, users } = prepare(dir, None, items).await?;
     say(format!(
         "1. central-sim is serving {items} approved passes for {DEMO_OFFICE} at {}",
         sim.url()

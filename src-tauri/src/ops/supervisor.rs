@@ -7,7 +7,7 @@ use pass_reader::Transport;
 
 use super::devices::PrintedQr;
 use crate::auth::Session;
-use crate::store::Delegation;
+use crate::store::{Colleague, Delegation};
 use crate::workflow::{Released, Reprinted};
 use crate::{Station, StationError};
 
@@ -51,6 +51,12 @@ pub async fn reprint(
     reason: &str,
 ) -> Result<Reprinted, StationError> {
     station.reprint(pass_id, reason, session).await
+}
+
+/// Whom the signed-in supervisor may choose as a delegate: the other users
+/// known at this station.
+pub fn delegates(station: &mut Station, session: &Session) -> Result<Vec<Colleague>, StationError> {
+    station.delegate_candidates(session)
 }
 
 /// Lends the signed-in supervisor's approval rights to `to` for office days

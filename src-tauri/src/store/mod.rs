@@ -50,4 +50,4 @@ pub use items::{IssueStanding, ItemRecord, PageSummary, RejectedItem, StoredPage
 pub use outbox::{OutboxEntry, OutboxFilter, OutboxOutcome};
 pub use search::{QueueQuery, QueueRow};
 pub(crate) use users::SignIn;
-pub use users::{Delegation, SessionRecord, UserRecord};
+pub use users::{Colleague, Delegation, SessionRecord, UserRecord};

@@ -69,6 +69,15 @@ pub struct Delegation {
     pub created_at: OffsetDateTime,
 }
 
+/// A user known at this station (signed in here at least once): who a
+/// supervisor may choose as a delegate. No password hash, no sign-in times.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Colleague {
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+}
+
 /// A successful sign-in to record.
 pub(crate) struct SignIn<'a> {
     pub username: &'a str,
@@ -88,6 +97,25 @@ fn roles_column(roles: &[Role]) -> String {
 }
 
 impl Store {
+    /// Every user known at this station, by username.
+    pub fn colleagues(&self) -> Result<Vec<Colleague>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT username, display_name, roles FROM users ORDER BY username")
+            .context("listing the users")?;
+        let rows = statement
+            .query_map([], |row| {
+                let roles: String = row.get(2)?;
+                Ok(Colleague {
+                    username: row.get(0)?,
+                    display_name: row.get(1)?,
+                    roles: roles.split_whitespace().filter_map(Role::parse).collect(),
+                })
+            })
+            .context("listing the users")?;
+        rows.collect::<Result<_, _>>().context("listing the users")
+    }
+
     pub fn user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
         self.conn
             .query_row(

@@ -7,6 +7,7 @@ import type {
   CardCheck,
   CardState,
   CardView,
+  Colleague,
   Delegation,
   DemoUser,
   EncodeResult,
@@ -160,6 +161,7 @@ export const api = {
   voidCard: async (passId: string, reason: string) => call<Retired>("void_card", { passId, reason: reasonText(reason) }),
   spoil: async (passId: string, reason: string) => call<Retired>("spoil_card", { passId, reason: reasonText(reason) }),
   reprint: async (passId: string, reason: string) => call<Reprinted>("reprint_card", { passId, reason: reasonText(reason) }),
+  delegates: () => call<Colleague[]>("delegates"),
   delegate: (to: string, firstDay: string, lastDay: string) => call<Delegation>("delegate", { to, firstDay, lastDay }),
 
   // Hand-over

@@ -37,6 +37,8 @@ export type CheckOutcome = "valid" | "not_our_card" | "specimen" | "malformed" |
 
 export type CheckSource = "qr" | "chip";
 
+export type Colleague = { username: string, display_name: string, roles: Array<Role>, };
+
 export type Crop = { x: number, y: number, width: number, height: number, };
 
 export type Delegation = { delegator: string, delegate: string, 

@@ -35,6 +35,14 @@ describe("translate", () => {
     expect(translate("en", "queue.selected")).toBe("{n} selected");
   });
 
+  it("picks the plural form the language needs", () => {
+    expect(translate("en", "handover.days", { n: 1 })).toBe("waiting 1 day");
+    expect(translate("en", "handover.days", { n: 3 })).toBe("waiting 3 days");
+    expect(translate("en", "gate.checks.count", { n: 1, valid: 1 })).toBe("1 check today, 1 valid");
+    expect(translate("zh-TW", "handover.days", { n: 1 })).toContain("1");
+    expect(placeholders("{n|# day|# days} and {valid}")).toEqual(["n", "valid"]);
+  });
+
   it("shows a key no catalogue has as itself", () => {
     expect(translate("zh-TW", "role.harbour_master" as never)).toBe("role.harbour_master");
   });

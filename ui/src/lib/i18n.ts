@@ -11,20 +11,29 @@ export type Params = Record<string, string | number>;
 
 export const catalogues: Record<Locale, Record<Key, string>> = { "zh-TW": zhTW, en };
 
+/** `{name}`, or `{name|one form|other form}` where `#` in a form is the number. */
+const PLACEHOLDER = /\{(\w+)(?:\|([^|}]*)\|([^|}]*))?\}/g;
+
 /**
- * The text of `key` in `locale`, with `{name}` replaced by `params.name`. A key
+ * The text of `key` in `locale`, with `{name}` replaced by `params.name`, and
+ * `{n|# card|# cards}` by the form the language's plural rules pick for `n`
+ * (Chinese has one form, so its catalogue writes plain `{n}`). A key
  * built from a value the core added later (a new role, state or reason) that
  * no catalogue names yet shows as the key itself rather than breaking the screen.
  */
 export function translate(locale: Locale, key: Key, params: Params = {}): string {
-  return (catalogues[locale][key] ?? key).replace(/\{(\w+)\}/g, (whole, name: string) =>
-    name in params ? String(params[name]) : whole,
-  );
+  return (catalogues[locale][key] ?? key).replace(PLACEHOLDER, (whole, name: string, one?: string, other?: string) => {
+    if (!(name in params)) return whole;
+    const value = params[name];
+    if (one === undefined || other === undefined) return String(value);
+    const form = new Intl.PluralRules(locale).select(Number(value)) === "one" ? one : other;
+    return form.replaceAll("#", String(value));
+  });
 }
 
-/** The placeholders a text uses, sorted: both languages must use the same. */
+/** The placeholders a text uses, each once, sorted: both languages must use the same. */
 export function placeholders(text: string): string[] {
-  return [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+  return [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]))].sort();
 }
 
 /** Whether `key` names a catalogue entry (for keys built from the core's values, like states). */

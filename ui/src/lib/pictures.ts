@@ -13,9 +13,3 @@ export type PictureSource = () => Promise<ArrayBuffer | null>;
  * only.
  */
 export const cameraSnapshot: PictureSource | null = null;
-
-/** The bytes of the file picked in `input`, or null when none was. */
-export async function fileBytes(input: HTMLInputElement): Promise<ArrayBuffer | null> {
-  const file = input.files?.[0];
-  return file ? await file.arrayBuffer() : null;
-}

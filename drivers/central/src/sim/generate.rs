@@ -55,6 +55,9 @@ const VEHICLE_PERCENT: u32 = 20;
 /// Share of people whose application came without a usable photo: central
 /// holds none, and the desk takes one when they come for the card.
 const NO_PHOTO_PERCENT: u64 = 3;
+
+/// Share of applications whose passes start after today, in percent.
+const FUTURE_START_PERCENT: u32 = 25;
 /// Share of applications that are temporary crews, in percent.
 const TEMPORARY_PERCENT: u32 = 20;
 /// Share of people with a passport spelling on record, in percent.
@@ -136,9 +139,16 @@ impl Generator {
             Some(ports) => with_pickup(office, ports),
             None => self.ports(office),
         };
-        let valid_from = self.today + Duration::days(self.rng.i64(0..=14));
+        // Most passes waiting for pickup are already valid (approved for work
+        // starting this week); some start in the next two weeks.
+        let valid_from = if self.percent(FUTURE_START_PERCENT) {
+            self.today + Duration::days(self.rng.i64(1..=14))
+        } else {
+            self.today - Duration::days(self.rng.i64(0..=6))
+        };
         let valid_to = if temporary {
-            valid_from + Duration::days(self.rng.i64(2..=41))
+            // Still at least two days to run when picked up.
+            (valid_from + Duration::days(self.rng.i64(2..=41))).max(self.today + Duration::days(2))
         } else {
             add_months(valid_from, self.rng.u32(6..=36)) - Duration::DAY
         };
@@ -373,7 +383,7 @@ mod tests {
         for a in Generator::new(5, 0, TODAY).applications("TWTXG", 3000) {
             assert!(a.ports.iter().any(|p| p == "TWTXG"), "{:?}", a.ports);
             assert!((1..=6).contains(&a.ports.len()), "{:?}", a.ports);
-            assert!(a.valid_from >= TODAY && a.valid_to > a.valid_from);
+            assert!(a.valid_from >= TODAY - Duration::weeks(1) && a.valid_to > a.valid_from);
             assert!(
                 a.valid_to < add_months(TODAY, 37),
                 "{} is more than three years away",

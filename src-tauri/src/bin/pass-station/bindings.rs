@@ -74,6 +74,7 @@ fn roots(visitor: &mut Collect) {
     visitor.visit::<pass_station::workflow::Reprinted>();
     visitor.visit::<pass_station::store::Recipient>();
     visitor.visit::<pass_station::store::Delegation>();
+    visitor.visit::<pass_station::store::Colleague>();
     visitor.visit::<pass_station::store::Check>();
     visitor.visit::<office::SyncView>();
     visitor.visit::<gate::GateEventView>();

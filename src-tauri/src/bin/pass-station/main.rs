@@ -35,7 +35,8 @@ use state::AppState;
     about = "Port Pass Station: the card office's desktop app"
 )]
 struct Args {
-    /// The station's home folder (settings, keys, cache).
+    /// The station's home folder (settings, keys, cache). With `--demo`, where
+    /// the demo enrols its station (it must not hold one yet).
     #[arg(long, env = "PASS_STATION_HOME", value_name = "DIR")]
     home: Option<PathBuf>,
     /// Start on embedded defaults: an in-process central-sim with generated
@@ -103,7 +104,10 @@ fn embedded(args: &Args, home: &StationHome) -> Result<Option<Embedded>, Station
         Some(dir) => dir.clone(),
         None => demo::new_dir()?,
     };
-    let DemoSetup { sim, home, users } = tauri::async_runtime::block_on(demo::prepare(&dir, args.demo_items))?;
+    // A home the user named is where the demo's station lives; else it goes in the demo's folder.
+    let station_home = args.home.as_ref().map(|_| home.dir());
+    let DemoSetup { sim, home, users } =
+        tauri::async_runtime::block_on(demo::prepare(&dir, station_home, args.demo_items))?;
     eprintln!(
         "demo: station home {}, central-sim at {}",
         home.dir().display(),
@@ -236,6 +240,7 @@ fn run(state: AppState, software_rendering: bool) -> ExitCode {
             commands::refuse_release,
             commands::void_card,
             commands::reprint_card,
+            commands::delegates,
             commands::delegate,
             commands::gate_start,
             commands::gate_stop,

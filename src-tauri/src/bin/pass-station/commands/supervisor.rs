@@ -3,7 +3,7 @@
 use pass_station::ops::Retired;
 use pass_station::ops::devices::PrintedQr;
 use pass_station::ops::supervisor::{self, office_day};
-use pass_station::store::Delegation;
+use pass_station::store::{Colleague, Delegation};
 use pass_station::workflow::{Released, Reprinted};
 use tauri::AppHandle;
 use tauri::ipc::Request;
@@ -58,6 +58,12 @@ pub async fn reprint_card(app: AppHandle, pass_id: String, reason: String) -> An
         block_on(supervisor::reprint(station, session, &pass_id, &reason))
     })
     .await
+}
+
+/// The users a supervisor may lend approval rights to.
+#[tauri::command]
+pub async fn delegates(app: AppHandle) -> Answer<Vec<Colleague>> {
+    with_session(app, |station, session, _| supervisor::delegates(station, session)).await
 }
 
 /// Lends approval rights to `to` for office days `first_day` to `last_day` (`YYYY-MM-DD`, both included).

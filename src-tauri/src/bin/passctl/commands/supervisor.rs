@@ -2,7 +2,7 @@
 //! release, void, reprint, and lend approval rights.
 
 use pass_station::StationError;
-use pass_station::auth::Duty;
+use pass_station::auth::{Duty, roles_text};
 use pass_station::ops::devices::{CardSource, PcscReader};
 use pass_station::ops::supervisor;
 
@@ -71,17 +71,31 @@ pub async fn reprint(ctx: &Context, args: ReasonArgs) -> Result<Outcome, Station
 
 #[derive(Debug, clap::Args)]
 pub struct DelegateArgs {
-    #[arg(long, value_name = "USER")]
-    to: String,
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-    from: time::Date,
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-    until: time::Date,
+    /// List the users who may be chosen (those known at this station) instead.
+    #[arg(long, conflicts_with_all = ["to", "from", "until"])]
+    list: bool,
+    #[arg(long, value_name = "USER", required_unless_present = "list")]
+    to: Option<String>,
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, required_unless_present = "list")]
+    from: Option<time::Date>,
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, required_unless_present = "list")]
+    until: Option<time::Date>,
 }
 
 pub fn delegate(ctx: &Context, args: DelegateArgs) -> Result<Outcome, StationError> {
     let (mut station, session) = ctx.signed_in(Duty::Delegate)?;
-    let delegation = supervisor::delegate(&mut station, &session, &args.to, args.from, args.until)?;
+    let (Some(to), Some(from), Some(until)) = (args.to, args.from, args.until) else {
+        let colleagues = supervisor::delegates(&mut station, &session)?;
+        ctx.out.say(&colleagues, |known| {
+            known
+                .iter()
+                .map(|c| format!("{}\t{}\t{}", c.username, c.display_name, roles_text(&c.roles)))
+                .collect::<Vec<_>>()
+                .join("\n")
+        });
+        return Ok(Outcome::Done);
+    };
+    let delegation = supervisor::delegate(&mut station, &session, &to, from, until)?;
     ctx.out.say(&delegation, |d| {
         format!(
             "{} may release, reprint and void cards for {} from {} to {}",
