@@ -17,6 +17,7 @@ const COMMANDS: &[&str] = &[
     "card_detail",
     "card_preview",
     "card_photo",
+    "take_photo",
     "print_cards",
     "check_print_image",
     "encode_card",

@@ -7,9 +7,9 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-use common::{Lab, OFFICE, cached_pass_ids, quick_sync};
+use common::{Lab, OFFICE, cached_pass_ids, passctl, quick_sync};
 use pass_credential::Reason;
 use pass_printer::{PdfFolder, PrintTarget};
 use pass_reader::CardKind;
@@ -27,15 +27,6 @@ const TORN_UID: [u8; 7] = [0x04, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22];
 const BLANK_UID: [u8; 7] = [0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66];
 const OTHER_UID: [u8; 7] = [0x04, 0x99, 0x88, 0x77, 0x66, 0x55, 0x44];
 const THIRD_UID: [u8; 7] = [0x04, 0x33, 0x33, 0x33, 0x33, 0x33, 0x33];
-
-fn passctl(lab: &Lab, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_passctl"))
-        .arg("--home")
-        .arg(lab.home.dir())
-        .args(args)
-        .output()
-        .expect("passctl")
-}
 
 fn stdout_json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout)

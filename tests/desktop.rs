@@ -16,9 +16,12 @@
 //! labels are checked to draw with a CJK font rather than missing-glyph boxes
 //! (run with `FONTCONFIG_FILE` naming a configuration without CJK fonts, the
 //! check fails), and the status bar to fit the 1280x800 window in both
-//! languages. Each screen is saved as a PNG under `target/e2e-screens/`.
+//! languages. A person without a photo gets one at the desk from a picture
+//! file, and their card prints. Each screen is saved as a PNG under `target/e2e-screens/`.
 //!
 //! The lab parts are real: a missing one fails the test with its install step.
+
+mod common;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -28,6 +31,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use pass_printer::lab::{CupsLab, read_qr_codes};
 use pass_printer::{PRINT_DPI, rasterise};
+use pass_station::desk_photo::needs_photo;
 use pass_station::model::CardState;
 use pass_station::store::{QueueQuery, QueueRow};
 use pass_station::{Station, StationHome};
@@ -52,12 +56,13 @@ fn passctl(home: &Path, args: &[&str], input: &str) -> Value {
         .stderr(Stdio::piped())
         .spawn()
         .expect("passctl runs");
-    child
+    // A command that reads nothing may have ended already (a broken pipe);
+    // whether it did its work is told by its exit status below.
+    let _ = child
         .stdin
         .take()
         .expect("stdin")
-        .write_all(format!("{input}\n").as_bytes())
-        .expect("passctl reads its input");
+        .write_all(format!("{input}\n").as_bytes());
     let output = child.wait_with_output().expect("passctl ends");
     assert!(
         output.status.success(),
@@ -464,9 +469,8 @@ impl Session {
     }
 }
 
-/// The approved card in the station's cache that starts soonest: today, in
-/// a demo of a few hundred passes, most of them valid already.
-fn soonest_approved(home: &Path) -> QueueRow {
+/// The demo station's cache and its approved cards.
+fn approved(home: &Path) -> (Station, Vec<QueueRow>) {
     let station = Station::open(StationHome::new(home.to_owned())).expect("the demo station's cache");
     let query = QueueQuery {
         states: vec![CardState::Approved],
@@ -474,7 +478,16 @@ fn soonest_approved(home: &Path) -> QueueRow {
         ..QueueQuery::default()
     };
     let rows = station.store().queue(&query).expect("the queue");
+    (station, rows)
+}
+
+/// The approved card in the station's cache that starts soonest: today, in
+/// a demo of a few hundred passes, most of them valid already.
+fn soonest_approved(home: &Path) -> QueueRow {
+    let (station, rows) = approved(home);
+    // One whose photo is at hand: a person without one has theirs taken at the desk later.
     rows.into_iter()
+        .filter(|row| station.item(&row.pass_id).is_ok_and(|record| !needs_photo(&record)))
         .min_by(|a, b| a.valid_from.cmp(&b.valid_from))
         .expect("an approved card")
 }
@@ -499,6 +512,16 @@ fn printed_qr(home: &Path, pass_id: &str) -> String {
     let station = Station::open(StationHome::new(home.to_owned())).expect("the demo station's cache");
     let card = station.store().printed_card(pass_id).expect("read");
     card.expect("the card is printed").qr_text
+}
+
+/// An approved person's card in the station's cache whose photo it does not
+/// hold (the demo makes a few people without one): its pass number and holder.
+fn approved_without_photo(home: &Path) -> (String, String) {
+    let (station, rows) = approved(home);
+    rows.into_iter()
+        .find(|row| station.item(&row.pass_id).is_ok_and(|record| needs_photo(&record)))
+        .map(|row| (row.pass_id, row.holder))
+        .expect("the demo has approved people without a photo")
 }
 
 /// The ID number the demo's recipient shows (made up, well formed).
@@ -742,6 +765,52 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     )
     .await;
     app.screenshot("08-card-encoded").await;
+
+    // A person without a photo is no dead end: the clerk takes the photo at
+    // the desk from a picture file, frames it, saves it, and the card prints.
+    let (no_photo, no_photo_holder) = approved_without_photo(&demo_dir.join("station"));
+    let portrait = scratch.path().join("holder.png");
+    common::portrait_picture(&portrait, 1.0);
+    app.click("[data-testid=nav-queue]").await;
+    app.clear("[data-testid=queue-search]").await;
+    app.type_into("[data-testid=queue-search]", &no_photo_holder).await;
+    let row = format!("[data-testid=queue-row][data-pass='{no_photo}']");
+    app.appears("the card without a photo", &row).await;
+    app.click(&row).await;
+    app.open_active_row().await;
+    app.appears("the photo missing on the card", "[data-testid=card-photo-missing]")
+        .await;
+    app.screenshot("08c-card-without-photo").await;
+    app.click("[data-testid=card-take-photo]").await;
+    app.type_into("[data-testid=photo-file]", &portrait.to_string_lossy())
+        .await;
+    let warnings = app
+        .until(
+            "the photo's check",
+            "const w = document.querySelector('[data-testid=photo-warnings]'); \
+             const i = document.querySelector('[data-testid=photo-step] img'); \
+             return w && w.dataset.checked === 'true' && i && i.complete && w.dataset.count;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(warnings, json!("0"), "a good picture has no warning");
+    app.screenshot("08d-photo-step").await;
+    app.click("nav .language").await;
+    app.appears("the English photo step", "[data-testid=photo-guide]").await;
+    app.screenshot("08d-photo-step-en").await;
+    app.click("nav .language").await;
+    app.click("[data-testid=photo-save]").await;
+    app.appears("the photo saved", "[data-testid=photo-saved]").await;
+    app.appears("the print offered next", "[data-testid=card-print]").await;
+    app.screenshot("08e-photo-saved").await;
+    app.click("[data-testid=card-print]").await;
+    app.until(
+        "the card with the desk's photo to print",
+        "const e = document.querySelector('[data-testid=card-state]'); return e && e.textContent.trim() === '已印製';",
+        json!([]),
+    )
+    .await;
+    app.screenshot("08f-photo-printed").await;
     // A wrong password says how many tries are left before the account locks.
     app.sign_out().await;
     app.clear("[data-testid=signin-username]").await;

@@ -265,8 +265,9 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
     let shown = &card["record"];
     assert_eq!(
         card["actions"],
-        serde_json::json!(["print"]),
-        "an approved card offers its clerk printing, and nothing a supervisor does: {card}"
+        serde_json::json!(["print", "take_photo"]),
+        "an approved person's card offers its clerk printing and a photo at the desk, and nothing a supervisor \
+         does: {card}"
     );
     let masked = shown["holder"]["national_id_masked"].as_str().expect("masked ID");
     assert_eq!(&masked[3..7], "****", "the national ID is masked: {masked}");

@@ -128,8 +128,16 @@ pub enum StationError {
     CloneSuspected { card_uid: String },
     #[error(transparent)]
     Auth(#[from] AuthError),
-    #[error("the holder's photo for {pass_id} is not in the cache yet; sync, then print")]
+    #[error("the holder's photo for {pass_id} is not in the cache: sync, or take the photo at the desk, then print")]
     PhotoMissing { pass_id: String },
+    #[error("this picture cannot be made into a card photo ({detail}); take it again, or choose another picture")]
+    PhotoUnreadable { detail: String },
+    #[error("{pass_id} is a vehicle's pass: its card prints without a holder photo")]
+    PhotoVehicle { pass_id: String },
+    #[error(
+        "{pass_id} is {state} here: a holder photo is taken before the card is printed; spoil the card and have          a supervisor approve a reprint first"
+    )]
+    PhotoCardMade { pass_id: String, state: CardState },
     #[error(transparent)]
     Camera(#[from] pass_camera::CameraError),
     #[error("no pass QR code could be read from {from}: hold the card flat, closer and out of glare, then try again")]
@@ -390,6 +398,9 @@ codes! {
     SealBroken = "seal_broken" in Card,
     CloneSuspected = "clone_suspected" in Card,
     PhotoMissing = "photo_missing" in Card,
+    PhotoVehicle = "photo_vehicle" in Card,
+    PhotoCardMade = "photo_card_made" in Card,
+    PhotoUnreadable = "photo_unreadable" in Camera,
     Printer = "printer.failed" in Printer,
     Camera = "camera.failed" in Camera,
     NoQrCode = "no_qr_code" in Camera,
@@ -479,6 +490,11 @@ impl StationError {
             StationError::CloneSuspected { card_uid } => (Code::CloneSuspected, json!({ "card_uid": card_uid })),
             StationError::Auth(refusal) => refusal.code_and_params(),
             StationError::PhotoMissing { pass_id } => (Code::PhotoMissing, json!({ "pass_id": pass_id })),
+            StationError::PhotoUnreadable { detail } => (Code::PhotoUnreadable, json!({ "detail": detail })),
+            StationError::PhotoVehicle { pass_id } => (Code::PhotoVehicle, json!({ "pass_id": pass_id })),
+            StationError::PhotoCardMade { pass_id, state } => {
+                (Code::PhotoCardMade, json!({ "pass_id": pass_id, "state": state }))
+            }
             StationError::Camera(source) => (Code::Camera, detail(source)),
             StationError::NoQrCode { from } => (Code::NoQrCode, json!({ "from": from })),
             StationError::NoWebcamSupport => (Code::NoWebcamSupport, json!({})),

@@ -6,7 +6,8 @@
 //! with the central pass API ([`sync`]) and its retries of central's
 //! transient failures ([`retry`]), and the signed credentials the station
 //! issues and verifies ([`credentials`]) and this office's own ruling on a
-//! card and its verification log ([`checking`]), printing cards ([`printing`]),
+//! card and its verification log ([`checking`]), printing cards ([`printing`])
+//! and the holder photos taken at the desk for them ([`desk_photo`]),
 //! writing and reading chips ([`chip`]), checking cards at a gate
 //! ([`gate`]), users and sessions ([`auth`]) under the account rules and
 //! duties ([`policy`]), and the one error kind both shells report
@@ -28,6 +29,7 @@ pub mod chip_keys;
 pub mod credentials;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod desk_photo;
 pub mod error;
 pub mod gate;
 pub mod model;

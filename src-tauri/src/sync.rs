@@ -1,5 +1,6 @@
-//! Sync with central: send the outbox, read the office's change feed page by
-//! page, fetch the photos it names, and send the events that reading made.
+//! Sync with central: send the outbox (events, and the holder photos taken
+//! at the desk), read the office's change feed page by page, fetch the
+//! photos it names, and send the events that reading made.
 //! Each send ends with the audit trail's head, signed with the station key,
 //! whenever the trail grew since the last head sent.
 //!
@@ -21,7 +22,7 @@ use crate::StationError;
 use crate::credentials::TrustSummary;
 use crate::model::check_wire_item;
 use crate::retry::{RetryPolicy, with_retries};
-use crate::store::{OutboxFilter, OutboxOutcome, PageSummary, Store, StoredPage};
+use crate::store::{OutboxEntry, OutboxFilter, OutboxOutcome, PHOTO_UPLOAD, PageSummary, Store, StoredPage};
 
 /// How a sync behaves; the defaults suit a card office.
 #[derive(Debug, Clone)]
@@ -241,6 +242,57 @@ fn queue_audit_head(store: &mut Store, signer: &HeadSigner) -> Result<(), Statio
     Ok(())
 }
 
+/// Sends a desk photo the outbox holds to central (`putPhoto`) and records
+/// central's answer on its entry: accepted, or rejected with central's
+/// reason (kept, and counted as rejected), never dropped. A transient failure
+/// stops the send, the entry kept for the next.
+async fn send_photo(
+    store: &mut Store,
+    client: &CentralClient,
+    options: &SyncOptions,
+    entry: &OutboxEntry,
+    report: &mut OutboxReport,
+    retried: &mut Vec<String>,
+) -> Result<(), StationError> {
+    let pass_id = entry.payload["pass_id"].as_str().unwrap_or_default();
+    let sha256 = entry.payload["sha256"].as_str().unwrap_or_default();
+    let Some(jpeg) = store.photo(sha256)? else {
+        report.rejected += 1;
+        let reason = "the photo is no longer in the station's cache; take it again".to_owned();
+        store.record_outcomes(&[(entry.seq, OutboxOutcome::Rejected(reason))])?;
+        return Ok(());
+    };
+    let sent = with_retries(options.retry_policy(), retried, || {
+        client.put_photo(pass_id, jpeg.clone())
+    })
+    .await;
+    let outcome = match sent {
+        Ok(_) => {
+            report.accepted += 1;
+            OutboxOutcome::Accepted
+        }
+        // Central will never take this photo for this pass (a station-key problem is not the photo's).
+        Err(
+            refusal @ CentralError::Api {
+                status: 400 | 403 | 404 | 409 | 413 | 415,
+                ..
+            },
+        ) => {
+            report.rejected += 1;
+            OutboxOutcome::Rejected(refusal.to_string())
+        }
+        Err(source) => {
+            store.record_send_failure(&[entry.seq], &source.to_string())?;
+            return Err(StationError::Central {
+                stage: format!("sending the holder photo of {pass_id} to central"),
+                source,
+            });
+        }
+    };
+    store.record_outcomes(&[(entry.seq, outcome)])?;
+    Ok(())
+}
+
 /// Sends every unsent outbox event, oldest first, in batches, ending with the
 /// audit trail's head when it moved.
 pub async fn send_outbox(
@@ -254,9 +306,21 @@ pub async fn send_outbox(
     queue_audit_head(store, signer)?;
     let mut report = OutboxReport::default();
     loop {
-        let entries = store.outbox(OutboxFilter::Unsent, options.event_batch)?;
+        let mut entries = store.outbox(OutboxFilter::Unsent, options.event_batch)?;
         if entries.is_empty() {
             return Ok(report);
+        }
+        // A photo upload is a request of its own; the events before it go first, in order.
+        match entries.iter().position(|entry| entry.kind == PHOTO_UPLOAD) {
+            Some(0) => {
+                send_photo(store, client, options, &entries[0], &mut report, retried).await?;
+                progress(SyncProgress::Events {
+                    sent: report.accepted + report.duplicates + report.rejected,
+                });
+                continue;
+            }
+            Some(first_photo) => entries.truncate(first_photo),
+            None => {}
         }
         let mut events = Vec::with_capacity(entries.len());
         for entry in &entries {

@@ -128,6 +128,16 @@ impl Lab {
     }
 }
 
+/// Runs `passctl` on the lab's station with `args`.
+pub fn passctl(lab: &Lab, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_passctl"))
+        .arg("--home")
+        .arg(lab.home.dir())
+        .args(args)
+        .output()
+        .expect("passctl runs")
+}
+
 /// Runs `passctl` on the lab's station with CUPS at `cups_server` (a
 /// printer lab's cupsd).
 pub fn passctl_with_cups(lab: &Lab, cups_server: &str, args: &[&str]) -> std::process::Output {
@@ -204,4 +214,26 @@ pub fn integrity(db: &Path) -> String {
     let conn = rusqlite::Connection::open(db).expect("open the cache");
     conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))
         .expect("integrity check")
+}
+
+/// Writes a PNG of a face-like figure with fine texture, as a clerk's camera
+/// takes one: lit and sharp at `light` 1.0, dark below 0.3.
+pub fn portrait_picture(path: &Path, light: f32) {
+    let (w, h) = (960u32, 720u32);
+    let picture = image::RgbImage::from_fn(w, h, |x, y| {
+        let (dx, dy) = ((x as f32 - 480.0) / 170.0, (y as f32 - 360.0) / 230.0);
+        let face = dx * dx + dy * dy < 1.0;
+        let eye = [(420.0, 310.0), (540.0, 310.0)]
+            .iter()
+            .any(|(ex, ey)| ((x as f32 - ex).powi(2) + (y as f32 - ey).powi(2)).sqrt() < 16.0);
+        let mouth = (y as f32 - 450.0).abs() < 5.0 && (x as f32 - 480.0).abs() < 50.0;
+        let grain = if (x / 3 + y / 3) % 2 == 0 { 12.0 } else { 0.0 };
+        let rgb: [f32; 3] = match (eye || mouth, face) {
+            (true, _) => [40.0, 30.0, 30.0],
+            (false, true) => [225.0, 185.0, 160.0],
+            (false, false) => [200.0, 215.0, 230.0],
+        };
+        image::Rgb(rgb.map(|c| ((c - grain) * light).clamp(0.0, 255.0) as u8))
+    });
+    picture.save(path).expect("the picture is written");
 }

@@ -381,6 +381,76 @@ pub struct ReprintRequest {
     pub card_uid: Option<String>,
 }
 
+/// `PUT /v1/items/{pass_id}/photo` takes a JPEG of at most this many bytes.
+pub const MAX_PHOTO_BYTES: usize = 1024 * 1024;
+/// The sides of a desk photo's frame, in pixels, that central takes.
+pub const PHOTO_SIDE_PX: std::ops::RangeInclusive<u32> = 100..=4000;
+
+/// Why bytes are not a photo `putPhoto` takes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhotoProblem {
+    #[error("the photo is empty")]
+    Empty,
+    #[error("the photo has {bytes} bytes; central takes at most {MAX_PHOTO_BYTES}")]
+    TooLarge { bytes: usize },
+    #[error("the photo is not a whole JPEG: {0}")]
+    NotJpeg(&'static str),
+    #[error("the photo is {width}x{height} pixels; central takes 100 to 4000 pixels a side")]
+    BadSize { width: u32, height: u32 },
+}
+
+/// Checks that `bytes` are a photo `putPhoto` takes: a whole JPEG (start
+/// and end of image, a frame header before the scan) of at most
+/// [`MAX_PHOTO_BYTES`] whose frame is within [`PHOTO_SIDE_PX`]; answers its
+/// width and height. It reads the markers only: it does not decode the scan.
+pub fn check_photo(bytes: &[u8]) -> Result<(u32, u32), PhotoProblem> {
+    if bytes.is_empty() {
+        return Err(PhotoProblem::Empty);
+    }
+    if bytes.len() > MAX_PHOTO_BYTES {
+        return Err(PhotoProblem::TooLarge { bytes: bytes.len() });
+    }
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return Err(PhotoProblem::NotJpeg("it does not start with a start-of-image marker"));
+    }
+    if !bytes.ends_with(&[0xFF, 0xD9]) {
+        return Err(PhotoProblem::NotJpeg("it does not end with an end-of-image marker"));
+    }
+    let mut at = 2;
+    loop {
+        let (Some(&0xFF), Some(&marker)) = (bytes.get(at), bytes.get(at + 1)) else {
+            return Err(PhotoProblem::NotJpeg("a segment does not start with a marker"));
+        };
+        if marker == 0xFF {
+            at += 1; // fill byte
+            continue;
+        }
+        let length = match (bytes.get(at + 2), bytes.get(at + 3)) {
+            (Some(&high), Some(&low)) => usize::from(u16::from_be_bytes([high, low])),
+            _ => return Err(PhotoProblem::NotJpeg("a segment is cut short")),
+        };
+        if length < 2 || at + 2 + length > bytes.len() {
+            return Err(PhotoProblem::NotJpeg("a segment is longer than the photo"));
+        }
+        match marker {
+            // Start of frame (baseline, progressive, ...; not DHT, JPG or DAC).
+            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
+                let field = |i: usize| bytes.get(at + 4 + i).copied().map(u32::from);
+                let (Some(h1), Some(h0), Some(w1), Some(w0)) = (field(1), field(2), field(3), field(4)) else {
+                    return Err(PhotoProblem::NotJpeg("the frame header is cut short"));
+                };
+                let (width, height) = ((w1 << 8) | w0, (h1 << 8) | h0);
+                if !PHOTO_SIDE_PX.contains(&width) || !PHOTO_SIDE_PX.contains(&height) {
+                    return Err(PhotoProblem::BadSize { width, height });
+                }
+                return Ok((width, height));
+            }
+            0xDA => return Err(PhotoProblem::NotJpeg("the scan starts before any frame header")),
+            _ => at += 2 + length,
+        }
+    }
+}
+
 /// The body of every 4xx and 5xx answer.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ApiError {
@@ -415,11 +485,50 @@ pub mod error_code {
     pub const ACCOUNT_FROZEN: &str = "account_frozen";
     /// The new password breaks the password rules or repeats the old one (422).
     pub const WEAK_PASSWORD: &str = "weak_password";
+    /// A desk's photo over [`super::MAX_PHOTO_BYTES`] (413).
+    pub const PHOTO_TOO_LARGE: &str = "photo_too_large";
+    /// A body sent as another media type than the operation takes (415).
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A JPEG's markers around a frame of `width` × `height`: what `check_photo` reads.
+    fn jpeg_markers(width: u16, height: u16) -> Vec<u8> {
+        let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, b'J', b'F'];
+        bytes.extend([0xFF, 0xC0, 0x00, 0x0B, 8]);
+        bytes.extend(height.to_be_bytes());
+        bytes.extend(width.to_be_bytes());
+        bytes.extend([1, 1, 0x11, 0]);
+        bytes.extend([0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34, 0xFF, 0xD9]);
+        bytes
+    }
+
+    #[test]
+    fn a_photo_is_checked_by_its_markers_size_and_frame() {
+        assert_eq!(check_photo(&jpeg_markers(300, 400)), Ok((300, 400)));
+        assert_eq!(check_photo(&[]), Err(PhotoProblem::Empty));
+        assert!(matches!(
+            check_photo(b"\x89PNG\r\n\x1a\n"),
+            Err(PhotoProblem::NotJpeg(_))
+        ));
+        let cut = jpeg_markers(300, 400);
+        assert!(matches!(
+            check_photo(&cut[..cut.len() - 3]),
+            Err(PhotoProblem::NotJpeg(_))
+        ));
+        assert_eq!(
+            check_photo(&jpeg_markers(60, 80)),
+            Err(PhotoProblem::BadSize { width: 60, height: 80 })
+        );
+        let mut large = jpeg_markers(300, 400);
+        large.resize(MAX_PHOTO_BYTES + 1, 0);
+        assert!(matches!(check_photo(&large), Err(PhotoProblem::TooLarge { .. })));
+        let no_frame = [0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02, 0xFF, 0xD9];
+        assert!(matches!(check_photo(&no_frame), Err(PhotoProblem::NotJpeg(_))));
+    }
 
     #[test]
     fn an_item_round_trips_through_json() {

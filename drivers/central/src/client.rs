@@ -309,6 +309,19 @@ impl CentralClient {
         self.json(self.request(Method::POST, url).json(req)).await
     }
 
+    /// Sends a holder photo a desk took (a JPEG, see [`crate::api::check_photo`])
+    /// for `pass_id`; answers the item's record, which names the photo.
+    /// Central refuses a photo that is no such JPEG (`bad_request`), too large
+    /// (`photo_too_large`) or not for a pass of this office.
+    pub async fn put_photo(&self, pass_id: &str, jpeg: Vec<u8>) -> Result<WireItem, CentralError> {
+        let url = self.url(&["v1", "items", pass_id, "photo"], &[]);
+        let request = self
+            .request(Method::PUT, url)
+            .header(reqwest::header::CONTENT_TYPE, "image/jpeg")
+            .body(jpeg);
+        self.json(request).await
+    }
+
     /// Sends `body` as JSON (if any) to a path under the base URL and decodes
     /// the JSON answer. For callers of endpoints outside the station contract,
     /// such as the simulator's admin client (so it exists with `sim` only).

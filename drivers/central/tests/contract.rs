@@ -29,6 +29,7 @@ impl<'a> Caller<'a> {
             params: Vec::new(),
             key: None,
             body: None,
+            raw: None,
         }
     }
 
@@ -38,6 +39,10 @@ impl<'a> Caller<'a> {
 
     fn post(&mut self, template: &str) -> Call<'_, 'a> {
         self.call(Method::POST, template)
+    }
+
+    fn put(&mut self, template: &str) -> Call<'_, 'a> {
+        self.call(Method::PUT, template)
     }
 }
 
@@ -51,6 +56,8 @@ struct Call<'c, 'a> {
     params: Vec<(String, String)>,
     key: Option<String>,
     body: Option<Value>,
+    /// A body that is not JSON: its media type and bytes.
+    raw: Option<(&'static str, Vec<u8>)>,
 }
 
 impl Call<'_, '_> {
@@ -74,6 +81,13 @@ impl Call<'_, '_> {
         }
     }
 
+    fn raw(self, media_type: &'static str, bytes: Vec<u8>) -> Self {
+        Call {
+            raw: Some((media_type, bytes)),
+            ..self
+        }
+    }
+
     /// Sends the request; fails unless the answer has status `expected` and
     /// matches what the contract gives for it.
     async fn expect(self, expected: u16) -> Answer {
@@ -91,6 +105,9 @@ impl Call<'_, '_> {
         }
         if let Some(body) = &self.body {
             request = request.json(body);
+        }
+        if let Some((media_type, bytes)) = self.raw {
+            request = request.header(reqwest::header::CONTENT_TYPE, media_type).body(bytes);
         }
         let response = request.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         let (status, content_type, answer) = Answer::read(response).await;
@@ -575,6 +592,94 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
         .expect(409)
         .await;
 
+    // A desk's photo: refused when it is no whole JPEG, too large, not sent as
+    // a JPEG, for another office or no approved person's pass; then stored,
+    // named in the record at the same version, served, and last in the feed.
+    let put_photo = "/v1/items/{pass_id}/photo";
+    let person = first["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|i| i["holder"]["type"] == "person"))
+        .expect("a person's pass")
+        .clone();
+    let person_id = person["pass_id"].as_str().expect("a pass ID");
+    let jpeg = common::jpeg(300, 400);
+    let refusals: [(&'static str, Vec<u8>, u16, &str); 5] = [
+        ("image/jpeg", jpeg[..jpeg.len() / 2].to_vec(), 400, "bad_request"),
+        ("image/jpeg", Vec::new(), 400, "bad_request"),
+        ("image/jpeg", common::jpeg(60, 80), 400, "bad_request"),
+        (
+            "image/jpeg",
+            vec![0xFF; pass_central::api::MAX_PHOTO_BYTES + 1],
+            413,
+            "photo_too_large",
+        ),
+        ("image/png", jpeg.clone(), 415, "unsupported_media_type"),
+    ];
+    for (media_type, bytes, status, code) in refusals {
+        let answer = api
+            .put(put_photo)
+            .at("pass_id", person_id)
+            .key(key)
+            .raw(media_type, bytes)
+            .expect(status)
+            .await;
+        assert_eq!(answer.json["code"], code, "{}", answer.json);
+    }
+    api.put(put_photo)
+        .at("pass_id", person_id)
+        .raw("image/jpeg", jpeg.clone())
+        .expect(401)
+        .await;
+    let answer = api
+        .put(put_photo)
+        .at("pass_id", person_id)
+        .key(other_key)
+        .raw("image/jpeg", jpeg.clone())
+        .expect(403)
+        .await;
+    assert_eq!(answer.json["code"], "wrong_office");
+    api.put(put_photo)
+        .at("pass_id", "nothing")
+        .key(key)
+        .raw("image/jpeg", jpeg.clone())
+        .expect(404)
+        .await;
+    api.put(put_photo)
+        .at("pass_id", &pending)
+        .key(key)
+        .raw("image/jpeg", jpeg.clone())
+        .expect(409)
+        .await;
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&jpeg))
+    };
+    let item = api
+        .put(put_photo)
+        .at("pass_id", person_id)
+        .key(key)
+        .raw("image/jpeg", jpeg.clone())
+        .expect(200)
+        .await
+        .json;
+    assert_eq!(item["photo_sha256"], sha.as_str());
+    let served = api.get(photo).at("sha256", &sha).key(key).expect(200).await;
+    assert_eq!(served.bytes, jpeg);
+    let page = api
+        .get(&format!("{items}?limit=1000"))
+        .at("office", "TWKEL")
+        .key(key)
+        .expect(200)
+        .await
+        .json;
+    let last = page["items"]
+        .as_array()
+        .and_then(|items| items.last())
+        .expect("the feed's items");
+    assert_eq!(last["pass_id"], person_id);
+    assert_eq!(last["photo_sha256"], sha.as_str());
+    assert_eq!(last["version"], item["version"]);
+
     let missing: Vec<_> = api.contract.operations().difference(&api.called).cloned().collect();
     assert!(missing.is_empty(), "never called: {missing:?}");
     sim.stop();
@@ -598,6 +703,8 @@ fn the_contract_documents_every_error_code_the_crate_names() {
         ACCOUNT_LOCKED,
         ACCOUNT_FROZEN,
         WEAK_PASSWORD,
+        PHOTO_TOO_LARGE,
+        UNSUPPORTED_MEDIA_TYPE,
     ];
     for code in codes {
         assert!(

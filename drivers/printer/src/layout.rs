@@ -65,6 +65,12 @@ impl CardTemplate {
         }
     }
 
+    /// The holder photo's frame on the front, (width, height) in mm (3:4).
+    pub fn photo_frame(&self) -> (f32, f32) {
+        let photo = geometry(*self).photo;
+        (photo.width, photo.height)
+    }
+
     /// Page size with the bleed, (width, height) in mm.
     pub fn page_size(&self) -> (f32, f32) {
         let (w, h) = self.card_size();

@@ -41,7 +41,7 @@ pub use layout::{
     BLEED_MM, CARD_LONG_MM, CARD_SHORT_MM, CardLayout, CardTemplate, Element, Orientation, SAFE_MM, Side, layout_card,
     roc_date,
 };
-pub use photo::{Photo, centre_crop, fit_photo};
+pub use photo::{Photo, centre_crop, decode_photo, fit_photo, print_width_px};
 pub use print::{CupsQueue, JobState, PdfFolder, PrintFormat, PrintTarget, Printed, QueueStatus};
 pub use qr::{MIN_MODULE_MM, PRINTER_DOT_MM, QUIET_ZONE_MODULES, QrMark};
 pub use raster::{PRINT_DPI, rasterise};

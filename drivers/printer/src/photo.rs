@@ -16,6 +16,11 @@ const PX_PER_MM: f32 = 300.0 / 25.4;
 const MAX_SIDE_PX: u32 = 12_000;
 const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
 
+/// The pixels across a frame `frame_w` mm wide at the print resolution.
+pub fn print_width_px(frame_w: f32) -> u32 {
+    (frame_w * PX_PER_MM).round() as u32
+}
+
 /// A photo cropped to its frame: RGB, 8 bits a channel, rows top to bottom.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Photo {
@@ -44,8 +49,9 @@ pub fn centre_crop(width: u32, height: u32, frame_w: f32, frame_h: f32) -> (u32,
     }
 }
 
-/// Decodes `bytes` and fits the picture to a frame of `frame_w` × `frame_h` mm.
-pub fn fit_photo(bytes: &[u8], frame_w: f32, frame_h: f32) -> Result<Photo> {
+/// Decodes a PNG or JPEG (within the size limits) and turns it upright by
+/// its EXIF orientation: the picture as a person sees it, RGB.
+pub fn decode_photo(bytes: &[u8]) -> Result<RgbImage> {
     let photo_error = |detail: String| PrinterError::Photo { detail };
     if bytes.is_empty() {
         return Err(photo_error("the photo is empty".into()));
@@ -64,10 +70,15 @@ pub fn fit_photo(bytes: &[u8], frame_w: f32, frame_h: f32) -> Result<Photo> {
     let orientation = decoder.orientation().map_err(|e| photo_error(e.to_string()))?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| photo_error(e.to_string()))?;
     image.apply_orientation(orientation);
-    let rgb = image.to_rgb8();
+    Ok(image.to_rgb8())
+}
+
+/// Decodes `bytes` and fits the picture to a frame of `frame_w` × `frame_h` mm.
+pub fn fit_photo(bytes: &[u8], frame_w: f32, frame_h: f32) -> Result<Photo> {
+    let rgb = decode_photo(bytes)?;
     let (x, y, w, h) = centre_crop(rgb.width(), rgb.height(), frame_w, frame_h);
     let cropped = image::imageops::crop_imm(&rgb, x, y, w, h).to_image();
-    let target_w = (frame_w * PX_PER_MM).round() as u32;
+    let target_w = print_width_px(frame_w);
     let scaled: RgbImage = if w > target_w {
         let target_h = ((h as f32) * target_w as f32 / w as f32).round().max(1.0) as u32;
         image::imageops::resize(&cropped, target_w, target_h, FilterType::CatmullRom)

@@ -1,7 +1,7 @@
 //! The clerk's desk: the queue, item by item or by application, a card's
-//! record and what may be done with it now, printing a batch, checking a
-//! print, writing the chip, spoiling a card that came out wrong, pick-ups
-//! and the hand-over.
+//! record and what may be done with it now, the holder's photo taken at the
+//! desk, printing a batch, checking a print, writing the chip, spoiling a
+//! card that came out wrong, pick-ups and the hand-over.
 //!
 //! An application is the unit a company works in: a crew of eight or more
 //! temporary passes comes as one application, and one representative
@@ -34,6 +34,7 @@ use super::{Retired, allowed};
 use crate::auth::{Duty, Session};
 use crate::chip::Encoded;
 use crate::credentials::OFFICE_UTC_OFFSET;
+use crate::desk_photo::{Crop, PhotoWarning, make_card_photo, may_take_photo};
 use crate::model::{CardState, Step};
 use crate::printing::{self, PrintCheck};
 use crate::store::{ApplicationRow, AuditEntry, ItemRecord, QueueQuery, QueueRow};
@@ -75,6 +76,8 @@ pub enum CardAction {
     Spoil,
     Void,
     Reprint,
+    /// Take the holder's photo at the desk (a person's card not printed yet).
+    TakePhoto,
 }
 
 impl CardAction {
@@ -124,6 +127,9 @@ fn actions_for(station: &Station, session: &Session, record: &ItemRecord) -> Res
             actions.push(action);
         }
     }
+    if may_take_photo(record).is_ok() && station.actor_for(session, Duty::Issue).is_ok() {
+        actions.push(CardAction::TakePhoto);
+    }
     Ok(actions)
 }
 
@@ -151,6 +157,73 @@ pub fn photo(station: &mut Station, session: &Session, pass_id: &str) -> Result<
     };
     photo.ok_or_else(|| StationError::PhotoMissing {
         pass_id: pass_id.to_owned(),
+    })
+}
+
+/// What to do with a photo made at the desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[derive(ts_rs::TS)]
+pub enum PhotoSave {
+    /// Only make it and say what is wrong with it.
+    Check,
+    /// Keep it when nothing is wrong with it.
+    IfClean,
+    /// Keep it whatever the warnings: the clerk saw them and accepts it.
+    Anyway,
+}
+
+/// A holder photo made at the desk: what the checks found, and whether it was kept.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct PhotoTaken {
+    pub pass_id: String,
+    pub warnings: Vec<PhotoWarning>,
+    /// The part of the picture taken (the clerk's crop, narrowed to 3:4).
+    pub crop: Crop,
+    pub source_width: u32,
+    pub source_height: u32,
+    /// The card photo's size in pixels.
+    pub width: u32,
+    pub height: u32,
+    /// The photo's SHA-256 once kept: the card prints with it now, and it
+    /// goes to central at the next sync.
+    pub saved: Option<String>,
+}
+
+/// The clerk's photo step for a person whose photo is missing or will not
+/// do: `picture` (PNG or JPEG, from a camera or a file) cropped where the
+/// clerk framed the face (`crop`; none: the centre), scaled to the card's
+/// photo and checked; kept as `save` says.
+pub fn take_photo(
+    station: &mut Station,
+    session: &Session,
+    pass_id: &str,
+    picture: &[u8],
+    crop: Option<Crop>,
+    save: PhotoSave,
+) -> Result<PhotoTaken, StationError> {
+    allowed(station, session, Duty::Issue)?;
+    may_take_photo(&station.item(pass_id)?)?;
+    let photo = make_card_photo(picture, crop)?;
+    let keep = match save {
+        PhotoSave::Check => false,
+        PhotoSave::IfClean => photo.warnings.is_empty(),
+        PhotoSave::Anyway => true,
+    };
+    let saved = if keep {
+        Some(station.set_desk_photo(pass_id, &photo, session)?)
+    } else {
+        None
+    };
+    Ok(PhotoTaken {
+        pass_id: pass_id.to_owned(),
+        warnings: photo.warnings,
+        crop: photo.crop,
+        source_width: photo.source_width,
+        source_height: photo.source_height,
+        width: photo.width,
+        height: photo.height,
+        saved,
     })
 }
 

@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 
 use super::card_events::advance_in;
 use super::db::{SqlContext, Store, StoreError, now_rfc3339, rfc3339, set_state_value};
+use super::desk_photos::upload_waiting;
 use super::queue::enqueue;
 use super::rows::{parse_date, parse_optional_time, parse_state, parse_time, split_ports, time_from_text};
 use super::search::index_text;
@@ -320,7 +321,11 @@ pub(super) fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> R
         Holder::Vehicle { .. } => "vehicle",
     };
     let (id, outcome, state) = match existing {
-        Some((_, version, _)) if version >= item.version => return Ok(Upsert::Unchanged),
+        Some((_, version, _)) if version == item.version => {
+            take_desk_photo(tx, item)?;
+            return Ok(Upsert::Unchanged);
+        }
+        Some((_, version, _)) if version > item.version => return Ok(Upsert::Unchanged),
         Some((id, _, state)) => {
             tx.execute("DELETE FROM item_search WHERE rowid = ?1", params![id])
                 .context("re-indexing an item")?;
@@ -401,6 +406,24 @@ pub(super) fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> R
     tx.execute("DELETE FROM rejected_items WHERE pass_id = ?1", params![item.pass_id])
         .context("clearing an earlier rejection")?;
     Ok(outcome)
+}
+
+/// Takes the photo a desk of the office set at central on an item held at
+/// the same version (central does not raise the version for a photo), unless
+/// this desk's own photo of it still waits to go up.
+fn take_desk_photo(tx: &Transaction<'_>, item: &PassItem) -> Result<(), StoreError> {
+    let Some(sha256) = &item.photo_sha256 else {
+        return Ok(());
+    };
+    if upload_waiting(tx, &item.pass_id)? {
+        return Ok(());
+    }
+    tx.execute(
+        "UPDATE items SET photo_sha256 = ?2 WHERE pass_id = ?1 AND photo_sha256 IS NOT ?2",
+        params![item.pass_id, sha256],
+    )
+    .context("taking a photo a desk set")?;
+    Ok(())
 }
 
 /// Closes a pass central withdrew at `version`, if the station holds an

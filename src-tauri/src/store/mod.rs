@@ -18,7 +18,7 @@
 //! decoders) at the bottom; `queue` (putting an event in the outbox),
 //! `audit` and `card_faces` (which card a pass has) above them;
 //! `card_events`, the one writer of a card's steps, above those; and the
-//! steps and screens (`items`, `cards`, `credentials`, `handling`,
+//! steps and screens (`items`, `cards`, `credentials`, `handling`, `desk_photos`,
 //! `outbox`, `search`, `applications`, `checks`, `users`) on top.
 
 mod applications;
@@ -29,6 +29,7 @@ mod cards;
 mod checks;
 mod credentials;
 mod db;
+mod desk_photos;
 mod handling;
 mod items;
 mod outbox;
@@ -45,6 +46,7 @@ pub use checks::Check;
 pub use credentials::TrustDocument;
 pub(crate) use db::now_rfc3339;
 pub use db::{MIGRATIONS, Store, StoreError, parse_rfc3339, rfc3339};
+pub use desk_photos::{PHOTO_TAKEN, PHOTO_UPLOAD};
 pub use handling::{Pickup, Recipient};
 pub use items::{IssueStanding, ItemRecord, PageSummary, RejectedItem, StoredPage};
 pub use outbox::{OutboxEntry, OutboxFilter, OutboxOutcome};

@@ -18,6 +18,7 @@ import type {
   ErrorView,
   GateInfo,
   HandedOver,
+  PhotoTaken,
   PrintCheck,
   PrintOutcome,
   QueueRow,
@@ -141,6 +142,8 @@ export const api = {
   card: (passId: string) => call<CardView>("card_detail", { passId }),
   preview: (passId: string, back: boolean) => call<ArrayBuffer>("card_preview", { passId, back }),
   photo: (passId: string) => call<ArrayBuffer>("card_photo", { passId }),
+  takePhoto: (passId: string, picture: ArrayBuffer, crop: string, save: "check" | "anyway") =>
+    call<PhotoTaken>("take_photo", new Uint8Array(picture), { headers: { "pass-id": passId, crop, save } }),
   print: (passIds: string[]) => call<PrintOutcome[]>("print_cards", { passIds }),
   checkPrint: (passId: string, image: ArrayBuffer) =>
     call<PrintCheck>("check_print_image", new Uint8Array(image), { headers: { "pass-id": passId } }),

@@ -50,7 +50,7 @@ export type CameraView = { choice: CameraChoice,
  */
 name: string, };
 
-export type CardAction = "print" | "check_print" | "encode" | "release" | "refuse_release" | "hand_over" | "spoil" | "void" | "reprint";
+export type CardAction = "print" | "check_print" | "encode" | "release" | "refuse_release" | "hand_over" | "spoil" | "void" | "reprint" | "take_photo";
 
 export type CardCheck = { 
 /**
@@ -85,6 +85,8 @@ export type CheckOutcome = "valid" | "not_our_card" | "specimen" | "malformed" |
 export type CheckSource = "qr" | "chip";
 
 export type Colleague = { username: string, display_name: string, roles: Array<Role>, };
+
+export type Crop = { x: number, y: number, width: number, height: number, };
 
 export type Delegation = { delegator: string, delegate: string, 
 /**
@@ -160,7 +162,7 @@ export type EncodeStep = { n: number, step: ExchangeKind, ok: boolean, };
 
 export type ErrorClass = "failure" | "usage" | "setup" | "offline" | "central" | "not_found" | "busy" | "invalid" | "card" | "tampered" | "printer" | "camera" | "auth";
 
-export type ErrorCode = "unexpected" | "io" | "store.failed" | "signer_key" | "no_trust_list" | "corrupt" | "run_setup" | "usage" | "twice_in_batch" | "recipient_missing" | "nothing_to_hand_over" | "other_application" | "bad_id_number" | "reason_missing" | "bad_date" | "gate_not_running" | "not_enrolled" | "already_enrolled" | "config" | "root_mismatch" | "no_chip_keys" | "central.unreachable" | "central.refused" | "untrusted" | "item_not_found" | "sync_busy" | "reader.failed" | "wrong_state" | "chip_not_verified" | "seal_broken" | "clone_suspected" | "photo_missing" | "printer.failed" | "camera.failed" | "no_qr_code" | "no_webcam_support" | "auth.bad_credentials" | "auth.tries_left" | "auth.locked" | "auth.locked_until" | "auth.frozen" | "auth.unknown_offline" | "auth.not_signed_in" | "auth.signed_out" | "auth.forbidden" | "auth.two_person" | "auth.delegate_to_self" | "auth.delegation_backwards" | "auth.delegation_past" | "auth.delegate_unknown" | "auth.weak_password";
+export type ErrorCode = "unexpected" | "io" | "store.failed" | "signer_key" | "no_trust_list" | "corrupt" | "run_setup" | "usage" | "twice_in_batch" | "recipient_missing" | "nothing_to_hand_over" | "other_application" | "bad_id_number" | "reason_missing" | "bad_date" | "gate_not_running" | "not_enrolled" | "already_enrolled" | "config" | "root_mismatch" | "no_chip_keys" | "central.unreachable" | "central.refused" | "untrusted" | "item_not_found" | "sync_busy" | "reader.failed" | "wrong_state" | "chip_not_verified" | "seal_broken" | "clone_suspected" | "photo_missing" | "photo_vehicle" | "photo_card_made" | "photo_unreadable" | "printer.failed" | "camera.failed" | "no_qr_code" | "no_webcam_support" | "auth.bad_credentials" | "auth.tries_left" | "auth.locked" | "auth.locked_until" | "auth.frozen" | "auth.unknown_offline" | "auth.not_signed_in" | "auth.signed_out" | "auth.forbidden" | "auth.two_person" | "auth.delegate_to_self" | "auth.delegation_backwards" | "auth.delegation_past" | "auth.delegate_unknown" | "auth.weak_password";
 
 export type ErrorView = { 
 /**
@@ -282,6 +284,25 @@ unchanged: number, rejected: number,
 voided_cards: Array<string>, };
 
 export type PassKind = "person" | "vehicle" | "temporary_person" | "temporary_vehicle";
+
+export type PhotoSave = "check" | "if_clean" | "anyway";
+
+export type PhotoTaken = { pass_id: string, warnings: Array<PhotoWarning>, 
+/**
+ * The part of the picture taken (the clerk's crop, narrowed to 3:4).
+ */
+crop: Crop, source_width: number, source_height: number, 
+/**
+ * The card photo's size in pixels.
+ */
+width: number, height: number, 
+/**
+ * The photo's SHA-256 once kept: the card prints with it now, and it
+ * goes to central at the next sync.
+ */
+saved: string | null, };
+
+export type PhotoWarning = { "kind": "too_dark", mean: number, least: number, } | { "kind": "blurred", sharpness: number, least: number, } | { "kind": "face_area_small", width: number, height: number, least_width: number, least_height: number, };
 
 export type PrintCheck = { pass_id: string, 
 /**

@@ -76,6 +76,10 @@ pub enum SimError {
     AccountFrozen { days: i64 },
     #[error("{0}")]
     WeakPassword(String),
+    #[error("the photo is over {limit} bytes; crop it to the card's frame and send it again")]
+    PhotoTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
 }
 
 impl SimError {
@@ -95,6 +99,10 @@ impl SimError {
             SimError::AccountLocked { .. } => (StatusCode::LOCKED, error_code::ACCOUNT_LOCKED),
             SimError::AccountFrozen { .. } => (StatusCode::FORBIDDEN, error_code::ACCOUNT_FROZEN),
             SimError::WeakPassword(_) => (StatusCode::UNPROCESSABLE_ENTITY, error_code::WEAK_PASSWORD),
+            SimError::PhotoTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, error_code::PHOTO_TOO_LARGE),
+            SimError::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, error_code::UNSUPPORTED_MEDIA_TYPE)
+            }
             SimError::Db { .. }
             | SimError::Bind { .. }
             | SimError::Io { .. }

@@ -55,6 +55,9 @@ const VEHICLE_TYPES: [(&str, u32); 4] = [("小客車", 40), ("小貨車", 30), (
 
 /// Share of long-term items that are vehicles, in percent.
 const VEHICLE_PERCENT: u32 = 20;
+/// Share of people whose application came without a usable photo: central
+/// holds none, and the desk takes one when they come for the card.
+const NO_PHOTO_PERCENT: u64 = 3;
 
 /// Share of applications whose passes start after today, in percent.
 const FUTURE_START_PERCENT: u32 = 25;
@@ -83,7 +86,8 @@ pub(crate) struct ApplicationPlan {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct HolderPlan {
     pub holder: Holder,
-    /// Seeds the person's portrait; vehicles have none.
+    /// Seeds the person's portrait; vehicles, and the few people whose
+    /// application brought no photo, have none.
     pub portrait_seed: Option<u64>,
     /// Refused at central after the application's approval: the feed
     /// carries the item withdrawn from the start.
@@ -171,9 +175,10 @@ impl Generator {
                         refused: false,
                     }
                 } else {
+                    // The seed decides whether there is a photo, so the draws stay as they were.
                     HolderPlan {
                         holder: self.person(),
-                        portrait_seed: Some(self.rng.u64(..)),
+                        portrait_seed: Some(self.rng.u64(..)).filter(|seed| seed % 100 >= NO_PHOTO_PERCENT),
                         refused: false,
                     }
                 }

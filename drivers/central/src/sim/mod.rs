@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tokio::sync::watch;
 
 pub use admin_client::AdminClient;
@@ -60,6 +60,7 @@ fn router(state: AppState) -> Router {
         .route("/v1/sign-in", post(station_api::sign_in))
         .route("/v1/password", post(station_api::change_password))
         .route("/v1/items/{pass_id}/reprint", post(station_api::reprint))
+        .route("/v1/items/{pass_id}/photo", put(station_api::put_photo))
         .merge(admin_api::routes())
         .fallback(|| async { SimError::NotFound("nothing is served at this address".to_owned()) })
         .method_not_allowed_fallback(|| async { SimError::MethodNotAllowed })

@@ -7,8 +7,9 @@
 //! Not for reading requests (see `extract`) or keeping data (see `store`):
 //! each handler reads its request, asks the store and answers.
 
+use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, body::Bytes};
 use serde::Deserialize;
@@ -20,7 +21,8 @@ use super::reported::ReportedBatch;
 use super::state::AppState;
 use super::store::Station;
 use crate::api::{
-    EnrolmentRequest, EventResults, PasswordChange, ReprintRequest, SignInRequest, UserProfile, WireItem,
+    EnrolmentRequest, EventResults, MAX_PHOTO_BYTES, PasswordChange, PhotoProblem, ReprintRequest, SignInRequest,
+    UserProfile, WireItem, check_photo,
 };
 
 /// Page size when a station names none, and the most it may ask for.
@@ -105,7 +107,13 @@ pub(crate) async fn photo(
 ) -> Result<Response, SimError> {
     check_path_parameter("sha256", &sha256, is_sha256)?;
     let bytes = state.db(move |store| store.photo(&sha256)).await?;
-    Ok(([(header::CONTENT_TYPE, "image/png")], Bytes::from(bytes)).into_response())
+    // Central draws PNGs; a desk sends JPEGs.
+    let media_type = if bytes.starts_with(&[0xFF, 0xD8]) {
+        "image/jpeg"
+    } else {
+        "image/png"
+    };
+    Ok(([(header::CONTENT_TYPE, media_type)], Bytes::from(bytes)).into_response())
 }
 
 pub(crate) async fn events(
@@ -187,6 +195,45 @@ pub(crate) async fn reprint(
     let old_card = request.card_uid.as_deref().map(parse_card_uid).transpose()?;
     let item = state
         .db(move |store| store.reprint(&station, &pass_id, &request, old_card.as_deref()))
+        .await?;
+    Ok(Json(item))
+}
+
+/// A desk's photo of a pass holder (a JPEG, as `check_photo` reads it):
+/// stored, named in the item, and the item moved to the feed's end; answers
+/// the item's record. The body is read up to one byte past the limit, so a
+/// larger one is refused without being held whole.
+pub(crate) async fn put_photo(
+    station: Station,
+    State(state): State<AppState>,
+    Path(pass_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<WireItem>, SimError> {
+    let media_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    let essence = media_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case("image/jpeg") {
+        return Err(SimError::UnsupportedMediaType(format!(
+            "a photo is sent as image/jpeg, not {:?}",
+            if media_type.is_empty() {
+                "no content type"
+            } else {
+                media_type
+            }
+        )));
+    }
+    let bytes = axum::body::to_bytes(body, MAX_PHOTO_BYTES + 1)
+        .await
+        .map_err(|_| SimError::PhotoTooLarge { limit: MAX_PHOTO_BYTES })?;
+    check_photo(&bytes).map_err(|problem| match problem {
+        PhotoProblem::TooLarge { .. } => SimError::PhotoTooLarge { limit: MAX_PHOTO_BYTES },
+        other => SimError::BadRequest(other.to_string()),
+    })?;
+    let item = state
+        .db(move |store| store.set_photo(&station, &pass_id, &bytes))
         .await?;
     Ok(Json(item))
 }

@@ -134,6 +134,8 @@ impl Contract {
             "application/cose" => Err(format!("{what}: not a tagged COSE_Sign1 (CBOR tag 18)")),
             "image/png" if answer.bytes.starts_with(b"\x89PNG\r\n\x1a\n") => Ok(()),
             "image/png" => Err(format!("{what}: not a PNG")),
+            "image/jpeg" if answer.bytes.starts_with(&[0xFF, 0xD8, 0xFF]) => Ok(()),
+            "image/jpeg" => Err(format!("{what}: not a JPEG")),
             other => Err(format!("{what}: no check for {other}")),
         }
     }

@@ -38,3 +38,16 @@ pub fn enrolment_request(code: &str, station_name: &str) -> EnrolmentRequest {
         signer_key: encode_key(&signer.public()).expect("a COSE_Key"),
     }
 }
+
+/// A JPEG of `width` × `height` pixels (a grey gradient), as a desk sends one.
+pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        let v = ((x + y) % 256) as u8;
+        image::Rgb([v, v, 128])
+    });
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 85)
+        .encode_image(&image)
+        .expect("a JPEG");
+    bytes
+}

@@ -64,6 +64,8 @@ fn roots(visitor: &mut Collect) {
     visitor.visit::<pass_station::store::ApplicationRow>();
     visitor.visit::<desk::CardView>();
     visitor.visit::<desk::PrintOutcome>();
+    visitor.visit::<desk::PhotoTaken>();
+    visitor.visit::<desk::PhotoSave>();
     visitor.visit::<desk::EncodeResult>();
     visitor.visit::<devices::EncodeStep>();
     visitor.visit::<devices::DevicesView>();

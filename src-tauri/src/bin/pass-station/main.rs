@@ -216,6 +216,7 @@ fn run(state: AppState, software_rendering: bool) -> ExitCode {
             commands::card_detail,
             commands::card_preview,
             commands::card_photo,
+            commands::take_photo,
             commands::print_cards,
             commands::check_print_image,
             commands::encode_card,

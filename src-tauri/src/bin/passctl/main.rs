@@ -52,6 +52,8 @@ enum Command {
     Pickups,
     /// Mark a made card spoiled (misprint, dead chip, damage); its chip goes on the hotlist.
     Spoil(desk::ReasonArgs),
+    /// Take a holder's photo at the desk from a picture: cropped to the card, checked, kept to print, sent at sync.
+    Photo(desk::PhotoArgs),
     /// Void a pass's card (supervisor); its chip goes on the hotlist.
     Void(desk::ReasonArgs),
     /// Approve a new card for a pass (supervisor): central raises the version; needs the network.
@@ -171,6 +173,7 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         Command::Handover(args) => desk::handover(&ctx, args),
         Command::Pickups => desk::pickups(&ctx),
         Command::Spoil(args) => desk::spoil(&ctx, args),
+        Command::Photo(args) => desk::photo(&ctx, args),
         Command::Void(args) => supervisor::void(&ctx, args),
         Command::Reprint(args) => supervisor::reprint(&ctx, args).await,
         Command::Sync(args) => office::sync(&ctx, args).await,

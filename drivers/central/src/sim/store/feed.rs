@@ -136,17 +136,7 @@ impl Store {
         self.write("reprinting an item", |tx| {
             let mut old_version = 0;
             change_item(tx, pass_id, |row| {
-                if row.item.pickup_office != station.office {
-                    return Err(SimError::WrongOffice {
-                        own: station.office.clone(),
-                        asked: row.item.pickup_office.clone(),
-                    });
-                }
-                if row.state != ItemStateName::Approved {
-                    return Err(SimError::Conflict(format!(
-                        "{pass_id} is not approved by every port yet; only an approved pass can be reprinted"
-                    )));
-                }
+                station_may_change(station, pass_id, row, "reprinted")?;
                 old_version = row.item.version;
                 row.item.version += 1;
                 Ok(())
@@ -321,6 +311,26 @@ pub(super) fn change_item(
         )?;
     }
     item_state(conn, pass_id, &row)
+}
+
+/// Refuses a station's change (`what`, as in "only an approved pass can be
+/// {what}") to an item of another office, or one not approved by every port.
+pub(super) fn station_may_change(station: &Station, pass_id: &str, row: &ItemRow, what: &str) -> Result<(), SimError> {
+    if row.item.pickup_office != station.office {
+        return Err(SimError::WrongOffice {
+            own: station.office.clone(),
+            asked: row.item.pickup_office.clone(),
+        });
+    }
+    match row.state {
+        ItemStateName::Approved => Ok(()),
+        ItemStateName::Withdrawn => Err(SimError::Conflict(format!(
+            "{pass_id} is withdrawn; only an approved pass can be {what}"
+        ))),
+        ItemStateName::Pending => Err(SimError::Conflict(format!(
+            "{pass_id} is not approved by every port yet; only an approved pass can be {what}"
+        ))),
+    }
 }
 
 /// The edit the simulator makes: valid one month longer, a new version.

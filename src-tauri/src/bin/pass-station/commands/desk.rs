@@ -1,12 +1,16 @@
 //! The clerk's desk: the queue (by item or by application), a card's
-//! record, printing, checking the print, writing the chip, spoiling a card
-//! that came out wrong, pick-ups and the hand-over of one application's
-//! cards. Each command is one call into `ops::desk`.
+//! record, the holder's photo taken at the desk, printing, checking the
+//! print, writing the chip, spoiling a card that came out wrong, pick-ups
+//! and the hand-over of one application's cards. Each command is one call
+//! into `ops::desk`.
 
 use pass_station::StationError;
+use pass_station::desk_photo::Crop;
 use pass_station::model::CardState;
 use pass_station::ops::Retired;
-use pass_station::ops::desk::{self, CardView, EncodeResult, HandOver, PrintOptions, PrintOutcome};
+use pass_station::ops::desk::{
+    self, CardView, EncodeResult, HandOver, PhotoSave, PhotoTaken, PrintOptions, PrintOutcome,
+};
 use pass_station::ops::devices::PrintedQr;
 use pass_station::printing::PrintCheck;
 use pass_station::store::{ApplicationRow, QueueQuery, QueueRow};
@@ -68,6 +72,45 @@ pub async fn card_preview(app: AppHandle, pass_id: String, back: bool) -> Answer
 pub async fn card_photo(app: AppHandle, pass_id: String) -> Answer<Response> {
     with_session(app, move |station, session, _| {
         desk::photo(station, session, &pass_id).map(Response::new)
+    })
+    .await
+}
+
+/// The clerk's photo step: the request body is the picture's bytes (PNG or
+/// JPEG, from the camera or a file), the `pass-id` header names the card,
+/// `crop` is `x,y,width,height` in the picture's pixels and `save` is
+/// `check` (warnings only) or `anyway` (the clerk accepts it).
+#[tauri::command]
+pub async fn take_photo(app: AppHandle, request: Request<'_>) -> Answer<PhotoTaken> {
+    let InvokeBody::Raw(picture) = request.body() else {
+        return Err(CommandError::from(StationError::Usage(
+            "the picture did not arrive as bytes; take it again".to_owned(),
+        )));
+    };
+    let picture = picture.clone();
+    let pass_id = pass_id_header(&request);
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let crop = match header("crop").as_str() {
+        "" => None,
+        text => Some(
+            text.parse::<Crop>()
+                .map_err(|e| CommandError::from(StationError::Usage(e)))?,
+        ),
+    };
+    let save = if header("save") == "anyway" {
+        PhotoSave::Anyway
+    } else {
+        PhotoSave::Check
+    };
+    with_session(app, move |station, session, _| {
+        desk::take_photo(station, session, &pass_id, &picture, crop, save)
     })
     .await
 }

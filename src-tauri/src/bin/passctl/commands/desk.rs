@@ -1,13 +1,14 @@
-//! The clerk's commands: the queue (by item or by application), a card,
-//! printing, checking a print, a preview, writing the chip, spoiling,
-//! pick-ups and the hand-over of one or several cards.
+//! The clerk's commands: the queue (by item or by application), a card, the
+//! holder's photo taken at the desk, printing, checking a print, a preview,
+//! writing the chip, spoiling, pick-ups and the hand-over of one or several cards.
 
 use std::path::PathBuf;
 
 use pass_station::StationError;
 use pass_station::auth::Duty;
+use pass_station::desk_photo::{Crop, PhotoWarning};
 use pass_station::model::CardState;
-use pass_station::ops::desk::{self, CardView, EncodeResult, HandOver, PrintOptions, PrintOutcome, Printer};
+use pass_station::ops::desk::{self, CardView, EncodeResult, HandOver, PhotoSave, PrintOptions, PrintOutcome, Printer};
 use pass_station::ops::devices::{self, CardSource};
 use pass_station::printing::PrintCheck;
 use pass_station::store::{ApplicationRow, QueueQuery, QueueRow};
@@ -221,6 +222,74 @@ pub fn preview(ctx: &Context, args: PreviewArgs) -> Result<Outcome, StationError
         println!("{}", path.display());
     }
     Ok(Outcome::Done)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PhotoArgs {
+    item: String,
+    /// The picture of the holder (PNG or JPEG), from a camera or a scan.
+    file: PathBuf,
+    /// Where the face is, in the picture's pixels: x,y,width,height (narrowed
+    /// to the card's 3:4 frame); default: the centre of the picture.
+    #[arg(long, value_name = "X,Y,W,H")]
+    crop: Option<Crop>,
+    /// Only check the photo: say what is wrong with it, keep nothing.
+    #[arg(long, conflicts_with = "accept_warnings")]
+    check: bool,
+    /// Keep the photo even if it is too dark, blurred or the face area small.
+    #[arg(long)]
+    accept_warnings: bool,
+}
+
+/// The holder's photo taken at the desk: kept for printing at once and sent
+/// to central at the next sync; a photo with warnings is kept only when accepted.
+pub fn photo(ctx: &Context, args: PhotoArgs) -> Result<Outcome, StationError> {
+    let (mut station, session) = ctx.signed_in(Duty::Issue)?;
+    let picture = std::fs::read(&args.file).map_err(|source| StationError::Io {
+        action: "read the picture",
+        path: args.file.clone(),
+        source,
+    })?;
+    let save = match (args.check, args.accept_warnings) {
+        (true, _) => PhotoSave::Check,
+        (false, true) => PhotoSave::Anyway,
+        (false, false) => PhotoSave::IfClean,
+    };
+    let taken = desk::take_photo(&mut station, &session, &args.item, &picture, args.crop, save)?;
+    ctx.out.say(&taken, |t| {
+        let mut lines = vec![format!(
+            "{}: {}x{} from {}x{} at ({}, {}) of the picture",
+            t.pass_id, t.width, t.height, t.crop.width, t.crop.height, t.crop.x, t.crop.y
+        )];
+        lines.extend(t.warnings.iter().map(|w| format!("  warning: {}", warning_text(w))));
+        lines.push(match (&t.saved, args.check) {
+            (Some(_), _) => "kept: the card can print now; the photo goes to central at the next sync".to_owned(),
+            (None, true) => "checked only: nothing kept".to_owned(),
+            (None, false) => "not kept: retake the photo, or keep it with --accept-warnings".to_owned(),
+        });
+        lines.join("\n")
+    });
+    Ok(Outcome::Done)
+}
+
+fn warning_text(warning: &PhotoWarning) -> String {
+    match warning {
+        PhotoWarning::TooDark { mean, least } => {
+            format!("too dark (mean brightness {mean} of 255, at least {least} wanted): add light")
+        }
+        PhotoWarning::Blurred { sharpness, least } => {
+            format!("blurred (sharpness {sharpness}, at least {least} wanted): hold still and focus")
+        }
+        PhotoWarning::FaceAreaSmall {
+            width,
+            height,
+            least_width,
+            least_height,
+        } => format!(
+            "the face area framed is {width}x{height} pixels, at least {least_width}x{least_height} wanted: \
+             move the camera closer"
+        ),
+    }
 }
 
 #[derive(Debug, clap::Args)]
