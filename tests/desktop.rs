@@ -1176,10 +1176,10 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     app.appears("the test read", "[data-testid=settings-read][data-kind=ours]")
         .await;
     let read = app.script(TEXT_OF, json!(["[data-testid=settings-read]"])).await;
-    let office_prefix = pass_id.split('-').next().unwrap_or_default();
+    let read = read.as_str().unwrap_or_default();
+    let office_prefix = format!("{}-", pass_id.split('-').next().unwrap_or_default());
     assert!(
-        read.as_str().unwrap_or_default().contains(&format!("寫入的卡"))
-            && read.as_str().unwrap_or_default().contains(&format!("{office_prefix}-")),
+        read.contains("寫入的卡") && read.contains(&office_prefix),
         "a card this station wrote, by its pass: {read}"
     );
     app.screenshot("16b-settings-test-read").await;
