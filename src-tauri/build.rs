@@ -18,6 +18,9 @@ const COMMANDS: &[&str] = &[
     "card_photo",
     "print_cards",
     "check_print_image",
+    "check_print_read",
+    "camera_watch",
+    "camera_unwatch",
     "encode_card",
     "spoil_card",
     "resolve_scan",
@@ -38,6 +41,8 @@ const COMMANDS: &[&str] = &[
     "gate_start",
     "gate_stop",
     "gate_check_image",
+    "gate_scan",
+    "gate_preview",
     "gate_tap_demo_card",
     "gate_checks_today",
 ];

@@ -33,8 +33,12 @@ pub struct PrintCheck {
     pub pass_id: String,
     /// The print carries this pass's credential: the card moved to `print_verified`.
     pub matches: bool,
-    /// Why not, when it does not: the card was marked `spoiled`.
+    /// Why not, when it does not.
     pub problem: Option<String>,
+    /// Whether a print that does not match was marked `spoiled`; when not,
+    /// the card stays printed and the clerk decides (spoil it, or show the
+    /// right card again).
+    pub spoiled: bool,
 }
 
 /// The card template the office uses.
@@ -183,6 +187,19 @@ impl Station {
         read: &str,
         session: &Session,
     ) -> Result<PrintCheck, StationError> {
+        self.check_print_then(pass_id, read, session, true)
+    }
+
+    /// [`Station::check_print`], marking a mismatch `spoiled` only when
+    /// `spoil_on_mismatch`; otherwise the card stays `printed` and the check
+    /// only says what is wrong (a live camera may have caught another card).
+    pub(crate) fn check_print_then(
+        &mut self,
+        pass_id: &str,
+        read: &str,
+        session: &Session,
+        spoil_on_mismatch: bool,
+    ) -> Result<PrintCheck, StationError> {
         let actor = self.authorise(session, Duty::Issue)?;
         let record = self.item(pass_id)?;
         let refuse = StationError::wrong_state(pass_id, "checking the print", &Step::CHECK_PRINT);
@@ -200,13 +217,17 @@ impl Station {
             None => (Step::CHECK_PRINT, serde_json::json!({})),
             Some(problem) => (Step::MISPRINT, serde_json::json!({ "reason": problem })),
         };
-        self.store_mut()
-            .advance(pass_id, &step, &actor.username, &actor.detail(detail))?
-            .map_err(refuse)?;
+        let spoiled = problem.is_some() && spoil_on_mismatch;
+        if problem.is_none() || spoiled {
+            self.store_mut()
+                .advance(pass_id, &step, &actor.username, &actor.detail(detail))?
+                .map_err(refuse)?;
+        }
         Ok(PrintCheck {
             pass_id: pass_id.to_owned(),
             matches: problem.is_none(),
             problem,
+            spoiled,
         })
     }
 

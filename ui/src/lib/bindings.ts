@@ -3,6 +3,37 @@
 
 export type AuditEntry = { seq: number, at: string, actor: string, action: string, pass_id: string | null, detail: JsonValue, prev_hash: string, hash: string, };
 
+export type CameraInfo = { name: string, };
+
+export type CameraRead = { text: string, 
+/**
+ * When the frame it was read in was captured (ms since the Unix epoch),
+ * for the screen's frame-to-verdict time.
+ */
+captured_ms: number, };
+
+export type CameraState = { 
+/**
+ * The camera's name (a webcam's, or the picture folder's).
+ */
+name: string, 
+/**
+ * Delivering frames now.
+ */
+running: boolean, 
+/**
+ * Why it is not, in the core's words, when it failed.
+ */
+problem: string | null, 
+/**
+ * Frames captured in the last second.
+ */
+fps: number, 
+/**
+ * Frames sent to the screen's preview in the last second.
+ */
+preview_fps: number, };
+
 export type CardAction = "print" | "check_print" | "encode" | "release" | "refuse_release" | "hand_over" | "spoil" | "void" | "reprint";
 
 export type CardCheck = { 
@@ -61,7 +92,11 @@ readers: { [key in string]: boolean },
 /**
  * Why the readers cannot be watched (no pcscd, say), in the core's words.
  */
-reader_problem: string | null, };
+reader_problem: string | null, 
+/**
+ * The live camera of the check-print or gate screen, once one has started.
+ */
+camera: CameraState | null, };
 
 export type Duty = "read" | "issue" | "approve" | "delegate" | "check" | "administer" | "audit";
 
@@ -113,9 +148,17 @@ checks_sent: number, } | { "kind": "offline", since: string, last_refreshed: str
 
 export type GateInfo = { port: string, 
 /**
- * The app has no webcam yet (photos stand in for it).
+ * The gate's camera runs: its preview goes to `gate_preview`'s channel.
  */
 camera: boolean, 
+/**
+ * The camera's name, when it runs.
+ */
+camera_name: string | null, 
+/**
+ * Why there is no camera (none chosen, missing, failing), when there is none.
+ */
+camera_problem: ErrorView | null, 
 /**
  * A gate does not start without its readers (PC/SC, or the demo's tray).
  */
@@ -124,6 +167,8 @@ readers: boolean,
  * Cards that can be presented from the screen (the demo's tray), by pass number.
  */
 demo_cards: Array<string>, };
+
+export type GateMessage = { event: GateEventView, captured_ms: number | null, };
 
 export type HandedOverCard = { 
 /**
@@ -202,9 +247,15 @@ export type PrintCheck = { pass_id: string,
  */
 matches: boolean, 
 /**
- * Why not, when it does not: the card was marked `spoiled`.
+ * Why not, when it does not.
  */
-problem: string | null, };
+problem: string | null, 
+/**
+ * Whether a print that does not match was marked `spoiled`; when not,
+ * the card stays printed and the clerk decides (spoil it, or show the
+ * right card again).
+ */
+spoiled: boolean, };
 
 export type PrintOutcome = { pass_id: string, stage: PrintStage, 
 /**
@@ -318,6 +369,11 @@ holder: string | null, holder_latin: string | null, id_masked: string | null, co
  * The cached photo, base64 JPEG.
  */
 photo: string | null, 
+/**
+ * The pass's first valid day (office time), `YYYY-MM-DD`: a card not
+ * valid yet says from when it is.
+ */
+valid_from: string | null, 
 /**
  * The pass's last valid day (office time), `YYYY-MM-DD`.
  */

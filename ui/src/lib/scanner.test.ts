@@ -1,6 +1,6 @@
 // A scanner's burst is told from a person's typing, and its text is classified.
 import { describe, expect, it } from "vitest";
-import { classify, ScanBuffer, ScanRoute } from "./scanner";
+import { classify, ScanBuffer, ScanRoute, typedCredential } from "./scanner";
 
 function type(buffer: ScanBuffer, text: string, start: number, gap: number): string | null {
   let result: string | null = null;
@@ -58,5 +58,13 @@ describe("ScanRoute", () => {
     first();
     expect(route.deliver("PP1:XYZ")).toBe(true);
     expect(taken).toEqual(["PP1:XYZ"]);
+  });
+});
+
+describe("typedCredential", () => {
+  it("takes a credential a scanner typed into a field, and nothing else", () => {
+    expect(typedCredential("  PP1:6BFOXN*TS0 ")).toBe("PP1:6BFOXN*TS0");
+    expect(typedCredential("KEL-2026-000001")).toBeNull();
+    expect(typedCredential("")).toBeNull();
   });
 });

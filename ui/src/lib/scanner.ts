@@ -64,3 +64,9 @@ export class ScanRoute {
 }
 
 export const scanRoute = new ScanRoute();
+
+/** A field's text when a scanner typed a credential into it (`PP1:…`), else null. */
+export function typedCredential(value: string): string | null {
+  const scanned = classify(value);
+  return scanned.kind === "credential" ? scanned.text : null;
+}
