@@ -206,6 +206,8 @@ handed_over: HandedOverCard | null, };
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
+export type Mismatch = { "kind": "other_card", pass_id: string, version: number, } | { "kind": "other_print", version: number, print: number, } | { "kind": "not_ours" } | { "kind": "no_print" };
+
 export type OutboxReport = { accepted: number, 
 /**
  * Central had them already (an earlier send whose answer was lost).
@@ -247,9 +249,13 @@ export type PrintCheck = { pass_id: string,
  */
 matches: boolean, 
 /**
- * Why not, when it does not.
+ * Why not, when it does not, in English (the audit's words).
  */
 problem: string | null, 
+/**
+ * What the printed code is instead, for a screen to say in its language.
+ */
+mismatch: Mismatch | null, 
 /**
  * Whether a print that does not match was marked `spoiled`; when not,
  * the card stays printed and the clerk decides (spoil it, or show the

@@ -61,6 +61,34 @@ describe("ScanRoute", () => {
   });
 });
 
+describe("ScanBuffer outside text fields", () => {
+  const typeLoose = (buffer: ScanBuffer, text: string, gaps: number[]) => {
+    let at = 0;
+    let result: string | null = null;
+    [...text, "Enter"].forEach((key, i) => {
+      at += gaps[i % gaps.length] ?? 5;
+      result = buffer.feed(key, at, false);
+    });
+    return result;
+  };
+
+  it("takes a credential whose keys a busy window delayed", () => {
+    expect(typeLoose(new ScanBuffer(), "PP1:6BFOXN*TS0 AB", [3, 700, 2, 40])).toBe("PP1:6BFOXN*TS0 AB");
+  });
+
+  it("takes nothing else typed slowly, nor after a long pause", () => {
+    expect(typeLoose(new ScanBuffer(), "KEL-2026-000001", [300])).toBeNull();
+    expect(typeLoose(new ScanBuffer(), "PP1:6BFOXN", [3, 6000])).toBeNull();
+  });
+
+  it("leaves slow typing in a field to the field", () => {
+    const buffer = new ScanBuffer();
+    let result: string | null = null;
+    [..."PP1:6BFOXN", "Enter"].forEach((key, i) => (result = buffer.feed(key, i * 300, true)));
+    expect(result).toBeNull();
+  });
+});
+
 describe("typedCredential", () => {
   it("takes a credential a scanner typed into a field, and nothing else", () => {
     expect(typedCredential("  PP1:6BFOXN*TS0 ")).toBe("PP1:6BFOXN*TS0");

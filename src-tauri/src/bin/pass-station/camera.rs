@@ -47,8 +47,8 @@ use crate::state::{AppState, held};
 /// The preview's JPEG quality: the card's face and the QR stay legible, a
 /// 1280×720 frame stays around 100 KB.
 const PREVIEW_QUALITY: u8 = 70;
-/// A card out of view this long is presented anew when it comes back.
-const ABSENT_AFTER: Duration = Duration::from_secs(1);
+/// A card out of view this long is presented anew when it comes back (as at the gate).
+const ABSENT_AFTER: Duration = pass_station::gate::QR_ABSENT_AFTER;
 /// How long the decoder waits for a frame before looking at the stop flag.
 const POLL: Duration = Duration::from_millis(200);
 /// A camera that delivers nothing for this long is reported silent.
