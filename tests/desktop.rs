@@ -294,12 +294,28 @@ impl Session {
                 ]
             })
             .collect();
+        self.script(
+            "window.__scanKeys = []; window.addEventListener('keydown', \
+             (e) => window.__scanKeys.push([e.key, Math.round(e.timeStamp), e.target.tagName, e.defaultPrevented]), true);",
+            json!([]),
+        )
+        .await;
         self.call(
             reqwest::Method::POST,
             "/actions",
             Some(json!({ "actions": [{ "type": "key", "id": "scanner", "actions": keys }] })),
         )
         .await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let seen = self
+            .script(
+                "const k = window.__scanKeys; const gaps = k.slice(1).map((x, i) => x[1] - k[i][1]); \
+                 return { keys: k.length, maxGap: Math.max(0, ...gaps), first: k.slice(0, 3), last: k.slice(-2), \
+                 typed: k.filter(x => x[0].length === 1).map(x => x[0]).join('') === arguments[0] };",
+                json!([text]),
+            )
+            .await;
+        eprintln!("scanner keys as the window saw them: {seen}");
     }
 
     /// Waits until an element matching `css` is on the page.

@@ -76,6 +76,14 @@ describe("ScanBuffer outside text fields", () => {
     expect(typeLoose(new ScanBuffer(), "PP1:6BFOXN*TS0 AB", [3, 700, 2, 40])).toBe("PP1:6BFOXN*TS0 AB");
   });
 
+  it("knows a credential is coming in, so its spaces do not scroll the page", () => {
+    const buffer = new ScanBuffer();
+    [..."PP1:6B"].forEach((key, i) => buffer.feed(key, i * 300, false));
+    expect(buffer.scanning()).toBe(true);
+    buffer.feed("Enter", 2000, false);
+    expect(buffer.scanning()).toBe(false);
+  });
+
   it("takes nothing else typed slowly, nor after a long pause", () => {
     expect(typeLoose(new ScanBuffer(), "KEL-2026-000001", [300])).toBeNull();
     expect(typeLoose(new ScanBuffer(), "PP1:6BFOXN", [3, 6000])).toBeNull();

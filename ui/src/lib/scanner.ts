@@ -57,6 +57,11 @@ export class ScanBuffer {
     }
     return null;
   }
+
+  /** Whether a credential's text is coming in outside any field: its keys (a space) must not scroll the page. */
+  scanning(): boolean {
+    return this.loose.toUpperCase().startsWith("PP1:");
+  }
 }
 
 /** Whether a key press went to a field that takes text (so typing there is the field's). */
