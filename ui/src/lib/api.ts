@@ -140,6 +140,7 @@ export const api = {
   checkPrintRead: (passId: string | null, text: string) => call<PrintCheck>("check_print_read", { passId, text }),
   /** Starts the desk's camera: JPEG frames to `preview`, cards held up as camera-read events. */
   cameraWatch: (preview: Channel<ArrayBuffer>) => call<CameraInfo>("camera_watch", { preview }),
+  /** The screen showing a camera was left: the desk's camera stops, the gate's sends no preview. */
   cameraUnwatch: () => call<null>("camera_unwatch"),
   encode: (passId: string) => call<EncodeResult>("encode_card", { passId }),
   resolveScan: (text: string) => call<string>("resolve_scan", { text }),

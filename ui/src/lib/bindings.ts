@@ -3,7 +3,9 @@
 
 export type AuditEntry = { seq: number, at: string, actor: string, action: string, pass_id: string | null, detail: JsonValue, prev_hash: string, hash: string, };
 
-export type CameraInfo = { name: string, };
+export type CameraChoice = { "kind": "webcam", index: number, } | { "kind": "frames", dir: string, };
+
+export type CameraInfo = { camera: CameraChoice, };
 
 export type CameraRead = { text: string, 
 /**
@@ -152,9 +154,9 @@ export type GateInfo = { port: string,
  */
 camera: boolean, 
 /**
- * The camera's name, when it runs.
+ * Which camera, when it runs.
  */
-camera_name: string | null, 
+camera_choice: CameraChoice | null, 
 /**
  * Why there is no camera (none chosen, missing, failing), when there is none.
  */

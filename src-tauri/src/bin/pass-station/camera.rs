@@ -111,13 +111,19 @@ struct Shared {
 #[derive(Debug)]
 pub struct LiveCamera {
     shared: Arc<Shared>,
-    pub name: String,
+    /// Which camera it is, for the screen to name in its language.
+    pub choice: CameraChoice,
 }
 
 impl LiveCamera {
     /// Sends the preview to `channel` from now on (replacing any other screen's).
     pub fn show_on(&self, channel: Channel<Response>) {
         held(&self.shared.slot).channel = Some(channel);
+    }
+
+    /// Sends the preview nowhere (its screen was left); capture and decoding go on.
+    pub fn hide(&self) {
+        held(&self.shared.slot).channel = None;
     }
 
     pub fn stop(&self) {
@@ -206,14 +212,13 @@ pub fn open(app: &AppHandle, choice: &CameraChoice) -> Result<(LiveCamera, Scann
             return Err(error);
         }
     };
-    let name = describe(choice);
-    let (preview, handle) = (Arc::clone(&shared), app.clone());
-    let camera_name = name.clone();
+    let (preview, handle, name) = (Arc::clone(&shared), app.clone(), describe(choice));
     std::thread::Builder::new()
         .name("camera-preview".to_owned())
-        .spawn(move || send_previews(&preview, &handle, &camera_name))
+        .spawn(move || send_previews(&preview, &handle, &name))
         .map_err(|e| StationError::RunSetup(format!("cannot start the camera preview's thread: {e}")))?;
-    Ok((LiveCamera { shared, name }, scanner))
+    let choice = choice.clone();
+    Ok((LiveCamera { shared, choice }, scanner))
 }
 
 fn describe(choice: &CameraChoice) -> String {

@@ -8,6 +8,7 @@ use pass_station::ops::Retired;
 use pass_station::ops::desk::{self, CardView, EncodeResult, HandOver, PrintOptions, PrintOutcome};
 use pass_station::ops::devices::PrintedQr;
 use pass_station::printing::PrintCheck;
+use pass_station::station::CameraChoice;
 use pass_station::store::{QueueQuery, QueueRow, Recipient};
 use pass_station::workflow::Waiting;
 use serde::Serialize;
@@ -129,7 +130,7 @@ pub async fn check_print_read(app: AppHandle, pass_id: Option<String>, text: Str
 /// What the check-print screen's camera is.
 #[derive(Debug, Serialize, ts_rs::TS)]
 pub struct CameraInfo {
-    pub name: String,
+    pub camera: CameraChoice,
 }
 
 /// Starts the check-print screen's camera (the one chosen now): its preview
@@ -144,18 +145,22 @@ pub async fn camera_watch(app: AppHandle, preview: Channel<Response>) -> Answer<
         let (live, scanner) = camera::open(&handle, &camera::chosen(state)?)?;
         camera::watch_for_prints(&handle, &live, scanner)?;
         live.show_on(preview);
-        let name = live.name.clone();
+        let camera = live.choice.clone();
         *held(&state.desk_camera) = Some(live);
-        Ok(CameraInfo { name })
+        Ok(CameraInfo { camera })
     })
     .await
 }
 
-/// Stops the check-print screen's camera (the screen was left).
+/// The screen showing a camera was left: the check-print screen's camera
+/// stops; the running gate's goes on for its decoder, sending no preview.
 #[tauri::command]
 pub async fn camera_unwatch(app: AppHandle) -> Answer<()> {
     blocking(app, |state| {
         held(&state.desk_camera).take();
+        if let Some(camera) = held(&state.gate).as_ref().and_then(|gate| gate.camera.as_ref()) {
+            camera.hide();
+        }
         Ok(())
     })
     .await

@@ -11,6 +11,7 @@ use std::time::Duration;
 use pass_station::error::ErrorView;
 use pass_station::gate::Gate;
 use pass_station::ops::gate::{self as gate_ops, GateEventView};
+use pass_station::station::CameraChoice;
 use pass_station::store::Check;
 use pass_station::{Station, StationError};
 use serde::Serialize;
@@ -31,8 +32,8 @@ pub struct GateInfo {
     port: String,
     /// The gate's camera runs: its preview goes to `gate_preview`'s channel.
     camera: bool,
-    /// The camera's name, when it runs.
-    camera_name: Option<String>,
+    /// Which camera, when it runs.
+    camera_choice: Option<CameraChoice>,
     /// Why there is no camera (none chosen, missing, failing), when there is none.
     camera_problem: Option<ErrorView>,
     /// A gate does not start without its readers (PC/SC, or the demo's tray).
@@ -69,7 +70,7 @@ pub async fn gate_start(app: AppHandle, port: Option<String>) -> Answer<GateInfo
         let info = GateInfo {
             port,
             camera: camera.is_some(),
-            camera_name: camera.as_ref().map(|c| c.name.clone()),
+            camera_choice: camera.as_ref().map(|c| c.choice.clone()),
             camera_problem,
             readers: true,
             demo_cards: state.cards.on_screen(),
