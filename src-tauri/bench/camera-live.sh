@@ -22,16 +22,20 @@ count=${2:-20}
 target=${CARGO_TARGET_DIR:-target}
 
 cargo build --release --locked --bin pass-station --quiet
-cargo build --release --locked -p pass-camera --example held_up --quiet
+# The photo maker only prepares the input; its crate is optimised in dev builds too.
+cargo build --locked -p pass-camera --example held_up --quiet
 work=$(mktemp -d)
 mkdir -p "$work/frames"
 
 display=:$((200 + $$ % 300))
 Xvfb "$display" -screen 0 1440x900x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb_pid=$!
-port=$((4500 + $$ % 400))
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+native_port=$(free_port)
 DISPLAY=$display XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" XDG_CACHE_HOME="$work/cache" \
-    tauri-driver --port "$port" --native-port $((port + 1)) >/dev/null 2>&1 &
+    tauri-driver --port "$port" --native-port "$native_port" --native-driver "$(command -v WebKitWebDriver)" \
+    >"$work/driver.log" 2>&1 &
 driver_pid=$!
 # A process and all its descendants, by PID (the app runs under WebKitWebDriver under tauri-driver).
 tree() {
@@ -42,12 +46,13 @@ tree() {
 stop() {
     kill $(tree "$driver_pid") 2>/dev/null || true
     kill "$xvfb_pid" 2>/dev/null || true
+    cp "$work/driver.log" "${TMPDIR:-/tmp}/camera-live-driver.log" 2>/dev/null || true
     rm -rf "$work"
 }
 trap stop EXIT
 sleep 1
 
-APP="$PWD/$target/release/pass-station" HELD_UP="$PWD/$target/release/examples/held_up" \
+APP="$(realpath "$target")/release/pass-station" HELD_UP="$(realpath "$target")/debug/examples/held_up" \
     WORK="$work" PORT="$port" SECONDS_TO_RUN="$seconds" COUNT="$count" python3 - <<'PY'
 import json, os, statistics, subprocess, time, urllib.request
 
@@ -62,6 +67,7 @@ def post(path, body):
         raise SystemExit(f"{path}: {value}")
     return value
 
+session, failure = None, None
 for _ in range(50):
     try:
         session = post("/session", {"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {
@@ -69,8 +75,11 @@ for _ in range(50):
             "args": ["--demo", "--demo-dir", f"{work}/demo", "--demo-items", "50", "--frames", f"{work}/frames"],
         }}}})["sessionId"]
         break
-    except OSError:
+    except OSError as error:
+        failure = error
         time.sleep(0.2)
+if session is None:
+    raise SystemExit(f"tauri-driver gave no session: {failure}; its log: {open(work + '/driver.log').read()}")
 s = f"/session/{session}"
 
 def js(script, *args):
