@@ -580,7 +580,7 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
             json!([]),
         )
         .await;
-    eprintln!("check-print preview: {fps} frames drawn a second");
+    eprintln!("check-print preview, first reading: {fps} frames drawn a second");
     app.screenshot("06-check-print").await;
     app.click("nav .language").await;
     app.appears("the English check-print screen", "[data-testid=check-ok]")
