@@ -20,6 +20,9 @@ const COMMANDS: &[&str] = &[
     "take_photo",
     "print_cards",
     "check_print_image",
+    "check_print_read",
+    "camera_watch",
+    "camera_unwatch",
     "encode_card",
     "devices_list",
     "devices_choose",
@@ -45,6 +48,8 @@ const COMMANDS: &[&str] = &[
     "gate_start",
     "gate_stop",
     "gate_check_image",
+    "gate_scan",
+    "gate_preview",
     "gate_tap_demo_card",
     "gate_checks_today",
 ];

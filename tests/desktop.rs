@@ -4,20 +4,24 @@
 //! WebDriver protocol (plain JSON over HTTP, so no WebDriver client crate is
 //! needed). One card goes the whole way: the clerk signs in, the queue
 //! appears, a Chinese search finds an item, a sync runs, the card prints to
-//! the PDF folder, its print is checked from the demo camera's picture, its
-//! chip is written on the virtual reader; the supervisor signs in and
-//! releases it; the clerk hands it over
-//! with the recipient's ID masked; the clerk groups the queue by application,
-//! prints a crew's printable items as one batch and, once two of them are
-//! released, hands both over at once; and at the gate the first card's
-//! printed QR and its chip are both valid. An administrator then chooses a
-//! real CUPS queue (the printer lab's cupsd with a cups-pdf queue) in
+//! the PDF folder, its print is checked live (the demo's camera plays its
+//! picture, no file is picked, the pass comes from the QR), its chip is
+//! written on the virtual reader; the supervisor signs in and releases it;
+//! the clerk hands it over with the recipient's ID masked; the clerk groups
+//! the queue by application, prints a crew's printable items as one batch
+//! and, once two of them are released, hands both over at once; a second
+//! card's print check fails and is spoiled only once the clerk confirms; and
+//! at the gate, as the gate officer, the first card's QR is valid to the live
+//! camera, the spoiled card's QR from a handheld scanner (keys sent to the
+//! window) is refused, and the chip is valid. An administrator then chooses
+//! a real CUPS queue (the printer lab's cupsd with a cups-pdf queue) in
 //! Settings: a test card and the clerk's next card come out of it. The zh-TW
 //! labels are checked to draw with a CJK font rather than missing-glyph boxes
 //! (run with `FONTCONFIG_FILE` naming a configuration without CJK fonts, the
 //! check fails), and the status bar to fit the 1280x800 window in both
 //! languages. A person without a photo gets one at the desk from a picture
-//! file, and their card prints. Each screen is saved as a PNG under `target/e2e-screens/`.
+//! file, and their card prints. Each screen is saved as a PNG under
+//! `target/e2e-screens/`.
 //!
 //! The lab parts are real: a missing one fails the test with its install step.
 
@@ -254,7 +258,10 @@ impl Session {
             }
             if Instant::now() > deadline {
                 self.screenshot("failed").await;
-                panic!("gave up waiting for {what} after {STEP:?}; the screen is in failed.png");
+                let text = self
+                    .script("return document.body.innerText.slice(0, 3000)", json!([]))
+                    .await;
+                panic!("gave up waiting for {what} after {STEP:?}; the screen is in failed.png and says:\n{text}");
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
@@ -302,6 +309,46 @@ impl Session {
             Some(json!({ "text": text })),
         )
         .await;
+    }
+
+    /// Types `text` and Enter to the window, not to a field, as a handheld
+    /// scanner (a keyboard wedge) does: one burst of key presses.
+    async fn scan(&self, text: &str) {
+        // Focus on the heading, so no field or button takes the keys.
+        self.script("document.querySelector('h1').focus();", json!([])).await;
+        let keys: Vec<Value> = text
+            .chars()
+            .map(String::from)
+            .chain(["\u{E007}".to_owned()])
+            .flat_map(|key| {
+                [
+                    json!({ "type": "keyDown", "value": key }),
+                    json!({ "type": "keyUp", "value": key }),
+                ]
+            })
+            .collect();
+        self.script(
+            "window.__scanKeys = []; window.addEventListener('keydown', \
+             (e) => window.__scanKeys.push([e.key, Math.round(e.timeStamp), e.target.tagName, e.defaultPrevented]), true);",
+            json!([]),
+        )
+        .await;
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({ "actions": [{ "type": "key", "id": "scanner", "actions": keys }] })),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let seen = self
+            .script(
+                "const k = window.__scanKeys; const gaps = k.slice(1).map((x, i) => x[1] - k[i][1]); \
+                 return { keys: k.length, maxGap: Math.max(0, ...gaps), first: k.slice(0, 3), last: k.slice(-2), \
+                 typed: k.filter(x => x[0].length === 1).map(x => x[0]).join('') === arguments[0] };",
+                json!([text]),
+            )
+            .await;
+        eprintln!("scanner keys as the window saw them: {seen}");
     }
 
     /// Waits until an element matching `css` is on the page.
@@ -709,20 +756,36 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     );
     app.screenshot("05-card").await;
 
-    // The print is checked from the demo camera's picture of the card's back.
-    app.click("[data-testid=card-check]").await;
+    // The print is checked live: the demo's camera plays its picture of the
+    // card's back, the clerk types no pass number, and the verdict appears by
+    // itself, for the pass the QR names. No file is picked.
     let picture = demo_dir.join("camera").join(format!("{pass_id}-back.png"));
     assert!(picture.exists(), "the demo camera pictured the printed card");
-    app.type_into("[data-testid=check-file]", &picture.to_string_lossy())
+    app.click("[data-testid=card-check]").await;
+    app.clear("[data-testid=check-pass]").await;
+    let checked = app
+        .until(
+            "the live print check's verdict",
+            "const v = document.querySelector('[data-testid=check-ok]'); return v && v.dataset.pass;",
+            json!([]),
+        )
         .await;
-    app.click("[data-testid=check-run]").await;
-    app.until(
-        "the print check's verdict",
-        "return document.querySelector('[data-testid=check-result] .verdict.ok')",
-        json!([]),
-    )
-    .await;
+    assert_eq!(checked, json!(pass_id), "the QR's own pass is checked");
+    let fps = app
+        .until(
+            "the preview's frame rate",
+            "const c = document.querySelector('[data-testid=check-camera]'); \
+             return c && Number(c.dataset.fps) >= 1 && Number(c.dataset.fps);",
+            json!([]),
+        )
+        .await;
+    eprintln!("check-print preview, first reading: {fps} frames drawn a second");
     app.screenshot("06-check-print").await;
+    app.click("nav .language").await;
+    app.appears("the English check-print screen", "[data-testid=check-ok]")
+        .await;
+    app.screenshot("06b-check-print-en").await;
+    app.click("nav .language").await;
 
     // The chip is written on the virtual reader, each exchange shown, and read back valid.
     app.click("[data-testid=nav-encode]").await;
@@ -767,9 +830,11 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     app.screenshot("08-card-encoded").await;
 
     // A person without a photo is no dead end: the clerk takes the photo at
-    // the desk from a picture file, frames it, saves it, and the card prints.
+    // the desk with the camera, frames it, saves it, and the card prints. The
+    // holder stands before the demo's camera: their picture is the first in
+    // its folder by name, so a camera just started shows it first.
     let (no_photo, no_photo_holder) = approved_without_photo(&demo_dir.join("station"));
-    let portrait = scratch.path().join("holder.png");
+    let portrait = demo_dir.join("camera").join("0-holder.png");
     common::portrait_picture(&portrait, 1.0);
     app.click("[data-testid=nav-queue]").await;
     app.clear("[data-testid=queue-search]").await;
@@ -782,8 +847,12 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         .await;
     app.screenshot("08c-card-without-photo").await;
     app.click("[data-testid=card-take-photo]").await;
-    app.type_into("[data-testid=photo-file]", &portrait.to_string_lossy())
+    app.click("[data-testid=photo-from-camera]").await;
+    app.appears("the camera's picture", "[data-testid=photo-snapshot]:not([disabled])")
         .await;
+    app.screenshot("08c2-photo-camera").await;
+    app.click("[data-testid=photo-snapshot]").await;
+    std::fs::remove_file(&portrait).expect("the holder steps away");
     let warnings = app
         .until(
             "the photo's check",
@@ -1057,28 +1126,101 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     app.screenshot("19b-handover-application-en").await;
     app.click("nav .language").await;
 
-    // A second card is printed and spoiled by the clerk: its printed QR must never pass a gate.
+    // A second card is printed; its picture is taken out of the camera's
+    // folder (kept for the scanner at the gate), so the camera shows the cards
+    // printed before while the clerk checks the second: the check fails, the screen asks
+    // before spoiling with the reason filled in, and then says what comes next.
+    // Its printed QR must never pass a gate.
     let spoiled = soonest_approved(&demo_dir.join("station"));
     app.print_from_queue(&spoiled).await;
+    let spoiled_picture = scratch.path().join(format!("{}-back.png", spoiled.pass_id));
+    std::fs::rename(
+        demo_dir.join("camera").join(format!("{}-back.png", spoiled.pass_id)),
+        &spoiled_picture,
+    )
+    .expect("the second card's picture leaves the camera");
     app.open_active_row().await;
-    app.appears("the spoil button", "[data-testid=card-spoil]").await;
-    app.click("[data-testid=card-spoil]").await;
-    app.type_into("[data-testid=spoil-reason]", "印刷模糊").await;
-    app.click("[data-testid=spoil-submit]").await;
-    app.appears("the spoil confirmation", "[data-testid=spoil-confirm]")
+    app.appears("the check button", "[data-testid=card-check]").await;
+    app.click("[data-testid=card-check]").await;
+    app.appears("the question before spoiling", "[data-testid=check-spoil-confirm]")
         .await;
-    app.click("[data-testid=spoil-confirm]").await;
-    app.appears("the spoiled card", "[data-testid=spoil-result]").await;
-    let spoiled_picture = demo_dir.join("camera").join(format!("{}-back.png", spoiled.pass_id));
+    let reason = app
+        .script(
+            "return document.querySelector('[data-testid=check-spoil-reason]').value",
+            json!([]),
+        )
+        .await;
+    let reason = reason.as_str().unwrap_or_default();
+    let office_prefix = format!("{}-", pass_id.split('-').next().unwrap_or_default());
+    assert!(
+        reason.contains(&office_prefix) && !reason.contains(&spoiled.pass_id),
+        "the reason names the other card the camera saw: {reason}"
+    );
+    let state = Station::open(StationHome::new(demo_dir.join("station")))
+        .expect("the cache")
+        .item(&spoiled.pass_id)
+        .expect("the second card")
+        .state;
+    assert_eq!(
+        state,
+        CardState::Printed,
+        "nothing is spoiled before the clerk confirms"
+    );
+    app.screenshot("10b-check-mismatch").await;
+    app.click("[data-testid=check-spoil-confirm]").await;
+    app.appears("the spoiled card's next step", "[data-testid=check-spoiled]")
+        .await;
+    app.screenshot("10c-check-spoiled").await;
+    let spoiled_qr = pass_station::scan::credential_in_image(&spoiled_picture).expect("the spoiled card's QR");
 
-    // At the gate, the card's printed QR and its chip are both valid.
+    // At the gate, as the gate officer: the card shown to the live camera is
+    // valid, a handheld scanner's text for the spoiled card is refused with
+    // the reason, and the chip is valid; the gate keeps running while the
+    // officer opens another screen.
+    app.sign_out().await;
+    app.sign_in("demo-gate").await;
     app.click("[data-testid=nav-gate]").await;
     app.click("[data-testid=gate-start]").await;
-    app.type_into("[data-testid=gate-file]", &picture.to_string_lossy())
+    let camera_verdict = app
+        .until(
+            "the live camera's verdict",
+            "const v = document.querySelector('[data-testid=gate-verdict]'); \
+             return v && v.dataset.source === 'qr' && v.dataset.pass === arguments[0] && v.dataset.valid;",
+            json!([pass_id]),
+        )
         .await;
-    let qr_valid = app.gate_verdict("the QR verdict", "qr").await;
-    app.screenshot("11-gate-qr").await;
-    assert_eq!(qr_valid, json!("true"), "the printed QR is valid at the gate");
+    assert_eq!(
+        camera_verdict,
+        json!("true"),
+        "the printed QR is valid at the gate's camera"
+    );
+    app.until(
+        "the gate's preview",
+        "const c = document.querySelector('[data-testid=gate-camera]'); return c && Number(c.dataset.frames) > 0;",
+        json!([]),
+    )
+    .await;
+    app.screenshot("11-gate-camera").await;
+    app.scan(&spoiled_qr).await;
+    let scanned = app
+        .until(
+            "the scanner's verdict",
+            "const v = document.querySelector('[data-testid=gate-verdict]'); \
+             return v && v.dataset.pass === arguments[0] && v.dataset.valid;",
+            json!([spoiled.pass_id]),
+        )
+        .await;
+    app.screenshot("13-gate-spoiled").await;
+    assert_eq!(scanned, json!("false"), "a spoiled card's QR is refused at the gate");
+    let page = app.script("return document.body.innerText", json!([])).await;
+    assert!(
+        page.as_str().unwrap_or_default().contains("報廢"),
+        "the verdict says the card was spoiled"
+    );
+    app.click("nav .language").await;
+    app.appears("the English gate", "[data-testid=gate-verdict]").await;
+    app.screenshot("13b-gate-spoiled-en").await;
+    app.click("nav .language").await;
     app.script(
         "const s = document.querySelector('[data-testid=gate-demo-card]'); s.value = arguments[0]; \
          s.dispatchEvent(new Event('change', { bubbles: true }));",
@@ -1089,31 +1231,24 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     let chip_valid = app.gate_verdict("the chip verdict", "chip").await;
     app.screenshot("12-gate-chip").await;
     assert_eq!(chip_valid, json!("true"), "the chip is valid at the gate");
-    // The spoiled card's printed QR is refused, and the officer is told why.
-    app.type_into("[data-testid=gate-file]", &spoiled_picture.to_string_lossy())
+    app.click("[data-testid=gate-full]").await;
+    app.appears("the full-screen gate", ".gate-stage.full [data-testid=gate-verdict]")
         .await;
-    let spoiled_valid = app.gate_verdict("the spoiled card's verdict", "qr").await;
-    app.screenshot("13-gate-spoiled").await;
-    assert_eq!(
-        spoiled_valid,
-        json!("false"),
-        "a spoiled card's QR is refused at the gate"
-    );
-    let page = app.script("return document.body.innerText", json!([])).await;
-    assert!(
-        page.as_str().unwrap_or_default().contains("報廢"),
-        "the verdict says the card was spoiled"
-    );
-    app.click("nav .language").await;
-    app.appears("the English gate", "[data-testid=gate-verdict]").await;
-    app.screenshot("13b-gate-spoiled-en").await;
-    app.click("nav .language").await;
+    app.screenshot("12b-gate-full").await;
+    app.click(".gate-stage.full .exit").await;
     app.until(
         "the officer's checks of the day",
         "return document.querySelectorAll('[data-testid=gate-checks] li').length >= 3",
         json!([]),
     )
     .await;
+    // Another screen and back: the gate ran all along.
+    app.click("[data-testid=nav-settings]").await;
+    app.click("[data-testid=nav-gate]").await;
+    app.appears("the gate still running", "[data-testid=gate-state][data-running=true]")
+        .await;
+    app.appears("the last verdict still shown", "[data-testid=gate-verdict]")
+        .await;
     app.click("[data-testid=gate-stop]").await;
 
     app.click("[data-testid=nav-settings]").await;

@@ -20,6 +20,7 @@ use pass_station::model::{CardState, Role};
 use pass_station::ops;
 use pass_station::ops::desk::{HandOver, PrintOptions, Printer};
 use pass_station::ops::devices::PrintedQr;
+use pass_station::printing::Mismatch;
 use pass_station::store::OutboxFilter;
 use pass_station::{Station, StationError};
 use pass_vcard::{CardMemory, Cipher, VirtualCard};
@@ -60,14 +61,18 @@ fn state(station: &Station, pass_id: &str) -> CardState {
     station.store().item(pass_id).expect("read").expect("held").state
 }
 
-/// Prints and checks the prints of `ids` as `session`; returns each card's
-/// QR as read back from the printed PDF, by pass number.
-fn print_and_check(lab: &Lab, station: &mut Station, ids: &[String], session: &Session) -> HashMap<String, String> {
+/// Prints `ids` as `session` to a PDF folder, without checking the prints.
+fn print(lab: &Lab, station: &mut Station, ids: &[String], session: &Session) -> Vec<ops::desk::PrintOutcome> {
     let folder = lab.path("printed");
     std::fs::create_dir_all(&folder).expect("printer folder");
     let printer = Printer::new(PrintTarget::Folder(PdfFolder::new(&folder)));
-    let printed =
-        ops::desk::print_batch(station, session, &printer, ids, PrintOptions::default(), &mut |_| {}).expect("print");
+    ops::desk::print_batch(station, session, &printer, ids, PrintOptions::default(), &mut |_| {}).expect("print")
+}
+
+/// Prints and checks the prints of `ids` as `session`; returns each card's
+/// QR as read back from the printed PDF, by pass number.
+fn print_and_check(lab: &Lab, station: &mut Station, ids: &[String], session: &Session) -> HashMap<String, String> {
+    let printed = print(lab, station, ids, session);
     let mut read = Vec::new();
     for card in &printed {
         assert!(card.error.is_none(), "{} prints: {:?}", card.pass_id, card.error);
@@ -269,6 +274,57 @@ async fn a_card_goes_from_print_to_hand_over_with_the_right_people() {
     for kind in ["card_released", "card_handed_over", "card_uncollected"] {
         assert!(events.iter().any(|e| e.kind == kind), "{kind} waits for central");
     }
+}
+
+/// The desk's live camera and scanner: the pass comes from the QR when none
+/// is typed; a print that is not the typed pass's is only reported (the card
+/// stays printed, what it is instead named) until the clerk confirms the
+/// spoil; text that is no credential of this office is refused; and the gate
+/// officer checks no prints.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_print_check_takes_the_pass_from_the_qr_and_asks_before_spoiling() {
+    let (lab, mut station, ids) = office().await;
+    let clerk = sign_in(&mut station, CLERK).await;
+    print(&lab, &mut station, &ids[..2], &clerk);
+    let qr_a = station
+        .store()
+        .printed_card(&ids[0])
+        .expect("read")
+        .expect("printed")
+        .qr_text;
+
+    let read = |text: &str| PrintedQr::Text(text.to_owned());
+    let other = ops::desk::check_print_read(&mut station, &clerk, Some(&ids[1].to_lowercase()), read(&qr_a))
+        .expect("a mismatch is an answer");
+    assert!(!other.matches && !other.spoiled, "{other:?}");
+    assert!(
+        matches!(&other.mismatch, Some(Mismatch::OtherCard { pass_id, .. }) if *pass_id == ids[0]),
+        "{other:?}"
+    );
+    assert_eq!(
+        state(&station, &ids[1]),
+        CardState::Printed,
+        "not spoiled before the clerk confirms"
+    );
+
+    let own = ops::desk::check_print_read(&mut station, &clerk, None, read(&qr_a)).expect("check");
+    assert!(own.matches && own.pass_id == ids[0], "{own:?}");
+    assert_eq!(state(&station, &ids[0]), CardState::PrintVerified);
+    assert!(matches!(
+        ops::desk::check_print_read(&mut station, &clerk, None, read("PP1:NOT-A-CREDENTIAL")),
+        Err(StationError::NoQrCode { .. })
+    ));
+
+    ops::desk::spoil(&mut station, &clerk, &ids[1], "another card's print").expect("spoil");
+    assert_eq!(state(&station, &ids[1]), CardState::Spoiled);
+
+    let officer = sign_in(&mut station, GATE).await;
+    assert!(refused_for_role(ops::desk::check_print_read(
+        &mut station,
+        &officer,
+        None,
+        read(&qr_a)
+    )));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

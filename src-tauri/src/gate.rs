@@ -13,7 +13,6 @@
 //! cards (reading one is [`Station::read_card`]'s job), and it signs no one in:
 //! the officer comes in as [`GateOptions::actor`].
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -28,6 +27,7 @@ use time::OffsetDateTime;
 
 use crate::credentials::{CheckSource, outcome_code};
 use crate::model::Holder;
+use crate::scan::InSight;
 use crate::station::TrustRefresh;
 use crate::sync::SyncOptions;
 use crate::{Station, StationError, StationHome};
@@ -252,8 +252,8 @@ pub struct Gate {
     readers_live: bool,
     /// Whether a [`Presenter`] was handed out: the gate then runs until stopped.
     presented: bool,
-    /// Each QR text in sight, with the capture time of the last frame it was in.
-    in_sight: HashMap<String, Instant>,
+    /// The QR texts in the camera's view: each presentation is judged once.
+    in_sight: InSight,
     offline_since: Option<OffsetDateTime>,
     opening: Option<GateEvent>,
 }
@@ -308,6 +308,7 @@ impl Gate {
             Box::new(move || refresh_on_schedule(home, every, &refresh_requests, &refresher, &stopping)),
         )?;
         let opening = verifier.trust_list().is_none().then_some(GateEvent::NoTrustList);
+        let in_sight = InSight::new(options.qr_absent_after);
         Ok(Gate {
             station,
             verifier,
@@ -320,7 +321,7 @@ impl Gate {
             camera_live,
             readers_live,
             presented: false,
-            in_sight: HashMap::new(),
+            in_sight,
             offline_since: None,
             opening,
         })
@@ -391,10 +392,7 @@ impl Gate {
     }
 
     fn check_qr(&mut self, text: String, seen_at: Instant) -> Result<Option<GateEvent>, StationError> {
-        let absent_after = self.options.qr_absent_after;
-        self.in_sight
-            .retain(|_, last| seen_at.saturating_duration_since(*last) < absent_after);
-        if self.in_sight.insert(text.clone(), seen_at).is_some() {
+        if !self.in_sight.first_sight(&text, seen_at) {
             return Ok(None);
         }
         self.judge_qr(&text, seen_at).map(Some)
@@ -531,7 +529,7 @@ fn decode_frames(scanner: &Scanner, inputs: &Sender<Input>, stop: &AtomicBool) {
 }
 
 fn decode(frame: &Frame) -> Option<String> {
-    pass_camera::decode_qr(&frame.to_gray(), &crate::scan::is_credential).map(|decoded| decoded.text)
+    crate::scan::credential_in_frame(frame)
 }
 
 /// The reader thread: a card put on a reader (once per insertion) becomes a tap.

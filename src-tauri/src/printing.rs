@@ -33,8 +33,49 @@ pub struct PrintCheck {
     pub pass_id: String,
     /// The print carries this pass's credential: the card moved to `print_verified`.
     pub matches: bool,
-    /// Why not, when it does not: the card was marked `spoiled`.
+    /// Why not, when it does not, in English (the audit's words).
     pub problem: Option<String>,
+    /// What the printed code is instead, for a screen to say in its language.
+    pub mismatch: Option<Mismatch>,
+    /// Whether a print that does not match was marked `spoiled`; when not,
+    /// the card stays printed and the clerk decides (spoil it, or show the
+    /// right card again).
+    pub spoiled: bool,
+}
+
+/// What a printed code is, when it is not the credential of the pass checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Mismatch {
+    /// Another card's credential.
+    OtherCard { pass_id: String, version: u32 },
+    /// Another print of this pass.
+    OtherPrint { version: u32, print: u32 },
+    /// Not a credential this office signed (a misprint or a forgery).
+    NotOurs,
+    /// This station has no print of this version on record.
+    NoPrint,
+}
+
+impl Mismatch {
+    /// In words for the clerk and the audit (English).
+    fn describe(&self, pass_id: &str) -> String {
+        match self {
+            Mismatch::OtherCard {
+                pass_id: other,
+                version,
+            } => {
+                format!("the printed code is {other} version {version}, not {pass_id}: another card's print")
+            }
+            Mismatch::OtherPrint { version, print } => {
+                format!("the printed code is another print of this pass (version {version}, print {print})")
+            }
+            Mismatch::NotOurs => {
+                "the printed code is not a credential this office signed (misprint or forgery)".to_owned()
+            }
+            Mismatch::NoPrint => "this station has no print of this version on record".to_owned(),
+        }
+    }
 }
 
 /// The card template the office uses.
@@ -183,6 +224,19 @@ impl Station {
         read: &str,
         session: &Session,
     ) -> Result<PrintCheck, StationError> {
+        self.check_print_then(pass_id, read, session, true)
+    }
+
+    /// [`Station::check_print`], marking a mismatch `spoiled` only when
+    /// `spoil_on_mismatch`; otherwise the card stays `printed` and the check
+    /// only says what is wrong (a live camera may have caught another card).
+    pub(crate) fn check_print_then(
+        &mut self,
+        pass_id: &str,
+        read: &str,
+        session: &Session,
+        spoil_on_mismatch: bool,
+    ) -> Result<PrintCheck, StationError> {
         let actor = self.authorise(session, Duty::Issue)?;
         let record = self.item(pass_id)?;
         let refuse = StationError::wrong_state(pass_id, "checking the print", &Step::CHECK_PRINT);
@@ -191,42 +245,46 @@ impl Station {
         }
         let expected = self.store().printed_card(pass_id)?;
         let read = read.trim();
-        let problem = match expected {
+        let mismatch = match expected {
             Some(expected) if expected.qr_text == read => None,
-            Some(_) => Some(self.describe_mismatch(pass_id, read)),
-            None => Some("this station has no print of this version on record".to_owned()),
+            Some(_) => Some(self.mismatch(pass_id, read)),
+            None => Some(Mismatch::NoPrint),
         };
+        let problem = mismatch.as_ref().map(|m| m.describe(pass_id));
         let (step, detail) = match &problem {
             None => (Step::CHECK_PRINT, serde_json::json!({})),
             Some(problem) => (Step::MISPRINT, serde_json::json!({ "reason": problem })),
         };
-        self.store_mut()
-            .advance(pass_id, &step, &actor.username, &actor.detail(detail))?
-            .map_err(refuse)?;
+        let spoiled = problem.is_some() && spoil_on_mismatch;
+        if problem.is_none() || spoiled {
+            self.store_mut()
+                .advance(pass_id, &step, &actor.username, &actor.detail(detail))?
+                .map_err(refuse)?;
+        }
         Ok(PrintCheck {
             pass_id: pass_id.to_owned(),
             matches: problem.is_none(),
             problem,
+            mismatch,
+            spoiled,
         })
     }
 
-    /// Why a read QR is not the pass's credential, in words for the clerk.
-    fn describe_mismatch(&self, pass_id: &str, read: &str) -> String {
+    /// What a read QR is, when it is not the pass's credential.
+    fn mismatch(&self, pass_id: &str, read: &str) -> Mismatch {
         let verdict = self
             .verifier()
             .map(|v| v.verify_qr(read, time::OffsetDateTime::now_utc(), None));
         match verdict.ok().and_then(|v| v.claims) {
-            Some(claims) if claims.pass_id != pass_id => {
-                format!(
-                    "the printed code is {} version {}, not {pass_id}: another card's print",
-                    claims.pass_id, claims.version
-                )
-            }
-            Some(claims) => format!(
-                "the printed code is another print of this pass (version {}, print {})",
-                claims.version, claims.print
-            ),
-            None => "the printed code is not a credential this office signed (misprint or forgery)".to_owned(),
+            Some(claims) if claims.pass_id != pass_id => Mismatch::OtherCard {
+                pass_id: claims.pass_id,
+                version: claims.version,
+            },
+            Some(claims) => Mismatch::OtherPrint {
+                version: claims.version,
+                print: claims.print,
+            },
+            None => Mismatch::NotOurs,
         }
     }
 

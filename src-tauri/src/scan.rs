@@ -1,8 +1,13 @@
 //! Reading a credential's QR text from a photo or a webcam, for the print
 //! check and the gate. Only text that decodes as a credential (`PP1:` …) is
 //! taken, so another QR code in the frame (a poster, a parcel) is passed over.
+//! A live camera sees the same card in frame after frame: [`InSight`] tells
+//! a card newly shown from one still in view, so each presentation is
+//! judged once.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use crate::StationError;
 
@@ -11,6 +16,38 @@ use crate::StationError;
 /// checked afterwards by the verifier.
 pub(crate) fn is_credential(text: &str) -> bool {
     text.starts_with(pass_credential::SPECIMEN_PREFIX) || pass_credential::from_qr_text(text).is_ok()
+}
+
+/// The credential text in a live frame, if it shows one.
+pub fn credential_in_frame(frame: &pass_camera::Frame) -> Option<String> {
+    pass_camera::decode_qr(&frame.to_gray(), &is_credential).map(|decoded| decoded.text)
+}
+
+/// The QR texts a camera has in view, each with the capture time of the
+/// last frame it was read in. A text not read for `absent_after` has left
+/// the view; shown again, it is a new presentation.
+#[derive(Debug)]
+pub struct InSight {
+    absent_after: Duration,
+    seen: HashMap<String, Instant>,
+}
+
+impl InSight {
+    pub fn new(absent_after: Duration) -> InSight {
+        InSight {
+            absent_after,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// Notes `text` read in a frame captured at `seen_at`; true when it was
+    /// not in view already (a new presentation, to be judged).
+    pub fn first_sight(&mut self, text: &str, seen_at: Instant) -> bool {
+        let absent_after = self.absent_after;
+        self.seen
+            .retain(|_, last| seen_at.saturating_duration_since(*last) < absent_after);
+        self.seen.insert(text.to_owned(), seen_at).is_none()
+    }
 }
 
 /// The credential texts printed in a PDF of cards, one per card back, read
@@ -66,4 +103,26 @@ pub fn credential_from_camera(index: u32, timeout: std::time::Duration) -> Resul
     Err(StationError::NoQrCode {
         from: format!("camera {index} within {} s", timeout.as_secs()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::InSight;
+
+    #[test]
+    fn a_card_in_view_is_one_presentation_until_it_has_left() {
+        let mut sight = InSight::new(Duration::from_secs(1));
+        let start = Instant::now();
+        let at = |ms| start + Duration::from_millis(ms);
+        assert!(sight.first_sight("PP1:A", at(0)), "shown");
+        assert!(!sight.first_sight("PP1:A", at(500)), "still in view");
+        assert!(sight.first_sight("PP1:B", at(600)), "another card beside it");
+        assert!(!sight.first_sight("PP1:A", at(1400)), "in view all along");
+        assert!(
+            sight.first_sight("PP1:A", at(2500)),
+            "gone for over a second, then shown again"
+        );
+    }
 }

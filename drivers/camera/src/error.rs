@@ -30,6 +30,9 @@ pub enum CameraError {
     #[error("no frame from {source_name} within {waited:?}; check that the camera is connected and not covered")]
     NoFrame { source_name: String, waited: Duration },
 
+    #[error("cannot make the preview picture: {0}")]
+    EncodePreview(image::ImageError),
+
     #[error("{source_name} has no more frames")]
     SourceEnded { source_name: String },
 

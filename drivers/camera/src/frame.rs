@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use image::{DynamicImage, GrayImage, RgbImage};
 
-use crate::error::Result;
+use crate::error::{CameraError, Result};
 
 /// A frame's pixels, in whichever form the source had them: webcams give RGB,
 /// grayscale files stay grayscale so no conversion is spent on them.
@@ -43,6 +43,18 @@ impl Frame {
             Pixels::Gray(image) => image.height(),
             Pixels::Rgb(image) => image.height(),
         }
+    }
+
+    /// The frame as a JPEG of `quality` (1–100), as a preview shows it.
+    pub fn to_jpeg(&self, quality: u8) -> Result<Vec<u8>> {
+        let mut bytes = Vec::with_capacity(128 * 1024);
+        let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality);
+        let encoded = match &self.pixels {
+            Pixels::Gray(image) => encoder.encode_image(image),
+            Pixels::Rgb(image) => encoder.encode_image(image),
+        };
+        encoded.map_err(CameraError::EncodePreview)?;
+        Ok(bytes)
     }
 
     /// The frame in grayscale, as the QR decoder wants it.

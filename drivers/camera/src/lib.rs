@@ -10,6 +10,8 @@
 //!
 //! - [`FrameSource`], [`Frame`]: the frame abstraction.
 //! - [`ImageSource`]: frames from a file, a folder or a list of files.
+//! - [`SequenceSource`]: a folder of pictures played as a live camera (paced,
+//!   looping, new files picked up), where there is no webcam.
 //! - `WebcamSource` (feature `webcam`): frames from a webcam via nokhwa.
 //! - [`Scanner`]: capture on its own thread, newest frames over a bounded queue.
 //! - [`decode_qr`], [`decode_file`]: robust QR decoding.
@@ -19,6 +21,7 @@ mod error;
 mod frame;
 mod images;
 mod scanner;
+mod sequence;
 #[cfg(feature = "webcam")]
 mod webcam;
 
@@ -27,5 +30,6 @@ pub use error::{CameraError, Result};
 pub use frame::{Frame, FrameSource, Pixels};
 pub use images::{ImageSource, image_from_bytes, load_image};
 pub use scanner::Scanner;
+pub use sequence::{Pace, SequenceSource, letterbox};
 #[cfg(feature = "webcam")]
 pub use webcam::{WebcamInfo, WebcamSource, list_webcams};

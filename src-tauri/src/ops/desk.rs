@@ -393,6 +393,47 @@ pub fn check_print(
     station.check_print(pass_id, &read, session)
 }
 
+/// Checks that the signed-in user may check prints: before the desk's
+/// camera starts watching for cards held up to it.
+pub fn may_check_prints(station: &mut Station, session: &Session) -> Result<(), StationError> {
+    allowed(station, session, Duty::Issue)
+}
+
+/// Checks a printed card's QR as the desk's camera or scanner reads it:
+/// against the pass typed (`pass_id`), or, when none was, the pass the
+/// credential names (its signature checked against the cached trust list).
+/// A match moves the card to `print_verified`; a mismatch leaves it
+/// `printed` and says why, for the clerk to confirm spoiling it
+/// ([`spoil`]) or to show the right card.
+pub fn check_print_read(
+    station: &mut Station,
+    session: &Session,
+    pass_id: Option<&str>,
+    printed: PrintedQr,
+) -> Result<PrintCheck, StationError> {
+    allowed(station, session, Duty::Issue)?;
+    let read = printed.read()?;
+    let pass_id = match pass_id.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(typed) => typed.to_uppercase(),
+        None => pass_in_credential(station, &read)?,
+    };
+    station.check_print_then(&pass_id, &read, session, false)
+}
+
+/// The pass number a credential's QR text names, its signature checked.
+fn pass_in_credential(station: &Station, text: &str) -> Result<String, StationError> {
+    // Only the pass number is wanted: the signature is checked, the office's records are not asked.
+    let verdict = station
+        .verifier()?
+        .verify_qr(text, time::OffsetDateTime::now_utc(), None);
+    verdict
+        .claims
+        .map(|claims| claims.pass_id)
+        .ok_or(StationError::NoQrCode {
+            from: "the scanned text (not a credential signed for this office)".to_owned(),
+        })
+}
+
 /// A card not yet valid is read back as of this time on its first day (office time).
 const FIRST_CHECK: time::Duration = time::Duration::hours(9);
 
@@ -471,16 +512,7 @@ pub fn resolve_scan(station: &mut Station, session: &Session, text: &str) -> Res
     if !text.starts_with(pass_credential::qr::QR_PREFIX) {
         return Ok(text.to_owned());
     }
-    // Only the pass number is wanted: the signature is checked, the office's records are not asked.
-    let verdict = station
-        .verifier()?
-        .verify_qr(text, time::OffsetDateTime::now_utc(), None);
-    verdict
-        .claims
-        .map(|claims| claims.pass_id)
-        .ok_or(StationError::NoQrCode {
-            from: "the scanned text (not a credential signed for this office)".to_owned(),
-        })
+    pass_in_credential(station, text)
 }
 
 /// The states the queue shows when none are asked for: cards still in the office's work.

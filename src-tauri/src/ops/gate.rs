@@ -44,6 +44,9 @@ pub struct VerdictView {
     pub company: Option<String>,
     /// The cached photo, base64 JPEG.
     pub photo: Option<String>,
+    /// The pass's first valid day (office time), `YYYY-MM-DD`: a card not
+    /// valid yet says from when it is.
+    pub valid_from: Option<String>,
     /// The pass's last valid day (office time), `YYYY-MM-DD`.
     pub valid_to: Option<String>,
     pub warnings: Vec<WarningView>,
@@ -93,6 +96,7 @@ impl From<&GateVerdict> for VerdictView {
                 .as_ref()
                 .and_then(|pass| pass.photo.as_ref())
                 .map(|photo| base64::engine::general_purpose::STANDARD.encode(photo)),
+            valid_from: claims.map(|c| office_day(c.valid_from).to_string()),
             valid_to: claims.map(|c| last_day(c.valid_to).to_string()),
             warnings: verdict
                 .warnings

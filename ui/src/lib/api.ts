@@ -2,9 +2,10 @@
 // core. What they answer with is declared in bindings.ts, generated from the
 // Rust types; only the commands' names and arguments are written here.
 
-import { invoke, type InvokeArgs, type InvokeOptions } from "@tauri-apps/api/core";
+import { invoke, type Channel, type InvokeArgs, type InvokeOptions } from "@tauri-apps/api/core";
 import type {
   ApplicationRow,
+  CameraInfo,
   CardCheck,
   CardState,
   CardView,
@@ -147,6 +148,12 @@ export const api = {
   print: (passIds: string[]) => call<PrintOutcome[]>("print_cards", { passIds }),
   checkPrint: (passId: string, image: ArrayBuffer) =>
     call<PrintCheck>("check_print_image", new Uint8Array(image), { headers: { "pass-id": passId } }),
+  /** The QR text the camera or a scanner read; the pass is the credential's when none is typed. */
+  checkPrintRead: (passId: string | null, text: string) => call<PrintCheck>("check_print_read", { passId, text }),
+  /** Starts the desk's camera: JPEG frames to `preview`, cards held up as camera-read events. */
+  cameraWatch: (preview: Channel<ArrayBuffer>) => call<CameraInfo>("camera_watch", { preview }),
+  /** The screen showing a camera was left: the desk's camera stops, the gate's sends no preview. */
+  cameraUnwatch: () => call<null>("camera_unwatch"),
   encode: (passId: string) => call<EncodeResult>("encode_card", { passId }),
   resolveScan: (text: string) => call<string>("resolve_scan", { text }),
   firstScreenDrawn: () => call<void>("first_screen_drawn"),
@@ -188,6 +195,10 @@ export const api = {
   gateStart: (port: string | null) => call<GateInfo>("gate_start", { port }),
   gateStop: () => call<null>("gate_stop"),
   gateCheckImage: (image: ArrayBuffer) => call<null>("gate_check_image", new Uint8Array(image)),
+  /** A credential a handheld scanner typed (`PP1:…`). */
+  gateScan: (text: string) => call<null>("gate_scan", { text }),
+  /** The running gate's camera preview to `preview`; whether the gate has a camera. */
+  gatePreview: (preview: Channel<ArrayBuffer>) => call<boolean>("gate_preview", { preview }),
   gateTapDemoCard: (passId: string) => call<null>("gate_tap_demo_card", { passId }),
   gateChecksToday: () => call<CardCheck[]>("gate_checks_today"),
 };

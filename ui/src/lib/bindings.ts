@@ -44,6 +44,37 @@ export type AuditEntry = { seq: number, at: string, actor: string, action: strin
 
 export type CameraChoice = { "kind": "webcam", index: number, } | { "kind": "frames", dir: string, };
 
+export type CameraInfo = { camera: CameraChoice, };
+
+export type CameraRead = { text: string, 
+/**
+ * When the frame it was read in was captured (ms since the Unix epoch),
+ * for the screen's frame-to-verdict time.
+ */
+captured_ms: number, };
+
+export type CameraState = { 
+/**
+ * The camera's name (a webcam's, or the picture folder's).
+ */
+name: string, 
+/**
+ * Delivering frames now.
+ */
+running: boolean, 
+/**
+ * Why it is not, in the core's words, when it failed.
+ */
+problem: string | null, 
+/**
+ * Frames captured in the last second.
+ */
+fps: number, 
+/**
+ * Frames sent to the screen's preview in the last second.
+ */
+preview_fps: number, };
+
 export type CameraView = { choice: CameraChoice, 
 /**
  * The system's name for a webcam; the folder for pictures.
@@ -126,7 +157,11 @@ readers: { [key in string]: boolean },
 /**
  * Why the readers cannot be watched (no pcscd, say), in the core's words.
  */
-reader_problem: string | null, };
+reader_problem: string | null, 
+/**
+ * The live camera of the check-print or gate screen, once one has started.
+ */
+camera: CameraState | null, };
 
 export type DevicesView = { 
 /**
@@ -196,9 +231,17 @@ checks_sent: number, } | { "kind": "offline", since: string, last_refreshed: str
 
 export type GateInfo = { port: string, 
 /**
- * The app has no webcam yet (photos stand in for it).
+ * The gate's camera runs: its preview goes to `gate_preview`'s channel.
  */
 camera: boolean, 
+/**
+ * Which camera, when it runs.
+ */
+camera_choice: CameraChoice | null, 
+/**
+ * Why there is no camera (none chosen, missing, failing), when there is none.
+ */
+camera_problem: ErrorView | null, 
 /**
  * A gate does not start without its readers (PC/SC, or the demo's tray).
  */
@@ -207,6 +250,8 @@ readers: boolean,
  * Cards that can be presented from the screen (the demo's tray), by pass number.
  */
 demo_cards: Array<string>, };
+
+export type GateMessage = { event: GateEventView, captured_ms: number | null, };
 
 export type HandedOver = { application_id: string, 
 /**
@@ -249,6 +294,8 @@ export type ItemRecord = { kind: PassKind, state: CardState, received_at: string
 handed_over: HandedOverCard | null, };
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
+export type Mismatch = { "kind": "other_card", pass_id: string, version: number, } | { "kind": "other_print", version: number, print: number, } | { "kind": "not_ours" } | { "kind": "no_print" };
 
 export type OutboxReport = { accepted: number, 
 /**
@@ -310,9 +357,19 @@ export type PrintCheck = { pass_id: string,
  */
 matches: boolean, 
 /**
- * Why not, when it does not: the card was marked `spoiled`.
+ * Why not, when it does not, in English (the audit's words).
  */
-problem: string | null, };
+problem: string | null, 
+/**
+ * What the printed code is instead, for a screen to say in its language.
+ */
+mismatch: Mismatch | null, 
+/**
+ * Whether a print that does not match was marked `spoiled`; when not,
+ * the card stays printed and the clerk decides (spoil it, or show the
+ * right card again).
+ */
+spoiled: boolean, };
 
 export type PrintOutcome = { pass_id: string, stage: PrintStage, 
 /**
@@ -474,6 +531,11 @@ holder: string | null, holder_latin: string | null, id_masked: string | null, co
  * The cached photo, base64 JPEG.
  */
 photo: string | null, 
+/**
+ * The pass's first valid day (office time), `YYYY-MM-DD`: a card not
+ * valid yet says from when it is.
+ */
+valid_from: string | null, 
 /**
  * The pass's last valid day (office time), `YYYY-MM-DD`.
  */

@@ -3,7 +3,7 @@
 // subscribe helper.
 
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { DeviceState, EncodeStep, GateEventView, PrintOutcome, SyncFinished, SyncStage } from "./bindings";
+import type { CameraRead, CameraState, DeviceState, EncodeStep, GateMessage, PrintOutcome, SyncFinished, SyncStage } from "./bindings";
 
 export interface AppEvents {
   "sync-progress": SyncStage;
@@ -13,7 +13,11 @@ export interface AppEvents {
   /** Each card of a print batch, as it starts and as it ends. */
   "print-progress": PrintOutcome;
   "encode-step": EncodeStep;
-  "gate-event": GateEventView;
+  "gate-event": GateMessage;
+  /** The live camera started, stopped or failed. */
+  camera: CameraState;
+  /** A card newly held up to the desk's camera. */
+  "camera-read": CameraRead;
 }
 
 /** Listens to `name` until the returned function is called (as a component's cleanup). */

@@ -1,7 +1,7 @@
 // The gate screen's view, built from the gate's events.
 import { describe, expect, it } from "vitest";
 import type { GateEventView, VerdictView } from "./bindings";
-import { applyGateEvent, EMPTY_GATE, gatePort, outcomeKey, verdictMessage, warningTexts } from "./gate";
+import { applyGateEvent, EMPTY_GATE, gatePort, outcomeKey, readFailed, verdictMessage, warningTexts } from "./gate";
 
 const NOW = "2026-11-22T01:00:00Z";
 
@@ -21,6 +21,7 @@ const verdict = (valid: boolean, extra: Partial<VerdictView> = {}): Extract<Gate
   id_masked: "A12****789",
   company: "港務物流股份有限公司",
   photo: null,
+  valid_from: "2026-11-21",
   valid_to: "2027-11-21",
   warnings: [],
   elapsed_ms: 180,
@@ -47,6 +48,14 @@ describe("the gate's view", () => {
     expect(view.noTrustList).toBe(false);
     expect(view.offline).toBeNull();
     expect(view.refreshedAt).toBe("2026-11-22T01:05:00Z");
+  });
+
+  it("clears the last verdict when the next card cannot be read", () => {
+    const judged = applyGateEvent(EMPTY_GATE, verdict(true), NOW);
+    const unreadable = applyGateEvent(judged, { kind: "card_unreadable", reader: "ACS ACR122U", detail: "no answer" }, NOW);
+    expect(unreadable.verdict).toBeNull();
+    expect(readFailed(judged).verdict).toBeNull();
+    expect(readFailed(judged).verdicts).toBe(1);
   });
 
   it("shows an unreadable card until the next verdict", () => {

@@ -49,7 +49,8 @@ export function applyGateEvent(view: GateView, event: GateEventView, now: string
     case "offline":
       return { ...view, offline: { since: event.since, last_refreshed: event.last_refreshed, detail: event.detail } };
     case "card_unreadable":
-      return { ...view, unreadable: { reader: event.reader, detail: event.detail } };
+      // The card now in front of the officer is not the last one judged: no old verdict stays up.
+      return { ...view, verdict: null, unreadable: { reader: event.reader, detail: event.detail } };
     case "camera_stopped":
       return { ...view, cameraStopped: event.detail };
     case "readers_stopped":
@@ -76,6 +77,11 @@ export function warningTexts(verdict: VerdictView, locale: Locale): string[] {
 export function outcomeKey(outcome: string): Key | null {
   const key = `gate.outcome.${outcome}`;
   return isKey(key) ? key : null;
+}
+
+/** The view after a card presented by hand (scanner text, a photo) could not be read: no old verdict stays up. */
+export function readFailed(view: GateView): GateView {
+  return { ...view, verdict: null };
 }
 
 /** The port a gate starts with: the one typed, else none (the core then skips the port check). */

@@ -1,6 +1,6 @@
 // A scanner's burst is told from a person's typing, and its text is classified.
 import { describe, expect, it } from "vitest";
-import { classify, ScanBuffer, ScanRoute } from "./scanner";
+import { classify, ScanBuffer, ScanRoute, typedCredential } from "./scanner";
 
 function type(buffer: ScanBuffer, text: string, start: number, gap: number): string | null {
   let result: string | null = null;
@@ -58,5 +58,49 @@ describe("ScanRoute", () => {
     first();
     expect(route.deliver("PP1:XYZ")).toBe(true);
     expect(taken).toEqual(["PP1:XYZ"]);
+  });
+});
+
+describe("ScanBuffer outside text fields", () => {
+  const typeLoose = (buffer: ScanBuffer, text: string, gaps: number[]) => {
+    let at = 0;
+    let result: string | null = null;
+    [...text, "Enter"].forEach((key, i) => {
+      at += gaps[i % gaps.length] ?? 5;
+      result = buffer.feed(key, at, false);
+    });
+    return result;
+  };
+
+  it("takes a credential whose keys a busy window delayed", () => {
+    expect(typeLoose(new ScanBuffer(), "PP1:6BFOXN*TS0 AB", [3, 700, 2, 40])).toBe("PP1:6BFOXN*TS0 AB");
+  });
+
+  it("knows a credential is coming in, so its spaces do not scroll the page", () => {
+    const buffer = new ScanBuffer();
+    [..."PP1:6B"].forEach((key, i) => buffer.feed(key, i * 300, false));
+    expect(buffer.scanning()).toBe(true);
+    buffer.feed("Enter", 2000, false);
+    expect(buffer.scanning()).toBe(false);
+  });
+
+  it("takes nothing else typed slowly, nor after a long pause", () => {
+    expect(typeLoose(new ScanBuffer(), "KEL-2026-000001", [300])).toBeNull();
+    expect(typeLoose(new ScanBuffer(), "PP1:6BFOXN", [3, 6000])).toBeNull();
+  });
+
+  it("leaves slow typing in a field to the field", () => {
+    const buffer = new ScanBuffer();
+    let result: string | null = null;
+    [..."PP1:6BFOXN", "Enter"].forEach((key, i) => (result = buffer.feed(key, i * 300, true)));
+    expect(result).toBeNull();
+  });
+});
+
+describe("typedCredential", () => {
+  it("takes a credential a scanner typed into a field, and nothing else", () => {
+    expect(typedCredential("  PP1:6BFOXN*TS0 ")).toBe("PP1:6BFOXN*TS0");
+    expect(typedCredential("KEL-2026-000001")).toBeNull();
+    expect(typedCredential("")).toBeNull();
   });
 });

@@ -20,23 +20,54 @@ export function classify(typed: string): Scanned {
   return { kind: "text", text };
 }
 
-/** Collects keys; returns the scanned text when a fast burst ends with Enter. */
+/**
+ * Outside a text field nobody types a credential by hand, so there keys may
+ * come slower than a burst (a busy window delays them) and still be a scan:
+ * a `PP1:` text ended by Enter, with no pause longer than this (ms).
+ */
+export const LOOSE_GAP_MS = 5000;
+
+/** Collects keys; returns the scanned text when a scan ends with Enter. */
 export class ScanBuffer {
   private text = "";
   private last = -Infinity;
+  private loose = "";
+  private looseLast = -Infinity;
 
-  /** Feeds one key press at `at` ms; returns the burst when `key` is Enter ending a scan. */
-  feed(key: string, at: number): string | null {
+  /**
+   * Feeds one key press at `at` ms; returns the scan when `key` is Enter
+   * ending a fast burst, or (with `inField` false: the key went to no text
+   * field) ending a credential's text.
+   */
+  feed(key: string, at: number, inField = true): string | null {
     if (at - this.last > SCAN_GAP_MS) this.text = "";
     this.last = at;
+    if (inField || at - this.looseLast > LOOSE_GAP_MS) this.loose = "";
+    this.looseLast = at;
     if (key === "Enter") {
       const burst = this.text;
-      this.text = "";
-      return burst.length >= SCAN_MIN_LENGTH ? burst : null;
+      const loose = this.loose;
+      this.text = this.loose = "";
+      if (burst.length >= SCAN_MIN_LENGTH) return burst;
+      return classify(loose).kind === "credential" ? loose : null;
     }
-    if (key.length === 1) this.text += key;
+    if (key.length === 1) {
+      this.text += key;
+      if (!inField) this.loose += key;
+    }
     return null;
   }
+
+  /** Whether a credential's text is coming in outside any field: its keys (a space) must not scroll the page. */
+  scanning(): boolean {
+    return this.loose.toUpperCase().startsWith("PP1:");
+  }
+}
+
+/** Whether a key press went to a field that takes text (so typing there is the field's). */
+export function inTextField(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
 }
 
 /**
@@ -64,3 +95,9 @@ export class ScanRoute {
 }
 
 export const scanRoute = new ScanRoute();
+
+/** A field's text when a scanner typed a credential into it (`PP1:…`), else null. */
+export function typedCredential(value: string): string | null {
+  const scanned = classify(value);
+  return scanned.kind === "credential" ? scanned.text : null;
+}

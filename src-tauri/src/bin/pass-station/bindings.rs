@@ -56,6 +56,10 @@ fn roots(visitor: &mut Collect) {
     use pass_station::ops::{desk, devices, gate, office, people};
     visitor.visit::<crate::commands::StationStatus>();
     visitor.visit::<crate::commands::GateInfo>();
+    visitor.visit::<crate::commands::GateMessage>();
+    visitor.visit::<crate::commands::CameraInfo>();
+    visitor.visit::<crate::camera::CameraState>();
+    visitor.visit::<crate::camera::CameraRead>();
     visitor.visit::<crate::state::DeviceState>();
     crate::events::visit_payloads(visitor);
     visitor.visit::<people::SignedIn>();

@@ -5,7 +5,9 @@
 //!
 //! Event names (the UI's `lib/events.ts` lists the same): `sync-progress`,
 //! `sync-finished`, `connectivity`, `card`, and, sent from the commands,
-//! `print-progress`, `encode-step` and the gate's `gate-event`.
+//! `print-progress`, `encode-step`, the gate's `gate-event`, and the live
+//! camera's `camera` (started, stopped, failed) and `camera-read` (a card
+//! newly held up at the desk).
 
 use std::time::Duration;
 

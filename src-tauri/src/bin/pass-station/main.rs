@@ -9,6 +9,7 @@
 
 #[cfg(test)]
 mod bindings;
+mod camera;
 mod commands;
 mod events;
 mod state;
@@ -62,6 +63,14 @@ struct Args {
     /// The PC/SC reader to encode on (default: the first with a card on it).
     #[arg(long, value_name = "NAME")]
     reader: Option<String>,
+    /// The webcam the check-print and gate screens watch, by its index (0 is
+    /// the first), instead of the one chosen in Settings.
+    #[arg(long, value_name = "INDEX", conflicts_with = "frames")]
+    camera: Option<u32>,
+    /// Play the pictures in this folder as the camera (new ones are picked
+    /// up as they appear), instead of the one chosen in Settings.
+    #[arg(long, value_name = "DIR")]
+    frames: Option<PathBuf>,
     /// Draw the window without GPU compositing: about 70 MB less memory
     /// (`bench/desktop-start.sh`). Not the default: WebKitWebDriver's
     /// screenshots stall in this mode, so the end-to-end test cannot cover it.
@@ -148,11 +157,15 @@ fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationE
     let station = Station::open(home.clone())?;
     // The command line's devices for this run, else those chosen in Settings.
     let cards = cards.unwrap_or_else(|| Box::new(devices::pcsc_reader(&station, args.reader)));
-    let camera = match &camera_dir {
-        Some(dir) => Some(CameraChoice::Frames {
+    let camera = match (args.camera, &args.frames, &camera_dir) {
+        (Some(index), _, _) => Some(CameraChoice::Webcam { index }),
+        (None, Some(dir), _) => Some(CameraChoice::Frames {
             dir: dir.display().to_string(),
         }),
-        None => station.config().devices.camera.clone(),
+        (None, None, Some(dir)) => Some(CameraChoice::Frames {
+            dir: dir.display().to_string(),
+        }),
+        (None, None, None) => station.config().devices.camera.clone(),
     };
     let pdf_folder = args.pdf.clone().unwrap_or_else(|| home.dir().join("printed"));
     let mut printer = Printer::new(devices::print_target(&station, args.printer, args.pdf, &pdf_folder));
@@ -172,6 +185,7 @@ fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationE
         cards,
         camera_dir,
         camera: Mutex::new(camera),
+        desk_camera: Mutex::new(None),
         demo,
         demo_users,
         devices: state::Devices::default(),
@@ -219,6 +233,9 @@ fn run(state: AppState, software_rendering: bool) -> ExitCode {
             commands::take_photo,
             commands::print_cards,
             commands::check_print_image,
+            commands::check_print_read,
+            commands::camera_watch,
+            commands::camera_unwatch,
             commands::encode_card,
             commands::devices_list,
             commands::devices_choose,
@@ -244,6 +261,8 @@ fn run(state: AppState, software_rendering: bool) -> ExitCode {
             commands::gate_start,
             commands::gate_stop,
             commands::gate_check_image,
+            commands::gate_scan,
+            commands::gate_preview,
             commands::gate_tap_demo_card,
             commands::gate_checks_today,
         ])

@@ -17,6 +17,8 @@ use pass_station::station::CameraChoice;
 use pass_station::{Station, StationError, StationHome};
 use serde::Serialize;
 
+use crate::camera::{CameraState, LiveCamera};
+
 /// Takes a lock even if a command panicked while holding it: every step is
 /// one SQLite transaction (rolled back when a panic unwinds through it), so
 /// what the lock guards is never left half-changed, and one failed command
@@ -30,6 +32,8 @@ pub fn held<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub struct RunningGate {
     pub control: GateControl,
     pub presenter: Presenter,
+    /// The gate's camera, whose frames the gate decodes and the gate screen previews.
+    pub camera: Option<LiveCamera>,
 }
 
 /// Everything the commands share.
@@ -51,6 +55,8 @@ pub struct AppState {
     /// The camera the check-print and gate screens watch, if any; read each
     /// time a screen starts it, so a choice made in Settings takes effect there.
     pub camera: Mutex<Option<CameraChoice>>,
+    /// The camera the check-print screen watches while it is open.
+    pub desk_camera: Mutex<Option<LiveCamera>>,
     /// The demo's embedded parts (its central-sim), kept running as long as the app.
     pub demo: Option<Box<dyn std::fmt::Debug + Send + Sync>>,
     /// The demo's users and their passwords, for the sign-in screen; none outside the demo.
@@ -85,8 +91,10 @@ impl AppState {
         }
     }
 
-    /// Stops the gate, if one runs.
+    /// Stops the gate, if one runs, and the desk's camera: both work for
+    /// the user signed in, and one camera serves one screen at a time.
     pub fn end_gate(&self) {
+        held(&self.desk_camera).take();
         if let Some(gate) = held(&self.gate).take() {
             gate.control.stop();
         }
@@ -101,7 +109,7 @@ impl AppState {
     }
 }
 
-/// What is known of the world outside: central and the card readers.
+/// What is known of the world outside: central, the card readers and the camera.
 #[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct DeviceState {
     /// Whether central answered last time it was asked; `None` before the first try.
@@ -112,6 +120,8 @@ pub struct DeviceState {
     pub readers: BTreeMap<String, bool>,
     /// Why the readers cannot be watched (no pcscd, say), in the core's words.
     pub reader_problem: Option<String>,
+    /// The live camera of the check-print or gate screen, once one has started.
+    pub camera: Option<CameraState>,
 }
 
 /// The shared [`DeviceState`], updated by the watchers below.

@@ -13,13 +13,16 @@ use pass_station::ops::desk::{
 };
 use pass_station::ops::devices::PrintedQr;
 use pass_station::printing::PrintCheck;
+use pass_station::station::CameraChoice;
 use pass_station::store::{ApplicationRow, QueueQuery, QueueRow};
 use pass_station::workflow::{HandedOver, Waiting};
+use serde::Serialize;
 use tauri::AppHandle;
-use tauri::ipc::{InvokeBody, Request, Response};
+use tauri::ipc::{Channel, InvokeBody, Request, Response};
 
 use super::{Answer, CommandError, blocking, with_session};
-use crate::events;
+use crate::state::held;
+use crate::{camera, events};
 
 /// Syncs with central; progress arrives as `sync-progress` events.
 #[tauri::command]
@@ -155,13 +158,63 @@ pub(super) fn pass_id_header(request: &Request<'_>) -> String {
 }
 
 /// Checks a printed card from a photo the clerk picked: the request body is
-/// the image's bytes (PNG or JPEG), the `pass-id` header names the card.
+/// the image's bytes (PNG or JPEG), the `pass-id` header names the card (or,
+/// empty, the credential does). A mismatch is not spoiled before the clerk confirms.
 #[tauri::command]
 pub async fn check_print_image(app: AppHandle, request: Request<'_>) -> Answer<PrintCheck> {
     let photo = photo_body(&request)?;
     let pass_id = pass_id_header(&request);
     with_session(app, move |station, session, _| {
-        desk::check_print(station, session, &pass_id, photo)
+        desk::check_print_read(station, session, Some(&pass_id), photo)
+    })
+    .await
+}
+
+/// Checks a printed card from the QR text the camera or a scanner read,
+/// against `pass_id` or, when none was typed, the pass the credential names.
+#[tauri::command]
+pub async fn check_print_read(app: AppHandle, pass_id: Option<String>, text: String) -> Answer<PrintCheck> {
+    with_session(app, move |station, session, _| {
+        desk::check_print_read(station, session, pass_id.as_deref(), PrintedQr::Text(text))
+    })
+    .await
+}
+
+/// What the check-print screen's camera is.
+#[derive(Debug, Serialize, ts_rs::TS)]
+pub struct CameraInfo {
+    pub camera: CameraChoice,
+}
+
+/// Starts the check-print screen's camera (the one chosen now): its preview
+/// goes to `preview` as JPEG bytes, each card newly held up to it is a
+/// `camera-read` event.
+#[tauri::command]
+pub async fn camera_watch(app: AppHandle, preview: Channel<Response>) -> Answer<CameraInfo> {
+    let handle = app.clone();
+    with_session(app, move |station, session, state| {
+        desk::may_check_prints(station, session)?;
+        held(&state.desk_camera).take();
+        let (live, scanner) = camera::open(&handle, &camera::chosen(state)?)?;
+        camera::watch_for_prints(&handle, &live, scanner)?;
+        live.show_on(preview);
+        let camera = live.choice.clone();
+        *held(&state.desk_camera) = Some(live);
+        Ok(CameraInfo { camera })
+    })
+    .await
+}
+
+/// The screen showing a camera was left: the check-print screen's camera
+/// stops; the running gate's goes on for its decoder, sending no preview.
+#[tauri::command]
+pub async fn camera_unwatch(app: AppHandle) -> Answer<()> {
+    blocking(app, |state| {
+        held(&state.desk_camera).take();
+        if let Some(camera) = held(&state.gate).as_ref().and_then(|gate| gate.camera.as_ref()) {
+            camera.hide();
+        }
+        Ok(())
     })
     .await
 }
