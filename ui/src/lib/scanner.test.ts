@@ -76,6 +76,12 @@ describe("ScanBuffer outside text fields", () => {
     expect(typeLoose(new ScanBuffer(), "PP1:6BFOXN*TS0 AB", [3, 700, 2, 40])).toBe("PP1:6BFOXN*TS0 AB");
   });
 
+  it("takes the whole credential when only its tail came in one fast burst", () => {
+    const text = "PP1:6BFOXN*TS0 AB-CDEFGHIJKLMNOP";
+    const gaps = [...text].map((_, i) => (i < text.length - 14 ? 100 : 1));
+    expect(typeLoose(new ScanBuffer(), text, [...gaps, 1])).toBe(text);
+  });
+
   it("knows a credential is coming in, so its spaces do not scroll the page", () => {
     const buffer = new ScanBuffer();
     [..."PP1:6B"].forEach((key, i) => buffer.feed(key, i * 300, false));

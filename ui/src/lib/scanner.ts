@@ -48,8 +48,10 @@ export class ScanBuffer {
       const burst = this.text;
       const loose = this.loose;
       this.text = this.loose = "";
-      if (burst.length >= SCAN_MIN_LENGTH) return burst;
-      return classify(loose).kind === "credential" ? loose : null;
+      // A credential typed outside any field is taken whole, even when only
+      // its tail came in one fast burst (a busy window delivers keys in clumps).
+      if (classify(loose).kind === "credential") return loose;
+      return burst.length >= SCAN_MIN_LENGTH ? burst : null;
     }
     if (key.length === 1) {
       this.text += key;

@@ -39,10 +39,9 @@ use pass_station::scan::{InSight, credential_in_frame};
 use pass_station::station::CameraChoice;
 use serde::Serialize;
 use tauri::ipc::{Channel, Response};
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Emitter};
 
-use crate::events;
-use crate::state::{AppState, held};
+use crate::lock::held;
 
 /// The preview's JPEG quality: the card's face and the QR stay legible, a
 /// 1280×720 frame stays around 100 KB.
@@ -179,19 +178,14 @@ fn open_source(choice: &CameraChoice) -> pass_camera::Result<Box<dyn FrameSource
     })
 }
 
-/// The camera the station uses now (`--camera`/`--frames`, the demo's
-/// folder, or Settings' choice), read each time a screen starts it.
-pub fn chosen(state: &AppState) -> Result<CameraChoice, StationError> {
-    held(&state.camera)
-        .clone()
-        .ok_or(StationError::Camera(CameraError::NoCamera {
-            detail: " (none is chosen in Settings)".to_owned(),
-        }))
-}
+/// Where the camera's state goes as it changes (the status bar's entry and
+/// the `camera` event: `events::camera_changed`).
+pub type Report = fn(&AppHandle, CameraState);
 
 /// Opens the chosen camera on its capture thread and starts the preview;
-/// gives the running camera and the scanner its decoder reads.
-pub fn open(app: &AppHandle, choice: &CameraChoice) -> Result<(LiveCamera, Scanner), StationError> {
+/// gives the running camera and the scanner its decoder reads. Its state
+/// goes to `report` as it starts, runs, fails or stops.
+pub fn open(app: &AppHandle, choice: &CameraChoice, report: Report) -> Result<(LiveCamera, Scanner), StationError> {
     let shared = Arc::new(Shared::default());
     let opening = choice.clone();
     let capture = Arc::clone(&shared);
@@ -215,7 +209,7 @@ pub fn open(app: &AppHandle, choice: &CameraChoice) -> Result<(LiveCamera, Scann
     let (preview, handle, name) = (Arc::clone(&shared), app.clone(), describe(choice));
     std::thread::Builder::new()
         .name("camera-preview".to_owned())
-        .spawn(move || send_previews(&preview, &handle, &name))
+        .spawn(move || send_previews(&preview, &handle, &name, report))
         .map_err(|e| StationError::RunSetup(format!("cannot start the camera preview's thread: {e}")))?;
     let choice = choice.clone();
     Ok((LiveCamera { shared, choice }, scanner))
@@ -238,20 +232,8 @@ fn state_of(choice: &CameraChoice, running: bool, problem: Option<String>, fps: 
     }
 }
 
-/// Keeps the status bar's camera entry, and tells the screens when it
-/// starts or stops running.
-fn report(app: &AppHandle, state: CameraState) {
-    let devices = &app.state::<AppState>().devices;
-    let before = devices.snapshot().camera;
-    let changed = before.as_ref().map(|b| (b.running, &b.problem)) != Some((state.running, &state.problem));
-    devices.update(|d| d.camera = Some(state.clone()));
-    if changed {
-        events::emit(app, "camera", &state);
-    }
-}
-
 /// The preview thread; see the module documentation.
-fn send_previews(shared: &Shared, app: &AppHandle, name: &str) {
+fn send_previews(shared: &Shared, app: &AppHandle, name: &str, report: Report) {
     let mut second = Instant::now();
     let mut last_frame = Instant::now();
     let (mut sent, mut captured_before) = (0u32, 0u32);
@@ -336,7 +318,8 @@ pub fn watch_for_prints(app: &AppHandle, camera: &LiveCamera, scanner: Scanner) 
                                 text,
                                 captured_ms: epoch_ms(frame.captured_at),
                             };
-                            events::emit(&handle, "camera-read", &read);
+                            // A window already closed has nobody to tell.
+                            let _ = handle.emit("camera-read", &read);
                         }
                     }
                     Err(CameraError::NoFrame { .. }) => {}

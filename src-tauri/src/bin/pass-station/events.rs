@@ -21,7 +21,9 @@ use pass_station::{Station, StationError};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
-use crate::state::{AppState, held};
+use crate::camera::CameraState;
+use crate::lock::held;
+use crate::state::AppState;
 
 /// How often central is asked whether it answers, between syncs.
 const PROBE_EVERY: Duration = Duration::from_secs(30);
@@ -196,5 +198,17 @@ fn watch_readers(app: &AppHandle) {
 pub fn emit<T: Serialize + ?Sized>(app: &AppHandle, event: &str, payload: &T) {
     if let Ok(payload) = serde_json::to_value(payload) {
         let _ = app.emit(event, payload);
+    }
+}
+
+/// Keeps the status bar's camera entry, and tells the screens when the
+/// camera starts or stops running (`camera`).
+pub fn camera_changed(app: &AppHandle, state: CameraState) {
+    let devices = &app.state::<AppState>().devices;
+    let before = devices.snapshot().camera;
+    let changed = before.as_ref().map(|b| (b.running, &b.problem)) != Some((state.running, &state.problem));
+    devices.update(|d| d.camera = Some(state.clone()));
+    if changed {
+        emit(app, "camera", &state);
     }
 }

@@ -12,6 +12,7 @@ mod bindings;
 mod camera;
 mod commands;
 mod events;
+mod lock;
 mod state;
 
 use std::path::PathBuf;

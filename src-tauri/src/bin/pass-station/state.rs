@@ -18,14 +18,7 @@ use pass_station::{Station, StationError, StationHome};
 use serde::Serialize;
 
 use crate::camera::{CameraState, LiveCamera};
-
-/// Takes a lock even if a command panicked while holding it: every step is
-/// one SQLite transaction (rolled back when a panic unwinds through it), so
-/// what the lock guards is never left half-changed, and one failed command
-/// must not make every later one fail.
-pub fn held<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+use crate::lock::held;
 
 /// A gate running on its own thread, and the ways to reach it.
 #[derive(Debug)]
@@ -71,6 +64,16 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The camera the station uses now (`--camera`/`--frames`, the demo's
+    /// folder, or Settings' choice), read each time a screen starts it.
+    pub fn chosen_camera(&self) -> Result<CameraChoice, StationError> {
+        held(&self.camera)
+            .clone()
+            .ok_or(StationError::Camera(pass_camera::CameraError::NoCamera {
+                detail: " (none is chosen in Settings)".to_owned(),
+            }))
+    }
+
     /// The signed-in user's session, as last kept.
     pub fn signed_in(&self) -> Result<Session, StationError> {
         held(&self.session).clone().ok_or(AuthError::NotSignedIn.into())
@@ -137,24 +140,5 @@ impl Devices {
 
     pub fn update(&self, change: impl FnOnce(&mut DeviceState)) {
         change(&mut held(&self.state));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::{Arc, Mutex};
-
-    #[test]
-    fn a_command_that_panics_holding_a_lock_does_not_fail_the_next() {
-        let shared = Arc::new(Mutex::new(1));
-        let poisoner = Arc::clone(&shared);
-        let failed = std::thread::spawn(move || {
-            let _guard = poisoner.lock();
-            panic!("a command fails midway");
-        })
-        .join();
-        assert!(failed.is_err() && shared.lock().is_err(), "the lock is poisoned");
-        *super::held(&shared) += 1;
-        assert_eq!(*super::held(&shared), 2, "the next command gets the lock");
     }
 }

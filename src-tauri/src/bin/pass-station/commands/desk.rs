@@ -21,7 +21,7 @@ use tauri::AppHandle;
 use tauri::ipc::{Channel, InvokeBody, Request, Response};
 
 use super::{Answer, CommandError, blocking, with_session};
-use crate::state::held;
+use crate::lock::held;
 use crate::{camera, events};
 
 /// Syncs with central; progress arrives as `sync-progress` events.
@@ -127,7 +127,7 @@ pub async fn print_cards(app: AppHandle, pass_ids: Vec<String>) -> Answer<Vec<Pr
         desk::print_batch(
             station,
             session,
-            &crate::state::held(&state.printer),
+            &crate::lock::held(&state.printer),
             &pass_ids,
             PrintOptions::default(),
             &mut progress,
@@ -195,7 +195,7 @@ pub async fn camera_watch(app: AppHandle, preview: Channel<Response>) -> Answer<
     with_session(app, move |station, session, state| {
         desk::may_check_prints(station, session)?;
         held(&state.desk_camera).take();
-        let (live, scanner) = camera::open(&handle, &camera::chosen(state)?)?;
+        let (live, scanner) = camera::open(&handle, &state.chosen_camera()?, events::camera_changed)?;
         camera::watch_for_prints(&handle, &live, scanner)?;
         live.show_on(preview);
         let camera = live.choice.clone();

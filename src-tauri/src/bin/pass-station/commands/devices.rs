@@ -10,7 +10,7 @@ use pass_station::station::DeviceChoices;
 use tauri::AppHandle;
 
 use super::{Answer, with_session};
-use crate::state::held;
+use crate::lock::held;
 
 /// The devices there are and those chosen.
 #[tauri::command]

@@ -62,7 +62,10 @@ pub async fn gate_start(app: AppHandle, port: Option<String>) -> Answer<GateInfo
         let port = options.port.clone().unwrap_or_default();
         state.end_gate();
         let readers = state.cards.gate_readers()?;
-        let (camera, scanner, camera_problem) = match camera::chosen(state).and_then(|c| camera::open(&events, &c)) {
+        let (camera, scanner, camera_problem) = match state
+            .chosen_camera()
+            .and_then(|c| camera::open(&events, &c, events::camera_changed))
+        {
             Ok((camera, scanner)) => (Some(camera), Some(scanner), None),
             Err(error) => (None, None, Some(ErrorView::from(error))),
         };

@@ -59,7 +59,7 @@ async fn with_station<T: Send + 'static>(
     work: impl FnOnce(&mut Station, &AppState) -> Result<T, StationError> + Send + 'static,
 ) -> Answer<T> {
     blocking(app, move |state| {
-        let mut station = crate::state::held(&state.station);
+        let mut station = crate::lock::held(&state.station);
         work(&mut station, state)
     })
     .await
@@ -114,7 +114,7 @@ pub struct StationStatus {
 #[tauri::command]
 pub async fn station_status(app: AppHandle) -> Answer<StationStatus> {
     with_station(app, |station, state| {
-        let (printer_kind, printer) = match &crate::state::held(&state.printer).target {
+        let (printer_kind, printer) = match &crate::lock::held(&state.printer).target {
             PrintTarget::Folder(folder) => ("pdf", folder.dir.display().to_string()),
             PrintTarget::Cups(queue) => ("cups", queue.queue.clone()),
         };
@@ -124,7 +124,7 @@ pub async fn station_status(app: AppHandle) -> Answer<StationStatus> {
             printer,
             reader_kind: state.cards.kind(),
             reader: state.cards.reader_name(),
-            camera: crate::state::held(&state.camera).clone(),
+            camera: crate::lock::held(&state.camera).clone(),
             devices: state.devices.snapshot(),
             demo: state.demo.is_some(),
             camera_dir: state.camera_dir.as_ref().map(|dir| dir.display().to_string()),
