@@ -218,9 +218,16 @@ pub fn read_qr_codes(png: &[u8]) -> Vec<String> {
         return Vec::new();
     };
     let page = page.to_luma8();
+    // Black and white at mid-grey, as a scanner's sensor sees print: the
+    // card's tinted background and watermark (light) must not make rqrr's
+    // own thresholding misplace a module edge.
     let mut prepared =
         rqrr::PreparedImage::prepare_from_greyscale(page.width() as usize, page.height() as usize, |x, y| {
-            page.get_pixel(x as u32, y as u32).0[0]
+            if page.get_pixel(x as u32, y as u32).0[0] < 128 {
+                0
+            } else {
+                255
+            }
         });
     prepared
         .detect_grids()
