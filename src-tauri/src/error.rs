@@ -144,6 +144,10 @@ pub enum StationError {
     NoQrCode { from: String },
     #[error("this build of the station has no webcam support: read the QR from a photo of the card instead")]
     NoWebcamSupport,
+    #[error(
+        "no camera is chosen for this station: an administrator chooses one in Settings; until then use the reader, a handheld scanner or a photo"
+    )]
+    NoCameraChosen,
     #[error("{0}; no card was marked printed")]
     Printer(#[from] pass_printer::PrinterError),
     #[error(
@@ -405,6 +409,7 @@ codes! {
     Camera = "camera.failed" in Camera,
     NoQrCode = "no_qr_code" in Camera,
     NoWebcamSupport = "no_webcam_support" in Camera,
+    NoCameraChosen = "camera.none_chosen" in Camera,
     BadCredentials = "auth.bad_credentials" in Auth,
     TriesLeft = "auth.tries_left" in Auth,
     Locked = "auth.locked" in Auth,
@@ -498,6 +503,7 @@ impl StationError {
             StationError::Camera(source) => (Code::Camera, detail(source)),
             StationError::NoQrCode { from } => (Code::NoQrCode, json!({ "from": from })),
             StationError::NoWebcamSupport => (Code::NoWebcamSupport, json!({})),
+            StationError::NoCameraChosen => (Code::NoCameraChosen, json!({})),
             StationError::Printer(source) => (Code::Printer, detail(source)),
             StationError::NoChipKeys { home } => (Code::NoChipKeys, json!({ "home": home.display().to_string() })),
             StationError::NoTrustList => (Code::NoTrustList, json!({})),

@@ -67,11 +67,7 @@ impl AppState {
     /// The camera the station uses now (`--camera`/`--frames`, the demo's
     /// folder, or Settings' choice), read each time a screen starts it.
     pub fn chosen_camera(&self) -> Result<CameraChoice, StationError> {
-        held(&self.camera)
-            .clone()
-            .ok_or(StationError::Camera(pass_camera::CameraError::NoCamera {
-                detail: " (none is chosen in Settings)".to_owned(),
-            }))
+        held(&self.camera).clone().ok_or(StationError::NoCameraChosen)
     }
 
     /// The signed-in user's session, as last kept.

@@ -533,6 +533,7 @@ export const en: Record<keyof typeof zhTW, string> = {
   "error.code.printer.failed": "The printer failed ({detail}); no card was marked printed. Check the printer and print again.",
   "error.code.camera.failed": "The photo or the camera failed ({detail}). Pick another photo, or replug the camera and try again.",
   "error.code.no_qr_code": "No pass QR code could be read from {from}. Hold the card flat, closer and out of glare, then try again.",
+  "error.code.camera.none_chosen": "No camera is chosen for this station. An administrator chooses one in Settings; until then use the reader, a handheld scanner or a photo.",
   "error.code.no_webcam_support": "This build of the station has no webcam support: read the QR from a photo of the card instead.",
   "error.code.auth.bad_credentials": "Wrong user name or password. After {tries} wrong tries in a row the account locks for {minutes} minutes.",
   "error.code.auth.tries_left": "Wrong user name or password. Tries left before the account locks for {minutes} minutes: {n}.",

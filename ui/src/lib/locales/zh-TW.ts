@@ -531,6 +531,7 @@ export const zhTW = {
   "error.code.printer.failed": "印表機發生問題（{detail}）；沒有任何卡片標記為已印製。請檢查印表機後再印。",
   "error.code.camera.failed": "照片或攝影機發生問題（{detail}）。請換一張照片，或重新接上攝影機再試。",
   "error.code.no_qr_code": "無法從 {from} 讀到通行證 QR 碼。請將卡片放平、拿近一點並避開反光，再試一次。",
+  "error.code.camera.none_chosen": "本站尚未選擇攝影機。請管理人員在「設定」中選擇；在此之前請使用讀卡機、手持掃描器或照片。",
   "error.code.no_webcam_support": "這個版本的程式不支援攝影機：請改用卡片的照片讀取 QR 碼。",
   "error.code.auth.bad_credentials": "帳號或密碼錯誤。連續錯誤 {tries} 次，帳號將鎖定 {minutes} 分鐘。",
   "error.code.auth.tries_left": "帳號或密碼錯誤。再錯 {n} 次，帳號將鎖定 {minutes} 分鐘。",
