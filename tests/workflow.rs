@@ -9,7 +9,6 @@ mod common;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Command;
 
 use common::{Lab, OFFICE, PASSWORD, cached_pass_ids, quick_sync};
 use pass_credential::{Reason, Revocation};
@@ -600,14 +599,7 @@ async fn sign_in_locks_freezes_times_out_delegates_and_works_offline() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_passctl_command_checks_the_signed_in_users_role() {
     let (lab, _station, ids) = office().await;
-    let passctl = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_passctl"))
-            .arg("--home")
-            .arg(lab.home.dir())
-            .args(args)
-            .output()
-            .expect("passctl runs")
-    };
+    let passctl = |args: &[&str]| common::passctl(&lab, args);
     let id = ids[0].as_str();
     let folder = lab.path("out");
     let folder = folder.to_str().expect("UTF-8");

@@ -128,23 +128,23 @@ impl Lab {
     }
 }
 
+/// `passctl` on the lab's station, to be given its arguments.
+fn passctl_command(lab: &Lab) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_passctl"));
+    command.arg("--home").arg(lab.home.dir());
+    command
+}
+
 /// Runs `passctl` on the lab's station with `args`.
 pub fn passctl(lab: &Lab, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_passctl"))
-        .arg("--home")
-        .arg(lab.home.dir())
-        .args(args)
-        .output()
-        .expect("passctl runs")
+    passctl_command(lab).args(args).output().expect("passctl runs")
 }
 
 /// Runs `passctl` on the lab's station with CUPS at `cups_server` (a
 /// printer lab's cupsd).
 pub fn passctl_with_cups(lab: &Lab, cups_server: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_passctl"))
+    passctl_command(lab)
         .env("CUPS_SERVER", cups_server)
-        .arg("--home")
-        .arg(lab.home.dir())
         .args(args)
         .output()
         .expect("passctl runs")

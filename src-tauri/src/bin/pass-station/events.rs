@@ -204,10 +204,11 @@ pub fn emit<T: Serialize + ?Sized>(app: &AppHandle, event: &str, payload: &T) {
 /// Keeps the status bar's camera entry, and tells the screens when the
 /// camera starts or stops running (`camera`).
 pub fn camera_changed(app: &AppHandle, state: CameraState) {
-    let devices = &app.state::<AppState>().devices;
-    let before = devices.snapshot().camera;
-    let changed = before.as_ref().map(|b| (b.running, &b.problem)) != Some((state.running, &state.problem));
-    devices.update(|d| d.camera = Some(state.clone()));
+    let mut changed = false;
+    app.state::<AppState>().devices.update(|d| {
+        changed = d.camera.as_ref().map(|b| (b.running, &b.problem)) != Some((state.running, &state.problem));
+        d.camera = Some(state.clone());
+    });
     if changed {
         emit(app, "camera", &state);
     }
