@@ -1327,6 +1327,35 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         "a card this station wrote, by its pass: {read}"
     );
     app.screenshot("16b-settings-test-read").await;
+    // The administrator sets up backups to a folder (the passphrase once)
+    // and backs up now: Settings says when and where; the file is there.
+    let backups = demo_dir.join("backups");
+    std::fs::create_dir_all(&backups).expect("the backup folder");
+    app.type_into("[data-testid=backup-folder]", &backups.display().to_string())
+        .await;
+    app.select("[data-testid=backup-every]", "4").await;
+    app.type_into("[data-testid=backup-passphrase]", "harbour lights at dawn")
+        .await;
+    app.type_into("[data-testid=backup-confirm]", "harbour lights at dawn")
+        .await;
+    app.click("[data-testid=backup-save]").await;
+    app.appears("the backup schedule saved", "[data-testid=backup-saved]")
+        .await;
+    app.click("[data-testid=backup-now]").await;
+    app.appears("the last backup made", "[data-testid=backup-last][data-ok=true]")
+        .await;
+    let made: Vec<_> = std::fs::read_dir(&backups)
+        .expect("the backup folder")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".ppbackup"))
+        .collect();
+    assert_eq!(made.len(), 1, "one backup in the folder");
+    app.script(
+        "document.querySelector('[data-testid=backup-status]').scrollIntoView({block: 'end'})",
+        json!([]),
+    )
+    .await;
+    app.screenshot("16c-settings-backup").await;
     app.in_english("Settings", "17-settings-admin-en").await;
     app.sign_out().await;
     app.sign_in("demo-clerk").await;

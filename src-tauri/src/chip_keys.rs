@@ -10,20 +10,18 @@
 //!
 //! Why this export format: the file travels on a USB stick or by e-mail, so
 //! it is sealed with AES-256-GCM under a key stretched from a passphrase by
-//! Argon2id (RFC 9106's second recommended setting: 64 MiB, 3 passes), with
-//! the office and the set as associated data, so a file cannot be passed off
+//! Argon2id ([`crate::sealing`]), with the office and the set as associated data, so a file cannot be passed off
 //! for another office or set.
 //!
 //! Not here: using the keys on a card (the reader driver), or deciding who may
 //! export them (the shell asks for the administer duty).
 
-use aes_gcm::aead::{Aead as _, Payload};
-use aes_gcm::{Aes256Gcm, KeyInit as _};
 use pass_reader::{ChipLayout, GateKeys, OfficeKeys};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::StationError;
+use crate::sealing::{Kdf, NONCE_LEN, SealingKey};
 
 /// The application on the chip ("PP1" in ASCII) and its one file.
 const APPLICATION_ID: [u8; 3] = *b"PP1";
@@ -33,8 +31,6 @@ const CREDENTIAL_FILE_SIZE: u32 = 512;
 
 /// What an export file says it is.
 const EXPORT_FORMAT: &str = "pp1-chip-keys/1";
-const ARGON2_MEMORY_KIB: u32 = 64 * 1024;
-const ARGON2_PASSES: u32 = 3;
 /// The shortest passphrase an export takes: it guards every card of the office.
 const MIN_PASSPHRASE_CHARS: usize = 12;
 
@@ -149,35 +145,19 @@ impl ChipKeysFile {
             )));
         }
         let plain = Zeroizing::new(serde_json::to_vec(&self.narrowed(set)).expect("chip keys always encode"));
-        let mut salt = [0u8; 16];
-        let mut nonce = [0u8; 12];
-        for bytes in [&mut salt[..], &mut nonce[..]] {
-            getrandom::fill(bytes).map_err(|e| StationError::SignerKey(format!("no random source: {e}")))?;
-        }
         let sealed = ExportFile {
             format: EXPORT_FORMAT.to_owned(),
             office: self.office.clone(),
             set,
-            kdf: Kdf {
-                algorithm: "argon2id".to_owned(),
-                memory_kib: ARGON2_MEMORY_KIB,
-                passes: ARGON2_PASSES,
-                salt: hex::encode(salt),
-            },
-            nonce: hex::encode(nonce),
+            kdf: Kdf::new()?,
+            nonce: String::new(),
             ciphertext: String::new(),
         };
-        let cipher = sealed.cipher(passphrase)?;
-        let ciphertext = cipher
-            .encrypt(
-                &nonce.into(),
-                Payload {
-                    msg: &plain,
-                    aad: sealed.associated_data().as_bytes(),
-                },
-            )
-            .map_err(|_| StationError::SignerKey("sealing the chip keys failed".to_owned()))?;
+        let (nonce, ciphertext) = sealed
+            .key(passphrase)?
+            .seal(sealed.associated_data().as_bytes(), &plain)?;
         let sealed = ExportFile {
+            nonce: hex::encode(nonce),
             ciphertext: hex::encode(ciphertext),
             ..sealed
         };
@@ -204,23 +184,15 @@ impl ChipKeysFile {
                 sealed.office
             )));
         }
-        let nonce: [u8; 12] = hex::decode(&sealed.nonce)
+        let nonce: [u8; NONCE_LEN] = hex::decode(&sealed.nonce)
             .ok()
             .and_then(|n| n.try_into().ok())
             .ok_or_else(|| refused("the file's nonce is damaged".to_owned()))?;
         let ciphertext = hex::decode(&sealed.ciphertext).map_err(|_| refused("the file is damaged".to_owned()))?;
-        let plain = Zeroizing::new(
-            sealed
-                .cipher(passphrase)?
-                .decrypt(
-                    &nonce.into(),
-                    Payload {
-                        msg: &ciphertext,
-                        aad: sealed.associated_data().as_bytes(),
-                    },
-                )
-                .map_err(|_| refused("wrong passphrase, or the file was altered: nothing was imported".to_owned()))?,
-        );
+        let plain = sealed
+            .key(passphrase)?
+            .open(&nonce, sealed.associated_data().as_bytes(), &ciphertext)
+            .ok_or_else(|| refused("wrong passphrase, or the file was altered: nothing was imported".to_owned()))?;
         let file: ChipKeysFile =
             serde_json::from_slice(&plain).map_err(|e| refused(format!("the sealed keys do not read ({e})")))?;
         if file.office != sealed.office || file.set() != sealed.set {
@@ -251,35 +223,17 @@ struct ExportFile {
     ciphertext: String,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Kdf {
-    algorithm: String,
-    memory_kib: u32,
-    passes: u32,
-    /// Hex.
-    salt: String,
-}
-
 impl ExportFile {
     /// What the ciphertext is bound to: a file relabelled for another office or set fails to open.
     fn associated_data(&self) -> String {
         format!("{}|{}|{:?}", self.format, self.office, self.set)
     }
 
-    /// The AEAD keyed from `passphrase` by the file's Argon2id settings.
-    fn cipher(&self, passphrase: &str) -> Result<Aes256Gcm, StationError> {
-        let damaged = |what: &str| StationError::Usage(format!("the file's {what} is damaged"));
-        if self.kdf.algorithm != "argon2id" || self.kdf.memory_kib > 4 * ARGON2_MEMORY_KIB || self.kdf.passes > 16 {
-            return Err(damaged("key derivation setting"));
-        }
-        let salt = hex::decode(&self.kdf.salt).map_err(|_| damaged("salt"))?;
-        let params = argon2::Params::new(self.kdf.memory_kib, self.kdf.passes, 1, Some(32))
-            .map_err(|_| damaged("key derivation setting"))?;
-        let mut key = Zeroizing::new([0u8; 32]);
-        argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-            .hash_password_into(passphrase.as_bytes(), &salt, key.as_mut())
-            .map_err(|_| damaged("salt"))?;
-        Aes256Gcm::new_from_slice(key.as_ref()).map_err(|_| damaged("key"))
+    /// The key `passphrase` stretches to under the file's Argon2id settings.
+    fn key(&self, passphrase: &str) -> Result<SealingKey, StationError> {
+        self.kdf.derive(passphrase, |what| {
+            StationError::Usage(format!("the file's {what} is damaged"))
+        })
     }
 }
 

@@ -155,6 +155,22 @@ pub enum StationError {
          station, else import them from an export made at another station of the office"
     )]
     NoChipKeys { home: PathBuf },
+    #[error("the backup {path} cannot be restored: {detail}; nothing was restored: restore another copy of the backup")]
+    BackupDamaged { path: PathBuf, detail: String },
+    #[error(
+        "wrong passphrase for the backup {path}; nothing was restored: give the passphrase set when the backups \
+         were set up"
+    )]
+    BackupPassphrase { path: PathBuf },
+    #[error(
+        "the folder {home} holds station {station_id} of office {office}; a backup is restored only into a new, \
+         empty folder, never over a station: give a new folder"
+    )]
+    RestoreOverStation {
+        home: PathBuf,
+        station_id: String,
+        office: String,
+    },
     #[error("this station has no trust list yet: sync while online")]
     NoTrustList,
     #[error("the station cache holds damaged data: {0}")]
@@ -377,6 +393,7 @@ codes! {
     NoTrustList = "no_trust_list" in Failure,
     Corrupt = "corrupt" in Failure,
     RunSetup = "run_setup" in Failure,
+    BackupDamaged = "backup_damaged" in Failure,
     Usage = "usage" in Usage,
     TwiceInBatch = "twice_in_batch" in Usage,
     RecipientMissing = "recipient_missing" in Usage,
@@ -386,11 +403,13 @@ codes! {
     ReasonMissing = "reason_missing" in Usage,
     BadDate = "bad_date" in Usage,
     GateNotRunning = "gate_not_running" in Usage,
+    BackupPassphrase = "backup_passphrase" in Usage,
     NotEnrolled = "not_enrolled" in Setup,
     AlreadyEnrolled = "already_enrolled" in Setup,
     Config = "config" in Setup,
     RootMismatch = "root_mismatch" in Setup,
     NoChipKeys = "no_chip_keys" in Setup,
+    RestoreOverStation = "restore_over_station" in Setup,
     CentralUnreachable = "central.unreachable" in Offline,
     CentralRefused = "central.refused" in Central,
     Untrusted = "untrusted" in Central,
@@ -506,6 +525,21 @@ impl StationError {
             StationError::NoCameraChosen => (Code::NoCameraChosen, json!({})),
             StationError::Printer(source) => (Code::Printer, detail(source)),
             StationError::NoChipKeys { home } => (Code::NoChipKeys, json!({ "home": home.display().to_string() })),
+            StationError::BackupDamaged { path, detail } => (
+                Code::BackupDamaged,
+                json!({ "path": path.display().to_string(), "detail": detail }),
+            ),
+            StationError::BackupPassphrase { path } => {
+                (Code::BackupPassphrase, json!({ "path": path.display().to_string() }))
+            }
+            StationError::RestoreOverStation {
+                home,
+                station_id,
+                office,
+            } => (
+                Code::RestoreOverStation,
+                json!({ "home": home.display().to_string(), "station_id": station_id, "office": office }),
+            ),
             StationError::NoTrustList => (Code::NoTrustList, json!({})),
             StationError::Corrupt(problem) => (Code::Corrupt, detail(problem)),
             StationError::Usage(problem) => (Code::Usage, detail(problem)),

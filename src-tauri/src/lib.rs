@@ -9,7 +9,8 @@
 //! card and its verification log ([`checking`]), printing cards ([`printing`])
 //! and the holder photos taken at the desk for them ([`desk_photo`]),
 //! writing and reading chips ([`chip`]), checking cards at a gate
-//! ([`gate`]), users and sessions ([`auth`]) under the account rules and
+//! ([`gate`]), backups of the station and restoring them ([`backup`], sealed
+//! as the chip key exports are, [`sealing`]), users and sessions ([`auth`]) under the account rules and
 //! duties ([`policy`]), and the one error kind both shells report
 //! ([`error`], [`StationError`]). The command-line tool `passctl` and the
 //! desktop app are thin shells over it.
@@ -23,6 +24,7 @@
 //! buttons. It knows nothing of Tauri.
 
 pub mod auth;
+pub mod backup;
 pub mod checking;
 pub mod chip;
 pub mod chip_keys;
@@ -38,6 +40,7 @@ pub mod policy;
 pub mod printing;
 pub mod retry;
 pub mod scan;
+mod sealing;
 pub mod station;
 pub mod store;
 pub mod sync;

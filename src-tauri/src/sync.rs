@@ -343,6 +343,8 @@ pub async fn send_outbox(
                 });
             }
         };
+        // Central's count of the entries a restore lost, for `audit verify`.
+        let restore_answer = results.results.iter().find_map(|result| result.audit_entries_lost);
         // The client checked that the results match the batch one to one, in order.
         let outcomes: Vec<(i64, OutboxOutcome)> = entries
             .iter()
@@ -366,6 +368,9 @@ pub async fn send_outbox(
             })
             .collect();
         store.record_outcomes(&outcomes)?;
+        if let Some(lost) = restore_answer {
+            store.record_restore_answer(lost)?;
+        }
         progress(SyncProgress::Events {
             sent: report.accepted + report.duplicates + report.rejected,
         });

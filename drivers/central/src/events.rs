@@ -35,6 +35,8 @@ pub enum StationEvent {
     DelegationGranted(DelegationGranted),
     /// `audit_head`: the head of the station's audit trail, signed.
     AuditHead(AuditHeadPayload),
+    /// `station_restored`: the station was brought back from a backup.
+    StationRestored(StationRestored),
     /// A step of a pass's card (`card_<step>`, or `print_abandoned`).
     CardStep(CardStep, CardStepEvent),
 }
@@ -63,6 +65,7 @@ impl StationEvent {
             "card_checked",
             "delegation_granted",
             AUDIT_HEAD_EVENT,
+            STATION_RESTORED_EVENT,
         ]
         .into_iter()
         .chain(CardStep::ALL.map(CardStep::kind))
@@ -76,6 +79,7 @@ impl StationEvent {
             StationEvent::CardChecked(_) => "card_checked",
             StationEvent::DelegationGranted(_) => "delegation_granted",
             StationEvent::AuditHead(_) => AUDIT_HEAD_EVENT,
+            StationEvent::StationRestored(_) => STATION_RESTORED_EVENT,
             StationEvent::CardStep(step, _) => step.kind(),
         }
     }
@@ -89,6 +93,7 @@ impl StationEvent {
             StationEvent::CardChecked(p) => serde_json::to_value(p),
             StationEvent::DelegationGranted(p) => serde_json::to_value(p),
             StationEvent::AuditHead(p) => serde_json::to_value(p),
+            StationEvent::StationRestored(p) => serde_json::to_value(p),
             StationEvent::CardStep(_, p) => serde_json::to_value(p),
         };
         // Plain structs with string keys: serde_json cannot fail on them.
@@ -106,6 +111,7 @@ impl StationEvent {
             "card_checked" => StationEvent::CardChecked(read("card_checked", payload)?),
             "delegation_granted" => StationEvent::DelegationGranted(read("delegation_granted", payload)?),
             AUDIT_HEAD_EVENT => StationEvent::AuditHead(read(AUDIT_HEAD_EVENT, payload)?),
+            STATION_RESTORED_EVENT => StationEvent::StationRestored(read(STATION_RESTORED_EVENT, payload)?),
             other => {
                 let step =
                     CardStep::from_kind(other).ok_or_else(|| EventError::UnknownKind { kind: other.to_owned() })?;
@@ -270,6 +276,26 @@ pub struct DelegationGranted {
     pub audit_seq: u64,
 }
 
+/// The kind of the event a station sends once it was restored from a backup.
+pub const STATION_RESTORED_EVENT: &str = "station_restored";
+
+/// The payload of `station_restored`: the station was brought back from a
+/// backup onto new hardware, with the same identity and keys. What it did
+/// after the backup was taken was lost with the old machine; central learns
+/// where the restored trail picks up (`backup_head`) and may drop the heads
+/// it kept past it, which the restored station will never reach with the
+/// same entries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StationRestored {
+    /// The head of the audit trail the backup holds, signed as an
+    /// `audit_head` is; `None` when the backup's trail was empty.
+    pub backup_head: Option<AuditHeadPayload>,
+    /// When the backup was taken, RFC 3339.
+    pub backup_taken_at: String,
+    /// The restore's own entry in the restored trail.
+    pub audit_seq: u64,
+}
+
 /// A step of a pass's card, by the event kind that reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CardStep {
@@ -397,6 +423,11 @@ mod tests {
             (
                 "audit_head",
                 json!({"seq": 3, "hash": "ab".repeat(32), "signature": "0oRD"}),
+            ),
+            (
+                STATION_RESTORED_EVENT,
+                json!({"backup_head": {"seq": 3, "hash": "ab".repeat(32), "signature": "0oRD"},
+                       "backup_taken_at": "2026-12-01T08:00:00Z", "audit_seq": 4}),
             ),
             ("print_abandoned", step.clone()),
             ("card_voided", step),

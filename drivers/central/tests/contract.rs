@@ -247,7 +247,18 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
     }
     // An audit head the station's key did not sign is refused with a reason.
     let forged = json!({"seq": 1, "hash": "ab".repeat(32), "signature": "0oRDoQEnoEBA"});
-    let batch = json!({"events": [event("e-head", "audit_head", forged)]});
+    let batch = json!({"events": [event("e-head", "audit_head", forged.clone())]});
+    let results = api.post("/v1/events").key(key).body(batch).expect(200).await.json;
+    assert_eq!(results["results"][0]["outcome"], "rejected", "{results}");
+    // A station restored from a backup: central answers how many entries past
+    // the backup's head it had heads for; a head the station did not sign is refused.
+    let restored = json!({"backup_head": null, "backup_taken_at": "2026-12-01T08:00:00Z", "audit_seq": 1});
+    let batch = json!({"events": [event("e-restored", "station_restored", restored)]});
+    let results = api.post("/v1/events").key(key).body(batch).expect(200).await.json;
+    assert_eq!(results["results"][0]["outcome"], "accepted", "{results}");
+    assert_eq!(results["results"][0]["audit_entries_lost"], 0, "{results}");
+    let restored = json!({"backup_head": forged, "backup_taken_at": "2026-12-01T08:00:00Z", "audit_seq": 2});
+    let batch = json!({"events": [event("e-restored-forged", "station_restored", restored)]});
     let results = api.post("/v1/events").key(key).body(batch).expect(200).await.json;
     assert_eq!(results["results"][0]["outcome"], "rejected", "{results}");
     api.post("/v1/events")
@@ -413,8 +424,9 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
 
     let events = api.get("/admin/events").expect(200).await.json;
     let stored = events["events"].as_array().expect("events");
-    assert_eq!(stored.len(), 1, "only the accepted event is stored: {stored:#?}");
+    assert_eq!(stored.len(), 2, "only the accepted events are stored: {stored:#?}");
     assert_eq!(stored[0]["times_received"], 2);
+    assert_eq!(stored[1]["kind"], "station_restored");
 
     // A new feed epoch: the old cursor is refused.
     api.post("/admin/feed/reset").expect(200).await;

@@ -16,6 +16,7 @@
 //! ([`crate::workflow`], [`crate::printing`], [`crate::chip`]), which these
 //! functions call and never repeat.
 
+pub mod backup;
 pub mod desk;
 pub mod devices;
 pub mod gate;

@@ -12,6 +12,17 @@
 //! another entry at its place. Someone who also deletes that record still
 //! meets central, which refuses the shorter head the station sends next.
 //!
+//! A station restored from a backup ([`crate::backup`]) holds the trail as
+//! the backup had it, and with it the last head central had acknowledged
+//! then, so the check above holds for it unchanged. What the failed machine
+//! wrote after the backup is gone; central had kept heads for part of it.
+//! The restore leaves a note in the station's state ([`RestoreNote`]) and an
+//! entry in the trail, and central answers the restore with the number of
+//! entries past the backup it had heads for; [`AuditCheck::restored`]
+//! reports both, so the loss is told as what it is. The note excuses
+//! nothing: the chain and the acknowledged head are checked as on any
+//! station, so a trail cut after the restore is still found.
+//!
 //! Not here: signing the head and sending it (see [`crate::sync`]).
 
 use pass_central::StationEvent;
@@ -29,6 +40,8 @@ use super::rows::parse_time;
 const HEAD_QUEUED_KEY: &str = "audit_head_queued";
 /// The last head central acknowledged, as JSON, in `station_state`.
 const HEAD_ACKNOWLEDGED_KEY: &str = "audit_head_acknowledged";
+/// The station's last restore from a backup, as JSON, in `station_state`.
+pub(super) const RESTORED_KEY: &str = "restored_from_backup";
 
 /// One entry of the trail.
 ///
@@ -57,6 +70,21 @@ pub struct AuditCheck {
     pub broken_at: Option<(i64, String)>,
     /// The last head central acknowledged, which the trail must reach.
     pub acknowledged: Option<AcknowledgedHead>,
+    /// When the station was restored from a backup, and what was lost.
+    pub restored: Option<RestoreNote>,
+}
+
+/// A restore of the station from a backup, as the station notes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreNote {
+    /// When the backup was taken, and when it was restored (RFC 3339).
+    pub backup_taken_at: String,
+    pub restored_at: String,
+    /// The last entry of the trail the backup held (0 for an empty trail).
+    pub backup_seq: i64,
+    /// How many entries past it central had kept heads for, made by the
+    /// failed machine and lost with it; `None` until central answers.
+    pub entries_lost: Option<u64>,
 }
 
 /// The head of the trail (its last entry's number and hash) as central
@@ -175,11 +203,20 @@ impl Store {
 
     /// The last head of the trail central acknowledged, if it acknowledged one.
     pub fn acknowledged_audit_head(&self) -> Result<Option<AcknowledgedHead>, StoreError> {
-        let Some(json) = self.state_value(HEAD_ACKNOWLEDGED_KEY)? else {
+        self.state_json(HEAD_ACKNOWLEDGED_KEY, "reading the audit head central acknowledged")
+    }
+
+    /// A value of `station_state` kept as JSON, if it is there.
+    fn state_json<T: for<'de> Deserialize<'de>>(
+        &self,
+        key: &str,
+        context: &'static str,
+    ) -> Result<Option<T>, StoreError> {
+        let Some(json) = self.state_value(key)? else {
             return Ok(None);
         };
         serde_json::from_str(&json).map(Some).map_err(|e| StoreError::Sql {
-            context: "reading the audit head central acknowledged",
+            context,
             source: rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)),
         })
     }
@@ -223,6 +260,7 @@ impl Store {
     /// acknowledged, with the same entry there.
     pub fn check_audit(&self) -> Result<AuditCheck, StoreError> {
         let acknowledged = self.acknowledged_audit_head()?;
+        let restored = self.restore_note()?;
         let mut stmt = self
             .conn
             .prepare("SELECT seq, at, actor, action, pass_id, detail, prev_hash, hash FROM audit ORDER BY rowid")
@@ -258,6 +296,7 @@ impl Store {
                     entries,
                     broken_at: Some((seq, problem)),
                     acknowledged,
+                    restored,
                 });
             }
             if acknowledged.as_ref().is_some_and(|head| head.seq == seq) {
@@ -299,7 +338,13 @@ impl Store {
             entries,
             broken_at,
             acknowledged,
+            restored,
         })
+    }
+
+    /// The station's last restore from a backup, if it was restored.
+    pub fn restore_note(&self) -> Result<Option<RestoreNote>, StoreError> {
+        self.state_json(RESTORED_KEY, "reading the note of the station's restore")
     }
 }
 
@@ -366,6 +411,7 @@ mod tests {
                 entries: 3,
                 broken_at: None,
                 acknowledged: None,
+                restored: None,
             }
         );
     }

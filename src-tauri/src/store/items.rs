@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use super::card_events::advance_in;
 use super::db::{SqlContext, Store, StoreError, now_rfc3339, rfc3339, set_state_value};
 use super::desk_photos::upload_waiting;
-use super::queue::enqueue;
+use super::queue::{enqueue, enqueue_fact};
 use super::rows::{parse_date, parse_optional_time, parse_state, parse_time, split_ports, time_from_text};
 use super::search::index_text;
 use crate::model::{CardState, Holder, PassItem, PassKind, Rejection, Step};
@@ -133,7 +133,9 @@ impl Store {
     }
 
     /// Stores a checked page in one transaction: the items, an `item_received`
-    /// event for each item version new to the station, an `item_rejected` event
+    /// event for each item version new to the station (keyed by the pass, the
+    /// version and the status, so a station restored from a backup that reads
+    /// the version again reports nothing twice), an `item_rejected` event
     /// for each rejection, and the cursor after the page. A crash leaves either
     /// all of it or none, so the page is simply read again.
     pub fn store_page(&mut self, page: &StoredPage) -> Result<PageSummary, StoreError> {
@@ -159,16 +161,19 @@ impl Store {
                 Upsert::Added => summary.added += 1,
                 Upsert::Updated => summary.updated += 1,
             }
+            let status = if item.withdrawn {
+                ItemStatus::Withdrawn
+            } else {
+                ItemStatus::Approved
+            };
+            let fact = format!("{}:{}:{status:?}", item.pass_id, item.version);
             let event = StationEvent::ItemReceived(ItemReceived {
                 pass_id: item.pass_id.clone(),
                 version: item.version,
-                status: if item.withdrawn {
-                    ItemStatus::Withdrawn
-                } else {
-                    ItemStatus::Approved
-                },
+                status,
             });
-            enqueue(&tx, &event)?;
+            // Keyed by what it says: read again after a restore, it is the same event.
+            enqueue_fact(&tx, &event, &fact)?;
             if item.withdrawn {
                 summary.withdrawn += 1;
                 if closed == Some(CardState::Voided) {

@@ -17,7 +17,8 @@
 //! (the handle, errors, station state, timestamps) and `rows` (column
 //! decoders) at the bottom; `queue` (putting an event in the outbox),
 //! `audit` and `card_faces` (which card a pass has) above them;
-//! `card_events`, the one writer of a card's steps, above those; and the
+//! `card_events`, the one writer of a card's steps, above those; `restore`
+//! (the cache's copy for a backup, and a restore's record) beside them; and the
 //! steps and screens (`items`, `cards`, `credentials`, `handling`, `desk_photos`,
 //! `outbox`, `search`, `applications`, `checks`, `users`) on top.
 
@@ -34,12 +35,13 @@ mod handling;
 mod items;
 mod outbox;
 mod queue;
+mod restore;
 mod rows;
 mod search;
 mod users;
 
 pub use applications::ApplicationRow;
-pub use audit::{AcknowledgedHead, AuditCheck, AuditEntry};
+pub use audit::{AcknowledgedHead, AuditCheck, AuditEntry, RestoreNote};
 pub use card_faces::{CardFaces, PrintRecord};
 pub use cards::EncodedCard;
 pub use checks::Check;
@@ -50,6 +52,7 @@ pub use desk_photos::{PHOTO_TAKEN, PHOTO_UPLOAD};
 pub use handling::{Pickup, Recipient};
 pub use items::{IssueStanding, ItemRecord, PageSummary, RejectedItem, StoredPage};
 pub use outbox::{OutboxEntry, OutboxFilter, OutboxOutcome};
+pub use restore::STATION_RESTORED;
 pub use search::{QueueQuery, QueueRow};
 pub(crate) use users::SignIn;
 pub use users::{Colleague, Delegation, SessionRecord, UserRecord};

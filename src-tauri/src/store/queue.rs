@@ -6,9 +6,9 @@
 //! part of the cache that changes something can queue its report.
 
 use pass_central::StationEvent;
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::db::{SqlContext, StoreError, now_rfc3339};
+use super::db::{SqlContext, StoreError, now_rfc3339, set_state_value};
 
 /// Queues an event inside the caller's transaction, under the kind it is.
 pub(crate) fn enqueue(tx: &Transaction<'_>, event: &StationEvent) -> Result<(), StoreError> {
@@ -25,11 +25,82 @@ pub(crate) fn enqueue(tx: &Transaction<'_>, event: &StationEvent) -> Result<(), 
     Ok(())
 }
 
+/// The cache's own scope for keys made from what an event says, in
+/// `station_state`: a random value made once, kept by backups, so the keys
+/// stay the same on a station restored from a backup and differ from every
+/// other station's.
+const KEY_SCOPE: &str = "event_key_scope";
+
+/// Queues an event whose idempotency key is made from what it reports
+/// (`fact`, such as a pass and its version), once: the same fact reported
+/// again, by this cache or by the same station restored from a backup,
+/// carries the same key, so central records it once.
+pub(crate) fn enqueue_fact(tx: &Transaction<'_>, event: &StationEvent, fact: &str) -> Result<(), StoreError> {
+    let scope: Option<String> = tx
+        .query_row(
+            "SELECT value FROM station_state WHERE key = ?1",
+            params![KEY_SCOPE],
+            |row| row.get(0),
+        )
+        .optional()
+        .context("reading the event key scope")?;
+    let scope = match scope {
+        Some(scope) => scope,
+        None => {
+            let scope = uuid::Uuid::new_v4().simple().to_string();
+            set_state_value(tx, KEY_SCOPE, &scope)?;
+            scope
+        }
+    };
+    tx.execute(
+        "INSERT INTO outbox (idempotency_key, kind, occurred_at, payload) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (idempotency_key) DO NOTHING",
+        params![
+            format!("{scope}:{}:{fact}", event.kind()),
+            event.kind(),
+            now_rfc3339(),
+            event.payload().to_string()
+        ],
+    )
+    .context("queueing an event")?;
+    Ok(())
+}
+
 /// An event that could not be made from what the station holds (a name the
 /// contract does not know), as the error of the step that queues it.
 pub(crate) fn unqueueable(context: &'static str, error: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     StoreError::Sql {
         context,
         source: rusqlite::Error::ToSqlConversionFailure(Box::new(error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pass_central::api::ItemStatus;
+    use pass_central::events::ItemReceived;
+
+    use super::*;
+    use crate::store::{OutboxFilter, Store};
+
+    #[test]
+    fn a_fact_queued_twice_is_one_event_under_a_key_made_from_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("s.db")).expect("open");
+        let event = StationEvent::ItemReceived(ItemReceived {
+            pass_id: "KEL-1".to_owned(),
+            version: 1,
+            status: ItemStatus::Approved,
+        });
+        for fact in ["KEL-1:1:Approved", "KEL-1:1:Approved", "KEL-1:2:Approved"] {
+            let tx = store.conn.transaction().expect("tx");
+            enqueue_fact(&tx, &event, fact).expect("queued");
+            tx.commit().expect("commit");
+        }
+        let queued = store.outbox(OutboxFilter::All, 10).expect("outbox");
+        assert_eq!(queued.len(), 2, "the same fact once");
+        let scope = queued[0].idempotency_key.split(':').next().expect("a scope");
+        assert!(queued.iter().all(|e| e.idempotency_key.starts_with(scope)));
+        assert!(queued[0].idempotency_key.ends_with("item_received:KEL-1:1:Approved"));
     }
 }

@@ -5,6 +5,7 @@
 import { invoke, type Channel, type InvokeArgs, type InvokeOptions } from "@tauri-apps/api/core";
 import type {
   ApplicationRow,
+  BackupSettingsView,
   CameraInfo,
   CardCheck,
   CardState,
@@ -163,6 +164,11 @@ export const api = {
   chooseDevices: (choices: DeviceChoices) => call<DeviceChoices>("devices_choose", { choices }),
   testPrint: () => call<TestPrintView>("devices_test_print"),
   testRead: () => call<TestReadView>("devices_test_read"),
+  // Settings' backups (an administrator): the schedule, the passphrase set once, a backup now
+  backupSettings: () => call<BackupSettingsView>("backup_settings"),
+  backupSchedule: (folder: string, everyHours: number, passphrase: string | null) =>
+    call<BackupSettingsView>("backup_schedule", { folder, everyHours, passphrase }),
+  backupNow: () => call<BackupSettingsView>("backup_now"),
 
   // The session
   signIn: (username: string, password: string) => call<SignedIn>("sign_in", { username, password }),

@@ -42,6 +42,40 @@ ready_ids: Array<string>, };
 
 export type AuditEntry = { seq: number, at: string, actor: string, action: string, pass_id: string | null, detail: JsonValue, prev_hash: string, hash: string, };
 
+export type BackupFailure = { 
+/**
+ * The error's stable code (`error.code.<code>` in the catalogues).
+ */
+code: string, params: JsonValue, 
+/**
+ * The English message, for logs.
+ */
+message: string, };
+
+export type BackupSettingsView = { folder: string | null, every_hours: number | null, 
+/**
+ * Whether the passphrase was set (its key is kept; the passphrase never is).
+ */
+passphrase_set: boolean, last: BackupStatus | null, 
+/**
+ * When the next scheduled backup is due (RFC 3339), once set up.
+ */
+next_due: string | null, };
+
+export type BackupStatus = { 
+/**
+ * When it ran (RFC 3339).
+ */
+at: string, ok: boolean, 
+/**
+ * The file written, when it was.
+ */
+path: string | null, 
+/**
+ * Why it failed, when it did.
+ */
+failure: BackupFailure | null, };
+
 export type CameraChoice = { "kind": "webcam", index: number, } | { "kind": "frames", dir: string, };
 
 export type CameraInfo = { camera: CameraChoice, };
@@ -197,7 +231,7 @@ export type EncodeStep = { n: number, step: ExchangeKind, ok: boolean, };
 
 export type ErrorClass = "failure" | "usage" | "setup" | "offline" | "central" | "not_found" | "busy" | "invalid" | "card" | "tampered" | "printer" | "camera" | "auth";
 
-export type ErrorCode = "unexpected" | "io" | "store.failed" | "signer_key" | "no_trust_list" | "corrupt" | "run_setup" | "usage" | "twice_in_batch" | "recipient_missing" | "nothing_to_hand_over" | "other_application" | "bad_id_number" | "reason_missing" | "bad_date" | "gate_not_running" | "not_enrolled" | "already_enrolled" | "config" | "root_mismatch" | "no_chip_keys" | "central.unreachable" | "central.refused" | "untrusted" | "item_not_found" | "sync_busy" | "reader.failed" | "wrong_state" | "chip_not_verified" | "seal_broken" | "clone_suspected" | "photo_missing" | "photo_vehicle" | "photo_card_made" | "photo_unreadable" | "printer.failed" | "camera.failed" | "no_qr_code" | "no_webcam_support" | "camera.none_chosen" | "auth.bad_credentials" | "auth.tries_left" | "auth.locked" | "auth.locked_until" | "auth.frozen" | "auth.unknown_offline" | "auth.not_signed_in" | "auth.signed_out" | "auth.forbidden" | "auth.two_person" | "auth.delegate_to_self" | "auth.delegation_backwards" | "auth.delegation_past" | "auth.delegate_unknown" | "auth.weak_password";
+export type ErrorCode = "unexpected" | "io" | "store.failed" | "signer_key" | "no_trust_list" | "corrupt" | "run_setup" | "backup_damaged" | "usage" | "twice_in_batch" | "recipient_missing" | "nothing_to_hand_over" | "other_application" | "bad_id_number" | "reason_missing" | "bad_date" | "gate_not_running" | "backup_passphrase" | "not_enrolled" | "already_enrolled" | "config" | "root_mismatch" | "no_chip_keys" | "restore_over_station" | "central.unreachable" | "central.refused" | "untrusted" | "item_not_found" | "sync_busy" | "reader.failed" | "wrong_state" | "chip_not_verified" | "seal_broken" | "clone_suspected" | "photo_missing" | "photo_vehicle" | "photo_card_made" | "photo_unreadable" | "printer.failed" | "camera.failed" | "no_qr_code" | "no_webcam_support" | "camera.none_chosen" | "auth.bad_credentials" | "auth.tries_left" | "auth.locked" | "auth.locked_until" | "auth.frozen" | "auth.unknown_offline" | "auth.not_signed_in" | "auth.signed_out" | "auth.forbidden" | "auth.two_person" | "auth.delegate_to_self" | "auth.delegation_backwards" | "auth.delegation_past" | "auth.delegate_unknown" | "auth.weak_password";
 
 export type ErrorView = { 
 /**

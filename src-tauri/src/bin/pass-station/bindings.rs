@@ -75,6 +75,7 @@ fn roots(visitor: &mut Collect) {
     visitor.visit::<devices::DevicesView>();
     visitor.visit::<devices::TestPrintView>();
     visitor.visit::<devices::TestReadView>();
+    visitor.visit::<pass_station::ops::backup::BackupSettingsView>();
     visitor.visit::<pass_station::printing::PrintCheck>();
     visitor.visit::<pass_station::ops::Retired>();
     visitor.visit::<pass_station::workflow::Waiting>();

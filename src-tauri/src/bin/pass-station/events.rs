@@ -2,6 +2,8 @@
 //! progress, central online or offline (and since when), cards put on and
 //! taken off the PC/SC readers, each card of a print batch, and each exchange
 //! with a chip being encoded. The UI listens; it never polls a device.
+//! The timer of the scheduled backups runs here too (Settings shows how the
+//! last one went).
 //!
 //! Event names (the UI's `lib/events.ts` lists the same): `sync-progress`,
 //! `sync-finished`, `connectivity`, `card`, and, sent from the commands,
@@ -29,6 +31,8 @@ use crate::state::AppState;
 const PROBE_EVERY: Duration = Duration::from_secs(30);
 /// How long such a question may take before central counts as offline.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often the scheduled backup is looked at (it runs when due).
+const BACKUP_CHECK_EVERY: Duration = Duration::from_secs(60);
 
 /// Brings the main window forward (a second start of the app does this).
 pub fn focus_main(app: &AppHandle) {
@@ -49,9 +53,33 @@ pub fn start(app: &AppHandle) {
     });
     let handle = app.clone();
     tauri::async_runtime::spawn(async move { probe_central(handle).await });
+    let handle = app.clone();
+    std::thread::spawn(move || scheduled_backups(&handle));
     if app.state::<AppState>().cards.kind() == "pcsc" {
         let handle = app.clone();
         std::thread::spawn(move || watch_readers(&handle));
+    }
+}
+
+/// Backs the station up when the schedule an administrator set says so, on
+/// a station of its own, so the screens stay usable meanwhile. How it went
+/// is kept for Settings; a failure is also logged (paths and reasons, never
+/// a key).
+fn scheduled_backups(app: &AppHandle) {
+    loop {
+        let state = app.state::<AppState>();
+        let ran = Station::open(state.home.clone()).and_then(|mut station| ops::backup::run_scheduled(&mut station));
+        match ran {
+            Ok(Some(status)) if !status.ok => {
+                let why = status.failure.map(|f| f.message).unwrap_or_default();
+                eprintln!("pass-station: the scheduled backup failed: {why}");
+            }
+            // Before enrolment there is nothing to back up.
+            Err(StationError::NotEnrolled { .. }) => {}
+            Err(e) => eprintln!("pass-station: the scheduled backup could not run: {e}"),
+            Ok(_) => {}
+        }
+        std::thread::sleep(BACKUP_CHECK_EVERY);
     }
 }
 

@@ -80,6 +80,11 @@ enum Command {
         #[command(subcommand)]
         action: office::ChipKeysAction,
     },
+    /// Back the station up into one sealed file, or restore a failed station from one onto a new PC.
+    Backup {
+        #[command(subcommand)]
+        action: commands::backup::BackupAction,
+    },
     /// The printers, readers and cameras, and those the station uses; choose them (administrator),
     /// print a test card, read a test card.
     Devices(devices::DevicesArgs),
@@ -137,6 +142,7 @@ fn hint(code: Code) -> Option<&'static str> {
     Some(match code {
         Code::NotEnrolled => "run `passctl enroll --central URL --code CODE --root-fingerprint HEX`",
         Code::AlreadyEnrolled => "give another folder with `--home DIR`",
+        Code::RestoreOverStation => "give a new folder with `--home DIR`",
         Code::NoChipKeys => {
             "run `passctl chip-keys generate` on the office's first station, or `passctl chip-keys import --from FILE`"
         }
@@ -185,6 +191,7 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         Command::CheckPrint(args) => desk::check_print(&ctx, args),
         Command::Preview(args) => desk::preview(&ctx, args),
         Command::ChipKeys { action } => office::chip_keys(&ctx, action),
+        Command::Backup { action } => commands::backup::run(&ctx, action),
         Command::Devices(args) => devices::run(&ctx, args),
         Command::Encode(args) => desk::encode(&ctx, args),
         Command::ReadCard(args) => gate::read_card(&ctx, args),

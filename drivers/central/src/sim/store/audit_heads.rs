@@ -3,6 +3,15 @@
 //! for that station, and it never goes back from, nor rewrites, the last
 //! head kept.
 //!
+//!
+//! A station restored from a backup (`station_restored`) starts again from
+//! the head its backup holds: heads kept past it name entries the failed
+//! machine made and took with it, so they move aside (kept in
+//! `audit_heads_superseded`, with when) and the restored trail goes on from
+//! the backup's head. That head must be signed by the station and agree with
+//! any head central kept at its place, so a restore cannot rewrite what
+//! central holds below it.
+//!
 //! What it is not for: recording the event that carries a head (see
 //! [`super::events`]) or the keys themselves (see [`super::stations`]).
 
@@ -16,7 +25,7 @@ use pass_credential::PublicKey;
 /// An audit head central keeps for a station, with the signature that vouches for it.
 #[derive(Debug)]
 pub(super) struct KeptHead {
-    seq: i64,
+    pub(super) seq: i64,
     hash: String,
     signature: String,
 }
@@ -26,6 +35,105 @@ pub(super) struct KeptHead {
 /// it (and has not revoked), and its entry number must not go below the last
 /// head kept for the station, nor name that entry with another hash.
 pub(super) fn audit_head(
+    conn: &Connection,
+    station_id: &str,
+    payload: &AuditHeadPayload,
+) -> Result<Result<KeptHead, String>, SimError> {
+    let head = match signed_head(conn, station_id, payload)? {
+        Ok(head) => head,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let seq = head.seq;
+    if let Some((last_seq, last_hash)) = last_head(conn, station_id)? {
+        if seq < last_seq {
+            return Ok(Err(format!(
+                "audit head {seq} goes back from entry {last_seq}, which central holds: the station's audit \
+                 trail lost entries"
+            )));
+        }
+        if seq == last_seq && payload.hash != last_hash {
+            return Ok(Err(format!(
+                "audit head {seq} names that entry with another hash than central holds: the station's audit \
+                 trail was rewritten"
+            )));
+        }
+    }
+    Ok(Ok(head))
+}
+
+/// The last head central keeps for the station.
+fn last_head(conn: &Connection, station_id: &str) -> Result<Option<(i64, String)>, SimError> {
+    Ok(conn
+        .query_row(
+            "SELECT seq, hash FROM audit_heads WHERE station_id = ?1 ORDER BY seq DESC LIMIT 1",
+            [station_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Where a restored station's trail picks up, if central takes it: the
+/// backup's head (`None` for an empty trail) signed by the station and,
+/// where central kept a head at its place, the same. Returns how many
+/// entries past it central had kept heads for, now lost with the old
+/// machine; or why the restore point is refused.
+pub(super) fn restore_point(
+    conn: &Connection,
+    station_id: &str,
+    backup_head: Option<&AuditHeadPayload>,
+) -> Result<Result<(Option<KeptHead>, u64), String>, SimError> {
+    let head = match backup_head
+        .map(|payload| signed_head(conn, station_id, payload))
+        .transpose()?
+    {
+        None => None,
+        Some(Ok(head)) => Some(head),
+        Some(Err(reason)) => return Ok(Err(format!("the backup's {reason}"))),
+    };
+    let from = head.as_ref().map_or(0, |head| head.seq);
+    if let Some(head) = &head {
+        let kept: Option<String> = conn
+            .query_row(
+                "SELECT hash FROM audit_heads WHERE station_id = ?1 AND seq = ?2",
+                params![station_id, head.seq],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if kept.is_some_and(|hash| hash != head.hash) {
+            return Ok(Err(format!(
+                "the backup's audit head {} names that entry with another hash than central holds: it is not a \
+                 backup of this station's trail",
+                head.seq
+            )));
+        }
+    }
+    let last = last_head(conn, station_id)?.map_or(0, |(seq, _)| seq);
+    Ok(Ok((head, u64::try_from(last - from).unwrap_or(0))))
+}
+
+/// Moves the heads past `from` aside, for a station restored from a backup
+/// whose trail ends at `from`.
+pub(super) fn supersede_heads(
+    conn: &Connection,
+    station_id: &str,
+    from: i64,
+    received_at: &str,
+) -> Result<(), SimError> {
+    conn.execute(
+        "INSERT INTO audit_heads_superseded (station_id, seq, hash, signature, received_at, superseded_at)
+         SELECT station_id, seq, hash, signature, received_at, ?3 FROM audit_heads WHERE station_id = ?1 AND seq > ?2",
+        params![station_id, from, received_at],
+    )?;
+    conn.execute(
+        "DELETE FROM audit_heads WHERE station_id = ?1 AND seq > ?2",
+        params![station_id, from],
+    )?;
+    Ok(())
+}
+
+/// The head an event carries, if the station's certified key signed it for
+/// that station; or why not.
+fn signed_head(
     conn: &Connection,
     station_id: &str,
     payload: &AuditHeadPayload,
@@ -55,27 +163,6 @@ pub(super) fn audit_head(
             payload.seq
         )));
     };
-    let last: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit_heads WHERE station_id = ?1 ORDER BY seq DESC LIMIT 1",
-            [station_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    if let Some((last_seq, last_hash)) = last {
-        if seq < last_seq {
-            return Ok(Err(format!(
-                "audit head {seq} goes back from entry {last_seq}, which central holds: the station's audit \
-                 trail lost entries"
-            )));
-        }
-        if seq == last_seq && payload.hash != last_hash {
-            return Ok(Err(format!(
-                "audit head {seq} names that entry with another hash than central holds: the station's audit \
-                 trail was rewritten"
-            )));
-        }
-    }
     Ok(Ok(KeptHead {
         seq,
         hash: payload.hash.clone(),
@@ -146,5 +233,36 @@ mod tests {
         let forged = check(&store, &signed_head(&station, 6, 'c', &stranger)).expect_err("forged");
         assert!(forged.contains("not by its station's certified key"), "{forged}");
         assert!(check(&store, &signed_head(&station, 6, 'c', &key)).is_ok());
+    }
+
+    #[test]
+    fn a_restore_goes_on_from_the_backups_head_and_counts_what_was_lost() {
+        let mut store = Store::in_memory();
+        let (station, key) = enrolled(&mut store);
+        for (seq, hash) in [(5, 'a'), (8, 'b')] {
+            let head = audit_head(&store.conn, &station, &signed_head(&station, seq, hash, &key))
+                .expect("no database error")
+                .expect("kept");
+            keep_audit_head(&store.conn, &station, &head, "2026-12-01T00:00:00Z").expect("stored");
+        }
+        let point = |payload: &AuditHeadPayload| {
+            restore_point(&store.conn, &station, Some(payload)).expect("no database error")
+        };
+        let other = point(&signed_head(&station, 5, 'c', &key)).expect_err("another trail");
+        assert!(other.contains("not a backup of this station's trail"), "{other}");
+        let stranger = SigningKey::generate(Algorithm::EdDsa).expect("another key");
+        assert!(
+            point(&signed_head(&station, 6, 'c', &stranger)).is_err(),
+            "a forged head"
+        );
+        let (head, lost) = point(&signed_head(&station, 5, 'a', &key)).expect("the backup's head");
+        assert_eq!(lost, 3, "entries 6 to 8 were lost with the old machine");
+        supersede_heads(&store.conn, &station, head.expect("a head").seq, "2026-12-02T00:00:00Z").expect("moved");
+        assert_eq!(
+            (store.count("audit_heads"), store.count("audit_heads_superseded")),
+            (1, 1)
+        );
+        let next = audit_head(&store.conn, &station, &signed_head(&station, 6, 'd', &key)).expect("no db error");
+        assert!(next.is_ok(), "the restored trail goes on from the backup's head");
     }
 }

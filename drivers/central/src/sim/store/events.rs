@@ -9,7 +9,7 @@
 use rusqlite::{Connection, params};
 use time::OffsetDateTime;
 
-use super::audit_heads::{audit_head, keep_audit_head};
+use super::audit_heads::{audit_head, keep_audit_head, restore_point, supersede_heads};
 use super::db::{Store, rfc3339, to_json};
 use super::feed::{change_item, load_item};
 use super::hotlist::{end_of_day, hotlist_card, hotlist_print};
@@ -30,6 +30,8 @@ impl Store {
     /// the item, for the office's other desks to see in the feed, and an
     /// audit head is kept once its signature and sequence check out (see
     /// [`audit_head`]); a head that does not is rejected and not recorded.
+    /// A `station_restored` moves the heads past the backup's aside and
+    /// answers how many entries that were (see [`restore_point`]).
     pub(crate) fn record_events(
         &mut self,
         station_id: &str,
@@ -49,6 +51,7 @@ impl Store {
                     idempotency_key: wire.idempotency_key.clone(),
                     outcome,
                     reason,
+                    audit_entries_lost: None,
                 };
                 if again.execute([&wire.idempotency_key])? > 0 {
                     results.push(result(EventOutcome::Duplicate, None));
@@ -62,6 +65,18 @@ impl Store {
                             continue;
                         }
                     },
+                    _ => None,
+                };
+                let restored = match event {
+                    StationEvent::StationRestored(restored) => {
+                        match restore_point(tx, station_id, restored.backup_head.as_ref())? {
+                            Ok(point) => Some(point),
+                            Err(reason) => {
+                                results.push(result(EventOutcome::Rejected, Some(reason)));
+                                continue;
+                            }
+                        }
+                    }
                     _ => None,
                 };
                 insert.execute(params![
@@ -82,6 +97,18 @@ impl Store {
                 }
                 if let Some(head) = head {
                     keep_audit_head(tx, station_id, &head, &received_at)?;
+                }
+                if let Some((backup_head, lost)) = restored {
+                    let from = backup_head.as_ref().map_or(0, |head| head.seq);
+                    supersede_heads(tx, station_id, from, &received_at)?;
+                    if let Some(head) = backup_head {
+                        keep_audit_head(tx, station_id, &head, &received_at)?;
+                    }
+                    results.push(EventResult {
+                        audit_entries_lost: Some(lost),
+                        ..result(EventOutcome::Accepted, None)
+                    });
+                    continue;
                 }
                 results.push(result(EventOutcome::Accepted, None));
             }

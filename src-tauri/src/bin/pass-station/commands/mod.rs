@@ -10,12 +10,14 @@
 //! signed-in user's duty for every use case, reads included: the UI hiding
 //! a screen is a courtesy, not the lock.
 
+mod backup;
 mod desk;
 mod devices;
 mod gate;
 mod people;
 mod supervisor;
 
+pub use backup::*;
 pub use desk::*;
 pub use devices::*;
 pub use gate::*;

@@ -3,6 +3,7 @@
 //! the signed-in session ([`Context`]), call the use case, show its view
 //! ([`Output`]). No rule of the station is written here.
 
+pub mod backup;
 #[cfg(feature = "demo")]
 pub mod bench;
 pub mod desk;

@@ -181,7 +181,19 @@ pub fn audit(ctx: &Context, command: AuditCommand) -> Result<Outcome, StationErr
         AuditCommand::Verify => {
             let check = office::audit_verify(&mut station, &session)?;
             ctx.out.say(&check, |check: &AuditCheck| {
-                match (&check.broken_at, &check.acknowledged) {
+                let restored = check.restored.as_ref().map(|note| {
+                    let lost = match note.entries_lost {
+                        Some(n) => format!("{n} entries after it were lost with the old station"),
+                        None => "the entries made after it were lost with the old station (central tells how many \
+                                 at the next sync)"
+                            .to_owned(),
+                    };
+                    format!(
+                        "; restored at {} from a backup taken at {} (entries 1 to {}): {lost}",
+                        note.restored_at, note.backup_taken_at, note.backup_seq
+                    )
+                });
+                let line = match (&check.broken_at, &check.acknowledged) {
                     (Some((seq, problem)), _) => format!("audit trail BROKEN at entry {seq}: {problem}"),
                     (None, Some(head)) => format!(
                         "audit trail intact: {} entries, central acknowledged it up to entry {} at {}",
@@ -190,7 +202,8 @@ pub fn audit(ctx: &Context, command: AuditCommand) -> Result<Outcome, StationErr
                         pass_station::store::rfc3339(head.at)
                     ),
                     (None, None) => format!("audit trail intact: {} entries", check.entries),
-                }
+                };
+                line + &restored.unwrap_or_default()
             });
             Ok(if check.broken_at.is_some() {
                 Outcome::Tampered
