@@ -1341,6 +1341,23 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     app.click("[data-testid=backup-save]").await;
     app.appears("the backup schedule saved", "[data-testid=backup-saved]")
         .await;
+    // A folder gone (an unmounted share): the backup fails, and says why.
+    std::fs::remove_dir(&backups).expect("the folder removed");
+    app.click("[data-testid=backup-now]").await;
+    app.appears("the failed backup", "[data-testid=backup-last][data-ok=false]")
+        .await;
+    let why = app.script(TEXT_OF, json!(["[data-testid=backup-last]"])).await;
+    assert!(
+        why.as_str().unwrap_or_default().contains(".partial"),
+        "it says which file could not be written: {why}"
+    );
+    app.script(
+        "document.querySelector('[data-testid=backup-status]').scrollIntoView({block: 'center'})",
+        json!([]),
+    )
+    .await;
+    app.screenshot("16d-settings-backup-failed").await;
+    std::fs::create_dir_all(&backups).expect("the folder back");
     app.click("[data-testid=backup-now]").await;
     app.appears("the last backup made", "[data-testid=backup-last][data-ok=true]")
         .await;
@@ -1351,11 +1368,21 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         .collect();
     assert_eq!(made.len(), 1, "one backup in the folder");
     app.script(
-        "document.querySelector('[data-testid=backup-status]').scrollIntoView({block: 'end'})",
+        "document.querySelector('[data-testid=backup-status]').scrollIntoView({block: 'center'})",
         json!([]),
     )
     .await;
     app.screenshot("16c-settings-backup").await;
+    app.click("nav .language").await;
+    app.appears("the English interface", "html[lang='en']").await;
+    app.script(
+        "document.querySelector('[data-testid=backup-status]').scrollIntoView({block: 'center'})",
+        json!([]),
+    )
+    .await;
+    app.screenshot("16e-settings-backup-en").await;
+    app.click("nav .language").await;
+    app.appears("the Chinese interface", "html[lang='zh-TW']").await;
     app.in_english("Settings", "17-settings-admin-en").await;
     app.sign_out().await;
     app.sign_in("demo-clerk").await;

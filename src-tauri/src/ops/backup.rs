@@ -168,9 +168,10 @@ fn scheduled_backup(station: &Station, schedule: &Schedule) -> Result<BackupRepo
         .ok_or_else(|| StationError::Usage("set the backup passphrase first".to_owned()))?;
     let stamp = time::OffsetDateTime::now_utc()
         .format(time::macros::format_description!(
-            "[year][month][day]-[hour][minute][second]"
+            "[year][month][day]T[hour][minute][second]Z"
         ))
         .expect("a time always formats");
+    // UTC, as the Z says, so names sort in time order whatever the office's zone.
     let name = format!("pass-station-{}-{stamp}.ppbackup", station.config().station_id);
     backup::create(station, &key, &schedule.folder.join(name))
 }

@@ -276,7 +276,7 @@ export const en: Record<keyof typeof zhTW, string> = {
   "settings.backup.saved": "Backup schedule saved.",
   "settings.backup.now": "Back up now",
   "settings.backup.never": "No backup made yet.",
-  "settings.backup.lastOk": "Last backup {at}, written to {path}.",
+  "settings.backup.lastOk": "Last backup {at}: {file}, in the backup folder.",
   "settings.backup.lastFailed": "The last backup failed ({at}): {detail}",
   "settings.backup.next": "Next backup due {at}.",
   "settings.language": "Language",

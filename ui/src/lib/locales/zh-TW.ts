@@ -274,7 +274,7 @@ export const zhTW = {
   "settings.backup.saved": "備份排程已儲存。",
   "settings.backup.now": "立即備份",
   "settings.backup.never": "尚未備份過。",
-  "settings.backup.lastOk": "上次備份：{at}，已寫入 {path}。",
+  "settings.backup.lastOk": "上次備份：{at}，檔案 {file}（在備份資料夾內）。",
   "settings.backup.lastFailed": "上次備份失敗（{at}）：{detail}",
   "settings.backup.next": "下次備份：{at}。",
   "settings.language": "語言",
