@@ -496,6 +496,15 @@ impl Session {
         self.status_bar_fits(&format!("Chinese ({name})")).await;
     }
 
+    /// Scrolls the element matching `css` to the middle of the window.
+    async fn scroll_to(&self, css: &str) {
+        self.script(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})",
+            json!([css]),
+        )
+        .await;
+    }
+
     /// Sets a `<select>` to `value` as a person picking it does.
     async fn select(&self, css: &str, value: &str) {
         self.script(
@@ -1351,11 +1360,7 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         why.as_str().unwrap_or_default().contains(".partial"),
         "it says which file could not be written: {why}"
     );
-    app.script(
-        "document.querySelector('[data-testid=backup-status]').scrollIntoView({block: 'center'})",
-        json!([]),
-    )
-    .await;
+    app.scroll_to("[data-testid=backup-status]").await;
     app.screenshot("16d-settings-backup-failed").await;
     std::fs::create_dir_all(&backups).expect("the folder back");
     app.click("[data-testid=backup-now]").await;
@@ -1367,19 +1372,11 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".ppbackup"))
         .collect();
     assert_eq!(made.len(), 1, "one backup in the folder");
-    app.script(
-        "document.querySelector('[data-testid=backup-status]').scrollIntoView({block: 'center'})",
-        json!([]),
-    )
-    .await;
+    app.scroll_to("[data-testid=backup-status]").await;
     app.screenshot("16c-settings-backup").await;
     app.click("nav .language").await;
     app.appears("the English interface", "html[lang='en']").await;
-    app.script(
-        "document.querySelector('[data-testid=backup-status]').scrollIntoView({block: 'center'})",
-        json!([]),
-    )
-    .await;
+    app.scroll_to("[data-testid=backup-status]").await;
     app.screenshot("16e-settings-backup-en").await;
     app.click("nav .language").await;
     app.appears("the Chinese interface", "html[lang='zh-TW']").await;
