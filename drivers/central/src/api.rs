@@ -206,7 +206,8 @@ pub struct EventResult {
     pub outcome: EventOutcome,
     /// Why an event was rejected; absent otherwise.
     pub reason: Option<String>,
-    /// For an accepted `station_restored`: how many entries past the
+    /// For a `station_restored` central took (now, or before under the same
+    /// key: a duplicate is answered the same): how many entries past the
     /// backup's head central had kept heads for, which the station made
     /// before it failed and lost with it. Absent for every other event.
     #[serde(default, skip_serializing_if = "Option::is_none")]

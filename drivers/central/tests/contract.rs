@@ -253,10 +253,17 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
     // A station restored from a backup: central answers how many entries past
     // the backup's head it had heads for; a head the station did not sign is refused.
     let restored = json!({"backup_head": null, "backup_taken_at": "2026-12-01T08:00:00Z", "audit_seq": 1});
-    let batch = json!({"events": [event("e-restored", "station_restored", restored)]});
+    let batch = json!({"events": [event("e-restored", "station_restored", restored.clone())]});
     let results = api.post("/v1/events").key(key).body(batch).expect(200).await.json;
     assert_eq!(results["results"][0]["outcome"], "accepted", "{results}");
     assert_eq!(results["results"][0]["audit_entries_lost"], 0, "{results}");
+    let batch = json!({"events": [event("e-restored", "station_restored", restored.clone())]});
+    let again = api.post("/v1/events").key(key).body(batch).expect(200).await.json;
+    assert_eq!(again["results"][0]["outcome"], "duplicate", "{again}");
+    assert_eq!(
+        again["results"][0]["audit_entries_lost"], 0,
+        "a restore sent again is answered the same"
+    );
     let restored = json!({"backup_head": forged, "backup_taken_at": "2026-12-01T08:00:00Z", "audit_seq": 2});
     let batch = json!({"events": [event("e-restored-forged", "station_restored", restored)]});
     let results = api.post("/v1/events").key(key).body(batch).expect(200).await.json;

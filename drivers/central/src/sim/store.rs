@@ -81,6 +81,9 @@ CREATE TABLE IF NOT EXISTS audit_heads (
 CREATE TABLE IF NOT EXISTS audit_heads_superseded (
     station_id TEXT NOT NULL REFERENCES stations (id), seq INTEGER NOT NULL, hash TEXT NOT NULL,
     signature TEXT NOT NULL, received_at TEXT NOT NULL, superseded_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS station_restores (
+    idempotency_key TEXT PRIMARY KEY, station_id TEXT NOT NULL REFERENCES stations (id),
+    backup_seq INTEGER NOT NULL, entries_lost INTEGER NOT NULL, received_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS reprints (
     id INTEGER PRIMARY KEY, pass_id TEXT NOT NULL REFERENCES items (pass_id), old_version INTEGER NOT NULL,
     reason TEXT NOT NULL, approved_by TEXT NOT NULL, old_card_uid BLOB, station_id TEXT NOT NULL,

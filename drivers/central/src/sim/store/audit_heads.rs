@@ -7,7 +7,8 @@
 //! A station restored from a backup (`station_restored`) starts again from
 //! the head its backup holds: heads kept past it name entries the failed
 //! machine made and took with it, so they move aside (kept in
-//! `audit_heads_superseded`, with when) and the restored trail goes on from
+//! `audit_heads_superseded`, with when; the restore itself in
+//! `station_restores`) and the restored trail goes on from
 //! the backup's head. That head must be signed by the station and agree with
 //! any head central kept at its place, so a restore cannot rewrite what
 //! central holds below it.
@@ -112,13 +113,20 @@ pub(super) fn restore_point(
 }
 
 /// Moves the heads past `from` aside, for a station restored from a backup
-/// whose trail ends at `from`.
+/// whose trail ends at `from`, and keeps the restore (the event's key, and
+/// how many entries were lost) to answer it the same when it comes again.
 pub(super) fn supersede_heads(
     conn: &Connection,
     station_id: &str,
-    from: i64,
+    restore: (&str, i64, u64),
     received_at: &str,
 ) -> Result<(), SimError> {
+    let (key, from, lost) = restore;
+    conn.execute(
+        "INSERT INTO station_restores (idempotency_key, station_id, backup_seq, entries_lost, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![key, station_id, from, lost as i64, received_at],
+    )?;
     conn.execute(
         "INSERT INTO audit_heads_superseded (station_id, seq, hash, signature, received_at, superseded_at)
          SELECT station_id, seq, hash, signature, received_at, ?3 FROM audit_heads WHERE station_id = ?1 AND seq > ?2",
@@ -129,6 +137,18 @@ pub(super) fn supersede_heads(
         params![station_id, from],
     )?;
     Ok(())
+}
+
+/// How many entries the restore recorded under `key` lost, if it is one.
+pub(super) fn restore_answer(conn: &Connection, key: &str) -> Result<Option<u64>, SimError> {
+    let lost: Option<i64> = conn
+        .query_row(
+            "SELECT entries_lost FROM station_restores WHERE idempotency_key = ?1",
+            [key],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(lost.map(i64::unsigned_abs))
 }
 
 /// The head an event carries, if the station's certified key signed it for
@@ -257,7 +277,9 @@ mod tests {
         );
         let (head, lost) = point(&signed_head(&station, 5, 'a', &key)).expect("the backup's head");
         assert_eq!(lost, 3, "entries 6 to 8 were lost with the old machine");
-        supersede_heads(&store.conn, &station, head.expect("a head").seq, "2026-12-02T00:00:00Z").expect("moved");
+        let from = head.expect("a head").seq;
+        supersede_heads(&store.conn, &station, ("e-restore", from, lost), "2026-12-02T00:00:00Z").expect("moved");
+        assert_eq!(restore_answer(&store.conn, "e-restore").expect("read"), Some(3));
         assert_eq!(
             (store.count("audit_heads"), store.count("audit_heads_superseded")),
             (1, 1)

@@ -9,7 +9,7 @@
 use rusqlite::{Connection, params};
 use time::OffsetDateTime;
 
-use super::audit_heads::{audit_head, keep_audit_head, restore_point, supersede_heads};
+use super::audit_heads::{audit_head, keep_audit_head, restore_answer, restore_point, supersede_heads};
 use super::db::{Store, rfc3339, to_json};
 use super::feed::{change_item, load_item};
 use super::hotlist::{end_of_day, hotlist_card, hotlist_print};
@@ -54,7 +54,11 @@ impl Store {
                     audit_entries_lost: None,
                 };
                 if again.execute([&wire.idempotency_key])? > 0 {
-                    results.push(result(EventOutcome::Duplicate, None));
+                    // A restore sent again is answered as it was the first time.
+                    results.push(EventResult {
+                        audit_entries_lost: restore_answer(tx, &wire.idempotency_key)?,
+                        ..result(EventOutcome::Duplicate, None)
+                    });
                     continue;
                 }
                 let head = match event {
@@ -100,7 +104,7 @@ impl Store {
                 }
                 if let Some((backup_head, lost)) = restored {
                     let from = backup_head.as_ref().map_or(0, |head| head.seq);
-                    supersede_heads(tx, station_id, from, &received_at)?;
+                    supersede_heads(tx, station_id, (&wire.idempotency_key, from, lost), &received_at)?;
                     if let Some(head) = backup_head {
                         keep_audit_head(tx, station_id, &head, &received_at)?;
                     }
