@@ -400,6 +400,8 @@ pub(crate) fn sample_wire(pass_id: &str, name: &str) -> serde_json::Value {
         photo_sha256: None,
         changed_at: time::macros::datetime!(2026-11-20 08:00 UTC),
         handed_over: None,
+        claim: None,
+        card_in_work: None,
     };
     serde_json::to_value(item).expect("a wire item always encodes")
 }
