@@ -7,7 +7,8 @@
 //! transient failures ([`retry`]), and the signed credentials the station
 //! issues and verifies ([`credentials`]) and this office's own ruling on a
 //! card and its verification log ([`checking`]), printing cards ([`printing`])
-//! and the holder photos taken at the desk for them ([`desk_photo`]),
+//! and the holder photos taken at the desk for them ([`desk_photo`]), this
+//! desk's claims among the office's desks ([`desks`]),
 //! writing and reading chips ([`chip`]), checking cards at a gate
 //! ([`gate`]), users and sessions ([`auth`]) under the account rules and
 //! duties ([`policy`]), and the one error kind both shells report
@@ -30,6 +31,7 @@ pub mod credentials;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod desk_photo;
+pub mod desks;
 pub mod error;
 pub mod gate;
 pub mod model;

@@ -44,6 +44,22 @@ impl<'a> Caller<'a> {
     fn put(&mut self, template: &str) -> Call<'_, 'a> {
         self.call(Method::PUT, template)
     }
+
+    /// The item last in the office's feed (the one changed last).
+    async fn last_in_feed(&mut self, key: Option<&str>) -> Value {
+        let page = self
+            .get("/v1/offices/{office}/items?limit=1000")
+            .at("office", "TWKEL")
+            .key(key)
+            .expect(200)
+            .await
+            .json;
+        page["items"]
+            .as_array()
+            .and_then(|items| items.last())
+            .cloned()
+            .expect("the feed's items")
+    }
 }
 
 /// One request, made by [`Call::expect`].
@@ -665,17 +681,7 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
     assert_eq!(item["photo_sha256"], sha.as_str());
     let served = api.get(photo).at("sha256", &sha).key(key).expect(200).await;
     assert_eq!(served.bytes, jpeg);
-    let page = api
-        .get(&format!("{items}?limit=1000"))
-        .at("office", "TWKEL")
-        .key(key)
-        .expect(200)
-        .await
-        .json;
-    let last = page["items"]
-        .as_array()
-        .and_then(|items| items.last())
-        .expect("the feed's items");
+    let last = api.last_in_feed(key).await;
     assert_eq!(last["pass_id"], person_id);
     assert_eq!(last["photo_sha256"], sha.as_str());
     assert_eq!(last["version"], item["version"]);
@@ -752,37 +758,24 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
         taken["first_print"], 1001,
         "a new holder's prints start past the last one's"
     );
-    api.post(take_over)
-        .at("pass_id", claimed)
-        .key(second_key)
-        .body(json!({"reason": "", "approved_by": "lin"}))
-        .expect(400)
-        .await;
-    api.post(take_over)
-        .at("pass_id", claimed)
-        .body(why.clone())
-        .expect(401)
-        .await;
-    let answer = api
-        .post(take_over)
-        .at("pass_id", claimed)
-        .key(other_key)
-        .body(why.clone())
-        .expect(403)
-        .await;
-    assert_eq!(answer.json["code"], "wrong_office");
-    api.post(take_over)
-        .at("pass_id", "nothing")
-        .key(key)
-        .body(why.clone())
-        .expect(404)
-        .await;
-    api.post(take_over)
-        .at("pass_id", &pending)
-        .key(key)
-        .body(why)
-        .expect(409)
-        .await;
+    let no_reason = json!({"reason": "", "approved_by": "lin"});
+    let refusals = [
+        (second_key, claimed, &no_reason, 400, "bad_request"),
+        (None, claimed, &why, 401, "unauthorized"),
+        (other_key, claimed, &why, 403, "wrong_office"),
+        (key, "nothing", &why, 404, "not_found"),
+        (key, pending.as_str(), &why, 409, "conflict"),
+    ];
+    for (who, pass_id, body, status, code) in refusals {
+        let answer = api
+            .post(take_over)
+            .at("pass_id", pass_id)
+            .key(who)
+            .body(body.clone())
+            .expect(status)
+            .await;
+        assert_eq!(answer.json["code"], code, "{}", answer.json);
+    }
     api.call(Method::DELETE, release)
         .at("pass_id", claimed)
         .key(second_key)
@@ -820,17 +813,7 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
         regained["results"][0]["outcome"], "granted",
         "an ended claim binds no one"
     );
-    let page = api
-        .get(&format!("{items}?limit=1000"))
-        .at("office", "TWKEL")
-        .key(key)
-        .expect(200)
-        .await
-        .json;
-    let last = page["items"]
-        .as_array()
-        .and_then(|items| items.last())
-        .expect("the feed's items");
+    let last = api.last_in_feed(key).await;
     assert_eq!(last["pass_id"], claimed);
     assert_eq!(last["claim"]["desk"], "基隆港製證櫃檯 1");
 

@@ -14,7 +14,7 @@
 //! [`super::hotlist`]) or recording the events themselves (see
 //! [`super::events`]).
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use time::{Duration, OffsetDateTime};
 
 use super::db::{Store, rfc3339};
@@ -182,8 +182,12 @@ fn end_claim(conn: &Connection, pass_id: &str, now: OffsetDateTime) -> Result<()
     Ok(())
 }
 
+/// The station's name, as its office knows the desk; its ID if it has none on record.
 fn desk_name(conn: &Connection, station_id: &str) -> Result<String, SimError> {
-    Ok(conn.query_row("SELECT name FROM stations WHERE id = ?1", [station_id], |r| r.get(0))?)
+    let name = conn
+        .query_row("SELECT name FROM stations WHERE id = ?1", [station_id], |r| r.get(0))
+        .optional()?;
+    Ok(name.unwrap_or_else(|| station_id.to_owned()))
 }
 
 /// Follows a card step a desk reported: the card in work moves on (or,
