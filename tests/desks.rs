@@ -246,6 +246,16 @@ async fn two_desks_share_one_office_through_central() {
         refused.error
     );
 
+    // A claim given back frees the pass for the other desk at once.
+    let lead_a = sign_in(&mut desk_a, "lead").await;
+    let claimed = ops::desk::claim(&mut desk_a, &lead_a, std::slice::from_ref(w))
+        .await
+        .expect("claimed");
+    assert!(claimed[0].error.is_none(), "{:?}", claimed[0].error);
+    ops::desk::release_claims(&mut desk_a, &lead_a, std::slice::from_ref(w))
+        .await
+        .expect("given back");
+
     // Offline: desk B prints what it claimed while central answered, and nothing else.
     let claimed = ops::desk::claim(&mut desk_b, &clerk_b, std::slice::from_ref(w))
         .await

@@ -99,6 +99,30 @@ impl Station {
         })
     }
 
+    /// Gives this desk's claims on the passes back at central (the clerk
+    /// will not make them after all), so another desk may print them now.
+    pub(crate) async fn release_claims(&mut self, pass_ids: &[String]) -> Result<(), StationError> {
+        let client = self.client()?;
+        for pass_id in pass_ids {
+            self.item(pass_id)?;
+            client
+                .release_claim(pass_id)
+                .await
+                .map_err(|source| StationError::Central {
+                    stage: format!("giving the claim on {pass_id} back"),
+                    source,
+                })?;
+            if let Some(claim) = self.store().claim(pass_id)? {
+                let ended = Claim {
+                    expires_at: self.now(),
+                    ..claim
+                };
+                self.store_mut().record_claims(&[(pass_id.clone(), ended)])?;
+            }
+        }
+        Ok(())
+    }
+
     /// Moves a pass's claim to this desk at central (a supervisor's decision,
     /// with a reason central keeps and the audit trail records).
     pub(crate) async fn take_over_claim(

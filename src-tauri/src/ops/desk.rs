@@ -430,6 +430,12 @@ pub async fn claim(
         .collect())
 }
 
+/// Gives this desk's claims on the passes back (online), so another desk may print them.
+pub async fn release_claims(station: &mut Station, session: &Session, pass_ids: &[String]) -> Result<(), StationError> {
+    allowed(station, session, Duty::Issue)?;
+    station.release_claims(pass_ids).await
+}
+
 /// One pass of a claim: held by this desk now, or why not.
 #[derive(Debug, Serialize, ts_rs::TS)]
 pub struct Claimed {

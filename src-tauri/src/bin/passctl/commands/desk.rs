@@ -163,11 +163,22 @@ pub async fn print(ctx: &Context, args: PrintArgs) -> Result<Outcome, StationErr
 pub struct ClaimArgs {
     #[arg(required = true, value_name = "ITEM")]
     items: Vec<String>,
+    /// Give this desk's claims back instead, so another desk may print them.
+    #[arg(long)]
+    release: bool,
 }
 
-/// Claims passes for this desk ahead of the work, so they print offline too.
+/// Claims passes for this desk ahead of the work, so they print offline too;
+/// or gives the claims back.
 pub async fn claim(ctx: &Context, args: ClaimArgs) -> Result<Outcome, StationError> {
     let (mut station, session) = ctx.signed_in(Duty::Issue)?;
+    if args.release {
+        desk::release_claims(&mut station, &session, &args.items).await?;
+        let released = args.items.join(", ");
+        ctx.out
+            .say(&args.items, |_| format!("{released}: no longer claimed by this desk"));
+        return Ok(Outcome::Done);
+    }
     let mut claimed = desk::claim(&mut station, &session, &args.items).await?;
     ctx.out.say(&claimed, |passes| {
         passes
