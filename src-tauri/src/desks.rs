@@ -46,7 +46,7 @@ impl Station {
     /// keeps what central answered; one answer per pass, in order. Central
     /// out of reach, a pass passes only if this desk's own claim on it still
     /// runs by the station's clock.
-    pub(crate) async fn claim_for_print(
+    pub(crate) async fn claim_passes(
         &mut self,
         pass_ids: &[String],
     ) -> Result<Vec<Result<(), StationError>>, StationError> {

@@ -364,7 +364,7 @@ pub async fn print_batch(
         PrintFormat::Pdf
     };
     // Central first: a pass another desk holds fails on its own, like a jam.
-    let claims = station.claim_for_print(pass_ids).await?;
+    let claims = station.claim_passes(pass_ids).await?;
     let mut outcomes = Vec::with_capacity(pass_ids.len());
     for (pass_id, claim) in pass_ids.iter().zip(claims) {
         let mut outcome = PrintOutcome {
@@ -419,7 +419,7 @@ pub async fn claim(
 ) -> Result<Vec<Claimed>, StationError> {
     allowed(station, session, Duty::Issue)?;
     printing::refuse_repeats(pass_ids)?;
-    let answers = station.claim_for_print(pass_ids).await?;
+    let answers = station.claim_passes(pass_ids).await?;
     Ok(pass_ids
         .iter()
         .zip(answers)
