@@ -46,6 +46,7 @@ const COMMANDS: &[&str] = &[
     "refuse_release",
     "void_card",
     "reprint_card",
+    "take_over_claim",
     "delegates",
     "delegate",
     "gate_start",

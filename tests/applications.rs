@@ -96,7 +96,7 @@ async fn a_crew_is_grouped_printed_together_and_handed_over_at_once() {
     let batch: Vec<String> = app.printable[..3].to_vec();
     let printer = lab.pdf_printer();
     let options = PrintOptions::default();
-    let printed = ops::desk::print_batch(&mut station, &clerk, &printer, &batch, options, &mut |_| {});
+    let printed = ops::desk::print_batch(&mut station, &clerk, &printer, &batch, options, &mut |_| {}).await;
     let printed = printed.expect("the batch runs");
     assert!(printed.iter().all(|p| p.error.is_none()), "{printed:?}");
     let mut chips = HashMap::new();

@@ -218,11 +218,10 @@ async fn a_backup_taken_during_a_sync_restores_the_station_and_sends_nothing_twi
     let restores: Vec<_> = events.iter().filter(|e| e.kind == "station_restored").collect();
     assert_eq!(restores.len(), 1, "central learnt of the restore");
     assert_eq!(restores[0].payload["backup_head"]["seq"].as_i64(), Some(backup_seq));
-    let mut expected = old_queue;
-    let restored_queue = queue(&station);
-    assert_eq!(restored_queue.get(&pass_id).map(String::as_str), Some("Approved"));
-    expected.insert(pass_id.clone(), "Approved".to_owned());
-    assert_eq!(restored_queue, expected);
+    // The card the old PC printed after the backup comes back too: central's
+    // feed carries each card in work with the desk that holds it.
+    assert_eq!(old_queue.get(&pass_id).map(String::as_str), Some("Printed"));
+    assert_eq!(queue(&station), old_queue, "the same queue as the old station's");
     assert_eq!(cached_pass_ids(&station).len(), 600);
 
     // `audit verify` tells the restore and what was lost, not a cut trail.
@@ -362,16 +361,19 @@ async fn a_backup_killed_at_any_instant_leaves_a_whole_archive_or_none() {
             kept += 1;
             std::fs::remove_file(&archive).expect("remove");
         }
-        // A partial file, if the kill left one, is refused, never restored.
+        // A partial file, if the kill left one, is never at the path; opened,
+        // it is refused as cut short, unless the kill came between its flush
+        // and its rename, when it is whole.
         if partial.exists() {
             partials += 1;
-            let refused = restore(&lab.path(&format!("partial-{run}")), &partial, PASSPHRASE);
+            let opened = restore(&lab.path(&format!("partial-{run}")), &partial, PASSPHRASE);
             assert!(
-                !refused.status.success(),
-                "run {run} (seed {seed}): a partial file is refused"
+                opened.status.success() || text(&opened.stderr).contains("cut short"),
+                "run {run} (seed {seed}): {}",
+                text(&opened.stderr)
             );
         }
     }
-    eprintln!("{killed} of 8 backups killed, {kept} archives whole, {partials} partial files refused (seed {seed})");
+    eprintln!("{killed} of 8 backups killed, {kept} archives whole, {partials} partial files left (seed {seed})");
     assert!(killed > 0, "some backups were killed mid-way (seed {seed})");
 }

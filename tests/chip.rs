@@ -66,6 +66,7 @@ async fn cards_are_issued_read_and_refused_through_pcscd() {
         PrintOptions::default(),
         &mut |_| {},
     )
+    .await
     .expect("print");
     assert!(printed.iter().all(|card| card.error.is_none()), "both cards print");
     for id in &ids[..2] {

@@ -203,6 +203,7 @@ async fn a_print_the_printer_failed_is_revoked_and_the_next_print_has_its_own_se
         PrintOptions::default(),
         &mut |_| {},
     )
+    .await
     .expect("the batch runs");
     assert!(outcome[0].error.is_some(), "the printer fails");
     let record = station.store().item(&pass_id).expect("read").expect("held");

@@ -64,6 +64,9 @@ async fn a_photo_taken_offline_prints_at_once_and_reaches_central_at_the_next_sy
     other_desk.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
     assert_eq!(other_desk.item(&pass_id).expect("the item").item.photo_sha256, None);
     lab.login("lab-clerk", &[Role::Clerk]).await;
+    // The desk claims the pass while central answers: offline, it prints only what it claimed.
+    let claimed = passctl(&lab, &["claim", &pass_id]);
+    assert!(claimed.status.success(), "{}", String::from_utf8_lossy(&claimed.stderr));
     let central: SocketAddr = lab
         .url()
         .trim_start_matches("http://")

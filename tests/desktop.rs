@@ -36,8 +36,9 @@ use base64::Engine;
 use pass_printer::lab::{CupsLab, read_qr_codes};
 use pass_printer::{PRINT_DPI, rasterise};
 use pass_station::desk_photo::needs_photo;
-use pass_station::model::CardState;
+use pass_station::model::{CardState, PassKind, Role};
 use pass_station::store::{QueueQuery, QueueRow};
+use pass_station::sync::SyncOptions;
 use pass_station::{Station, StationHome};
 use serde_json::{Value, json};
 
@@ -525,6 +526,51 @@ impl Session {
     }
 }
 
+/// A second desk of the demo's office, enrolled at the demo's central (on
+/// loopback, its admin endpoints open as the simulator's are), claims an
+/// approved pass with a photo; answers its pass number.
+async fn another_desk_claims(demo_station: &Path, scratch: &Path) -> String {
+    let settings: Value = serde_json::from_slice(&std::fs::read(demo_station.join("station.json")).expect("settings"))
+        .expect("the demo station's settings");
+    let (url, office) = (
+        settings["central_url"].as_str().expect("central's address"),
+        settings["office"].as_str().expect("the office"),
+    );
+    let admin = pass_central::sim::AdminClient::new(url).expect("the admin client");
+    let code = admin.enrolment_code(office).await.expect("an enrolment code");
+    let fingerprint = admin.root_fingerprint().await.expect("the root key's fingerprint");
+    let home = StationHome::new(scratch.join("desk-2"));
+    home.enroll(url, &code, "櫃台 2", &fingerprint)
+        .await
+        .expect("the second desk enrols");
+    let password = "Desk-two-1";
+    admin
+        .create_user("desk2-clerk", "desk2-clerk", &[Role::Clerk], office, password)
+        .await
+        .expect("a clerk of the second desk");
+    let mut desk = Station::open(home).expect("the second desk");
+    desk.sync(&SyncOptions::default(), &mut |_| {})
+        .await
+        .expect("the second desk syncs");
+    let session = desk.sign_in("desk2-clerk", password).await.expect("sign-in");
+    // The one that starts last, not of a crew: the steps after this one
+    // print the soonest cards and a crew's.
+    let (station, rows) = approved(demo_station);
+    let pass_id = rows
+        .iter()
+        .filter(|row| matches!(row.kind, PassKind::Person | PassKind::Vehicle))
+        .filter(|row| station.item(&row.pass_id).is_ok_and(|r| !needs_photo(&r)))
+        .max_by(|a, b| a.valid_from.cmp(&b.valid_from))
+        .expect("an approved pass")
+        .pass_id
+        .clone();
+    let claimed = pass_station::ops::desk::claim(&mut desk, &session, std::slice::from_ref(&pass_id))
+        .await
+        .expect("the claim");
+    assert!(claimed[0].error.is_none(), "{:?}", claimed[0].error);
+    pass_id
+}
+
 /// The demo station's cache and its approved cards.
 fn approved(home: &Path) -> (Station, Vec<QueueRow>) {
     let station = Station::open(StationHome::new(home.to_owned())).expect("the demo station's cache");
@@ -725,12 +771,38 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     .await;
     app.screenshot("02-search").await;
 
+    // Another desk of the office claims a pass at the demo's central.
+    let claimed = another_desk_claims(&demo_dir.join("station"), scratch.path()).await;
+
     // A sync runs from the sync screen and reports.
     app.click("[data-testid=nav-sync]").await;
     app.click("[data-testid=sync-run]").await;
     app.until("the sync report", TEXT_OF, json!(["[data-testid=sync-report]"]))
         .await;
     app.screenshot("03-sync").await;
+
+    // The queue shows where the other desk's pass is being made; its card
+    // offers no print here.
+    app.click("[data-testid=nav-queue]").await;
+    app.clear("[data-testid=queue-search]").await;
+    app.type_into("[data-testid=queue-search]", &claimed).await;
+    let claim = format!("[data-testid=queue-row][data-pass='{claimed}'] [data-testid=queue-claimed]");
+    app.appears("another desk's claim in the queue", &claim).await;
+    let text = app.script(TEXT_OF, json!([claim])).await;
+    assert!(text.as_str().is_some_and(|t| t.contains("櫃台 2")), "{text}");
+    app.screenshot("03b-claimed-elsewhere").await;
+    app.in_english("Queue", "03b-claimed-elsewhere-en").await;
+    app.open_active_row().await;
+    app.appears("the claim on the card", "[data-testid=card-claimed]").await;
+    let print_offered = app
+        .script("return !!document.querySelector('[data-testid=card-print]')", json!([]))
+        .await;
+    assert_eq!(
+        print_offered,
+        json!(false),
+        "the card of another desk's claim offers no print"
+    );
+    app.screenshot("03c-card-claimed-elsewhere").await;
 
     // The approved card that starts soonest (today), so that the gate at the
     // end finds it valid, prints to the PDF folder and moves to printed. The

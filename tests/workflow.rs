@@ -61,17 +61,24 @@ fn state(station: &Station, pass_id: &str) -> CardState {
 }
 
 /// Prints `ids` as `session` to a PDF folder, without checking the prints.
-fn print(lab: &Lab, station: &mut Station, ids: &[String], session: &Session) -> Vec<ops::desk::PrintOutcome> {
+async fn print(lab: &Lab, station: &mut Station, ids: &[String], session: &Session) -> Vec<ops::desk::PrintOutcome> {
     let folder = lab.path("printed");
     std::fs::create_dir_all(&folder).expect("printer folder");
     let printer = Printer::new(PrintTarget::Folder(PdfFolder::new(&folder)));
-    ops::desk::print_batch(station, session, &printer, ids, PrintOptions::default(), &mut |_| {}).expect("print")
+    ops::desk::print_batch(station, session, &printer, ids, PrintOptions::default(), &mut |_| {})
+        .await
+        .expect("print")
 }
 
 /// Prints and checks the prints of `ids` as `session`; returns each card's
 /// QR as read back from the printed PDF, by pass number.
-fn print_and_check(lab: &Lab, station: &mut Station, ids: &[String], session: &Session) -> HashMap<String, String> {
-    let printed = print(lab, station, ids, session);
+async fn print_and_check(
+    lab: &Lab,
+    station: &mut Station,
+    ids: &[String],
+    session: &Session,
+) -> HashMap<String, String> {
+    let printed = print(lab, station, ids, session).await;
     let mut read = Vec::new();
     for card in &printed {
         assert!(card.error.is_none(), "{} prints: {:?}", card.pass_id, card.error);
@@ -110,7 +117,7 @@ fn wrong_state(result: Result<impl std::fmt::Debug, StationError>) -> bool {
 async fn a_card_goes_from_print_to_hand_over_with_the_right_people() {
     let (lab, mut station, ids) = office().await;
     let clerk = sign_in(&mut station, CLERK).await;
-    let qrs = print_and_check(&lab, &mut station, &ids[..2], &clerk);
+    let qrs = print_and_check(&lab, &mut station, &ids[..2], &clerk).await;
     let (qr_a, qr_b) = (&qrs[&ids[0]], &qrs[&ids[1]]);
     let (mut card_a, mut card_b) = (card(1), card(2));
 
@@ -284,7 +291,7 @@ async fn a_card_goes_from_print_to_hand_over_with_the_right_people() {
 async fn a_live_print_check_takes_the_pass_from_the_qr_and_asks_before_spoiling() {
     let (lab, mut station, ids) = office().await;
     let clerk = sign_in(&mut station, CLERK).await;
-    print(&lab, &mut station, &ids[..2], &clerk);
+    print(&lab, &mut station, &ids[..2], &clerk).await;
     let qr_a = station
         .store()
         .printed_card(&ids[0])
@@ -330,7 +337,7 @@ async fn a_live_print_check_takes_the_pass_from_the_qr_and_asks_before_spoiling(
 async fn spoiled_voided_reprinted_and_withdrawn_cards_fail_at_the_gate() {
     let (lab, mut station, ids) = office().await;
     let clerk = sign_in(&mut station, CLERK).await;
-    let qrs = print_and_check(&lab, &mut station, &ids[..3], &clerk);
+    let qrs = print_and_check(&lab, &mut station, &ids[..3], &clerk).await;
     let (mut spoilt, mut lost, mut recalled) = (card(1), card(2), card(3));
     ops::desk::encode(&mut station, &clerk, &ids[0], &mut spoilt, &mut |_| {}).expect("encode");
     ops::desk::encode(&mut station, &clerk, &ids[1], &mut lost, &mut |_| {}).expect("encode");
@@ -439,7 +446,7 @@ async fn spoiled_voided_reprinted_and_withdrawn_cards_fail_at_the_gate() {
         "the reprinted pass's old print"
     );
     let clerk = sign_in(&mut station, CLERK).await;
-    let new_qr = print_and_check(&lab, &mut station, &ids[..1], &clerk)[&ids[0]].clone();
+    let new_qr = print_and_check(&lab, &mut station, &ids[..1], &clerk).await[&ids[0]].clone();
     let verdict = verifier.verify_qr(&new_qr, at_gate, None);
     assert_eq!(verdict.outcome, Ok(()), "the reprint's new credential");
 }
@@ -448,7 +455,7 @@ async fn spoiled_voided_reprinted_and_withdrawn_cards_fail_at_the_gate() {
 async fn sign_in_locks_freezes_times_out_delegates_and_works_offline() {
     let (mut lab, mut station, ids) = office().await;
     let clerk = sign_in(&mut station, CLERK).await;
-    print_and_check(&lab, &mut station, &ids[..1], &clerk);
+    print_and_check(&lab, &mut station, &ids[..1], &clerk).await;
 
     // Wrong passwords lock the account at central, and the station says so.
     // The station has not seen this user before, so it cannot count their
@@ -702,7 +709,7 @@ async fn every_exit_but_hand_over_revokes_both_faces_at_an_offline_gate() {
     let (mut lab, mut station, ids) = office().await;
     let ids = &ids[..6];
     let clerk = sign_in(&mut station, CLERK).await;
-    let qrs = print_and_check(&lab, &mut station, ids, &clerk);
+    let qrs = print_and_check(&lab, &mut station, ids, &clerk).await;
     let mut chips: Vec<VirtualCard> = (0..ids.len()).map(|n| card(0x20 + n as u8)).collect();
     for (id, chip) in ids.iter().zip(&mut chips) {
         ops::desk::encode(&mut station, &clerk, id, chip, &mut |_| {}).expect("encode");
@@ -816,7 +823,7 @@ async fn every_exit_but_hand_over_revokes_both_faces_at_an_offline_gate() {
 async fn a_hand_over_at_one_desk_reaches_the_offices_gate_after_a_sync() {
     let (lab, mut desk, ids) = office().await;
     let clerk = sign_in(&mut desk, CLERK).await;
-    let qrs = print_and_check(&lab, &mut desk, &ids[..1], &clerk);
+    let qrs = print_and_check(&lab, &mut desk, &ids[..1], &clerk).await;
     let mut chip = card(0x40);
     ops::desk::encode(&mut desk, &clerk, &ids[0], &mut chip, &mut |_| {}).expect("encode");
     let boss = sign_in(&mut desk, BOSS).await;

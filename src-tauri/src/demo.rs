@@ -159,6 +159,16 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
         first.holder
     ))?;
 
+    // The desk claims the card's work while central can grant it: offline, a
+    // desk prints only what it claimed.
+    let claimed = desk::claim(&mut station, &clerk_session, std::slice::from_ref(&pass_id)).await?;
+    if let Some(error) = claimed.into_iter().find_map(|pass| pass.error) {
+        return Err(error);
+    }
+    say(format!(
+        "5b. {pass_id} claimed for this desk at central, so it prints offline too"
+    ))?;
+
     sim.stop();
     let mut offline = Station::open(home)?;
     let still = desk::queue(&mut offline, &clerk_session, &search)?;
@@ -181,7 +191,8 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
         std::slice::from_ref(&pass_id),
         desk::PrintOptions::default(),
         &mut |_| {},
-    )?;
+    )
+    .await?;
     let printed = printed
         .pop()
         .ok_or_else(|| StationError::RunSetup("the batch printed nothing".to_owned()))?;

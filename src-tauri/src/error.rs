@@ -102,6 +102,22 @@ pub enum StationError {
         needs: &'static [CardState],
     },
     #[error(
+        "{pass_id} is being made at {desk} (claimed at {since}): print it there, or have a supervisor take the \
+         claim over"
+    )]
+    ClaimedElsewhere {
+        pass_id: String,
+        desk: String,
+        since: String,
+    },
+    #[error(
+        "{pass_id} was not claimed for this desk while central could be reached: offline, a desk prints only the \
+         passes it claimed beforehand. Print it when central is back, or claim the day's work before going offline"
+    )]
+    NotClaimedOffline { pass_id: String },
+    #[error("central lets no desk claim {pass_id}: {reason}; sync to see where the pass stands")]
+    NotClaimable { pass_id: String, reason: String },
+    #[error(
         "the chip on the reader does not verify as {pass_id}'s card ({problem}); spoil the card and have a \
          supervisor approve a reprint"
     )]
@@ -417,6 +433,9 @@ codes! {
     SyncBusy = "sync_busy" in Busy,
     Reader = "reader.failed" in Card,
     WrongState = "wrong_state" in Card,
+    ClaimedElsewhere = "claim.elsewhere" in Card,
+    NotClaimedOffline = "claim.offline" in Offline,
+    NotClaimable = "claim.refused" in Central,
     ChipNotVerified = "chip_not_verified" in Card,
     SealBroken = "seal_broken" in Card,
     CloneSuspected = "clone_suspected" in Card,
@@ -497,6 +516,14 @@ impl StationError {
                 Code::WrongState,
                 json!({ "pass_id": pass_id, "state": state, "step": step, "needs": needs }),
             ),
+            StationError::ClaimedElsewhere { pass_id, desk, since } => (
+                Code::ClaimedElsewhere,
+                json!({ "pass_id": pass_id, "desk": desk, "since": since }),
+            ),
+            StationError::NotClaimedOffline { pass_id } => (Code::NotClaimedOffline, json!({ "pass_id": pass_id })),
+            StationError::NotClaimable { pass_id, reason } => {
+                (Code::NotClaimable, json!({ "pass_id": pass_id, "reason": reason }))
+            }
             StationError::ChipNotVerified { pass_id, problem } => {
                 (Code::ChipNotVerified, json!({ "pass_id": pass_id, "problem": problem }))
             }

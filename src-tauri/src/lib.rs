@@ -7,7 +7,8 @@
 //! transient failures ([`retry`]), and the signed credentials the station
 //! issues and verifies ([`credentials`]) and this office's own ruling on a
 //! card and its verification log ([`checking`]), printing cards ([`printing`])
-//! and the holder photos taken at the desk for them ([`desk_photo`]),
+//! and the holder photos taken at the desk for them ([`desk_photo`]), this
+//! desk's claims among the office's desks ([`desks`]),
 //! writing and reading chips ([`chip`]), checking cards at a gate
 //! ([`gate`]), backups of the station and restoring them ([`backup`], sealed
 //! as the chip key exports are, [`sealing`]), users and sessions ([`auth`]) under the account rules and
@@ -32,6 +33,7 @@ pub mod credentials;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod desk_photo;
+pub mod desks;
 pub mod error;
 pub mod gate;
 pub mod model;

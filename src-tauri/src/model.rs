@@ -35,6 +35,14 @@ pub struct PassItem {
     pub photo_sha256: Option<String>,
     /// The card of this version handed over at a desk of the office, as central reports it.
     pub handed_over: Option<HandedOverCard>,
+    /// The desk holding the pass's claim, as central last reported it (live or not).
+    #[ts(skip)]
+    #[serde(skip)]
+    pub claim: Option<pass_central::api::Claim>,
+    /// How far the card of this version got at a desk of the office, as central reports it.
+    #[ts(skip)]
+    #[serde(skip)]
+    pub card_in_work: Option<pass_central::api::CardInWork>,
 }
 
 impl PassItem {
@@ -61,6 +69,20 @@ pub enum CardState {
 }
 
 impl CardState {
+    /// Where the state stands on the way from approved to handed over; none
+    /// for the states that take a card out of the work.
+    pub fn progress(self) -> Option<u8> {
+        match self {
+            CardState::Approved => Some(0),
+            CardState::Printed => Some(1),
+            CardState::PrintVerified => Some(2),
+            CardState::Encoded => Some(3),
+            CardState::Released => Some(4),
+            CardState::HandedOver => Some(5),
+            CardState::Spoiled | CardState::Voided | CardState::Withdrawn | CardState::Uncollected => None,
+        }
+    }
+
     pub const ALL: [CardState; 10] = [
         CardState::Approved,
         CardState::Printed,
@@ -372,6 +394,8 @@ fn check_item(wire: WireItem, office: &str) -> Result<PassItem, Rejection> {
         pickup_office: wire.pickup_office,
         photo_sha256: wire.photo_sha256,
         handed_over: wire.handed_over.filter(|card| card.version == wire.version),
+        claim: wire.claim.filter(|claim| claim.version == wire.version),
+        card_in_work: wire.card_in_work.filter(|card| card.version == wire.version),
     })
 }
 
@@ -400,6 +424,8 @@ pub(crate) fn sample_wire(pass_id: &str, name: &str) -> serde_json::Value {
         photo_sha256: None,
         changed_at: time::macros::datetime!(2026-11-20 08:00 UTC),
         handed_over: None,
+        claim: None,
+        card_in_work: None,
     };
     serde_json::to_value(item).expect("a wire item always encodes")
 }

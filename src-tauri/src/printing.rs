@@ -170,7 +170,9 @@ impl Station {
                 ));
             }
             let version = record.item.version;
-            let print = self.store().next_print_serial(pass_id, version)?;
+            let print = self
+                .store()
+                .next_print_serial(pass_id, version, self.first_print(pass_id, version)?)?;
             let qr_text = self.sign_print(&record.item, print)?;
             cards.push(self.card_data(record, qr_text.clone(), false)?);
             prints.push(PrintRecord {

@@ -80,7 +80,7 @@ impl Station {
         if !Step::RELEASE.from.contains(&record.state) {
             return Err(refuse(record.state));
         }
-        if self.store().last_actor(pass_id, Step::ENCODE.action)?.as_deref() == Some(&actor.username) {
+        if self.store().encoded_by(pass_id)?.as_deref() == Some(&actor.username) {
             return Err(AuthError::TwoPerson {
                 username: actor.username,
                 pass_id: pass_id.to_owned(),
@@ -382,7 +382,7 @@ impl Station {
     }
 }
 
-fn required_reason(reason: &str) -> Result<&str, StationError> {
+pub(crate) fn required_reason(reason: &str) -> Result<&str, StationError> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(StationError::ReasonMissing);

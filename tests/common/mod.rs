@@ -114,6 +114,7 @@ impl Lab {
             PrintOptions::default(),
             &mut |_| {},
         )
+        .await
         .expect("the batch runs")
         .remove(0);
         assert!(printed.error.is_none(), "the card prints: {:?}", printed.error);

@@ -111,6 +111,122 @@ pub struct WireItem {
     /// The card of this version that a desk of the office handed over, once one was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handed_over: Option<HandedOverCard>,
+    /// The desk that claimed the pass's card work, once one did; the claim
+    /// binds while `expires_at` is ahead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<Claim>,
+    /// The card of this version in the making at a desk of the office: how far it got.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_in_work: Option<CardInWork>,
+}
+
+/// A desk's lease on a pass's card work: while it runs, no other desk of
+/// the office prints the pass. Central grants it, extends it while the
+/// card moves through the desk, and ends it at hand-over or spoil; a
+/// supervisor may take it over with a reason.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Claim {
+    /// The pass version claimed.
+    pub version: u32,
+    /// The station holding the claim.
+    pub station_id: String,
+    /// The station's name, as the office knows its desks ("櫃台 2").
+    pub desk: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub since: OffsetDateTime,
+    /// The claim ends here unless extended; a claim already past it binds no one.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub expires_at: OffsetDateTime,
+    /// The holder numbers its prints of this version from here, so no two
+    /// desks ever print the same serial.
+    pub first_print: u32,
+}
+
+impl Claim {
+    /// Whether the claim still binds at `now`.
+    pub fn live_at(&self, now: OffsetDateTime) -> bool {
+        self.expires_at > now
+    }
+}
+
+/// How far the card of a pass version got, at whichever desk of the office
+/// took its last step: what another desk needs to carry it on (release it,
+/// hand it over).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CardInWork {
+    pub version: u32,
+    /// The print serial on the card's QR.
+    pub print: u32,
+    pub state: WorkState,
+    /// The chip's UID in upper-case hex, once written.
+    pub card_uid: Option<String>,
+    /// Who wrote the chip: the release needs another supervisor.
+    pub encoded_by: Option<String>,
+    /// The desk that took the last step.
+    pub desk: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub at: OffsetDateTime,
+}
+
+/// The steps of a card in the making that [`CardInWork`] reports.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum WorkState {
+    Printed,
+    PrintVerified,
+    Encoded,
+    Released,
+}
+
+/// `POST /v1/claims`: the passes a desk is about to print (or carries on
+/// with); each is claimed, or its claim extended, unless another desk holds it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ClaimRequest {
+    pub pass_ids: Vec<String>,
+}
+
+/// What became of each pass of a [`ClaimRequest`], in its order.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ClaimResults {
+    pub results: Vec<ClaimResult>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ClaimResult {
+    pub pass_id: String,
+    pub outcome: ClaimOutcome,
+    /// The claim as it stands: the asking desk's when granted, the holder's
+    /// when held elsewhere; none when the pass cannot be claimed.
+    pub claim: Option<Claim>,
+    /// Why a pass cannot be claimed.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimOutcome {
+    /// The asking desk holds the claim (new, or extended).
+    Granted,
+    /// Another desk of the office holds it: `claim` names the desk.
+    HeldElsewhere,
+    /// Not a pass of this office waiting for its card (unknown, withdrawn,
+    /// not approved, already handed over).
+    NotClaimable,
+}
+
+/// `POST /v1/claims/{pass_id}/take-over`: a supervisor moves another desk's
+/// claim to this desk; central keeps the reason.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TakeOverRequest {
+    pub reason: String,
+    /// The user name of the supervisor who took it over.
+    pub approved_by: String,
 }
 
 /// Which card of a pass version left the office with its holder: the print

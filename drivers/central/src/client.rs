@@ -17,8 +17,8 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use crate::api::{
-    ApiError, Enrolment, EnrolmentRequest, EventBatch, EventResults, ItemPage, PasswordChange, ReprintRequest,
-    SignInRequest, UserProfile, WireItem, error_code,
+    ApiError, Claim, ClaimRequest, ClaimResults, Enrolment, EnrolmentRequest, EventBatch, EventResults, ItemPage,
+    PasswordChange, ReprintRequest, SignInRequest, TakeOverRequest, UserProfile, WireItem, error_code,
 };
 
 /// How long to wait for a connection to the central API.
@@ -306,6 +306,30 @@ impl CentralClient {
     /// the item's new record, to encode on the new card.
     pub async fn reprint(&self, pass_id: &str, req: &ReprintRequest) -> Result<WireItem, CentralError> {
         let url = self.url(&["v1", "items", pass_id, "reprint"], &[]);
+        self.json(self.request(Method::POST, url).json(req)).await
+    }
+
+    /// Claims `pass_ids` for this desk, or extends its claims on them; one
+    /// result per pass, in order (another desk's claim is a result, not an error).
+    pub async fn claim(&self, pass_ids: &[String]) -> Result<ClaimResults, CentralError> {
+        let url = self.url(&["v1", "claims"], &[]);
+        let request = ClaimRequest {
+            pass_ids: pass_ids.to_vec(),
+        };
+        self.json(self.request(Method::POST, url).json(&request)).await
+    }
+
+    /// Ends this desk's claim on a pass (done with it, or giving it up).
+    pub async fn release_claim(&self, pass_id: &str) -> Result<(), CentralError> {
+        let url = self.url(&["v1", "claims", pass_id], &[]);
+        self.body(self.request(Method::DELETE, url)).await?;
+        Ok(())
+    }
+
+    /// Moves another desk's claim on a pass to this desk (a supervisor's
+    /// decision, with a reason central keeps); answers the new claim.
+    pub async fn take_over_claim(&self, pass_id: &str, req: &TakeOverRequest) -> Result<Claim, CentralError> {
+        let url = self.url(&["v1", "claims", pass_id, "take-over"], &[]);
         self.json(self.request(Method::POST, url).json(req)).await
     }
 

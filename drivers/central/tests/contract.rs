@@ -44,6 +44,22 @@ impl<'a> Caller<'a> {
     fn put(&mut self, template: &str) -> Call<'_, 'a> {
         self.call(Method::PUT, template)
     }
+
+    /// The item last in the office's feed (the one changed last).
+    async fn last_in_feed(&mut self, key: Option<&str>) -> Value {
+        let page = self
+            .get("/v1/offices/{office}/items?limit=1000")
+            .at("office", "TWKEL")
+            .key(key)
+            .expect(200)
+            .await
+            .json;
+        page["items"]
+            .as_array()
+            .and_then(|items| items.last())
+            .cloned()
+            .expect("the feed's items")
+    }
 }
 
 /// One request, made by [`Call::expect`].
@@ -684,20 +700,141 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
     assert_eq!(item["photo_sha256"], sha.as_str());
     let served = api.get(photo).at("sha256", &sha).key(key).expect(200).await;
     assert_eq!(served.bytes, jpeg);
-    let page = api
-        .get(&format!("{items}?limit=1000"))
-        .at("office", "TWKEL")
-        .key(key)
-        .expect(200)
-        .await
-        .json;
-    let last = page["items"]
-        .as_array()
-        .and_then(|items| items.last())
-        .expect("the feed's items");
+    let last = api.last_in_feed(key).await;
     assert_eq!(last["pass_id"], person_id);
     assert_eq!(last["photo_sha256"], sha.as_str());
     assert_eq!(last["version"], item["version"]);
+
+    // Claims between two desks of one office: granted to the first, held
+    // elsewhere for the second (naming the first), extended when asked again;
+    // a take-over moves it with a reason; a release ends it; the feed carries it.
+    let second_code = api.post(codes).body(json!({"office": "TWKEL"})).expect(200).await.json;
+    let second_body = json!(common::enrolment_request(
+        second_code["code"].as_str().expect("a code"),
+        "基隆港製證櫃檯 2"
+    ));
+    let second = api.post("/v1/enrolments").body(second_body).expect(201).await.json;
+    let second_key = second["station_key"].as_str();
+    let claims = "/v1/claims";
+    let claimed = made.json["pass_ids"][1].as_str().expect("a generated pass ID");
+    let asked = json!({"pass_ids": [claimed, "nothing", &pending]});
+    let first_claim = api.post(claims).key(key).body(asked).expect(200).await.json;
+    let outcomes: Vec<_> = first_claim["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(outcomes, ["granted", "not_claimable", "not_claimable"]);
+    assert_eq!(first_claim["results"][0]["claim"]["desk"], "基隆港製證櫃檯 1");
+    assert_eq!(first_claim["results"][0]["claim"]["first_print"], 1);
+    let held = api
+        .post(claims)
+        .key(second_key)
+        .body(json!({"pass_ids": [claimed]}))
+        .expect(200)
+        .await
+        .json;
+    assert_eq!(held["results"][0]["outcome"], "held_elsewhere");
+    assert_eq!(held["results"][0]["claim"]["desk"], "基隆港製證櫃檯 1");
+    let again = api
+        .post(claims)
+        .key(key)
+        .body(json!({"pass_ids": [claimed]}))
+        .expect(200)
+        .await
+        .json;
+    assert_eq!(
+        again["results"][0]["claim"]["since"],
+        first_claim["results"][0]["claim"]["since"]
+    );
+    api.post(claims)
+        .key(key)
+        .body(json!({"pass_ids": []}))
+        .expect(400)
+        .await;
+    api.post(claims).body(json!({"pass_ids": [claimed]})).expect(401).await;
+    let release = "/v1/claims/{pass_id}";
+    let refused = api
+        .call(Method::DELETE, release)
+        .at("pass_id", claimed)
+        .key(second_key)
+        .expect(409)
+        .await;
+    assert_eq!(refused.json["code"], "conflict");
+    let take_over = "/v1/claims/{pass_id}/take-over";
+    let why = json!({"reason": "櫃檯 1 的電腦故障", "approved_by": "lin"});
+    let taken = api
+        .post(take_over)
+        .at("pass_id", claimed)
+        .key(second_key)
+        .body(why.clone())
+        .expect(200)
+        .await
+        .json;
+    assert_eq!(taken["desk"], "基隆港製證櫃檯 2");
+    assert_eq!(
+        taken["first_print"], 1001,
+        "a new holder's prints start past the last one's"
+    );
+    let no_reason = json!({"reason": "", "approved_by": "lin"});
+    let refusals = [
+        (second_key, claimed, &no_reason, 400, "bad_request"),
+        (None, claimed, &why, 401, "unauthorized"),
+        (other_key, claimed, &why, 403, "wrong_office"),
+        (key, "nothing", &why, 404, "not_found"),
+        (key, pending.as_str(), &why, 409, "conflict"),
+    ];
+    for (who, pass_id, body, status, code) in refusals {
+        let answer = api
+            .post(take_over)
+            .at("pass_id", pass_id)
+            .key(who)
+            .body(body.clone())
+            .expect(status)
+            .await;
+        assert_eq!(answer.json["code"], code, "{}", answer.json);
+    }
+    api.call(Method::DELETE, release)
+        .at("pass_id", claimed)
+        .key(second_key)
+        .expect(204)
+        .await;
+    api.call(Method::DELETE, release)
+        .at("pass_id", claimed)
+        .key(second_key)
+        .expect(204)
+        .await;
+    api.call(Method::DELETE, release)
+        .at("pass_id", claimed)
+        .expect(401)
+        .await;
+    let answer = api
+        .call(Method::DELETE, release)
+        .at("pass_id", claimed)
+        .key(other_key)
+        .expect(403)
+        .await;
+    assert_eq!(answer.json["code"], "wrong_office");
+    api.call(Method::DELETE, release)
+        .at("pass_id", "nothing")
+        .key(key)
+        .expect(404)
+        .await;
+    let regained = api
+        .post(claims)
+        .key(key)
+        .body(json!({"pass_ids": [claimed]}))
+        .expect(200)
+        .await
+        .json;
+    assert_eq!(
+        regained["results"][0]["outcome"], "granted",
+        "an ended claim binds no one"
+    );
+    let last = api.last_in_feed(key).await;
+    assert_eq!(last["pass_id"], claimed);
+    assert_eq!(last["claim"]["desk"], "基隆港製證櫃檯 1");
 
     let missing: Vec<_> = api.contract.operations().difference(&api.called).cloned().collect();
     assert!(missing.is_empty(), "never called: {missing:?}");

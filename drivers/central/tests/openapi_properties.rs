@@ -140,7 +140,7 @@ fn every_station_operation_answers_within_the_contract() {
         }
         exercised.push(operation["operationId"].clone());
     }
-    assert_eq!(exercised.len(), 10, "the station operations exercised: {exercised:?}");
+    assert_eq!(exercised.len(), 13, "the station operations exercised: {exercised:?}");
     sim.stop();
 }
 

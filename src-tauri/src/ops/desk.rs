@@ -37,7 +37,7 @@ use crate::credentials::OFFICE_UTC_OFFSET;
 use crate::desk_photo::{Crop, PhotoWarning, make_card_photo, may_take_photo};
 use crate::model::{CardState, Step};
 use crate::printing::{self, PrintCheck};
-use crate::store::{ApplicationRow, AuditEntry, ItemRecord, QueueQuery, QueueRow};
+use crate::store::{ApplicationRow, AuditEntry, DeskClaim, ItemRecord, QueueQuery, QueueRow};
 use crate::workflow::{HandedOver, Waiting};
 use crate::{Station, StationError};
 
@@ -45,7 +45,11 @@ use crate::{Station, StationError};
 /// and filtered by state (none: the open ones).
 pub fn queue(station: &mut Station, session: &Session, query: &QueueQuery) -> Result<Vec<QueueRow>, StationError> {
     allowed(station, session, Duty::Read)?;
-    Ok(station.store().queue(query)?)
+    let mut rows = station.store().queue(query)?;
+    for row in &mut rows {
+        row.claimed_elsewhere = station.claimed_elsewhere(&row.pass_id, row.version)?;
+    }
+    Ok(rows)
 }
 
 /// The queue by application: those with an item still in the office's
@@ -78,6 +82,8 @@ pub enum CardAction {
     Reprint,
     /// Take the holder's photo at the desk (a person's card not printed yet).
     TakePhoto,
+    /// Move another desk's claim on the pass to this desk (a supervisor, with a reason).
+    TakeOverClaim,
 }
 
 impl CardAction {
@@ -102,30 +108,48 @@ pub struct CardView {
     pub record: ItemRecord,
     pub history: Vec<AuditEntry>,
     pub actions: Vec<CardAction>,
+    /// Another desk's claim on the pass, while it binds: this desk does not print it.
+    pub claimed_elsewhere: Option<DeskClaim>,
 }
 
 pub fn card(station: &mut Station, session: &Session, pass_id: &str) -> Result<CardView, StationError> {
     allowed(station, session, Duty::Read)?;
     let record = station.item(pass_id)?;
     let history = station.store().audit(Some(&record.item.pass_id), None, None)?;
-    let actions = actions_for(station, session, &record)?;
+    let claimed_elsewhere = station.claimed_elsewhere(&record.item.pass_id, record.item.version)?;
+    let actions = actions_for(station, session, &record, claimed_elsewhere.is_some())?;
     Ok(CardView {
         record,
         history,
         actions,
+        claimed_elsewhere,
     })
 }
 
 /// The actions whose step can leave the card's state and whose duty the user holds today.
-fn actions_for(station: &Station, session: &Session, record: &ItemRecord) -> Result<Vec<CardAction>, StationError> {
+fn actions_for(
+    station: &Station,
+    session: &Session,
+    record: &ItemRecord,
+    claimed_elsewhere: bool,
+) -> Result<Vec<CardAction>, StationError> {
     // Two people see every card: its encoder may not release it.
-    let encoder = station.store().last_actor(&record.item.pass_id, Step::ENCODE.action)?;
+    let encoder = station.store().encoded_by(&record.item.pass_id)?;
     let mut actions = Vec::new();
     for (action, step, duty) in CardAction::ALL {
         let releasing_own = matches!(action, CardAction::Release) && encoder.as_deref() == Some(&session.username);
-        if step.from.contains(&record.state) && !releasing_own && station.actor_for(session, duty).is_ok() {
+        // Another desk is making the card: printing it here would make a second one.
+        let printing_theirs = matches!(action, CardAction::Print) && claimed_elsewhere;
+        if step.from.contains(&record.state)
+            && !releasing_own
+            && !printing_theirs
+            && station.actor_for(session, duty).is_ok()
+        {
             actions.push(action);
         }
+    }
+    if claimed_elsewhere && station.actor_for(session, Duty::Approve).is_ok() {
+        actions.push(CardAction::TakeOverClaim);
     }
     if may_take_photo(record).is_ok() && station.actor_for(session, Duty::Issue).is_ok() {
         actions.push(CardAction::TakePhoto);
@@ -321,8 +345,10 @@ pub struct PrintOutcome {
 
 /// Prints each card as its own job, so each moves to `printed`, or fails,
 /// on its own (a jam costs one card, not the batch), and tells `progress`
-/// of each card as it starts and ends.
-pub fn print_batch(
+/// of each card as it starts and ends. Each pass is claimed for this desk at
+/// central first; one another desk holds fails naming it, and with central
+/// out of reach only the passes this desk claimed before print.
+pub async fn print_batch(
     station: &mut Station,
     session: &Session,
     printer: &Printer,
@@ -337,8 +363,10 @@ pub fn print_batch(
     } else {
         PrintFormat::Pdf
     };
+    // Central first: a pass another desk holds fails on its own, like a jam.
+    let claims = station.claim_passes(pass_ids).await?;
     let mut outcomes = Vec::with_capacity(pass_ids.len());
-    for pass_id in pass_ids {
+    for (pass_id, claim) in pass_ids.iter().zip(claims) {
         let mut outcome = PrintOutcome {
             pass_id: pass_id.clone(),
             stage: PrintStage::Printing,
@@ -348,20 +376,22 @@ pub fn print_batch(
             error: None,
         };
         progress(&outcome);
-        let printed = station
-            .print_cards(
-                std::slice::from_ref(pass_id),
-                &printer.target,
-                printing::template(options.portrait),
-                format,
-                session,
-            )
-            .and_then(|report| {
-                if let Some(watcher) = &printer.watcher {
-                    watcher.printed(pass_id, &report.files)?;
-                }
-                Ok(report)
-            });
+        let printed = claim.and_then(|()| {
+            station
+                .print_cards(
+                    std::slice::from_ref(pass_id),
+                    &printer.target,
+                    printing::template(options.portrait),
+                    format,
+                    session,
+                )
+                .and_then(|report| {
+                    if let Some(watcher) = &printer.watcher {
+                        watcher.printed(pass_id, &report.files)?;
+                    }
+                    Ok(report)
+                })
+        });
         match printed {
             Ok(report) => {
                 outcome.stage = PrintStage::Printed;
@@ -378,6 +408,41 @@ pub fn print_batch(
         outcomes.push(outcome);
     }
     Ok(outcomes)
+}
+
+/// Claims passes for this desk at central ahead of the work (for a day that
+/// may go offline), or extends its claims; one answer per pass.
+pub async fn claim(
+    station: &mut Station,
+    session: &Session,
+    pass_ids: &[String],
+) -> Result<Vec<Claimed>, StationError> {
+    allowed(station, session, Duty::Issue)?;
+    printing::refuse_repeats(pass_ids)?;
+    let answers = station.claim_passes(pass_ids).await?;
+    Ok(pass_ids
+        .iter()
+        .zip(answers)
+        .map(|(pass_id, answer)| Claimed {
+            pass_id: pass_id.clone(),
+            error: answer.err(),
+        })
+        .collect())
+}
+
+/// Gives this desk's claims on the passes back (online), so another desk may print them.
+pub async fn release_claims(station: &mut Station, session: &Session, pass_ids: &[String]) -> Result<(), StationError> {
+    allowed(station, session, Duty::Issue)?;
+    station.release_claims(pass_ids).await
+}
+
+/// One pass of a claim: held by this desk now, or why not.
+#[derive(Debug, Serialize, ts_rs::TS)]
+pub struct Claimed {
+    pub pass_id: String,
+    #[serde(serialize_with = "super::failure")]
+    #[ts(type = "ErrorView | null")]
+    pub error: Option<StationError>,
 }
 
 /// Checks a printed card's QR against its pass: `print_verified` if it is

@@ -7,7 +7,7 @@ use pass_reader::Transport;
 
 use super::devices::PrintedQr;
 use crate::auth::Session;
-use crate::store::{Colleague, Delegation};
+use crate::store::{Colleague, Delegation, DeskClaim};
 use crate::workflow::{Released, Reprinted};
 use crate::{Station, StationError};
 
@@ -51,6 +51,18 @@ pub async fn reprint(
     reason: &str,
 ) -> Result<Reprinted, StationError> {
     station.reprint(pass_id, reason, session).await
+}
+
+/// Moves another desk's claim on a pass to this desk, with a reason central
+/// keeps and the audit trail records (online only): the desk that held it
+/// went home, or its PC failed.
+pub async fn take_over_claim(
+    station: &mut Station,
+    session: &Session,
+    pass_id: &str,
+    reason: &str,
+) -> Result<DeskClaim, StationError> {
+    station.take_over_claim(pass_id, reason, session).await
 }
 
 /// Whom the signed-in supervisor may choose as a delegate: the other users

@@ -45,11 +45,11 @@ impl Store {
             return Ok(moved);
         }
         tx.execute(
-            "INSERT INTO cards (card_uid, pass_id, version, encoded_at, print)
-             SELECT ?1, pass_id, version, ?3, ?4 FROM items WHERE pass_id = ?2
+            "INSERT INTO cards (card_uid, pass_id, version, encoded_at, print, encoded_by)
+             SELECT ?1, pass_id, version, ?3, ?4, ?5 FROM items WHERE pass_id = ?2
              ON CONFLICT (card_uid) DO UPDATE SET pass_id = excluded.pass_id, version = excluded.version,
-                encoded_at = excluded.encoded_at, print = excluded.print",
-            params![card_uid, pass_id, now_rfc3339(), print],
+                encoded_at = excluded.encoded_at, print = excluded.print, encoded_by = excluded.encoded_by",
+            params![card_uid, pass_id, now_rfc3339(), print, actor],
         )
         .context("recording an encoded card")?;
         tx.commit().context("recording an encoded card")?;

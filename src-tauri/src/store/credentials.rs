@@ -36,12 +36,14 @@ impl TrustDocument {
 }
 
 impl Store {
-    /// The serial the next print of this pass version gets.
-    pub fn next_print_serial(&self, pass_id: &str, version: u32) -> Result<u32, StoreError> {
+    /// The serial the next print of this pass version gets: past every print
+    /// of it this station knows, and no lower than `from` (where this desk's
+    /// claim numbers its prints from).
+    pub fn next_print_serial(&self, pass_id: &str, version: u32, from: u32) -> Result<u32, StoreError> {
         self.conn
             .query_row(
-                "SELECT coalesce(max(print), 0) + 1 FROM prints WHERE pass_id = ?1 AND version = ?2",
-                params![pass_id, version],
+                "SELECT max(coalesce(max(print), 0) + 1, ?3) FROM prints WHERE pass_id = ?1 AND version = ?2",
+                params![pass_id, version, from],
                 |row| row.get(0),
             )
             .context("numbering a print")

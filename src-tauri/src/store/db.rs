@@ -19,8 +19,12 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_checks.sql"),
     include_str!("migrations/0006_users_handover.sql"),
     include_str!("migrations/0007_prints.sql"),
+    include_str!("migrations/0008_desks.sql"),
 ];
 
+/// Who the audit trail names for what central decided or reported (a
+/// withdrawal, a step taken at another desk).
+pub(super) const CENTRAL_ACTOR: &str = "central";
 /// A failure of the cache file, with the file it concerns.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -6,7 +6,7 @@
 //! Not for the state change, the audit entry and the event themselves: each
 //! step here writes its own record around `card_events`, in one transaction.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -127,18 +127,6 @@ impl Store {
             tx.commit().context("recording a reprint")?;
         }
         Ok(moved)
-    }
-
-    /// Who took `action` on the pass's current card last, from the audit trail.
-    pub fn last_actor(&self, pass_id: &str, action: &str) -> Result<Option<String>, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT actor FROM audit WHERE pass_id = ?1 AND action = ?2 ORDER BY seq DESC LIMIT 1",
-                params![pass_id, action],
-                |row| row.get(0),
-            )
-            .optional()
-            .context("reading the audit trail")
     }
 
     /// Released cards waiting to be picked up, the longest-waiting first.

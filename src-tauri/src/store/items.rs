@@ -13,15 +13,14 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::card_events::advance_in;
-use super::db::{SqlContext, Store, StoreError, now_rfc3339, rfc3339, set_state_value};
+use super::card_faces::card_faces_in;
+use super::db::{CENTRAL_ACTOR, SqlContext, Store, StoreError, now_rfc3339, rfc3339, set_state_value};
 use super::desk_photos::upload_waiting;
+use super::desks::{CarriedCard, carry_on_in, note_desks_in};
 use super::queue::{enqueue, enqueue_fact};
 use super::rows::{parse_date, parse_optional_time, parse_state, parse_time, split_ports, time_from_text};
 use super::search::index_text;
 use crate::model::{CardState, Holder, PassItem, PassKind, Rejection, Step};
-
-/// Who the audit trail names for what central decided (a withdrawal).
-const CENTRAL_ACTOR: &str = "central";
 
 /// The sync position key in `station_state`.
 const CURSOR_KEY: &str = "feed_cursor";
@@ -153,7 +152,9 @@ impl Store {
             if let Some(card) = &item.handed_over {
                 record_hand_over_elsewhere(&tx, &item.pass_id, card)?;
             }
-            match upsert_item(&tx, item, &now)? {
+            let upserted = upsert_item(&tx, item, &now)?;
+            note_desks_in(&tx, item)?;
+            match upserted {
                 Upsert::Unchanged => {
                     summary.unchanged += 1;
                     continue;
@@ -470,7 +471,19 @@ fn record_hand_over_elsewhere(
     if version != card.version {
         return Ok(());
     }
-    if Step::HANDED_OVER_ELSEWHERE.from.contains(&state) {
+    let ours = card_faces_in(tx, pass_id)?;
+    let same_card = ours.is_some_and(|ours| ours.print == card.print && ours.card_uid == card.card_uid);
+    let carried = CarriedCard {
+        version: card.version,
+        print: card.print,
+        card_uid: card.card_uid.as_deref(),
+        encoded_by: None,
+        desk: None,
+        at: card.at,
+    };
+    if same_card && carry_on_in(tx, pass_id, &carried, CardState::HandedOver)? {
+        // This desk's own card left with its holder from another desk: nothing to revoke.
+    } else if Step::HANDED_OVER_ELSEWHERE.from.contains(&state) {
         let detail = serde_json::json!({ "handed_over_print": card.print, "handed_over_uid": card.card_uid });
         // The step may start from this state: it cannot be refused.
         let _ = advance_in(tx, pass_id, &Step::HANDED_OVER_ELSEWHERE, CENTRAL_ACTOR, &detail)?;
@@ -549,6 +562,8 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<ItemRecord> {
         pickup_office: row.get(15)?,
         photo_sha256: row.get(16)?,
         handed_over,
+        claim: None,
+        card_in_work: None,
     };
     Ok(ItemRecord {
         kind: item.kind(),

@@ -20,7 +20,8 @@
 //! `card_events`, the one writer of a card's steps, above those; `restore`
 //! (the cache's copy for a backup, and a restore's record) beside them; and the
 //! steps and screens (`items`, `cards`, `credentials`, `handling`, `desk_photos`,
-//! `outbox`, `search`, `applications`, `checks`, `users`) on top.
+//! `outbox`, `search`, `applications`, `checks`, `users`) on top, with `desks`
+//! (other desks' claims and cards) below `items`, which stores what the feed says of them.
 
 mod applications;
 mod audit;
@@ -31,6 +32,7 @@ mod checks;
 mod credentials;
 mod db;
 mod desk_photos;
+mod desks;
 mod handling;
 mod items;
 mod outbox;
@@ -49,6 +51,7 @@ pub use credentials::TrustDocument;
 pub(crate) use db::now_rfc3339;
 pub use db::{MIGRATIONS, Store, StoreError, parse_rfc3339, rfc3339};
 pub use desk_photos::{PHOTO_TAKEN, PHOTO_UPLOAD};
+pub use desks::{CARRIED_ON, CLAIM_TAKEN_OVER, DeskClaim};
 pub use handling::{Pickup, Recipient};
 pub use items::{IssueStanding, ItemRecord, PageSummary, RejectedItem, StoredPage};
 pub use outbox::{OutboxEntry, OutboxFilter, OutboxOutcome};

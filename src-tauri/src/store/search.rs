@@ -19,6 +19,7 @@ use rusqlite::{ToSql, params_from_iter};
 use serde::Serialize;
 
 use super::db::{SqlContext, Store, StoreError};
+use super::desks::DeskClaim;
 use super::rows::{parse_state, split_ports};
 use crate::model::{CardState, PassKind};
 
@@ -80,6 +81,9 @@ pub struct QueueRow {
     pub valid_from: String,
     pub valid_to: String,
     pub state: CardState,
+    /// Another desk's claim on the pass, while it binds (filled in by the
+    /// desk's queue, which knows which desk this is).
+    pub claimed_elsewhere: Option<DeskClaim>,
 }
 
 impl Store {
@@ -128,6 +132,7 @@ impl Store {
                     valid_from: row.get(7)?,
                     valid_to: row.get(8)?,
                     state: parse_state(row, 9)?,
+                    claimed_elsewhere: None,
                 })
             })
             .context("searching the queue")?;

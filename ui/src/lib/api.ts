@@ -13,6 +13,7 @@ import type {
   Colleague,
   Delegation,
   DemoUser,
+  DeskClaim,
   DeviceChoices,
   DevicesView,
   EncodeResult,
@@ -188,6 +189,8 @@ export const api = {
   voidCard: async (passId: string, reason: string) => call<Retired>("void_card", { passId, reason: reasonText(reason) }),
   spoil: async (passId: string, reason: string) => call<Retired>("spoil_card", { passId, reason: reasonText(reason) }),
   reprint: async (passId: string, reason: string) => call<Reprinted>("reprint_card", { passId, reason: reasonText(reason) }),
+  takeOverClaim: async (passId: string, reason: string) =>
+    call<DeskClaim>("take_over_claim", { passId, reason: reasonText(reason) }),
   delegates: () => call<Colleague[]>("delegates"),
   delegate: (to: string, firstDay: string, lastDay: string) => call<Delegation>("delegate", { to, firstDay, lastDay }),
 

@@ -115,7 +115,7 @@ export type CameraView = { choice: CameraChoice,
  */
 name: string, };
 
-export type CardAction = "print" | "check_print" | "encode" | "release" | "refuse_release" | "hand_over" | "spoil" | "void" | "reprint" | "take_photo";
+export type CardAction = "print" | "check_print" | "encode" | "release" | "refuse_release" | "hand_over" | "spoil" | "void" | "reprint" | "take_photo" | "take_over_claim";
 
 export type CardCheck = { 
 /**
@@ -143,7 +143,11 @@ card_uid: string | null, };
 
 export type CardState = "approved" | "printed" | "print_verified" | "encoded" | "released" | "handed_over" | "spoiled" | "voided" | "withdrawn" | "uncollected";
 
-export type CardView = { record: ItemRecord, history: Array<AuditEntry>, actions: Array<CardAction>, };
+export type CardView = { record: ItemRecord, history: Array<AuditEntry>, actions: Array<CardAction>, 
+/**
+ * Another desk's claim on the pass, while it binds: this desk does not print it.
+ */
+claimed_elsewhere: DeskClaim | null, };
 
 export type CheckOutcome = "valid" | "not_our_card" | "specimen" | "malformed" | "no_trust_list" | "unknown_signer" | "bad_signature" | "signer_revoked" | "signer_out_of_validity" | "not_yet_valid" | "expired" | "pass_revoked" | "card_spoiled" | "card_voided" | "pass_withdrawn" | "card_uncollected" | "card_replaced" | "not_valid_at_this_port" | "chip_bound_to_another_card" | "not_handed_over";
 
@@ -160,6 +164,20 @@ export type Delegation = { delegator: string, delegate: string,
 first_day: string, last_day: string, created_at: string, };
 
 export type DemoUser = { username: string, display_name: string, role: Role, password: string, };
+
+export type DeskClaim = { 
+/**
+ * The desk's name, as the office knows it.
+ */
+desk: string, 
+/**
+ * When it claimed the pass (RFC 3339).
+ */
+since: string, 
+/**
+ * When the claim ends unless that desk carries on (RFC 3339).
+ */
+until: string, };
 
 export type DeviceChoices = { 
 /**
@@ -231,7 +249,7 @@ export type EncodeStep = { n: number, step: ExchangeKind, ok: boolean, };
 
 export type ErrorClass = "failure" | "usage" | "setup" | "offline" | "central" | "not_found" | "busy" | "invalid" | "card" | "tampered" | "printer" | "camera" | "auth";
 
-export type ErrorCode = "unexpected" | "io" | "store.failed" | "signer_key" | "no_trust_list" | "corrupt" | "run_setup" | "backup_damaged" | "usage" | "twice_in_batch" | "recipient_missing" | "nothing_to_hand_over" | "other_application" | "bad_id_number" | "reason_missing" | "bad_date" | "gate_not_running" | "backup_passphrase" | "not_enrolled" | "already_enrolled" | "config" | "root_mismatch" | "no_chip_keys" | "restore_over_station" | "central.unreachable" | "central.refused" | "untrusted" | "item_not_found" | "sync_busy" | "reader.failed" | "wrong_state" | "chip_not_verified" | "seal_broken" | "clone_suspected" | "photo_missing" | "photo_vehicle" | "photo_card_made" | "photo_unreadable" | "printer.failed" | "camera.failed" | "no_qr_code" | "no_webcam_support" | "camera.none_chosen" | "auth.bad_credentials" | "auth.tries_left" | "auth.locked" | "auth.locked_until" | "auth.frozen" | "auth.unknown_offline" | "auth.not_signed_in" | "auth.signed_out" | "auth.forbidden" | "auth.two_person" | "auth.delegate_to_self" | "auth.delegation_backwards" | "auth.delegation_past" | "auth.delegate_unknown" | "auth.weak_password";
+export type ErrorCode = "unexpected" | "io" | "store.failed" | "signer_key" | "no_trust_list" | "corrupt" | "run_setup" | "backup_damaged" | "usage" | "twice_in_batch" | "recipient_missing" | "nothing_to_hand_over" | "other_application" | "bad_id_number" | "reason_missing" | "bad_date" | "gate_not_running" | "backup_passphrase" | "not_enrolled" | "already_enrolled" | "config" | "root_mismatch" | "no_chip_keys" | "restore_over_station" | "central.unreachable" | "central.refused" | "untrusted" | "item_not_found" | "sync_busy" | "reader.failed" | "wrong_state" | "claim.elsewhere" | "claim.offline" | "claim.refused" | "chip_not_verified" | "seal_broken" | "clone_suspected" | "photo_missing" | "photo_vehicle" | "photo_card_made" | "photo_unreadable" | "printer.failed" | "camera.failed" | "no_qr_code" | "no_webcam_support" | "camera.none_chosen" | "auth.bad_credentials" | "auth.tries_left" | "auth.locked" | "auth.locked_until" | "auth.frozen" | "auth.unknown_offline" | "auth.not_signed_in" | "auth.signed_out" | "auth.forbidden" | "auth.two_person" | "auth.delegate_to_self" | "auth.delegation_backwards" | "auth.delegation_past" | "auth.delegate_unknown" | "auth.weak_password";
 
 export type ErrorView = { 
 /**
@@ -427,7 +445,12 @@ export type PrinterView = { name: string,
  */
 problem: string | null, };
 
-export type QueueRow = { pass_id: string, version: number, kind: PassKind, holder: string, company_name: string, ports: Array<string>, valid_from: string, valid_to: string, state: CardState, };
+export type QueueRow = { pass_id: string, version: number, kind: PassKind, holder: string, company_name: string, ports: Array<string>, valid_from: string, valid_to: string, state: CardState, 
+/**
+ * Another desk's claim on the pass, while it binds (filled in by the
+ * desk's queue, which knows which desk this is).
+ */
+claimed_elsewhere: DeskClaim | null, };
 
 export type Recipient = { name: string, company: string, id_masked: string, };
 

@@ -21,7 +21,7 @@ use super::admin::{
 use super::error::SimError;
 use super::faults::Fault;
 use super::reported::ReportedBatch;
-use crate::api::{EnrolmentRequest, PasswordChange, ReprintRequest, SignInRequest};
+use crate::api::{ClaimRequest, EnrolmentRequest, PasswordChange, ReprintRequest, SignInRequest, TakeOverRequest};
 
 /// The contract, as the simulator was built with it.
 const OPENAPI_YAML: &str = include_str!("../../openapi.yaml");
@@ -53,6 +53,8 @@ request_schemas! {
     SignInRequest => "SignInRequest",
     PasswordChange => "PasswordChange",
     ReprintRequest => "ReprintRequest",
+    ClaimRequest => "ClaimRequest",
+    TakeOverRequest => "TakeOverRequest",
     OfficeRequest => "OfficeRequest",
     CountRequest => "CountRequest",
     ApplicationRequest => "ApplicationRequest",

@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::middleware;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use tokio::sync::watch;
 
 pub use admin_client::AdminClient;
@@ -61,6 +61,9 @@ fn router(state: AppState) -> Router {
         .route("/v1/password", post(station_api::change_password))
         .route("/v1/items/{pass_id}/reprint", post(station_api::reprint))
         .route("/v1/items/{pass_id}/photo", put(station_api::put_photo))
+        .route("/v1/claims", post(station_api::claim))
+        .route("/v1/claims/{pass_id}", delete(station_api::release_claim))
+        .route("/v1/claims/{pass_id}/take-over", post(station_api::take_over_claim))
         .merge(admin_api::routes())
         .fallback(|| async { SimError::NotFound("nothing is served at this address".to_owned()) })
         .method_not_allowed_fallback(|| async { SimError::MethodNotAllowed })

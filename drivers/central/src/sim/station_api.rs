@@ -21,8 +21,8 @@ use super::reported::ReportedBatch;
 use super::state::AppState;
 use super::store::Station;
 use crate::api::{
-    EnrolmentRequest, EventResults, MAX_PHOTO_BYTES, PasswordChange, PhotoProblem, ReprintRequest, SignInRequest,
-    UserProfile, WireItem, check_photo,
+    Claim, ClaimRequest, ClaimResults, EnrolmentRequest, EventResults, MAX_PHOTO_BYTES, PasswordChange, PhotoProblem,
+    ReprintRequest, SignInRequest, TakeOverRequest, UserProfile, WireItem, check_photo,
 };
 
 /// Page size when a station names none, and the most it may ask for.
@@ -197,6 +197,50 @@ pub(crate) async fn reprint(
         .db(move |store| store.reprint(&station, &pass_id, &request, old_card.as_deref()))
         .await?;
     Ok(Json(item))
+}
+
+/// Claims passes for the asking desk, or extends its claims; one result per pass.
+pub(crate) async fn claim(
+    station: Station,
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<ClaimRequest>,
+) -> Result<Json<ClaimResults>, SimError> {
+    if request.pass_ids.is_empty() {
+        return Err(SimError::BadRequest("pass_ids must name at least one pass".to_owned()));
+    }
+    let results = state.db(move |store| store.claim(&station, &request.pass_ids)).await?;
+    Ok(Json(ClaimResults { results }))
+}
+
+/// Ends the asking desk's claim on a pass; 204 when it holds none any more.
+pub(crate) async fn release_claim(
+    station: Station,
+    State(state): State<AppState>,
+    Path(pass_id): Path<String>,
+) -> Result<StatusCode, SimError> {
+    state.db(move |store| store.release_claim(&station, &pass_id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Moves a pass's claim to the asking desk, with a supervisor's reason.
+pub(crate) async fn take_over_claim(
+    station: Station,
+    State(state): State<AppState>,
+    Path(pass_id): Path<String>,
+    ApiJson(request): ApiJson<TakeOverRequest>,
+) -> Result<Json<Claim>, SimError> {
+    if request.reason.trim().is_empty() {
+        return Err(SimError::BadRequest("a take-over needs a reason".to_owned()));
+    }
+    if request.approved_by.trim().is_empty() {
+        return Err(SimError::BadRequest(
+            "a take-over needs the user name of the supervisor who made it (approved_by)".to_owned(),
+        ));
+    }
+    let claim = state
+        .db(move |store| store.take_over_claim(&station, &pass_id, &request))
+        .await?;
+    Ok(Json(claim))
 }
 
 /// A desk's photo of a pass holder (a JPEG, as `check_photo` reads it):

@@ -14,6 +14,7 @@
 
 mod applications;
 mod audit_heads;
+mod claims;
 mod db;
 mod events;
 mod feed;
@@ -88,6 +89,10 @@ CREATE TABLE IF NOT EXISTS reprints (
     id INTEGER PRIMARY KEY, pass_id TEXT NOT NULL REFERENCES items (pass_id), old_version INTEGER NOT NULL,
     reason TEXT NOT NULL, approved_by TEXT NOT NULL, old_card_uid BLOB, station_id TEXT NOT NULL,
     reprinted_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS claim_takeovers (
+    id INTEGER PRIMARY KEY, pass_id TEXT NOT NULL REFERENCES items (pass_id), version INTEGER NOT NULL,
+    from_station TEXT, to_station TEXT NOT NULL, reason TEXT NOT NULL, approved_by TEXT NOT NULL,
+    taken_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (
     username TEXT PRIMARY KEY, display_name TEXT NOT NULL, roles TEXT NOT NULL, office TEXT NOT NULL,
     password_hash TEXT NOT NULL, failed_attempts INTEGER NOT NULL DEFAULT 0, locked_until TEXT,

@@ -260,6 +260,7 @@ fn run(state: AppState, software_rendering: bool) -> ExitCode {
             commands::refuse_release,
             commands::void_card,
             commands::reprint_card,
+            commands::take_over_claim,
             commands::delegates,
             commands::delegate,
             commands::gate_start,

@@ -68,6 +68,11 @@ enum Command {
     Outbox(office::OutboxArgs),
     /// Check a credential offline against the cached trust list and hotlist.
     Verify(gate::VerifyArgs),
+    /// Claim passes for this desk at central ahead of the work (another desk cannot print them; they print
+    /// here offline too).
+    Claim(desk::ClaimArgs),
+    /// Take another desk's claim on a pass over to this desk (supervisor, online), with a reason.
+    TakeOver(desk::ReasonArgs),
     /// Print cards, each as its own job; each moves from approved to printed once the printer has it.
     Print(desk::PrintArgs),
     /// Check a printed card's QR against its pass: print_verified if it is this pass's
@@ -187,7 +192,9 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         Command::Show(args) => desk::show(&ctx, args),
         Command::Outbox(args) => office::outbox(&ctx, args),
         Command::Verify(args) => gate::verify(&ctx, args),
-        Command::Print(args) => desk::print(&ctx, args),
+        Command::Claim(args) => desk::claim(&ctx, args).await,
+        Command::TakeOver(args) => supervisor::take_over(&ctx, args).await,
+        Command::Print(args) => desk::print(&ctx, args).await,
         Command::CheckPrint(args) => desk::check_print(&ctx, args),
         Command::Preview(args) => desk::preview(&ctx, args),
         Command::ChipKeys { action } => office::chip_keys(&ctx, action),

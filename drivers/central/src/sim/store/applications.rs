@@ -176,6 +176,8 @@ fn insert_applications(
                 photo_sha256,
                 changed_at: now,
                 handed_over: None,
+                claim: None,
+                card_in_work: None,
             };
             let record = to_json(&item)?;
             let item_state = if refused {

@@ -10,6 +10,7 @@ use rusqlite::{Connection, params};
 use time::OffsetDateTime;
 
 use super::audit_heads::{audit_head, keep_audit_head, restore_answer, restore_point, supersede_heads};
+use super::claims::follow_card_step;
 use super::db::{Store, rfc3339, to_json};
 use super::feed::{change_item, load_item};
 use super::hotlist::{end_of_day, hotlist_card, hotlist_print};
@@ -27,7 +28,8 @@ impl Store {
     /// Records each event whose key is new; one result per event, in order.
     /// The first time it arrives, a card step's `retired_card` goes on the
     /// hotlist (its print and its chip), its `handed_over_card` is recorded on
-    /// the item, for the office's other desks to see in the feed, and an
+    /// the item, for the office's other desks to see in the feed, the card in
+    /// work and the claim follow the step (see [`follow_card_step`]), and an
     /// audit head is kept once its signature and sequence check out (see
     /// [`audit_head`]); a head that does not is rejected and not recorded.
     /// A `station_restored` moves the heads past the backup's aside and
@@ -91,13 +93,14 @@ impl Store {
                     to_json(&wire.payload)?,
                     received_at
                 ])?;
-                if let StationEvent::CardStep(_, step) = event {
+                if let StationEvent::CardStep(kind, step) = event {
                     if let Some(card) = &step.retired_card {
                         hotlist_retired_card(tx, step, card)?;
                     }
                     if let Some(card) = &step.handed_over_card {
                         record_hand_over(tx, step, card, wire.occurred_at)?;
                     }
+                    follow_card_step(tx, station_id, *kind, step, wire.occurred_at)?;
                 }
                 if let Some(head) = head {
                     keep_audit_head(tx, station_id, &head, &received_at)?;

@@ -20,7 +20,7 @@ use serde::Serialize;
 use tauri::AppHandle;
 use tauri::ipc::{Channel, InvokeBody, Request, Response};
 
-use super::{Answer, CommandError, blocking, with_session};
+use super::{Answer, CommandError, block_on, blocking, with_session};
 use crate::lock::held;
 use crate::{camera, events};
 
@@ -124,14 +124,14 @@ pub async fn print_cards(app: AppHandle, pass_ids: Vec<String>) -> Answer<Vec<Pr
     let events = app.clone();
     with_session(app, move |station, session, state| {
         let mut progress = |card: &PrintOutcome| events::emit(&events, "print-progress", card);
-        desk::print_batch(
+        block_on(desk::print_batch(
             station,
             session,
             &crate::lock::held(&state.printer),
             &pass_ids,
             PrintOptions::default(),
             &mut progress,
-        )
+        ))
     })
     .await
 }

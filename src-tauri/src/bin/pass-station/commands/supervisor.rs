@@ -3,7 +3,7 @@
 use pass_station::ops::Retired;
 use pass_station::ops::devices::PrintedQr;
 use pass_station::ops::supervisor::{self, office_day};
-use pass_station::store::{Colleague, Delegation};
+use pass_station::store::{Colleague, Delegation, DeskClaim};
 use pass_station::workflow::{Released, Reprinted};
 use tauri::AppHandle;
 use tauri::ipc::Request;
@@ -56,6 +56,15 @@ pub async fn void_card(app: AppHandle, pass_id: String, reason: String) -> Answe
 pub async fn reprint_card(app: AppHandle, pass_id: String, reason: String) -> Answer<Reprinted> {
     with_session(app, move |station, session, _| {
         block_on(supervisor::reprint(station, session, &pass_id, &reason))
+    })
+    .await
+}
+
+/// Takes another desk's claim on a pass over to this desk (online only), with a reason.
+#[tauri::command]
+pub async fn take_over_claim(app: AppHandle, pass_id: String, reason: String) -> Answer<DeskClaim> {
+    with_session(app, move |station, session, _| {
+        block_on(supervisor::take_over_claim(station, session, &pass_id, &reason))
     })
     .await
 }

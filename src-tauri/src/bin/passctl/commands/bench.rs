@@ -318,7 +318,7 @@ async fn gate_latency(args: &BenchArgs) -> Result<(), StationError> {
             return Ok(());
         }
     };
-    let card = issued_card(&mut station, &rows[0].pass_id, dir.path(), &clerk)?;
+    let card = issued_card(&mut station, &rows[0].pass_id, dir.path(), &clerk).await?;
     let mut gate = Gate::start(station, options, None, Some(Readers::connect()?))?;
     let watcher = readers.watch()?;
     let mut taps = Vec::new();
@@ -347,13 +347,18 @@ async fn gate_latency(args: &BenchArgs) -> Result<(), StationError> {
 }
 
 /// A card of ours for `pass_id`, written through the station's own steps.
-fn issued_card(station: &mut Station, pass_id: &str, dir: &Path, clerk: &Session) -> Result<CardMemory, StationError> {
+async fn issued_card(
+    station: &mut Station,
+    pass_id: &str,
+    dir: &Path,
+    clerk: &Session,
+) -> Result<CardMemory, StationError> {
     station.home().generate_chip_keys(OFFICE)?;
     let printed = dir.join("printed");
     std::fs::create_dir_all(&printed).map_err(|e| bench_error(format!("no folder for the printed card: {e}")))?;
     let printer = Printer::new(PrintTarget::Folder(PdfFolder::new(printed)));
     let ids = [pass_id.to_owned()];
-    let mut printed = desk::print_batch(station, clerk, &printer, &ids, PrintOptions::default(), &mut |_| {})?;
+    let mut printed = desk::print_batch(station, clerk, &printer, &ids, PrintOptions::default(), &mut |_| {}).await?;
     let card = printed
         .pop()
         .ok_or_else(|| bench_error("the batch printed nothing".to_owned()))?;

@@ -128,7 +128,7 @@ pub struct PrintArgs {
 }
 
 /// Prints each card as its own job; the exit code is the first failure's.
-pub fn print(ctx: &Context, args: PrintArgs) -> Result<Outcome, StationError> {
+pub async fn print(ctx: &Context, args: PrintArgs) -> Result<Outcome, StationError> {
     let (mut station, session) = ctx.signed_in(Duty::Issue)?;
     let target = devices::print_target(&station, args.printer, args.pdf, &ctx.home.dir().join("printed"));
     let options = PrintOptions {
@@ -148,11 +148,49 @@ pub fn print(ctx: &Context, args: PrintArgs) -> Result<Outcome, StationError> {
         &args.items,
         options,
         &mut progress,
-    )?;
+    )
+    .await?;
     if json {
         ctx.out.say(&outcomes, |_| String::new());
     }
     match outcomes.iter_mut().find_map(|card| card.error.take()) {
+        Some(first) => Err(first),
+        None => Ok(Outcome::Done),
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ClaimArgs {
+    #[arg(required = true, value_name = "ITEM")]
+    items: Vec<String>,
+    /// Give this desk's claims back instead, so another desk may print them.
+    #[arg(long)]
+    release: bool,
+}
+
+/// Claims passes for this desk ahead of the work, so they print offline too;
+/// or gives the claims back.
+pub async fn claim(ctx: &Context, args: ClaimArgs) -> Result<Outcome, StationError> {
+    let (mut station, session) = ctx.signed_in(Duty::Issue)?;
+    if args.release {
+        desk::release_claims(&mut station, &session, &args.items).await?;
+        let released = args.items.join(", ");
+        ctx.out
+            .say(&args.items, |_| format!("{released}: no longer claimed by this desk"));
+        return Ok(Outcome::Done);
+    }
+    let mut claimed = desk::claim(&mut station, &session, &args.items).await?;
+    ctx.out.say(&claimed, |passes| {
+        passes
+            .iter()
+            .map(|pass| match &pass.error {
+                None => format!("{}: claimed for this desk", pass.pass_id),
+                Some(error) => format!("{}: not claimed: {error}", pass.pass_id),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    match claimed.iter_mut().find_map(|pass| pass.error.take()) {
         Some(first) => Err(first),
         None => Ok(Outcome::Done),
     }

@@ -69,6 +69,16 @@ pub async fn reprint(ctx: &Context, args: ReasonArgs) -> Result<Outcome, Station
     Ok(Outcome::Done)
 }
 
+/// Takes another desk's claim on a pass over to this desk.
+pub async fn take_over(ctx: &Context, args: ReasonArgs) -> Result<Outcome, StationError> {
+    let (mut station, session) = ctx.signed_in(Duty::Approve)?;
+    let claim = supervisor::take_over_claim(&mut station, &session, &args.item, &args.reason).await?;
+    ctx.out.say(&claim, |c| {
+        format!("{}: claimed for this desk ({}) until {}", args.item, c.desk, c.until)
+    });
+    Ok(Outcome::Done)
+}
+
 #[derive(Debug, clap::Args)]
 pub struct DelegateArgs {
     /// List the users who may be chosen (those known at this station) instead.
