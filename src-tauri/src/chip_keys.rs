@@ -39,7 +39,7 @@ const ARGON2_PASSES: u32 = 3;
 const MIN_PASSPHRASE_CHARS: usize = 12;
 
 /// Which keys a station holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum KeySet {
     /// All four master keys: the station issues, releases and reads cards.
@@ -144,9 +144,9 @@ impl ChipKeysFile {
             ));
         }
         if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
-            return Err(StationError::Usage(format!(
-                "the passphrase must have at least {MIN_PASSPHRASE_CHARS} characters: it guards every card of the office"
-            )));
+            return Err(StationError::ShortPassphrase {
+                min: MIN_PASSPHRASE_CHARS,
+            });
         }
         let plain = Zeroizing::new(serde_json::to_vec(&self.narrowed(set)).expect("chip keys always encode"));
         let mut salt = [0u8; 16];
@@ -198,11 +198,10 @@ impl ChipKeysFile {
             )));
         }
         if sealed.set == KeySet::Office && sealed.office != office {
-            return Err(refused(format!(
-                "the file holds the chip keys of office {}, and this station is enrolled for {office}: \
-                 ask that office's administrator for {office}'s keys",
-                sealed.office
-            )));
+            return Err(StationError::OtherOfficeKeys {
+                file_office: sealed.office,
+                office: office.to_owned(),
+            });
         }
         let nonce: [u8; 12] = hex::decode(&sealed.nonce)
             .ok()
@@ -219,7 +218,7 @@ impl ChipKeysFile {
                         aad: sealed.associated_data().as_bytes(),
                     },
                 )
-                .map_err(|_| refused("wrong passphrase, or the file was altered: nothing was imported".to_owned()))?,
+                .map_err(|_| StationError::WrongPassphrase)?,
         );
         let file: ChipKeysFile =
             serde_json::from_slice(&plain).map_err(|e| refused(format!("the sealed keys do not read ({e})")))?;

@@ -13,12 +13,14 @@
 mod desk;
 mod devices;
 mod gate;
+mod office;
 mod people;
 mod supervisor;
 
 pub use desk::*;
 pub use devices::*;
 pub use gate::*;
+pub use office::*;
 pub use people::*;
 pub use supervisor::*;
 
@@ -60,7 +62,10 @@ async fn with_station<T: Send + 'static>(
 ) -> Answer<T> {
     blocking(app, move |state| {
         let mut station = crate::lock::held(&state.station);
-        work(&mut station, state)
+        let station = station.as_mut().ok_or_else(|| StationError::NotEnrolled {
+            home: state.home.dir().to_owned(),
+        })?;
+        work(station, state)
     })
     .await
 }
