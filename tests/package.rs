@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use pass_central::model::Role;
+use pass_station::model::Role;
 use pass_central::sim::{AdminClient, SimConfig, SimHandle};
 use serde_json::json;
 

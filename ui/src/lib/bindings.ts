@@ -115,6 +115,16 @@ export type CheckOutcome = "valid" | "not_our_card" | "specimen" | "malformed" |
 
 export type CheckSource = "qr" | "chip";
 
+export type ChipKeysSettings = { 
+/**
+ * The user's home folder, where the export form starts (a USB stick's folder is typed in its place).
+ */
+export_dir: string, office: string, 
+/**
+ * `None`: no keys yet (generate them on the office's first desk, else import).
+ */
+held: KeySet | null, };
+
 export type Colleague = { username: string, display_name: string, roles: Array<Role>, };
 
 export type Crop = { x: number, y: number, width: number, height: number, };
@@ -295,6 +305,8 @@ handed_over: HandedOverCard | null, };
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
+export type KeySet = "office" | "gate";
+
 export type Mismatch = { "kind": "other_card", pass_id: string, version: number, } | { "kind": "other_print", version: number, print: number, } | { "kind": "not_ours" } | { "kind": "no_print" };
 
 export type OutboxReport = { accepted: number, 
@@ -410,6 +422,16 @@ old_card: CardFaces | null, };
 export type Retired = { pass_id: string, print: number | null, chip_uid: string | null, };
 
 export type Role = "clerk" | "supervisor" | "gate_officer" | "admin";
+
+export type SetupStatus = { 
+/**
+ * Whether the home holds an enrolled station; without one, the app opens its set-up screen.
+ */
+enrolled: boolean, 
+/**
+ * The chip keys the station holds, if any.
+ */
+chip_keys: KeySet | null, };
 
 export type SignedIn = { username: string, display_name: string, roles: Array<Role>, 
 /**
@@ -557,9 +579,3 @@ application_id: string,
 released_at: string, };
 
 export type WarningView = { zh: string, en: string, };
-
-export type KeySet = "office" | "gate";
-
-export type SetupStatus = { enrolled: boolean, chip_keys: KeySet | null, };
-
-export type ChipKeysSettings = { office: string, held: KeySet | null, export_dir: string, };
