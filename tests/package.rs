@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use pass_station::model::Role;
 use pass_central::sim::{AdminClient, SimConfig, SimHandle};
+use pass_station::model::Role;
 use serde_json::json;
 
 use common::desktop::{Session, TEXT_OF, open_app, screens_dir};
