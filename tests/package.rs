@@ -92,6 +92,7 @@ async fn sign_in(app: &Session, username: &str) {
     app.type_into("[data-testid=signin-username]", username).await;
     app.type_into("[data-testid=signin-password]", PASSWORD).await;
     app.click("[data-testid=signin-submit]").await;
+    app.appears("the signed-in app", "[data-testid=signout]").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -118,8 +119,13 @@ async fn an_office_sets_up_its_first_station_from_the_package() {
 
     // What the .deb holds and needs.
     let listing = run("dpkg-deb", &["--contents", &deb.to_string_lossy()], &root);
-    for file in ["./usr/bin/pass-station", "./usr/bin/passctl"] {
-        assert!(listing.contains(file), "the .deb installs {file}:\n{listing}");
+    for file in ["usr/bin/pass-station", "usr/bin/passctl"] {
+        assert!(
+            listing
+                .lines()
+                .any(|line| line.ends_with(&format!(" {file}")) || line.ends_with(&format!("./{file}"))),
+            "the .deb installs {file}:\n{listing}"
+        );
     }
     let depends = run("dpkg-deb", &["--field", &deb.to_string_lossy(), "Depends"], &root);
     for needed in ["pcscd", "libpcsclite1", "fonts-noto-cjk", "libwebkit2gtk-4.1-0"] {
@@ -235,12 +241,16 @@ async fn an_office_sets_up_its_first_station_from_the_package() {
     app.screenshot("02-setup-wrong-code").await;
     enrol(code.clone(), "ab".repeat(32)).await;
     refusal("root_mismatch").await;
+    app.appears("what to do about the spent code", "[data-testid=setup-new-code]")
+        .await;
     assert!(
         home.join("station.json").metadata().is_err(),
         "a refused enrolment keeps nothing"
     );
 
     // The right letter enrols the station; an administrator signs in and generates the office's chip keys.
+    // Central spent the code on the enrolment the station then refused: the office asks for a new one.
+    let code = admin.enrolment_code(OFFICE).await.expect("a new enrolment code");
     enrol(code, fingerprint).await;
     app.appears("the enrolment", "[data-testid=setup-enrolled]").await;
     app.type_into("[data-testid=setup-username]", "office-admin").await;

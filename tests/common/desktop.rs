@@ -381,6 +381,17 @@ impl Session {
     }
 
     pub async fn screenshot(&self, name: &str) {
+        // The last change drawn first: WebKitWebDriver's picture can lag a frame behind.
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({
+                "script": "const done = arguments[arguments.length - 1]; \
+                           requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));",
+                "args": [],
+            })),
+        )
+        .await;
         let shot = self.call(reqwest::Method::GET, "/screenshot", None).await;
         let png = base64::engine::general_purpose::STANDARD
             .decode(shot.as_str().unwrap_or_default())

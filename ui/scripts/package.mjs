@@ -1,6 +1,7 @@
 // Builds the station's packages with the Tauri bundler: the desktop app as
 // `pass-station` and the command-line tool as `passctl`, both the production
-// build (no demo: `--no-default-features --features gui`) in the `shipped`
+// build (no demo: `--no-default-features --features gui`, with the web front
+// end built first) in the `shipped`
 // profile (stripped, in target/shipped/, apart from target/release/).
 //
 // `npm run package` makes the .deb; other bundles are asked for as the Tauri
@@ -11,6 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// The app embeds ui/dist: built first, so the package has the front end as it is.
+execFileSync('npm', ['run', 'build'], { cwd: join(root, 'ui'), stdio: 'inherit' });
 const metadata = JSON.parse(
   execFileSync('cargo', ['metadata', '--format-version', '1', '--no-deps', '--offline'], {
     cwd: root,
