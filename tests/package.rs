@@ -86,6 +86,12 @@ fn links(elf: &[u8], library: &str) -> bool {
     elf.windows(library.len()).any(|w| w == library.as_bytes())
 }
 
+/// Saves the screen as `name` once its last change is drawn.
+async fn shot(app: &Session, name: &str) {
+    app.drawn().await;
+    app.screenshot(name).await;
+}
+
 /// Signs `username` in from the sign-in screen, with the lab's password.
 async fn sign_in(app: &Session, username: &str) {
     app.appears("the sign-in screen", "[data-testid=signin-submit]").await;
@@ -195,17 +201,11 @@ async fn an_office_sets_up_its_first_station_from_the_package() {
     let (app, _lab) = open_app(Path::new(INSTALLED_APP), &args, &[], scratch.path(), screens).await;
     app.appears("the set-up screen", "[data-testid=setup-enrol]").await;
     app.appears("the Chinese interface", "html[lang='zh-TW']").await;
-    app.screenshot("00-setup-zh-TW").await;
-    for label in ["h1", "[data-testid=setup-enrol-submit]"] {
-        let (text, missing) = app.missing_glyphs(label).await;
-        assert!(
-            missing.is_empty(),
-            "{text:?} draws {missing:?} as boxes: the package's CJK font is missing"
-        );
-    }
+    shot(&app, "00-setup-zh-TW").await;
+    app.draws_chinese(&["h1", "[data-testid=setup-enrol-submit]"]).await;
     app.click(".setup .language").await;
     app.appears("the English interface", "html[lang='en']").await;
-    app.screenshot("01-setup-en").await;
+    shot(&app, "01-setup-en").await;
 
     // A wrong code, then a wrong fingerprint: refused, each saying what to do.
     let enrol = |code: String, fingerprint: String| {
@@ -238,7 +238,7 @@ async fn an_office_sets_up_its_first_station_from_the_package() {
     };
     enrol("NOT-A-CODE".to_owned(), fingerprint.clone()).await;
     refusal("central.enrolment_code_unknown").await;
-    app.screenshot("02-setup-wrong-code").await;
+    shot(&app, "02-setup-wrong-code").await;
     enrol(code.clone(), "ab".repeat(32)).await;
     refusal("root_mismatch").await;
     app.appears("what to do about the spent code", "[data-testid=setup-new-code]")
@@ -258,13 +258,13 @@ async fn an_office_sets_up_its_first_station_from_the_package() {
     app.click("[data-testid=setup-admin-submit]").await;
     app.appears("the chip keys step", "[data-testid=chip-keys-generate]")
         .await;
-    app.screenshot("03-setup-chip-keys").await;
+    shot(&app, "03-setup-chip-keys").await;
     app.click("[data-testid=chip-keys-generate]").await;
     app.appears("the keys held", "[data-testid=chip-keys-held][data-held=office]")
         .await;
     app.click("[data-testid=setup-keys-next]").await;
     app.appears("the devices step", "[data-testid=settings-devices]").await;
-    app.screenshot("04-setup-devices").await;
+    shot(&app, "04-setup-devices").await;
     app.click("[data-testid=setup-finish]").await;
 
     // A clerk signs in; the first sync has filled the queue, and a sync from the sync screen reports.
@@ -275,7 +275,7 @@ async fn an_office_sets_up_its_first_station_from_the_package() {
         json!([]),
     )
     .await;
-    app.screenshot("05-queue").await;
+    shot(&app, "05-queue").await;
     app.click("[data-testid=nav-sync]").await;
     app.click("[data-testid=sync-run]").await;
     app.until("the sync report", TEXT_OF, json!(["[data-testid=sync-report]"]))
@@ -312,7 +312,7 @@ async fn an_office_sets_up_its_first_station_from_the_package() {
         .await;
     app.click("[data-testid=chip-keys-export-submit]").await;
     app.appears("the export", "[data-testid=chip-keys-exported]").await;
-    app.screenshot("06-settings-chip-keys").await;
+    shot(&app, "06-settings-chip-keys").await;
     use std::os::unix::fs::PermissionsExt as _;
     let mode = export.metadata().expect("the export is written").permissions().mode();
     assert_eq!(mode & 0o077, 0, "the export is readable by its owner only");

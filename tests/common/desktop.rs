@@ -333,6 +333,18 @@ impl Session {
             .await;
     }
 
+    /// Checks that the zh-TW labels at `labels` draw with a CJK font, not as
+    /// missing-glyph boxes (see [`Session::missing_glyphs`]).
+    pub async fn draws_chinese(&self, labels: &[&str]) {
+        for label in labels {
+            let (text, missing) = self.missing_glyphs(label).await;
+            assert!(
+                missing.is_empty(),
+                "{text:?} draws {missing:?} as missing-glyph boxes: no CJK font (Debian: fonts-noto-cjk)"
+            );
+        }
+    }
+
     /// Checks that the CJK characters of the element at `css` (a zh-TW
     /// label) render with a font that has them: each is drawn on a canvas in
     /// the label's computed font and compared with the drawing of U+10FFFD, a
@@ -380,8 +392,9 @@ impl Session {
         .await;
     }
 
-    pub async fn screenshot(&self, name: &str) {
-        // The last change drawn first: WebKitWebDriver's picture can lag a frame behind.
+    /// Waits until the last change is drawn: WebKitWebDriver's screenshot
+    /// of a screen just changed can show the frame before.
+    pub async fn drawn(&self) {
         self.call(
             reqwest::Method::POST,
             "/execute/async",
@@ -392,6 +405,9 @@ impl Session {
             })),
         )
         .await;
+    }
+
+    pub async fn screenshot(&self, name: &str) {
         let shot = self.call(reqwest::Method::GET, "/screenshot", None).await;
         let png = base64::engine::general_purpose::STANDARD
             .decode(shot.as_str().unwrap_or_default())
