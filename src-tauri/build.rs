@@ -11,6 +11,12 @@
 #[cfg(feature = "gui")]
 const COMMANDS: &[&str] = &[
     "station_status",
+    "setup_status",
+    "setup_enroll",
+    "chip_keys_status",
+    "chip_keys_generate",
+    "chip_keys_import",
+    "chip_keys_export",
     "sync_now",
     "queue",
     "applications",

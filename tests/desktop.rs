@@ -27,10 +27,9 @@
 
 mod common;
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use base64::Engine;
 use pass_printer::lab::{CupsLab, read_qr_codes};
@@ -42,11 +41,9 @@ use pass_station::sync::SyncOptions;
 use pass_station::{Station, StationHome};
 use serde_json::{Value, json};
 
+use common::desktop::{Session, TEXT_OF, open_app, screens_dir};
+
 const APP: &str = env!("CARGO_BIN_EXE_pass-station");
-/// The key under which W3C WebDriver returns an element reference.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-/// How long the app may take for a step (a debug build under Xvfb on two cores).
-const STEP: Duration = Duration::from_secs(60);
 
 /// Runs passctl on the station in `home` with `input` on its standard input;
 /// gives its JSON answer, or null for a command that prints none.
@@ -77,160 +74,8 @@ fn passctl(home: &Path, args: &[&str], input: &str) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or(Value::Null)
 }
 
-/// A lab program, found or named with the step that installs it.
-fn lab_program(name: &str, candidates: &[PathBuf], install: &str) -> PathBuf {
-    let on_path = std::env::var_os("PATH")
-        .map(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join(name))
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    on_path
-        .into_iter()
-        .chain(candidates.iter().cloned())
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| {
-            panic!("the desktop test needs {name}, which is not installed: {install} (or run .ci/setup)")
-        })
-}
-
-/// A child process, killed by its PID when the test ends however it ends.
-struct Process {
-    child: Child,
-    name: &'static str,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        // tauri-driver's WebKitWebDriver outlives a killed tauri-driver: stop it first, by its PID.
-        for child in children(self.child.id()) {
-            let _ = Command::new("kill").arg(child.to_string()).status();
-        }
-        if let Err(e) = self.child.kill() {
-            eprintln!("stopping {}: {e}", self.name);
-        }
-        let _ = self.child.wait();
-    }
-}
-
-/// The PIDs of a process's children (Linux: /proc/PID/task/PID/children).
-fn children(pid: u32) -> Vec<u32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
-/// An X display number no other server uses.
-fn free_display() -> u32 {
-    (100 + std::process::id() % 400..600)
-        .find(|n| {
-            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        })
-        .expect("a free X display number")
-}
-
-/// Starts Xvfb on `display` and waits for its socket.
-fn start_xvfb(display: u32) -> Process {
-    let xvfb = lab_program("Xvfb", &[], "apt-get install xvfb");
-    let child = Command::new(xvfb)
-        .args([
-            format!(":{display}"),
-            "-screen".into(),
-            "0".into(),
-            "1440x900x24".into(),
-            "-nolisten".into(),
-            "tcp".into(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb starts");
-    let process = Process { child, name: "Xvfb" };
-    let socket = format!("/tmp/.X11-unix/X{display}");
-    wait_for(Duration::from_secs(10), "Xvfb's socket", || {
-        Path::new(&socket).exists().then_some(())
-    });
-    process
-}
-
-fn wait_for<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "gave up waiting for {what} after {timeout:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// One WebDriver session with the app.
-struct Session {
-    http: reqwest::Client,
-    base: String,
-    id: String,
-    screens: PathBuf,
-}
-
+/// The desktop test's own steps.
 impl Session {
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let url = format!("{}/session/{}{path}", self.base, self.id);
-        let mut request = self.http.request(method, &url);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let answer: Value = request
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{url}: {e}"))
-            .json()
-            .await
-            .unwrap_or_else(|e| panic!("{url}: not JSON: {e}"));
-        if answer["value"]["error"].is_string() {
-            panic!("{url}: {}", answer["value"]);
-        }
-        answer["value"].clone()
-    }
-
-    /// Runs `script` in the page (its `arguments` are `args`) and returns its value.
-    async fn script(&self, script: &str, args: Value) -> Value {
-        self.call(
-            reqwest::Method::POST,
-            "/execute/sync",
-            Some(json!({ "script": script, "args": args })),
-        )
-        .await
-    }
-
-    /// Calls one of the app's commands from the page, as the UI does, and
-    /// returns its answer (or `{"failed": error}`).
-    async fn invoke(&self, command: &str, args: Value) -> Value {
-        self.call(
-            reqwest::Method::POST,
-            "/execute/async",
-            Some(json!({
-                "script": "const done = arguments[arguments.length - 1]; \
-                           window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]) \
-                             .then(done, (error) => done({ failed: error }));",
-                "args": [command, args],
-            })),
-        )
-        .await
-    }
-
     /// Calls a command whose request body is an image (a photo of a card),
     /// with the card named in the `pass-id` header, as the UI sends a picked file.
     async fn invoke_image(&self, command: &str, pass_id: &str, image: &Path) -> Value {
@@ -247,69 +92,6 @@ impl Session {
             })),
         )
         .await
-    }
-
-    /// Waits until `script` returns something truthy, and returns it.
-    async fn until(&self, what: &str, script: &str, args: Value) -> Value {
-        let deadline = Instant::now() + STEP;
-        loop {
-            let value = self.script(script, args.clone()).await;
-            if !(value.is_null() || value == json!(false) || value == json!(0) || value == json!("")) {
-                return value;
-            }
-            if Instant::now() > deadline {
-                self.screenshot("failed").await;
-                let text = self
-                    .script("return document.body.innerText.slice(0, 3000)", json!([]))
-                    .await;
-                panic!("gave up waiting for {what} after {STEP:?}; the screen is in failed.png and says:\n{text}");
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    async fn find(&self, css: &str) -> String {
-        let found = self
-            .call(
-                reqwest::Method::POST,
-                "/element",
-                Some(json!({ "using": "css selector", "value": css })),
-            )
-            .await;
-        found[ELEMENT]
-            .as_str()
-            .unwrap_or_else(|| panic!("no element {css}: {found}"))
-            .to_owned()
-    }
-
-    async fn click(&self, css: &str) {
-        let element = self.find(css).await;
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{element}/click"),
-            Some(json!({})),
-        )
-        .await;
-    }
-
-    async fn clear(&self, css: &str) {
-        let element = self.find(css).await;
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{element}/clear"),
-            Some(json!({})),
-        )
-        .await;
-    }
-
-    async fn type_into(&self, css: &str, text: &str) {
-        let element = self.find(css).await;
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{element}/value"),
-            Some(json!({ "text": text })),
-        )
-        .await;
     }
 
     /// Types `text` and Enter to the window, not to a field, as a handheld
@@ -381,11 +163,6 @@ impl Session {
         .await;
     }
 
-    async fn appears(&self, what: &str, css: &str) {
-        self.until(what, "return document.querySelector(arguments[0])", json!([css]))
-            .await;
-    }
-
     /// Waits for the gate's verdict on a card presented by `source` (`qr` or
     /// `chip`) and gives its `data-valid` ("true" or "false").
     async fn gate_verdict(&self, what: &str, source: &str) -> Value {
@@ -410,43 +187,6 @@ impl Session {
     async fn sign_out(&self) {
         self.click("[data-testid=signout]").await;
         self.appears("the sign-in screen", "[data-testid=signin-submit]").await;
-    }
-
-    /// Checks that the CJK characters of the element at `css` (a zh-TW
-    /// label) render with a font that has them: each is drawn on a canvas in
-    /// the label's computed font and compared with the drawing of U+10FFFD, a
-    /// private-use code point no font has, which comes out as the fallback
-    /// font's missing-glyph box (.notdef). Without a CJK font every Chinese
-    /// character draws as that same box. Gives the label's text and the
-    /// characters drawn as the box.
-    async fn missing_glyphs(&self, css: &str) -> (String, Vec<String>) {
-        let found = self
-            .script(
-                "const e = document.querySelector(arguments[0]); \
-                 const text = e.textContent.trim(); \
-                 const canvas = document.createElement('canvas'); canvas.width = 96; canvas.height = 96; \
-                 const g = canvas.getContext('2d'); \
-                 const s = getComputedStyle(e); \
-                 g.font = `${s.fontStyle} ${s.fontWeight} 64px ${s.fontFamily}`; \
-                 const pixels = () => Array.from(g.getImageData(0, 0, 96, 96).data).join(); \
-                 const draw = (c) => { g.clearRect(0, 0, 96, 96); g.fillText(c, 8, 72); return pixels(); }; \
-                 const notdef = draw(String.fromCodePoint(0x10FFFD)); \
-                 g.clearRect(0, 0, 96, 96); const blank = pixels(); \
-                 const cjk = [...text].filter((c) => /[\\u3400-\\u9fff]/.test(c)); \
-                 const missing = cjk.filter((c) => { const d = draw(c); return d === notdef || d === blank; }); \
-                 return { text, font: g.font, cjk: cjk.length, missing, notdefBlank: notdef === blank };",
-                json!([css]),
-            )
-            .await;
-        assert!(
-            found["cjk"].as_u64().unwrap_or(0) > 0,
-            "the label at {css} has Chinese characters to check: {found}"
-        );
-        let missing = found["missing"]
-            .as_array()
-            .map(|chars| chars.iter().filter_map(|c| c.as_str().map(str::to_owned)).collect())
-            .unwrap_or_default();
-        (found["text"].as_str().unwrap_or_default().to_owned(), missing)
     }
 
     /// Checks that the status bar shows every item whole in the window as it
@@ -504,25 +244,6 @@ impl Session {
             json!([css]),
         )
         .await;
-    }
-
-    /// Sets a `<select>` to `value` as a person picking it does.
-    async fn select(&self, css: &str, value: &str) {
-        self.script(
-            "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
-             s.dispatchEvent(new Event('change', { bubbles: true }));",
-            json!([css, value]),
-        )
-        .await;
-    }
-
-    async fn screenshot(&self, name: &str) {
-        let shot = self.call(reqwest::Method::GET, "/screenshot", None).await;
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(shot.as_str().unwrap_or_default())
-            .expect("the screenshot is base64");
-        let path = self.screens.join(format!("{name}.png"));
-        std::fs::write(&path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     }
 }
 
@@ -629,9 +350,6 @@ fn approved_without_photo(home: &Path) -> (String, String) {
 /// The ID number the demo's recipient shows (made up, well formed).
 const RECIPIENT_ID: &str = "F128456790";
 
-/// The text of the first element matching a selector (a script argument).
-const TEXT_OF: &str = "const e = document.querySelector(arguments[0]); return e ? e.textContent.trim() : null;";
-
 /// A fresh Debian machine has no CJK font: the `.deb` depends on the one the
 /// zh-TW interface is drawn with, and the lab's setup installs it (the
 /// end-to-end test below checks that labels draw with it).
@@ -652,19 +370,7 @@ fn the_package_brings_the_cjk_font() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clerk_issues_a_card_in_the_desktop_app() {
-    let tauri_driver = lab_program(
-        "tauri-driver",
-        &[Path::new(&std::env::var("HOME").unwrap_or_default()).join(".cargo/bin/tauri-driver")],
-        "cargo install tauri-driver --locked",
-    );
-    let native_driver = lab_program("WebKitWebDriver", &[], "apt-get install webkit2gtk-driver");
-    let screens = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .expect("the target folder")
-        .join("e2e-screens");
-    // Only this run's screens: a failed.png of an earlier run would mislead.
-    let _ = std::fs::remove_dir_all(&screens);
-    std::fs::create_dir_all(&screens).expect("the screenshot folder");
+    let screens = screens_dir("e2e-screens");
     let scratch = tempfile::tempdir().expect("a scratch folder");
     let demo_dir = scratch.path().join("demo");
 
@@ -672,79 +378,29 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     // administrator chooses in Settings; the app finds it through CUPS_SERVER.
     let cups = CupsLab::start();
 
-    let display = free_display();
-    let _xvfb = start_xvfb(display);
-    let (port, native_port) = (free_port(), free_port());
-    let driver = Command::new(tauri_driver)
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native_port.to_string(),
-            "--native-driver",
-        ])
-        .arg(native_driver)
-        .env("DISPLAY", format!(":{display}"))
-        .env("CUPS_SERVER", &cups.server)
-        // The app's window state and web view data stay in the scratch folder.
-        .env("XDG_CONFIG_HOME", scratch.path().join("config"))
-        .env("XDG_DATA_HOME", scratch.path().join("data"))
-        .env("XDG_CACHE_HOME", scratch.path().join("cache"))
-        .env_remove("PASS_STATION_HOME")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("tauri-driver starts");
-    let _driver = Process {
-        child: driver,
-        name: "tauri-driver",
-    };
-
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(120))
-        .build()
-        .expect("an HTTP client");
-    let base = format!("http://127.0.0.1:{port}");
-    let capabilities = json!({ "capabilities": { "alwaysMatch": {
-        "browserName": "wry",
-        "tauri:options": {
-            "application": APP,
-            "args": ["--demo", "--demo-dir", demo_dir.to_string_lossy(), "--demo-items", "200"],
-        },
-    }}});
-    let mut started = None;
-    for _ in 0..50 {
-        if let Ok(answer) = http.post(format!("{base}/session")).json(&capabilities).send().await {
-            started = Some(answer.json::<Value>().await.expect("a session answer"));
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let started = started.expect("tauri-driver answers within 10 s");
-    let id = started["value"]["sessionId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no session: {started}"))
-        .to_owned();
-    let app = Session {
-        http,
-        base,
-        id,
+    let args = [
+        "--demo",
+        "--demo-dir",
+        &demo_dir.to_string_lossy(),
+        "--demo-items",
+        "200",
+    ]
+    .map(String::from);
+    let (app, _lab) = open_app(
+        Path::new(APP),
+        &args,
+        &[("CUPS_SERVER", cups.server.as_str())],
+        scratch.path(),
         screens,
-    };
+    )
+    .await;
 
     // The app opens on sign-in; the demo lists its users. The clerk signs in.
     app.until("the sign-in screen", TEXT_OF, json!(["[data-testid=signin-submit]"]))
         .await;
     app.screenshot("00-sign-in").await;
     // The default zh-TW labels render with a CJK font, not as missing-glyph boxes.
-    for label in ["[data-testid=signin-submit]", "h1"] {
-        let (text, missing) = app.missing_glyphs(label).await;
-        assert!(
-            missing.is_empty(),
-            "{text:?} draws {missing:?} as missing-glyph boxes: no CJK font (Debian: fonts-noto-cjk)"
-        );
-    }
+    app.draws_chinese(&["[data-testid=signin-submit]", "h1"]).await;
     app.sign_in("demo-clerk").await;
 
     // The queue appears, filled by the start-up sync.

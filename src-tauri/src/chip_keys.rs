@@ -35,7 +35,7 @@ const EXPORT_FORMAT: &str = "pp1-chip-keys/1";
 const MIN_PASSPHRASE_CHARS: usize = 12;
 
 /// Which keys a station holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum KeySet {
     /// All four master keys: the station issues, releases and reads cards.
@@ -140,9 +140,9 @@ impl ChipKeysFile {
             ));
         }
         if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
-            return Err(StationError::Usage(format!(
-                "the passphrase must have at least {MIN_PASSPHRASE_CHARS} characters: it guards every card of the office"
-            )));
+            return Err(StationError::ShortPassphrase {
+                min: MIN_PASSPHRASE_CHARS,
+            });
         }
         let plain = Zeroizing::new(serde_json::to_vec(&self.narrowed(set)).expect("chip keys always encode"));
         let sealed = ExportFile {
@@ -178,11 +178,10 @@ impl ChipKeysFile {
             )));
         }
         if sealed.set == KeySet::Office && sealed.office != office {
-            return Err(refused(format!(
-                "the file holds the chip keys of office {}, and this station is enrolled for {office}: \
-                 ask that office's administrator for {office}'s keys",
-                sealed.office
-            )));
+            return Err(StationError::OtherOfficeKeys {
+                file_office: sealed.office,
+                office: office.to_owned(),
+            });
         }
         let nonce: [u8; NONCE_LEN] = hex::decode(&sealed.nonce)
             .ok()
@@ -192,7 +191,7 @@ impl ChipKeysFile {
         let plain = sealed
             .key(passphrase)?
             .open(&nonce, sealed.associated_data().as_bytes(), &ciphertext)
-            .ok_or_else(|| refused("wrong passphrase, or the file was altered: nothing was imported".to_owned()))?;
+            .ok_or(StationError::WrongPassphrase)?;
         let file: ChipKeysFile =
             serde_json::from_slice(&plain).map_err(|e| refused(format!("the sealed keys do not read ({e})")))?;
         if file.office != sealed.office || file.set() != sealed.set {

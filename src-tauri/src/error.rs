@@ -42,6 +42,7 @@
 
 use std::path::PathBuf;
 
+use pass_central::api::error_code;
 use pass_central::client::CentralError;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -187,6 +188,25 @@ pub enum StationError {
         station_id: String,
         office: String,
     },
+    #[error(
+        "the root key fingerprint is not 64 hex digits (SHA-256); copy it again from the authority's enrolment \
+         letter"
+    )]
+    BadFingerprint,
+    #[error(
+        "wrong passphrase, or the file was altered: nothing was imported; type the passphrase again, exactly as it \
+         was typed at the export"
+    )]
+    WrongPassphrase,
+    #[error(
+        "the file holds the chip keys of office {file_office}, and this station is enrolled for {office}: ask \
+         {office}'s administrator for an export of its keys"
+    )]
+    OtherOfficeKeys { file_office: String, office: String },
+    #[error("the passphrase must have at least {min} characters: it guards every card of the office")]
+    ShortPassphrase { min: usize },
+    #[error("the two passphrases differ; type the same passphrase twice")]
+    PassphrasesDiffer,
     #[error("this station has no trust list yet: sync while online")]
     NoTrustList,
     #[error("the station cache holds damaged data: {0}")]
@@ -420,6 +440,11 @@ codes! {
     BadDate = "bad_date" in Usage,
     GateNotRunning = "gate_not_running" in Usage,
     BackupPassphrase = "backup_passphrase" in Usage,
+    BadFingerprint = "bad_fingerprint" in Usage,
+    WrongPassphrase = "wrong_passphrase" in Usage,
+    OtherOfficeKeys = "other_office_keys" in Usage,
+    ShortPassphrase = "short_passphrase" in Usage,
+    PassphrasesDiffer = "passphrases_differ" in Usage,
     NotEnrolled = "not_enrolled" in Setup,
     AlreadyEnrolled = "already_enrolled" in Setup,
     Config = "config" in Setup,
@@ -428,6 +453,8 @@ codes! {
     RestoreOverStation = "restore_over_station" in Setup,
     CentralUnreachable = "central.unreachable" in Offline,
     CentralRefused = "central.refused" in Central,
+    EnrolmentCodeUnknown = "central.enrolment_code_unknown" in Central,
+    EnrolmentCodeUsed = "central.enrolment_code_used" in Central,
     Untrusted = "untrusted" in Central,
     ItemNotFound = "item_not_found" in NotFound,
     SyncBusy = "sync_busy" in Busy,
@@ -498,6 +525,12 @@ impl StationError {
             StationError::Central { stage, source } => {
                 let code = match source {
                     CentralError::Unreachable { .. } => Code::CentralUnreachable,
+                    CentralError::Api { code, .. } if code == error_code::ENROLMENT_CODE_UNKNOWN => {
+                        Code::EnrolmentCodeUnknown
+                    }
+                    CentralError::Api { code, .. } if code == error_code::ENROLMENT_CODE_USED => {
+                        Code::EnrolmentCodeUsed
+                    }
                     _ => Code::CentralRefused,
                 };
                 (code, json!({ "stage": stage, "detail": source.to_string() }))
@@ -567,6 +600,14 @@ impl StationError {
                 Code::RestoreOverStation,
                 json!({ "home": home.display().to_string(), "station_id": station_id, "office": office }),
             ),
+            StationError::BadFingerprint => (Code::BadFingerprint, json!({})),
+            StationError::WrongPassphrase => (Code::WrongPassphrase, json!({})),
+            StationError::OtherOfficeKeys { file_office, office } => (
+                Code::OtherOfficeKeys,
+                json!({ "file_office": file_office, "office": office }),
+            ),
+            StationError::ShortPassphrase { min } => (Code::ShortPassphrase, json!({ "min": min })),
+            StationError::PassphrasesDiffer => (Code::PassphrasesDiffer, json!({})),
             StationError::NoTrustList => (Code::NoTrustList, json!({})),
             StationError::Corrupt(problem) => (Code::Corrupt, detail(problem)),
             StationError::Usage(problem) => (Code::Usage, detail(problem)),

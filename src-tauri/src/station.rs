@@ -176,21 +176,36 @@ impl StationHome {
     /// of `office`. Refused where keys are held already: replacing them would
     /// orphan every card issued here.
     pub fn import_chip_keys(&self, from: &Path, office: &str, passphrase: &str) -> Result<KeySet, StationError> {
+        let bytes = fs::read(from).map_err(|source| StationError::Io {
+            action: "read the chip key export",
+            path: from.to_owned(),
+            source,
+        })?;
+        self.import_chip_key_export(&bytes, office, passphrase)
+    }
+
+    /// Takes the office's chip keys from an export's bytes (as
+    /// [`Self::import_chip_keys`], for a file the desktop app has read).
+    pub fn import_chip_key_export(&self, bytes: &[u8], office: &str, passphrase: &str) -> Result<KeySet, StationError> {
         let path = self.chip_keys_path();
         if path.exists() {
             return Err(self.chip_keys_error(
                 "this station holds chip keys already; a station's keys are never replaced".to_owned(),
             ));
         }
-        let bytes = fs::read(from).map_err(|source| StationError::Io {
-            action: "read the chip key export",
-            path: from.to_owned(),
-            source,
-        })?;
-        let file = ChipKeysFile::import(&bytes, office, passphrase)?;
+        let file = ChipKeysFile::import(bytes, office, passphrase)?;
         let json = Zeroizing::new(serde_json::to_vec_pretty(&file).expect("chip keys always encode"));
         write_atomically(&path, &json, true)?;
         Ok(file.set())
+    }
+
+    /// Which chip keys the station holds, if any.
+    pub fn chip_keys_held(&self) -> Result<Option<KeySet>, StationError> {
+        match self.chip_key_file() {
+            Ok(file) => Ok(Some(file.set())),
+            Err(StationError::NoChipKeys { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// The chip keys file, as the station holds it.
@@ -273,10 +288,7 @@ impl StationHome {
             .collect::<String>()
             .to_ascii_lowercase();
         if expected.len() != 64 || !expected.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(StationError::Usage(format!(
-                "the root key fingerprint {root_fingerprint:?} is not 64 hex digits (SHA-256); copy it from the \
-                 authority's enrolment letter"
-            )));
+            return Err(StationError::BadFingerprint);
         }
         if let Some(existing) = self.config()? {
             return Err(StationError::AlreadyEnrolled {

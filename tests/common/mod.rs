@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses its own part of the lab
 
+pub mod desktop;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

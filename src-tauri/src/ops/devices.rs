@@ -98,7 +98,17 @@ pub fn list(station: &mut Station, session: &Session, frames: Option<&Path>) -> 
 /// line), else the queue chosen in `station.json`, else the PDF folder
 /// `folder`.
 pub fn print_target(station: &Station, queue: Option<String>, pdf: Option<PathBuf>, folder: &Path) -> PrintTarget {
-    match (queue, pdf, &station.config().devices.printer) {
+    chosen_print_target(&station.config().devices, queue, pdf, folder)
+}
+
+/// [`print_target`] from the devices `chosen` (a station not enrolled yet has chosen none).
+pub fn chosen_print_target(
+    chosen: &DeviceChoices,
+    queue: Option<String>,
+    pdf: Option<PathBuf>,
+    folder: &Path,
+) -> PrintTarget {
+    match (queue, pdf, &chosen.printer) {
         (Some(queue), _, _) => PrintTarget::Cups(CupsQueue::new(queue)),
         (None, Some(dir), _) => PrintTarget::Folder(pass_printer::PdfFolder::new(dir)),
         (None, None, Some(queue)) => PrintTarget::Cups(CupsQueue::new(queue.as_str())),
@@ -109,7 +119,12 @@ pub fn print_target(station: &Station, queue: Option<String>, pdf: Option<PathBu
 /// The PC/SC reader to work on: the one given for this run (the command
 /// line), else the one chosen in `station.json`, else the first with a card.
 pub fn pcsc_reader(station: &Station, given: Option<String>) -> PcscReader {
-    PcscReader::new(given.or_else(|| station.config().devices.reader.clone()))
+    chosen_pcsc_reader(&station.config().devices, given)
+}
+
+/// [`pcsc_reader`] from the devices `chosen`.
+pub fn chosen_pcsc_reader(chosen: &DeviceChoices, given: Option<String>) -> PcscReader {
+    PcscReader::new(given.or_else(|| chosen.reader.clone()))
 }
 
 /// The items of a listing, or none and why.

@@ -25,6 +25,25 @@ pub async fn enroll(
     home.enroll(central_url, code, station_name, root_fingerprint).await
 }
 
+/// Where a station stands in its first set-up, shown before anyone signs in:
+/// nothing secret, nothing personal.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct SetupStatus {
+    /// Whether the home holds an enrolled station; without one, the app opens its set-up screen.
+    pub enrolled: bool,
+    /// The chip keys the station holds, if any.
+    pub chip_keys: Option<KeySet>,
+}
+
+/// Whether `home` is enrolled and which chip keys it holds.
+pub fn setup_status(home: &StationHome) -> Result<SetupStatus, StationError> {
+    let enrolled = home.config()?.is_some();
+    Ok(SetupStatus {
+        enrolled,
+        chip_keys: if enrolled { home.chip_keys_held()? } else { None },
+    })
+}
+
 /// What a status bar or a settings screen shows of the station. Nothing
 /// personal: it is shown before anyone signs in.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -176,6 +195,55 @@ pub fn export_chip_keys(
 ) -> Result<(), StationError> {
     allowed(station, session, Duty::Administer)?;
     station.home().export_chip_keys(set, passphrase, to)
+}
+
+/// An export as a screen asks for it, with the passphrase typed twice: the
+/// two must match before anything is sealed, since a passphrase mistyped
+/// once would lock the keys away for good.
+pub fn export_chip_keys_confirmed(
+    station: &mut Station,
+    session: &Session,
+    set: KeySet,
+    passphrase: &str,
+    again: &str,
+    to: &Path,
+) -> Result<(), StationError> {
+    if passphrase != again {
+        return Err(StationError::PassphrasesDiffer);
+    }
+    if to.as_os_str().is_empty() {
+        return Err(StationError::Usage("name the file to write the keys to".to_owned()));
+    }
+    export_chip_keys(station, session, set, passphrase, to)
+}
+
+/// The chip keys the station holds, for an administrator's settings.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ChipKeysView {
+    pub office: String,
+    /// `None`: no keys yet (generate them on the office's first desk, else import).
+    pub held: Option<KeySet>,
+}
+
+pub fn chip_keys(station: &mut Station, session: &Session) -> Result<ChipKeysView, StationError> {
+    allowed(station, session, Duty::Administer)?;
+    Ok(ChipKeysView {
+        office: station.config().office.clone(),
+        held: station.home().chip_keys_held()?,
+    })
+}
+
+/// Takes the office's chip keys (or the gate's) from an export's bytes, as read by a screen.
+pub fn import_chip_key_export(
+    station: &mut Station,
+    session: &Session,
+    export: &[u8],
+    passphrase: &str,
+) -> Result<KeySet, StationError> {
+    allowed(station, session, Duty::Administer)?;
+    station
+        .home()
+        .import_chip_key_export(export, &station.config().office, passphrase)
 }
 
 /// Takes the office's chip keys (or the gate's) from an export.

@@ -10,6 +10,7 @@ import type {
   CardCheck,
   CardState,
   CardView,
+  ChipKeysSettings,
   Colleague,
   Delegation,
   DemoUser,
@@ -21,6 +22,7 @@ import type {
   ErrorView,
   GateInfo,
   HandedOver,
+  KeySet,
   PhotoTaken,
   PrintCheck,
   PrintOutcome,
@@ -28,6 +30,7 @@ import type {
   Released,
   Reprinted,
   Retired,
+  SetupStatus,
   SignedIn,
   StationStatus,
   SyncView,
@@ -159,6 +162,19 @@ export const api = {
   encode: (passId: string) => call<EncodeResult>("encode_card", { passId }),
   resolveScan: (text: string) => call<string>("resolve_scan", { text }),
   firstScreenDrawn: () => call<void>("first_screen_drawn"),
+
+  // The first set-up, before anyone signs in: the enrolment of an empty home
+  setupStatus: () => call<SetupStatus>("setup_status"),
+  enroll: (centralUrl: string, code: string, rootFingerprint: string, stationName: string) =>
+    call<null>("setup_enroll", { centralUrl, code, rootFingerprint, stationName }),
+  // The office's chip keys: an administrator's (generated on the first desk, imported, exported)
+  chipKeys: () => call<ChipKeysSettings>("chip_keys_status"),
+  generateChipKeys: () => call<KeySet>("chip_keys_generate"),
+  importChipKeys: (exported: ArrayBuffer, passphrase: string) =>
+    call<KeySet>("chip_keys_import", { export: Array.from(new Uint8Array(exported)), passphrase }),
+  /** Seals `set` into the file `to`; the passphrase typed twice. Answers with the file written. */
+  exportChipKeys: (set: KeySet, passphrase: string, again: string, to: string) =>
+    call<string>("chip_keys_export", { set, passphrase, again, to }),
 
   // Settings' devices: listed for anyone signed in; chosen and tried by an administrator
   devices: () => call<DevicesView>("devices_list"),

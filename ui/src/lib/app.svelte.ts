@@ -20,6 +20,8 @@ export const app = $state({
   user: null as SignedIn | null,
   /** Whether the start-up question "who is signed in?" has been answered. */
   sessionKnown: false,
+  /** The home holds no station yet: the set-up screen shows until it is done. */
+  setup: false,
   /** Why the sign-in screen is showing: the session ended (idle, or signed out elsewhere). */
   signInNotice: null as CommandError | null,
   /** Whose session just ended by itself, to fill in the sign-in form again (not after signing out on purpose). */
@@ -107,9 +109,13 @@ onSessionEnd((error) => {
   endSession(error);
 });
 
-/** At start-up: whoever is still signed in carries on; otherwise the sign-in screen. */
+/** At start-up: an empty home opens the set-up screen; else whoever is still signed in carries on, or the sign-in screen. */
 export async function resumeSession(): Promise<void> {
   try {
+    if (!(await api.setupStatus()).enrolled) {
+      app.setup = true;
+      return;
+    }
     const user = await api.currentUser();
     if (user) signedIn(user);
     else endSession(null);
@@ -119,6 +125,13 @@ export async function resumeSession(): Promise<void> {
   } finally {
     app.sessionKnown = true;
   }
+}
+
+/** The set-up is done (or left for Settings): whoever set it up is signed out, and the sign-in screen follows. */
+export async function finishSetup(): Promise<void> {
+  if (app.user) await signOut();
+  app.setup = false;
+  await refreshStatus();
 }
 
 /** Signs out (a running gate stops first): the sign-in screen follows whatever the core says. */

@@ -153,6 +153,16 @@ export type CheckOutcome = "valid" | "not_our_card" | "specimen" | "malformed" |
 
 export type CheckSource = "qr" | "chip";
 
+export type ChipKeysSettings = { 
+/**
+ * The user's home folder, where the export form starts (a USB stick's folder is typed in its place).
+ */
+export_dir: string, office: string, 
+/**
+ * `None`: no keys yet (generate them on the office's first desk, else import).
+ */
+held: KeySet | null, };
+
 export type Colleague = { username: string, display_name: string, roles: Array<Role>, };
 
 export type Crop = { x: number, y: number, width: number, height: number, };
@@ -249,7 +259,7 @@ export type EncodeStep = { n: number, step: ExchangeKind, ok: boolean, };
 
 export type ErrorClass = "failure" | "usage" | "setup" | "offline" | "central" | "not_found" | "busy" | "invalid" | "card" | "tampered" | "printer" | "camera" | "auth";
 
-export type ErrorCode = "unexpected" | "io" | "store.failed" | "signer_key" | "no_trust_list" | "corrupt" | "run_setup" | "backup_damaged" | "usage" | "twice_in_batch" | "recipient_missing" | "nothing_to_hand_over" | "other_application" | "bad_id_number" | "reason_missing" | "bad_date" | "gate_not_running" | "backup_passphrase" | "not_enrolled" | "already_enrolled" | "config" | "root_mismatch" | "no_chip_keys" | "restore_over_station" | "central.unreachable" | "central.refused" | "untrusted" | "item_not_found" | "sync_busy" | "reader.failed" | "wrong_state" | "claim.elsewhere" | "claim.offline" | "claim.refused" | "chip_not_verified" | "seal_broken" | "clone_suspected" | "photo_missing" | "photo_vehicle" | "photo_card_made" | "photo_unreadable" | "printer.failed" | "camera.failed" | "no_qr_code" | "no_webcam_support" | "camera.none_chosen" | "auth.bad_credentials" | "auth.tries_left" | "auth.locked" | "auth.locked_until" | "auth.frozen" | "auth.unknown_offline" | "auth.not_signed_in" | "auth.signed_out" | "auth.forbidden" | "auth.two_person" | "auth.delegate_to_self" | "auth.delegation_backwards" | "auth.delegation_past" | "auth.delegate_unknown" | "auth.weak_password";
+export type ErrorCode = "unexpected" | "io" | "store.failed" | "signer_key" | "no_trust_list" | "corrupt" | "run_setup" | "backup_damaged" | "usage" | "twice_in_batch" | "recipient_missing" | "nothing_to_hand_over" | "other_application" | "bad_id_number" | "reason_missing" | "bad_date" | "gate_not_running" | "backup_passphrase" | "bad_fingerprint" | "wrong_passphrase" | "other_office_keys" | "short_passphrase" | "passphrases_differ" | "not_enrolled" | "already_enrolled" | "config" | "root_mismatch" | "no_chip_keys" | "restore_over_station" | "central.unreachable" | "central.refused" | "central.enrolment_code_unknown" | "central.enrolment_code_used" | "untrusted" | "item_not_found" | "sync_busy" | "reader.failed" | "wrong_state" | "claim.elsewhere" | "claim.offline" | "claim.refused" | "chip_not_verified" | "seal_broken" | "clone_suspected" | "photo_missing" | "photo_vehicle" | "photo_card_made" | "photo_unreadable" | "printer.failed" | "camera.failed" | "no_qr_code" | "no_webcam_support" | "camera.none_chosen" | "auth.bad_credentials" | "auth.tries_left" | "auth.locked" | "auth.locked_until" | "auth.frozen" | "auth.unknown_offline" | "auth.not_signed_in" | "auth.signed_out" | "auth.forbidden" | "auth.two_person" | "auth.delegate_to_self" | "auth.delegation_backwards" | "auth.delegation_past" | "auth.delegate_unknown" | "auth.weak_password";
 
 export type ErrorView = { 
 /**
@@ -346,6 +356,8 @@ export type ItemRecord = { kind: PassKind, state: CardState, received_at: string
 handed_over: HandedOverCard | null, };
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
+export type KeySet = "office" | "gate";
 
 export type Mismatch = { "kind": "other_card", pass_id: string, version: number, } | { "kind": "other_print", version: number, print: number, } | { "kind": "not_ours" } | { "kind": "no_print" };
 
@@ -467,6 +479,16 @@ old_card: CardFaces | null, };
 export type Retired = { pass_id: string, print: number | null, chip_uid: string | null, };
 
 export type Role = "clerk" | "supervisor" | "gate_officer" | "admin";
+
+export type SetupStatus = { 
+/**
+ * Whether the home holds an enrolled station; without one, the app opens its set-up screen.
+ */
+enrolled: boolean, 
+/**
+ * The chip keys the station holds, if any.
+ */
+chip_keys: KeySet | null, };
 
 export type SignedIn = { username: string, display_name: string, roles: Array<Role>, 
 /**

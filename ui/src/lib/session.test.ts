@@ -15,7 +15,9 @@ vi.mock("@tauri-apps/api/core", () => ({
 
 import { api, endsSession, failure, reasonText, type CommandError } from "./api";
 import type { ErrorCode, SignedIn } from "./bindings";
-import { app, endSession, lockIfIdle, noteActivity, open, resumeSession, signedIn, signOut } from "./app.svelte";
+import { app, endSession, finishSetup, lockIfIdle, noteActivity, open, resumeSession, signedIn, signOut } from "./app.svelte";
+
+const enrolled = () => ({ enrolled: true, chip_keys: "office" });
 
 const clerk: SignedIn = {
   username: "clerk1",
@@ -100,8 +102,21 @@ describe("the session in the app's state", () => {
     expect(app.signInNotice).toBeNull();
   });
 
+  it("opens the set-up screen at start-up on a home with no station, and sign-in once it is done", async () => {
+    answers.next.push(() => ({ enrolled: false, chip_keys: null }));
+    await resumeSession();
+    expect(app.sessionKnown).toBe(true);
+    expect(app.setup).toBe(true);
+    expect(app.user).toBeNull();
+    signedIn(supervisor);
+    answers.next.push(() => null, () => null);
+    await finishSetup();
+    expect(app.setup).toBe(false);
+    expect(app.user).toBeNull();
+  });
+
   it("carries on at start-up with whoever is still signed in", async () => {
-    answers.next.push(() => gateOfficer);
+    answers.next.push(enrolled, () => gateOfficer);
     await resumeSession();
     expect(app.sessionKnown).toBe(true);
     expect(app.user?.username).toBe("gate1");
@@ -109,7 +124,7 @@ describe("the session in the app's state", () => {
   });
 
   it("shows sign-in at start-up when nobody is signed in", async () => {
-    answers.next.push(() => null);
+    answers.next.push(enrolled, () => null);
     await resumeSession();
     expect(app.user).toBeNull();
   });

@@ -87,6 +87,8 @@ fn roots(visitor: &mut Collect) {
     visitor.visit::<pass_station::store::Colleague>();
     visitor.visit::<pass_station::store::Check>();
     visitor.visit::<office::SyncView>();
+    visitor.visit::<office::SetupStatus>();
+    visitor.visit::<crate::commands::ChipKeysSettings>();
     visitor.visit::<gate::GateEventView>();
     visitor.visit::<pass_station::error::ErrorView>();
 }

@@ -43,14 +43,12 @@ pub fn focus_main(app: &AppHandle) {
     }
 }
 
-/// Starts the watchers and a first sync, once the window exists.
+/// Starts the watchers and a first sync, once the window exists (the sync
+/// once the station is enrolled, from the set-up screen if not yet).
 pub fn start(app: &AppHandle) {
-    let handle = app.clone();
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = handle.state::<AppState>();
-        // A failed start-up sync is reported by `sync-finished`; the cache works without it.
-        let _ = run_sync(&handle, &state, None);
-    });
+    if app.state::<AppState>().enrolled() {
+        first_sync(app);
+    }
     let handle = app.clone();
     tauri::async_runtime::spawn(async move { probe_central(handle).await });
     let handle = app.clone();
@@ -81,6 +79,16 @@ fn scheduled_backups(app: &AppHandle) {
         }
         std::thread::sleep(BACKUP_CHECK_EVERY);
     }
+}
+
+/// The station's own sync, at start-up or just after its enrolment, on a thread of its own.
+pub fn first_sync(app: &AppHandle) {
+    let handle = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = handle.state::<AppState>();
+        // A failed start-up sync is reported by `sync-finished`; the cache works without it.
+        let _ = run_sync(&handle, &state, None);
+    });
 }
 
 /// What `sync-progress` carries.
@@ -180,7 +188,7 @@ async fn probe_central(app: AppHandle) {
     loop {
         tokio::time::sleep(PROBE_EVERY).await;
         let state = app.state::<AppState>();
-        let client = held(&state.station).client().ok();
+        let client = held(&state.station).as_ref().and_then(|station| station.client().ok());
         if let Some(client) = client {
             let answered = client.with_request_timeout(PROBE_TIMEOUT).trust_list().await.is_ok();
             set_online(&app, &state, answered);

@@ -155,9 +155,14 @@ fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationE
         ),
         None => (home, None, None, Vec::new(), None),
     };
-    let station = Station::open(home.clone())?;
+    // An empty home opens the set-up screen, which enrols it.
+    let station = match home.config()? {
+        Some(_) => Some(Station::open(home.clone())?),
+        None => None,
+    };
+    let chosen = station.as_ref().map(|s| s.config().devices.clone()).unwrap_or_default();
     // The command line's devices for this run, else those chosen in Settings.
-    let cards = cards.unwrap_or_else(|| Box::new(devices::pcsc_reader(&station, args.reader)));
+    let cards = cards.unwrap_or_else(|| Box::new(devices::chosen_pcsc_reader(&chosen, args.reader)));
     let camera = match (args.camera, &args.frames, &camera_dir) {
         (Some(index), _, _) => Some(CameraChoice::Webcam { index }),
         (None, Some(dir), _) => Some(CameraChoice::Frames {
@@ -166,10 +171,15 @@ fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationE
         (None, None, Some(dir)) => Some(CameraChoice::Frames {
             dir: dir.display().to_string(),
         }),
-        (None, None, None) => station.config().devices.camera.clone(),
+        (None, None, None) => chosen.camera.clone(),
     };
     let pdf_folder = args.pdf.clone().unwrap_or_else(|| home.dir().join("printed"));
-    let mut printer = Printer::new(devices::print_target(&station, args.printer, args.pdf, &pdf_folder));
+    let mut printer = Printer::new(devices::chosen_print_target(
+        &chosen,
+        args.printer,
+        args.pdf,
+        &pdf_folder,
+    ));
     if let Some(dir) = &camera_dir {
         printer.watcher = Some(Box::new(PictureFolder { dir: dir.clone() }));
     }
@@ -225,6 +235,12 @@ fn run(state: AppState, software_rendering: bool) -> ExitCode {
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::station_status,
+            commands::setup_status,
+            commands::setup_enroll,
+            commands::chip_keys_status,
+            commands::chip_keys_generate,
+            commands::chip_keys_import,
+            commands::chip_keys_export,
             commands::sync_now,
             commands::queue,
             commands::applications,

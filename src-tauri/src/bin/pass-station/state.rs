@@ -35,7 +35,8 @@ pub struct AppState {
     pub home: StationHome,
     /// The open station, for the quick steps; a sync opens its own, so the
     /// queue stays usable while it runs (SQLite WAL lets both work at once).
-    pub station: Mutex<Station>,
+    /// None until the home is enrolled, from the set-up screen.
+    pub station: Mutex<Option<Station>>,
     /// The devices: chosen at start-up (the command line, else
     /// `station.json`), and again when an administrator chooses in Settings.
     pub printer: Mutex<Printer>,
@@ -68,6 +69,11 @@ impl AppState {
     /// folder, or Settings' choice), read each time a screen starts it.
     pub fn chosen_camera(&self) -> Result<CameraChoice, StationError> {
         held(&self.camera).clone().ok_or(StationError::NoCameraChosen)
+    }
+
+    /// Whether the home holds an enrolled station (else the set-up screen shows).
+    pub fn enrolled(&self) -> bool {
+        held(&self.station).is_some()
     }
 
     /// The signed-in user's session, as last kept.

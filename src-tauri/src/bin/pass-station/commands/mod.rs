@@ -14,6 +14,7 @@ mod backup;
 mod desk;
 mod devices;
 mod gate;
+mod office;
 mod people;
 mod supervisor;
 
@@ -21,6 +22,7 @@ pub use backup::*;
 pub use desk::*;
 pub use devices::*;
 pub use gate::*;
+pub use office::*;
 pub use people::*;
 pub use supervisor::*;
 
@@ -62,7 +64,10 @@ async fn with_station<T: Send + 'static>(
 ) -> Answer<T> {
     blocking(app, move |state| {
         let mut station = crate::lock::held(&state.station);
-        work(&mut station, state)
+        let station = station.as_mut().ok_or_else(|| StationError::NotEnrolled {
+            home: state.home.dir().to_owned(),
+        })?;
+        work(station, state)
     })
     .await
 }
