@@ -47,6 +47,37 @@ pub enum StoreError {
     },
 }
 
+/// Statements through the connection's cache of prepared statements. A page
+/// of the feed runs the same few statements for each of its items, and
+/// parsing a statement again for every row cost more than running it.
+pub(crate) trait Cached {
+    fn execute_cached<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+    fn query_row_cached<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T>;
+}
+
+impl Cached for Connection {
+    fn execute_cached<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn query_row_cached<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.prepare_cached(sql)?.query_row(params, row)
+    }
+}
+
+/// Room for every statement a page runs per item, and the screens' own.
+const CACHED_STATEMENTS: usize = 64;
+
 /// Adds what the cache was doing to a SQLite error.
 pub(crate) trait SqlContext<T> {
     fn context(self, context: &'static str) -> Result<T, StoreError>;
@@ -79,6 +110,7 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "wal").map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "full").map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", true).map_err(open_err)?;
+        conn.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
         migrate(&mut conn, MIGRATIONS).map_err(|e| match e {
             MigrateError::TooNew(found) => StoreError::TooNew {
                 path: path.to_owned(),
@@ -113,7 +145,7 @@ impl Store {
 
 /// Sets a value in the `station_state` table inside the caller's transaction.
 pub(super) fn set_state_value(tx: &rusqlite::Transaction<'_>, key: &str, value: &str) -> Result<(), StoreError> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO station_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         params![key, value],
     )

@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 
 use super::audit;
 use super::card_faces::card_faces_in;
-use super::db::{CENTRAL_ACTOR, SqlContext, Store, StoreError, now_rfc3339, rfc3339};
+use super::db::{CENTRAL_ACTOR, Cached, SqlContext, Store, StoreError, now_rfc3339, rfc3339};
 use super::rows::{parse_state, parse_time};
 use crate::model::{CardState, PassItem};
 
@@ -109,7 +109,7 @@ impl Store {
 }
 
 fn keep_claim(conn: &Connection, pass_id: &str, claim: &Claim) -> Result<(), StoreError> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO claims (pass_id, version, station_id, desk, since, expires_at, first_print)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (pass_id) DO UPDATE SET version = excluded.version, station_id = excluded.station_id,

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 
 use super::card_events::advance_in;
 use super::card_faces::card_faces_in;
-use super::db::{CENTRAL_ACTOR, SqlContext, Store, StoreError, now_rfc3339, rfc3339, set_state_value};
+use super::db::{CENTRAL_ACTOR, Cached, SqlContext, Store, StoreError, now_rfc3339, rfc3339, set_state_value};
 use super::desk_photos::upload_waiting;
 use super::desks::{CarriedCard, carry_on_in, note_desks_in};
 use super::queue::{enqueue, enqueue_fact};
@@ -299,7 +299,7 @@ pub(super) enum Upsert {
 /// (except that a withdrawal closes a card not yet handed over).
 pub(super) fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> Result<Upsert, StoreError> {
     let existing: Option<(i64, u32, String)> = tx
-        .query_row(
+        .query_row_cached(
             "SELECT id, version, state FROM items WHERE pass_id = ?1",
             params![item.pass_id],
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
@@ -333,7 +333,7 @@ pub(super) fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> R
         }
         Some((_, version, _)) if version > item.version => return Ok(Upsert::Unchanged),
         Some((id, _, state)) => {
-            tx.execute("DELETE FROM item_search WHERE rowid = ?1", params![id])
+            tx.execute_cached("DELETE FROM item_search WHERE rowid = ?1", params![id])
                 .context("re-indexing an item")?;
             (Some(id), Upsert::Updated, state)
         }
@@ -348,7 +348,7 @@ pub(super) fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> R
     };
     // A new item gets a fresh id; a known one is updated in place (its id and
     // received_at stay, as the search index and the clerk rely on them).
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO items (id, pass_id, version, application_id, holder_kind, holder_name, holder_name_latin,
             national_id_masked, plate, vehicle_type, temporary, company_name, company_tax_id, ports,
             valid_from, valid_to, pickup_office, photo_sha256, state, received_at, updated_at)
@@ -398,7 +398,7 @@ pub(super) fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> R
         Holder::Person { name, name_latin, .. } => format!("{name} {}", name_latin.as_deref().unwrap_or_default()),
         Holder::Vehicle { .. } => String::new(),
     };
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO item_search (rowid, name, company, pass_id, plate) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
             id,
@@ -409,7 +409,7 @@ pub(super) fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> R
         ],
     )
     .context("indexing an item")?;
-    tx.execute("DELETE FROM rejected_items WHERE pass_id = ?1", params![item.pass_id])
+    tx.execute_cached("DELETE FROM rejected_items WHERE pass_id = ?1", params![item.pass_id])
         .context("clearing an earlier rejection")?;
     Ok(outcome)
 }
@@ -424,7 +424,7 @@ fn take_desk_photo(tx: &Transaction<'_>, item: &PassItem) -> Result<(), StoreErr
     if upload_waiting(tx, &item.pass_id)? {
         return Ok(());
     }
-    tx.execute(
+    tx.execute_cached(
         "UPDATE items SET photo_sha256 = ?2 WHERE pass_id = ?1 AND photo_sha256 IS NOT ?2",
         params![item.pass_id, sha256],
     )

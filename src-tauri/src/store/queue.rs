@@ -8,11 +8,11 @@
 use pass_central::StationEvent;
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::db::{SqlContext, StoreError, now_rfc3339, set_state_value};
+use super::db::{Cached, SqlContext, StoreError, now_rfc3339, set_state_value};
 
 /// Queues an event inside the caller's transaction, under the kind it is.
 pub(crate) fn enqueue(tx: &Transaction<'_>, event: &StationEvent) -> Result<(), StoreError> {
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO outbox (idempotency_key, kind, occurred_at, payload) VALUES (?1, ?2, ?3, ?4)",
         params![
             uuid::Uuid::new_v4().to_string(),
@@ -37,7 +37,7 @@ const KEY_SCOPE: &str = "event_key_scope";
 /// carries the same key, so central records it once.
 pub(crate) fn enqueue_fact(tx: &Transaction<'_>, event: &StationEvent, fact: &str) -> Result<(), StoreError> {
     let scope: Option<String> = tx
-        .query_row(
+        .query_row_cached(
             "SELECT value FROM station_state WHERE key = ?1",
             params![KEY_SCOPE],
             |row| row.get(0),
@@ -52,7 +52,7 @@ pub(crate) fn enqueue_fact(tx: &Transaction<'_>, event: &StationEvent, fact: &st
             scope
         }
     };
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO outbox (idempotency_key, kind, occurred_at, payload) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (idempotency_key) DO NOTHING",
         params![
