@@ -33,6 +33,8 @@ mod credentials;
 mod db;
 mod desk_photos;
 mod desks;
+#[cfg(feature = "demo")]
+mod floor;
 mod handling;
 mod items;
 mod outbox;
@@ -52,6 +54,8 @@ pub(crate) use db::now_rfc3339;
 pub use db::{MIGRATIONS, Store, StoreError, parse_rfc3339, rfc3339};
 pub use desk_photos::{PHOTO_TAKEN, PHOTO_UPLOAD};
 pub use desks::{CARRIED_ON, CLAIM_TAKEN_OVER, DeskClaim};
+#[cfg(feature = "demo")]
+pub use floor::bare_insert_floor;
 pub use handling::{Pickup, Recipient};
 pub use items::{IssueStanding, ItemRecord, PageSummary, RejectedItem, StoredPage};
 pub use outbox::{OutboxEntry, OutboxFilter, OutboxOutcome};
