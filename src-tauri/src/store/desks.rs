@@ -184,15 +184,7 @@ pub(super) fn carry_on_in(
     card: &CarriedCard<'_>,
     to: CardState,
 ) -> Result<bool, StoreError> {
-    let held: Option<(u32, CardState)> = tx
-        .query_row(
-            "SELECT version, state FROM items WHERE pass_id = ?1",
-            params![pass_id],
-            |row| Ok((row.get(0)?, parse_state(row, 1)?)),
-        )
-        .optional()
-        .context("reading a card's state")?;
-    let Some((version, state)) = held else {
+    let Some((version, state)) = held_in(tx, pass_id)? else {
         return Ok(false);
     };
     let further = matches!((state.progress(), to.progress()), (Some(here), Some(there)) if there > here);
@@ -239,4 +231,15 @@ pub(super) fn carry_on_in(
     });
     audit::append(tx, CENTRAL_ACTOR, CARRIED_ON, Some(pass_id), &detail)?;
     Ok(true)
+}
+
+/// The version the station holds of a pass, and where its card stands.
+pub(super) fn held_in(tx: &Transaction<'_>, pass_id: &str) -> Result<Option<(u32, CardState)>, StoreError> {
+    tx.query_row(
+        "SELECT version, state FROM items WHERE pass_id = ?1",
+        params![pass_id],
+        |row| Ok((row.get(0)?, parse_state(row, 1)?)),
+    )
+    .optional()
+    .context("reading a card's state")
 }

@@ -16,7 +16,7 @@ use super::card_events::advance_in;
 use super::card_faces::card_faces_in;
 use super::db::{CENTRAL_ACTOR, Cached, SqlContext, Store, StoreError, now_rfc3339, rfc3339, set_state_value};
 use super::desk_photos::upload_waiting;
-use super::desks::{CarriedCard, carry_on_in, note_desks_in};
+use super::desks::{CarriedCard, carry_on_in, held_in, note_desks_in};
 use super::queue::{enqueue, enqueue_fact};
 use super::rows::{parse_date, parse_optional_time, parse_state, parse_time, split_ports, time_from_text};
 use super::search::index_text;
@@ -508,17 +508,6 @@ pub(super) fn set_handed_over_card(
     )
     .context("recording the card handed over")?;
     Ok(())
-}
-
-/// The version the station holds of a pass, and where its card stands.
-fn held_in(tx: &Transaction<'_>, pass_id: &str) -> Result<Option<(u32, CardState)>, StoreError> {
-    tx.query_row(
-        "SELECT version, state FROM items WHERE pass_id = ?1",
-        params![pass_id],
-        |row| Ok((row.get(0)?, parse_state(row, 1)?)),
-    )
-    .optional()
-    .context("reading a card's state")
 }
 
 fn item_from_row(row: &Row<'_>) -> rusqlite::Result<ItemRecord> {

@@ -18,7 +18,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use time::{Duration, OffsetDateTime};
 
 use super::db::{Store, rfc3339};
-use super::feed::{ItemRow, change_item, load_item, station_may_change};
+use super::feed::{ItemRow, change_item, known_item, load_item, station_may_change};
 use super::stations::Station;
 use crate::api::{CardInWork, Claim, ClaimOutcome, ClaimResult, TakeOverRequest, WorkState};
 use crate::events::{CardStep, CardStepEvent};
@@ -201,10 +201,8 @@ pub(super) fn follow_card_step(
     event: &CardStepEvent,
     at: OffsetDateTime,
 ) -> Result<(), SimError> {
-    let row = match load_item(conn, &event.pass_id) {
-        Ok(row) => row,
-        Err(SimError::NotFound(_)) => return Ok(()),
-        Err(e) => return Err(e),
+    let Some(row) = known_item(conn, &event.pass_id)? else {
+        return Ok(());
     };
     if row.item.version != event.version || row.state == ItemStateName::Withdrawn {
         return Ok(());

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use super::audit_heads::{audit_head, keep_audit_head, restore_answer, restore_point, supersede_heads};
 use super::claims::follow_card_step;
 use super::db::{Store, rfc3339, to_json};
-use super::feed::{change_item, load_item};
+use super::feed::{change_item, known_item, load_item};
 use super::hotlist::{end_of_day, hotlist_card, hotlist_print};
 use crate::api::{EventOutcome, EventResult, HandedOverCard};
 use crate::events::{CardFaces, CardStepEvent, StationEvent};
@@ -180,11 +180,8 @@ fn record_hand_over(
     card: &CardFaces,
     at: OffsetDateTime,
 ) -> Result<(), SimError> {
-    let row = match load_item(conn, &step.pass_id) {
-        Ok(row) => row,
-        // A pass central does not know: the event is kept, there is no item to mark.
-        Err(SimError::NotFound(_)) => return Ok(()),
-        Err(e) => return Err(e),
+    let Some(row) = known_item(conn, &step.pass_id)? else {
+        return Ok(());
     };
     if row.item.version != step.version || row.state == ItemStateName::Withdrawn {
         return Ok(());

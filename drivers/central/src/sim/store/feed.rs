@@ -283,6 +283,16 @@ pub(super) fn load_item(conn: &Connection, pass_id: &str) -> Result<ItemRow, Sim
     })
 }
 
+/// The item, or none when central does not know the pass (a station may
+/// report one it never had: its event is kept, there is no item to mark).
+pub(super) fn known_item(conn: &Connection, pass_id: &str) -> Result<Option<ItemRow>, SimError> {
+    match load_item(conn, pass_id) {
+        Ok(row) => Ok(Some(row)),
+        Err(SimError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Applies `change` to an item that is not withdrawn, stamps the time, and
 /// moves its feed row to the end when it is (or was) in the feed.
 pub(super) fn change_item(
