@@ -459,6 +459,12 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         "the card of another desk's claim offers no print"
     );
     app.screenshot("03c-card-claimed-elsewhere").await;
+    app.click("nav .language").await;
+    app.appears("the English card", "html[lang='en'] [data-testid=card-claimed]")
+        .await;
+    app.screenshot("03d-card-claimed-elsewhere-en").await;
+    app.click("nav .language").await;
+    app.appears("the Chinese interface", "html[lang='zh-TW']").await;
 
     // The approved card that starts soonest (today), so that the gate at the
     // end finds it valid, prints to the PDF folder and moves to printed. The
