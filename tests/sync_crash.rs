@@ -4,11 +4,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Lab, OFFICE, cached_pass_ids, crash_rng, integrity};
+use common::{Lab, OFFICE, cached_pass_ids, crash_rng, integrity, item_receipts};
 use pass_central::sim::{Fault, FaultKind};
 use pass_station::model::Role;
 use pass_station::store::OutboxFilter;
@@ -89,16 +88,7 @@ async fn kill_9_at_random_points_never_corrupts_or_loses_anything() {
 
     // Central holds exactly one receipt per item version the station stored,
     // including the latest version of every item.
-    let mut receipts: BTreeMap<(String, u64), usize> = BTreeMap::new();
-    for event in lab.admin.events().await.expect("events") {
-        if event.kind == "item_received" {
-            let key = (
-                event.payload["pass_id"].as_str().expect("pass_id").to_owned(),
-                event.payload["version"].as_u64().expect("version"),
-            );
-            *receipts.entry(key).or_insert(0) += 1;
-        }
-    }
+    let receipts = item_receipts(&lab.admin.events().await.expect("events"));
     let doubled: Vec<_> = receipts.iter().filter(|(_, n)| **n > 1).collect();
     assert!(
         doubled.is_empty(),

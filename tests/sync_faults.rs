@@ -6,24 +6,19 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{Lab, OFFICE, cached_pass_ids, quick_sync};
+use common::{Lab, OFFICE, cached_pass_ids, item_receipts, quick_sync};
 use pass_central::client::CentralError;
 use pass_central::sim::{Fault, FaultKind};
 use pass_station::StationError;
 use pass_station::model::CardState;
 use pass_station::store::OutboxFilter;
 
-/// How many `item_received` events central holds for each pass number.
+/// How many times central was told of each pass number's receipt.
 async fn receipts_by_pass(lab: &Lab) -> BTreeMap<String, usize> {
+    let events = lab.admin.events().await.expect("events");
     let mut counts = BTreeMap::new();
-    for event in lab.admin.events().await.expect("events") {
-        if event.kind == "item_received" {
-            let pass_id = event.payload["pass_id"]
-                .as_str()
-                .expect("pass_id in payload")
-                .to_owned();
-            *counts.entry(pass_id).or_insert(0) += 1;
-        }
+    for ((pass_id, _), times) in item_receipts(&events) {
+        *counts.entry(pass_id).or_insert(0) += times;
     }
     counts
 }

@@ -10,7 +10,7 @@ pub use pass_central::api::{Holder, Role};
 use pass_central::api::{ItemStatus, WireItem};
 use pass_central::model::{MaskedNationalId, TaxId, port};
 pub use pass_credential::{PassKind, Revocation};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::Date;
 
 /// One pass: a card for one person or one vehicle, as approved by central.
@@ -295,7 +295,7 @@ const MAX_VALIDITY_YEARS: i32 = 10;
 /// the rejection can be reported against it.
 pub fn check_wire_item(raw: &serde_json::Value, office: &str) -> Result<PassItem, (Option<String>, Rejection)> {
     let pass_id = raw.get("pass_id").and_then(|v| v.as_str()).map(str::to_owned);
-    let wire: WireItem = serde_json::from_value(raw.clone()).map_err(|e| {
+    let wire = WireItem::deserialize(raw).map_err(|e| {
         (
             pass_id.clone(),
             Rejection(format!("the record does not follow the API contract: {e}")),

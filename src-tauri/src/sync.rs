@@ -17,12 +17,17 @@ use pass_central::api::{AuditHeadPayload, Event, EventBatch, EventOutcome};
 use pass_central::client::{CentralClient, CentralError};
 use pass_credential::{AuditHead, SigningKey};
 use serde::Serialize;
+use tokio::task::JoinSet;
 
 use crate::StationError;
 use crate::credentials::TrustSummary;
 use crate::model::check_wire_item;
 use crate::retry::{RetryPolicy, with_retries};
-use crate::store::{OutboxEntry, OutboxFilter, OutboxOutcome, PHOTO_UPLOAD, PageSummary, Store, StoredPage};
+use crate::store::{OutboxEntry, OutboxOutcome, PHOTO_UPLOAD, PageSummary, Store, StoredPage};
+
+/// The most payload bytes in one batch of events: central reads a body of
+/// up to 2 MiB, and page receipts run to tens of kilobytes each.
+const EVENT_BATCH_BYTES: usize = 1 << 20;
 
 /// How a sync behaves; the defaults suit a card office.
 #[derive(Debug, Clone)]
@@ -130,6 +135,10 @@ pub async fn sync(
     Ok(report)
 }
 
+/// Reads the feed to its end, one page ahead: while a page is stored,
+/// central is already answering for the next, and its records are decoded
+/// and checked off the storing thread where the runtime has one. The page
+/// read ahead is only read: a sync stopped at any point stores nothing of it.
 async fn pull_feed(
     store: &mut Store,
     client: &CentralClient,
@@ -138,49 +147,90 @@ async fn pull_feed(
     report: &mut SyncReport,
     progress: &mut dyn FnMut(SyncProgress),
 ) -> Result<(), StationError> {
+    let mut ahead = JoinSet::new();
+    let mut cursor = store.feed_cursor()?;
+    ahead.spawn(read_page(
+        client.clone(),
+        office.to_owned(),
+        cursor.clone(),
+        options.clone(),
+    ));
     loop {
-        let cursor = store.feed_cursor()?;
-        let stage = match &cursor {
-            Some(cursor) => format!("reading the item feed after position {cursor}"),
-            None => "reading the item feed from its start".to_owned(),
-        };
-        let fetched = with_retries(options.retry_policy(), &mut report.retried, || {
-            client.items_page(office, cursor.as_deref(), options.page_size)
-        })
-        .await;
-        let page = match fetched {
+        let read = ahead.join_next().await.expect("a page is always being read");
+        // The reading task is never aborted while awaited, so it ended or panicked.
+        let (fetched, retried) = read.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        report.retried.extend(retried);
+        let (stored, has_more) = match fetched {
             Ok(page) => page,
             Err(CentralError::CursorExpired) if !report.full_resync => {
                 // Central forgot our position (its feed was rebuilt): read it all
                 // again. Items already held are matched by pass number and version.
                 report.full_resync = true;
                 store.forget_feed_cursor()?;
+                cursor = None;
+                ahead.spawn(read_page(client.clone(), office.to_owned(), None, options.clone()));
                 continue;
             }
-            Err(source) => return Err(StationError::Central { stage, source }),
-        };
-        let mut stored = StoredPage {
-            next_cursor: page.next_cursor,
-            last: !page.has_more,
-            ..StoredPage::default()
-        };
-        for raw in &page.items {
-            match check_wire_item(raw, office) {
-                Ok(item) => stored.items.push(item),
-                Err(rejection) => stored.rejected.push(rejection),
+            Err(source) => {
+                let stage = match &cursor {
+                    Some(cursor) => format!("reading the item feed after position {cursor}"),
+                    None => "reading the item feed from its start".to_owned(),
+                };
+                return Err(StationError::Central { stage, source });
             }
+        };
+        if has_more {
+            cursor = Some(stored.next_cursor.clone());
+            ahead.spawn(read_page(
+                client.clone(),
+                office.to_owned(),
+                cursor.clone(),
+                options.clone(),
+            ));
+            // On a single-threaded runtime the request goes out now, before the page is stored.
+            tokio::task::yield_now().await;
         }
         let summary = store.store_page(&stored)?;
         report.pages += 1;
         add_summary(&mut report.items, summary);
         progress(SyncProgress::Page {
             items: report.items.added + report.items.updated,
-            more: page.has_more,
+            more: has_more,
         });
-        if !page.has_more {
+        if !has_more {
             return Ok(());
         }
     }
+}
+
+/// One page of the feed after `cursor`, its records checked for `office`;
+/// whether more follow; and the transient failures retried on the way.
+async fn read_page(
+    client: CentralClient,
+    office: String,
+    cursor: Option<String>,
+    options: SyncOptions,
+) -> (Result<(StoredPage, bool), CentralError>, Vec<String>) {
+    let mut retried = Vec::new();
+    let fetched = with_retries(options.retry_policy(), &mut retried, || {
+        client.items_page(&office, cursor.as_deref(), options.page_size)
+    })
+    .await;
+    let page = fetched.map(|page| {
+        let mut stored = StoredPage {
+            next_cursor: page.next_cursor,
+            last: !page.has_more,
+            ..StoredPage::default()
+        };
+        for raw in &page.items {
+            match check_wire_item(raw, &office) {
+                Ok(item) => stored.items.push(item),
+                Err(rejection) => stored.rejected.push(rejection),
+            }
+        }
+        (stored, page.has_more)
+    });
+    (page, retried)
 }
 
 fn add_summary(total: &mut PageSummary, page: PageSummary) {
@@ -306,7 +356,7 @@ pub async fn send_outbox(
     queue_audit_head(store, signer)?;
     let mut report = OutboxReport::default();
     loop {
-        let mut entries = store.outbox(OutboxFilter::Unsent, options.event_batch)?;
+        let mut entries = store.next_batch(options.event_batch, EVENT_BATCH_BYTES)?;
         if entries.is_empty() {
             return Ok(report);
         }
@@ -322,20 +372,20 @@ pub async fn send_outbox(
             Some(first_photo) => entries.truncate(first_photo),
             None => {}
         }
-        let mut events = Vec::with_capacity(entries.len());
-        for entry in &entries {
-            events.push(Event {
-                idempotency_key: entry.idempotency_key.clone(),
-                kind: entry.kind.clone(),
+        let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
+        let events = entries
+            .into_iter()
+            .map(|entry| Event {
+                idempotency_key: entry.idempotency_key,
+                kind: entry.kind,
                 occurred_at: entry.occurred_at,
-                payload: entry.payload.clone(),
-            });
-        }
+                payload: entry.payload,
+            })
+            .collect();
         let batch = EventBatch { events };
         let results = match with_retries(options.retry_policy(), retried, || client.send_events(&batch)).await {
             Ok(results) => results,
             Err(source) => {
-                let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
                 store.record_send_failure(&seqs, &source.to_string())?;
                 return Err(StationError::Central {
                     stage: "sending events to central".to_owned(),
@@ -346,10 +396,10 @@ pub async fn send_outbox(
         // Central's count of the entries a restore lost, for `audit verify`.
         let restore_answer = results.results.iter().find_map(|result| result.audit_entries_lost);
         // The client checked that the results match the batch one to one, in order.
-        let outcomes: Vec<(i64, OutboxOutcome)> = entries
+        let outcomes: Vec<(i64, OutboxOutcome)> = seqs
             .iter()
             .zip(results.results)
-            .map(|(entry, result)| {
+            .map(|(seq, result)| {
                 let outcome = match result.outcome {
                     EventOutcome::Accepted => {
                         report.accepted += 1;
@@ -364,7 +414,7 @@ pub async fn send_outbox(
                         OutboxOutcome::Rejected(result.reason.unwrap_or_else(|| "no reason given".to_owned()))
                     }
                 };
-                (entry.seq, outcome)
+                (*seq, outcome)
             })
             .collect();
         store.record_outcomes(&outcomes)?;

@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use pass_central::sim::AdminClient;
+use pass_central::sim::admin::StoredEvent;
 use pass_central::sim::{SimConfig, SimHandle};
 use pass_station::auth::Session;
 use pass_station::model::Role;
@@ -199,6 +200,20 @@ pub fn cached_pass_ids(station: &Station) -> Vec<String> {
         .collect();
     ids.sort();
     ids
+}
+
+/// How many times central was told each item version reached a station:
+/// the items named by every `items_received` receipt it recorded.
+pub fn item_receipts(events: &[StoredEvent]) -> std::collections::BTreeMap<(String, u64), usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for event in events.iter().filter(|e| e.kind == "items_received") {
+        for item in event.payload["items"].as_array().expect("a receipt names items") {
+            let pass_id = item["pass_id"].as_str().expect("pass_id").to_owned();
+            let version = item["version"].as_u64().expect("version");
+            *counts.entry((pass_id, version)).or_insert(0) += 1;
+        }
+    }
+    counts
 }
 
 /// The random instants of a crash test: seeded from `CRASH_SEED` to replay a

@@ -303,7 +303,7 @@ pub struct Event {
     /// Unique per event, made by the station when the event happens; central
     /// accepts each key once, so sending again after a lost answer is safe.
     pub idempotency_key: String,
-    /// Such as `item_received`.
+    /// Such as `items_received`.
     pub kind: String,
     #[serde(with = "time::serde::rfc3339")]
     pub occurred_at: OffsetDateTime,

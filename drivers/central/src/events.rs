@@ -25,8 +25,9 @@ use crate::api::{AUDIT_HEAD_EVENT, AuditHeadPayload, ItemStatus};
 /// One event a station reports, by kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StationEvent {
-    /// `item_received`: a version of a pass item reached the station's cache.
-    ItemReceived(ItemReceived),
+    /// `items_received`: a page of the feed reached the station's cache; the
+    /// item versions in it that were new to the station.
+    ItemsReceived(ItemsReceived),
     /// `item_rejected`: a record of the feed was set aside, and why.
     ItemRejected(ItemRejected),
     /// `card_checked`: a card was checked at a gate or a desk.
@@ -60,7 +61,7 @@ impl StationEvent {
     /// Every kind of event, as the wire names them.
     pub fn kinds() -> impl Iterator<Item = &'static str> {
         [
-            "item_received",
+            "items_received",
             "item_rejected",
             "card_checked",
             "delegation_granted",
@@ -74,7 +75,7 @@ impl StationEvent {
     /// The event's kind on the wire, such as `card_printed`.
     pub fn kind(&self) -> &'static str {
         match self {
-            StationEvent::ItemReceived(_) => "item_received",
+            StationEvent::ItemsReceived(_) => "items_received",
             StationEvent::ItemRejected(_) => "item_rejected",
             StationEvent::CardChecked(_) => "card_checked",
             StationEvent::DelegationGranted(_) => "delegation_granted",
@@ -88,7 +89,7 @@ impl StationEvent {
     /// order `serde_json` keeps them (sorted), as the station always wrote them.
     pub fn payload(&self) -> Value {
         let payload = match self {
-            StationEvent::ItemReceived(p) => serde_json::to_value(p),
+            StationEvent::ItemsReceived(p) => serde_json::to_value(p),
             StationEvent::ItemRejected(p) => serde_json::to_value(p),
             StationEvent::CardChecked(p) => serde_json::to_value(p),
             StationEvent::DelegationGranted(p) => serde_json::to_value(p),
@@ -106,7 +107,7 @@ impl StationEvent {
             T::deserialize(payload).map_err(|source| EventError::Payload { kind, source })
         }
         Ok(match kind {
-            "item_received" => StationEvent::ItemReceived(read("item_received", payload)?),
+            "items_received" => StationEvent::ItemsReceived(read("items_received", payload)?),
             "item_rejected" => StationEvent::ItemRejected(read("item_rejected", payload)?),
             "card_checked" => StationEvent::CardChecked(read("card_checked", payload)?),
             "delegation_granted" => StationEvent::DelegationGranted(read("delegation_granted", payload)?),
@@ -121,9 +122,18 @@ impl StationEvent {
     }
 }
 
-/// The payload of `item_received`.
+/// The payload of `items_received`: one receipt for a page of the feed
+/// rather than an event per item, so a full sync of the office's items sends
+/// central a hundred events, not a hundred thousand.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ItemReceived {
+pub struct ItemsReceived {
+    /// The item versions of the page new to the station, in feed order.
+    pub items: Vec<ReceivedItem>,
+}
+
+/// One item version a station took into its cache.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivedItem {
     pub pass_id: String,
     pub version: u32,
     pub status: ItemStatus,
@@ -403,8 +413,8 @@ mod tests {
                           "reason": "the print job never finished"});
         let samples = [
             (
-                "item_received",
-                json!({"pass_id": "KEL-2026-000001", "version": 1, "status": "withdrawn"}),
+                "items_received",
+                json!({"items": [{"pass_id": "KEL-2026-000001", "version": 1, "status": "withdrawn"}]}),
             ),
             (
                 "item_rejected",
@@ -440,14 +450,16 @@ mod tests {
 
     #[test]
     fn the_payload_keeps_the_bytes_the_station_wrote() {
-        let event = StationEvent::ItemReceived(ItemReceived {
-            pass_id: "KEL-2026-000001".to_owned(),
-            version: 3,
-            status: ItemStatus::Approved,
+        let event = StationEvent::ItemsReceived(ItemsReceived {
+            items: vec![ReceivedItem {
+                pass_id: "KEL-2026-000001".to_owned(),
+                version: 3,
+                status: ItemStatus::Approved,
+            }],
         });
         assert_eq!(
             event.payload().to_string(),
-            r#"{"pass_id":"KEL-2026-000001","status":"approved","version":3}"#
+            r#"{"items":[{"pass_id":"KEL-2026-000001","status":"approved","version":3}]}"#
         );
     }
 
@@ -464,8 +476,8 @@ mod tests {
                            "version": null, "card_uid": null, "port": null, "outcome": "valid"});
         let err = StationEvent::from_wire("card_checked", &check).expect_err("an unknown source");
         assert!(err.to_string().contains("nfc"), "{err}");
-        let received = json!({"pass_id": "KEL-1", "version": 1, "status": "pending"});
-        assert!(StationEvent::from_wire("item_received", &received).is_err());
+        let received = json!({"items": [{"pass_id": "KEL-1", "version": 1, "status": "pending"}]});
+        assert!(StationEvent::from_wire("items_received", &received).is_err());
         let retired = json!({"pass_id": "KEL-1", "version": 1, "actor": "chen", "audit_seq": 1,
                              "retired_card": {"print": 1, "card_uid": null, "reason": "lost"}});
         assert!(StationEvent::from_wire("card_voided", &retired).is_err());

@@ -107,7 +107,7 @@ async fn sync(
 /// An event of `kind` for KEL-2026-000001, with the least payload that kind carries.
 fn event(key: &str, kind: &str) -> Event {
     let payload = match kind {
-        "item_received" => json!({"pass_id": "KEL-2026-000001", "version": 1, "status": "approved"}),
+        "items_received" => json!({"items": [{"pass_id": "KEL-2026-000001", "version": 1, "status": "approved"}]}),
         _ => json!({"pass_id": "KEL-2026-000001", "version": 1, "actor": "chen", "audit_seq": 1}),
     };
     Event {
@@ -298,7 +298,7 @@ async fn events_are_recorded_once_however_often_they_are_sent() {
     let client = enrolled(&sim).await;
     for kind in ["Bad Kind", "card_lost"] {
         let malformed = EventBatch {
-            events: vec![event("k-1", "item_received"), event("k-3", kind)],
+            events: vec![event("k-1", "items_received"), event("k-3", kind)],
         };
         let err = client
             .send_events(&malformed)
@@ -311,7 +311,7 @@ async fn events_are_recorded_once_however_often_they_are_sent() {
         assert!(!err.is_transient(), "{err:?}");
     }
     let batch = EventBatch {
-        events: vec![event("k-1", "item_received"), event("k-2", "card_printed")],
+        events: vec![event("k-1", "items_received"), event("k-2", "card_printed")],
     };
     let results = client.send_events(&batch).await.expect("results");
     let outcomes: Vec<EventOutcome> = results.results.iter().map(|r| r.outcome).collect();

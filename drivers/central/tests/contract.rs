@@ -236,10 +236,10 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
 
     // Events: accepted, rejected, duplicate; an empty batch; no key; an injected failure.
     let event = |key: &str, kind: &str, payload: Value| json!({"idempotency_key": key, "kind": kind, "occurred_at": "2026-11-20T08:00:00+08:00", "payload": payload});
-    let received = json!({"pass_id": "KEL-2026-000001", "version": 1, "status": "approved"});
+    let received = json!({"items": [{"pass_id": "KEL-2026-000001", "version": 1, "status": "approved"}]});
     let batch = json!({"events": [
-        event("e-1", "item_received", received.clone()),
-        event("e-1", "item_received", received.clone()),
+        event("e-1", "items_received", received.clone()),
+        event("e-1", "items_received", received.clone()),
     ]});
     let results = api.post("/v1/events").key(key).body(batch).expect(200).await.json;
     let results = results["results"].as_array().expect("results");
@@ -252,12 +252,13 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
         event("e-5", "card_lost", json!({})),
         event(
             "e-6",
-            "item_received",
-            json!({"pass_id": "KEL-2026-000001", "version": 1, "status": "pending"}),
+            "items_received",
+            json!({"items": [{"pass_id": "KEL-2026-000001", "version": 1, "status": "pending"}]}),
         ),
-        event("", "item_received", received.clone()),
+        event("e-7", "items_received", json!({"items": []})),
+        event("", "items_received", received.clone()),
     ] {
-        let batch = json!({"events": [event("e-4", "item_received", received.clone()), malformed]});
+        let batch = json!({"events": [event("e-4", "items_received", received.clone()), malformed]});
         let answer = api.post("/v1/events").key(key).body(batch).expect(400).await;
         assert_eq!(answer.json["code"], "bad_request");
     }

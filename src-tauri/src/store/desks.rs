@@ -235,7 +235,7 @@ pub(super) fn carry_on_in(
 
 /// The version the station holds of a pass, and where its card stands.
 pub(super) fn held_in(tx: &Transaction<'_>, pass_id: &str) -> Result<Option<(u32, CardState)>, StoreError> {
-    tx.query_row(
+    tx.query_row_cached(
         "SELECT version, state FROM items WHERE pass_id = ?1",
         params![pass_id],
         |row| Ok((row.get(0)?, parse_state(row, 1)?)),

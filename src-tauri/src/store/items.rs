@@ -7,9 +7,10 @@
 
 use pass_central::StationEvent;
 use pass_central::api::ItemStatus;
-use pass_central::events::{ItemReceived, ItemRejected};
+use pass_central::events::{ItemRejected, ItemsReceived, ReceivedItem};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::card_events::advance_in;
@@ -131,15 +132,16 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a checked page in one transaction: the items, an `item_received`
-    /// event for each item version new to the station (keyed by the pass, the
-    /// version and the status, so a station restored from a backup that reads
-    /// the version again reports nothing twice), an `item_rejected` event
+    /// Stores a checked page in one transaction: the items, one
+    /// `items_received` receipt naming the item versions new to the station
+    /// (keyed by what it names, so a station restored from a backup that
+    /// reads the page again reports nothing twice), an `item_rejected` event
     /// for each rejection, and the cursor after the page. A crash leaves either
     /// all of it or none, so the page is simply read again.
     pub fn store_page(&mut self, page: &StoredPage) -> Result<PageSummary, StoreError> {
         let tx = self.conn.transaction().context("starting a page transaction")?;
         let mut summary = PageSummary::default();
+        let mut received = Vec::new();
         let now = now_rfc3339();
         for item in &page.items {
             // The card made for the version held is retired by the withdrawal,
@@ -167,20 +169,23 @@ impl Store {
             } else {
                 ItemStatus::Approved
             };
-            let fact = format!("{}:{}:{status:?}", item.pass_id, item.version);
-            let event = StationEvent::ItemReceived(ItemReceived {
+            received.push(ReceivedItem {
                 pass_id: item.pass_id.clone(),
                 version: item.version,
                 status,
             });
-            // Keyed by what it says: read again after a restore, it is the same event.
-            enqueue_fact(&tx, &event, &fact)?;
             if item.withdrawn {
                 summary.withdrawn += 1;
                 if closed == Some(CardState::Voided) {
                     summary.voided_cards.push(item.pass_id.clone());
                 }
             }
+        }
+        if !received.is_empty() {
+            let receipt = StationEvent::ItemsReceived(ItemsReceived { items: received });
+            // Keyed by what it names: read again after a restore, it is the same event.
+            let fact = hex::encode(Sha256::digest(receipt.payload().to_string()));
+            enqueue_fact(&tx, &receipt, &fact)?;
         }
         for (pass_id, Rejection(reason)) in &page.rejected {
             summary.rejected += 1;
@@ -618,13 +623,16 @@ mod tests {
             .expect("store");
         assert_eq!((summary.added, summary.rejected), (2, 1));
         assert_eq!(store.feed_cursor().expect("cursor").as_deref(), Some("c1"));
-        let kinds: Vec<String> = store
-            .outbox(crate::store::OutboxFilter::Unsent, 10)
-            .expect("outbox")
-            .into_iter()
-            .map(|e| e.kind)
+        let queued = store.outbox(crate::store::OutboxFilter::Unsent, 10).expect("outbox");
+        let kinds: Vec<&str> = queued.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["items_received", "item_rejected"], "one receipt for the page");
+        let received: Vec<&str> = queued[0].payload["items"]
+            .as_array()
+            .expect("the receipt's items")
+            .iter()
+            .filter_map(|item| item["pass_id"].as_str())
             .collect();
-        assert_eq!(kinds, ["item_received", "item_received", "item_rejected"]);
+        assert_eq!(received, ["KEL-1", "KEL-2"]);
         assert_eq!(store.rejected_items().expect("rejected")[0].pass_id, "KEL-3");
     }
 
@@ -638,6 +646,11 @@ mod tests {
             .store_page(&page(&[sample_wire("KEL-1", "王小明")], "c2"))
             .expect("again");
         assert_eq!((again.added, again.unchanged), (0, 1));
+        let receipts = store
+            .outbox(crate::store::OutboxFilter::Unsent, 10)
+            .expect("outbox")
+            .len();
+        assert_eq!(receipts, 1, "a page with nothing new sends no receipt");
 
         let mut newer = sample_wire("KEL-1", "王大明");
         newer["version"] = 2.into();

@@ -15,7 +15,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::audit::acknowledge_head;
-use super::db::{SqlContext, Store, StoreError, rfc3339};
+use super::db::{Cached, SqlContext, Store, StoreError, rfc3339};
 use super::rows::{parse_optional_time, parse_time};
 
 /// An event waiting in, or sent from, the outbox.
@@ -45,6 +45,23 @@ pub enum OutboxFilter {
     All,
 }
 
+fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
+    let payload: String = row.get(4)?;
+    Ok(OutboxEntry {
+        seq: row.get(0)?,
+        idempotency_key: row.get(1)?,
+        kind: row.get(2)?,
+        occurred_at: parse_time(row, 3)?,
+        payload: serde_json::from_str(&payload)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e)))?,
+        attempts: row.get(5)?,
+        last_error: row.get(6)?,
+        outcome: row.get(7)?,
+        outcome_reason: row.get(8)?,
+        sent_at: parse_optional_time(row, 9)?,
+    })
+}
+
 /// Central's answer for one event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutboxOutcome {
@@ -68,25 +85,32 @@ impl Store {
         );
         let mut stmt = self.conn.prepare_cached(&sql).context("listing the outbox")?;
         let rows = stmt
-            .query_map(params![limit as i64], |row| {
-                let payload: String = row.get(4)?;
-                Ok(OutboxEntry {
-                    seq: row.get(0)?,
-                    idempotency_key: row.get(1)?,
-                    kind: row.get(2)?,
-                    occurred_at: parse_time(row, 3)?,
-                    payload: serde_json::from_str(&payload).map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
-                    })?,
-                    attempts: row.get(5)?,
-                    last_error: row.get(6)?,
-                    outcome: row.get(7)?,
-                    outcome_reason: row.get(8)?,
-                    sent_at: parse_optional_time(row, 9)?,
-                })
-            })
+            .query_map(params![limit as i64], entry_from_row)
             .context("listing the outbox")?;
         rows.collect::<Result<_, _>>().context("listing the outbox")
+    }
+
+    /// The next batch to send: the oldest unsent entries, at most `limit`,
+    /// whose payloads together stay within `max_bytes` (the first always
+    /// goes, whatever its size). Bounding the bytes here keeps a run of page
+    /// receipts out of memory, not only out of one request.
+    pub fn next_batch(&self, limit: usize, max_bytes: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, idempotency_key, kind, occurred_at, payload, attempts, last_error, outcome,
+                        outcome_reason, sent_at
+                 FROM (SELECT *, sum(length(CAST(payload AS BLOB))) OVER (ORDER BY seq) AS through
+                       FROM outbox WHERE outcome IS NULL)
+                 WHERE through <= ?2 OR seq = (SELECT min(seq) FROM outbox WHERE outcome IS NULL)
+                 ORDER BY seq LIMIT ?1",
+            )
+            .context("taking the next batch from the outbox")?;
+        let rows = stmt
+            .query_map(params![limit as i64, max_bytes as i64], entry_from_row)
+            .context("taking the next batch from the outbox")?;
+        rows.collect::<Result<_, _>>()
+            .context("taking the next batch from the outbox")
     }
 
     /// How many events wait to be sent.
@@ -113,7 +137,7 @@ impl Store {
                 OutboxOutcome::Rejected(reason) => ("rejected", Some(reason.as_str())),
             };
             let (kind, payload): (String, String) = tx
-                .query_row(
+                .query_row_cached(
                     "UPDATE outbox SET outcome = ?2, outcome_reason = ?3, sent_at = ?4, attempts = attempts + 1,
                             last_error = NULL
                      WHERE seq = ?1 RETURNING kind, payload",
@@ -132,12 +156,62 @@ impl Store {
     pub fn record_send_failure(&mut self, seqs: &[i64], error: &str) -> Result<(), StoreError> {
         let tx = self.conn.transaction().context("recording a send failure")?;
         for seq in seqs {
-            tx.execute(
+            tx.execute_cached(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE seq = ?1",
                 params![seq, error],
             )
             .context("recording a send failure")?;
         }
         tx.commit().context("recording a send failure")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pass_central::StationEvent;
+    use pass_central::events::ItemRejected;
+
+    use super::*;
+    use crate::store::queue::enqueue;
+
+    fn queue_rejections(store: &mut Store, reason_bytes: &[usize]) {
+        let tx = store.conn.transaction().expect("tx");
+        for (i, bytes) in reason_bytes.iter().enumerate() {
+            let event = StationEvent::ItemRejected(ItemRejected {
+                pass_id: format!("KEL-{i}"),
+                reason: "x".repeat(*bytes),
+            });
+            enqueue(&tx, &event).expect("queued");
+        }
+        tx.commit().expect("commit");
+    }
+
+    #[test]
+    fn a_batch_stays_within_its_bytes_and_its_count() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("s.db")).expect("open");
+        queue_rejections(&mut store, &[300_000; 10]);
+        let batch = store.next_batch(500, 1 << 20).expect("batch");
+        assert_eq!(batch.len(), 3, "three payloads of 300 kB fit in 1 MiB");
+        assert_eq!(
+            store.next_batch(2, 1 << 20).expect("batch").len(),
+            2,
+            "the count bounds too"
+        );
+        assert_eq!(
+            store.next_batch(500, 1000).expect("batch").len(),
+            1,
+            "the first always goes"
+        );
+        let seqs: Vec<i64> = batch.iter().map(|e| e.seq).collect();
+        let outcomes: Vec<_> = seqs.iter().map(|seq| (*seq, OutboxOutcome::Accepted)).collect();
+        store.record_outcomes(&outcomes).expect("recorded");
+        let next = store.next_batch(500, 1 << 20).expect("batch");
+        assert_eq!(
+            next[0].seq,
+            seqs[2] + 1,
+            "the next batch starts after the answered ones"
+        );
+        assert_eq!(next.len(), 3);
     }
 }

@@ -78,7 +78,7 @@ pub(crate) fn unqueueable(context: &'static str, error: impl std::error::Error +
 #[cfg(test)]
 mod tests {
     use pass_central::api::ItemStatus;
-    use pass_central::events::ItemReceived;
+    use pass_central::events::{ItemsReceived, ReceivedItem};
 
     use super::*;
     use crate::store::{OutboxFilter, Store};
@@ -87,10 +87,12 @@ mod tests {
     fn a_fact_queued_twice_is_one_event_under_a_key_made_from_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = Store::open(&dir.path().join("s.db")).expect("open");
-        let event = StationEvent::ItemReceived(ItemReceived {
-            pass_id: "KEL-1".to_owned(),
-            version: 1,
-            status: ItemStatus::Approved,
+        let event = StationEvent::ItemsReceived(ItemsReceived {
+            items: vec![ReceivedItem {
+                pass_id: "KEL-1".to_owned(),
+                version: 1,
+                status: ItemStatus::Approved,
+            }],
         });
         for fact in ["KEL-1:1:Approved", "KEL-1:1:Approved", "KEL-1:2:Approved"] {
             let tx = store.conn.transaction().expect("tx");
@@ -101,6 +103,6 @@ mod tests {
         assert_eq!(queued.len(), 2, "the same fact once");
         let scope = queued[0].idempotency_key.split(':').next().expect("a scope");
         assert!(queued.iter().all(|e| e.idempotency_key.starts_with(scope)));
-        assert!(queued[0].idempotency_key.ends_with("item_received:KEL-1:1:Approved"));
+        assert!(queued[0].idempotency_key.ends_with("items_received:KEL-1:1:Approved"));
     }
 }

@@ -213,6 +213,9 @@ pub struct Stats {
     pub epoch: u32,
     pub photos: u64,
     pub events: u64,
+    /// Item versions stations said they received, each once however many
+    /// receipts named it.
+    pub item_receipts: u64,
     pub stations: u64,
     pub unused_enrolment_codes: u64,
     pub revocations: u64,

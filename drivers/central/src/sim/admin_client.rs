@@ -7,7 +7,7 @@ use reqwest::Method;
 use super::admin::{
     CountRequest, EnrolmentCode, Faults, FeedEpoch, HotlistSequence, ItemState, LastSignIn, NewUser, OfficeRequest,
     PassIds, PhotoCorrupted, RawItemsAppended, RawItemsRequest, Revocation, RevokeRequest, RootFingerprint,
-    SignInBackdated, SignerRevoked, StoredEvent, StoredEvents, VoidCardRequest,
+    SignInBackdated, SignerRevoked, Stats, StoredEvent, StoredEvents, VoidCardRequest,
 };
 use super::faults::Fault;
 use crate::api::{Role, UserProfile};
@@ -177,5 +177,10 @@ impl AdminClient {
             .call::<(), _>(Method::GET, &["admin", "events"], None)
             .await?;
         Ok(events.events)
+    }
+
+    /// Counts of what central holds.
+    pub async fn stats(&self) -> Result<Stats, CentralError> {
+        self.client.call::<(), _>(Method::GET, &["admin", "stats"], None).await
     }
 }

@@ -75,6 +75,9 @@ CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT, idempotency_key TEXT NOT NULL UNIQUE, station_id TEXT NOT NULL,
     kind TEXT NOT NULL, occurred_at TEXT NOT NULL, payload TEXT NOT NULL, received_at TEXT NOT NULL,
     times_received INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE IF NOT EXISTS item_receipts (
+    station_id TEXT NOT NULL, pass_id TEXT NOT NULL, version INTEGER NOT NULL, status TEXT NOT NULL,
+    PRIMARY KEY (station_id, pass_id, version, status)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS audit_heads (
     station_id TEXT NOT NULL REFERENCES stations (id), seq INTEGER NOT NULL, hash TEXT NOT NULL,
     signature TEXT NOT NULL, received_at TEXT NOT NULL,
@@ -137,6 +140,7 @@ impl Store {
                 epoch: feed::epoch(conn)?,
                 photos: count("SELECT count(*) FROM photos")?,
                 events: count("SELECT count(*) FROM events")?,
+                item_receipts: count("SELECT count(*) FROM item_receipts")?,
                 stations: count("SELECT count(*) FROM stations")?,
                 unused_enrolment_codes: count("SELECT count(*) FROM enrolment_codes WHERE used_by IS NULL")?,
                 revocations: count("SELECT count(*) FROM revocations")?,

@@ -14,8 +14,8 @@ use super::claims::follow_card_step;
 use super::db::{Store, rfc3339, to_json};
 use super::feed::{change_item, known_item, load_item};
 use super::hotlist::{end_of_day, hotlist_card, hotlist_print};
-use crate::api::{EventOutcome, EventResult, HandedOverCard};
-use crate::events::{CardFaces, CardStepEvent, StationEvent};
+use crate::api::{EventOutcome, EventResult, HandedOverCard, ItemStatus};
+use crate::events::{CardFaces, CardStepEvent, ItemsReceived, StationEvent};
 use crate::sim::admin::{ItemStateName, StoredEvent};
 use crate::sim::error::{SimError, parse_card_uid};
 use crate::sim::reported::ReportedEvent;
@@ -93,6 +93,9 @@ impl Store {
                     to_json(&wire.payload)?,
                     received_at
                 ])?;
+                if let StationEvent::ItemsReceived(receipt) = event {
+                    record_receipts(tx, station_id, receipt)?;
+                }
                 if let StationEvent::CardStep(kind, step) = event {
                     if let Some(card) = &step.retired_card {
                         hotlist_retired_card(tx, step, card)?;
@@ -158,6 +161,24 @@ impl Store {
             .collect()
         })
     }
+}
+
+/// Keeps each item version a page receipt names, once per station: a station
+/// restored from a backup may read a page again cut at other places, and
+/// names again items its lost self had reported.
+fn record_receipts(conn: &Connection, station_id: &str, receipt: &ItemsReceived) -> Result<(), SimError> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO item_receipts (station_id, pass_id, version, status) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT DO NOTHING",
+    )?;
+    for item in &receipt.items {
+        let status = match item.status {
+            ItemStatus::Approved => "approved",
+            ItemStatus::Withdrawn => "withdrawn",
+        };
+        insert.execute(params![station_id, item.pass_id, item.version, status])?;
+    }
+    Ok(())
 }
 
 /// Puts both faces of a card a station took out of its work on the hotlist:
@@ -231,15 +252,37 @@ mod tests {
     #[test]
     fn an_event_is_recorded_once_however_often_it_comes() {
         let mut store = Store::in_memory();
-        let received = json!({"pass_id": "KEL-2026-000001", "version": 1, "status": "approved"});
+        let received = json!({"items": [{"pass_id": "KEL-2026-000001", "version": 1, "status": "approved"}]});
         let batch = [
-            event("k-1", "item_received", received.clone()),
-            event("k-1", "item_received", received),
+            event("k-1", "items_received", received.clone()),
+            event("k-1", "items_received", received),
         ];
         let results = store.record_events("station-1", &batch).expect("recorded");
         assert_eq!(outcomes(&results), [EventOutcome::Accepted, EventOutcome::Duplicate]);
         let stored = store.events().expect("listed");
         assert_eq!((stored.len(), stored[0].times_received), (1, 2));
+    }
+
+    #[test]
+    fn an_item_version_named_by_two_receipts_is_received_once() {
+        let mut store = Store::in_memory();
+        let item = |pass_id: &str, version: u32| json!({"pass_id": pass_id, "version": version, "status": "approved"});
+        let batch = [
+            event(
+                "k-1",
+                "items_received",
+                json!({"items": [item("KEL-1", 1), item("KEL-2", 1)]}),
+            ),
+            // The same station, restored, cuts its pages elsewhere.
+            event(
+                "k-2",
+                "items_received",
+                json!({"items": [item("KEL-2", 1), item("KEL-2", 2)]}),
+            ),
+        ];
+        let results = store.record_events("station-1", &batch).expect("recorded");
+        assert_eq!(outcomes(&results), [EventOutcome::Accepted, EventOutcome::Accepted]);
+        assert_eq!(store.stats().expect("stats").item_receipts, 3);
     }
 
     #[test]
