@@ -550,8 +550,17 @@ async fn sign_in_locks_freezes_times_out_delegates_and_works_offline() {
         "after the window"
     )));
 
+    // Used within the idle time, it stays open: each use starts the idle time again.
+    let day = OffsetDateTime::now_utc() + Duration::days(3);
+    for minutes in [14, 28] {
+        station.pin_clock(day + Duration::minutes(minutes));
+        station
+            .resume_session(clerk.token())
+            .unwrap_or_else(|e| panic!("used again after 14 minutes, at minute {minutes}: {e}"));
+    }
+
     // Idle too long: signed out.
-    station.pin_clock(OffsetDateTime::now_utc() + Duration::days(3) + Duration::minutes(16));
+    station.pin_clock(day + Duration::minutes(28 + 16));
     let idle = station.resume_session(clerk.token());
     assert!(
         matches!(idle, Err(StationError::Auth(AuthError::SignedOut { .. }))),

@@ -35,6 +35,11 @@ pub use crate::policy::{AuthError, Duty, FREEZE_AFTER, LOCK_AFTER_FAILURES, LOCK
 use crate::store::{Colleague, Delegation, SignIn, rfc3339};
 use crate::{Station, StationError};
 
+/// How often a session's last use is written: not at every step, so a
+/// search does not wait on the disk. An idle sign-out may come this much
+/// before the idle time has quite passed.
+const SESSION_TOUCH_EVERY: Duration = Duration::seconds(30);
+
 /// A signed-in user. The token is the only proof of the sign-in and is not
 /// stored anywhere by the station (it keeps its hash), so it is not printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -251,7 +256,9 @@ impl Station {
             }
             .into());
         }
-        self.store().touch_session(&hash, &rfc3339(now))?;
+        if now - record.last_active_at >= SESSION_TOUCH_EVERY {
+            self.store().touch_session(&hash, &rfc3339(now))?;
+        }
         let user = self
             .store()
             .user(&record.username)?

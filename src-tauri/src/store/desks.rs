@@ -76,7 +76,7 @@ impl Store {
     /// The last claim central reported on a pass, live or not.
     pub fn claim(&self, pass_id: &str) -> Result<Option<Claim>, StoreError> {
         self.conn
-            .query_row(
+            .query_row_cached(
                 "SELECT version, station_id, desk, since, expires_at, first_print FROM claims WHERE pass_id = ?1",
                 params![pass_id],
                 |row| {

@@ -16,7 +16,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::audit;
-use super::db::{SqlContext, Store, StoreError, rfc3339};
+use super::db::{Cached, SqlContext, Store, StoreError, rfc3339};
 use super::queue::enqueue;
 use super::rows::{parse_optional_time, parse_time};
 use crate::model::Role;
@@ -118,7 +118,7 @@ impl Store {
 
     pub fn user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
         self.conn
-            .query_row(
+            .query_row_cached(
                 "SELECT username, display_name, roles, password_hash, last_sign_in_at, failed_attempts, locked_until
                  FROM users WHERE username = ?1",
                 params![username],
@@ -218,7 +218,7 @@ impl Store {
 
     pub fn session(&self, token_sha256: &str) -> Result<Option<SessionRecord>, StoreError> {
         self.conn
-            .query_row(
+            .query_row_cached(
                 "SELECT username, started_at, last_active_at, ended_at, ended_why FROM sessions WHERE token_sha256 = ?1",
                 params![token_sha256],
                 |row| {
