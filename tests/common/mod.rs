@@ -207,10 +207,10 @@ pub fn cached_pass_ids(station: &Station) -> Vec<String> {
 pub fn item_receipts(events: &[StoredEvent]) -> std::collections::BTreeMap<(String, u64), usize> {
     let mut counts = std::collections::BTreeMap::new();
     for event in events.iter().filter(|e| e.kind == "items_received") {
-        for item in event.payload["items"].as_array().expect("a receipt names items") {
-            let pass_id = item["pass_id"].as_str().expect("pass_id").to_owned();
-            let version = item["version"].as_u64().expect("version");
-            *counts.entry((pass_id, version)).or_insert(0) += 1;
+        let versions = event.payload["versions"].as_object().expect("a receipt names versions");
+        for (pass_id, version) in versions {
+            let version = version.as_u64().expect("a version");
+            *counts.entry((pass_id.clone(), version)).or_insert(0) += 1;
         }
     }
     counts

@@ -12,6 +12,7 @@
 //! What it is not for: the envelope of an event (its idempotency key and
 //! time, see [`crate::api::Event`]) or what central does with one.
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use pass_credential::Revocation;
@@ -124,19 +125,36 @@ impl StationEvent {
 
 /// The payload of `items_received`: one receipt for a page of the feed
 /// rather than an event per item, so a full sync of the office's items sends
-/// central a hundred events, not a hundred thousand.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// central a hundred events, not a hundred thousand. Compact, as a full sync
+/// sends megabytes of them: each pass number with the version received.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemsReceived {
-    /// The item versions of the page new to the station, in feed order.
-    pub items: Vec<ReceivedItem>,
+    /// The item versions of the page new to the station, by pass number.
+    pub versions: BTreeMap<String, u32>,
+    /// The pass numbers among them whose version received withdraws the pass.
+    pub withdrawn: Vec<String>,
 }
 
-/// One item version a station took into its cache.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReceivedItem {
-    pub pass_id: String,
-    pub version: u32,
-    pub status: ItemStatus,
+impl ItemsReceived {
+    /// Adds an item version taken into the cache.
+    pub fn add(&mut self, pass_id: &str, version: u32, status: ItemStatus) {
+        self.versions.insert(pass_id.to_owned(), version);
+        if status == ItemStatus::Withdrawn {
+            self.withdrawn.push(pass_id.to_owned());
+        }
+    }
+
+    /// Each item version named, with its status.
+    pub fn items(&self) -> impl Iterator<Item = (&str, u32, ItemStatus)> {
+        self.versions.iter().map(|(pass_id, version)| {
+            let status = if self.withdrawn.contains(pass_id) {
+                ItemStatus::Withdrawn
+            } else {
+                ItemStatus::Approved
+            };
+            (pass_id.as_str(), *version, status)
+        })
+    }
 }
 
 /// The payload of `item_rejected`.
@@ -414,7 +432,7 @@ mod tests {
         let samples = [
             (
                 "items_received",
-                json!({"items": [{"pass_id": "KEL-2026-000001", "version": 1, "status": "withdrawn"}]}),
+                json!({"versions": {"KEL-2026-000001": 1, "KEL-2026-000002": 3}, "withdrawn": ["KEL-2026-000001"]}),
             ),
             (
                 "item_rejected",
@@ -450,16 +468,20 @@ mod tests {
 
     #[test]
     fn the_payload_keeps_the_bytes_the_station_wrote() {
-        let event = StationEvent::ItemsReceived(ItemsReceived {
-            items: vec![ReceivedItem {
-                pass_id: "KEL-2026-000001".to_owned(),
-                version: 3,
-                status: ItemStatus::Approved,
-            }],
-        });
+        let mut receipt = ItemsReceived::default();
+        receipt.add("KEL-2026-000002", 3, ItemStatus::Approved);
+        receipt.add("KEL-2026-000001", 1, ItemStatus::Withdrawn);
         assert_eq!(
-            event.payload().to_string(),
-            r#"{"items":[{"pass_id":"KEL-2026-000001","status":"approved","version":3}]}"#
+            StationEvent::ItemsReceived(receipt.clone()).payload().to_string(),
+            r#"{"versions":{"KEL-2026-000001":1,"KEL-2026-000002":3},"withdrawn":["KEL-2026-000001"]}"#
+        );
+        let items: Vec<_> = receipt.items().collect();
+        assert_eq!(
+            items,
+            [
+                ("KEL-2026-000001", 1, ItemStatus::Withdrawn),
+                ("KEL-2026-000002", 3, ItemStatus::Approved)
+            ]
         );
     }
 
@@ -476,7 +498,7 @@ mod tests {
                            "version": null, "card_uid": null, "port": null, "outcome": "valid"});
         let err = StationEvent::from_wire("card_checked", &check).expect_err("an unknown source");
         assert!(err.to_string().contains("nfc"), "{err}");
-        let received = json!({"items": [{"pass_id": "KEL-1", "version": 1, "status": "pending"}]});
+        let received = json!({"versions": {"KEL-1": -1}, "withdrawn": []});
         assert!(StationEvent::from_wire("items_received", &received).is_err());
         let retired = json!({"pass_id": "KEL-1", "version": 1, "actor": "chen", "audit_seq": 1,
                              "retired_card": {"print": 1, "card_uid": null, "reason": "lost"}});

@@ -107,7 +107,7 @@ async fn sync(
 /// An event of `kind` for KEL-2026-000001, with the least payload that kind carries.
 fn event(key: &str, kind: &str) -> Event {
     let payload = match kind {
-        "items_received" => json!({"items": [{"pass_id": "KEL-2026-000001", "version": 1, "status": "approved"}]}),
+        "items_received" => json!({"versions": {"KEL-2026-000001": 1}, "withdrawn": []}),
         _ => json!({"pass_id": "KEL-2026-000001", "version": 1, "actor": "chen", "audit_seq": 1}),
     };
     Event {

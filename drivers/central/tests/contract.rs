@@ -236,7 +236,7 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
 
     // Events: accepted, rejected, duplicate; an empty batch; no key; an injected failure.
     let event = |key: &str, kind: &str, payload: Value| json!({"idempotency_key": key, "kind": kind, "occurred_at": "2026-11-20T08:00:00+08:00", "payload": payload});
-    let received = json!({"items": [{"pass_id": "KEL-2026-000001", "version": 1, "status": "approved"}]});
+    let received = json!({"versions": {"KEL-2026-000001": 1}, "withdrawn": []});
     let batch = json!({"events": [
         event("e-1", "items_received", received.clone()),
         event("e-1", "items_received", received.clone()),
@@ -253,9 +253,9 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
         event(
             "e-6",
             "items_received",
-            json!({"items": [{"pass_id": "KEL-2026-000001", "version": 1, "status": "pending"}]}),
+            json!({"versions": {"KEL-2026-000001": -1}, "withdrawn": []}),
         ),
-        event("e-7", "items_received", json!({"items": []})),
+        event("e-7", "items_received", json!({"versions": {}, "withdrawn": []})),
         event("", "items_received", received.clone()),
     ] {
         let batch = json!({"events": [event("e-4", "items_received", received.clone()), malformed]});

@@ -7,7 +7,7 @@
 
 use pass_central::StationEvent;
 use pass_central::api::ItemStatus;
-use pass_central::events::{ItemRejected, ItemsReceived, ReceivedItem};
+use pass_central::events::{ItemRejected, ItemsReceived};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -141,7 +141,7 @@ impl Store {
     pub fn store_page(&mut self, page: &StoredPage) -> Result<PageSummary, StoreError> {
         let tx = self.conn.transaction().context("starting a page transaction")?;
         let mut summary = PageSummary::default();
-        let mut received = Vec::new();
+        let mut received = ItemsReceived::default();
         let now = now_rfc3339();
         for item in &page.items {
             // The card made for the version held is retired by the withdrawal,
@@ -169,11 +169,7 @@ impl Store {
             } else {
                 ItemStatus::Approved
             };
-            received.push(ReceivedItem {
-                pass_id: item.pass_id.clone(),
-                version: item.version,
-                status,
-            });
+            received.add(&item.pass_id, item.version, status);
             if item.withdrawn {
                 summary.withdrawn += 1;
                 if closed == Some(CardState::Voided) {
@@ -181,8 +177,8 @@ impl Store {
                 }
             }
         }
-        if !received.is_empty() {
-            let receipt = StationEvent::ItemsReceived(ItemsReceived { items: received });
+        if !received.versions.is_empty() {
+            let receipt = StationEvent::ItemsReceived(received);
             // Keyed by what it names: read again after a restore, it is the same event.
             let fact = hex::encode(Sha256::digest(receipt.payload().to_string()));
             enqueue_fact(&tx, &receipt, &fact)?;
@@ -626,13 +622,10 @@ mod tests {
         let queued = store.outbox(crate::store::OutboxFilter::Unsent, 10).expect("outbox");
         let kinds: Vec<&str> = queued.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, ["items_received", "item_rejected"], "one receipt for the page");
-        let received: Vec<&str> = queued[0].payload["items"]
-            .as_array()
-            .expect("the receipt's items")
-            .iter()
-            .filter_map(|item| item["pass_id"].as_str())
-            .collect();
-        assert_eq!(received, ["KEL-1", "KEL-2"]);
+        assert_eq!(
+            queued[0].payload,
+            serde_json::json!({"versions": {"KEL-1": 1, "KEL-2": 1}, "withdrawn": []})
+        );
         assert_eq!(store.rejected_items().expect("rejected")[0].pass_id, "KEL-3");
     }
 

@@ -78,7 +78,7 @@ pub(crate) fn unqueueable(context: &'static str, error: impl std::error::Error +
 #[cfg(test)]
 mod tests {
     use pass_central::api::ItemStatus;
-    use pass_central::events::{ItemsReceived, ReceivedItem};
+    use pass_central::events::ItemsReceived;
 
     use super::*;
     use crate::store::{OutboxFilter, Store};
@@ -87,13 +87,9 @@ mod tests {
     fn a_fact_queued_twice_is_one_event_under_a_key_made_from_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = Store::open(&dir.path().join("s.db")).expect("open");
-        let event = StationEvent::ItemsReceived(ItemsReceived {
-            items: vec![ReceivedItem {
-                pass_id: "KEL-1".to_owned(),
-                version: 1,
-                status: ItemStatus::Approved,
-            }],
-        });
+        let mut receipt = ItemsReceived::default();
+        receipt.add("KEL-1", 1, ItemStatus::Approved);
+        let event = StationEvent::ItemsReceived(receipt);
         for fact in ["KEL-1:1:Approved", "KEL-1:1:Approved", "KEL-1:2:Approved"] {
             let tx = store.conn.transaction().expect("tx");
             enqueue_fact(&tx, &event, fact).expect("queued");

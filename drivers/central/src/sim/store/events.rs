@@ -171,12 +171,12 @@ fn record_receipts(conn: &Connection, station_id: &str, receipt: &ItemsReceived)
         "INSERT INTO item_receipts (station_id, pass_id, version, status) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT DO NOTHING",
     )?;
-    for item in &receipt.items {
-        let status = match item.status {
+    for (pass_id, version, status) in receipt.items() {
+        let status = match status {
             ItemStatus::Approved => "approved",
             ItemStatus::Withdrawn => "withdrawn",
         };
-        insert.execute(params![station_id, item.pass_id, item.version, status])?;
+        insert.execute(params![station_id, pass_id, version, status])?;
     }
     Ok(())
 }
@@ -230,7 +230,7 @@ fn card_hotlisted_until(conn: &Connection, pass_id: &str) -> Result<OffsetDateTi
 }
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
     use crate::api::{Event, WireItem};
@@ -252,7 +252,7 @@ mod tests {
     #[test]
     fn an_event_is_recorded_once_however_often_it_comes() {
         let mut store = Store::in_memory();
-        let received = json!({"items": [{"pass_id": "KEL-2026-000001", "version": 1, "status": "approved"}]});
+        let received = json!({"versions": {"KEL-2026-000001": 1}, "withdrawn": []});
         let batch = [
             event("k-1", "items_received", received.clone()),
             event("k-1", "items_received", received),
@@ -266,18 +266,18 @@ mod tests {
     #[test]
     fn an_item_version_named_by_two_receipts_is_received_once() {
         let mut store = Store::in_memory();
-        let item = |pass_id: &str, version: u32| json!({"pass_id": pass_id, "version": version, "status": "approved"});
+        let receipt = |versions: Value, withdrawn: Value| json!({"versions": versions, "withdrawn": withdrawn});
         let batch = [
             event(
                 "k-1",
                 "items_received",
-                json!({"items": [item("KEL-1", 1), item("KEL-2", 1)]}),
+                receipt(json!({"KEL-1": 1, "KEL-2": 1}), json!([])),
             ),
             // The same station, restored, cuts its pages elsewhere.
             event(
                 "k-2",
                 "items_received",
-                json!({"items": [item("KEL-2", 1), item("KEL-2", 2)]}),
+                receipt(json!({"KEL-2": 1, "KEL-3": 1}), json!(["KEL-3"])),
             ),
         ];
         let results = store.record_events("station-1", &batch).expect("recorded");
