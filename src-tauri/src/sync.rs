@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use pass_central::api::{AuditHeadPayload, Event, EventBatch, EventOutcome};
+use pass_central::api::{AuditHeadPayload, Event, EventBatch, EventOutcome, EventResults};
 use pass_central::client::{CentralClient, CentralError};
 use pass_credential::{AuditHead, SigningKey};
 use serde::Serialize;
@@ -23,7 +23,7 @@ use crate::StationError;
 use crate::credentials::TrustSummary;
 use crate::model::check_wire_item;
 use crate::retry::{RetryPolicy, with_retries};
-use crate::store::{OutboxEntry, OutboxOutcome, PHOTO_UPLOAD, PageSummary, Store, StoredPage};
+use crate::store::{OutboxEntry, OutboxOutcome, PHOTO_UPLOAD, PageSummary, Store, StoreError, StoredPage};
 
 /// The most payload bytes in one batch of events: central reads a body of
 /// up to 2 MiB, and page receipts run to tens of kilobytes each.
@@ -148,6 +148,7 @@ async fn pull_feed(
     progress: &mut dyn FnMut(SyncProgress),
 ) -> Result<(), StationError> {
     let mut ahead = JoinSet::new();
+    let mut sending = SendingAlong::default();
     let mut cursor = store.feed_cursor()?;
     ahead.spawn(read_page(
         client.clone(),
@@ -198,8 +199,9 @@ async fn pull_feed(
             more: has_more,
         });
         if !has_more {
-            return Ok(());
+            return sending.finish(store, report).await;
         }
+        sending.between_pages(store, client, options, report)?;
     }
 }
 
@@ -356,73 +358,172 @@ pub async fn send_outbox(
     queue_audit_head(store, signer)?;
     let mut report = OutboxReport::default();
     loop {
-        let mut entries = store.next_batch(options.event_batch, EVENT_BATCH_BYTES)?;
-        if entries.is_empty() {
-            return Ok(report);
-        }
-        // A photo upload is a request of its own; the events before it go first, in order.
-        match entries.iter().position(|entry| entry.kind == PHOTO_UPLOAD) {
-            Some(0) => {
-                send_photo(store, client, options, &entries[0], &mut report, retried).await?;
-                progress(SyncProgress::Events {
-                    sent: report.accepted + report.duplicates + report.rejected,
-                });
-                continue;
+        match next_send(store, options)? {
+            NextSend::Nothing => return Ok(report),
+            NextSend::Photo(entry) => send_photo(store, client, options, &entry, &mut report, retried).await?,
+            NextSend::Events(seqs, batch) => {
+                match with_retries(options.retry_policy(), retried, || client.send_events(&batch)).await {
+                    Ok(results) => record_results(store, &seqs, results, &mut report)?,
+                    Err(source) => {
+                        store.record_send_failure(&seqs, &source.to_string())?;
+                        return Err(StationError::Central {
+                            stage: "sending events to central".to_owned(),
+                            source,
+                        });
+                    }
+                }
             }
-            Some(first_photo) => entries.truncate(first_photo),
-            None => {}
-        }
-        let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
-        let events = entries
-            .into_iter()
-            .map(|entry| Event {
-                idempotency_key: entry.idempotency_key,
-                kind: entry.kind,
-                occurred_at: entry.occurred_at,
-                payload: entry.payload,
-            })
-            .collect();
-        let batch = EventBatch { events };
-        let results = match with_retries(options.retry_policy(), retried, || client.send_events(&batch)).await {
-            Ok(results) => results,
-            Err(source) => {
-                store.record_send_failure(&seqs, &source.to_string())?;
-                return Err(StationError::Central {
-                    stage: "sending events to central".to_owned(),
-                    source,
-                });
-            }
-        };
-        // Central's count of the entries a restore lost, for `audit verify`.
-        let restore_answer = results.results.iter().find_map(|result| result.audit_entries_lost);
-        // The client checked that the results match the batch one to one, in order.
-        let outcomes: Vec<(i64, OutboxOutcome)> = seqs
-            .iter()
-            .zip(results.results)
-            .map(|(seq, result)| {
-                let outcome = match result.outcome {
-                    EventOutcome::Accepted => {
-                        report.accepted += 1;
-                        OutboxOutcome::Accepted
-                    }
-                    EventOutcome::Duplicate => {
-                        report.duplicates += 1;
-                        OutboxOutcome::Duplicate
-                    }
-                    EventOutcome::Rejected => {
-                        report.rejected += 1;
-                        OutboxOutcome::Rejected(result.reason.unwrap_or_else(|| "no reason given".to_owned()))
-                    }
-                };
-                (*seq, outcome)
-            })
-            .collect();
-        store.record_outcomes(&outcomes)?;
-        if let Some(lost) = restore_answer {
-            store.record_restore_answer(lost)?;
         }
         progress(SyncProgress::Events {
             sent: report.accepted + report.duplicates + report.rejected,
         });
+    }
+}
+
+/// What the outbox sends next.
+enum NextSend {
+    Nothing,
+    /// A photo upload, a request of its own.
+    Photo(OutboxEntry),
+    /// A batch of events (their outbox sequence numbers and the request),
+    /// oldest first, bounded by count and bytes, up to the next photo upload.
+    Events(Vec<i64>, EventBatch),
+}
+
+fn next_send(store: &Store, options: &SyncOptions) -> Result<NextSend, StoreError> {
+    let mut entries = store.next_batch(options.event_batch, EVENT_BATCH_BYTES)?;
+    // A photo upload is a request of its own; the events before it go first, in order.
+    match entries.iter().position(|entry| entry.kind == PHOTO_UPLOAD) {
+        Some(0) => return Ok(NextSend::Photo(entries.swap_remove(0))),
+        Some(first_photo) => entries.truncate(first_photo),
+        None if entries.is_empty() => return Ok(NextSend::Nothing),
+        None => {}
+    }
+    let seqs = entries.iter().map(|e| e.seq).collect();
+    let events = entries
+        .into_iter()
+        .map(|entry| Event {
+            idempotency_key: entry.idempotency_key,
+            kind: entry.kind,
+            occurred_at: entry.occurred_at,
+            payload: entry.payload,
+        })
+        .collect();
+    Ok(NextSend::Events(seqs, EventBatch { events }))
+}
+
+/// Records central's answer to a batch on its outbox entries, and counts it.
+fn record_results(
+    store: &mut Store,
+    seqs: &[i64],
+    results: EventResults,
+    report: &mut OutboxReport,
+) -> Result<(), StoreError> {
+    // Central's count of the entries a restore lost, for `audit verify`.
+    let restore_answer = results.results.iter().find_map(|result| result.audit_entries_lost);
+    // The client checked that the results match the batch one to one, in order.
+    let outcomes: Vec<(i64, OutboxOutcome)> = seqs
+        .iter()
+        .zip(results.results)
+        .map(|(seq, result)| {
+            let outcome = match result.outcome {
+                EventOutcome::Accepted => {
+                    report.accepted += 1;
+                    OutboxOutcome::Accepted
+                }
+                EventOutcome::Duplicate => {
+                    report.duplicates += 1;
+                    OutboxOutcome::Duplicate
+                }
+                EventOutcome::Rejected => {
+                    report.rejected += 1;
+                    OutboxOutcome::Rejected(result.reason.unwrap_or_else(|| "no reason given".to_owned()))
+                }
+            };
+            (*seq, outcome)
+        })
+        .collect();
+    store.record_outcomes(&outcomes)?;
+    if let Some(lost) = restore_answer {
+        store.record_restore_answer(lost)?;
+    }
+    Ok(())
+}
+
+/// A batch sent along the feed: its outbox entries, central's answer, the
+/// failures retried on the way.
+type SentBatch = (Vec<i64>, Result<EventResults, CentralError>, Vec<String>);
+
+/// Events sent while the feed is read (the receipts of the pages stored so
+/// far), one batch at a time, started and answered between pages, so a full
+/// sync does not end with megabytes of receipts still to send. A failure
+/// stops it; the send after the feed tries again and reports the error.
+#[derive(Default)]
+struct SendingAlong {
+    in_flight: JoinSet<SentBatch>,
+    stopped: bool,
+    /// Pages stored since the last batch was started.
+    pages: usize,
+}
+
+/// Pages between two batches sent along the feed: enough receipts for a
+/// batch worth its round trip and its write of the answers.
+const SEND_ALONG_EVERY: usize = 16;
+
+impl SendingAlong {
+    /// Records the batch in flight if central has answered, and starts the
+    /// next when enough pages were stored since the last.
+    fn between_pages(
+        &mut self,
+        store: &mut Store,
+        client: &CentralClient,
+        options: &SyncOptions,
+        report: &mut SyncReport,
+    ) -> Result<(), StationError> {
+        self.pages += 1;
+        if let Some(sent) = self.in_flight.try_join_next() {
+            self.record(sent, store, report)?;
+        }
+        if self.in_flight.is_empty()
+            && !self.stopped
+            && self.pages >= SEND_ALONG_EVERY
+            && let NextSend::Events(seqs, batch) = next_send(store, options)?
+        {
+            self.pages = 0;
+            let (client, policy) = (client.clone(), options.retry_policy());
+            self.in_flight.spawn(async move {
+                let mut retried = Vec::new();
+                let results = with_retries(policy, &mut retried, || client.send_events(&batch)).await;
+                (seqs, results, retried)
+            });
+        }
+        Ok(())
+    }
+
+    /// Waits for the batch in flight, if any, and records central's answer.
+    async fn finish(&mut self, store: &mut Store, report: &mut SyncReport) -> Result<(), StationError> {
+        match self.in_flight.join_next().await {
+            Some(sent) => self.record(sent, store, report),
+            None => Ok(()),
+        }
+    }
+
+    fn record(
+        &mut self,
+        sent: Result<SentBatch, tokio::task::JoinError>,
+        store: &mut Store,
+        report: &mut SyncReport,
+    ) -> Result<(), StationError> {
+        // The task is never aborted while it is awaited, so it ended or panicked.
+        let (seqs, results, retried) = sent.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        report.retried.extend(retried);
+        match results {
+            Ok(results) => record_results(store, &seqs, results, &mut report.events)?,
+            Err(source) => {
+                store.record_send_failure(&seqs, &source.to_string())?;
+                self.stopped = true;
+            }
+        }
+        Ok(())
     }
 }
