@@ -2,9 +2,11 @@
 //! dim, glared, shadowed, blurred and tilted; the QR search is `rxing` (a pure
 //! Rust port of ZXing) with its hybrid local binarizer and the thorough
 //! finder-pattern scan. A frame it cannot read as it is gets a short, fixed
-//! sequence of prepared versions (sharpened, halved), and the search stops at
-//! the first text the caller accepts. Deterministic and single-threaded, so a
-//! frame decodes the same way on every machine.
+//! sequence of prepared versions (sharpened, halved, then deconvolved for
+//! motion or defocus blur, see [`crate::deblur`]), and the search stops at the
+//! first text the caller accepts, so a readable frame never pays for the
+//! costly passes. Deterministic and single-threaded, so a frame decodes the
+//! same way on every machine.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -19,6 +21,7 @@ use rxing::qrcode::QRCodeReader;
 use rxing::qrcode::cpp_port::QrReader;
 use rxing::{BarcodeFormat, BinaryBitmap, DecodeHints, Luma8LuminanceSource, Reader};
 
+use crate::deblur::Deblurrer;
 use crate::error::Result;
 use crate::images::{image_from_bytes, load_image};
 
@@ -52,25 +55,38 @@ pub enum Filter {
     None,
     /// Unsharp mask: mild defocus and motion blur.
     Sharpen,
+    /// Wiener deconvolution of the motion streak measured in the frame, its
+    /// direction turned by this many degrees (the measure can be a few off).
+    Unstreak { turn_degrees: i8 },
+    /// Wiener deconvolution of an out-of-focus disk of this radius in pixels.
+    Refocus { radius: u8 },
 }
 
 impl fmt::Display for Strategy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let filter = match self.filter {
-            Filter::None => "plain",
-            Filter::Sharpen => "sharpen",
-        };
-        write!(f, "{filter}@{}%", self.scale_percent)
+        match self.filter {
+            Filter::None => write!(f, "plain"),
+            Filter::Sharpen => write!(f, "sharpen"),
+            Filter::Unstreak { turn_degrees } => write!(f, "unstreak{turn_degrees:+}°"),
+            Filter::Refocus { radius } => write!(f, "refocus{radius}px"),
+        }?;
+        write!(f, "@{}%", self.scale_percent)
     }
 }
 
 /// The preparations tried, in order: the plain frame reads almost every
 /// readable card; sharpening recovers some defocused ones and halving the frame
-/// the odd low-light one.
-const STRATEGIES: [Strategy; 3] = [
+/// the odd low-light one. Deconvolution (tens of milliseconds each) comes last:
+/// the measured streak, a strong defocus, then the streak a few degrees either
+/// way.
+const STRATEGIES: [Strategy; 7] = [
     strategy(100, Filter::None),
     strategy(100, Filter::Sharpen),
     strategy(50, Filter::None),
+    strategy(100, Filter::Unstreak { turn_degrees: 0 }),
+    strategy(100, Filter::Refocus { radius: 3 }),
+    strategy(100, Filter::Unstreak { turn_degrees: -4 }),
+    strategy(100, Filter::Unstreak { turn_degrees: 4 }),
 ];
 
 const fn strategy(scale_percent: u32, filter: Filter) -> Strategy {
@@ -87,6 +103,7 @@ pub fn decode_qr(image: &GrayImage, accept: &dyn Fn(&str) -> bool) -> Option<Dec
     }
     let working = fit_within(image, MAX_WORKING_SIDE);
     let mut scaled: Option<(u32, GrayImage)> = None;
+    let mut deblurrer: Option<Deblurrer> = None;
     for (attempt, strategy) in (1..).zip(STRATEGIES) {
         // Consecutive strategies often share a scale: resize once per run of them.
         if scaled
@@ -96,7 +113,7 @@ pub fn decode_qr(image: &GrayImage, accept: &dyn Fn(&str) -> bool) -> Option<Dec
             scaled = Some((strategy.scale_percent, rescale(&working, strategy.scale_percent)));
         }
         let Some((_, frame)) = scaled.as_ref() else { continue };
-        let prepared = apply(strategy.filter, frame);
+        let prepared = apply(strategy.filter, frame, &mut deblurrer);
         if let Some(text) = read_codes(&prepared).into_iter().find(|text| accept(text)) {
             return Some(Decoded {
                 text,
@@ -171,10 +188,18 @@ fn rescale(image: &GrayImage, percent: u32) -> GrayImage {
     )
 }
 
-fn apply(filter: Filter, image: &GrayImage) -> GrayImage {
+/// `image` prepared by `filter`; the deconvolving filters share one
+/// [`Deblurrer`] of the frame, made on first use.
+fn apply(filter: Filter, image: &GrayImage, deblurrer: &mut Option<Deblurrer>) -> GrayImage {
     match filter {
         Filter::None => image.clone(),
         Filter::Sharpen => sharpen(image),
+        Filter::Unstreak { turn_degrees } => deblurrer
+            .get_or_insert_with(|| Deblurrer::new(image))
+            .undo_motion(f32::from(turn_degrees)),
+        Filter::Refocus { radius } => deblurrer
+            .get_or_insert_with(|| Deblurrer::new(image))
+            .undo_defocus(f32::from(radius)),
     }
 }
 
