@@ -43,8 +43,27 @@ enum Blur {
 /// both computed once for the several blurs tried on it.
 pub struct Deblurrer {
     spectrum: Spectrum,
-    motion: Blur,
+    streak: Option<Streak>,
 }
+
+/// A straight motion streak: its length in pixels and its direction (image
+/// coordinates: x right, y down).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Streak {
+    length: u32,
+    radians: f32,
+}
+
+/// The least detail (mean absolute difference between neighbouring pixels, in
+/// grey levels, over the busiest [`PROBE`]-sided square) worth deconvolving:
+/// an empty wall has about 5, a blurred card's code 30 and more. Frames with
+/// nothing more detailed, most of a live camera's, cost nothing more.
+const MIN_DETAIL: f32 = 12.0;
+
+/// The largest ratio of the least to the most gradient energy over directions
+/// that still counts as a streak: a card moved during the exposure gives
+/// 0.15–0.4, a still one, even steeply tilted, 0.55 and more.
+const MAX_STREAK_RATIO: f32 = 0.5;
 
 /// The side of the square that is deconvolved, in pixels: room for the
 /// largest card QR a 1280×720 frame shows, tilted, at a quarter of the frame's
@@ -56,25 +75,24 @@ const PROBE: u32 = 160;
 
 impl Deblurrer {
     /// Prepares the [`WINDOW`]-sized square of `image` around its most
-    /// detailed part, where the code is.
-    pub fn new(image: &GrayImage) -> Self {
-        let region = busiest_square(image);
-        Self {
+    /// detailed part, where the code is; `None` if nothing in the frame is
+    /// detailed enough to be a card.
+    pub fn new(image: &GrayImage) -> Option<Self> {
+        let (region, detail) = busiest_square(image);
+        (detail >= MIN_DETAIL).then(|| Self {
             spectrum: Spectrum::of(&region),
-            motion: measure_motion(&region),
-        }
+            streak: measure_streak(&region),
+        })
     }
 
-    /// The frame with the measured streak, turned by `turn_degrees`, undone.
-    pub fn undo_motion(&mut self, turn_degrees: f32) -> GrayImage {
-        let blur = match self.motion {
-            Blur::Motion { length, radians } => Blur::Motion {
-                length,
-                radians: radians + turn_degrees.to_radians(),
-            },
-            defocus @ Blur::Defocus { .. } => defocus,
-        };
-        self.spectrum.unblur(blur)
+    /// The frame with the measured streak, turned by `turn_degrees`, undone;
+    /// `None` if the frame shows no streak.
+    pub fn undo_motion(&mut self, turn_degrees: f32) -> Option<GrayImage> {
+        let Streak { length, radians } = self.streak?;
+        Some(self.spectrum.unblur(Blur::Motion {
+            length,
+            radians: radians + turn_degrees.to_radians(),
+        }))
     }
 
     /// The frame with a defocus disk of `radius` pixels undone.
@@ -84,9 +102,10 @@ impl Deblurrer {
 }
 
 /// The [`WINDOW`]-sided square of `image` (all of it, if smaller) centred on
-/// the [`PROBE`]-sided square with the most brightness change: a QR code has
-/// more edges to the area than the text or the photo on a card, or a wall.
-fn busiest_square(image: &GrayImage) -> GrayImage {
+/// the [`PROBE`]-sided square with the most brightness change (a QR code has
+/// more edges to the area than the text or the photo on a card, or a wall),
+/// and that change per pixel.
+fn busiest_square(image: &GrayImage) -> (GrayImage, f32) {
     let (width, height) = (image.width() as usize, image.height() as usize);
     let pixels = image.as_raw();
     // Summed-area table of |horizontal| + |vertical| differences.
@@ -126,13 +145,20 @@ fn busiest_square(image: &GrayImage) -> GrayImage {
         corner(best.1, side_x, image.width()),
         corner(best.2, side_y, image.height()),
     );
-    image::imageops::crop_imm(image, x, y, side_x, side_y).to_image()
+    let detail = best.0 as f32 / (probe * probe) as f32;
+    (
+        image::imageops::crop_imm(image, x, y, side_x, side_y).to_image(),
+        detail,
+    )
 }
 
-/// The motion streak the frame most likely shows.
-fn measure_motion(image: &GrayImage) -> Blur {
+/// The motion streak the frame most likely shows, if it shows one.
+fn measure_streak(image: &GrayImage) -> Option<Streak> {
     let gradients = Gradients::of(image);
-    let radians = gradients.calmest_direction();
+    let (radians, ratio) = gradients.calmest_direction();
+    if ratio > MAX_STREAK_RATIO {
+        return None;
+    }
     let length = MOTION_LENGTHS
         .min_by(|a, b| {
             let (a, b) = (
@@ -142,7 +168,7 @@ fn measure_motion(image: &GrayImage) -> Blur {
             a.total_cmp(&b)
         })
         .unwrap_or(*MOTION_LENGTHS.start());
-    Blur::Motion { length, radians }
+    Some(Streak { length, radians })
 }
 
 /// A frame's spectrum, computed once and deconvolved by several guesses of its blur.
@@ -320,9 +346,10 @@ impl Gradients {
         Self { width, height, gx, gy }
     }
 
-    /// The direction (radians) along which brightness changes least: the
-    /// structure tensor's eigenvector of the smaller eigenvalue.
-    fn calmest_direction(&self) -> f32 {
+    /// The direction (radians) along which brightness changes least (the
+    /// structure tensor's eigenvector of the smaller eigenvalue), and the
+    /// ratio of the least to the most energy.
+    fn calmest_direction(&self) -> (f32, f32) {
         let (mut xx, mut yy, mut xy) = (0.0f64, 0.0f64, 0.0f64);
         for (gx, gy) in self.gx.iter().zip(&self.gy) {
             let (gx, gy) = (f64::from(*gx), f64::from(*gy));
@@ -331,7 +358,9 @@ impl Gradients {
             xy += gx * gy;
         }
         let steepest = 0.5 * (2.0 * xy).atan2(xx - yy);
-        steepest as f32 + PI / 2.0
+        let spread = ((xx - yy).powi(2) + 4.0 * xy * xy).sqrt();
+        let ratio = (xx + yy - spread) / (xx + yy + spread).max(f64::MIN_POSITIVE);
+        (steepest as f32 + PI / 2.0, ratio as f32)
     }
 
     /// The mean product of the derivative along `radians` with itself `lag`
@@ -425,9 +454,7 @@ mod tests {
         let photos = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/photos");
         for (name, length, degrees) in STREAKED {
             let photo = image::open(photos.join(name)).expect("fixture photo").into_luma8();
-            let Blur::Motion { length: found, radians } = measure_motion(&photo) else {
-                panic!("a motion blur");
-            };
+            let Streak { length: found, radians } = measure_streak(&photo).expect("a streak");
             assert_eq!(found, length, "{name}");
             // Screen counter-clockwise is negative in image coordinates (y down).
             let off = (radians + degrees.to_radians()).rem_euclid(PI);

@@ -79,7 +79,7 @@ impl fmt::Display for Strategy {
 /// the odd low-light one. Deconvolution (tens of milliseconds each) comes last:
 /// the measured streak, a strong defocus, then the streak a few degrees either
 /// way.
-const STRATEGIES: [Strategy; 7] = [
+const STRATEGIES: [Strategy; 10] = [
     strategy(100, Filter::None),
     strategy(100, Filter::Sharpen),
     strategy(50, Filter::None),
@@ -87,6 +87,9 @@ const STRATEGIES: [Strategy; 7] = [
     strategy(100, Filter::Refocus { radius: 3 }),
     strategy(100, Filter::Unstreak { turn_degrees: -4 }),
     strategy(100, Filter::Unstreak { turn_degrees: 4 }),
+    strategy(150, Filter::Unstreak { turn_degrees: 0 }),
+    strategy(150, Filter::Unstreak { turn_degrees: -4 }),
+    strategy(150, Filter::Unstreak { turn_degrees: 4 }),
 ];
 
 const fn strategy(scale_percent: u32, filter: Filter) -> Strategy {
@@ -102,27 +105,62 @@ pub fn decode_qr(image: &GrayImage, accept: &dyn Fn(&str) -> bool) -> Option<Dec
         return None;
     }
     let working = fit_within(image, MAX_WORKING_SIDE);
-    let mut scaled: Option<(u32, GrayImage)> = None;
-    let mut deblurrer: Option<Deblurrer> = None;
-    for (attempt, strategy) in (1..).zip(STRATEGIES) {
+    let mut scaled: Option<Scaled> = None;
+    let mut attempts = 0;
+    for strategy in STRATEGIES {
         // Consecutive strategies often share a scale: resize once per run of them.
-        if scaled
-            .as_ref()
-            .is_none_or(|(percent, _)| *percent != strategy.scale_percent)
-        {
-            scaled = Some((strategy.scale_percent, rescale(&working, strategy.scale_percent)));
-        }
-        let Some((_, frame)) = scaled.as_ref() else { continue };
-        let prepared = apply(strategy.filter, frame, &mut deblurrer);
+        let frame = match scaled {
+            Some(ref mut frame) if frame.percent == strategy.scale_percent => frame,
+            _ => scaled.insert(Scaled::new(&working, strategy.scale_percent)),
+        };
+        let Some(prepared) = frame.prepare(strategy.filter) else {
+            continue;
+        };
+        attempts += 1;
         if let Some(text) = read_codes(&prepared).into_iter().find(|text| accept(text)) {
             return Some(Decoded {
                 text,
-                attempts: attempt,
+                attempts,
                 strategy,
             });
         }
     }
     None
+}
+
+/// The working frame at one scale, and its [`Deblurrer`] once a deconvolving
+/// filter has asked for it (`Some(None)`: the frame has nothing to deblur).
+struct Scaled {
+    percent: u32,
+    frame: GrayImage,
+    deblurrer: Option<Option<Deblurrer>>,
+}
+
+impl Scaled {
+    fn new(working: &GrayImage, percent: u32) -> Self {
+        Self {
+            percent,
+            frame: rescale(working, percent),
+            deblurrer: None,
+        }
+    }
+
+    /// The frame prepared by `filter`, or `None` if the filter does not apply
+    /// to it (no streak to undo, nothing detailed enough to deblur).
+    fn prepare(&mut self, filter: Filter) -> Option<GrayImage> {
+        match filter {
+            Filter::None => Some(self.frame.clone()),
+            Filter::Sharpen => Some(sharpen(&self.frame)),
+            Filter::Unstreak { turn_degrees } => self.deblurrer()?.undo_motion(f32::from(turn_degrees)),
+            Filter::Refocus { radius } => Some(self.deblurrer()?.undo_defocus(f32::from(radius))),
+        }
+    }
+
+    fn deblurrer(&mut self) -> Option<&mut Deblurrer> {
+        self.deblurrer
+            .get_or_insert_with(|| Deblurrer::new(&self.frame))
+            .as_mut()
+    }
 }
 
 /// [`decode_qr`] on an image file (PNG or JPEG).
@@ -186,21 +224,6 @@ fn rescale(image: &GrayImage, percent: u32) -> GrayImage {
         scaled(image.height()),
         FilterType::Triangle,
     )
-}
-
-/// `image` prepared by `filter`; the deconvolving filters share one
-/// [`Deblurrer`] of the frame, made on first use.
-fn apply(filter: Filter, image: &GrayImage, deblurrer: &mut Option<Deblurrer>) -> GrayImage {
-    match filter {
-        Filter::None => image.clone(),
-        Filter::Sharpen => sharpen(image),
-        Filter::Unstreak { turn_degrees } => deblurrer
-            .get_or_insert_with(|| Deblurrer::new(image))
-            .undo_motion(f32::from(turn_degrees)),
-        Filter::Refocus { radius } => deblurrer
-            .get_or_insert_with(|| Deblurrer::new(image))
-            .undo_defocus(f32::from(radius)),
-    }
 }
 
 /// Unsharp mask: each pixel pushed away from its 5×5 neighbourhood's mean.
