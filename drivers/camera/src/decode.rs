@@ -55,6 +55,9 @@ pub enum Filter {
     None,
     /// Unsharp mask: mild defocus and motion blur.
     Sharpen,
+    /// Black and white at one threshold for the whole frame (Otsu's): a large,
+    /// steeply tilted code, whose far modules the local binarizer misjudges.
+    Otsu,
     /// Wiener deconvolution of the motion streak measured in the frame, its
     /// direction turned by this many degrees (the measure can be a few off).
     Unstreak { turn_degrees: i8 },
@@ -67,6 +70,7 @@ impl fmt::Display for Strategy {
         match self.filter {
             Filter::None => write!(f, "plain"),
             Filter::Sharpen => write!(f, "sharpen"),
+            Filter::Otsu => write!(f, "otsu"),
             Filter::Unstreak { turn_degrees } => write!(f, "unstreak{turn_degrees:+}°"),
             Filter::Refocus { radius } => write!(f, "refocus{radius}px"),
         }?;
@@ -76,12 +80,15 @@ impl fmt::Display for Strategy {
 
 /// The preparations tried, in order: the plain frame reads almost every
 /// readable card; sharpening recovers some defocused ones and halving the frame
-/// the odd low-light one. Deconvolution (tens of milliseconds each) comes last:
-/// the measured streak, a strong defocus, then the streak a few degrees either
-/// way.
-const STRATEGIES: [Strategy; 10] = [
+/// the odd low-light one. Deconvolution (tens of milliseconds each) comes last,
+/// and only on frames that could hold a blurred card: the measured streak, a
+/// strong defocus, the streak a few degrees either way (the measure can be that
+/// far off), then the same streaks on the frame enlarged by half, where the
+/// streak's length is measured more finely and the grid has more pixels.
+const STRATEGIES: [Strategy; 11] = [
     strategy(100, Filter::None),
     strategy(100, Filter::Sharpen),
+    strategy(100, Filter::Otsu),
     strategy(50, Filter::None),
     strategy(100, Filter::Unstreak { turn_degrees: 0 }),
     strategy(100, Filter::Refocus { radius: 3 }),
@@ -151,6 +158,7 @@ impl Scaled {
         match filter {
             Filter::None => Some(self.frame.clone()),
             Filter::Sharpen => Some(sharpen(&self.frame)),
+            Filter::Otsu => Some(otsu(&self.frame)),
             Filter::Unstreak { turn_degrees } => self.deblurrer()?.undo_motion(f32::from(turn_degrees)),
             Filter::Refocus { radius } => Some(self.deblurrer()?.undo_defocus(f32::from(radius))),
         }
@@ -226,6 +234,37 @@ fn rescale(image: &GrayImage, percent: u32) -> GrayImage {
     )
 }
 
+/// The frame in black and white at Otsu's threshold: the grey level that
+/// best separates the histogram into two classes (largest between-class variance).
+fn otsu(image: &GrayImage) -> GrayImage {
+    let mut histogram = [0u64; 256];
+    for pixel in image.as_raw() {
+        histogram[usize::from(*pixel)] += 1;
+    }
+    let total = image.as_raw().len() as f64;
+    let weighted_total: f64 = (0..256).map(|level| level as f64 * histogram[level] as f64).sum();
+    let (mut below, mut weighted_below) = (0.0, 0.0);
+    let mut best = (0.0, 0u8);
+    for (level, count) in (0u8..=255).zip(histogram) {
+        below += count as f64;
+        weighted_below += f64::from(level) * count as f64;
+        let above = total - below;
+        if below == 0.0 || above == 0.0 {
+            continue;
+        }
+        let mean_gap = weighted_below / below - (weighted_total - weighted_below) / above;
+        let between = below * above * mean_gap * mean_gap;
+        if between > best.0 {
+            best = (between, level);
+        }
+    }
+    let mut output = image.clone();
+    for pixel in output.pixels_mut() {
+        pixel.0[0] = if pixel.0[0] > best.1 { 255 } else { 0 };
+    }
+    output
+}
+
 /// Unsharp mask: each pixel pushed away from its 5×5 neighbourhood's mean.
 fn sharpen(image: &GrayImage) -> GrayImage {
     let mean = box_mean(image, 2);
@@ -265,4 +304,29 @@ fn box_mean(image: &GrayImage, radius: u32) -> GrayImage {
 
 fn clamp_to_u8(value: i32) -> u8 {
     u8::try_from(value.clamp(0, 255)).unwrap_or(u8::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use image::Luma;
+
+    use super::*;
+
+    #[test]
+    fn otsu_separates_dim_modules_from_a_dim_card() {
+        // Modules at 20–40 on a card at 90–110: far below the mid-grey 128.
+        let frame = GrayImage::from_fn(64, 64, |x, y| {
+            let dark = (x / 4 + y / 4) % 3 == 0;
+            Luma([if dark { 20 + (x % 21) as u8 } else { 90 + (y % 21) as u8 }])
+        });
+        let binary = otsu(&frame);
+        for (original, split) in frame.pixels().zip(binary.pixels()) {
+            assert_eq!(
+                split.0[0],
+                if original.0[0] <= 40 { 0 } else { 255 },
+                "grey {}",
+                original.0[0]
+            );
+        }
+    }
 }
