@@ -2,11 +2,12 @@
 //! dim, glared, shadowed, blurred and tilted; the QR search is `rxing` (a pure
 //! Rust port of ZXing) with its hybrid local binarizer and the thorough
 //! finder-pattern scan. A frame it cannot read as it is gets a short, fixed
-//! sequence of prepared versions (sharpened, halved, then deconvolved for
-//! motion or defocus blur, see [`crate::deblur`]), and the search stops at the
-//! first text the caller accepts, so a readable frame never pays for the
-//! costly passes. Deterministic and single-threaded, so a frame decodes the
-//! same way on every machine.
+//! sequence of prepared versions (sharpened, thresholded once for the whole
+//! frame, halved, then deconvolved for motion or defocus blur, see
+//! [`crate::deblur`]), and the search stops at the first text the caller
+//! accepts, so a readable frame never pays for the costly passes.
+//! Deterministic and single-threaded, so a frame decodes the same way on every
+//! machine.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -65,6 +66,13 @@ pub enum Filter {
     Refocus { radius: u8 },
 }
 
+impl Filter {
+    /// Whether the filter deconvolves the frame (see [`crate::deblur`]).
+    const fn deconvolves(self) -> bool {
+        matches!(self, Self::Unstreak { .. } | Self::Refocus { .. })
+    }
+}
+
 impl fmt::Display for Strategy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.filter {
@@ -115,6 +123,10 @@ pub fn decode_qr(image: &GrayImage, accept: &dyn Fn(&str) -> bool) -> Option<Dec
     let mut scaled: Option<Scaled> = None;
     let mut attempts = 0;
     for strategy in STRATEGIES {
+        // A frame with nothing detailed enough to deblur has nothing at any scale.
+        if strategy.filter.deconvolves() && scaled.as_ref().is_some_and(Scaled::is_featureless) {
+            continue;
+        }
         // Consecutive strategies often share a scale: resize once per run of them.
         let frame = match scaled {
             Some(ref mut frame) if frame.percent == strategy.scale_percent => frame,
@@ -162,6 +174,11 @@ impl Scaled {
             Filter::Unstreak { turn_degrees } => self.deblurrer()?.undo_motion(f32::from(turn_degrees)),
             Filter::Refocus { radius } => Some(self.deblurrer()?.undo_defocus(f32::from(radius))),
         }
+    }
+
+    /// Whether a deconvolving filter found nothing detailed enough to deblur.
+    fn is_featureless(&self) -> bool {
+        matches!(self.deblurrer, Some(None))
     }
 
     fn deblurrer(&mut self) -> Option<&mut Deblurrer> {
