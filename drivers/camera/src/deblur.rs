@@ -32,9 +32,8 @@ const NOISE_TO_SIGNAL: f32 = 0.002;
 /// A blur to undo.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Blur {
-    /// A straight streak of `length` pixels in the direction `radians` (image
-    /// coordinates: x right, y down).
-    Motion { length: u32, radians: f32 },
+    /// A card moved during the exposure.
+    Motion(Streak),
     /// An out-of-focus disk of this radius in pixels.
     Defocus { radius: f32 },
 }
@@ -89,10 +88,10 @@ impl Deblurrer {
     /// `None` if the frame shows no streak.
     pub fn undo_motion(&mut self, turn_degrees: f32) -> Option<GrayImage> {
         let Streak { length, radians } = self.streak?;
-        Some(self.spectrum.unblur(Blur::Motion {
+        Some(self.spectrum.unblur(Blur::Motion(Streak {
             length,
             radians: radians + turn_degrees.to_radians(),
-        }))
+        })))
     }
 
     /// The frame with a defocus disk of `radius` pixels undone.
@@ -261,7 +260,7 @@ fn transpose(data: &[Complex32], width: usize, height: usize) -> Vec<Complex32> 
 /// The point-spread function as (dx, dy, weight) taps, not normalised.
 fn taps(blur: Blur) -> Vec<(i32, i32, f32)> {
     match blur {
-        Blur::Motion { length, radians } => streak_taps(length, radians),
+        Blur::Motion(Streak { length, radians }) => streak_taps(length, radians),
         Blur::Defocus { radius } => disk_taps(radius),
     }
 }
@@ -470,10 +469,10 @@ mod tests {
     fn deconvolution_brings_back_the_modules() {
         let sharp = modules();
         for blur in [
-            Blur::Motion {
+            Blur::Motion(Streak {
                 length: 9,
                 radians: 0.7,
-            },
+            }),
             Blur::Defocus { radius: 3.0 },
         ] {
             let smeared = blurred(&sharp, blur);
