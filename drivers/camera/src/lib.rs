@@ -16,6 +16,7 @@
 //! - [`Scanner`]: capture on its own thread, newest frames over a bounded queue.
 //! - [`decode_qr`], [`decode_file`]: robust QR decoding.
 
+mod deblur;
 mod decode;
 mod error;
 mod frame;

@@ -57,6 +57,35 @@ fn reads_every_distortion_kind_in_the_fixture_set() {
     );
 }
 
+/// Fixture frames no plain, sharpened or halved search reads: a card moved
+/// during the exposure and one far out of focus.
+const DECONVOLUTION_ONLY: [(&str, &str); 2] = [("motion-blur-013.jpg", "unstreak"), ("defocus-018.jpg", "refocus")];
+
+#[test]
+fn blurred_frames_are_read_by_deconvolving_them() {
+    let manifest = std::fs::read_to_string(photos().join("manifest.jsonl")).expect("manifest");
+    for (image, pass) in DECONVOLUTION_ONLY {
+        let entry: serde_json::Value = manifest
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("manifest line"))
+            .find(|entry: &serde_json::Value| entry["image"] == image)
+            .expect("listed in the manifest");
+        let decoded = decode_file(&photos().join(image), &is_credential)
+            .expect("readable fixture")
+            .unwrap_or_else(|| panic!("{image} unread"));
+        assert_eq!(
+            decoded.text,
+            entry["expected"].as_str().expect("expected text"),
+            "{image}"
+        );
+        assert!(
+            decoded.strategy.to_string().starts_with(pass),
+            "{image} read by {}",
+            decoded.strategy
+        );
+    }
+}
+
 #[test]
 fn foreign_or_damaged_text_is_offered_to_the_caller_who_can_refuse_it() {
     let photo = photos().join("clean-back-person.png");
