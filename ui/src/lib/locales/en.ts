@@ -68,7 +68,7 @@ export const en: Record<keyof typeof zhTW, string> = {
   "queue.state.open": "All open",
   "queue.list": "Queue items: arrow keys move, Space selects, Enter opens",
   "queue.empty": "Nothing matches",
-  "queue.count": "{total} items",
+  "queue.count": "Items: {total}",
   "queue.selectLimited": "Selected the first {n}; narrow the search to select the others",
   "queue.selected": "{n} selected",
   "queue.selectAll": "Select all (Ctrl+A)",
