@@ -118,7 +118,9 @@ async fn two_desks_share_one_office_through_central() {
         limit: 100,
         ..Default::default()
     };
-    let queue = ops::desk::queue(&mut desk_b, &clerk_b, &everything).expect("queue");
+    let queue = ops::desk::queue(&mut desk_b, &clerk_b, &everything)
+        .expect("queue")
+        .rows;
     let row = queue.iter().find(|row| &row.pass_id == x).expect("X is in B's queue");
     assert_eq!(
         row.claimed_elsewhere.as_ref().map(|claim| claim.desk.as_str()),

@@ -412,6 +412,52 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     .await;
     app.screenshot("01-queue").await;
 
+    // The list shows how many items the queue holds and draws only the rows
+    // in view; scrolled to its end, it fetches and shows the last item.
+    let whole = app
+        .invoke("queue", json!({ "text": null, "states": [], "limit": 1, "offset": 0 }))
+        .await;
+    let total = whole["total"].as_u64().expect("the queue answers its total");
+    let last = app
+        .invoke(
+            "queue",
+            json!({ "text": null, "states": [], "limit": 1, "offset": total - 1 }),
+        )
+        .await;
+    let last_pass = last["rows"][0]["pass_id"].as_str().expect("the last item").to_owned();
+    app.until(
+        "the queue's total",
+        "return document.querySelector('[data-testid=queue-count]').dataset.total === String(arguments[0])",
+        json!([total]),
+    )
+    .await;
+    let drawn = app
+        .script(
+            "return document.querySelectorAll('[data-testid=queue-row]').length",
+            json!([]),
+        )
+        .await;
+    assert!(
+        drawn.as_u64().is_some_and(|drawn| drawn < total),
+        "only the rows in view are drawn: {drawn} of {total}"
+    );
+    app.script(
+        "const list = document.querySelector('[data-testid=queue-list]'); list.scrollTop = list.scrollHeight",
+        json!([]),
+    )
+    .await;
+    app.until(
+        "the queue's last item, scrolled to",
+        "return !!document.querySelector(`[data-testid=queue-row][data-pass='${arguments[0]}']`)",
+        json!([last_pass]),
+    )
+    .await;
+    app.script(
+        "document.querySelector('[data-testid=queue-list]').scrollTop = 0",
+        json!([]),
+    )
+    .await;
+
     // A search by two characters of a holder's name finds them.
     let holder = app
         .script(TEXT_OF, json!(["[data-testid=queue-row] span:nth-child(3)"]))

@@ -210,8 +210,13 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
     let withdrawn_at_central = sync["items"]["withdrawn"].as_u64().expect("a count");
     assert!(withdrawn_at_central > 0, "the generated crews bring refused people");
     let queue = stdout_json(&passctl(&home, &["queue", "--limit", "5000", "--json"]));
-    let rows = queue.as_array().expect("a list");
+    let rows = queue["rows"].as_array().expect("a list");
     assert_eq!(rows.len() as u64, 2000 - withdrawn_at_central);
+    assert_eq!(queue["total"].as_u64(), Some(2000 - withdrawn_at_central));
+    // The next page starts where the first ended; the total stays the whole queue's.
+    let page = stdout_json(&passctl(&home, &["queue", "--limit", "10", "--offset", "10", "--json"]));
+    assert_eq!(page["rows"][0]["pass_id"], rows[10]["pass_id"]);
+    assert_eq!(page["total"], queue["total"]);
     let by_application = stdout_json(&passctl(
         &home,
         &["queue", "--by-application", "--limit", "5000", "--json"],
@@ -250,7 +255,7 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
         &home,
         &["queue", "--search", &part, "--json", "--limit", "5000"],
     ));
-    let found = found.as_array().expect("a list");
+    let found = found["rows"].as_array().expect("a list");
     assert!(
         found.iter().any(|r| r["pass_id"] == person["pass_id"]),
         "{part:?} finds {name}"
@@ -409,7 +414,7 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
     );
     let queue = stdout_json(&passctl(&home, &["queue", "--limit", "5000", "--json"]));
     assert_eq!(
-        queue.as_array().map(|q| q.len() as u64),
+        queue["rows"].as_array().map(|q| q.len() as u64),
         Some(2000 - withdrawn_at_central)
     );
 }

@@ -8,19 +8,46 @@
 # screen; ten seconds later the resident memory of the app and its WebKit
 # processes (the whole process tree) is summed.
 #
-#   src-tauri/bench/desktop-start.sh [ITEMS] [RUNS] [APP OPTIONS...]   (defaults: 2000 5)
+#   src-tauri/bench/desktop-start.sh [ITEMS] [RUNS] [--signed-in] [APP OPTIONS...]   (defaults: 2000 5)
 #
-# App options are passed on, e.g. --software-rendering.
+# The first screen is sign-in; with --signed-in the demo's clerk is signed in
+# before the window opens (the demo build's --bench-sign-in), so the first
+# screen is the queue, drawn with its first rows, and the memory is that of
+# the queue on show. Other options are passed on to the app, e.g.
+# --software-rendering. BENCH_NO_BUILD=1 runs the release binaries as they
+# are in the target folder (to compare a build kept aside); BENCH_DEMO=DIR
+# keeps the prepared demo in DIR and uses it again on the next run (the
+# demo of 100,000 passes takes minutes to prepare).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 items=${1:-2000}
 runs=${2:-5}
 shift $(( $# < 2 ? $# : 2 ))
 target=${CARGO_TARGET_DIR:-target}
+signed_in=
+app_options=()
+for option in "$@"; do
+    case $option in
+        --signed-in) signed_in=1 ;;
+        *) app_options+=("$option") ;;
+    esac
+done
 
-cargo build --release --locked --bin pass-station --bin passctl --quiet
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release --locked --bin pass-station --bin passctl --quiet
 work=$(mktemp -d)
-"$target/release/passctl" demo --dir "$work/demo" --items "$items" >/dev/null
+demo=${BENCH_DEMO:-$work/demo}
+if [ ! -f "$demo/demo.log" ]; then
+    demo_started=$(date +%s.%N)
+    "$target/release/passctl" demo --dir "$demo" --items "$items" >"$work/demo.log"
+    mv "$work/demo.log" "$demo/demo.log"
+    echo "passctl demo --items $items: $(echo "$(date +%s.%N) - $demo_started" | bc | xargs printf '%.1f') s"
+fi
+if [ -n "$signed_in" ]; then
+    # "... (demo users, in this folder's simulator only: CLERK / PASSWORD, ..."
+    clerk=$(grep -o 'simulator only: [^ ]* / [^,]*' "$demo/demo.log" | head -1)
+    app_options+=(--bench-sign-in "$(echo "$clerk" | cut -d' ' -f3)")
+    export PASS_STATION_BENCH_PASSWORD=$(echo "$clerk" | cut -d' ' -f5)
+fi
 
 xvfb_pid=
 if [ -z "${DISPLAY:-}" ]; then
@@ -50,11 +77,12 @@ memory() {
     for p in "$@"; do cat "/proc/$p/smaps_rollup" 2>/dev/null; done | awk -v f="$field:" '$1 == f { s += $2 } END { print s }'
 }
 
-echo "items=$items runs=$runs"
+echo "items=$items runs=$runs ${signed_in:+signed in (the queue)} ${app_options[*]}"
 for run in $(seq "$runs"); do
     log="$work/run$run.log"
+    : >"$log"
     XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" XDG_CACHE_HOME="$work/cache" \
-        "$target/release/pass-station" --home "$work/demo/station" --pdf "$work/printed" "$@" 2>"$log" &
+        "$target/release/pass-station" --home "$demo/station" --pdf "$work/printed" "${app_options[@]}" 2>"$log" &
     app=$!
     for _ in $(seq 300); do
         grep -q "first screen interactive" "$log" && break
@@ -65,7 +93,11 @@ for run in $(seq "$runs"); do
     procs=$(tree "$app")
     rss=$(memory Rss $procs)
     pss=$(memory Pss $procs)
-    echo "run $run: first screen (sign-in) interactive after ${ready} ms; idle memory of the app and its WebKit processes: PSS $((pss / 1024)) MB, RSS sum $((rss / 1024)) MB"
+    echo "run $run: first screen ($([ -n "$signed_in" ] && echo queue || echo sign-in)) interactive after ${ready} ms; idle memory of the app and its WebKit processes: PSS $((pss / 1024)) MB, RSS sum $((rss / 1024)) MB"
+    for p in $procs; do
+        echo "    $(cat "/proc/$p/comm" 2>/dev/null): PSS $(( $(memory Pss "$p") / 1024 )) MB"
+    done
+    [ -z "${BENCH_HOLD:-}" ] || { echo "    holding the app (pid $app) for $BENCH_HOLD s"; sleep "$BENCH_HOLD"; }
     kill "$app"
     wait "$app" 2>/dev/null || true
 done

@@ -142,7 +142,7 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
             ..QueueQuery::default()
         },
     )?;
-    let Some(first) = first.into_iter().next() else {
+    let Some(first) = first.rows.into_iter().next() else {
         return Err(StationError::RunSetup("the queue is empty after sync".to_owned()));
     };
     let pass_id = first.pass_id.clone();
@@ -155,8 +155,7 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     let found = desk::queue(&mut station, &clerk_session, &search)?;
     say(format!(
         "5. searching the queue for {part:?} finds {} items, first {pass_id} {}",
-        found.len(),
-        first.holder
+        found.total, first.holder
     ))?;
 
     // The desk claims the card's work while central can grant it: offline, a
@@ -174,7 +173,7 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
     let still = desk::queue(&mut offline, &clerk_session, &search)?;
     say(format!(
         "6. central stopped: the same search still finds {} items from the cache; the rest runs offline",
-        still.len()
+        still.total
     ))?;
 
     // The card, printed to a folder of PDFs (a card printer's hot folder).

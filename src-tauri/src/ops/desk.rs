@@ -41,15 +41,35 @@ use crate::store::{ApplicationRow, AuditEntry, DeskClaim, ItemRecord, QueueQuery
 use crate::workflow::{HandedOver, Waiting};
 use crate::{Station, StationError};
 
+/// One page of the queue: `rows` from the `offset`-th matching item on, of `total`.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct QueuePage {
+    pub rows: Vec<QueueRow>,
+    pub offset: usize,
+    /// How many items match the search and filter in all.
+    pub total: usize,
+}
+
 /// The queue, searched (any part of a name, company, pass number or plate)
-/// and filtered by state (none: the open ones).
-pub fn queue(station: &mut Station, session: &Session, query: &QueueQuery) -> Result<Vec<QueueRow>, StationError> {
+/// and filtered by state (none: the open ones), a page at a time: the
+/// query's `limit` items from its `offset`-th on, and how many match in all.
+pub fn queue(station: &mut Station, session: &Session, query: &QueueQuery) -> Result<QueuePage, StationError> {
     allowed(station, session, Duty::Read)?;
     let mut rows = station.store().queue(query)?;
     for row in &mut rows {
         row.claimed_elsewhere = station.claimed_elsewhere(&row.pass_id, row.version)?;
     }
-    Ok(rows)
+    // A short first page is the whole of it; otherwise the index counts.
+    let total = if query.offset == 0 && rows.len() < query.limit {
+        rows.len()
+    } else {
+        station.store().queue_count(query)?
+    };
+    Ok(QueuePage {
+        rows,
+        offset: query.offset,
+        total,
+    })
 }
 
 /// The queue by application: those with an item still in the office's

@@ -660,12 +660,14 @@ mod tests {
             text: Some("大明".into()),
             states: vec![CardState::Withdrawn],
             limit: 10,
+            ..QueueQuery::default()
         };
         assert_eq!(store.queue(&all).expect("queue")[0].pass_id, "KEL-1");
         let old_name = QueueQuery {
             text: Some("小明".into()),
             states: vec![CardState::Withdrawn],
             limit: 10,
+            ..QueueQuery::default()
         };
         assert!(
             store.queue(&old_name).expect("queue").is_empty(),

@@ -26,7 +26,7 @@ import type {
   PhotoTaken,
   PrintCheck,
   PrintOutcome,
-  QueueRow,
+  QueuePage,
   Released,
   Reprinted,
   Retired,
@@ -140,8 +140,9 @@ async function call<T>(command: string, args?: InvokeArgs, options?: InvokeOptio
 export const api = {
   status: () => call<StationStatus>("station_status"),
   sync: () => call<SyncView>("sync_now"),
-  queue: (text: string, states: CardState[], limit: number) =>
-    call<QueueRow[]>("queue", { text: text.trim() === "" ? null : text, states, limit }),
+  /** A page of the queue: `limit` rows from the `offset`-th matching item on, and how many match in all. */
+  queue: (text: string, states: CardState[], limit: number, offset = 0) =>
+    call<QueuePage>("queue", { text: text.trim() === "" ? null : text, states, limit, offset }),
   /** The queue by application; `text` is any part of the company's name or the application number. */
   applications: (text: string, limit: number) =>
     call<ApplicationRow[]>("applications", { text: text.trim() === "" ? null : text, limit }),

@@ -457,6 +457,12 @@ export type PrinterView = { name: string,
  */
 problem: string | null, };
 
+export type QueuePage = { rows: Array<QueueRow>, offset: number, 
+/**
+ * How many items match the search and filter in all.
+ */
+total: number, };
+
 export type QueueRow = { pass_id: string, version: number, kind: PassKind, holder: string, company_name: string, ports: Array<string>, valid_from: string, valid_to: string, state: CardState, 
 /**
  * Another desk's claim on the pass, while it binds (filled in by the

@@ -65,6 +65,7 @@ fn roots(visitor: &mut Collect) {
     visitor.visit::<people::SignedIn>();
     visitor.visit::<people::DemoUser>();
     visitor.visit::<pass_station::store::QueueRow>();
+    visitor.visit::<pass_station::ops::desk::QueuePage>();
     visitor.visit::<pass_station::store::ApplicationRow>();
     visitor.visit::<desk::CardView>();
     visitor.visit::<desk::PrintOutcome>();

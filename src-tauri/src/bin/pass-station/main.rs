@@ -20,8 +20,11 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 
 use clap::Parser;
+use pass_station::auth::Session;
 use pass_station::ops::desk::{PictureFolder, Printer};
 use pass_station::ops::devices::{self, CardSource};
+#[cfg(feature = "demo")]
+use pass_station::ops::people;
 use pass_station::ops::people::DemoUser;
 use pass_station::station::CameraChoice;
 use pass_station::{Station, StationError, StationHome};
@@ -54,6 +57,13 @@ struct Args {
     #[cfg(feature = "demo")]
     #[arg(long, default_value_t = 500)]
     demo_items: u32,
+    /// The start-up benchmark's sign-in: this user is signed in (at central,
+    /// else offline at the home) before the window opens, so it opens on the
+    /// user's first screen; the password comes from `PASS_STATION_BENCH_PASSWORD`.
+    /// Part of the demo build only (`bench/desktop-start.sh --signed-in`).
+    #[cfg(feature = "demo")]
+    #[arg(long, value_name = "USER", hide = true)]
+    bench_sign_in: Option<String>,
     /// The CUPS queue cards print to.
     #[arg(long, value_name = "QUEUE", conflicts_with = "pdf")]
     printer: Option<String>,
@@ -142,6 +152,22 @@ fn embedded(_args: &Args, _home: &StationHome) -> Result<Option<Embedded>, Stati
     Ok(None)
 }
 
+/// The session the start-up benchmark asks for (`--bench-sign-in`), opened before the window.
+#[cfg(feature = "demo")]
+fn bench_session(args: &Args, station: Option<&mut Station>) -> Result<Option<Session>, StationError> {
+    let (Some(username), Some(station)) = (&args.bench_sign_in, station) else {
+        return Ok(None);
+    };
+    let password = std::env::var("PASS_STATION_BENCH_PASSWORD").unwrap_or_default();
+    let (session, _) = tauri::async_runtime::block_on(people::sign_in(station, username, &password))?;
+    Ok(Some(session))
+}
+
+#[cfg(not(feature = "demo"))]
+fn bench_session(_args: &Args, _station: Option<&mut Station>) -> Result<Option<Session>, StationError> {
+    Ok(None)
+}
+
 /// Opens the station, or prepares the demo, and chooses the devices, before any window exists.
 fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationError> {
     let home = StationHome::new(args.home.clone().unwrap_or_else(StationHome::default_dir));
@@ -156,10 +182,11 @@ fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationE
         None => (home, None, None, Vec::new(), None),
     };
     // An empty home opens the set-up screen, which enrols it.
-    let station = match home.config()? {
+    let mut station = match home.config()? {
         Some(_) => Some(Station::open(home.clone())?),
         None => None,
     };
+    let session = bench_session(&args, station.as_mut())?;
     let chosen = station.as_ref().map(|s| s.config().devices.clone()).unwrap_or_default();
     // The command line's devices for this run, else those chosen in Settings.
     let cards = cards.unwrap_or_else(|| Box::new(devices::chosen_pcsc_reader(&chosen, args.reader)));
@@ -200,7 +227,7 @@ fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationE
         demo,
         demo_users,
         devices: state::Devices::default(),
-        session: Mutex::new(None),
+        session: Mutex::new(session),
         gate: Mutex::new(None),
         started,
         first_screen_shown: std::sync::atomic::AtomicBool::new(false),

@@ -9,12 +9,12 @@ use pass_station::desk_photo::Crop;
 use pass_station::model::CardState;
 use pass_station::ops::Retired;
 use pass_station::ops::desk::{
-    self, CardView, EncodeResult, HandOver, PhotoSave, PhotoTaken, PrintOptions, PrintOutcome,
+    self, CardView, EncodeResult, HandOver, PhotoSave, PhotoTaken, PrintOptions, PrintOutcome, QueuePage,
 };
 use pass_station::ops::devices::PrintedQr;
 use pass_station::printing::PrintCheck;
 use pass_station::station::CameraChoice;
-use pass_station::store::{ApplicationRow, QueueQuery, QueueRow};
+use pass_station::store::{ApplicationRow, QueueQuery};
 use pass_station::workflow::{HandedOver, Waiting};
 use serde::Serialize;
 use tauri::AppHandle;
@@ -39,8 +39,14 @@ pub async fn queue(
     text: Option<String>,
     states: Vec<CardState>,
     limit: usize,
-) -> Answer<Vec<QueueRow>> {
-    let query = QueueQuery { text, states, limit };
+    offset: Option<usize>,
+) -> Answer<QueuePage> {
+    let query = QueueQuery {
+        text,
+        states,
+        limit,
+        offset: offset.unwrap_or_default(),
+    };
     with_session(app, move |station, session, _| desk::queue(station, session, &query)).await
 }
 

@@ -253,7 +253,7 @@ fn search_times(station: &mut Station, clerk: &Session, count: usize) -> Result<
         limit: count.max(1),
         ..QueueQuery::default()
     };
-    let sample = desk::queue(station, clerk, &query)?;
+    let sample = desk::queue(station, clerk, &query)?.rows;
     let mut queries = Vec::new();
     for (i, row) in sample.iter().enumerate() {
         let chars: Vec<char> = row.holder.chars().collect();
@@ -337,7 +337,7 @@ async fn gate_latency(args: &BenchArgs) -> Result<(), StationError> {
         limit: GATE_SAMPLES,
         ..QueueQuery::default()
     };
-    let rows = desk::queue(&mut station, &clerk, &query)?;
+    let rows = desk::queue(&mut station, &clerk, &query)?.rows;
     let mut backs = Vec::new();
     // A person central sent no photo of has no card to show until the desk takes one.
     let rows: Vec<_> = rows

@@ -8,10 +8,12 @@ use pass_station::StationError;
 use pass_station::auth::Duty;
 use pass_station::desk_photo::{Crop, PhotoWarning};
 use pass_station::model::CardState;
-use pass_station::ops::desk::{self, CardView, EncodeResult, HandOver, PhotoSave, PrintOptions, PrintOutcome, Printer};
+use pass_station::ops::desk::{
+    self, CardView, EncodeResult, HandOver, PhotoSave, PrintOptions, PrintOutcome, Printer, QueuePage,
+};
 use pass_station::ops::devices::{self, CardSource};
 use pass_station::printing::PrintCheck;
-use pass_station::store::{ApplicationRow, QueueQuery, QueueRow};
+use pass_station::store::{ApplicationRow, QueueQuery};
 use pass_station::workflow::{HandedOver, Waiting};
 
 use super::{Context, Outcome, QrInput, Rows, Show, hotlisted, table};
@@ -31,6 +33,9 @@ pub struct QueueArgs {
     by_application: bool,
     #[arg(long, default_value_t = 50)]
     limit: usize,
+    /// Skip this many matching items (the next page: `--offset 50`).
+    #[arg(long, default_value_t = 0, conflicts_with = "by_application")]
+    offset: usize,
 }
 
 fn parse_state(text: &str) -> Result<CardState, String> {
@@ -51,14 +56,15 @@ pub fn queue(ctx: &Context, args: QueueArgs) -> Result<Outcome, StationError> {
         text: args.search,
         states: args.state,
         limit: args.limit,
+        offset: args.offset,
     };
-    ctx.out.show(&Rows(desk::queue(&mut station, &session, &query)?));
+    ctx.out.show(&desk::queue(&mut station, &session, &query)?);
     Ok(Outcome::Done)
 }
 
-impl Show for Rows<QueueRow> {
+impl Show for QueuePage {
     fn text(&self) {
-        table::print_queue(&self.0);
+        table::print_queue(self);
     }
 }
 

@@ -4,8 +4,9 @@
 use pass_credential::Lang;
 use pass_station::StationError;
 use pass_station::model::Holder;
+use pass_station::ops::desk::QueuePage;
 use pass_station::ops::gate::VerdictView;
-use pass_station::store::{ApplicationRow, AuditEntry, Check, ItemRecord, OutboxEntry, QueueRow, rfc3339};
+use pass_station::store::{ApplicationRow, AuditEntry, Check, ItemRecord, OutboxEntry, rfc3339};
 use pass_station::workflow::Waiting;
 use unicode_width::UnicodeWidthStr;
 
@@ -39,8 +40,9 @@ pub fn label<T: serde::Serialize>(value: &T) -> String {
         .unwrap_or_default()
 }
 
-pub fn print_queue(rows: &[QueueRow]) {
-    let cells: Vec<Vec<String>> = rows
+pub fn print_queue(page: &QueuePage) {
+    let cells: Vec<Vec<String>> = page
+        .rows
         .iter()
         .map(|r| {
             vec![
@@ -58,7 +60,18 @@ pub fn print_queue(rows: &[QueueRow]) {
         &["PASS", "KIND", "HOLDER", "COMPANY", "PORTS", "VALID", "STATE"],
         &cells,
     );
-    println!("{}", count(rows.len(), "item", "items"));
+    let shown = page.rows.len();
+    if page.offset == 0 && shown == page.total {
+        println!("{}", count(shown, "item", "items"));
+    } else if shown == 0 {
+        println!(
+            "none from {} on, of {}",
+            page.offset + 1,
+            count(page.total, "item", "items")
+        );
+    } else {
+        println!("items {} to {} of {}", page.offset + 1, page.offset + shown, page.total);
+    }
 }
 
 /// "1 item", "2 items": a count with its noun.
