@@ -46,9 +46,18 @@ use crate::{Station, StationError};
 pub struct QueuePage {
     pub rows: Vec<QueueRow>,
     pub offset: usize,
-    /// How many items match the search and filter in all.
+    /// How many items match the search and filter in all, or, when
+    /// `total_at_least`, how many were counted before the count stopped.
     pub total: usize,
+    /// The count stopped short: at least `total` match, perhaps more.
+    pub total_at_least: bool,
 }
+
+/// How far past a page the queue counts the items that match: a broad
+/// search (one letter) matches tens of thousands, and counting them all
+/// would cost every keystroke tens of milliseconds. A page farther on counts
+/// farther, so the list grows as it scrolls.
+const COUNTED_PAST_PAGE: usize = 200;
 
 /// The queue, searched (any part of a name, company, pass number or plate)
 /// and filtered by state (none: the open ones), a page at a time: the
@@ -60,15 +69,18 @@ pub fn queue(station: &mut Station, session: &Session, query: &QueueQuery) -> Re
         row.claimed_elsewhere = station.claimed_elsewhere(&row.pass_id, row.version)?;
     }
     // A short first page is the whole of it; otherwise the index counts.
-    let total = if query.offset == 0 && rows.len() < query.limit {
-        rows.len()
+    let (total, total_at_least) = if query.offset == 0 && rows.len() < query.limit {
+        (rows.len(), false)
     } else {
-        station.store().queue_count(query)?
+        let at_most = query.offset + query.limit + COUNTED_PAST_PAGE;
+        let counted = station.store().queue_count(query, at_most)?;
+        (counted, counted >= at_most)
     };
     Ok(QueuePage {
         rows,
         offset: query.offset,
         total,
+        total_at_least,
     })
 }
 

@@ -630,6 +630,24 @@ mod tests {
     }
 
     #[test]
+    fn the_queue_count_stops_where_it_is_told() {
+        let (_dir, mut store) = open();
+        let wire = [
+            sample_wire("KEL-1", "王小明"),
+            sample_wire("KEL-2", "王大明"),
+            sample_wire("KEL-3", "陳美玲"),
+        ];
+        store.store_page(&page(&wire, "c1")).expect("store");
+        let named_wang = QueueQuery {
+            text: Some("王".into()),
+            ..QueueQuery::default()
+        };
+        assert_eq!(store.queue_count(&named_wang, 10).expect("count"), 2);
+        assert_eq!(store.queue_count(&named_wang, 1).expect("count"), 1);
+        assert_eq!(store.queue_count(&QueueQuery::default(), 10).expect("count"), 3);
+    }
+
+    #[test]
     fn a_repeated_record_changes_nothing_and_a_newer_one_replaces_it() {
         let (_dir, mut store) = open();
         store

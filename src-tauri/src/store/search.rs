@@ -132,10 +132,12 @@ impl Store {
         rows.collect::<Result<_, _>>().context("reading queue rows")
     }
 
-    /// How many items match the query, whatever its limit and offset.
-    pub fn queue_count(&self, query: &QueueQuery) -> Result<usize, StoreError> {
-        let (from_where, _, args) = queue_filter(query);
-        let sql = format!("SELECT count(*) FROM {from_where}");
+    /// How many items match the query, whatever its limit and offset, counted
+    /// up to `at_most` (a count of `at_most` means that many or more).
+    pub fn queue_count(&self, query: &QueueQuery, at_most: usize) -> Result<usize, StoreError> {
+        let (from_where, _, mut args) = queue_filter(query);
+        args.push(Box::new(i64::try_from(at_most).unwrap_or(i64::MAX)));
+        let sql = format!("SELECT count(*) FROM (SELECT 1 FROM {from_where} LIMIT ?)");
         let mut stmt = self.conn.prepare_cached(&sql).context("preparing the queue count")?;
         let count: i64 = stmt
             .query_row(params_from_iter(args.iter()), |row| row.get(0))

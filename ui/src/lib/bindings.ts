@@ -459,9 +459,14 @@ problem: string | null, };
 
 export type QueuePage = { rows: Array<QueueRow>, offset: number, 
 /**
- * How many items match the search and filter in all.
+ * How many items match the search and filter in all, or, when
+ * `total_at_least`, how many were counted before the count stopped.
  */
-total: number, };
+total: number, 
+/**
+ * The count stopped short: at least `total` match, perhaps more.
+ */
+total_at_least: boolean, };
 
 export type QueueRow = { pass_id: string, version: number, kind: PassKind, holder: string, company_name: string, ports: Array<string>, valid_from: string, valid_to: string, state: CardState, 
 /**

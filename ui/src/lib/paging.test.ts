@@ -127,4 +127,39 @@ describe("PagedList", () => {
     await again;
     expect(list.row(70_010)).toBe(":70010");
   });
+
+  it("grows the list as it scrolls when the count stops short, and never shrinks it", async () => {
+    // As the core counts: up to 200 rows past the page asked for.
+    const all = 5_000;
+    const asked: { offset: number; answer: () => void }[] = [];
+    const fetch = (query: string, offset: number, limit: number) =>
+      new Promise<Page<string>>((resolve) => {
+        const rows = Array.from({ length: Math.max(0, Math.min(limit, all - offset)) }, (_, i) => `${query}:${offset + i}`);
+        const cap = offset + limit + 200;
+        const total = Math.min(all, cap);
+        asked.push({ offset, answer: () => resolve({ rows, offset, total, total_at_least: total >= cap }) });
+      });
+    const list = new PagedList(fetch, { pageSize: 200, keep: 2 });
+    const first = list.reset("e");
+    asked[0].answer();
+    await first;
+    expect([list.total, list.atLeast]).toEqual([400, true]);
+
+    list.ensure(1_100, 1_150);
+    asked[1].answer();
+    await settle();
+    expect([list.total, list.atLeast]).toEqual([1_400, true]);
+
+    // The first page fetched again counts less: the list keeps its length.
+    list.ensure(0, 30);
+    asked.at(-1)?.answer();
+    await settle();
+    expect(list.total).toBe(1_400);
+
+    // Near the end the count is whole.
+    list.ensure(4_850, 4_900);
+    asked.at(-1)?.answer();
+    await settle();
+    expect([list.total, list.atLeast]).toEqual([5_000, false]);
+  });
 });

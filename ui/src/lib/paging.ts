@@ -7,11 +7,15 @@
 // Not for the rows' meaning: which items match, in what order, and how many
 // in all is the core's answer (the queue operation), one page per call.
 
-/** One page of the answer: rows from `offset` on, and how many match in all. */
+/**
+ * One page of the answer: rows from `offset` on, and how many match in all
+ * (or, with `total_at_least`, how many were counted before the count stopped).
+ */
 export interface Page<T> {
   rows: T[];
   offset: number;
   total: number;
+  total_at_least?: boolean;
 }
 
 /** Fetches `limit` rows from the `offset`-th on for `query`. */
@@ -48,8 +52,10 @@ export class PagedList<Q, T> {
   /** The last search's pages, shown until the new search's first page comes. */
   private previous: Map<number, T[]> | null = null;
   private center = 0;
-  /** How many rows match in all (the last answer's count). */
+  /** How many rows match in all, as far as the answers counted. */
   total = 0;
+  /** The count stopped short: at least `total` rows match, perhaps more. */
+  atLeast = false;
 
   constructor(
     private readonly fetch: FetchPage<Q, T>,
@@ -113,11 +119,27 @@ export class PagedList<Q, T> {
     }
     if (generation !== this.generation) return;
     this.loading.delete(page);
+    const first = this.previous !== null;
     this.previous = null;
     this.pages.set(page, answer.rows);
-    this.total = answer.total;
+    this.takeCount(answer, first);
     this.evict();
     this.changed();
+  }
+
+  /**
+   * Takes a page's count: a search's first answer as it is; after it, a
+   * count that stopped short never shrinks the list (a page farther on
+   * counts farther, so the list grows as it scrolls) nor undoes a whole one.
+   */
+  private takeCount(answer: Page<T>, first: boolean): void {
+    const atLeast = answer.total_at_least ?? false;
+    if (first || !atLeast) {
+      this.total = answer.total;
+      this.atLeast = atLeast;
+    } else if (this.atLeast && answer.total > this.total) {
+      this.total = answer.total;
+    }
   }
 
   /** Drops the pages farthest from the view beyond `keep`. */

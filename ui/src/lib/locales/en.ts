@@ -69,6 +69,7 @@ export const en: Record<keyof typeof zhTW, string> = {
   "queue.list": "Queue items: arrow keys move, Space selects, Enter opens",
   "queue.empty": "Nothing matches",
   "queue.count": "Items: {total}",
+  "queue.countAtLeast": "Items: {total} or more",
   "queue.selectLimited": "Selected the first {n}; narrow the search to select the others",
   "queue.selected": "{n} selected",
   "queue.selectAll": "Select all (Ctrl+A)",

@@ -67,6 +67,7 @@ export const zhTW = {
   "queue.list": "佇列項目，上下鍵移動，空白鍵選取，Enter 開啟",
   "queue.empty": "沒有符合的項目",
   "queue.count": "共 {total} 筆",
+  "queue.countAtLeast": "{total} 筆以上",
   "queue.selectLimited": "已選取前 {n} 筆；其餘請縮小搜尋範圍後再選",
   "queue.selected": "已選 {n} 張",
   "queue.selectAll": "全選（Ctrl+A）",

@@ -61,16 +61,17 @@ pub fn print_queue(page: &QueuePage) {
         &cells,
     );
     let shown = page.rows.len();
-    if page.offset == 0 && shown == page.total {
+    let of = if page.total_at_least {
+        format!("{} or more", page.total)
+    } else {
+        page.total.to_string()
+    };
+    if page.offset == 0 && shown == page.total && !page.total_at_least {
         println!("{}", count(shown, "item", "items"));
     } else if shown == 0 {
-        println!(
-            "none from {} on, of {}",
-            page.offset + 1,
-            count(page.total, "item", "items")
-        );
+        println!("none from {} on, of {of}", page.offset + 1);
     } else {
-        println!("items {} to {} of {}", page.offset + 1, page.offset + shown, page.total);
+        println!("items {} to {} of {of}", page.offset + 1, page.offset + shown);
     }
 }
 
