@@ -213,10 +213,24 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
     let rows = queue["rows"].as_array().expect("a list");
     assert_eq!(rows.len() as u64, 2000 - withdrawn_at_central);
     assert_eq!(queue["total"].as_u64(), Some(2000 - withdrawn_at_central));
-    // The next page starts where the first ended; the total stays the whole queue's.
+    assert_eq!(queue["total_at_least"], false, "a short page is the whole queue");
+    // The next page starts where the first ended; its count goes 200 items
+    // past it and says it stopped short.
     let page = stdout_json(&passctl(&home, &["queue", "--limit", "10", "--offset", "10", "--json"]));
     assert_eq!(page["rows"][0]["pass_id"], rows[10]["pass_id"]);
-    assert_eq!(page["total"], queue["total"]);
+    assert_eq!(
+        (&page["total"], &page["total_at_least"]),
+        (&serde_json::json!(220), &serde_json::json!(true))
+    );
+    let near_the_end = (2000 - withdrawn_at_central - 50).to_string();
+    let page = stdout_json(&passctl(
+        &home,
+        &["queue", "--limit", "10", "--offset", &near_the_end, "--json"],
+    ));
+    assert_eq!(
+        (&page["total"], &page["total_at_least"]),
+        (&queue["total"], &serde_json::json!(false))
+    );
     let by_application = stdout_json(&passctl(
         &home,
         &["queue", "--by-application", "--limit", "5000", "--json"],
