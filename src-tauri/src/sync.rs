@@ -149,13 +149,9 @@ async fn pull_feed(
 ) -> Result<(), StationError> {
     let mut ahead = JoinSet::new();
     let mut sending = SendingAlong::default();
+    let read_after = |cursor: Option<String>| read_page(client.clone(), office.to_owned(), cursor, options.clone());
     let mut cursor = store.feed_cursor()?;
-    ahead.spawn(read_page(
-        client.clone(),
-        office.to_owned(),
-        cursor.clone(),
-        options.clone(),
-    ));
+    ahead.spawn(read_after(cursor.clone()));
     loop {
         let read = ahead.join_next().await.expect("a page is always being read");
         // The reading task is never aborted while awaited, so it ended or panicked.
@@ -169,7 +165,7 @@ async fn pull_feed(
                 report.full_resync = true;
                 store.forget_feed_cursor()?;
                 cursor = None;
-                ahead.spawn(read_page(client.clone(), office.to_owned(), None, options.clone()));
+                ahead.spawn(read_after(None));
                 continue;
             }
             Err(source) => {
@@ -182,12 +178,7 @@ async fn pull_feed(
         };
         if has_more {
             cursor = Some(stored.next_cursor.clone());
-            ahead.spawn(read_page(
-                client.clone(),
-                office.to_owned(),
-                cursor.clone(),
-                options.clone(),
-            ));
+            ahead.spawn(read_after(cursor.clone()));
             // On a single-threaded runtime the request goes out now, before the page is stored.
             tokio::task::yield_now().await;
         }

@@ -10,7 +10,6 @@ use pass_central::api::ItemStatus;
 use pass_central::events::{ItemRejected, ItemsReceived};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::card_events::advance_in;
@@ -18,7 +17,7 @@ use super::card_faces::card_faces_in;
 use super::db::{CENTRAL_ACTOR, Cached, SqlContext, Store, StoreError, now_rfc3339, rfc3339, set_state_value};
 use super::desk_photos::upload_waiting;
 use super::desks::{CarriedCard, carry_on_in, held_in, note_desks_in};
-use super::queue::{enqueue, enqueue_fact};
+use super::queue::{enqueue, enqueue_by_content};
 use super::rows::{parse_date, parse_optional_time, parse_state, parse_time, split_ports, time_from_text};
 use super::search::index_text;
 use crate::model::{CardState, Holder, PassItem, PassKind, Rejection, Step};
@@ -180,8 +179,7 @@ impl Store {
         if !received.versions.is_empty() {
             let receipt = StationEvent::ItemsReceived(received);
             // Keyed by what it names: read again after a restore, it is the same event.
-            let fact = hex::encode(Sha256::digest(receipt.payload().to_string()));
-            enqueue_fact(&tx, &receipt, &fact)?;
+            enqueue_by_content(&tx, &receipt)?;
         }
         for (pass_id, Rejection(reason)) in &page.rejected {
             summary.rejected += 1;

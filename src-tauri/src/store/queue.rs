@@ -7,6 +7,7 @@
 
 use pass_central::StationEvent;
 use rusqlite::{OptionalExtension, Transaction, params};
+use sha2::{Digest, Sha256};
 
 use super::db::{Cached, SqlContext, StoreError, now_rfc3339, set_state_value};
 
@@ -31,11 +32,11 @@ pub(crate) fn enqueue(tx: &Transaction<'_>, event: &StationEvent) -> Result<(), 
 /// other station's.
 const KEY_SCOPE: &str = "event_key_scope";
 
-/// Queues an event whose idempotency key is made from what it reports
-/// (`fact`, such as a pass and its version), once: the same fact reported
-/// again, by this cache or by the same station restored from a backup,
-/// carries the same key, so central records it once.
-pub(crate) fn enqueue_fact(tx: &Transaction<'_>, event: &StationEvent, fact: &str) -> Result<(), StoreError> {
+/// Queues an event whose idempotency key is made from what it says (the
+/// SHA-256 of its payload), once: the same event made again, by this cache
+/// or by the same station restored from a backup, carries the same key, so
+/// central records it once.
+pub(crate) fn enqueue_by_content(tx: &Transaction<'_>, event: &StationEvent) -> Result<(), StoreError> {
     let scope: Option<String> = tx
         .query_row_cached(
             "SELECT value FROM station_state WHERE key = ?1",
@@ -52,14 +53,16 @@ pub(crate) fn enqueue_fact(tx: &Transaction<'_>, event: &StationEvent, fact: &st
             scope
         }
     };
+    let payload = event.payload().to_string();
+    let content = hex::encode(Sha256::digest(&payload));
     tx.execute_cached(
         "INSERT INTO outbox (idempotency_key, kind, occurred_at, payload) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (idempotency_key) DO NOTHING",
         params![
-            format!("{scope}:{}:{fact}", event.kind()),
+            format!("{scope}:{}:{content}", event.kind()),
             event.kind(),
             now_rfc3339(),
-            event.payload().to_string()
+            payload
         ],
     )
     .context("queueing an event")?;
@@ -87,18 +90,25 @@ mod tests {
     fn a_fact_queued_twice_is_one_event_under_a_key_made_from_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = Store::open(&dir.path().join("s.db")).expect("open");
-        let mut receipt = ItemsReceived::default();
-        receipt.add("KEL-1", 1, ItemStatus::Approved);
-        let event = StationEvent::ItemsReceived(receipt);
-        for fact in ["KEL-1:1:Approved", "KEL-1:1:Approved", "KEL-1:2:Approved"] {
+        let receipt = |version: u32| {
+            let mut receipt = ItemsReceived::default();
+            receipt.add("KEL-1", version, ItemStatus::Approved);
+            StationEvent::ItemsReceived(receipt)
+        };
+        for event in [receipt(1), receipt(1), receipt(2)] {
             let tx = store.conn.transaction().expect("tx");
-            enqueue_fact(&tx, &event, fact).expect("queued");
+            enqueue_by_content(&tx, &event).expect("queued");
             tx.commit().expect("commit");
         }
         let queued = store.outbox(OutboxFilter::All, 10).expect("outbox");
         assert_eq!(queued.len(), 2, "the same fact once");
         let scope = queued[0].idempotency_key.split(':').next().expect("a scope");
         assert!(queued.iter().all(|e| e.idempotency_key.starts_with(scope)));
-        assert!(queued[0].idempotency_key.ends_with("items_received:KEL-1:1:Approved"));
+        let content = hex::encode(Sha256::digest(receipt(1).payload().to_string()));
+        assert!(
+            queued[0]
+                .idempotency_key
+                .ends_with(&format!("items_received:{content}"))
+        );
     }
 }

@@ -177,6 +177,20 @@ pub(crate) async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Refuses a supervisor's step (a reprint, a take-over) that does not say why
+/// or who approved it.
+fn supervised(step: &str, reason: &str, approved_by: &str) -> Result<(), SimError> {
+    if reason.trim().is_empty() {
+        return Err(SimError::BadRequest(format!("a {step} needs a reason")));
+    }
+    if approved_by.trim().is_empty() {
+        return Err(SimError::BadRequest(format!(
+            "a {step} needs the user name of the supervisor who approved it (approved_by)"
+        )));
+    }
+    Ok(())
+}
+
 /// A new card for a pass of the station's office; answers the item's new record.
 pub(crate) async fn reprint(
     station: Station,
@@ -184,14 +198,7 @@ pub(crate) async fn reprint(
     Path(pass_id): Path<String>,
     ApiJson(request): ApiJson<ReprintRequest>,
 ) -> Result<Json<WireItem>, SimError> {
-    if request.reason.trim().is_empty() {
-        return Err(SimError::BadRequest("a reprint needs a reason".to_owned()));
-    }
-    if request.approved_by.trim().is_empty() {
-        return Err(SimError::BadRequest(
-            "a reprint needs the user name of the supervisor who approved it (approved_by)".to_owned(),
-        ));
-    }
+    supervised("reprint", &request.reason, &request.approved_by)?;
     let old_card = request.card_uid.as_deref().map(parse_card_uid).transpose()?;
     let item = state
         .db(move |store| store.reprint(&station, &pass_id, &request, old_card.as_deref()))
@@ -229,14 +236,7 @@ pub(crate) async fn take_over_claim(
     Path(pass_id): Path<String>,
     ApiJson(request): ApiJson<TakeOverRequest>,
 ) -> Result<Json<Claim>, SimError> {
-    if request.reason.trim().is_empty() {
-        return Err(SimError::BadRequest("a take-over needs a reason".to_owned()));
-    }
-    if request.approved_by.trim().is_empty() {
-        return Err(SimError::BadRequest(
-            "a take-over needs the user name of the supervisor who made it (approved_by)".to_owned(),
-        ));
-    }
+    supervised("take-over", &request.reason, &request.approved_by)?;
     let claim = state
         .db(move |store| store.take_over_claim(&station, &pass_id, &request))
         .await?;

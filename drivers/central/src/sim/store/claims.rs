@@ -18,11 +18,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use time::{Duration, OffsetDateTime};
 
 use super::db::{Store, rfc3339};
-use super::feed::{ItemRow, change_item, known_item, load_item, station_may_change};
+use super::feed::{ItemRow, change_item, load_item, open_at_version, station_may_change};
 use super::stations::Station;
 use crate::api::{CardInWork, Claim, ClaimOutcome, ClaimResult, TakeOverRequest, WorkState};
 use crate::events::{CardStep, CardStepEvent};
-use crate::sim::admin::ItemStateName;
 use crate::sim::error::SimError;
 
 /// How long a claim binds unless extended: a working day and then some, so
@@ -201,10 +200,7 @@ pub(super) fn follow_card_step(
     event: &CardStepEvent,
     at: OffsetDateTime,
 ) -> Result<(), SimError> {
-    let Some(row) = known_item(conn, &event.pass_id)? else {
-        return Ok(());
-    };
-    if row.item.version != event.version || row.state == ItemStateName::Withdrawn {
+    if !open_at_version(conn, &event.pass_id, event.version)? {
         return Ok(());
     }
     let desk = desk_name(conn, station_id)?;

@@ -12,11 +12,11 @@ use time::OffsetDateTime;
 use super::audit_heads::{audit_head, keep_audit_head, restore_answer, restore_point, supersede_heads};
 use super::claims::follow_card_step;
 use super::db::{Store, rfc3339, to_json};
-use super::feed::{change_item, known_item, load_item};
+use super::feed::{change_item, known_item, open_at_version};
 use super::hotlist::{end_of_day, hotlist_card, hotlist_print};
 use crate::api::{EventOutcome, EventResult, HandedOverCard, ItemStatus};
 use crate::events::{CardFaces, CardStepEvent, ItemsReceived, StationEvent};
-use crate::sim::admin::{ItemStateName, StoredEvent};
+use crate::sim::admin::StoredEvent;
 use crate::sim::error::{SimError, parse_card_uid};
 use crate::sim::reported::ReportedEvent;
 use pass_credential::Revocation as Why;
@@ -201,10 +201,7 @@ fn record_hand_over(
     card: &CardFaces,
     at: OffsetDateTime,
 ) -> Result<(), SimError> {
-    let Some(row) = known_item(conn, &step.pass_id)? else {
-        return Ok(());
-    };
-    if row.item.version != step.version || row.state == ItemStateName::Withdrawn {
+    if !open_at_version(conn, &step.pass_id, step.version)? {
         return Ok(());
     }
     change_item(conn, &step.pass_id, |row| {
@@ -222,10 +219,9 @@ fn record_hand_over(
 /// How long a card of this pass stays on the hotlist: until the pass would
 /// have expired, or a year when the pass is not known.
 fn card_hotlisted_until(conn: &Connection, pass_id: &str) -> Result<OffsetDateTime, SimError> {
-    match load_item(conn, pass_id) {
-        Ok(row) => end_of_day(row.item.valid_to),
-        Err(SimError::NotFound(_)) => Ok(OffsetDateTime::now_utc() + UNKNOWN_PASS_CARD_HOTLISTED),
-        Err(e) => Err(e),
+    match known_item(conn, pass_id)? {
+        Some(row) => end_of_day(row.item.valid_to),
+        None => Ok(OffsetDateTime::now_utc() + UNKNOWN_PASS_CARD_HOTLISTED),
     }
 }
 #[cfg(test)]

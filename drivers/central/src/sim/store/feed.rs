@@ -293,6 +293,14 @@ pub(super) fn known_item(conn: &Connection, pass_id: &str) -> Result<Option<Item
     }
 }
 
+/// Whether central holds the pass at `version` and has not withdrawn it: a
+/// card step a station reports for another version, or for a pass central
+/// does not know or took back, moves nothing on the item.
+pub(super) fn open_at_version(conn: &Connection, pass_id: &str, version: u32) -> Result<bool, SimError> {
+    Ok(known_item(conn, pass_id)?
+        .is_some_and(|row| row.item.version == version && row.state != ItemStateName::Withdrawn))
+}
+
 /// Applies `change` to an item that is not withdrawn, stamps the time, and
 /// moves its feed row to the end when it is (or was) in the feed.
 pub(super) fn change_item(
