@@ -111,7 +111,7 @@ def sign_in(user):
 # The clerk prints the approved card that starts soonest; the demo's camera folder pictures its back.
 sign_in("demo-clerk")
 rows = until("the queue", "return document.querySelectorAll('[data-testid=queue-row]').length")
-approved = invoke("queue", {"text": None, "states": ["approved"], "limit": 500})
+approved = invoke("queue", {"text": None, "states": ["approved"], "limit": 500})["rows"]
 card = min(approved, key=lambda row: row["valid_from"])["pass_id"]
 printed = invoke("print_cards", {"passIds": [card]})
 assert printed[0]["stage"] == "printed", printed

@@ -13,8 +13,7 @@
 # The first screen is sign-in; with --signed-in the demo's clerk is signed in
 # before the window opens (the demo build's --bench-sign-in), so the first
 # screen is the queue, drawn with its first rows, and the memory is that of
-# the queue on show. Other options are passed on to the app, e.g.
-# --software-rendering. BENCH_NO_BUILD=1 runs the release binaries as they
+# the queue on show. Other options are passed on to the app, e.g. --gpu. BENCH_NO_BUILD=1 runs the release binaries as they
 # are in the target folder (to compare a build kept aside); BENCH_DEMO=DIR
 # keeps the prepared demo in DIR and uses it again on the next run (the
 # demo of 100,000 passes takes minutes to prepare).
@@ -47,6 +46,13 @@ if [ -n "$signed_in" ]; then
     clerk=$(grep -o 'simulator only: [^ ]* / [^,]*' "$demo/demo.log" | head -1)
     app_options+=(--bench-sign-in "$(echo "$clerk" | cut -d' ' -f3)")
     export PASS_STATION_BENCH_PASSWORD=$(echo "$clerk" | cut -d' ' -f5)
+fi
+
+# PSS shares a library's pages among the processes mapping it: another
+# WebKit app running would take part of this one's share and hide it.
+if pgrep -x WebKitWebProces >/dev/null || pgrep -x WebKitNetworkPr >/dev/null; then
+    echo "other WebKit processes are running ($(pgrep -x -d ' ' WebKitWebProces)): they would share out this app's memory; stop them first" >&2
+    exit 1
 fi
 
 xvfb_pid=
@@ -100,4 +106,10 @@ for run in $(seq "$runs"); do
     [ -z "${BENCH_HOLD:-}" ] || { echo "    holding the app (pid $app) for $BENCH_HOLD s"; sleep "$BENCH_HOLD"; }
     kill "$app"
     wait "$app" 2>/dev/null || true
+    # The web processes exit after the app; the next run must not share with them.
+    for _ in $(seq 100); do
+        alive=$(for p in $procs; do if [ -d "/proc/$p" ]; then echo "$p"; fi; done)
+        [ -z "$alive" ] && break
+        sleep 0.05
+    done
 done

@@ -407,7 +407,22 @@ impl Session {
         .await;
     }
 
+    /// WebKit takes an automation screenshot at the page's next presentation
+    /// update. The app draws in software, where a page that does not change
+    /// has none, so the screenshot would wait for the next change on screen
+    /// (a minute, when the clock turns). A paint is asked for first: an
+    /// invisible outline, set just after the screenshot is asked for and
+    /// taken away once drawn.
     pub async fn screenshot(&self, name: &str) {
+        self.script(
+            "setTimeout(() => { \
+                 const style = document.documentElement.style; \
+                 style.outline = '1px solid transparent'; \
+                 requestAnimationFrame(() => requestAnimationFrame(() => { style.outline = ''; })); \
+             }, 50);",
+            json!([]),
+        )
+        .await;
         let shot = self.call(reqwest::Method::GET, "/screenshot", None).await;
         let png = base64::engine::general_purpose::STANDARD
             .decode(shot.as_str().unwrap_or_default())

@@ -82,17 +82,24 @@ struct Args {
     /// up as they appear), instead of the one chosen in Settings.
     #[arg(long, value_name = "DIR")]
     frames: Option<PathBuf>,
-    /// Draw the window without GPU compositing: about 70 MB less memory
-    /// (`bench/desktop-start.sh`). Not the default: WebKitWebDriver's
-    /// screenshots stall in this mode, so the end-to-end test cannot cover it.
+    /// Draw the window with GPU compositing and let the page's scripts be
+    /// compiled to machine code: smoother on a PC with a graphics driver,
+    /// about 120 MB more memory (`bench/desktop-start.sh`). The default draws
+    /// in software, which forms and lists need no more than.
     #[arg(long)]
-    software_rendering: bool,
+    gpu: bool,
 }
 
 fn main() -> ExitCode {
     let started = std::time::Instant::now();
     let args = Args::parse();
-    let software_rendering = args.software_rendering;
+    let software_rendering = !args.gpu;
+    #[cfg(target_os = "linux")]
+    if software_rendering && let Some(e) = restart_with_light_web_processes() {
+        eprintln!(
+            "warning: the app could not start again with lighter web processes ({e}); it runs as it is, using more memory"
+        );
+    }
     match prepare(args, started) {
         Ok(state) => run(state, software_rendering),
         Err(e) => {
@@ -234,8 +241,45 @@ fn prepare(args: Args, started: std::time::Instant) -> Result<AppState, StationE
     })
 }
 
+/// What the app and the web processes it starts read from the environment as
+/// they start: no GL in GTK and no DMA-BUF renderer (GPU buffers that drawing
+/// in software does not use); JavaScript run by the interpreter rather than
+/// compiled (the UI's scripts are small, the JIT's code and compilers cost
+/// about 9 MB, and a page without writable executable memory is the safer
+/// one). A value the user set is kept.
+#[cfg(target_os = "linux")]
+const LIGHT_WEB_PROCESSES: [(&str, &str); 3] = [
+    ("GDK_GL", "disable"),
+    ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+    ("JSC_useJIT", "0"),
+];
+
+/// Starts the app again in its own place with [`LIGHT_WEB_PROCESSES`] in its
+/// environment, unless they are all there already. WebKit's processes read
+/// it as they start, so it must be in place before; starting again sets it
+/// without changing the environment of a running process. Returns only when
+/// there is nothing to do, or with the reason the app could not start again.
+#[cfg(target_os = "linux")]
+fn restart_with_light_web_processes() -> Option<std::io::Error> {
+    use std::os::unix::process::CommandExt as _;
+    let missing: Vec<_> = LIGHT_WEB_PROCESSES
+        .into_iter()
+        .filter(|(name, _)| std::env::var_os(name).is_none())
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    Some(match std::env::current_exe() {
+        Ok(exe) => std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .envs(missing)
+            .exec(),
+        Err(e) => e,
+    })
+}
+
 /// Turns off the web view's GPU compositing: forms and lists gain little
-/// from it, and its buffers cost some 70 MB (`bench/desktop-start.sh`).
+/// from it, and its buffers cost some 110 MB (`bench/desktop-start.sh`).
 #[cfg(target_os = "linux")]
 fn render_in_software(app: &tauri::App) {
     use tauri::Manager;
