@@ -46,7 +46,7 @@ async fn a_printed_card_carries_a_credential_that_verifies_offline_and_a_preview
     assert_eq!(reason(&station, &specimen, now, None), Err(Reason::Specimen));
 
     let qr = printed(&lab, &mut station, &pass_id).await;
-    assert!(qr.starts_with("PP1:"), "{qr}");
+    assert!(qr.starts_with("PP2:"), "{qr}");
 
     let now = during(&station, &pass_id);
     let verdict = station.verifier().expect("verifier").verify_qr(&qr, now, Some(OFFICE));

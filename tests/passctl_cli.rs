@@ -366,14 +366,14 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
     );
 
     // Photos of cards from the camera set read at the gate: each is decoded and
-    // judged (made in the credential format before print serials, so unreadable now).
+    // judged (signed by the camera set's own test key, which no trust list names).
     let photos = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/photos");
     for photo in ["perspective-000.jpg", "glare-001.jpg", "low-light-000.jpg"] {
         let path = photos.join(photo);
         let judged = passctl(&home, &["verify", "--image", path.to_str().expect("path"), "--json"]);
         assert_eq!(judged.status.code(), Some(8), "{photo}: {}", stderr(&judged));
         let verdict: serde_json::Value = serde_json::from_slice(&judged.stdout).expect("a JSON verdict");
-        assert_eq!(verdict["outcome"], "malformed", "{photo} was read and judged");
+        assert_eq!(verdict["outcome"], "unknown_signer", "{photo} was read and judged");
     }
 
     // Every check above is in the day's verification log, and waits in the outbox for central.
@@ -389,9 +389,9 @@ fn enrol_sync_search_and_work_offline_with_2000_items() {
         [
             "not_handed_over",
             "not_valid_at_this_port",
-            "malformed",
-            "malformed",
-            "malformed"
+            "unknown_signer",
+            "unknown_signer",
+            "unknown_signer"
         ],
         "{checks}"
     );

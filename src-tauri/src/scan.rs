@@ -1,5 +1,5 @@
 //! Reading a credential's QR text from a photo or a webcam, for the print
-//! check and the gate. Only text that decodes as a credential (`PP1:` …) is
+//! check and the gate. Only text that decodes as a credential (`PP2:` …) is
 //! taken, so another QR code in the frame (a poster, a parcel) is passed over.
 //! A live camera sees the same card in frame after frame: [`InSight`] tells
 //! a card newly shown from one still in view, so each presentation is
@@ -116,12 +116,12 @@ mod tests {
         let mut sight = InSight::new(Duration::from_secs(1));
         let start = Instant::now();
         let at = |ms| start + Duration::from_millis(ms);
-        assert!(sight.first_sight("PP1:A", at(0)), "shown");
-        assert!(!sight.first_sight("PP1:A", at(500)), "still in view");
-        assert!(sight.first_sight("PP1:B", at(600)), "another card beside it");
-        assert!(!sight.first_sight("PP1:A", at(1400)), "in view all along");
+        assert!(sight.first_sight("PP2:A", at(0)), "shown");
+        assert!(!sight.first_sight("PP2:A", at(500)), "still in view");
+        assert!(sight.first_sight("PP2:B", at(600)), "another card beside it");
+        assert!(!sight.first_sight("PP2:A", at(1400)), "in view all along");
         assert!(
-            sight.first_sight("PP1:A", at(2500)),
+            sight.first_sight("PP2:A", at(2500)),
             "gone for over a second, then shown again"
         );
     }

@@ -112,6 +112,11 @@ impl Field {
         malformed(self.context, format_args!("{} must be {expected}", self.name))
     }
 
+    /// The same value under another name, for an array's items.
+    pub(crate) fn named(self, name: &'static str) -> Field {
+        Field { name, ..self }
+    }
+
     pub(crate) fn text(self) -> Result<String> {
         match self.value {
             Value::Text(text) => Ok(text),

@@ -2,18 +2,34 @@
 //! COSE library can read it, and one private claim that holds the pass itself.
 //!
 //! ```text
-//! { 1 iss: "TWKEL", 4 exp: int, 5 nbf: int, 6 iat: int, 7 cti: bstr "<pass_id>#<version>#<print>",
-//!   -65537 pass: { 1 kind: uint, 2 holder: tstr, 3 company tax ID: tstr,
-//!                  4 ports: [+ tstr], ? 5 card UID: bstr } }
+//! { 4 exp: int, 5 nbf: int, 6 iat: int, 7 cti: bstr "<pass_id>#<version>#<print>",
+//!   -65537 pass: [kind: uint, holder: tstr, company tax ID: tstr,
+//!                 ports: [+ tstr], ? card UID: bstr] }
 //! ```
+//!
+//! Every byte here is a module of the printed QR code, and a smaller code reads
+//! from farther and in worse light; so the format carries nothing twice:
+//! - No `iss`: the issuing office is the office the trust list certifies the
+//!   signer's key for. A key certified for one office can issue for no other,
+//!   so a claimed issuer could only ever agree with it or be refused.
+//! - The pass is an array, each field in its fixed place, as in the hotlist.
+//! - A port in the authority's own country ([`HOME_COUNTRY`]) is written by its
+//!   three-letter location (`KEL` for UN/LOCODE `TWKEL`); any other in full.
+//!
+//! A 20-character CJK name, six ports and version and print up to 999 fit
+//! QR version 13 at level Q (the printed QR's budget, DESIGN §3).
 //!
 //! `cti` names the card, not only the pass: each print of a pass version has
 //! its own serial, so one misprint can be revoked without the rest, and the
 //! chip written for a card carries the same `cti` as the card's printed QR.
 //!
-//! Reading is strict: a key this format does not define, a duplicate key or a
-//! wrong type makes the credential malformed. The format is versioned by the QR
-//! prefix (`PP1:`), so a later format gets a new prefix rather than extra keys.
+//! Cards printed before this format carry format 1: `1 iss` and the pass as a
+//! map (`1 kind, 2 holder, 3 company tax ID, 4 ports` in full, `? 5 card UID`).
+//! They are read until they expire, never written.
+//!
+//! Reading is strict: a key this format does not define, a duplicate key, a
+//! wrong type or a port written the long way where the short one applies makes
+//! the credential malformed, so one card has one encoding.
 
 use ciborium::value::Value;
 use coset::iana::CwtClaimName;
@@ -26,11 +42,18 @@ use crate::error::{CredentialError, Result};
 /// The private claim holding the pass: the first key of the CWT private-use range.
 pub const PASS_CLAIM_KEY: i64 = -65537;
 
-const KIND: i64 = 1;
-const HOLDER: i64 = 2;
-const COMPANY_TAX_ID: i64 = 3;
-const PORTS: i64 = 4;
-const CARD_UID: i64 = 5;
+/// The country whose ports a credential writes by their location alone: the
+/// authority's own. Its offices are the issuers.
+pub const HOME_COUNTRY: &str = "TW";
+
+/// The pass map's keys in format 1.
+const FORMAT1_KIND: i64 = 1;
+const FORMAT1_HOLDER: i64 = 2;
+const FORMAT1_COMPANY_TAX_ID: i64 = 3;
+const FORMAT1_PORTS: i64 = 4;
+const FORMAT1_CARD_UID: i64 = 5;
+/// `iss`, in format 1 only.
+const FORMAT1_ISSUER: i64 = CwtClaimName::Iss as i64;
 
 /// Person or vehicle, long-term or temporary. The numbers are the wire codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -98,24 +121,26 @@ pub struct PassClaims {
 }
 
 impl PassClaims {
-    /// Encodes the claims map (the COSE payload). Refuses claims a verifier would
-    /// call malformed, so a bad pass is stopped at the office rather than the gate.
+    /// Encodes the claims map (the COSE payload), in the current format. Refuses
+    /// claims a verifier would call malformed, so a bad pass is stopped at the
+    /// office rather than the gate.
     pub fn to_cwt_bytes(&self) -> Result<Vec<u8>> {
         self.check().map_err(CredentialError::InvalidClaims)?;
         let mut pass = vec![
-            (KIND, Value::Integer((self.kind as u8).into())),
-            (HOLDER, Value::Text(self.holder.clone())),
-            (COMPANY_TAX_ID, Value::Text(self.company_tax_id.clone())),
-            (
-                PORTS,
-                Value::Array(self.ports.iter().cloned().map(Value::Text).collect()),
+            Value::Integer((self.kind as u8).into()),
+            Value::Text(self.holder.clone()),
+            Value::Text(self.company_tax_id.clone()),
+            Value::Array(
+                self.ports
+                    .iter()
+                    .map(|port| Value::Text(short_port(port).to_owned()))
+                    .collect(),
             ),
         ];
         if let Some(uid) = &self.card_uid {
-            pass.push((CARD_UID, Value::Bytes(uid.clone())));
+            pass.push(Value::Bytes(uid.clone()));
         }
         let claims = cbor::int_map([
-            (CwtClaimName::Iss as i64, Value::Text(self.issuer.clone())),
             (CwtClaimName::Exp as i64, cbor::numeric_date(self.valid_to)),
             (CwtClaimName::Nbf as i64, cbor::numeric_date(self.valid_from)),
             (CwtClaimName::Iat as i64, cbor::numeric_date(self.issued_at)),
@@ -123,44 +148,52 @@ impl PassClaims {
                 CwtClaimName::Cti as i64,
                 Value::Bytes(format!("{}#{}#{}", self.pass_id, self.version, self.print).into_bytes()),
             ),
-            (PASS_CLAIM_KEY, cbor::int_map(pass)),
+            (PASS_CLAIM_KEY, Value::Array(pass)),
         ]);
         cbor::encode(&claims)
     }
 
-    /// Decodes a claims map, strictly; never panics on any input.
-    pub fn from_cwt_bytes(bytes: &[u8]) -> Result<PassClaims> {
+    /// Decodes a claims map, strictly, signed by a key the trust list certifies
+    /// for `signer_office`; never panics on any input. A format-1 map that names
+    /// another issuer is [`CredentialError::IssuerNotSigner`].
+    pub fn from_cwt_bytes(bytes: &[u8], signer_office: &str) -> Result<PassClaims> {
         const CONTEXT: &str = "credential claims";
         let mut claims = IntMap::new(cbor::decode(bytes, CONTEXT)?, CONTEXT)?;
-        let issuer = claims.required(CwtClaimName::Iss as i64, "iss")?.text()?;
+        let named_issuer = claims.optional(FORMAT1_ISSUER, "iss").map(Field::text).transpose()?;
         let valid_to = claims.required(CwtClaimName::Exp as i64, "exp")?.numeric_date()?;
         let valid_from = claims.required(CwtClaimName::Nbf as i64, "nbf")?.numeric_date()?;
         let issued_at = claims.required(CwtClaimName::Iat as i64, "iat")?.numeric_date()?;
         let cti = claims.required(CwtClaimName::Cti as i64, "cti")?.bytes()?;
-        let mut pass = claims.required(PASS_CLAIM_KEY, "pass")?.map("pass claim")?;
+        let pass = claims.required(PASS_CLAIM_KEY, "pass")?;
         claims.finish()?;
 
         let (pass_id, version, print) = split_cti(&cti).ok_or_else(|| {
             CredentialError::Malformed(format!("{CONTEXT}: cti is not \"<pass_id>#<version>#<print>\""))
         })?;
-        let kind_code: u8 = pass.required(KIND, "kind")?.uint()?;
-        let kind = PassKind::from_code(kind_code)
-            .ok_or_else(|| CredentialError::Malformed(format!("pass claim: unknown pass kind {kind_code}")))?;
+        let fields = match &named_issuer {
+            Some(issuer) if issuer != signer_office => {
+                return Err(CredentialError::IssuerNotSigner {
+                    issuer: issuer.clone(),
+                    signer_office: signer_office.to_owned(),
+                });
+            }
+            Some(_) => PassFields::read_format1(pass)?,
+            None => PassFields::read(pass)?,
+        };
         let claims = PassClaims {
-            issuer,
+            issuer: signer_office.to_owned(),
             pass_id,
             version,
             print,
-            kind,
-            holder: pass.required(HOLDER, "holder")?.text()?,
-            company_tax_id: pass.required(COMPANY_TAX_ID, "company tax ID")?.text()?,
-            ports: pass.required(PORTS, "ports")?.array_of(Field::text)?,
+            kind: fields.kind,
+            holder: fields.holder,
+            company_tax_id: fields.company_tax_id,
+            ports: fields.ports,
             valid_from,
             valid_to,
             issued_at,
-            card_uid: pass.optional(CARD_UID, "card UID").map(|uid| uid.bytes()).transpose()?,
+            card_uid: fields.card_uid,
         };
-        pass.finish()?;
         claims
             .check()
             .map_err(|detail| CredentialError::Malformed(format!("{CONTEXT}: {detail}")))?;
@@ -183,6 +216,11 @@ impl PassClaims {
         if let Some((field, _)) = empty.iter().find(|(_, is_empty)| *is_empty) {
             return Err(format!("{field} is empty"));
         }
+        if let Some(port) = self.ports.iter().find(|port| !is_un_locode(port)) {
+            return Err(format!(
+                "port {port} is not a UN/LOCODE (two-letter country, three-character location)"
+            ));
+        }
         if self.print == 0 {
             return Err("print serial 0 names no card: prints count from 1".to_owned());
         }
@@ -194,6 +232,97 @@ impl PassClaims {
         }
         Ok(())
     }
+}
+
+/// The private claim's fields, however the format wrote them.
+struct PassFields {
+    kind: PassKind,
+    holder: String,
+    company_tax_id: String,
+    ports: Vec<String>,
+    card_uid: Option<Vec<u8>>,
+}
+
+impl PassFields {
+    /// The current format: `[kind, holder, company tax ID, ports, ? card UID]`.
+    fn read(pass: Field) -> Result<PassFields> {
+        let mut items = pass.array()?.into_iter();
+        let mut next = |name| items.next().map(|item| item.named(name));
+        let missing = |name| CredentialError::Malformed(format!("pass claim: {name} is missing"));
+        let kind = next("kind").ok_or_else(|| missing("kind"))?.uint()?;
+        let holder = next("holder").ok_or_else(|| missing("holder"))?.text()?;
+        let company_tax_id = next("company tax ID")
+            .ok_or_else(|| missing("company tax ID"))?
+            .text()?;
+        let ports = next("ports")
+            .ok_or_else(|| missing("ports"))?
+            .array_of(|port| full_port(port.text()?))?;
+        let card_uid = next("card UID").map(Field::bytes).transpose()?;
+        if items.len() > 0 {
+            return Err(CredentialError::Malformed(format!(
+                "pass claim: {} items after the card UID",
+                items.len()
+            )));
+        }
+        Ok(PassFields {
+            kind: kind_of(kind)?,
+            holder,
+            company_tax_id,
+            ports,
+            card_uid,
+        })
+    }
+
+    /// Format 1: `{1 kind, 2 holder, 3 company tax ID, 4 ports, ? 5 card UID}`.
+    fn read_format1(pass: Field) -> Result<PassFields> {
+        let mut pass = pass.map("pass claim")?;
+        let fields = PassFields {
+            kind: kind_of(pass.required(FORMAT1_KIND, "kind")?.uint()?)?,
+            holder: pass.required(FORMAT1_HOLDER, "holder")?.text()?,
+            company_tax_id: pass.required(FORMAT1_COMPANY_TAX_ID, "company tax ID")?.text()?,
+            ports: pass.required(FORMAT1_PORTS, "ports")?.array_of(Field::text)?,
+            card_uid: pass
+                .optional(FORMAT1_CARD_UID, "card UID")
+                .map(Field::bytes)
+                .transpose()?,
+        };
+        pass.finish()?;
+        Ok(fields)
+    }
+}
+
+fn kind_of(code: u8) -> Result<PassKind> {
+    PassKind::from_code(code).ok_or_else(|| CredentialError::Malformed(format!("pass claim: unknown pass kind {code}")))
+}
+
+/// A UN/LOCODE: a two-letter country and a three-character location (letters, digits 2–9).
+fn is_un_locode(port: &str) -> bool {
+    let bytes = port.as_bytes();
+    bytes.len() == 5
+        && bytes[..2].iter().all(u8::is_ascii_uppercase)
+        && bytes[2..]
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || (b'2'..=b'9').contains(b))
+}
+
+/// A port as the current format writes it: a home-country port by its location.
+fn short_port(port: &str) -> &str {
+    port.strip_prefix(HOME_COUNTRY).unwrap_or(port)
+}
+
+/// A port as written back to its UN/LOCODE; a home-country port written in
+/// full is refused, as a second encoding of the same card.
+fn full_port(written: String) -> Result<String> {
+    if written.len() == 3 {
+        return Ok(format!("{HOME_COUNTRY}{written}"));
+    }
+    // check() refuses what is neither three characters nor a UN/LOCODE.
+    if short_port(&written) != written {
+        return Err(CredentialError::Malformed(format!(
+            "pass claim: port {written} is written in full; a {HOME_COUNTRY} port is written by its location"
+        )));
+    }
+    Ok(written)
 }
 
 /// Splits `cti` at its last two `#` (a pass number may contain one); version
@@ -233,6 +362,8 @@ mod tests {
         }
     }
 
+    const OFFICE: &str = "TWKEL";
+
     /// The sample's claims map with `edit` applied to its top-level entries.
     fn edited(edit: impl FnOnce(&mut Vec<(Value, Value)>)) -> Vec<u8> {
         let bytes = sample().to_cwt_bytes().expect("encodes");
@@ -243,11 +374,43 @@ mod tests {
         cbor::encode(&Value::Map(entries)).expect("encodes")
     }
 
+    /// The sample with `edit` applied to the items of its pass claim.
+    fn edited_pass(edit: impl FnOnce(&mut Vec<Value>)) -> Vec<u8> {
+        edited(|map| {
+            if let Value::Array(pass) = &mut map[4].1 {
+                edit(pass);
+            }
+        })
+    }
+
     fn assert_malformed(bytes: &[u8], expected: &str) {
-        match PassClaims::from_cwt_bytes(bytes) {
+        match PassClaims::from_cwt_bytes(bytes, OFFICE) {
             Err(CredentialError::Malformed(detail)) => assert!(detail.contains(expected), "{detail}"),
             other => panic!("expected malformed ({expected}), got {other:?}"),
         }
+    }
+
+    /// The sample as a card printed before the current format carries it.
+    fn format1(issuer: &str) -> Vec<u8> {
+        let claims = sample();
+        let pass = cbor::int_map([
+            (FORMAT1_KIND, Value::Integer((claims.kind as u8).into())),
+            (FORMAT1_HOLDER, Value::Text(claims.holder.clone())),
+            (FORMAT1_COMPANY_TAX_ID, Value::Text(claims.company_tax_id.clone())),
+            (
+                FORMAT1_PORTS,
+                Value::Array(claims.ports.iter().cloned().map(Value::Text).collect()),
+            ),
+        ]);
+        cbor::encode(&cbor::int_map([
+            (FORMAT1_ISSUER, Value::Text(issuer.into())),
+            (4, cbor::numeric_date(claims.valid_to)),
+            (5, cbor::numeric_date(claims.valid_from)),
+            (6, cbor::numeric_date(claims.issued_at)),
+            (7, Value::Bytes(b"KEL-2026-000001#3#2".to_vec())),
+            (PASS_CLAIM_KEY, pass),
+        ]))
+        .expect("encodes")
     }
 
     #[test]
@@ -260,8 +423,56 @@ mod tests {
             .iter()
             .filter_map(|(key, _)| key.as_integer().map(i128::from))
             .collect();
-        assert_eq!(keys, [1, 4, 5, 6, 7, -65537]);
-        assert_eq!(entries[4].1, Value::Bytes(b"KEL-2026-000001#3#2".to_vec()));
+        assert_eq!(keys, [4, 5, 6, 7, -65537]);
+        assert_eq!(entries[3].1, Value::Bytes(b"KEL-2026-000001#3#2".to_vec()));
+        let short = |text: &str| Value::Text(text.into());
+        assert_eq!(
+            entries[4].1,
+            Value::Array(vec![
+                Value::Integer(1.into()),
+                short("ABC-1234"),
+                short("22099131"),
+                Value::Array(vec![short("KEL")]),
+            ])
+        );
+        assert_eq!(PassClaims::from_cwt_bytes(&bytes, OFFICE).expect("decodes"), sample());
+    }
+
+    #[test]
+    fn the_issuer_is_the_signers_office() {
+        let bytes = sample().to_cwt_bytes().expect("encodes");
+        let read = PassClaims::from_cwt_bytes(&bytes, "TWKHH").expect("decodes");
+        assert_eq!(read.issuer, "TWKHH");
+    }
+
+    #[test]
+    fn a_card_of_format_1_is_still_read_and_must_name_its_signers_office() {
+        assert_eq!(
+            PassClaims::from_cwt_bytes(&format1(OFFICE), OFFICE).expect("decodes"),
+            sample()
+        );
+        assert!(matches!(
+            PassClaims::from_cwt_bytes(&format1("TWKHH"), OFFICE),
+            Err(CredentialError::IssuerNotSigner { .. })
+        ));
+    }
+
+    #[test]
+    fn home_ports_are_written_by_their_location_and_others_in_full() {
+        let claims = PassClaims {
+            ports: vec!["TWKEL".into(), "JPTYO".into(), "TWKHH".into()],
+            ..sample()
+        };
+        let bytes = claims.to_cwt_bytes().expect("encodes");
+        assert_eq!(PassClaims::from_cwt_bytes(&bytes, OFFICE).expect("decodes"), claims);
+        assert!(
+            bytes.windows(5).any(|w| w == b"JPTYO") && !bytes.windows(5).any(|w| w == b"TWKEL"),
+            "only the foreign port is written in full"
+        );
+        assert_malformed(
+            &edited_pass(|pass| pass[3] = Value::Array(vec![Value::Text("TWKEL".into())])),
+            "written in full",
+        );
     }
 
     #[test]
@@ -271,36 +482,35 @@ mod tests {
             "unknown key 8",
         );
         assert_malformed(&edited(|map| map.push(map[0].clone())), "appears twice");
-        assert_malformed(&edited(|map| map[0].1 = Value::Integer(1.into())), "iss must be text");
-        assert_malformed(&edited(|map| map[1].1 = Value::Float(1.8e9)), "exp must be an integer");
         assert_malformed(
-            &edited(|map| map[2].1 = Value::Integer(i64::MAX.into())),
+            &edited(|map| map.insert(0, (Value::Integer(1.into()), Value::Integer(1.into())))),
+            "iss must be text",
+        );
+        assert_malformed(&edited(|map| map[0].1 = Value::Float(1.8e9)), "exp must be an integer");
+        assert_malformed(
+            &edited(|map| map[1].1 = Value::Integer(i64::MAX.into())),
             "not a usable date",
         );
-        assert_malformed(&edited(|map| map[4].1 = Value::Bytes(b"KEL-1#03#1".to_vec())), "cti");
-        assert_malformed(&edited(|map| map[4].1 = Value::Bytes(b"KEL-1#3#01".to_vec())), "cti");
-        assert_malformed(&edited(|map| map[4].1 = Value::Bytes(b"KEL-1#3".to_vec())), "cti");
+        assert_malformed(&edited(|map| map[3].1 = Value::Bytes(b"KEL-1#03#1".to_vec())), "cti");
+        assert_malformed(&edited(|map| map[3].1 = Value::Bytes(b"KEL-1#3#01".to_vec())), "cti");
+        assert_malformed(&edited(|map| map[3].1 = Value::Bytes(b"KEL-1#3".to_vec())), "cti");
         assert_malformed(
-            &edited(|map| map[4].1 = Value::Bytes(b"KEL-1#3#0".to_vec())),
+            &edited(|map| map[3].1 = Value::Bytes(b"KEL-1#3#0".to_vec())),
             "print serial 0",
         );
-        assert_malformed(&edited(|map| map[0].0 = Value::Text("iss".into())), "integers");
-        assert_malformed(&edited(|map| drop(map.remove(5))), "pass (key -65537) is missing");
+        assert_malformed(&edited(|map| map[0].0 = Value::Text("exp".into())), "integers");
+        assert_malformed(&edited(|map| drop(map.remove(4))), "pass (key -65537) is missing");
+        assert_malformed(&edited(|map| map[4].1 = Value::Map(vec![])), "pass must be an array");
         assert_malformed(
-            &edited(|map| {
-                if let Value::Map(pass) = &mut map[5].1 {
-                    pass[0].1 = Value::Integer(7.into());
-                }
-            }),
+            &edited_pass(|pass| pass[0] = Value::Integer(7.into())),
             "unknown pass kind 7",
         );
+        assert_malformed(&edited_pass(|pass| pass[1] = Value::Null), "holder must be text");
+        assert_malformed(&edited_pass(|pass| pass.truncate(3)), "ports is missing");
+        assert_malformed(&edited_pass(|pass| pass[3] = Value::Array(vec![])), "ports is empty");
         assert_malformed(
-            &edited(|map| {
-                if let Value::Map(pass) = &mut map[5].1 {
-                    pass[3].1 = Value::Array(vec![]);
-                }
-            }),
-            "ports is empty",
+            &edited_pass(|pass| pass.extend([Value::Bytes(vec![1]), Value::Null])),
+            "1 items after the card UID",
         );
         let mut trailing = sample().to_cwt_bytes().expect("encodes");
         trailing.push(0);
@@ -314,6 +524,6 @@ mod tests {
             ..sample()
         };
         let bytes = claims.to_cwt_bytes().expect("encodes");
-        assert_eq!(PassClaims::from_cwt_bytes(&bytes).expect("decodes"), claims);
+        assert_eq!(PassClaims::from_cwt_bytes(&bytes, OFFICE).expect("decodes"), claims);
     }
 }

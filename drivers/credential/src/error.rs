@@ -6,7 +6,9 @@ use crate::kid::Kid;
 /// Why a credential, key, trust list or hotlist could not be built, read or trusted.
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialError {
-    #[error("the QR text does not start with \"PP1:\", so it is not a port pass QR: scan the QR on the pass card")]
+    #[error(
+        "the QR text does not start with \"PP2:\" or \"PP1:\", so it is not a port pass QR: scan the QR on the pass card"
+    )]
     QrPrefix,
     #[error("the QR text is {len} characters, more than the {max} a port pass QR holds: not a port pass QR")]
     QrTooLong { len: usize, max: usize },
@@ -20,6 +22,11 @@ pub enum CredentialError {
     QrCode(String),
     #[error("the credential is {len} bytes, more than the {max} a port pass credential holds")]
     CredentialTooLarge { len: usize, max: usize },
+    #[error(
+        "the credential names {issuer} as its issuer, but its key is certified for {signer_office}: \
+         not issued by a trusted office"
+    )]
+    IssuerNotSigner { issuer: String, signer_office: String },
     #[error("malformed {0}")]
     Malformed(String),
     #[error("refusing to sign: {0}")]

@@ -3,8 +3,8 @@
 //!
 //! A credential is a CWT claims map (RFC 8392) signed as COSE_Sign1 (RFC 9052),
 //! EdDSA by default or ES256, after the EU Digital COVID Certificate, so any COSE
-//! library can check it. Printed, it is `PP1:` + base45 of the zlib-compressed
-//! COSE bytes; on the chip it is the COSE bytes bound to the card UID.
+//! library can check it. Printed, it is `PP2:` + base45 of the COSE bytes; on the
+//! chip it is the COSE bytes bound to the card UID.
 //!
 //! - [`claims`]: what a credential says ([`PassClaims`]).
 //! - [`keys`] and [`sign`](mod@sign): station and authority keys, and signing.

@@ -1,23 +1,27 @@
-//! The printed form of a credential: `PP1:` + base45 (RFC 9285) of the
-//! zlib-compressed COSE bytes, as in the EU Digital COVID Certificate.
+//! The printed form of a credential: `PP2:` + base45 (RFC 9285) of the COSE
+//! bytes.
 //!
 //! Base45 uses exactly the QR alphanumeric character set, so the whole text fits
 //! in alphanumeric mode (5.5 bits a character); level Q lets a scratched card
-//! still scan. Reading caps both the text and the inflated size, so a crafted
-//! QR cannot make a gate station allocate without bound.
+//! still scan. Cards printed before carry `PP1:` + base45 of the COSE bytes
+//! zlib-compressed, as in the EU Digital COVID Certificate; they are still read.
+//! zlib could only store a signature and short strings, and its framing cost 11
+//! bytes (16 characters), so `PP2:` goes without. Reading caps the text and the
+//! inflated size, so a crafted QR cannot make a gate station allocate without
+//! bound.
 
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 
-use flate2::Compression;
 use flate2::bufread::ZlibDecoder;
-use flate2::write::ZlibEncoder;
 use qrcode::bits::Bits;
 use qrcode::{EcLevel, QrCode, Version};
 
 use crate::error::{CredentialError, Result};
 
-/// Marks a port pass QR, format 1.
-pub const QR_PREFIX: &str = "PP1:";
+/// Marks a port pass QR: the COSE bytes follow.
+pub const QR_PREFIX: &str = "PP2:";
+/// Marks a port pass QR printed before `PP2:`: the COSE bytes, zlib-compressed, follow.
+pub const QR_PREFIX_ZLIB: &str = "PP1:";
 /// Starts the text of a specimen QR, as previews and screens show it: no
 /// credential follows, so nothing a preview shows can pass a gate.
 pub const SPECIMEN_PREFIX: &str = "PP1-SPECIMEN:";
@@ -29,6 +33,12 @@ pub const MAX_CREDENTIAL_LEN: usize = 8 * 1024;
 /// The QR alphanumeric set, which is also the base45 alphabet.
 const QR_ALPHANUMERIC: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
 
+/// Whether `text` starts as a port pass QR does, of either prefix (not
+/// whether the rest is a credential: [`from_qr_text`] says that).
+pub fn is_credential_text(text: &str) -> bool {
+    text.starts_with(QR_PREFIX) || text.starts_with(QR_PREFIX_ZLIB)
+}
+
 /// The specimen QR text shown for a pass where its card is previewed.
 pub fn specimen_text(pass_id: &str) -> String {
     format!("{SPECIMEN_PREFIX}{pass_id}")
@@ -36,13 +46,7 @@ pub fn specimen_text(pass_id: &str) -> String {
 
 /// The QR text for a credential's COSE bytes.
 pub fn to_qr_text(cose: &[u8]) -> String {
-    let mut encoder = ZlibEncoder::new(Vec::with_capacity(cose.len() + 16), Compression::best());
-    // Writing into a Vec cannot fail, so neither can compressing into one.
-    let compressed = encoder
-        .write_all(cose)
-        .and_then(|()| encoder.finish())
-        .expect("zlib into memory cannot fail");
-    format!("{QR_PREFIX}{}", base45::encode(compressed))
+    format!("{QR_PREFIX}{}", base45::encode(cose))
 }
 
 /// The COSE bytes inside a QR text. Each way it can be wrong is its own error.
@@ -55,7 +59,11 @@ pub fn from_qr_text(text: &str) -> Result<Vec<u8>> {
             max: MAX_QR_TEXT_LEN,
         });
     }
-    let encoded = text.strip_prefix(QR_PREFIX).ok_or(CredentialError::QrPrefix)?;
+    if let Some(encoded) = text.strip_prefix(QR_PREFIX) {
+        // The text cap keeps this under MAX_CREDENTIAL_LEN: 4,096 characters are 2,730 bytes.
+        return decode_base45(encoded);
+    }
+    let encoded = text.strip_prefix(QR_PREFIX_ZLIB).ok_or(CredentialError::QrPrefix)?;
     inflate_capped(&decode_base45(encoded)?)
 }
 

@@ -4,10 +4,12 @@
 //! Checks run in this fixed order and the first failure is the verdict:
 //!
 //! 1. a specimen (a preview's QR, which is no credential), then malformed (QR
-//!    text, COSE envelope or claims unreadable; a QR credential that carries a
-//!    card UID, or a chip credential that does not)
+//!    text or COSE envelope unreadable)
 //! 2. no trust list loaded
-//! 3. unknown signer (no signer with the credential's kid certified for its issuing office)
+//! 3. unknown signer (no signer with the credential's kid; or, on a card of
+//!    format 1, not certified for the issuer it names), then malformed claims
+//!    (unreadable; a QR credential that carries a card UID, or a chip
+//!    credential that does not): the signer's office is the claims' issuer
 //! 4. bad signature
 //! 5. signer revoked, then signer out of validity (at the credential's `iat`)
 //! 6. not yet valid (`now < nbf`), then expired (`now >= exp`)
@@ -373,10 +375,16 @@ impl Verifier {
     }
 
     /// Steps 1–4: the claims, once their signature is known to be from a trusted signer.
+    /// The claims are read once the signer is found, as its office is their issuer.
     fn authenticate(&self, cose: &[u8], presented: Presented) -> Result<(PassClaims, &SignerEntry), Reason> {
         let malformed = |error: CredentialError| Reason::Malformed(error.to_string());
         let signed = Signed::parse(cose, "credential").map_err(malformed)?;
-        let claims = PassClaims::from_cwt_bytes(signed.payload()).map_err(malformed)?;
+        let trust_list = self.trust_list.as_ref().ok_or(Reason::NoTrustList)?;
+        let signer = trust_list.find(&signed.kid).ok_or(Reason::UnknownSigner)?;
+        let claims = PassClaims::from_cwt_bytes(signed.payload(), &signer.office).map_err(|error| match error {
+            CredentialError::IssuerNotSigner { .. } => Reason::UnknownSigner,
+            error => malformed(error),
+        })?;
         match (presented, &claims.card_uid) {
             (Presented::Qr, Some(_)) => {
                 return Err(Reason::Malformed("a QR credential must not carry a card UID".into()));
@@ -386,11 +394,6 @@ impl Verifier {
             }
             _ => {}
         }
-        let trust_list = self.trust_list.as_ref().ok_or(Reason::NoTrustList)?;
-        let signer = trust_list
-            .find(&signed.kid)
-            .filter(|signer| signer.office == claims.issuer)
-            .ok_or(Reason::UnknownSigner)?;
         if !signed.is_signed_by(&signer.public_key) {
             return Err(Reason::BadSignature);
         }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{Authority, CARD_UID, NOW, OFFICE, chip_claims, claims, worst_case_claims};
-use pass_credential::{Algorithm, PassClaims, PassKind, to_qr_text};
+use pass_credential::{Algorithm, PassClaims, PassKind, Reason, to_qr_text};
 
 fn script(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("interop").join(name)
@@ -80,8 +80,13 @@ fn pycose_verifies_what_this_crate_signs() {
         for claims in [claims(PassKind::Vehicle), worst_case_claims(), odd_number] {
             let qr = to_qr_text(&authority.credential(&claims));
             for key_file in [&jwk, &cose_key] {
-                let printed = python(&[script("verify_cose.py").as_os_str(), qr.as_ref(), key_file.as_os_str()])
-                    .unwrap_or_else(|e| panic!("{algorithm:?}, {}: pycose refused: {e}", key_file.display()));
+                let printed = python(&[
+                    script("verify_cose.py").as_os_str(),
+                    qr.as_ref(),
+                    key_file.as_os_str(),
+                    OFFICE.as_ref(),
+                ])
+                .unwrap_or_else(|e| panic!("{algorithm:?}, {}: pycose refused: {e}", key_file.display()));
                 let printed: serde_json::Value = serde_json::from_str(&printed).expect("JSON");
                 assert_eq!(printed["claims"], claims_json(&claims), "{algorithm:?}");
                 assert_eq!(printed["header"]["alg"], cose_alg);
@@ -92,7 +97,12 @@ fn pycose_verifies_what_this_crate_signs() {
         let stranger = Authority::new(algorithm).station.public();
         std::fs::write(&jwk, stranger.to_jwk().to_string()).expect("write JWK");
         let qr = to_qr_text(&authority.credential(&claims(PassKind::Person)));
-        let refused = python(&[script("verify_cose.py").as_os_str(), qr.as_ref(), jwk.as_os_str()]);
+        let refused = python(&[
+            script("verify_cose.py").as_os_str(),
+            qr.as_ref(),
+            jwk.as_os_str(),
+            OFFICE.as_ref(),
+        ]);
         assert!(
             refused.is_err_and(|e| e.contains("does not verify")),
             "pycose accepted another station's key"
@@ -119,7 +129,19 @@ fn this_crate_verifies_what_pycose_signs() {
         print: 2,
         ..chip_claims(PassKind::Vehicle)
     };
-    for claims in [reprint, odd_number] {
+    // A card printed before PP2: (claims of format 1, zlib) verifies while it is valid,
+    // and only for the office its key is certified for.
+    let older_card = claims(PassKind::Person);
+    let elsewhere = PassClaims {
+        issuer: "TWKHH".into(),
+        ..claims(PassKind::Person)
+    };
+    for (claims, format1) in [
+        (reprint, false),
+        (odd_number, false),
+        (older_card, true),
+        (elsewhere, true),
+    ] {
         let claims_file = dir.path().join("claims.json");
         std::fs::write(&claims_file, claims_json(&claims).to_string()).expect("write claims");
         let mut args = vec![
@@ -131,16 +153,27 @@ fn this_crate_verifies_what_pycose_signs() {
         if on_chip {
             args.push("--chip".into());
         }
+        if format1 {
+            args.push("--format1".into());
+        }
         let args: Vec<&std::ffi::OsStr> = args.iter().map(|arg| arg.as_os_str()).collect();
         let made = python(&args).unwrap_or_else(|e| panic!("make_cose.py failed: {e}"));
         let made = made.trim();
+        assert!(
+            made.starts_with(if format1 { "PP1:" } else { "PP2:" }) || on_chip,
+            "{made}"
+        );
 
         let verdict = if on_chip {
             verifier.verify_chip(&hex::decode(made).expect("hex"), &CARD_UID, NOW, Some(OFFICE))
         } else {
             verifier.verify_qr(made, NOW, Some(OFFICE))
         };
-        assert_eq!(verdict.outcome, Ok(()), "pycose credential (chip: {on_chip}) refused");
-        assert_eq!(verdict.claims, Some(claims));
+        if claims.issuer == OFFICE {
+            assert_eq!(verdict.outcome, Ok(()), "pycose credential (chip: {on_chip}) refused");
+            assert_eq!(verdict.claims, Some(claims));
+        } else {
+            assert_eq!(verdict.outcome, Err(Reason::UnknownSigner), "issued for another office");
+        }
     }
 }

@@ -51,7 +51,7 @@ pub struct CardData {
     pub valid_to: Date,
     /// The card office the holder collects the card from.
     pub pickup_office: String,
-    /// The signed credential's QR text (`PP1:` …), or a specimen's.
+    /// The signed credential's QR text (`PP2:` …), or a specimen's.
     pub qr_text: String,
     /// A preview, not a card: marked SPECIMEN across both sides.
     pub specimen: bool,

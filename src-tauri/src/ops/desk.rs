@@ -601,12 +601,12 @@ pub fn hand_over(station: &mut Station, session: &Session, to: &HandOver) -> Res
     station.hand_over(&to.pass_ids, &to.name, &to.company, &to.id_number, session)
 }
 
-/// The pass number a scanner typed: a `PP1:` credential's own pass number
+/// The pass number a scanner typed: a credential's own pass number
 /// (its signature checked against the cached trust list), or the text itself.
 pub fn resolve_scan(station: &mut Station, session: &Session, text: &str) -> Result<String, StationError> {
     allowed(station, session, Duty::Read)?;
     let text = text.trim();
-    if !text.starts_with(pass_credential::qr::QR_PREFIX) {
+    if !pass_credential::qr::is_credential_text(text) {
         return Ok(text.to_owned());
     }
     pass_in_credential(station, text)

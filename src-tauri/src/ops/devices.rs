@@ -348,7 +348,7 @@ impl CardSource for PcscReader {
 /// Where a card's printed QR is read from.
 #[derive(Debug, Clone)]
 pub enum PrintedQr {
-    /// The text itself, as a handheld scanner types it (`PP1:...`).
+    /// The text itself, as a handheld scanner types it (`PP2:...`).
     Text(String),
     /// A photo of the card (PNG or JPEG bytes), such as one the user picked.
     Photo(Vec<u8>),

@@ -221,7 +221,7 @@ export const api = {
   gateStart: (port: string | null) => call<GateInfo>("gate_start", { port }),
   gateStop: () => call<null>("gate_stop"),
   gateCheckImage: (image: ArrayBuffer) => call<null>("gate_check_image", new Uint8Array(image)),
-  /** A credential a handheld scanner typed (`PP1:…`). */
+  /** A credential a handheld scanner typed (`PP2:…`). */
   gateScan: (text: string) => call<null>("gate_scan", { text }),
   /** The running gate's camera preview to `preview`; whether the gate has a camera. */
   gatePreview: (preview: Channel<ArrayBuffer>) => call<boolean>("gate_preview", { preview }),

@@ -12,7 +12,7 @@ function type(buffer: ScanBuffer, text: string, start: number, gap: number): str
 
 describe("ScanBuffer", () => {
   it("returns a fast burst ending in Enter", () => {
-    expect(type(new ScanBuffer(), "PP1:6BFOXN*TS0", 1000, 5)).toBe("PP1:6BFOXN*TS0");
+    expect(type(new ScanBuffer(), "PP2:6BFOXN*TS0", 1000, 5)).toBe("PP2:6BFOXN*TS0");
   });
 
   it("ignores a person typing", () => {
@@ -32,7 +32,9 @@ describe("ScanBuffer", () => {
 
 describe("classify", () => {
   it("knows credentials, pass numbers and search text", () => {
+    expect(classify("PP2:ABC")).toEqual({ kind: "credential", text: "PP2:ABC" });
     expect(classify("PP1:ABC")).toEqual({ kind: "credential", text: "PP1:ABC" });
+    expect(classify("PP3:ABC")).toEqual({ kind: "text", text: "PP3:ABC" });
     expect(classify(" kel-2026-000001 ")).toEqual({ kind: "pass", passId: "KEL-2026-000001" });
     expect(classify("王小明")).toEqual({ kind: "text", text: "王小明" });
   });
@@ -56,8 +58,8 @@ describe("ScanRoute", () => {
     const taken: string[] = [];
     route.take((text) => taken.push(text));
     first();
-    expect(route.deliver("PP1:XYZ")).toBe(true);
-    expect(taken).toEqual(["PP1:XYZ"]);
+    expect(route.deliver("PP2:XYZ")).toBe(true);
+    expect(taken).toEqual(["PP2:XYZ"]);
   });
 });
 
@@ -73,18 +75,18 @@ describe("ScanBuffer outside text fields", () => {
   };
 
   it("takes a credential whose keys a busy window delayed", () => {
-    expect(typeLoose(new ScanBuffer(), "PP1:6BFOXN*TS0 AB", [3, 700, 2, 40])).toBe("PP1:6BFOXN*TS0 AB");
+    expect(typeLoose(new ScanBuffer(), "PP2:6BFOXN*TS0 AB", [3, 700, 2, 40])).toBe("PP2:6BFOXN*TS0 AB");
   });
 
   it("takes the whole credential when only its tail came in one fast burst", () => {
-    const text = "PP1:6BFOXN*TS0 AB-CDEFGHIJKLMNOP";
+    const text = "PP2:6BFOXN*TS0 AB-CDEFGHIJKLMNOP";
     const gaps = [...text].map((_, i) => (i < text.length - 14 ? 100 : 1));
     expect(typeLoose(new ScanBuffer(), text, [...gaps, 1])).toBe(text);
   });
 
   it("knows a credential is coming in, so its spaces do not scroll the page", () => {
     const buffer = new ScanBuffer();
-    [..."PP1:6B"].forEach((key, i) => buffer.feed(key, i * 300, false));
+    [..."PP2:6B"].forEach((key, i) => buffer.feed(key, i * 300, false));
     expect(buffer.scanning()).toBe(true);
     buffer.feed("Enter", 2000, false);
     expect(buffer.scanning()).toBe(false);
@@ -92,20 +94,20 @@ describe("ScanBuffer outside text fields", () => {
 
   it("takes nothing else typed slowly, nor after a long pause", () => {
     expect(typeLoose(new ScanBuffer(), "KEL-2026-000001", [300])).toBeNull();
-    expect(typeLoose(new ScanBuffer(), "PP1:6BFOXN", [3, 6000])).toBeNull();
+    expect(typeLoose(new ScanBuffer(), "PP2:6BFOXN", [3, 6000])).toBeNull();
   });
 
   it("leaves slow typing in a field to the field", () => {
     const buffer = new ScanBuffer();
     let result: string | null = null;
-    [..."PP1:6BFOXN", "Enter"].forEach((key, i) => (result = buffer.feed(key, i * 300, true)));
+    [..."PP2:6BFOXN", "Enter"].forEach((key, i) => (result = buffer.feed(key, i * 300, true)));
     expect(result).toBeNull();
   });
 });
 
 describe("typedCredential", () => {
   it("takes a credential a scanner typed into a field, and nothing else", () => {
-    expect(typedCredential("  PP1:6BFOXN*TS0 ")).toBe("PP1:6BFOXN*TS0");
+    expect(typedCredential("  PP2:6BFOXN*TS0 ")).toBe("PP2:6BFOXN*TS0");
     expect(typedCredential("KEL-2026-000001")).toBeNull();
     expect(typedCredential("")).toBeNull();
   });

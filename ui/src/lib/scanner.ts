@@ -10,12 +10,15 @@ export const SCAN_MIN_LENGTH = 8;
 
 export type Scanned = { kind: "credential"; text: string } | { kind: "pass"; passId: string } | { kind: "text"; text: string };
 
+/** A credential's QR text: `PP2:`, or `PP1:` on cards printed before it. */
+const CREDENTIAL = /^PP[12]:/i;
+
 /** A pass number as central issues them: office code, year, serial (`KEL-2026-000001`). */
 const PASS_NUMBER = /^[A-Z]{3}-\d{4}-\d{6}$/;
 
 export function classify(typed: string): Scanned {
   const text = typed.trim();
-  if (text.toUpperCase().startsWith("PP1:")) return { kind: "credential", text };
+  if (CREDENTIAL.test(text)) return { kind: "credential", text };
   if (PASS_NUMBER.test(text.toUpperCase())) return { kind: "pass", passId: text.toUpperCase() };
   return { kind: "text", text };
 }
@@ -23,7 +26,7 @@ export function classify(typed: string): Scanned {
 /**
  * Outside a text field nobody types a credential by hand, so there keys may
  * come slower than a burst (a busy window delays them) and still be a scan:
- * a `PP1:` text ended by Enter, with no pause longer than this (ms).
+ * a `PP2:` text ended by Enter, with no pause longer than this (ms).
  */
 export const LOOSE_GAP_MS = 5000;
 
@@ -62,7 +65,7 @@ export class ScanBuffer {
 
   /** Whether a credential's text is coming in outside any field: its keys (a space) must not scroll the page. */
   scanning(): boolean {
-    return this.loose.toUpperCase().startsWith("PP1:");
+    return CREDENTIAL.test(this.loose);
   }
 }
 
@@ -98,7 +101,7 @@ export class ScanRoute {
 
 export const scanRoute = new ScanRoute();
 
-/** A field's text when a scanner typed a credential into it (`PP1:…`), else null. */
+/** A field's text when a scanner typed a credential into it (`PP2:…`), else null. */
 export function typedCredential(value: string): string | null {
   const scanned = classify(value);
   return scanned.kind === "credential" ? scanned.text : null;

@@ -91,7 +91,7 @@ describe("the session in the app's state", () => {
   it("stays signed in after other refusals", async () => {
     signedIn(clerk);
     answers.next.push(refuse(auth("auth.forbidden")));
-    await expect(api.release("KEL-2026-000001", "PP1:SCANNED")).rejects.toMatchObject({ code: "auth.forbidden" });
+    await expect(api.release("KEL-2026-000001", "PP2:SCANNED")).rejects.toMatchObject({ code: "auth.forbidden" });
     expect(app.user?.username).toBe("clerk1");
     expect(app.signInNotice).toBeNull();
   });

@@ -43,17 +43,26 @@ pub fn chip_claims(kind: PassKind) -> PassClaims {
     }
 }
 
-/// The largest pass the budget must hold: a 20-character CJK name, six ports and
-/// the longest version and print numbers.
-pub fn worst_case_claims() -> PassClaims {
+/// The largest pass the QR budget must hold (DESIGN §3): a 20-character CJK
+/// name and six ports, with version and print numbers of three digits.
+pub fn budget_claims() -> PassClaims {
     PassClaims {
         holder: "歐陽龍鳳麟鑫瀚寶麗鸞鑾齋巖灣廳鬱韻藝鐵讓".into(),
-        version: u32::MAX,
-        print: u32::MAX,
+        version: 999,
+        print: 999,
         ports: ["TWKEL", "TWTPE", "TWTXG", "TWKHH", "TWHUN", "TWSUO"]
             .map(String::from)
             .to_vec(),
         ..claims(PassKind::TemporaryPerson)
+    }
+}
+
+/// The budget's pass with the longest version and print numbers the format allows.
+pub fn worst_case_claims() -> PassClaims {
+    PassClaims {
+        version: u32::MAX,
+        print: u32::MAX,
+        ..budget_claims()
     }
 }
 

@@ -139,7 +139,7 @@ pub async fn gate_check_image(app: AppHandle, request: Request<'_>) -> Answer<()
     .await
 }
 
-/// Checks the credential a handheld scanner typed (`PP1:…`); the verdict
+/// Checks the credential a handheld scanner typed (`PP2:…`); the verdict
 /// arrives as a `gate-event`.
 #[tauri::command]
 pub async fn gate_scan(app: AppHandle, text: String) -> Answer<()> {

@@ -98,7 +98,7 @@ impl Output {
 #[derive(Debug, clap::Args)]
 #[group(required = true, multiple = false)]
 pub struct QrInput {
-    /// The text of the QR, as a scanner that types it gives it (`PP1:...`).
+    /// The text of the QR, as a scanner that types it gives it (`PP2:...`).
     #[arg(long, value_name = "TEXT")]
     qr_text: Option<String>,
     /// A photo of the card (PNG or JPEG).
