@@ -50,7 +50,16 @@ async fn cards_are_issued_read_and_refused_through_pcscd() {
         Some(3),
         "keys are never replaced"
     );
-    let ids = cached_pass_ids(&station);
+    let mut ids = cached_pass_ids(&station);
+    // A pass with the holder's photo first: its chip carries the photo.
+    let with_photo = ids
+        .iter()
+        .position(|id| {
+            let record = station.store().item(id).expect("read").expect("held");
+            record.item.photo_sha256.is_some()
+        })
+        .expect("a cached pass with a photo");
+    ids.swap(0, with_photo);
     let pass_id = ids[0].clone();
     // Printed and checked: the steps before a chip may be written.
     lab.login("lab-clerk", &[Role::Clerk]).await;
@@ -135,6 +144,28 @@ async fn cards_are_issued_read_and_refused_through_pcscd() {
     let mut genuine = VirtualCard::new(issued.memory().clone());
     let reading = station.read_card(&mut genuine, first_day, Some(OFFICE)).expect("read");
     assert_eq!(reading.verdict.map(|v| v.outcome), Some(Ok(())));
+    let photo = reading.photo.expect("the chip carries the holder's photo");
+    assert!(
+        photo.starts_with(&[0xFF, 0xD8]) && photo.len() <= 1278,
+        "a JPEG that fits its file: {} bytes",
+        photo.len()
+    );
+
+    // Another photo put in the chip's photo file: its hash is not the signed one.
+    let mut altered = issued.memory().clone();
+    let photo_file = altered
+        .applications
+        .iter_mut()
+        .flat_map(|application| application.files.iter_mut())
+        .find(|file| file.no == 2)
+        .expect("the photo's file");
+    let other_photo = [&[0xFF, 0xD8][..], &[0x42; 100]].concat();
+    let len = u16::try_from(other_photo.len()).expect("short");
+    photo_file.data[..2 + other_photo.len()].copy_from_slice(&[&len.to_be_bytes()[..], &other_photo].concat());
+    let reading = station
+        .read_card(&mut VirtualCard::new(altered), first_day, Some(OFFICE))
+        .expect("read");
+    assert_eq!(reading.verdict.map(|v| v.outcome), Some(Err(Reason::PhotoAltered)));
 
     // The data copied onto another card: the office's keys for that UID do not open it.
     let mut copy = issued.memory().clone();
@@ -146,8 +177,8 @@ async fn cards_are_issued_read_and_refused_through_pcscd() {
 
     // A card of ours carrying another card's credential: bound to the other UID.
     let (keys, layout) = station.home().chip_keys().expect("chip keys");
-    let (_, credential) = pass_reader::read_credential(&mut genuine, &keys, &layout).expect("credential");
-    let swapped = CardMemory::issued(OTHER_UID, &keys, &layout, &credential).expect("issued");
+    let (_, read) = pass_reader::read_credential(&mut genuine, &keys, &layout).expect("credential");
+    let swapped = CardMemory::issued(OTHER_UID, &keys, &layout, &read.credential).expect("issued");
     let reading = station
         .read_card(&mut VirtualCard::new(swapped), first_day, Some(OFFICE))
         .expect("read");

@@ -242,6 +242,7 @@ fn write_forged(path: &Path) {
         valid_to: now + time::Duration::days(30),
         issued_at: now,
         card_uid: None,
+        photo_sha256: None,
     };
     let stranger = SigningKey::generate(pass_credential::Algorithm::EdDsa).expect("a key");
     let text = pass_credential::to_qr_text(&pass_credential::sign(&claims, &stranger).expect("signed"));

@@ -42,6 +42,8 @@ fn layout(large: bool) -> ChipLayout {
         aid: [0x50, 0x50, 0x54],
         file_no: 1,
         file_size: if large { 1024 } else { 256 },
+        photo_file_no: 2,
+        photo_file_size: 256,
         system_identifier: b"TW-KEL".to_vec(),
     }
 }
@@ -70,7 +72,7 @@ fn run(transport: &mut impl Transport, operation: u8, layout: &ChipLayout, crede
     let make = |_uid: &[u8], _| Ok(credential.to_vec());
     match operation {
         0 => drop(classify(transport, &office_keys(), layout)),
-        1 => drop(personalise(transport, &office_keys(), layout, &make)),
+        1 => drop(personalise(transport, &office_keys(), layout, None, &make)),
         2 => {
             drop(read_credential(transport, &office_keys(), layout));
             let gate = GateKeys {
@@ -79,13 +81,13 @@ fn run(transport: &mut impl Transport, operation: u8, layout: &ChipLayout, crede
             if let Ok(reading) = read_as_gate(transport, &gate, layout) {
                 assert_eq!(
                     reading.kind == CardKind::Ours,
-                    reading.credential.is_some(),
+                    reading.contents.is_some(),
                     "{reading:?}"
                 );
             }
         }
         _ => {
-            if personalise(transport, &office_keys(), layout, &make).is_ok() {
+            if personalise(transport, &office_keys(), layout, None, &make).is_ok() {
                 drop(read_credential(transport, &office_keys(), layout));
             }
         }
@@ -132,12 +134,12 @@ fn finished_afterwards(mut card: VirtualCard, kind: u8, forged: bool, layout: &C
     card.reset();
     let credential = b"the credential of the next attempt".to_vec();
     let make = |_uid: &[u8], _| Ok(credential.clone());
-    if let Err(e) = personalise(&mut card, &office_keys(), layout, &make) {
+    if let Err(e) = personalise(&mut card, &office_keys(), layout, None, &make) {
         panic!("the next attempt did not finish the card: {e}\n{:#?}", card.memory());
     }
     card.reset();
     let (_, read) = read_credential(&mut card, &office_keys(), layout).expect("the finished card reads");
-    assert_eq!(read, credential);
+    assert_eq!(read.credential, credential);
 }
 
 /// A card pulled after `tear` APDUs of a personalisation is finished by the next attempt
@@ -146,10 +148,10 @@ fn torn_then_finished(mut card: VirtualCard, kind: u8, tear: u64, layout: &ChipL
     let credential = b"the credential of this attempt".to_vec();
     let make = |_uid: &[u8], _| Ok(credential.clone());
     card.tear_after(Some(tear));
-    let first = personalise(&mut card, &office_keys(), layout, &make);
+    let first = personalise(&mut card, &office_keys(), layout, None, &make);
     card.tear_after(None);
     card.reset();
-    let second = personalise(&mut card, &office_keys(), layout, &make);
+    let second = personalise(&mut card, &office_keys(), layout, None, &make);
     if kind == 3 {
         assert!(
             matches!(second, Err(ReaderError::ForeignCard)),
@@ -162,5 +164,5 @@ fn torn_then_finished(mut card: VirtualCard, kind: u8, tear: u64, layout: &ChipL
     assert_ne!(issued.kind_before, CardKind::Foreign);
     card.reset();
     let (uid, read) = read_credential(&mut card, &office_keys(), layout).expect("the finished card reads");
-    assert_eq!((uid.as_slice(), read), (&UID[..], credential));
+    assert_eq!((uid.as_slice(), read.credential), (&UID[..], credential));
 }

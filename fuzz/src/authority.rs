@@ -210,6 +210,7 @@ pub fn sample_claims() -> Vec<(&'static str, PassClaims)> {
         valid_to: datetime!(2027-01-01 00:00 UTC),
         issued_at: datetime!(2025-12-20 10:30 UTC),
         card_uid: None,
+        photo_sha256: None,
     };
     vec![
         ("person", base.clone()),

@@ -1,5 +1,5 @@
 //! The chip side of issuing: the office's chip keys, writing a pass's chip
-//! credential to a card, and reading a card back.
+//! credential and its holder's photo to a card, and reading a card back.
 //!
 //! Why the chip credential is signed here and not by the reader driver: it is
 //! the same signed format as the printed QR, plus the card's UID, so a copy
@@ -12,13 +12,14 @@
 //! keys belong in a secure access module; the file is what this station has.
 
 use pass_reader::pcsc_reader::{PcscCard, Readers};
-use pass_reader::{CardKind, Transport};
+use pass_reader::{CardKind, ChipLayout, Transport};
 use serde::Serialize;
+use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
 use crate::auth::{Duty, Session};
 use crate::model::{CardState, Step};
-use crate::{Station, StationError, credentials};
+use crate::{Station, StationError, chip_photo, credentials};
 
 /// What writing one card did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -39,6 +40,10 @@ pub struct CardReading {
     pub kind: CardKind,
     /// The verdict on the chip credential, for a card of ours.
     pub verdict: Option<pass_credential::Verdict>,
+    /// The holder's photo from the chip (JPEG), when it is the one the chip
+    /// credential's signed hash names: a photo shown at the gate is one the
+    /// office signed for.
+    pub photo: Option<Vec<u8>>,
 }
 
 impl Station {
@@ -68,6 +73,8 @@ impl Station {
             })?;
         let signer = self.home().signing_key()?;
         let issued_at = OffsetDateTime::now_utc();
+        let photo = self.chip_photo(&record.item, &layout)?;
+        let photo_sha256 = photo.as_deref().map(|photo| Sha256::digest(photo).to_vec());
         // Written again, the chip must be the same card: a second live card
         // for one pass needs a reprint, approved by a supervisor.
         let on_card = self
@@ -93,12 +100,16 @@ impl Station {
             // The chip names the same card as its face: the same print.
             let mut claims = credentials::claims_for(&record.item, &self.config().office, issued_at, printed.print);
             claims.card_uid = Some(uid.to_vec());
+            claims.photo_sha256.clone_from(&photo_sha256);
             pass_credential::sign(&claims, &signer).map_err(|e| e.to_string())
         };
-        let done = pass_reader::personalise(card, &keys, &layout, &credential).map_err(|error| match clone.take() {
-            Some(card_uid) => StationError::CloneSuspected { card_uid },
-            None => error.into(),
-        })?;
+        let done =
+            pass_reader::personalise(card, &keys, &layout, photo.as_deref(), &credential).map_err(
+                |error| match clone.take() {
+                    Some(card_uid) => StationError::CloneSuspected { card_uid },
+                    None => error.into(),
+                },
+            )?;
         let item = &record.item;
         self.store_mut()
             .record_encoded_card(&done.uid, &item.pass_id, printed.print, &actor.username)?
@@ -110,6 +121,21 @@ impl Station {
             was_blank: done.kind_before == CardKind::Blank,
             apdu_exchanges: done.apdu_exchanges,
         })
+    }
+
+    /// The holder's photo as the chip carries it, for a pass whose photo the
+    /// cache holds (a vehicle's pass, or one without a photo, has none).
+    fn chip_photo(&self, item: &crate::model::PassItem, layout: &ChipLayout) -> Result<Option<Vec<u8>>, StationError> {
+        let Some(cached) = item
+            .photo_sha256
+            .as_deref()
+            .map(|sha| self.store().photo(sha))
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        let capacity = layout.photo_capacity()?;
+        cached.map(|bytes| chip_photo::for_chip(&bytes, capacity)).transpose()
     }
 
     /// Reads the card on `card`: its UID, whether it is ours, and for one of
@@ -153,25 +179,35 @@ impl Station {
         let layout = file.layout();
         // An issuing desk tells blank cards from foreign ones; a gate, with
         // the read key alone, only genuine cards of ours from the rest.
-        let (kind, uid, cose) = match file.office_keys() {
+        let (kind, uid, contents) = match file.office_keys() {
             Ok(keys) => match pass_reader::classify(card, &keys, &layout)? {
                 (CardKind::Ours, _) => {
-                    let (uid, cose) = pass_reader::read_credential(card, &keys, &layout)?;
-                    (CardKind::Ours, uid, Some(cose))
+                    let (uid, contents) = pass_reader::read_credential(card, &keys, &layout)?;
+                    (CardKind::Ours, uid, Some(contents))
                 }
                 (kind, uid) => (kind, uid, None),
             },
             Err(_) => {
                 let keys = file.gate_keys().map_err(|detail| self.home().chip_keys_error(detail))?;
                 let reading = pass_reader::read_as_gate(card, &keys, &layout)?;
-                (reading.kind, reading.uid, reading.credential)
+                (reading.kind, reading.uid, reading.contents)
             }
         };
-        let verdict = cose.map(|cose| verifier.verify_chip(&cose, &uid, now, at_port));
+        let verdict = contents
+            .as_ref()
+            .map(|read| verifier.verify_chip(&read.credential, &uid, read.photo.as_deref(), now, at_port));
+        let signed_photo = verdict
+            .as_ref()
+            .and_then(|v| v.claims.as_ref())
+            .and_then(|c| c.photo_sha256.clone());
+        let photo = contents
+            .and_then(|read| read.photo)
+            .filter(|photo| signed_photo.is_some_and(|hash| Sha256::digest(photo).as_slice() == hash.as_slice()));
         Ok(CardReading {
             card_uid: hex::encode_upper(&uid),
             kind,
             verdict,
+            photo,
         })
     }
 }

@@ -23,11 +23,16 @@ use zeroize::Zeroizing;
 use crate::StationError;
 use crate::sealing::{Kdf, NONCE_LEN, SealingKey};
 
-/// The application on the chip ("PP1" in ASCII) and its one file.
+/// The application on the chip ("PP1" in ASCII) and its two files.
 const APPLICATION_ID: [u8; 3] = *b"PP1";
 const CREDENTIAL_FILE: u8 = 1;
 /// Room for the largest chip credential (about 300 bytes) and its length.
 const CREDENTIAL_FILE_SIZE: u32 = 512;
+const PHOTO_FILE: u8 = 2;
+/// Room for the holder's photo (1,278 bytes) and its length. With the
+/// credential's file, as backup files (two copies each), 3,584 bytes: a 4 KB
+/// card, with room to spare for the application itself.
+const PHOTO_FILE_SIZE: u32 = 1280;
 
 /// What an export file says it is.
 const EXPORT_FORMAT: &str = "pp1-chip-keys/1";
@@ -115,6 +120,8 @@ impl ChipKeysFile {
             aid: APPLICATION_ID,
             file_no: CREDENTIAL_FILE,
             file_size: CREDENTIAL_FILE_SIZE,
+            photo_file_no: PHOTO_FILE,
+            photo_file_size: PHOTO_FILE_SIZE,
             system_identifier: self.system_identifier.as_bytes().to_vec(),
         }
     }

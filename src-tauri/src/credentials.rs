@@ -48,6 +48,7 @@ pub fn claims_for(item: &PassItem, office: &str, issued_at: OffsetDateTime, prin
         valid_to: start_of(item.valid_to) + Duration::days(1),
         issued_at,
         card_uid: None,
+        photo_sha256: None,
     }
 }
 

@@ -112,6 +112,9 @@ pub struct GateVerdict {
     pub warnings: Vec<Warning>,
     /// The pass as this station's cache holds it, when it is known here.
     pub pass: Option<CachedPass>,
+    /// The holder's photo from the chip, when it is the one the chip's signed
+    /// credential names: a gate that does not hold the pass still has a face.
+    pub chip_photo: Option<Vec<u8>>,
     /// From the frame's capture or the card's arrival to this verdict, logging included.
     pub elapsed: Duration,
 }
@@ -430,7 +433,14 @@ impl Gate {
             .station
             .read_card_at_gate(card, &self.verifier, now, self.options.port.as_deref());
         match reading {
-            Ok(reading) => self.judged(CheckSource::Chip, Some(reading.card_uid), reading.verdict, tapped, now),
+            Ok(reading) => {
+                let mut judged =
+                    self.judged(CheckSource::Chip, Some(reading.card_uid), reading.verdict, tapped, now)?;
+                if let GateEvent::Verdict(verdict) = &mut judged {
+                    verdict.chip_photo = reading.photo;
+                }
+                Ok(judged)
+            }
             Err(error) => Ok(GateEvent::CardUnreadable {
                 reader,
                 detail: error.to_string(),
@@ -466,6 +476,7 @@ impl Gate {
             verdict,
             warnings,
             pass,
+            chip_photo: None,
             elapsed: started.elapsed(),
         })))
     }

@@ -29,6 +29,7 @@ pub mod backup;
 pub mod checking;
 pub mod chip;
 pub mod chip_keys;
+pub mod chip_photo;
 pub mod credentials;
 #[cfg(feature = "demo")]
 pub mod demo;

@@ -71,6 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 valid_to: datetime!(2027-01-01 00:00 +08:00),
                 issued_at: datetime!(2025-12-20 10:00 +08:00),
                 card_uid: None,
+                photo_sha256: None,
             };
             let qr_text = to_qr_text(&sign(&claims, &key)?);
             let holder = if is_vehicle {

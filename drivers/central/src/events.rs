@@ -223,6 +223,7 @@ pub enum CheckOutcome {
     CardReplaced,
     NotValidAtThisPort,
     ChipBoundToAnotherCard,
+    PhotoAltered,
     NotHandedOver,
 }
 
@@ -268,6 +269,7 @@ impl CheckOutcome {
             CheckOutcome::CardReplaced => "card_replaced",
             CheckOutcome::NotValidAtThisPort => "not_valid_at_this_port",
             CheckOutcome::ChipBoundToAnotherCard => "chip_bound_to_another_card",
+            CheckOutcome::PhotoAltered => "photo_altered",
             CheckOutcome::NotHandedOver => "not_handed_over",
         }
     }
@@ -532,6 +534,7 @@ mod tests {
             Reason::Expired,
             Reason::NotValidAtThisPort,
             Reason::ChipBoundToAnotherCard,
+            Reason::PhotoAltered,
             Reason::NotHandedOver { state: String::new() },
         ];
         let revoked = Revocation::ALL.map(Reason::Revoked);

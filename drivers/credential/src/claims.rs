@@ -4,8 +4,12 @@
 //! ```text
 //! { 4 exp: int, 5 nbf: int, 6 iat: int, 7 cti: bstr "<pass_id>#<version>#<print>",
 //!   -65537 pass: [kind: uint, holder: tstr, company tax ID: tstr,
-//!                 ports: [+ tstr], ? card UID: bstr] }
+//!                 ports: [+ tstr], ? card UID: bstr, ? photo SHA-256: bstr .size 32] }
 //! ```
+//!
+//! The card UID and the photo's hash are on the chip only: the UID binds the
+//! credential to its card, the hash to the holder's photo in the chip's
+//! second file (a gate elsewhere has no other photo to show).
 //!
 //! Every byte here is a module of the printed QR code, and a smaller code reads
 //! from farther and in worse light; so the format carries nothing twice:
@@ -118,6 +122,9 @@ pub struct PassClaims {
     /// The chip's UID, only in the credential written to the chip: it binds the
     /// credential to that card, so copying it to another card is caught.
     pub card_uid: Option<Vec<u8>>,
+    /// SHA-256 of the holder's photo in the chip's photo file, on a chip that
+    /// carries one (never without `card_uid`).
+    pub photo_sha256: Option<Vec<u8>>,
 }
 
 impl PassClaims {
@@ -139,6 +146,9 @@ impl PassClaims {
         ];
         if let Some(uid) = &self.card_uid {
             pass.push(Value::Bytes(uid.clone()));
+        }
+        if let Some(photo) = &self.photo_sha256 {
+            pass.push(Value::Bytes(photo.clone()));
         }
         let claims = cbor::int_map([
             (CwtClaimName::Exp as i64, cbor::numeric_date(self.valid_to)),
@@ -193,6 +203,7 @@ impl PassClaims {
             valid_to,
             issued_at,
             card_uid: fields.card_uid,
+            photo_sha256: fields.photo_sha256,
         };
         claims
             .check()
@@ -213,6 +224,12 @@ impl PassClaims {
             ),
             ("card UID", self.card_uid.as_ref().is_some_and(Vec::is_empty)),
         ];
+        if self.photo_sha256.as_ref().is_some_and(|hash| hash.len() != 32) {
+            return Err("the photo's hash is not 32 bytes (SHA-256)".to_owned());
+        }
+        if self.photo_sha256.is_some() && self.card_uid.is_none() {
+            return Err("a photo's hash belongs to a chip credential, which carries a card UID".to_owned());
+        }
         if let Some((field, _)) = empty.iter().find(|(_, is_empty)| *is_empty) {
             return Err(format!("{field} is empty"));
         }
@@ -241,10 +258,11 @@ struct PassFields {
     company_tax_id: String,
     ports: Vec<String>,
     card_uid: Option<Vec<u8>>,
+    photo_sha256: Option<Vec<u8>>,
 }
 
 impl PassFields {
-    /// The current format: `[kind, holder, company tax ID, ports, ? card UID]`.
+    /// The current format: `[kind, holder, company tax ID, ports, ? card UID, ? photo SHA-256]`.
     fn read(pass: Field) -> Result<PassFields> {
         let mut items = pass.array()?.into_iter();
         let mut next = |name| items.next().map(|item| item.named(name));
@@ -258,9 +276,10 @@ impl PassFields {
             .ok_or_else(|| missing("ports"))?
             .array_of(|port| full_port(port.text()?))?;
         let card_uid = next("card UID").map(Field::bytes).transpose()?;
+        let photo_sha256 = next("photo SHA-256").map(Field::bytes).transpose()?;
         if items.len() > 0 {
             return Err(CredentialError::Malformed(format!(
-                "pass claim: {} items after the card UID",
+                "pass claim: {} items after the photo's hash",
                 items.len()
             )));
         }
@@ -270,6 +289,7 @@ impl PassFields {
             company_tax_id,
             ports,
             card_uid,
+            photo_sha256,
         })
     }
 
@@ -285,6 +305,7 @@ impl PassFields {
                 .optional(FORMAT1_CARD_UID, "card UID")
                 .map(Field::bytes)
                 .transpose()?,
+            photo_sha256: None,
         };
         pass.finish()?;
         Ok(fields)
@@ -359,6 +380,7 @@ mod tests {
             valid_to: datetime!(2027-01-01 00:00 UTC),
             issued_at: datetime!(2025-12-20 00:00 UTC),
             card_uid: None,
+            photo_sha256: None,
         }
     }
 
@@ -509,12 +531,35 @@ mod tests {
         assert_malformed(&edited_pass(|pass| pass.truncate(3)), "ports is missing");
         assert_malformed(&edited_pass(|pass| pass[3] = Value::Array(vec![])), "ports is empty");
         assert_malformed(
-            &edited_pass(|pass| pass.extend([Value::Bytes(vec![1]), Value::Null])),
-            "1 items after the card UID",
+            &edited_pass(|pass| pass.extend([Value::Bytes(vec![1]), Value::Bytes(vec![2; 32]), Value::Null])),
+            "1 items after the photo's hash",
+        );
+        assert_malformed(
+            &edited_pass(|pass| pass.extend([Value::Bytes(vec![1]), Value::Bytes(vec![2; 31])])),
+            "not 32 bytes",
         );
         let mut trailing = sample().to_cwt_bytes().expect("encodes");
         trailing.push(0);
         assert_malformed(&trailing, "stray bytes");
+    }
+
+    #[test]
+    fn a_chip_credential_carries_its_photo_hash_after_the_card_uid() {
+        let claims = PassClaims {
+            card_uid: Some(vec![4, 1, 2, 3, 4, 5, 6]),
+            photo_sha256: Some(vec![9; 32]),
+            ..sample()
+        };
+        let bytes = claims.to_cwt_bytes().expect("encodes");
+        assert_eq!(PassClaims::from_cwt_bytes(&bytes, OFFICE).expect("decodes"), claims);
+        let without_card = PassClaims {
+            card_uid: None,
+            ..claims
+        };
+        assert!(matches!(
+            without_card.to_cwt_bytes(),
+            Err(CredentialError::InvalidClaims(detail)) if detail.contains("chip credential")
+        ));
     }
 
     #[test]

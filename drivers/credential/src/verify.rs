@@ -16,7 +16,8 @@
 //! 7. revoked (hotlist): the pass version, then the print (both faces carry
 //!    it), then, for a chip, the chip's UID; the reason says why (spoiled, voided,
 //!    withdrawn, uncollected, replaced)
-//! 8. chip bound to another card (chip only)
+//! 8. chip bound to another card, then its photo altered: the photo read from
+//!    the chip is not the one its credential's hash names (chip only)
 //! 9. not valid at this port
 //!
 //! The issuing station adds one check of its own records after these
@@ -25,6 +26,7 @@
 //! Warnings (stale or missing hotlist, judged by the authority's signed time)
 //! come with every verdict, valid or not.
 
+use sha2::{Digest as _, Sha256};
 use time::{Duration, OffsetDateTime};
 
 use crate::claims::PassClaims;
@@ -53,6 +55,8 @@ pub enum Reason {
     Revoked(Revocation),
     NotValidAtThisPort,
     ChipBoundToAnotherCard,
+    /// The chip's photo is not the one its signed credential names (or is missing).
+    PhotoAltered,
     /// The issuing office's records say this card never left the office:
     /// `state` is where the card stands there (`printed`, `encoded`, …), or
     /// `superseded` when another card of the pass was handed over.
@@ -99,6 +103,7 @@ impl Reason {
             Reason::Revoked(Revocation::Replaced) => "card_replaced",
             Reason::NotValidAtThisPort => "not_valid_at_this_port",
             Reason::ChipBoundToAnotherCard => "chip_bound_to_another_card",
+            Reason::PhotoAltered => "photo_altered",
             Reason::NotHandedOver { .. } => "not_handed_over",
         }
     }
@@ -208,6 +213,11 @@ impl Reason {
                 "The chip's credential belongs to another card (likely a copied card). Refuse entry, retain \
                  the card and report to a supervisor.",
             ),
+            Reason::PhotoAltered => (
+                "晶片內的照片與簽章憑證不符（照片遭竄改）。拒絕通行，扣留證件並通報主管。",
+                "The photo on the chip is not the one its signed credential names (the photo was altered). \
+                 Refuse entry, retain the card and report to a supervisor.",
+            ),
         };
         match lang {
             Lang::ZhTw => zh.to_owned(),
@@ -271,7 +281,10 @@ impl Verdict {
 #[derive(Clone, Copy)]
 enum Presented<'a> {
     Qr,
-    Chip { card_uid: &'a [u8] },
+    Chip {
+        card_uid: &'a [u8],
+        photo: Option<&'a [u8]>,
+    },
 }
 
 /// Holds what a gate station verifies against: the pinned root key, the trust list
@@ -346,8 +359,17 @@ impl Verifier {
         }
     }
 
-    /// Verifies the credential read from a chip whose UID the reader reported as `card_uid`.
-    pub fn verify_chip(&self, cose: &[u8], card_uid: &[u8], now: OffsetDateTime, at_port: Option<&str>) -> Verdict {
+    /// Verifies the credential read from a chip whose UID the reader reported
+    /// as `card_uid`, with the photo read from the chip's photo file (`None`
+    /// for a card that has none, as cards issued before photos).
+    pub fn verify_chip(
+        &self,
+        cose: &[u8],
+        card_uid: &[u8],
+        photo: Option<&[u8]>,
+        now: OffsetDateTime,
+        at_port: Option<&str>,
+    ) -> Verdict {
         if cose.len() > MAX_CREDENTIAL_LEN {
             let error = CredentialError::CredentialTooLarge {
                 len: cose.len(),
@@ -355,7 +377,7 @@ impl Verifier {
             };
             return self.verdict(Err(Reason::Malformed(error.to_string())), None, now);
         }
-        self.verify_presented(cose, Presented::Chip { card_uid }, now, at_port)
+        self.verify_presented(cose, Presented::Chip { card_uid, photo }, now, at_port)
     }
 
     fn verify_presented(
@@ -435,10 +457,15 @@ impl Verifier {
         if let Some(why) = revoked {
             return Err(Reason::Revoked(why));
         }
-        if let (Presented::Chip { card_uid }, Some(bound_uid)) = (presented, &claims.card_uid)
+        if let (Presented::Chip { card_uid, .. }, Some(bound_uid)) = (presented, &claims.card_uid)
             && card_uid != bound_uid.as_slice()
         {
             return Err(Reason::ChipBoundToAnotherCard);
+        }
+        if let (Presented::Chip { photo, .. }, Some(named)) = (presented, &claims.photo_sha256)
+            && photo.is_none_or(|photo| Sha256::digest(photo).as_slice() != named.as_slice())
+        {
+            return Err(Reason::PhotoAltered);
         }
         if let Some(port) = at_port
             && !claims.ports.iter().any(|covered| covered == port)

@@ -72,7 +72,7 @@ fn every_kind_round_trips_by_qr_and_chip_with_both_algorithms() {
             assert!(verdict.warnings.is_empty());
 
             let encoded = chip_claims(kind);
-            let verdict = verifier.verify_chip(&authority.credential(&encoded), &CARD_UID, NOW, Some(OFFICE));
+            let verdict = verifier.verify_chip(&authority.credential(&encoded), &CARD_UID, None, NOW, Some(OFFICE));
             assert_eq!(verdict.outcome, Ok(()), "{algorithm:?} {kind:?} chip");
             assert_eq!(verdict.claims, Some(encoded));
         }
@@ -143,7 +143,7 @@ fn each_reason_is_reached_by_its_real_case() {
     );
     case(
         "chip credential without a card UID",
-        verifier.verify_chip(&authority.credential(&person), &CARD_UID, NOW, None),
+        verifier.verify_chip(&authority.credential(&person), &CARD_UID, None, NOW, None),
         Reason::Malformed(String::new()),
     );
     case(
@@ -221,7 +221,7 @@ fn each_reason_is_reached_by_its_real_case() {
     };
     case(
         "voided card",
-        with_hotlist.verify_chip(&authority.credential(&reissued), &CARD_UID, NOW, None),
+        with_hotlist.verify_chip(&authority.credential(&reissued), &CARD_UID, None, NOW, None),
         Reason::Revoked(Revocation::Voided),
     );
     case(
@@ -229,6 +229,7 @@ fn each_reason_is_reached_by_its_real_case() {
         verifier.verify_chip(
             &authority.credential(&chip_claims(PassKind::Person)),
             &OTHER_UID,
+            None,
             NOW,
             None,
         ),
@@ -310,7 +311,7 @@ fn a_revoked_print_refuses_its_qr_and_its_chip_while_another_print_stays_valid()
         ("print 1 QR", verifier.verify_qr(&qr(&print_1), NOW, Some(OFFICE))),
         (
             "print 1 chip",
-            verifier.verify_chip(&authority.credential(&chip_1), &CARD_UID, NOW, Some(OFFICE)),
+            verifier.verify_chip(&authority.credential(&chip_1), &CARD_UID, None, NOW, Some(OFFICE)),
         ),
     ] {
         assert_eq!(verdict.outcome, Ok(()), "{face} is valid before the hotlist names it");
@@ -333,7 +334,7 @@ fn a_revoked_print_refuses_its_qr_and_its_chip_while_another_print_stays_valid()
         ),
         (
             "print 1 chip",
-            verifier.verify_chip(&authority.credential(&chip_1), &CARD_UID, NOW, Some(OFFICE)),
+            verifier.verify_chip(&authority.credential(&chip_1), &CARD_UID, None, NOW, Some(OFFICE)),
             chip_1.clone(),
         ),
     ];
@@ -350,7 +351,7 @@ fn a_revoked_print_refuses_its_qr_and_its_chip_while_another_print_stays_valid()
         ("print 2 QR", verifier.verify_qr(&qr(&print_2), NOW, Some(OFFICE))),
         (
             "print 2 chip",
-            verifier.verify_chip(&authority.credential(&chip_2), &OTHER_UID, NOW, Some(OFFICE)),
+            verifier.verify_chip(&authority.credential(&chip_2), &OTHER_UID, None, NOW, Some(OFFICE)),
         ),
         (
             "print 1 of version 2",
@@ -384,29 +385,29 @@ fn revocation_is_checked_for_the_version_then_the_print_then_the_chip() {
 
     let all = listing(pass(), print(), card());
     assert_eq!(
-        reason(&all.verify_chip(&chip, &CARD_UID, NOW, None)),
+        reason(&all.verify_chip(&chip, &CARD_UID, None, NOW, None)),
         Some(&Reason::Revoked(Revocation::Withdrawn))
     );
     let print_and_card = listing(vec![], print(), card());
     assert_eq!(
-        reason(&print_and_card.verify_chip(&chip, &CARD_UID, NOW, None)),
+        reason(&print_and_card.verify_chip(&chip, &CARD_UID, None, NOW, None)),
         Some(&Reason::Revoked(Revocation::Spoiled))
     );
     let card_only = listing(vec![], vec![], card());
     assert_eq!(
-        reason(&card_only.verify_chip(&chip, &CARD_UID, NOW, None)),
+        reason(&card_only.verify_chip(&chip, &CARD_UID, None, NOW, None)),
         Some(&Reason::Revoked(Revocation::Voided))
     );
     // The revocation comes before the binding: a voided chip's credential copied to another card.
     assert_eq!(
-        reason(&card_only.verify_chip(&chip, &OTHER_UID, NOW, None)),
+        reason(&card_only.verify_chip(&chip, &OTHER_UID, None, NOW, None)),
         Some(&Reason::Revoked(Revocation::Voided))
     );
     // The printed QR carries no UID: a voided chip does not refuse the card's QR.
     assert_eq!(card_only.verify_qr(&qr, NOW, None).outcome, Ok(()));
     // Expiry comes before the hotlist.
     assert_eq!(
-        reason(&all.verify_chip(&chip, &CARD_UID, chip_claims.valid_to, None)),
+        reason(&all.verify_chip(&chip, &CARD_UID, None, chip_claims.valid_to, None)),
         Some(&Reason::Expired)
     );
 }
@@ -451,7 +452,7 @@ fn each_revocation_reason_reaches_the_verdict_with_its_own_code_and_messages() {
             ),
             (
                 "chip",
-                verifier.verify_chip(&authority.credential(&by_chip), &CARD_UID, NOW, Some(OFFICE)),
+                verifier.verify_chip(&authority.credential(&by_chip), &CARD_UID, None, NOW, Some(OFFICE)),
             ),
         ]
     };
@@ -593,7 +594,7 @@ fn the_first_failing_check_in_the_documented_order_decides() {
     // Copied to another card and at the wrong port: the binding comes first.
     let chip = authority.credential(&chip_claims(PassKind::Person));
     assert_eq!(
-        reason(&verifier.verify_chip(&chip, &[1, 2, 3, 4], NOW, Some("TWKHH"))),
+        reason(&verifier.verify_chip(&chip, &[1, 2, 3, 4], None, NOW, Some("TWKHH"))),
         Some(&Reason::ChipBoundToAnotherCard)
     );
     // A revoked signer of an expired pass: the signer comes first.

@@ -165,7 +165,7 @@ fn this_crate_verifies_what_pycose_signs() {
         );
 
         let verdict = if on_chip {
-            verifier.verify_chip(&hex::decode(made).expect("hex"), &CARD_UID, NOW, Some(OFFICE))
+            verifier.verify_chip(&hex::decode(made).expect("hex"), &CARD_UID, None, NOW, Some(OFFICE))
         } else {
             verifier.verify_qr(made, NOW, Some(OFFICE))
         };

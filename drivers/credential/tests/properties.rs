@@ -43,9 +43,13 @@ prop_compose! {
         (valid_from, valid_to) in (any_time(), any_time()).prop_map(|(a, b)| (a.min(b), a.max(b))),
         issued_at in any_time(),
         card_uid in prop::option::of(prop::collection::vec(any::<u8>(), 1..11)),
+        photo in prop::option::of(prop::collection::vec(any::<u8>(), 32)),
     ) -> PassClaims {
+        // A photo's hash is on a chip credential only.
+        let photo_sha256 = photo.filter(|_| card_uid.is_some());
         PassClaims {
             issuer, pass_id, version, print, kind, holder, company_tax_id, ports, valid_from, valid_to, issued_at, card_uid,
+            photo_sha256,
         }
     }
 }
@@ -75,7 +79,7 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic_the_verifier(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
-        prop_assert!(!FIXTURE.verifier.verify_chip(&bytes, &CARD_UID, NOW, None).is_valid());
+        prop_assert!(!FIXTURE.verifier.verify_chip(&bytes, &CARD_UID, None, NOW, None).is_valid());
         // Packed as a QR, the bytes reach the COSE and CBOR readers.
         prop_assert!(!FIXTURE.verifier.verify_qr(&to_qr_text(&bytes), NOW, None).is_valid());
     }

@@ -70,6 +70,15 @@ pub enum ReaderError {
          the chip layout needs a larger file"
     )]
     CredentialTooLarge { len: usize, capacity: usize },
+    #[error(
+        "the card has {free} bytes free, and the credential and photo files need {needed}: use a DESFire card \
+         of {suffices} or more; nothing was written to this one"
+    )]
+    CardTooSmall {
+        free: u32,
+        needed: u32,
+        suffices: &'static str,
+    },
     #[error("the chip layout is invalid ({what}): correct the station's chip settings")]
     InvalidLayout { what: &'static str },
     #[error("internal cryptography failure ({what}): report this to IT support")]

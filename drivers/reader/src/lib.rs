@@ -10,11 +10,11 @@
 //!   with EV1 AES authentication, CMAC secure messaging and enciphered files;
 //! - [`diversify`]: per-card AES keys from office master keys (NXP AN10922);
 //! - [`mod@personalise`]: telling blank, own and foreign cards apart, writing a
-//!   credential to one card so that an interrupted attempt is completed by the
-//!   next, and reading it back with the read key.
+//!   credential and the holder's photo to one card so that an interrupted
+//!   attempt is completed by the next, and reading them back with the read key.
 //!
 //! What it is not for: what the credential says or how it is signed. The
-//! credential is opaque bytes here, and the crate knows nothing of passes,
+//! credential and the photo are opaque bytes here, and the crate knows nothing of passes,
 //! stations or clerks beyond wording its errors for the person at the reader.
 
 pub mod desfire;
@@ -27,7 +27,7 @@ mod transport;
 
 pub use error::ReaderError;
 pub use personalise::{
-    CardKind, ChipLayout, CredentialFor, GateKeys, GateReading, OfficeKeys, Personalised, classify, personalise,
-    read_as_gate, read_credential,
+    CardKind, ChipContents, ChipLayout, CredentialFor, GateKeys, GateReading, OfficeKeys, Personalised, classify,
+    personalise, read_as_gate, read_credential,
 };
 pub use transport::Transport;

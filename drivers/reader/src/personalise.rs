@@ -1,9 +1,10 @@
 //! Personalising one card, and reading its credential back.
 //!
 //! The card office puts one application on each card: AES keys 0 (application
-//! master), 1 (read) and 2 (write), and one backup data file holding the
-//! credential, enciphered. Every key on the card, the card's own master key
-//! included, is diversified from the office's master keys and the card's UID.
+//! master), 1 (read) and 2 (write), and two backup data files, enciphered: the
+//! credential, and the holder's photo (cards issued without a photo have the
+//! first only). Every key on the card, the card's own master key included, is
+//! diversified from the office's master keys and the card's UID.
 //!
 //! A card can leave the reader at any moment, so the issue is a sequence in
 //! which every intermediate state can be recognised and carried on from
@@ -12,13 +13,17 @@
 //! 1. the card master key changes from the factory key to ours (a card whose
 //!    master key is ours but lacks the application is one of ours, unfinished);
 //! 2. the application is created, with all-zero keys of version 0;
-//! 3. the file is created, then keys 1, 2 and 0 change in that order, each to
-//!    version [`ISSUED_KEY_VERSION`], so key versions tell which were done and
-//!    an application master key of that version means all are;
-//! 4. the credential is written and committed: until CommitTransaction the
-//!    backup file keeps its previous contents, so a pulled card never holds
-//!    half a credential;
-//! 5. it is read back with the read key and compared.
+//! 3. the files are created, then keys 1, 2 and 0 change in that order, each
+//!    to version [`ISSUED_KEY_VERSION`], so key versions tell which were done
+//!    and an application master key of that version means all are;
+//! 4. the credential and the photo are written and committed together: until
+//!    CommitTransaction both backup files keep their previous contents, so a
+//!    pulled card never holds half a credential, nor a photo that is not the
+//!    one its credential names;
+//! 5. both are read back with the read key and compared.
+//!
+//! Before step 1 the card's free memory is checked against the files still to
+//! create: a card too small is refused with nothing written.
 //!
 //! A second attempt on an interrupted card probes the card the same way and
 //! skips what is done. Reissue of one of our cards is the same path: the
@@ -28,7 +33,7 @@ use zeroize::Zeroize;
 
 use crate::ReaderError;
 use crate::desfire::crypto::{BlockKey, KEY_LEN, KeyKind};
-use crate::desfire::{AccessRights, CommMode, Desfire, PICC_AID};
+use crate::desfire::{AccessRights, CommMode, Desfire, PICC_AID, status};
 use crate::diversify::{diversification_input, diversify_aes128};
 use crate::transport::Transport;
 
@@ -80,15 +85,59 @@ impl Drop for OfficeKeys {
     }
 }
 
-/// Where the credential lives on the chip, and the system identifier that
-/// goes into key diversification.
+/// Where the credential and the photo live on the chip, and the system
+/// identifier that goes into key diversification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChipLayout {
     pub aid: [u8; 3],
     pub file_no: u8,
     /// Bytes in the file: the credential and its 2-byte length must fit.
     pub file_size: u32,
+    pub photo_file_no: u8,
+    /// Bytes in the photo's file: the photo and its 2-byte length must fit.
+    pub photo_file_size: u32,
     pub system_identifier: Vec<u8>,
+}
+
+impl ChipLayout {
+    /// Card memory the files take: DESFire gives memory in 32-byte blocks,
+    /// and a backup file holds two copies.
+    fn footprint(file_size: u32) -> u32 {
+        file_size.next_multiple_of(32) * 2
+    }
+
+    /// The largest photo the photo's file takes.
+    pub fn photo_capacity(&self) -> Result<usize, ReaderError> {
+        file_capacity(self.photo_file_size)
+    }
+
+    /// The memory an issue needs on a blank card, with or without a photo.
+    pub fn memory_needed(&self, with_photo: bool) -> u32 {
+        Self::footprint(self.file_size)
+            + if with_photo {
+                Self::footprint(self.photo_file_size)
+            } else {
+                0
+            }
+    }
+}
+
+/// The smallest DESFire memory size (2, 4 or 8 KB) that holds `bytes` of files.
+fn card_size_for(bytes: u32) -> &'static str {
+    match bytes {
+        0..=2048 => "2 KB",
+        2049..=4096 => "4 KB",
+        _ => "8 KB",
+    }
+}
+
+/// What a card of ours holds: its credential and, since cards carry one,
+/// the holder's photo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChipContents {
+    pub credential: Vec<u8>,
+    /// `None` on a card issued without a photo.
+    pub photo: Option<Vec<u8>>,
 }
 
 /// What a card was when it came to the reader.
@@ -129,15 +178,20 @@ pub fn classify(
 pub type CredentialFor<'a> = &'a dyn Fn(&[u8], CardKind) -> Result<Vec<u8>, String>;
 
 /// Brings a blank card, or one of ours in any state an earlier attempt left,
-/// to an issued card holding `credential(uid)`, verified by reading it back
-/// with the read key. A foreign card is refused unchanged.
+/// to an issued card holding `credential(uid)` and `photo`, verified by
+/// reading them back with the read key. A foreign card, or one too small for
+/// the files, is refused unchanged.
 pub fn personalise(
     transport: &mut impl Transport,
     keys: &OfficeKeys,
     layout: &ChipLayout,
+    photo: Option<&[u8]>,
     credential: CredentialFor<'_>,
 ) -> Result<Personalised, ReaderError> {
-    let capacity = credential_capacity(layout)?;
+    let capacity = file_capacity(layout.file_size)?;
+    let photo_content = photo
+        .map(|photo| framed(photo, file_capacity(layout.photo_file_size)?))
+        .transpose()?;
     let mut card = Desfire::new(transport);
     let probe = probe(&mut card, keys, layout)?;
     let Some(card_master) = probe.card_master else {
@@ -155,6 +209,7 @@ pub fn personalise(
     })?;
     let content = framed(&credential, capacity)?;
     let card_keys = &probe.keys;
+    check_free_memory(&mut card, layout, &probe, photo.is_some())?;
     if let CardMaster::Factory(kind) = card_master {
         // The session's own key: the card ends the session and needs no current value.
         card.change_key(0, card_keys.picc.bytes(), ISSUED_KEY_VERSION, &BlockKey::zero(kind))?;
@@ -163,11 +218,24 @@ pub fn personalise(
         create_application(&mut card, card_keys, layout)?;
     }
     card.select_application(layout.aid)?;
-    prepare_application(&mut card, card_keys, layout, !probe.application_present)?;
+    prepare_application(
+        &mut card,
+        card_keys,
+        layout,
+        !probe.application_present,
+        photo.is_some(),
+    )?;
     card.authenticate(WRITE_KEY, &card_keys.write)?;
     card.write_data(layout.file_no, 0, &content)?;
+    if let Some(photo_content) = &photo_content {
+        card.write_data(layout.photo_file_no, 0, photo_content)?;
+    }
     card.commit_transaction()?;
-    if read_with_read_key(&mut card, card_keys, layout)? != credential {
+    let written = ChipContents {
+        credential,
+        photo: photo.map(<[u8]>::to_vec),
+    };
+    if read_with_read_key(&mut card, card_keys, layout)? != written {
         return Err(ReaderError::VerifyMismatch);
     }
     Ok(Personalised {
@@ -177,19 +245,19 @@ pub fn personalise(
     })
 }
 
-/// The UID and the credential of one of our cards, read after authenticating
+/// The UID and the contents of one of our cards, read after authenticating
 /// with the card's diversified read key (which a copy of the data lacks).
 pub fn read_credential(
     transport: &mut impl Transport,
     keys: &OfficeKeys,
     layout: &ChipLayout,
-) -> Result<(Vec<u8>, Vec<u8>), ReaderError> {
+) -> Result<(Vec<u8>, ChipContents), ReaderError> {
     let mut card = Desfire::new(transport);
     let uid = card.uid_from_reader()?;
     let card_keys = CardKeys::derive(keys, &uid, layout)?;
     card.select_application(layout.aid)?;
-    let credential = read_with_read_key(&mut card, &card_keys, layout)?;
-    Ok((uid, credential))
+    let contents = read_with_read_key(&mut card, &card_keys, layout)?;
+    Ok((uid, contents))
 }
 
 /// The office's read key alone, as a gate holds it: enough to tell a genuine
@@ -219,8 +287,8 @@ pub struct GateReading {
     /// apart, and need not.
     pub kind: CardKind,
     pub uid: Vec<u8>,
-    /// The credential of a genuine card of ours.
-    pub credential: Option<Vec<u8>>,
+    /// The contents of a genuine card of ours.
+    pub contents: Option<ChipContents>,
 }
 
 impl GateReading {
@@ -228,7 +296,7 @@ impl GateReading {
         GateReading {
             kind: CardKind::Foreign,
             uid,
-            credential: None,
+            contents: None,
         }
     }
 }
@@ -254,11 +322,11 @@ pub fn read_as_gate(
     if !authenticates(&mut card, READ_KEY, &read_key)? {
         return Ok(GateReading::foreign(uid));
     }
-    let credential = Some(read_file(&mut card, layout)?);
+    let contents = Some(read_files(&mut card, layout)?);
     Ok(GateReading {
         kind: CardKind::Ours,
         uid,
-        credential,
+        contents,
     })
 }
 
@@ -388,30 +456,37 @@ fn create_application<T: Transport + ?Sized>(
     }
 }
 
-/// Brings the selected application to its file plus diversified keys.
-/// `new` says it was just created (all default, no file), which spares the checks.
+/// Brings the selected application to its files plus diversified keys.
+/// `new` says it was just created (all default, no file), which spares the
+/// checks; `with_photo` that the photo's file is wanted too.
 fn prepare_application<T: Transport + ?Sized>(
     card: &mut Desfire<'_, T>,
     keys: &CardKeys,
     layout: &ChipLayout,
     new: bool,
+    with_photo: bool,
 ) -> Result<(), ReaderError> {
-    let create_file = |card: &mut Desfire<'_, T>| {
-        card.create_backup_data_file(layout.file_no, CommMode::Enciphered, FILE_RIGHTS, layout.file_size)
+    let wanted = wanted_files(layout, with_photo);
+    let create_missing = |card: &mut Desfire<'_, T>, present: &[u8]| -> Result<(), ReaderError> {
+        for &(file_no, size) in wanted.iter().filter(|(file_no, _)| !present.contains(file_no)) {
+            card.create_backup_data_file(file_no, CommMode::Enciphered, FILE_RIGHTS, size)?;
+        }
+        Ok(())
     };
+    let present = |card: &mut Desfire<'_, T>| if new { Ok(Vec::new()) } else { card.get_file_ids() };
     if !new && card.get_key_version(APP_MASTER_KEY)? == ISSUED_KEY_VERSION {
-        // The master key changes last: every key is ours. Only the file may be missing.
-        if !card.get_file_ids()?.contains(&layout.file_no) {
+        // The master key changes last: every key is ours. Only files may be missing.
+        let present = present(card)?;
+        if wanted.iter().any(|(file_no, _)| !present.contains(file_no)) {
             card.authenticate(APP_MASTER_KEY, &keys.app_master)?;
-            create_file(card)?;
+            create_missing(card, &present)?;
         }
         return Ok(());
     }
     let factory = BlockKey::zero(KeyKind::Aes128);
     card.authenticate(APP_MASTER_KEY, &factory)?;
-    if new || !card.get_file_ids()?.contains(&layout.file_no) {
-        create_file(card)?;
-    }
+    let present = present(card)?;
+    create_missing(card, &present)?;
     for (key_no, key) in [(READ_KEY, &keys.read), (WRITE_KEY, &keys.write)] {
         if new || card.get_key_version(key_no)? != ISSUED_KEY_VERSION {
             card.change_key(key_no, key.bytes(), ISSUED_KEY_VERSION, &factory)?;
@@ -420,25 +495,86 @@ fn prepare_application<T: Transport + ?Sized>(
     card.change_key(APP_MASTER_KEY, keys.app_master.bytes(), ISSUED_KEY_VERSION, &factory)
 }
 
-/// Authenticates with the read key and returns the credential in the file.
+/// The files an issue needs, by number and size.
+fn wanted_files(layout: &ChipLayout, with_photo: bool) -> Vec<(u8, u32)> {
+    let mut files = vec![(layout.file_no, layout.file_size)];
+    if with_photo {
+        files.push((layout.photo_file_no, layout.photo_file_size));
+    }
+    files
+}
+
+/// Refuses, before anything is written, a card whose free memory cannot take
+/// the files still to create. A card without our application stays at card
+/// level in the probe's session; one with it is left with it selected, as
+/// the issue goes on there.
+fn check_free_memory<T: Transport + ?Sized>(
+    card: &mut Desfire<'_, T>,
+    layout: &ChipLayout,
+    probe: &Probe,
+    with_photo: bool,
+) -> Result<(), ReaderError> {
+    let mut wanted = wanted_files(layout, with_photo);
+    if probe.application_present {
+        card.select_application(layout.aid)?;
+        let present = card.get_file_ids()?;
+        wanted.retain(|(file_no, _)| !present.contains(file_no));
+    }
+    let needed: u32 = wanted.iter().map(|(_, size)| ChipLayout::footprint(*size)).sum();
+    if needed == 0 {
+        return Ok(());
+    }
+    let free = card.get_free_memory()?;
+    if free < needed {
+        return Err(ReaderError::CardTooSmall {
+            free,
+            needed,
+            suffices: card_size_for(layout.memory_needed(with_photo)),
+        });
+    }
+    Ok(())
+}
+
+/// Authenticates with the read key and returns what the files hold.
 fn read_with_read_key<T: Transport + ?Sized>(
     card: &mut Desfire<'_, T>,
     keys: &CardKeys,
     layout: &ChipLayout,
-) -> Result<Vec<u8>, ReaderError> {
+) -> Result<ChipContents, ReaderError> {
     card.authenticate(READ_KEY, &keys.read)?;
-    read_file(card, layout)
+    read_files(card, layout)
 }
 
-/// The credential in the file, in a session already authenticated to read it.
-fn read_file<T: Transport + ?Sized>(card: &mut Desfire<'_, T>, layout: &ChipLayout) -> Result<Vec<u8>, ReaderError> {
-    let size = usize::try_from(layout.file_size).map_err(|_| ReaderError::InvalidLayout { what: "file size" })?;
-    let content = card.read_data(layout.file_no, 0, size)?;
-    unframed(&content)
+/// The credential and the photo, in a session already authenticated to read
+/// them. A card issued without a photo has no photo file: the card says so
+/// last, as its answer ends the session.
+fn read_files<T: Transport + ?Sized>(
+    card: &mut Desfire<'_, T>,
+    layout: &ChipLayout,
+) -> Result<ChipContents, ReaderError> {
+    let credential = unframed(&read_whole(card, layout.file_no, layout.file_size)?)?;
+    let photo = match read_whole(card, layout.photo_file_no, layout.photo_file_size) {
+        Ok(content) => Some(unframed(&content)?),
+        Err(ReaderError::CardStatus {
+            status: status::FILE_NOT_FOUND,
+            ..
+        }) => None,
+        Err(other) => return Err(other),
+    };
+    Ok(ChipContents { credential, photo })
 }
 
-fn credential_capacity(layout: &ChipLayout) -> Result<usize, ReaderError> {
-    usize::try_from(layout.file_size)
+fn read_whole<T: Transport + ?Sized>(
+    card: &mut Desfire<'_, T>,
+    file_no: u8,
+    size: u32,
+) -> Result<Vec<u8>, ReaderError> {
+    let size = usize::try_from(size).map_err(|_| ReaderError::InvalidLayout { what: "file size" })?;
+    card.read_data(file_no, 0, size)
+}
+
+fn file_capacity(file_size: u32) -> Result<usize, ReaderError> {
+    usize::try_from(file_size)
         .ok()
         .and_then(|size| size.checked_sub(LENGTH_PREFIX))
         .filter(|capacity| *capacity > 0 && *capacity <= usize::from(u16::MAX))

@@ -2,7 +2,7 @@
 
 use pass_reader::desfire::crypto::{BlockKey, KeyKind};
 use pass_reader::desfire::{Desfire, PICC_AID};
-use pass_reader::{CardKind, ReaderError, Transport, classify, personalise, read_credential};
+use pass_reader::{CardKind, ChipContents, ReaderError, Transport, classify, personalise, read_credential};
 use pass_vcard::{CardMemory, Cipher, VirtualCard};
 
 mod fixtures;
@@ -21,7 +21,7 @@ fn blank_card_is_issued_and_reads_back() {
         (CardKind::Blank, UID.to_vec())
     );
 
-    let issued = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid))).expect("personalise");
+    let issued = personalise(&mut card, &keys, &layout, None, &|uid, _| Ok(credential_for(uid))).expect("personalise");
     assert_eq!(issued.kind_before, CardKind::Blank);
     assert_eq!(issued.uid, UID);
     println!("blank card personalised in {} APDU exchanges", issued.apdu_exchanges);
@@ -29,7 +29,13 @@ fn blank_card_is_issued_and_reads_back() {
     card.reset();
     assert_eq!(
         read_credential(&mut card, &keys, &layout).expect("read"),
-        (UID.to_vec(), credential_for(&UID))
+        (
+            UID.to_vec(),
+            ChipContents {
+                credential: credential_for(&UID),
+                photo: None
+            }
+        )
     );
     assert_eq!(classify(&mut card, &keys, &layout).expect("classify").0, CardKind::Ours);
     let keys_on_card = &card.memory().application(layout.aid).expect("application").keys;
@@ -45,7 +51,7 @@ fn blank_card_is_issued_and_reads_back() {
 fn factory_des_card_is_issued() {
     let (keys, layout) = (office_keys(), layout());
     let mut card = VirtualCard::new(CardMemory::blank(UID, Cipher::Des));
-    let issued = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid))).expect("personalise");
+    let issued = personalise(&mut card, &keys, &layout, None, &|uid, _| Ok(credential_for(uid))).expect("personalise");
     assert_eq!(issued.kind_before, CardKind::Blank);
     assert_eq!(
         card.memory().card_master.cipher,
@@ -54,7 +60,7 @@ fn factory_des_card_is_issued() {
     );
     card.reset();
     assert_eq!(
-        read_credential(&mut card, &keys, &layout).expect("read").1,
+        read_credential(&mut card, &keys, &layout).expect("read").1.credential,
         credential_for(&UID)
     );
 }
@@ -83,7 +89,7 @@ fn an_issue_sends_no_command_frame_over_54_data_bytes() {
         card: blank_card(),
         frames: Vec::new(),
     };
-    personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid))).expect("personalise");
+    personalise(&mut card, &keys, &layout, None, &|uid, _| Ok(credential_for(uid))).expect("personalise");
     let longest = card.frames.iter().map(|(_, len)| *len).max();
     assert_eq!(longest, Some(54), "{:?}", card.frames);
     // WriteData of the 200-byte credential and its 2-byte length: 7 header
@@ -105,14 +111,17 @@ fn an_issue_sends_no_command_frame_over_54_data_bytes() {
 fn reissue_rewrites_the_credential() {
     let (keys, layout) = (office_keys(), layout());
     let mut card = blank_card();
-    personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid))).expect("first issue");
+    personalise(&mut card, &keys, &layout, None, &|uid, _| Ok(credential_for(uid))).expect("first issue");
     card.reset();
-    let reissued = personalise(&mut card, &keys, &layout, &|_, _| Ok(b"reissued, shorter".to_vec())).expect("reissue");
+    let reissued = personalise(&mut card, &keys, &layout, None, &|_, _| {
+        Ok(b"reissued, shorter".to_vec())
+    })
+    .expect("reissue");
     assert_eq!(reissued.kind_before, CardKind::Ours);
     println!("reissue in {} APDU exchanges", reissued.apdu_exchanges);
     card.reset();
     assert_eq!(
-        read_credential(&mut card, &keys, &layout).expect("read").1,
+        read_credential(&mut card, &keys, &layout).expect("read").1.credential,
         b"reissued, shorter"
     );
 }
@@ -126,7 +135,7 @@ fn foreign_card_is_refused_unchanged() {
         classify(&mut card, &keys, &layout).expect("classify").0,
         CardKind::Foreign
     );
-    let refused = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid)));
+    let refused = personalise(&mut card, &keys, &layout, None, &|uid, _| Ok(credential_for(uid)));
     assert!(matches!(refused, Err(ReaderError::ForeignCard)), "{refused:?}");
     assert_eq!(card.memory(), &before);
 }
@@ -135,7 +144,7 @@ fn foreign_card_is_refused_unchanged() {
 fn another_office_keys_neither_read_nor_change_our_card() {
     let (keys, layout) = (office_keys(), layout());
     let mut card = blank_card();
-    personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid))).expect("personalise");
+    personalise(&mut card, &keys, &layout, None, &|uid, _| Ok(credential_for(uid))).expect("personalise");
     let issued = card.memory().clone();
 
     card.reset();
@@ -145,7 +154,7 @@ fn another_office_keys_neither_read_nor_change_our_card() {
         "{read:?}"
     );
     card.reset();
-    let refused = personalise(&mut card, &other_office_keys(), &layout, &|uid, _| {
+    let refused = personalise(&mut card, &other_office_keys(), &layout, None, &|uid, _| {
         Ok(credential_for(uid))
     });
     assert!(matches!(refused, Err(ReaderError::ForeignCard)), "{refused:?}");
@@ -162,7 +171,7 @@ fn a_credential_too_large_is_refused_before_any_change() {
     let (keys, layout) = (office_keys(), layout());
     let mut card = blank_card();
     let before = card.memory().clone();
-    let refused = personalise(&mut card, &keys, &layout, &|_, _| Ok(vec![0; 255]));
+    let refused = personalise(&mut card, &keys, &layout, None, &|_, _| Ok(vec![0; 255]));
     assert!(
         matches!(
             refused,
@@ -183,53 +192,109 @@ fn reading_a_blank_card_says_it_was_never_issued() {
     assert!(matches!(read, Err(ReaderError::NoSuchApplication { .. })), "{read:?}");
 }
 
-/// Pulls the card after every APDU of a first issue in turn; each time a
-/// second attempt must finish it, and the credential must read back.
+/// A photo of the size the chip's photo file takes, as bytes go (not a real JPEG: the crate does not look).
+const PHOTO: [u8; 1200] = [0x5A; 1200];
+
+/// Pulls the card after every APDU of a first issue in turn, with and
+/// without a photo; each time a second attempt must finish it, and the
+/// credential and photo must read back together.
 #[test]
 fn a_card_pulled_at_any_apdu_is_completed_by_the_next_attempt() {
     let (keys, layout) = (office_keys(), layout());
-    let total = personalise(&mut blank_card(), &keys, &layout, &|uid, _| Ok(credential_for(uid)))
+    for photo in [None, Some(&PHOTO[..])] {
+        let total = personalise(&mut blank_card(), &keys, &layout, photo, &|uid, _| {
+            Ok(credential_for(uid))
+        })
         .expect("untorn")
         .apdu_exchanges;
-    for answered in 0..total {
-        let mut card = blank_card();
-        card.tear_after(Some(u64::try_from(answered).expect("count")));
-        let torn = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid)));
-        assert!(
-            matches!(torn, Err(ReaderError::CardRemoved)),
-            "torn after {answered}: {torn:?}"
-        );
-        let resumed = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid)))
-            .unwrap_or_else(|error| panic!("torn after {answered} APDUs, the next attempt failed: {error}"));
-        card.reset();
-        assert_eq!(
-            read_credential(&mut card, &keys, &layout).expect("read").1,
-            credential_for(&UID)
-        );
-        assert!(resumed.apdu_exchanges > 0);
+        for answered in 0..total {
+            let mut card = blank_card();
+            card.tear_after(Some(u64::try_from(answered).expect("count")));
+            let torn = personalise(&mut card, &keys, &layout, photo, &|uid, _| Ok(credential_for(uid)));
+            assert!(
+                matches!(torn, Err(ReaderError::CardRemoved)),
+                "torn after {answered}: {torn:?}"
+            );
+            let resumed = personalise(&mut card, &keys, &layout, photo, &|uid, _| Ok(credential_for(uid)))
+                .unwrap_or_else(|error| panic!("torn after {answered} APDUs, the next attempt failed: {error}"));
+            card.reset();
+            assert_eq!(
+                read_credential(&mut card, &keys, &layout).expect("read").1,
+                ChipContents {
+                    credential: credential_for(&UID),
+                    photo: photo.map(<[u8]>::to_vec),
+                },
+                "torn after {answered}"
+            );
+            assert!(resumed.apdu_exchanges > 0);
+        }
     }
+}
+
+#[test]
+fn a_card_too_small_for_the_photo_is_refused_before_anything_is_written() {
+    let (keys, layout) = (office_keys(), layout());
+    let two_kb = CardMemory::blank(UID, Cipher::Aes).with_capacity(2048);
+    let mut card = VirtualCard::new(two_kb.clone());
+    let refused = personalise(&mut card, &keys, &layout, Some(&PHOTO), &|uid, _| {
+        Ok(credential_for(uid))
+    });
+    match refused {
+        Err(ReaderError::CardTooSmall { free, needed, suffices }) => {
+            assert_eq!((free, needed, suffices), (2048, 512 + 2560, "4 KB"));
+        }
+        other => panic!("a 2 KB card took a photo: {other:?}"),
+    }
+    assert_eq!(card.memory(), &two_kb, "nothing was written");
+    // Without a photo, as cards were issued before, the same card takes the credential.
+    personalise(&mut card, &keys, &layout, None, &|uid, _| Ok(credential_for(uid))).expect("no photo");
+}
+
+#[test]
+fn a_card_issued_without_a_photo_takes_one_when_issued_again() {
+    let (keys, layout) = (office_keys(), layout());
+    let mut card = blank_card();
+    personalise(&mut card, &keys, &layout, None, &|uid, _| Ok(credential_for(uid))).expect("without");
+    card.reset();
+    assert_eq!(read_credential(&mut card, &keys, &layout).expect("read").1.photo, None);
+    card.reset();
+    personalise(&mut card, &keys, &layout, Some(&PHOTO), &|uid, _| {
+        Ok(credential_for(uid))
+    })
+    .expect("with");
+    card.reset();
+    assert_eq!(
+        read_credential(&mut card, &keys, &layout)
+            .expect("read")
+            .1
+            .photo
+            .as_deref(),
+        Some(&PHOTO[..])
+    );
 }
 
 /// A second pull during the recovering attempt is recovered from as well.
 #[test]
 fn a_card_pulled_twice_is_still_completed() {
     let (keys, layout) = (office_keys(), layout());
-    let total = personalise(&mut blank_card(), &keys, &layout, &|uid, _| Ok(credential_for(uid)))
-        .expect("untorn")
-        .apdu_exchanges;
+    let total = personalise(&mut blank_card(), &keys, &layout, None, &|uid, _| {
+        Ok(credential_for(uid))
+    })
+    .expect("untorn")
+    .apdu_exchanges;
     for first in (0..total).step_by(3) {
         for second in (0..total).step_by(4) {
             let mut card = blank_card();
             card.tear_after(Some(u64::try_from(first).expect("count")));
-            let _ = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid)));
+            let _ = personalise(&mut card, &keys, &layout, None, &|uid, _| Ok(credential_for(uid)));
             card.tear_after(Some(u64::try_from(second).expect("count")));
-            let _ = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid)));
+            let _ = personalise(&mut card, &keys, &layout, None, &|uid, _| Ok(credential_for(uid)));
             card.tear_after(None);
-            personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid)))
+            personalise(&mut card, &keys, &layout, None, &|uid, _| Ok(credential_for(uid)))
                 .unwrap_or_else(|error| panic!("torn after {first} then {second}: {error}"));
             card.reset();
             assert_eq!(
-                read_credential(&mut card, &keys, &layout).expect("read").1,
+                read_credential(&mut card, &keys, &layout).expect("read").1.credential,
                 credential_for(&UID)
             );
         }
@@ -240,24 +305,25 @@ fn a_card_pulled_twice_is_still_completed() {
 fn uncommitted_writes_are_lost_and_committed_ones_kept() {
     let (keys, layout) = (office_keys(), layout());
     let mut card = blank_card();
-    personalise(&mut card, &keys, &layout, &|_, _| Ok(b"first".to_vec())).expect("personalise");
+    personalise(&mut card, &keys, &layout, None, &|_, _| Ok(b"first".to_vec())).expect("personalise");
     card.reset();
     // Pull the card just as CommitTransaction goes out: the write before it must not count.
     let reissue_exchanges = {
         let mut copy = VirtualCard::new(card.memory().clone());
-        personalise(&mut copy, &keys, &layout, &|_, _| Ok(b"second".to_vec()))
+        personalise(&mut copy, &keys, &layout, None, &|_, _| Ok(b"second".to_vec()))
             .expect("count")
             .apdu_exchanges
     };
-    // A reissue ends with CommitTransaction, the read key's authentication (2) and ReadData (5 frames).
-    let before_commit = reissue_exchanges - 1 - 2 - 5;
+    // A reissue ends with CommitTransaction, the read key's authentication (2), ReadData (5 frames)
+    // and the ReadData of the photo's file, which a card issued without a photo answers "no such file".
+    let before_commit = reissue_exchanges - 1 - 2 - 5 - 1;
     card.tear_after(Some(u64::try_from(before_commit).expect("count")));
     assert!(matches!(
-        personalise(&mut card, &keys, &layout, &|_, _| Ok(b"second".to_vec())),
+        personalise(&mut card, &keys, &layout, None, &|_, _| Ok(b"second".to_vec())),
         Err(ReaderError::CardRemoved)
     ));
     assert_eq!(
-        read_credential(&mut card, &keys, &layout).expect("read").1,
+        read_credential(&mut card, &keys, &layout).expect("read").1.credential,
         b"first",
         "the write was rolled back"
     );
@@ -303,10 +369,11 @@ fn a_card_whose_reported_uid_is_not_its_own_is_refused_unchanged() {
     for cipher in [Cipher::Aes, Cipher::Des] {
         let blank = CardMemory::blank(UID, cipher);
         let mut card = MisreportedUid(VirtualCard::new(blank.clone()));
-        let refused = personalise(&mut card, &keys, &layout, &|uid, _| Ok(credential_for(uid)));
+        let refused = personalise(&mut card, &keys, &layout, None, &|uid, _| Ok(credential_for(uid)));
         assert!(matches!(refused, Err(ReaderError::UidMismatch)), "{refused:?}");
         assert_eq!(card.0.memory(), &blank, "nothing was written");
         card.0.reset();
-        personalise(&mut card.0, &keys, &layout, &|uid, _| Ok(credential_for(uid))).expect("issued when read right");
+        personalise(&mut card.0, &keys, &layout, None, &|uid, _| Ok(credential_for(uid)))
+            .expect("issued when read right");
     }
 }

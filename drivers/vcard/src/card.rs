@@ -30,7 +30,6 @@ const HARDWARE_VERSION: [u8; 7] = [0x04, 0x01, 0x01, 0x01, 0x00, 0x18, 0x05];
 const SOFTWARE_VERSION: [u8; 7] = [0x04, 0x01, 0x01, 0x01, 0x04, 0x18, 0x05];
 const BATCH_AND_DATE: [u8; 7] = [0xBA, 0x7C, 0x40, 0x00, 0x00, 0x20, 0x24];
 /// User memory of a 4 kB card; files take whole 32-byte blocks, backup files twice.
-const CARD_MEMORY: usize = 4096;
 const MEMORY_BLOCK: usize = 32;
 const MAX_APPLICATIONS: usize = 28;
 const MAX_FILE_NO: u8 = 31;
@@ -279,7 +278,7 @@ impl VirtualCard {
                 Reply::Secret(self.memory.uid.to_vec())
             }
             command::FREE_MEMORY => {
-                let free = u32::try_from(CARD_MEMORY.saturating_sub(self.used_memory())).unwrap_or(0);
+                let free = u32::try_from(self.memory.capacity.saturating_sub(self.used_memory())).unwrap_or(0);
                 Reply::Data(free.to_le_bytes()[..3].to_vec())
             }
             command::FORMAT_PICC => self.format_picc(data)?,
@@ -665,7 +664,7 @@ impl VirtualCard {
         if self.file(no).is_ok() {
             return Err(status::DUPLICATE_ERROR);
         }
-        if used + file_footprint(size, backup) > CARD_MEMORY {
+        if used + file_footprint(size, backup) > self.memory.capacity {
             return Err(status::OUT_OF_EEPROM);
         }
         let file = DataFile {
@@ -930,8 +929,9 @@ impl VirtualCard {
 
 // Made here rather than in the memory module: issuing runs the card itself.
 impl CardMemory {
-    /// A card issued with `keys` and `layout`, holding `credential`: a blank
-    /// card personalised through the same protocol path as a real one.
+    /// A card issued with `keys` and `layout`, holding `credential` and no
+    /// photo (as cards were before they carried one): a blank card
+    /// personalised through the same protocol path as a real one.
     pub fn issued(
         uid: [u8; UID_LEN],
         keys: &OfficeKeys,
@@ -939,7 +939,7 @@ impl CardMemory {
         credential: &[u8],
     ) -> Result<Self, VcardError> {
         let mut card = VirtualCard::new(Self::blank(uid, Cipher::Aes));
-        pass_reader::personalise(&mut card, keys, layout, &|_, _| Ok(credential.to_vec()))?;
+        pass_reader::personalise(&mut card, keys, layout, None, &|_, _| Ok(credential.to_vec()))?;
         Ok(card.memory().clone())
     }
 }

@@ -92,9 +92,16 @@ pub struct Application {
     pub files: Vec<DataFile>,
 }
 
+/// The memory of a DESFire EV1 4K card, in bytes: the size a card has unless made otherwise.
+pub const CARD_4K: usize = 4096;
+
 /// The card's non-volatile memory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardMemory {
+    /// Bytes for files (2048, 4096 or 8192 for the 2K, 4K and 8K cards); a
+    /// memory file saved before sizes were told apart is a 4K card.
+    #[serde(default = "card_4k")]
+    pub capacity: usize,
     #[serde(with = "hex")]
     pub uid: [u8; UID_LEN],
     pub card_master: StoredKey,
@@ -102,10 +109,15 @@ pub struct CardMemory {
     pub applications: Vec<Application>,
 }
 
+fn card_4k() -> usize {
+    CARD_4K
+}
+
 impl CardMemory {
     /// A new card: the all-zero card master key of `cipher`, version 0, no applications.
     pub fn blank(uid: [u8; UID_LEN], cipher: Cipher) -> Self {
         Self {
+            capacity: CARD_4K,
             uid,
             card_master: StoredKey::factory(cipher),
             card_key_settings: FACTORY_CARD_KEY_SETTINGS,
@@ -128,6 +140,7 @@ impl CardMemory {
             change: 0,
         };
         Self {
+            capacity: CARD_4K,
             uid,
             card_master: other_key(0x5A),
             card_key_settings: FACTORY_CARD_KEY_SETTINGS,
@@ -171,6 +184,14 @@ impl CardMemory {
         partial.push(".partial");
         std::fs::write(&partial, text).map_err(file_error)?;
         std::fs::rename(&partial, path).map_err(file_error)
+    }
+
+    /// The same card with `bytes` of memory for files (a 2K or 8K card).
+    pub fn with_capacity(self, bytes: usize) -> Self {
+        Self {
+            capacity: bytes,
+            ..self
+        }
     }
 
     pub fn application(&self, aid: [u8; 3]) -> Option<&Application> {

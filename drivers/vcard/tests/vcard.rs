@@ -27,6 +27,8 @@ fn layout() -> ChipLayout {
         aid: [0xA1, 0xA2, 0xA3],
         file_no: 1,
         file_size: 64,
+        photo_file_no: 2,
+        photo_file_size: 256,
         system_identifier: b"LAB".to_vec(),
     }
 }
@@ -56,7 +58,8 @@ fn an_issued_card_survives_a_memory_file_round_trip() {
     assert_eq!(
         read_credential(&mut presented_again, &keys(), &layout())
             .expect("read")
-            .1,
+            .1
+            .credential,
         b"credential"
     );
     assert!(

@@ -42,8 +42,11 @@ pub struct VerdictView {
     pub holder_latin: Option<String>,
     pub id_masked: Option<String>,
     pub company: Option<String>,
-    /// The cached photo, base64 JPEG.
+    /// The holder's photo, base64 JPEG: the chip's own when a chip carries
+    /// one its credential signs for, else the cached one.
     pub photo: Option<String>,
+    /// Whether the photo came from the chip.
+    pub photo_from_chip: bool,
     /// The pass's first valid day (office time), `YYYY-MM-DD`: a card not
     /// valid yet says from when it is.
     pub valid_from: Option<String>,
@@ -91,11 +94,10 @@ impl From<&GateVerdict> for VerdictView {
             holder_latin,
             id_masked,
             company: verdict.pass.as_ref().map(|pass| pass.company_name.clone()),
-            photo: verdict
-                .pass
-                .as_ref()
-                .and_then(|pass| pass.photo.as_ref())
+            photo: (verdict.chip_photo.as_ref())
+                .or_else(|| verdict.pass.as_ref().and_then(|pass| pass.photo.as_ref()))
                 .map(|photo| base64::engine::general_purpose::STANDARD.encode(photo)),
+            photo_from_chip: verdict.chip_photo.is_some(),
             valid_from: claims.map(|c| office_day(c.valid_from).to_string()),
             valid_to: claims.map(|c| last_day(c.valid_to).to_string()),
             warnings: verdict
@@ -209,7 +211,17 @@ pub fn verify(
     let text = printed.read()?;
     let now = at.at.unwrap_or_else(OffsetDateTime::now_utc);
     let verdict = station.verify_qr(&station.verifier()?, &text, now, at.port.as_deref())?;
-    judged(station, session, CheckSource::Qr, None, Some(verdict), now, at, started)
+    judged(
+        station,
+        session,
+        CheckSource::Qr,
+        None,
+        Some(verdict),
+        None,
+        now,
+        at,
+        started,
+    )
 }
 
 /// What a card on the reader turned out to be.
@@ -241,6 +253,7 @@ pub fn read_card(
         CheckSource::Chip,
         Some(reading.card_uid.clone()),
         reading.verdict,
+        reading.photo,
         now,
         at,
         started,
@@ -260,6 +273,7 @@ fn judged(
     source: CheckSource,
     card_uid: Option<String>,
     verdict: Option<pass_credential::Verdict>,
+    chip_photo: Option<Vec<u8>>,
     now: OffsetDateTime,
     at: &CheckAt,
     started: Instant,
@@ -281,6 +295,7 @@ fn judged(
         verdict,
         warnings,
         pass,
+        chip_photo,
         elapsed: started.elapsed(),
     }))
 }

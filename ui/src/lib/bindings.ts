@@ -149,7 +149,7 @@ export type CardView = { record: ItemRecord, history: Array<AuditEntry>, actions
  */
 claimed_elsewhere: DeskClaim | null, };
 
-export type CheckOutcome = "valid" | "not_our_card" | "specimen" | "malformed" | "no_trust_list" | "unknown_signer" | "bad_signature" | "signer_revoked" | "signer_out_of_validity" | "not_yet_valid" | "expired" | "pass_revoked" | "card_spoiled" | "card_voided" | "pass_withdrawn" | "card_uncollected" | "card_replaced" | "not_valid_at_this_port" | "chip_bound_to_another_card" | "not_handed_over";
+export type CheckOutcome = "valid" | "not_our_card" | "specimen" | "malformed" | "no_trust_list" | "unknown_signer" | "bad_signature" | "signer_revoked" | "signer_out_of_validity" | "not_yet_valid" | "expired" | "pass_revoked" | "card_spoiled" | "card_voided" | "pass_withdrawn" | "card_uncollected" | "card_replaced" | "not_valid_at_this_port" | "chip_bound_to_another_card" | "photo_altered" | "not_handed_over";
 
 export type CheckSource = "qr" | "chip";
 
@@ -618,9 +618,14 @@ outcome: string, message_zh: string, message_en: string, source: CheckSource, at
  */
 holder: string | null, holder_latin: string | null, id_masked: string | null, company: string | null, 
 /**
- * The cached photo, base64 JPEG.
+ * The holder's photo, base64 JPEG: the chip's own when a chip carries
+ * one its credential signs for, else the cached one.
  */
 photo: string | null, 
+/**
+ * Whether the photo came from the chip.
+ */
+photo_from_chip: boolean, 
 /**
  * The pass's first valid day (office time), `YYYY-MM-DD`: a card not
  * valid yet says from when it is.

@@ -21,6 +21,7 @@ const verdict = (valid: boolean, extra: Partial<VerdictView> = {}): Extract<Gate
   id_masked: "A12****789",
   company: "港務物流股份有限公司",
   photo: null,
+  photo_from_chip: false,
   valid_from: "2026-11-21",
   valid_to: "2027-11-21",
   warnings: [],

@@ -54,6 +54,7 @@ pub fn credential(kind: PassKind, holder: &str, ports: usize) -> (String, Vec<u8
         valid_to: datetime!(2027-01-01 00:00 +08:00),
         issued_at: datetime!(2025-12-20 10:00 +08:00),
         card_uid: None,
+        photo_sha256: None,
     };
     let cose = sign(&claims, &key).expect("sign");
     (to_qr_text(&cose), cose)

@@ -397,6 +397,19 @@ impl<'t, T: Transport + ?Sized> Desfire<'t, T> {
         }
     }
 
+    /// Bytes of the card's memory not yet given to applications and files
+    /// (no key needed).
+    pub fn get_free_memory(&mut self) -> Result<u32, ReaderError> {
+        const COMMAND: &str = "GetFreeMemory";
+        match self.plain_command(COMMAND, command::FREE_MEMORY, &[])?.as_slice() {
+            [low, middle, high] => Ok(u32::from_le_bytes([*low, *middle, *high, 0])),
+            _ => Err(ReaderError::BadResponse {
+                command: COMMAND,
+                what: "not three bytes",
+            }),
+        }
+    }
+
     pub fn get_file_ids(&mut self) -> Result<Vec<u8>, ReaderError> {
         const COMMAND: &str = "GetFileIDs";
         self.plain_command(COMMAND, command::GET_FILE_IDS, &[])
