@@ -331,6 +331,16 @@ fn cards_of(home: &Path, application: &str, state: CardState) -> Vec<String> {
 }
 
 /// The QR text printed on a pass's card, as the station recorded it.
+/// Whether the station's cache holds the photo of `pass_id`'s holder.
+fn has_photo(home: &Path, pass_id: &str) -> bool {
+    let station = Station::open(StationHome::new(home.to_owned())).expect("the demo station's cache");
+    let record = station.item(pass_id).expect("a cached pass");
+    record
+        .item
+        .photo_sha256
+        .is_some_and(|sha| station.store().photo(&sha).is_ok_and(|photo| photo.is_some()))
+}
+
 fn printed_qr(home: &Path, pass_id: &str) -> String {
     let station = Station::open(StationHome::new(home.to_owned())).expect("the demo station's cache");
     let card = station.store().printed_card(pass_id).expect("read");
@@ -1034,6 +1044,23 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         .await;
     app.screenshot("12b-gate-full").await;
     app.click(".gate-stage.full .exit").await;
+    // A crew member's card: its chip carries the holder's photo, which the
+    // gate shows as the chip's, signed by the office.
+    let with_photo = pair
+        .iter()
+        .find(|id| has_photo(&station_home, id))
+        .expect("a crew card whose holder has a photo");
+    app.script(
+        "const s = document.querySelector('[data-testid=gate-demo-card]'); s.value = arguments[0]; \
+         s.dispatchEvent(new Event('change', { bubbles: true }));",
+        json!([with_photo]),
+    )
+    .await;
+    app.click("[data-testid=gate-tap]").await;
+    app.appears("the chip's own photo", "[data-testid=gate-photo-from-chip]")
+        .await;
+    app.screenshot("12c-gate-chip-photo").await;
+    app.in_english("Gate", "12d-gate-chip-photo-en").await;
     app.until(
         "the officer's checks of the day",
         "return document.querySelectorAll('[data-testid=gate-checks] li').length >= 3",

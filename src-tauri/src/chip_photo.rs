@@ -75,6 +75,12 @@ mod tests {
         let photo = for_chip(&busy_picture(600, 800), 1278).expect("fits");
         assert!(photo.len() <= 1278, "{} bytes", photo.len());
         let decoded = image::load_from_memory_with_format(&photo, image::ImageFormat::Jpeg).expect("a JPEG");
+        println!(
+            "chip photo of a noisy 600x800 picture: {}x{}, {} bytes",
+            decoded.width(),
+            decoded.height(),
+            photo.len()
+        );
         assert_eq!(decoded.color(), image::ColorType::L8);
         assert_eq!(decoded.width() * 4, decoded.height() * 3);
     }
