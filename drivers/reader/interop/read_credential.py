@@ -6,9 +6,11 @@ success shows the card holds what the public documents describe, not just
 what our own reader expects.
 
     pip install pyscard==2.3.1 python-desfire==0.1.5
-    python3 read_credential.py READER READ_MASTER_KEY_HEX AID_HEX FILE_NO FILE_SIZE SYSTEM_IDENTIFIER_HEX
+    python3 read_credential.py READER READ_MASTER_KEY_HEX AID_HEX FILE_NO FILE_SIZE SYSTEM_IDENTIFIER_HEX \
+        [PHOTO_FILE_NO PHOTO_FILE_SIZE]
 
-Prints the UID and the credential in hex, one per line.
+Prints the UID, the credential and, when its file is named, the photo in hex,
+one per line.
 """
 
 import sys
@@ -41,7 +43,17 @@ class IsoWrapped(Device):
         return [sw2] + response
 
 
-def main(reader_name, read_master_hex, aid_hex, file_no, file_size, system_identifier_hex):
+def read_framed(card, file_no, file_size):
+    """A file's content: its length (2 bytes, big-endian), then that many bytes."""
+    # python-desfire 0.1.5 parses the settings of standard files only, not of
+    # backup files like ours: they are given instead.
+    settings = FileSettings(encryption=DESFireCommunicationMode(ENCIPHERED), file_size=int(file_size))
+    content = card.read_file_data(int(file_no), settings)
+    length = content[0] << 8 | content[1]
+    return bytes(content[2 : 2 + length])
+
+
+def main(reader_name, read_master_hex, aid_hex, file_no, file_size, system_identifier_hex, *photo_file):
     reader = next(r for r in readers() if str(r) == reader_name)
     connection = reader.createConnection()
     connection.connect()
@@ -54,13 +66,12 @@ def main(reader_name, read_master_hex, aid_hex, file_no, file_size, system_ident
     card = DESFire(IsoWrapped(connection))
     card.select_application(aid)
     card.authenticate(READ_KEY, DESFireKey(KeySettings(key_type=DESFireKeyType.DF_KEY_AES), read_key))
-    # python-desfire 0.1.5 parses the settings of standard files only, not of
-    # backup files like ours: they are given instead.
-    settings = FileSettings(encryption=DESFireCommunicationMode(ENCIPHERED), file_size=int(file_size))
-    content = card.read_file_data(int(file_no), settings)
-    length = content[0] << 8 | content[1]
+    credential = read_framed(card, file_no, file_size)
+    photo = read_framed(card, *photo_file) if photo_file else None
     print(bytes(uid).hex())
-    print(bytes(content[2 : 2 + length]).hex())
+    print(credential.hex())
+    if photo is not None:
+        print(photo.hex())
 
 
 if __name__ == "__main__":

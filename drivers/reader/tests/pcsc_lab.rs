@@ -53,24 +53,29 @@ fn issues_a_blank_card_and_reads_it_back(readers: &Readers, events: &std::sync::
     let mut card = readers.open(READER).expect("connect to the card");
     assert_eq!(card.uid().expect("UID"), UID);
     let started = Instant::now();
-    let issued = personalise(&mut card, &keys, &layout, None, &|uid, _| Ok(credential_for(uid))).expect("personalise");
+    let photo = [0x5A_u8; 1200];
+    let issued = personalise(&mut card, &keys, &layout, Some(&photo), &|uid, _| {
+        Ok(credential_for(uid))
+    })
+    .expect("personalise");
     let issue_time = started.elapsed();
     assert_eq!(issued.kind_before, CardKind::Blank);
     let started = Instant::now();
     let (uid, read) = read_credential(&mut card, &keys, &layout).expect("read back");
-    let credential = read.credential;
     let read_time = started.elapsed();
-    assert_eq!((uid, credential), (UID.to_vec(), credential_for(&UID)));
+    assert_eq!(
+        (uid, read.credential, read.photo),
+        (UID.to_vec(), credential_for(&UID), Some(photo.to_vec()))
+    );
     println!(
         "over vpcd: personalised a blank card in {} APDU exchanges, {issue_time:?}; read it back in {read_time:?}",
         issued.apdu_exchanges
     );
     drop(card);
 
-    let (python_uid, python_credential) = read_with_python_desfire(&keys, &layout);
     assert_eq!(
-        (python_uid, python_credential),
-        (hex::encode(UID), hex::encode(credential_for(&UID)))
+        read_with_python_desfire(&keys, &layout),
+        [hex::encode(UID), hex::encode(credential_for(&UID)), hex::encode(photo)]
     );
 
     let card = presented.remove();
@@ -79,13 +84,14 @@ fn issues_a_blank_card_and_reads_it_back(readers: &Readers, events: &std::sync::
         card.memory()
             .application(layout.aid)
             .map(|application| application.files.len()),
-        Some(1)
+        Some(2),
+        "the credential's file and the photo's"
     );
 }
 
 /// Reads the card with independent software (pyscard and python-desfire from
-/// PyPI): the UID and the credential, in hex.
-fn read_with_python_desfire(keys: &OfficeKeys, layout: &ChipLayout) -> (String, String) {
+/// PyPI): the UID, the credential and the photo, in hex.
+fn read_with_python_desfire(keys: &OfficeKeys, layout: &ChipLayout) -> Vec<String> {
     const PIP: &str = "pip install pyscard==2.3.1 python-desfire==0.1.5";
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/interop/read_credential.py");
     let output = Command::new("python3")
@@ -94,6 +100,8 @@ fn read_with_python_desfire(keys: &OfficeKeys, layout: &ChipLayout) -> (String, 
             layout.file_no.to_string(),
             layout.file_size.to_string(),
             hex::encode(&layout.system_identifier),
+            layout.photo_file_no.to_string(),
+            layout.photo_file_size.to_string(),
         ])
         .output()
         .unwrap_or_else(|error| panic!("cannot run python3 ({error}): apt-get install python3, then {PIP}"));
@@ -102,9 +110,10 @@ fn read_with_python_desfire(keys: &OfficeKeys, layout: &ChipLayout) -> (String, 
         output.status.success(),
         "python-desfire could not read the card ({PIP} if missing):\n{stderr}"
     );
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let mut lines = stdout.lines().map(str::to_owned);
-    (lines.next().unwrap_or_default(), lines.next().unwrap_or_default())
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 fn refuses_a_foreign_card_unchanged(readers: &Readers, events: &std::sync::mpsc::Receiver<ReaderEvent>) {
