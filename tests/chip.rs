@@ -146,7 +146,7 @@ async fn cards_are_issued_read_and_refused_through_pcscd() {
     assert_eq!(reading.verdict.map(|v| v.outcome), Some(Ok(())));
     let photo = reading.photo.expect("the chip carries the holder's photo");
     assert!(
-        photo.starts_with(&[0xFF, 0xD8]) && photo.len() <= 1278,
+        photo.starts_with(&[0xFF, 0xD8]) && photo.len() <= pass_station::chip_photo::LARGEST,
         "a JPEG that fits its file: {} bytes",
         photo.len()
     );

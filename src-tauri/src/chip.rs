@@ -134,7 +134,7 @@ impl Station {
         else {
             return Ok(None);
         };
-        let capacity = layout.photo_capacity()?;
+        let capacity = layout.photo_capacity()?.min(chip_photo::LARGEST);
         cached.map(|bytes| chip_photo::for_chip(&bytes, capacity)).transpose()
     }
 

@@ -29,7 +29,8 @@ const CREDENTIAL_FILE: u8 = 1;
 /// Room for the largest chip credential (about 300 bytes) and its length.
 const CREDENTIAL_FILE_SIZE: u32 = 512;
 const PHOTO_FILE: u8 = 2;
-/// Room for the holder's photo (1,278 bytes) and its length. With the
+/// Room for the holder's photo (1,278 bytes; the station writes at most
+/// `chip_photo::LARGEST`) and its length. With the
 /// credential's file, as backup files (two copies each), 3,584 bytes: a 4 KB
 /// card, with room to spare for the application itself.
 const PHOTO_FILE_SIZE: u32 = 1280;

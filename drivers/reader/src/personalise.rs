@@ -552,9 +552,9 @@ fn read_files<T: Transport + ?Sized>(
     card: &mut Desfire<'_, T>,
     layout: &ChipLayout,
 ) -> Result<ChipContents, ReaderError> {
-    let credential = unframed(&read_whole(card, layout.file_no, layout.file_size)?)?;
-    let photo = match read_whole(card, layout.photo_file_no, layout.photo_file_size) {
-        Ok(content) => Some(unframed(&content)?),
+    let credential = read_framed(card, layout.file_no, layout.file_size)?;
+    let photo = match read_framed(card, layout.photo_file_no, layout.photo_file_size) {
+        Ok(photo) => Some(photo),
         Err(ReaderError::CardStatus {
             status: status::FILE_NOT_FOUND,
             ..
@@ -564,13 +564,32 @@ fn read_files<T: Transport + ?Sized>(
     Ok(ChipContents { credential, photo })
 }
 
-fn read_whole<T: Transport + ?Sized>(
+/// What a file holds, read only as far as its length says: the length first
+/// (one exchange), then the content, so a credential or photo shorter than
+/// its file costs fewer frames than the whole file would.
+fn read_framed<T: Transport + ?Sized>(
     card: &mut Desfire<'_, T>,
     file_no: u8,
-    size: u32,
+    file_size: u32,
 ) -> Result<Vec<u8>, ReaderError> {
-    let size = usize::try_from(size).map_err(|_| ReaderError::InvalidLayout { what: "file size" })?;
-    card.read_data(file_no, 0, size)
+    let capacity = file_capacity(file_size)?;
+    let len = match card.read_data(file_no, 0, LENGTH_PREFIX)?.as_slice() {
+        [high, low] => usize::from(u16::from_be_bytes([*high, *low])),
+        _ => {
+            return Err(ReaderError::BadResponse {
+                command: "ReadData",
+                what: "not the 2 bytes of the length asked for",
+            });
+        }
+    };
+    match len {
+        0 => Err(ReaderError::NoCredential),
+        len if len > capacity => Err(ReaderError::BadResponse {
+            command: "ReadData",
+            what: "a credential longer than its file",
+        }),
+        len => card.read_data(file_no, LENGTH_PREFIX as u32, len),
+    }
 }
 
 fn file_capacity(file_size: u32) -> Result<usize, ReaderError> {
@@ -593,19 +612,4 @@ fn framed(credential: &[u8], capacity: usize) -> Result<Vec<u8>, ReaderError> {
             capacity,
         })?;
     Ok([&len.to_be_bytes()[..], credential].concat())
-}
-
-fn unframed(content: &[u8]) -> Result<Vec<u8>, ReaderError> {
-    let (prefix, rest) = content
-        .split_at_checked(LENGTH_PREFIX)
-        .ok_or(ReaderError::NoCredential)?;
-    let len = usize::from(u16::from_be_bytes([prefix[0], prefix[1]]));
-    match rest.get(..len) {
-        Some([]) => Err(ReaderError::NoCredential),
-        Some(credential) => Ok(credential.to_vec()),
-        None => Err(ReaderError::BadResponse {
-            command: "ReadData",
-            what: "a credential longer than its file",
-        }),
-    }
 }

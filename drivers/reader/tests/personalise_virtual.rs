@@ -314,7 +314,8 @@ fn uncommitted_writes_are_lost_and_committed_ones_kept() {
             .expect("count")
             .apdu_exchanges
     };
-    // A reissue ends with CommitTransaction, the read key's authentication (2), ReadData (5 frames)
+    // A reissue ends with CommitTransaction, the read key's authentication (2), the ReadData of the
+    // length (1) and of the credential (4 frames)
     // and the ReadData of the photo's file, which a card issued without a photo answers "no such file".
     let before_commit = reissue_exchanges - 1 - 2 - 5 - 1;
     card.tear_after(Some(u64::try_from(before_commit).expect("count")));
