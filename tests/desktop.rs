@@ -175,6 +175,17 @@ impl Session {
         .await
     }
 
+    /// Taps the demo's virtual card of `pass_id` on the gate's reader.
+    async fn tap_demo_card(&self, pass_id: &str) {
+        self.script(
+            "const s = document.querySelector('[data-testid=gate-demo-card]'); s.value = arguments[0]; \
+             s.dispatchEvent(new Event('change', { bubbles: true }));",
+            json!([pass_id]),
+        )
+        .await;
+        self.click("[data-testid=gate-tap]").await;
+    }
+
     /// Signs a demo user in from the sign-in screen's list of demo users.
     async fn sign_in(&self, username: &str) {
         let fill = format!("[data-testid='signin-demo-{username}']");
@@ -1029,13 +1040,7 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     app.appears("the English gate", "[data-testid=gate-verdict]").await;
     app.screenshot("13b-gate-spoiled-en").await;
     app.click("nav .language").await;
-    app.script(
-        "const s = document.querySelector('[data-testid=gate-demo-card]'); s.value = arguments[0]; \
-         s.dispatchEvent(new Event('change', { bubbles: true }));",
-        json!([pass_id]),
-    )
-    .await;
-    app.click("[data-testid=gate-tap]").await;
+    app.tap_demo_card(&pass_id).await;
     let chip_valid = app.gate_verdict("the chip verdict", "chip").await;
     app.screenshot("12-gate-chip").await;
     assert_eq!(chip_valid, json!("true"), "the chip is valid at the gate");
@@ -1050,13 +1055,7 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         .iter()
         .find(|id| has_photo(&station_home, id))
         .expect("a crew card whose holder has a photo");
-    app.script(
-        "const s = document.querySelector('[data-testid=gate-demo-card]'); s.value = arguments[0]; \
-         s.dispatchEvent(new Event('change', { bubbles: true }));",
-        json!([with_photo]),
-    )
-    .await;
-    app.click("[data-testid=gate-tap]").await;
+    app.tap_demo_card(with_photo).await;
     app.appears("the chip's own photo", "[data-testid=gate-photo-from-chip]")
         .await;
     app.screenshot("12c-gate-chip-photo").await;

@@ -11,10 +11,10 @@
 //! so a lost card gives away nothing of the others. In production the master
 //! keys belong in a secure access module; the file is what this station has.
 
+use pass_credential::PassClaims;
 use pass_reader::pcsc_reader::{PcscCard, Readers};
 use pass_reader::{CardKind, ChipLayout, Transport};
 use serde::Serialize;
-use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
 use crate::auth::{Duty, Session};
@@ -74,7 +74,7 @@ impl Station {
         let signer = self.home().signing_key()?;
         let issued_at = OffsetDateTime::now_utc();
         let photo = self.chip_photo(&record.item, &layout)?;
-        let photo_sha256 = photo.as_deref().map(|photo| Sha256::digest(photo).to_vec());
+        let photo_sha256 = photo.as_deref().map(PassClaims::photo_hash);
         // Written again, the chip must be the same card: a second live card
         // for one pass needs a reprint, approved by a supervisor.
         let on_card = self
@@ -196,13 +196,10 @@ impl Station {
         let verdict = contents
             .as_ref()
             .map(|read| verifier.verify_chip(&read.credential, &uid, read.photo.as_deref(), now, at_port));
-        let signed_photo = verdict
-            .as_ref()
-            .and_then(|v| v.claims.as_ref())
-            .and_then(|c| c.photo_sha256.clone());
+        let claims = verdict.as_ref().and_then(|v| v.claims.as_ref());
         let photo = contents
             .and_then(|read| read.photo)
-            .filter(|photo| signed_photo.is_some_and(|hash| Sha256::digest(photo).as_slice() == hash.as_slice()));
+            .filter(|photo| claims.is_some_and(|claims| claims.signs_photo(photo)));
         Ok(CardReading {
             card_uid: hex::encode_upper(&uid),
             kind,

@@ -406,7 +406,7 @@ impl Gate {
         let verdict = self
             .station
             .verify_qr(&self.verifier, text, now, self.options.port.as_deref())?;
-        self.judged(CheckSource::Qr, None, Some(verdict), seen_at, now)
+        self.judged(CheckSource::Qr, None, Some(verdict), None, seen_at, now)
     }
 
     fn check_tap(&mut self, reader: String, tapped: Instant) -> Result<Option<GateEvent>, StationError> {
@@ -433,14 +433,14 @@ impl Gate {
             .station
             .read_card_at_gate(card, &self.verifier, now, self.options.port.as_deref());
         match reading {
-            Ok(reading) => {
-                let mut judged =
-                    self.judged(CheckSource::Chip, Some(reading.card_uid), reading.verdict, tapped, now)?;
-                if let GateEvent::Verdict(verdict) = &mut judged {
-                    verdict.chip_photo = reading.photo;
-                }
-                Ok(judged)
-            }
+            Ok(reading) => self.judged(
+                CheckSource::Chip,
+                Some(reading.card_uid),
+                reading.verdict,
+                reading.photo,
+                tapped,
+                now,
+            ),
             Err(error) => Ok(GateEvent::CardUnreadable {
                 reader,
                 detail: error.to_string(),
@@ -454,6 +454,7 @@ impl Gate {
         source: CheckSource,
         card_uid: Option<String>,
         verdict: Option<Verdict>,
+        chip_photo: Option<Vec<u8>>,
         started: Instant,
         at: OffsetDateTime,
     ) -> Result<GateEvent, StationError> {
@@ -476,7 +477,7 @@ impl Gate {
             verdict,
             warnings,
             pass,
-            chip_photo: None,
+            chip_photo,
             elapsed: started.elapsed(),
         })))
     }

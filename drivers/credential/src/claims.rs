@@ -38,6 +38,7 @@
 use ciborium::value::Value;
 use coset::iana::CwtClaimName;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
 use crate::cbor::{self, Field, IntMap};
@@ -128,6 +129,16 @@ pub struct PassClaims {
 }
 
 impl PassClaims {
+    /// The hash a chip credential carries for the holder's photo on its chip.
+    pub fn photo_hash(photo: &[u8]) -> Vec<u8> {
+        Sha256::digest(photo).to_vec()
+    }
+
+    /// Whether `photo` is the one these claims sign for (never, for claims without a photo's hash).
+    pub fn signs_photo(&self, photo: &[u8]) -> bool {
+        self.photo_sha256.as_deref() == Some(Sha256::digest(photo).as_slice())
+    }
+
     /// Encodes the claims map (the COSE payload), in the current format. Refuses
     /// claims a verifier would call malformed, so a bad pass is stopped at the
     /// office rather than the gate.

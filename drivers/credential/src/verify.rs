@@ -26,7 +26,6 @@
 //! Warnings (stale or missing hotlist, judged by the authority's signed time)
 //! come with every verdict, valid or not.
 
-use sha2::{Digest as _, Sha256};
 use time::{Duration, OffsetDateTime};
 
 use crate::claims::PassClaims;
@@ -462,8 +461,9 @@ impl Verifier {
         {
             return Err(Reason::ChipBoundToAnotherCard);
         }
-        if let (Presented::Chip { photo, .. }, Some(named)) = (presented, &claims.photo_sha256)
-            && photo.is_none_or(|photo| Sha256::digest(photo).as_slice() != named.as_slice())
+        if let Presented::Chip { photo, .. } = presented
+            && claims.photo_sha256.is_some()
+            && !photo.is_some_and(|photo| claims.signs_photo(photo))
         {
             return Err(Reason::PhotoAltered);
         }
