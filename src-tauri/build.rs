@@ -41,6 +41,7 @@ const COMMANDS: &[&str] = &[
     "resolve_scan",
     "first_screen_drawn",
     "pickups",
+    "check_recipient",
     "hand_over",
     "sign_in",
     "sign_out",

@@ -11,11 +11,11 @@ mod common;
 use std::collections::HashMap;
 use std::process::{Command, Output};
 
-use common::{Lab, OFFICE, PASSWORD, quick_sync};
+use common::{Lab, OFFICE, PASSWORD, approved_hand_over, passctl_with_input, quick_sync};
 use pass_station::error::ErrorClass;
 use pass_station::model::{CardState, Role};
 use pass_station::ops;
-use pass_station::ops::desk::{HandOver, PrintOptions};
+use pass_station::ops::desk::PrintOptions;
 use pass_station::ops::devices::PrintedQr;
 use pass_station::store::{ApplicationRow, OutboxFilter};
 use pass_station::{Station, StationError};
@@ -132,12 +132,7 @@ async fn a_crew_is_grouped_printed_together_and_handed_over_at_once() {
 
     // A list with a card not released is refused whole: nothing is half done.
     let outbox_before = station.store().outbox(OutboxFilter::All, 10_000).expect("outbox").len();
-    let to = |ids: &[String]| HandOver {
-        pass_ids: ids.to_vec(),
-        name: "林志明".to_owned(),
-        company: app.company_name.clone(),
-        id_number: "A123456789".to_owned(),
-    };
+    let to = |ids: &[String]| approved_hand_over(ids, "林志明", &app.company_name, BOSS);
     let refused_list = ops::desk::hand_over(&mut station, &clerk, &to(&batch));
     assert!(
         matches!(&refused_list, Err(StationError::WrongState { pass_id, state: CardState::Encoded, .. }) if *pass_id == batch[2]),
@@ -205,9 +200,17 @@ async fn a_crew_is_grouped_printed_together_and_handed_over_at_once() {
     assert!(stderr.contains(&batch[2]) && stderr.contains("released"), "{stderr}");
 
     // The two released cards, handed over at once to one representative.
+    // Neither card's holder came: the supervisor approves at the desk, with a reason.
     let mut args = vec!["--json", "hand-over", &batch[0], &batch[1]];
     args.extend(recipient);
-    let handed = passctl(&lab, &args);
+    args.extend([
+        "--approved-by",
+        BOSS,
+        "--reason",
+        "公司文書代領，已電話確認",
+        "--password-stdin",
+    ]);
+    let handed = passctl_with_input(&lab, &args, PASSWORD);
     assert!(handed.status.success(), "{}", String::from_utf8_lossy(&handed.stderr));
     let view: serde_json::Value = serde_json::from_slice(&handed.stdout).expect("JSON");
     assert_eq!(view["application_id"], app.application_id.as_str());
@@ -224,6 +227,9 @@ async fn a_crew_is_grouped_printed_together_and_handed_over_at_once() {
         assert_eq!(entries[0].actor, CLERK);
         assert_eq!(entries[0].detail["recipient_id_masked"], "A12****789");
         assert_eq!(entries[0].detail["handed_over_with"], serde_json::json!([other]));
+        assert_eq!(entries[0].detail["authorised_by"], "supervisor");
+        assert_eq!(entries[0].detail["approved_by"], BOSS);
+        assert_eq!(entries[0].detail["approval_reason"], "公司文書代領，已電話確認");
         let reported = events
             .iter()
             .filter(|e| e.kind == "card_handed_over" && e.payload["pass_id"] == id.as_str())

@@ -8,14 +8,14 @@
 
 mod common;
 
-use common::{Lab, OFFICE, PASSWORD, cached_pass_ids, quick_sync};
+use common::{Lab, OFFICE, PASSWORD, approved_hand_over, cached_pass_ids, quick_sync};
 use pass_credential::Reason;
 use pass_printer::{PdfFolder, PrintTarget};
 use pass_station::auth::{AuthError, Session};
 use pass_station::chip_keys::KeySet;
 use pass_station::model::{CardState, Role};
 use pass_station::ops;
-use pass_station::ops::desk::{HandOver, PrintOptions, PrintOutcome, Printer};
+use pass_station::ops::desk::{PrintOptions, PrintOutcome, Printer};
 use pass_station::ops::devices::PrintedQr;
 use pass_station::{Station, StationError, StationHome};
 use pass_vcard::{CardMemory, Cipher, VirtualCard};
@@ -159,12 +159,7 @@ async fn two_desks_share_one_office_through_central() {
     ops::supervisor::release(&mut desk_b, &boss_b, x, PrintedQr::Text(qr.clone()), &mut chip)
         .expect("released at desk B, with the office keys imported there");
     let clerk_b = sign_in(&mut desk_b, "clerk").await;
-    let to = HandOver {
-        pass_ids: vec![x.clone()],
-        name: "林志明".to_owned(),
-        company: "長榮海運".to_owned(),
-        id_number: "A123456789".to_owned(),
-    };
+    let to = approved_hand_over(std::slice::from_ref(x), "林志明", "長榮海運", "boss");
     ops::desk::hand_over(&mut desk_b, &clerk_b, &to).expect("handed over at desk B");
     sync(&mut desk_b).await;
     sync(&mut desk_a).await;

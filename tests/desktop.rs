@@ -28,10 +28,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use base64::Engine;
+use pass_central::api::Holder;
+use pass_central::identity::IdDocument;
 use pass_printer::lab::{CupsLab, read_qr_codes};
 use pass_printer::{PRINT_DPI, rasterise};
 use pass_station::desk_photo::needs_photo;
@@ -48,24 +49,7 @@ const APP: &str = env!("CARGO_BIN_EXE_pass-station");
 /// Runs passctl on the station in `home` with `input` on its standard input;
 /// gives its JSON answer, or null for a command that prints none.
 fn passctl(home: &Path, args: &[&str], input: &str) -> Value {
-    use std::io::Write as _;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_passctl"))
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("passctl runs");
-    // A command that reads nothing may have ended already (a broken pipe);
-    // whether it did its work is told by its exit status below.
-    let _ = child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{input}\n").as_bytes());
-    let output = child.wait_with_output().expect("passctl ends");
+    let output = common::passctl_in(home, args, input);
     assert!(
         output.status.success(),
         "passctl {args:?}: {}",
@@ -183,6 +167,8 @@ impl Session {
             json!([pass_id]),
         )
         .await;
+        // A verdict with a photo is tall: the reader's panel may sit below the fold.
+        self.scroll_to("[data-testid=gate-tap]").await;
         self.click("[data-testid=gate-tap]").await;
     }
 
@@ -303,6 +289,25 @@ async fn another_desk_claims(demo_station: &Path, scratch: &Path) -> String {
     pass_id
 }
 
+/// The holder of `pass_id` and their whole ID document, as central holds
+/// it (what the person brings to the counter).
+async fn holder_of(demo_station: &Path, pass_id: &str) -> (String, IdDocument) {
+    let settings: Value = serde_json::from_slice(&std::fs::read(demo_station.join("station.json")).expect("settings"))
+        .expect("the demo station's settings");
+    let url = settings["central_url"].as_str().expect("central's address");
+    let admin = pass_central::sim::AdminClient::new(url).expect("the admin client");
+    let document = admin.holder_document(pass_id).await.expect("a person's pass");
+    let station = Station::open(StationHome::new(demo_station)).expect("the demo station");
+    let holder = station
+        .item(pass_id)
+        .expect("held")
+        .item
+        .holder
+        .display_name()
+        .to_owned();
+    (holder, document)
+}
+
 /// The demo station's cache and its approved cards.
 fn approved(home: &Path) -> (Station, Vec<QueueRow>) {
     let station = Station::open(StationHome::new(home.to_owned())).expect("the demo station's cache");
@@ -319,9 +324,14 @@ fn approved(home: &Path) -> (Station, Vec<QueueRow>) {
 /// a demo of a few hundred passes, most of them valid already.
 fn soonest_approved(home: &Path) -> QueueRow {
     let (station, rows) = approved(home);
-    // One whose photo is at hand: a person without one has theirs taken at the desk later.
+    // A person, who collects it with their own ID; one whose photo is at
+    // hand: a person without one has theirs taken at the desk later.
     rows.into_iter()
-        .filter(|row| station.item(&row.pass_id).is_ok_and(|record| !needs_photo(&record)))
+        .filter(|row| {
+            station
+                .item(&row.pass_id)
+                .is_ok_and(|record| matches!(record.item.holder, Holder::Person { .. }) && !needs_photo(&record))
+        })
         .min_by(|a, b| a.valid_from.cmp(&b.valid_from))
         .expect("an approved card")
 }
@@ -369,7 +379,8 @@ fn approved_without_photo(home: &Path) -> (String, String) {
 }
 
 /// The ID number the demo's recipient shows (made up, well formed).
-const RECIPIENT_ID: &str = "F128456790";
+/// A company clerk's national ID: a valid number, nobody's holder.
+const RECIPIENT_ID: &str = "F128456793";
 
 /// A fresh Debian machine has no CJK font: the `.deb` depends on the one the
 /// zh-TW interface is drawn with, and the lab's setup installs it (the
@@ -754,24 +765,43 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
     app.screenshot("09c-supervisor-release-en").await;
     app.click("nav .language").await;
 
-    // The clerk hands the card over; the ID number is kept and shown masked only.
+    // The holder collects the card with their own ID document: the station
+    // compares it with central's hash and says so before the hand-over; the
+    // number is kept and shown masked only.
     app.sign_out().await;
     app.sign_in("demo-clerk").await;
     app.click("[data-testid=nav-handover]").await;
     let pickup = format!("[data-testid='pickup-row-{pass_id}']");
     app.appears("the card waiting for pick-up", &pickup).await;
     app.click(&pickup).await;
-    app.type_into("[data-testid=handover-name]", "林志明").await;
-    app.type_into("[data-testid=handover-id]", RECIPIENT_ID).await;
+    let (holder, document) = holder_of(&demo_dir.join("station"), &pass_id).await;
+    let (kind, number) = match &document {
+        IdDocument::NationalId { number } => ("national_id", number.clone()),
+        IdDocument::ResidentCertificate { number } => ("resident_certificate", number.clone()),
+        IdDocument::Passport { .. } => panic!("central-sim generates no passport holders"),
+    };
+    app.type_into("[data-testid=handover-name]", &holder).await;
+    app.select("[data-testid=handover-doc-kind]", kind).await;
+    app.type_into("[data-testid=handover-id]", &number).await;
+    app.click("[data-testid=handover-check]").await;
+    let by = app
+        .until(
+            "the holder's verdict",
+            "const v = document.querySelector('[data-testid=handover-verdict]'); return v && v.dataset.by",
+            json!([]),
+        )
+        .await;
+    assert_eq!(by, json!("holder"), "the station knows the holder by their own ID");
+    app.screenshot("10a-handover-holder-checked").await;
     app.click("[data-testid=handover-submit]").await;
     let handed = app
         .until("the hand-over", TEXT_OF, json!(["[data-testid=handover-result]"]))
         .await;
     let handed = handed.as_str().unwrap_or_default();
-    assert!(handed.contains("F12****790"), "the masked ID is shown: {handed}");
+    assert!(handed.contains(&document.masked()), "the masked ID is shown: {handed}");
     let page = app.script("return document.body.innerText", json!([])).await;
     assert!(
-        !page.as_str().unwrap_or_default().contains(RECIPIENT_ID),
+        !page.as_str().unwrap_or_default().contains(&number),
         "the full ID number is nowhere on screen"
     );
     app.screenshot("10-handover").await;
@@ -889,8 +919,31 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         json!([]),
     )
     .await;
+    // The company's clerk comes for the crew's cards: neither holder nor a
+    // delegate with codes, so the station asks for a supervisor's approval.
     app.type_into("[data-testid=handover-name]", "陳建宏").await;
     app.type_into("[data-testid=handover-id]", RECIPIENT_ID).await;
+    app.click("[data-testid=handover-check]").await;
+    app.until(
+        "each card needs an approval",
+        "return [...document.querySelectorAll('[data-testid=handover-verdict]')] \
+           .filter(v => v.dataset.by === 'none').length === 2",
+        json!([]),
+    )
+    .await;
+    app.appears("the supervisor's approval", "[data-testid=handover-approval]")
+        .await;
+    let users = app.invoke("demo_users", json!({})).await;
+    let super_password = users
+        .as_array()
+        .and_then(|users| users.iter().find(|u| u["username"] == "demo-super"))
+        .and_then(|u| u["password"].as_str())
+        .expect("the demo supervisor's password")
+        .to_owned();
+    app.type_into("[data-testid=handover-supervisor]", "demo-super").await;
+    app.type_into("[data-testid=handover-password]", &super_password).await;
+    app.type_into("[data-testid=handover-reason]", "公司承辦人持委託書代領")
+        .await;
     let typed = app
         .script(
             "return document.querySelector('[data-testid=handover-id]').value",
@@ -913,8 +966,19 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         .await;
     let handed = handed.as_str().unwrap_or_default();
     assert!(
-        pair.iter().all(|id| handed.contains(id.as_str())) && handed.contains("F12****790"),
+        pair.iter().all(|id| handed.contains(id.as_str())) && handed.contains("F12****793"),
         "both cards, one recipient, the ID masked: {handed}"
+    );
+    let grounds = app
+        .script(
+            "return [...document.querySelectorAll('[data-testid=handover-result-by]')].map(d => d.dataset.by)",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        grounds,
+        json!(["supervisor", "supervisor"]),
+        "approved by the supervisor"
     );
     let cleared = app
         .script(

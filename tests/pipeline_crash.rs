@@ -13,6 +13,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use common::{Lab, cached_pass_ids, crash_rng, integrity, login, quick_sync};
+use pass_central::identity::IdDocument;
 use pass_station::model::{CardState, Role};
 use pass_station::store::OutboxFilter;
 use pass_vcard::lab::{Pcscd, card_inserted, card_removed, present, wait_for};
@@ -72,14 +73,38 @@ fn check_consistency(lab: &Lab, ids: &[String], seed: u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_inside_and_between_every_step_loses_and_doubles_nothing() {
-    let lab = Lab::start(PASSES as u32, true).await;
+    // Vehicles come among the generated passes; the first PASSES people are followed.
+    let lab = Lab::start(PASSES as u32 * 3, true).await;
     lab.add_user(CLERK, &[Role::Clerk]).await;
     lab.add_user(BOSS, &[Role::Supervisor]).await;
     lab.login("crash-admin", &[Role::Admin]).await;
     assert!(run(&lab, &["chip-keys", "generate"]).status.success());
     let mut station = lab.station();
     station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
-    let ids = cached_pass_ids(&station);
+    // Each card goes to its holder, who shows their own ID document.
+    let mut holders = Vec::new();
+    for pass_id in cached_pass_ids(&station) {
+        if holders.len() == PASSES {
+            break;
+        }
+        if let Ok(document) = lab.admin.holder_document(&pass_id).await {
+            let name = station
+                .item(&pass_id)
+                .expect("held")
+                .item
+                .holder
+                .display_name()
+                .to_owned();
+            let (flag, number) = match document {
+                IdDocument::NationalId { number } => ("--id-number", number),
+                IdDocument::ResidentCertificate { number } => ("--resident-certificate", number),
+                IdDocument::Passport { .. } => panic!("central-sim generates no passport holders"),
+            };
+            holders.push((pass_id, name, flag, number));
+        }
+    }
+    assert_eq!(holders.len(), PASSES, "enough people among the generated passes");
+    let ids: Vec<String> = holders.iter().map(|(pass_id, ..)| pass_id.clone()).collect();
     drop(station);
     let (seed, mut rng) = crash_rng();
 
@@ -91,7 +116,7 @@ async fn kill_9_inside_and_between_every_step_loses_and_doubles_nothing() {
     let folder_arg = folder.to_str().expect("UTF-8").to_owned();
     let (mut kills, mut runs) = (0, 0);
 
-    for (n, pass_id) in ids.iter().enumerate() {
+    for (n, (pass_id, holder, id_flag, id_number)) in holders.iter().enumerate() {
         let uid = [0x04, 0xC0, 0, 0, 0, 0, n as u8 + 1];
         let presented = present(VirtualCard::new(CardMemory::blank(uid, Cipher::Aes)));
         wait_for(watcher.events(), "a blank card", card_inserted);
@@ -117,11 +142,11 @@ async fn kill_9_inside_and_between_every_step_loses_and_doubles_nothing() {
                     "handover",
                     pass_id,
                     "--to",
-                    "林志明",
+                    holder,
                     "--company",
                     "長榮",
-                    "--id-number",
-                    "A123456789",
+                    id_flag,
+                    id_number,
                 ],
             ),
         ];

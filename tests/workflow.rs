@@ -10,14 +10,14 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
-use common::{Lab, OFFICE, PASSWORD, cached_pass_ids, quick_sync};
+use common::{Lab, OFFICE, PASSWORD, approved_hand_over, cached_pass_ids, quick_sync};
 use pass_credential::{Reason, Revocation};
 use pass_printer::{PdfFolder, PrintTarget};
 use pass_station::auth::{AuthError, Session};
 use pass_station::chip_keys::KeySet;
 use pass_station::model::{CardState, Role};
 use pass_station::ops;
-use pass_station::ops::desk::{HandOver, PrintOptions, Printer};
+use pass_station::ops::desk::{PrintOptions, Printer};
 use pass_station::ops::devices::PrintedQr;
 use pass_station::printing::Mismatch;
 use pass_station::store::OutboxFilter;
@@ -137,12 +137,7 @@ async fn a_card_goes_from_print_to_hand_over_with_the_right_people() {
         wrong_state(ops::desk::hand_over(
             &mut station,
             &clerk,
-            &HandOver {
-                pass_ids: vec![ids[0].to_string()],
-                name: "林志明".to_owned(),
-                company: "長榮".to_owned(),
-                id_number: "A123456789".to_owned()
-            }
+            &approved_hand_over(&ids[..1], "林志明", "長榮", BOSS)
         )),
         "a card a supervisor has not released is not handed over"
     );
@@ -235,12 +230,7 @@ async fn a_card_goes_from_print_to_hand_over_with_the_right_people() {
     let recipient = ops::desk::hand_over(
         &mut station,
         &clerk,
-        &HandOver {
-            pass_ids: vec![ids[0].to_string()],
-            name: "林志明".to_owned(),
-            company: "長榮海運".to_owned(),
-            id_number: "A123456789".to_owned(),
-        },
+        &approved_hand_over(&ids[..1], "林志明", "長榮海運", BOSS),
     )
     .expect("hand-over")
     .recipient;
@@ -374,12 +364,7 @@ async fn spoiled_voided_reprinted_and_withdrawn_cards_fail_at_the_gate() {
     ops::desk::hand_over(
         &mut station,
         &clerk,
-        &HandOver {
-            pass_ids: vec![ids[1].to_string()],
-            name: "王大同".to_owned(),
-            company: "長榮海運".to_owned(),
-            id_number: "B223456789".to_owned(),
-        },
+        &approved_hand_over(&ids[1..2], "王大同", "長榮海運", BOSS),
     )
     .expect("hand-over");
     assert!(refused_for_role(ops::supervisor::void(
@@ -839,12 +824,7 @@ async fn a_hand_over_at_one_desk_reaches_the_offices_gate_after_a_sync() {
     let seal = PrintedQr::Text(qrs[&ids[0]].clone());
     ops::supervisor::release(&mut desk, &boss, &ids[0], seal, &mut chip).expect("release");
     let clerk = sign_in(&mut desk, CLERK).await;
-    let to = HandOver {
-        pass_ids: vec![ids[0].clone()],
-        name: "林志明".to_owned(),
-        company: "長榮海運".to_owned(),
-        id_number: "A123456789".to_owned(),
-    };
+    let to = approved_hand_over(&ids[..1], "林志明", "長榮海運", BOSS);
     ops::desk::hand_over(&mut desk, &clerk, &to).expect("hand-over");
 
     // The office's gate: another station of the office, with the gate's key set.

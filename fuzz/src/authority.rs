@@ -99,6 +99,7 @@ impl Authority {
                 entry(&es256_station, SignerStatus::Active),
                 entry(&revoked_station, SignerStatus::Revoked),
             ],
+            pickup_signers: Vec::new(),
         }
         .sign(&root)
         .expect("the trust list signs");

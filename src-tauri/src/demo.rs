@@ -13,6 +13,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use pass_central::identity::IdDocument;
 use pass_central::sim::{AdminClient, SimConfig, SimHandle};
 
 use pass_vcard::{CardMemory, Cipher, VirtualCard};
@@ -168,6 +169,10 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
         "5b. {pass_id} claimed for this desk at central, so it prints offline too"
     ))?;
 
+    // Central knows the holder's whole ID document; the station only its hash.
+    // The demo reads it, as the holder would bring it to the counter.
+    let admin = AdminClient::new(sim.url()).map_err(setup("the admin client"))?;
+    let holder_document = admin.holder_document(&pass_id).await.ok();
     sim.stop();
     let mut offline = Station::open(home)?;
     let still = desk::queue(&mut offline, &clerk_session, &search)?;
@@ -233,16 +238,39 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
 
     let clerk_session = offline.sign_in(clerk, &clerk_password).await?;
     let item = offline.item(&pass_id)?;
+    // A person collects their own card with their ID document; a vehicle's
+    // card goes to the company's driver, whom only a supervisor can let take it
+    // without a pick-up code (which central sends once it hears of the release).
+    let (name, document, approval) = match holder_document {
+        Some(document) => (item.item.holder.display_name().to_owned(), document, None),
+        None => (
+            "林志明".to_owned(),
+            IdDocument::NationalId {
+                number: DEMO_DRIVER_ID.to_owned(),
+            },
+            Some(desk::SupervisorApproval {
+                supervisor: supervisor.to_owned(),
+                password: supervisor_password.clone(),
+                reason: "車輛通行證由公司司機領取 / vehicle card collected by the company's driver".to_owned(),
+            }),
+        ),
+    };
     let to = desk::HandOver {
         pass_ids: vec![pass_id.clone()],
-        name: "林志明".to_owned(),
+        name,
         company: item.item.company_name.clone(),
-        id_number: DEMO_RECIPIENT_ID.to_owned(),
+        document,
+        pickup_codes: Vec::new(),
+        approval,
     };
-    let recipient = desk::hand_over(&mut offline, &clerk_session, &to)?.recipient;
+    let handed = desk::hand_over(&mut offline, &clerk_session, &to)?;
+    let grounds = match &handed.approved_by {
+        Some(approver) => format!("approved by {approver}"),
+        None => "the holder's own ID document matched central's hash".to_owned(),
+    };
     say(format!(
-        "11. handed over to {} of {} (ID kept as {})",
-        recipient.name, recipient.company, recipient.id_masked
+        "11. handed over to {} of {} ({grounds}; ID kept as {})",
+        handed.recipient.name, handed.recipient.company, handed.recipient.id_masked
     ))?;
 
     // The handed-over card, checked as a gate would: offline, on its first day.
@@ -268,7 +296,8 @@ pub async fn run(dir: &Path, items: u32, out: &mut dyn Write) -> Result<(), Stat
 }
 
 /// The ID number the demo's recipient shows (a made-up, well-formed one).
-const DEMO_RECIPIENT_ID: &str = "F128456790";
+/// The company driver's national ID in the demo (a valid number).
+const DEMO_DRIVER_ID: &str = "F128456793";
 
 /// A fresh random password that meets the port's rules.
 fn demo_password() -> Result<String, StationError> {

@@ -229,7 +229,14 @@ pub enum StationError {
         expected: String,
     },
     #[error(transparent)]
-    BadIdNumber(pass_central::model::NationalIdError),
+    BadIdDocument(#[from] pass_central::identity::IdDocumentError),
+    #[error(transparent)]
+    Pickup(#[from] crate::entitlement::PickupRefusal),
+    #[error(
+        "{} may not go to this recipient: they are neither the holder nor the delegate of its pick-up code; \
+         a supervisor must approve the hand-over, with a reason", pass_ids.join(", ")
+    )]
+    NeedsApproval { pass_ids: Vec<String> },
     #[error("give the reason; it goes into the audit trail")]
     ReasonMissing,
     #[error("the {which} day {text:?} is not a date such as 2026-12-01")]
@@ -435,7 +442,22 @@ codes! {
     RecipientMissing = "recipient_missing" in Usage,
     NothingToHandOver = "nothing_to_hand_over" in Usage,
     OtherApplication = "other_application" in Usage,
-    BadIdNumber = "bad_id_number" in Usage,
+    IdNationalFormat = "id_document.national_id" in Usage,
+    IdResidentFormat = "id_document.resident_certificate" in Usage,
+    IdCheckDigit = "id_document.check_digit" in Usage,
+    IdPassportCountry = "id_document.passport_country" in Usage,
+    IdPassportNumber = "id_document.passport_number" in Usage,
+    PickupNotACode = "pickup_code.not_a_code" in Auth,
+    PickupMalformed = "pickup_code.malformed" in Auth,
+    PickupUnknownSigner = "pickup_code.unknown_signer" in Auth,
+    PickupSignerRevoked = "pickup_code.signer_revoked" in Auth,
+    PickupBadSignature = "pickup_code.bad_signature" in Auth,
+    PickupExpired = "pickup_code.expired" in Auth,
+    PickupUsed = "pickup_code.used" in Auth,
+    PickupOtherCard = "pickup_code.other_card" in Auth,
+    PickupOldVersion = "pickup_code.old_version" in Auth,
+    PickupOtherPerson = "pickup_code.other_person" in Auth,
+    NeedsApproval = "hand_over.needs_approval" in Auth,
     ReasonMissing = "reason_missing" in Usage,
     BadDate = "bad_date" in Usage,
     GateNotRunning = "gate_not_running" in Usage,
@@ -490,6 +512,46 @@ codes! {
     DelegationPast = "auth.delegation_past" in Auth,
     DelegateUnknown = "auth.delegate_unknown" in Auth,
     WeakPassword = "auth.weak_password" in Auth,
+}
+
+/// An ID document's format problem: the number is shown masked, as in the message.
+fn id_document_code(problem: &pass_central::identity::IdDocumentError) -> (Code, Value) {
+    use pass_central::identity::IdDocumentError as E;
+    match problem {
+        E::NationalIdFormat(shown) => (Code::IdNationalFormat, json!({ "shown": shown })),
+        E::ResidentFormat(shown) => (Code::IdResidentFormat, json!({ "shown": shown })),
+        E::CheckDigit(shown) => (Code::IdCheckDigit, json!({ "shown": shown })),
+        E::PassportCountry(shown) => (Code::IdPassportCountry, json!({ "shown": shown })),
+        E::PassportNumber(shown) => (Code::IdPassportNumber, json!({ "shown": shown })),
+    }
+}
+
+/// A pick-up code's refusal, with what its message names.
+fn pickup_code(refusal: &crate::entitlement::PickupRefusal) -> (Code, Value) {
+    use crate::entitlement::PickupRefusal as R;
+    use pass_credential::PickupError as E;
+    match refusal {
+        R::Invalid(E::NotACode) => (Code::PickupNotACode, json!({})),
+        R::Invalid(E::Malformed(detail)) => (Code::PickupMalformed, json!({ "detail": detail })),
+        R::Invalid(E::UnknownSigner) => (Code::PickupUnknownSigner, json!({})),
+        R::Invalid(E::SignerRevoked) => (Code::PickupSignerRevoked, json!({})),
+        R::Invalid(E::BadSignature) => (Code::PickupBadSignature, json!({})),
+        R::Invalid(E::Expired(at)) => (Code::PickupExpired, json!({ "at": at })),
+        R::Used { pass_id, used_at } => (Code::PickupUsed, json!({ "pass_id": pass_id, "used_at": used_at })),
+        R::OtherCard { pass_id } => (Code::PickupOtherCard, json!({ "pass_id": pass_id })),
+        R::OldVersion {
+            pass_id,
+            code_version,
+            version,
+        } => (
+            Code::PickupOldVersion,
+            json!({ "pass_id": pass_id, "code_version": code_version, "version": version }),
+        ),
+        R::OtherPerson { delegate, recipient } => (
+            Code::PickupOtherPerson,
+            json!({ "delegate": delegate, "recipient": recipient }),
+        ),
+    }
 }
 
 impl Serialize for Code {
@@ -624,7 +686,12 @@ impl StationError {
                 Code::OtherApplication,
                 json!({ "pass_id": pass_id, "application_id": application_id, "expected": expected }),
             ),
-            StationError::BadIdNumber(_) => (Code::BadIdNumber, json!({})),
+            StationError::BadIdDocument(problem) => id_document_code(problem),
+            StationError::Pickup(refusal) => pickup_code(refusal),
+            StationError::NeedsApproval { pass_ids } => (
+                Code::NeedsApproval,
+                json!({ "pass_ids": pass_ids.join(", "), "count": pass_ids.len() }),
+            ),
             StationError::ReasonMissing => (Code::ReasonMissing, json!({})),
             StationError::RunSetup(problem) => (Code::RunSetup, detail(problem)),
         }

@@ -8,7 +8,8 @@
 //! issues and verifies ([`credentials`]) and this office's own ruling on a
 //! card and its verification log ([`checking`]), printing cards ([`printing`])
 //! and the holder photos taken at the desk for them ([`desk_photo`]), this
-//! desk's claims among the office's desks ([`desks`]),
+//! desk's claims among the office's desks ([`desks`]), who may take a
+//! released card at the counter ([`entitlement`]),
 //! writing and reading chips ([`chip`]), checking cards at a gate
 //! ([`gate`]), backups of the station and restoring them ([`backup`], sealed
 //! as the chip key exports are, [`sealing`]), users and sessions ([`auth`]) under the account rules and
@@ -35,6 +36,7 @@ pub mod credentials;
 pub mod demo;
 pub mod desk_photo;
 pub mod desks;
+pub mod entitlement;
 pub mod error;
 pub mod gate;
 pub mod model;

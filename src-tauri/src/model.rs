@@ -33,6 +33,12 @@ pub struct PassItem {
     pub valid_to: Date,
     pub pickup_office: String,
     pub photo_sha256: Option<String>,
+    /// The holder's ID document as central hashed it (Argon2id PHC string),
+    /// to tell at hand-over whether the person at the counter is the holder;
+    /// never shown.
+    #[ts(skip)]
+    #[serde(skip)]
+    pub holder_id_hash: Option<String>,
     /// The card of this version handed over at a desk of the office, as central reports it.
     pub handed_over: Option<HandedOverCard>,
     /// The desk holding the pass's claim, as central last reported it (live or not).
@@ -284,6 +290,8 @@ pub struct Rejection(pub String);
 
 /// The longest pass number a station accepts; real ones are about 15 characters.
 const MAX_PASS_ID_LEN: usize = 40;
+/// Longer than any Argon2id PHC string central writes (about 100 characters).
+const MAX_HOLDER_HASH_LEN: usize = 256;
 /// The longest a pass may run: long-term passes run up to three years; this
 /// leaves room for an authority's change without letting a record that
 /// never expires (valid to 9999-12-31) through.
@@ -352,6 +360,11 @@ fn check_item(wire: WireItem, office: &str) -> Result<PassItem, Rejection> {
     {
         return reject(format!("photo hash {sha:?} is not a lower-case hex SHA-256"));
     }
+    if let Some(hash) = &wire.holder_id_hash
+        && (!hash.starts_with("$argon2id$") || hash.len() > MAX_HOLDER_HASH_LEN)
+    {
+        return reject("the holder's ID check value is not an Argon2id PHC string".to_owned());
+    }
     let holder = match wire.holder {
         Holder::Person {
             name,
@@ -379,6 +392,7 @@ fn check_item(wire: WireItem, office: &str) -> Result<PassItem, Rejection> {
             }
         }
     };
+    let is_person = matches!(holder, Holder::Person { .. });
     Ok(PassItem {
         pass_id,
         version: wire.version,
@@ -393,6 +407,7 @@ fn check_item(wire: WireItem, office: &str) -> Result<PassItem, Rejection> {
         valid_to: wire.valid_to,
         pickup_office: wire.pickup_office,
         photo_sha256: wire.photo_sha256,
+        holder_id_hash: wire.holder_id_hash.filter(|_| is_person),
         handed_over: wire.handed_over.filter(|card| card.version == wire.version),
         claim: wire.claim.filter(|claim| claim.version == wire.version),
         card_in_work: wire.card_in_work.filter(|card| card.version == wire.version),
@@ -422,6 +437,7 @@ pub(crate) fn sample_wire(pass_id: &str, name: &str) -> serde_json::Value {
         valid_to: time::macros::date!(2027 - 11 - 30),
         pickup_office: "TWKEL".to_owned(),
         photo_sha256: None,
+        holder_id_hash: None,
         changed_at: time::macros::datetime!(2026-11-20 08:00 UTC),
         handed_over: None,
         claim: None,

@@ -12,14 +12,15 @@
 //! at central, so the old credential fails too.
 
 use pass_central::api::ReprintRequest;
-use pass_central::model::MaskedNationalId;
+use pass_central::identity::IdDocument;
 use pass_reader::{CardKind, Transport};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::Duration;
 
 use crate::auth::{AuthError, Duty, Session};
+use crate::entitlement::{CardEntitlement, Entitlement};
 use crate::model::{Step, check_wire_item};
-use crate::store::{CardFaces, Pickup, Recipient, rfc3339};
+use crate::store::{CardFaces, HandOverGrounds, ItemRecord, Pickup, Recipient, rfc3339};
 use crate::{Station, StationError};
 
 /// What a release checked.
@@ -39,6 +40,58 @@ pub struct HandedOver {
     pub application_id: String,
     /// The cards handed over, in the order given.
     pub pass_ids: Vec<String>,
+    /// What let the recipient take each card; `None` where the supervisor approved.
+    pub cards: Vec<CardEntitlement>,
+    /// The supervisor who approved the cards the recipient had no right to.
+    pub approved_by: Option<String>,
+}
+
+/// Who takes released cards of one application, as their ID document shows
+/// them, with the pick-up codes they bring and, for cards they have no right
+/// to, a supervisor's approval.
+#[derive(Clone, Deserialize, ts_rs::TS)]
+pub struct HandOver {
+    /// Released cards of one application.
+    pub pass_ids: Vec<String>,
+    pub name: String,
+    pub company: String,
+    /// As shown; only a masked form is kept.
+    pub document: IdDocument,
+    /// Pick-up codes (`PK1:`…) the company's delegate brought, scanned or typed.
+    #[serde(default)]
+    pub pickup_codes: Vec<String>,
+    #[serde(default)]
+    pub approval: Option<SupervisorApproval>,
+}
+
+impl std::fmt::Debug for HandOver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HandOver")
+            .field("pass_ids", &self.pass_ids)
+            .field("document", &self.document.masked())
+            .field("pickup_codes", &self.pickup_codes.len())
+            .field("approval", &self.approval)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for SupervisorApproval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SupervisorApproval")
+            .field("supervisor", &self.supervisor)
+            .field("reason", &self.reason)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A supervisor's approval, given at the desk with their password.
+#[derive(Clone, Deserialize, ts_rs::TS)]
+pub struct SupervisorApproval {
+    pub supervisor: String,
+    /// Checked against the hash kept from their last sign-in; never kept.
+    pub password: String,
+    /// Why the card may go to someone the pass system does not name; audited.
+    pub reason: String,
 }
 
 /// What a reprint did.
@@ -189,81 +242,118 @@ impl Station {
         self.retire(pass_id, reason, &Step::REFUSE_RELEASE, "refusing the release", &actor)
     }
 
-    /// Hands released cards of one application to the company's
-    /// representative, as one hand-over: one recipient for all of them.
-    /// Their ID number is masked before it is kept, as the ID card is shown,
-    /// not copied.
+    /// Hands released cards of one application to one recipient, as one
+    /// hand-over. Their ID document is checked for its format and masked
+    /// before it is kept, as it is shown, not copied.
     ///
-    /// Checked as a whole, moved card by card: the list is refused, with
-    /// nothing done, when any card in it is unknown, named twice, not
-    /// released, or of another application. Then each card takes its own
+    /// Each card must be the recipient's to take (see
+    /// [`crate::entitlement`]): they are its holder, or the delegate of its
+    /// pick-up code; for the other cards a supervisor approves with a
+    /// reason, or nothing is done. Checked as a whole, moved card by card:
+    /// the list is refused, with nothing done, when any card in it is
+    /// unknown, named twice, not released, or of another application, or a
+    /// pick-up code shown is not good. Then each card takes its own
     /// hand-over step (its own transaction, audit entry and event for
     /// central, as one card alone would), whose detail names the other cards
-    /// handed over with it. Should a step still fail after the check (another
-    /// desk moved the card in between, the disk failed), the cards before it
-    /// stay handed over, each a whole step, and the error names the card that
-    /// was not; what still waits shows in the pick-ups.
-    pub(crate) fn hand_over(
-        &mut self,
-        pass_ids: &[String],
-        name: &str,
-        company: &str,
-        id_number: &str,
-        session: &Session,
-    ) -> Result<HandedOver, StationError> {
+    /// handed over with it and the grounds. Should a step still fail after
+    /// the check (another desk moved the card in between, the disk failed),
+    /// the cards before it stay handed over, each a whole step, and the
+    /// error names the card that was not; what still waits shows in the
+    /// pick-ups.
+    pub(crate) fn hand_over(&mut self, to: &HandOver, session: &Session) -> Result<HandedOver, StationError> {
         let actor = self.authorise(session, Duty::Issue)?;
-        let (name, company) = (name.trim(), company.trim());
+        let (name, company) = (to.name.trim(), to.company.trim());
         if name.is_empty() || company.is_empty() {
             return Err(StationError::RecipientMissing);
         }
-        let id_masked = MaskedNationalId::mask(id_number)
-            .map_err(StationError::BadIdNumber)?
-            .to_string();
+        let document = to.document.checked()?;
+        let (application_id, records) = self.hand_over_records(&to.pass_ids)?;
+        // Codes before states: a code shown twice is refused as used, which says more than "handed over".
+        let cards = self.entitlements(&records, name, Some(&document), &to.pickup_codes)?;
+        refuse_unreleased(&records)?;
+        let unentitled: Vec<String> = cards
+            .iter()
+            .filter(|card| card.entitlement.is_none())
+            .map(|card| card.pass_id.clone())
+            .collect();
+        let approval = match (&to.approval, unentitled.is_empty()) {
+            (_, true) => None,
+            (None, false) => return Err(StationError::NeedsApproval { pass_ids: unentitled }),
+            (Some(approval), false) => {
+                let reason = required_reason(&approval.reason)?.to_owned();
+                let approver = self.confirm_approver(&approval.supervisor, &approval.password)?;
+                Some((approver.username, reason))
+            }
+        };
         let recipient = Recipient {
             name: name.to_owned(),
             company: company.to_owned(),
-            id_masked,
+            id_masked: document.masked(),
         };
-        let application_id = self.check_hand_over(pass_ids)?;
-        for pass_id in pass_ids {
-            let others: Vec<&String> = pass_ids.iter().filter(|other| *other != pass_id).collect();
+        for card in &cards {
+            let pass_id = &card.pass_id;
+            let grounds = match (&card.entitlement, &approval) {
+                (Some(Entitlement::Holder), _) => HandOverGrounds::Holder,
+                (Some(Entitlement::PickupCode { code_id, .. }), _) => HandOverGrounds::PickupCode { code_id },
+                (None, Some((approved_by, reason))) => HandOverGrounds::Supervisor { approved_by, reason },
+                (None, None) => return Err(StationError::NeedsApproval { pass_ids: unentitled }),
+            };
+            let others: Vec<&String> = to.pass_ids.iter().filter(|other| *other != pass_id).collect();
             self.store_mut()
-                .record_handover(pass_id, &recipient, &actor.username, &others)?
+                .record_handover(pass_id, &recipient, (&actor.username, &grounds), &others)?
                 .map_err(StationError::wrong_state(pass_id, "hand-over", &Step::HAND_OVER))?;
         }
         Ok(HandedOver {
             recipient,
             application_id,
-            pass_ids: pass_ids.to_vec(),
+            pass_ids: to.pass_ids.clone(),
+            cards,
+            approved_by: approval.map(|(approved_by, _)| approved_by),
         })
     }
 
-    /// The application of the cards of a hand-over, once each is known,
-    /// named once, released and of that one application.
-    fn check_hand_over(&self, pass_ids: &[String]) -> Result<String, StationError> {
+    /// Whether a recipient may take each of the cards, before the hand-over:
+    /// the same check, without an approval and without recording anything.
+    pub(crate) fn check_recipient(
+        &mut self,
+        pass_ids: &[String],
+        name: &str,
+        document: Option<&IdDocument>,
+        pickup_codes: &[String],
+        session: &Session,
+    ) -> Result<Vec<CardEntitlement>, StationError> {
+        self.authorise(session, Duty::Issue)?;
+        let document = document.map(IdDocument::checked).transpose()?;
+        let (_, records) = self.hand_over_records(pass_ids)?;
+        let cards = self.entitlements(&records, name.trim(), document.as_ref(), pickup_codes)?;
+        refuse_unreleased(&records)?;
+        Ok(cards)
+    }
+
+    /// The application of the cards of a hand-over, and their records, once
+    /// each is known, named once and of that one application.
+    fn hand_over_records(&self, pass_ids: &[String]) -> Result<(String, Vec<ItemRecord>), StationError> {
         crate::printing::refuse_repeats(pass_ids)?;
         let mut application: Option<String> = None;
+        let mut records = Vec::with_capacity(pass_ids.len());
         for pass_id in pass_ids {
             let record = self.item(pass_id)?;
-            let of = record.item.application_id;
+            let of = &record.item.application_id;
             match &application {
-                Some(first) if *first != of => {
+                Some(first) if first != of => {
                     return Err(StationError::OtherApplication {
                         pass_id: pass_id.clone(),
-                        application_id: of,
+                        application_id: of.clone(),
                         expected: first.clone(),
                     });
                 }
                 Some(_) => {}
-                None => application = Some(of),
+                None => application = Some(of.clone()),
             }
-            if !Step::HAND_OVER.from.contains(&record.state) {
-                return Err(StationError::wrong_state(pass_id, "hand-over", &Step::HAND_OVER)(
-                    record.state,
-                ));
-            }
+            records.push(record);
         }
-        application.ok_or(StationError::NothingToHandOver)
+        let application = application.ok_or(StationError::NothingToHandOver)?;
+        Ok((application, records))
     }
 
     /// Marks a made card spoiled (misprint, dead chip, damage): it is never
@@ -379,6 +469,21 @@ impl Station {
             waiting.push(Waiting { pickup, days_waiting });
         }
         Ok(waiting)
+    }
+}
+
+/// Refuses a hand-over of a card that is not released (yet, or any more).
+fn refuse_unreleased(records: &[ItemRecord]) -> Result<(), StationError> {
+    match records
+        .iter()
+        .find(|record| !Step::HAND_OVER.from.contains(&record.state))
+    {
+        Some(record) => Err(StationError::wrong_state(
+            &record.item.pass_id,
+            "hand-over",
+            &Step::HAND_OVER,
+        )(record.state)),
+        None => Ok(()),
     }
 }
 

@@ -10,13 +10,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use pass_central::identity::IdDocument;
 use pass_central::sim::AdminClient;
 use pass_central::sim::admin::StoredEvent;
 use pass_central::sim::{SimConfig, SimHandle};
 use pass_station::auth::Session;
 use pass_station::model::Role;
 use pass_station::ops;
-use pass_station::ops::desk::{PrintOptions, Printer};
+use pass_station::ops::desk::{HandOver, PrintOptions, Printer, SupervisorApproval};
 use pass_station::sync::SyncOptions;
 use pass_station::{Station, StationHome};
 
@@ -142,6 +143,50 @@ fn passctl_command(lab: &Lab) -> Command {
 /// Runs `passctl` on the lab's station with `args`.
 pub fn passctl(lab: &Lab, args: &[&str]) -> std::process::Output {
     passctl_command(lab).args(args).output().expect("passctl runs")
+}
+
+/// Runs `passctl` on the lab's station with `args`, writing `input` to its
+/// standard input (passwords with `--password-stdin`).
+pub fn passctl_with_input(lab: &Lab, args: &[&str], input: &str) -> std::process::Output {
+    passctl_in(lab.home.dir(), args, input)
+}
+
+/// Runs `passctl` on the station in `home` with `args` and `input` on its
+/// standard input.
+pub fn passctl_in(home: &Path, args: &[&str], input: &str) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_passctl"))
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("passctl runs");
+    // A command that reads nothing may have ended already (a broken pipe);
+    // whether it did its work is told by its exit status.
+    let _ = writeln!(child.stdin.take().expect("stdin"), "{input}");
+    child.wait_with_output().expect("passctl ends")
+}
+
+/// A hand-over to someone the pass system does not name (neither holder
+/// nor delegate), approved at the desk by `supervisor`, who signed in at the
+/// station before: for tests of other things than who may collect a card.
+pub fn approved_hand_over(pass_ids: &[String], name: &str, company: &str, supervisor: &str) -> HandOver {
+    HandOver {
+        pass_ids: pass_ids.to_vec(),
+        name: name.to_owned(),
+        company: company.to_owned(),
+        document: IdDocument::NationalId {
+            number: "A123456789".to_owned(),
+        },
+        pickup_codes: Vec::new(),
+        approval: Some(SupervisorApproval {
+            supervisor: supervisor.to_owned(),
+            password: PASSWORD.to_owned(),
+            reason: "the company's messenger, confirmed by telephone".to_owned(),
+        }),
+    }
 }
 
 /// Runs `passctl` on the lab's station with CUPS at `cups_server` (a

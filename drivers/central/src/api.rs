@@ -106,6 +106,12 @@ pub struct WireItem {
     pub pickup_office: String,
     /// Lower-case hex SHA-256 of the holder's photo, fetched from `/v1/photos/{sha256}`.
     pub photo_sha256: Option<String>,
+    /// For a person: the holder's ID document hashed with Argon2id and a
+    /// salt of their own, as a PHC string (see [`crate::identity`]). The
+    /// station compares the document shown at hand-over against it; the
+    /// number itself never leaves central.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder_id_hash: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub changed_at: OffsetDateTime,
     /// The card of this version that a desk of the office handed over, once one was.

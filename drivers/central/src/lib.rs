@@ -5,6 +5,8 @@
 //!   the YAML file; these types follow it, and a test holds them to it);
 //! - [`events`]: [`StationEvent`], every event a station reports to central,
 //!   typed as the contract gives its payload;
+//! - [`identity`]: the ID documents a person shows at the counter, and the
+//!   holder ID check value central sends instead of the number;
 //! - [`model`]: facts of the pass system that both ends check the same way
 //!   (company tax IDs, masked national IDs, port codes, password rules);
 //! - [`client`]: a `reqwest` client for the API with errors a clerk can act on;
@@ -19,6 +21,7 @@
 pub mod api;
 pub mod client;
 pub mod events;
+pub mod identity;
 pub mod model;
 #[cfg(feature = "sim")]
 pub mod sim;

@@ -179,6 +179,7 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
     let items = "/v1/offices/{office}/items";
     let mut cursor = String::new();
     let mut seen = 0;
+    let mut a_person = None;
     loop {
         let query = if cursor.is_empty() {
             "?limit=25".to_owned()
@@ -193,6 +194,17 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
             .await
             .json;
         seen += page["items"].as_array().map_or(0, Vec::len);
+        a_person = a_person.or_else(|| {
+            let items = page["items"].as_array()?;
+            let person = items.iter().find(|item| item["holder"]["type"] == "person")?;
+            assert!(
+                person["holder_id_hash"]
+                    .as_str()
+                    .is_some_and(|h| h.starts_with("$argon2id$")),
+                "a person's item carries the ID hash: {person}"
+            );
+            person["pass_id"].as_str().map(str::to_owned)
+        });
         cursor = page["next_cursor"].as_str().expect("a cursor").to_owned();
         if page["has_more"] == false {
             break;
@@ -466,6 +478,21 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
         stats["items_withdrawn"].as_u64(),
         refused_at_generation.as_u64().map(|n| n + 1)
     );
+
+    // Central's own view: the outbox (nothing released yet) and a holder's whole document.
+    let sent = api.get("/admin/notifications").expect(200).await.json;
+    assert_eq!(sent["notifications"], json!([]), "no card was released");
+    let a_person = a_person.expect("the feed holds a person");
+    let holder_document = "/admin/items/{pass_id}/holder-document";
+    let held = api.get(holder_document).at("pass_id", &a_person).expect(200).await.json;
+    assert!(
+        held["document"]["number"].as_str().is_some_and(|n| n.len() == 10),
+        "{held}"
+    );
+    api.get(holder_document)
+        .at("pass_id", "KEL-1999-000000")
+        .expect(404)
+        .await;
 
     // Users: made by the admin, signed in by a station of their office, locked, frozen, unfrozen.
     let users = "/admin/users";

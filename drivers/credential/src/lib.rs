@@ -8,6 +8,7 @@
 //!
 //! - [`claims`]: what a credential says ([`PassClaims`]).
 //! - [`keys`] and [`sign`](mod@sign): station and authority keys, and signing.
+//! - [`pickup`]: central's signed pick-up code for a company's delegate.
 //! - [`qr`]: the QR text and QR code sizing.
 //! - [`trust`]: the authority-signed list of station keys.
 //! - [`hotlist`]: revoked pass versions, prints and chips, with why, fetched incrementally.
@@ -26,6 +27,7 @@ mod error;
 pub mod hotlist;
 pub mod keys;
 mod kid;
+pub mod pickup;
 pub mod qr;
 pub mod sign;
 pub mod trust;
@@ -36,6 +38,7 @@ pub use claims::{PassClaims, PassKind};
 pub use error::CredentialError;
 pub use hotlist::{Hotlist, HotlistDelta, Revocation, RevokedPass, RevokedPrint, VoidedCard};
 pub use keys::{Algorithm, Kid, PublicKey, SigningKey};
+pub use pickup::{PICKUP_PREFIX, PickupCode, PickupError};
 pub use qr::{SPECIMEN_PREFIX, from_qr_text, qr_code, qr_version, specimen_text, to_qr_text};
 pub use sign::sign;
 pub use trust::{SignerEntry, SignerStatus, TrustList};

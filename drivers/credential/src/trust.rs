@@ -1,10 +1,13 @@
 //! The trust list: which station keys may sign credentials, for which office,
-//! during which period, and whether they are revoked. The authority signs it with
+//! during which period, and whether they are revoked; and which of central's
+//! keys may sign pick-up codes (see [`crate::pickup`]), a list apart, so a
+//! pick-up key never signs a credential. The authority signs it with
 //! its root key, and verifiers accept it only under that pinned root, so a stolen
 //! station is shut out by publishing one new list.
 //!
 //! ```text
-//! payload = { 1 sequence: uint, 2 issued_at: int, 3 signers: [* signer] }
+//! payload = { 1 sequence: uint, 2 issued_at: int, 3 signers: [* signer],
+//!             ? 4 pickup signers: [* signer] }
 //! signer  = { 1 kid: bstr, 2 public key: bstr .cbor COSE_Key, 3 office: tstr,
 //!             4 valid_from: int, 5 valid_to: int, 6 status: 0 active / 1 revoked }
 //! ```
@@ -93,17 +96,24 @@ pub struct TrustList {
     pub sequence: u64,
     pub issued_at: OffsetDateTime,
     pub signers: Vec<SignerEntry>,
+    /// Central's keys for pick-up codes; `office` is the office whose cards
+    /// a key's codes may release, or `*` for every office.
+    pub pickup_signers: Vec<SignerEntry>,
 }
 
 impl TrustList {
     /// Signs the list with the authority's root key.
     pub fn sign(&self, root: &SigningKey) -> Result<Vec<u8>> {
-        let signers = self.signers.iter().map(SignerEntry::to_value).collect::<Result<_>>()?;
-        let payload = [
+        let entries = |list: &[SignerEntry]| list.iter().map(SignerEntry::to_value).collect::<Result<Vec<_>>>();
+        let mut payload = vec![
             (1, Value::Integer(self.sequence.into())),
             (2, cbor::numeric_date(self.issued_at)),
-            (3, Value::Array(signers)),
+            (3, Value::Array(entries(&self.signers)?)),
         ];
+        // Left out when empty, so a list without pick-up keys reads as lists did before them.
+        if !self.pickup_signers.is_empty() {
+            payload.push((4, Value::Array(entries(&self.pickup_signers)?)));
+        }
         sign_map(payload, root)
     }
 
@@ -114,12 +124,22 @@ impl TrustList {
             sequence: map.required(1, "sequence")?.uint()?,
             issued_at: map.required(2, "issued_at")?.numeric_date()?,
             signers: map.required(3, "signers")?.array_of(SignerEntry::from_field)?,
+            pickup_signers: match map.optional(4, "pickup signers") {
+                Some(field) => field.array_of(SignerEntry::from_field)?,
+                None => Vec::new(),
+            },
         };
         map.finish()?;
         Ok(list)
     }
 
+    /// The credential signer with this kid.
     pub fn find(&self, kid: &Kid) -> Option<&SignerEntry> {
         self.signers.iter().find(|signer| signer.kid() == *kid)
+    }
+
+    /// The pick-up code signer with this kid.
+    pub fn find_pickup_signer(&self, kid: &Kid) -> Option<&SignerEntry> {
+        self.pickup_signers.iter().find(|signer| signer.kid() == *kid)
     }
 }

@@ -23,6 +23,7 @@
 //! steps something other than the steps the state machine, the crash tests
 //! and central know.
 
+use pass_central::identity::IdDocument;
 use pass_credential::Lang;
 use pass_printer::{PrintFormat, PrintTarget};
 use serde::{Deserialize, Serialize};
@@ -35,10 +36,11 @@ use crate::auth::{Duty, Session};
 use crate::chip::Encoded;
 use crate::credentials::OFFICE_UTC_OFFSET;
 use crate::desk_photo::{Crop, PhotoWarning, make_card_photo, may_take_photo};
+use crate::entitlement::CardEntitlement;
 use crate::model::{CardState, Step};
 use crate::printing::{self, PrintCheck};
 use crate::store::{ApplicationRow, AuditEntry, DeskClaim, ItemRecord, QueueQuery, QueueRow};
-use crate::workflow::{HandedOver, Waiting};
+pub use crate::workflow::{HandOver, HandedOver, SupervisorApproval, Waiting};
 use crate::{Station, StationError};
 
 /// One page of the queue: `rows` from the `offset`-th matching item on, of `total`.
@@ -582,23 +584,43 @@ pub fn pickups(station: &mut Station, session: &Session) -> Result<Vec<Waiting>,
     station.pickups(session)
 }
 
-/// Who takes released cards, as their ID card shows it, and which cards.
-#[derive(Debug, Clone, Deserialize)]
-pub struct HandOver {
-    /// Released cards of one application.
-    pub pass_ids: Vec<String>,
-    pub name: String,
-    pub company: String,
-    /// As shown; only a masked form is kept.
-    pub id_number: String,
+/// Hands released cards of one application over to one recipient: refused
+/// as a whole, nothing done, unless every card may go (the recipient is its
+/// holder or the delegate of its pick-up code, or a supervisor approved);
+/// then each card takes its own audited, reported step (see the workflow's
+/// notes). The recipient's ID document is kept masked only.
+pub fn hand_over(station: &mut Station, session: &Session, to: &HandOver) -> Result<HandedOver, StationError> {
+    station.hand_over(to, session)
 }
 
-/// Hands released cards of one application over to one representative:
-/// refused as a whole, nothing done, unless every card may go; then each
-/// card takes its own audited, reported step (see the module's notes). The
-/// recipient's ID number is kept masked only.
-pub fn hand_over(station: &mut Station, session: &Session, to: &HandOver) -> Result<HandedOver, StationError> {
-    station.hand_over(&to.pass_ids, &to.name, &to.company, &to.id_number, session)
+/// Who is asking for released cards, before they are handed over: their
+/// name, the ID document they show (if shown yet) and the pick-up codes
+/// they bring.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+pub struct RecipientCheck {
+    pub pass_ids: Vec<String>,
+    pub name: String,
+    pub document: Option<IdDocument>,
+    #[serde(default)]
+    pub pickup_codes: Vec<String>,
+}
+
+/// For each card, whether the recipient may take it, and why: as its
+/// holder, or as the delegate of its pick-up code. A code that is not good
+/// (forged, expired, used, for another card or person) is the answer's
+/// refusal. Records nothing.
+pub fn check_recipient(
+    station: &mut Station,
+    session: &Session,
+    who: &RecipientCheck,
+) -> Result<Vec<CardEntitlement>, StationError> {
+    station.check_recipient(
+        &who.pass_ids,
+        &who.name,
+        who.document.as_ref(),
+        &who.pickup_codes,
+        session,
+    )
 }
 
 /// The pass number a scanner typed: a credential's own pass number

@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_users_handover.sql"),
     include_str!("migrations/0007_prints.sql"),
     include_str!("migrations/0008_desks.sql"),
+    include_str!("migrations/0009_who_may_collect.sql"),
 ];
 
 /// Who the audit trail names for what central decided or reported (a

@@ -25,6 +25,27 @@ pub struct Recipient {
     pub id_masked: String,
 }
 
+/// What let a recipient take one card (see [`crate::entitlement`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandOverGrounds<'a> {
+    /// They showed the holder's own ID document.
+    Holder,
+    /// The company's delegate, with this pick-up code (kept, as a code is good once).
+    PickupCode { code_id: &'a str },
+    /// A supervisor approved, with a reason.
+    Supervisor { approved_by: &'a str, reason: &'a str },
+}
+
+impl HandOverGrounds<'_> {
+    fn name(&self) -> &'static str {
+        match self {
+            HandOverGrounds::Holder => "holder",
+            HandOverGrounds::PickupCode { .. } => "pickup_code",
+            HandOverGrounds::Supervisor { .. } => "supervisor",
+        }
+    }
+}
+
 /// A released card waiting to be picked up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Pickup {
@@ -64,20 +85,34 @@ impl Store {
 
     /// Hands a released card over to `recipient`, with its record, audit
     /// entry and event, in one transaction; `with` names the other cards the
-    /// recipient took at the same time (in the entry's detail).
+    /// recipient took at the same time (in the entry's detail), `grounds`
+    /// what let them take it. A pick-up code is kept as used in the same
+    /// transaction, so it cannot serve twice.
     pub fn record_handover(
         &mut self,
         pass_id: &str,
         recipient: &Recipient,
-        actor: &str,
+        (actor, grounds): (&str, &HandOverGrounds),
         with: &[&String],
     ) -> Result<Result<(), CardState>, StoreError> {
         let tx = self.conn.transaction().context("recording a hand-over")?;
         let card = card_faces_in(&tx, pass_id)?;
         let mut detail = serde_json::json!({
             "recipient": recipient.name, "recipient_company": recipient.company,
-            "recipient_id_masked": recipient.id_masked,
+            "recipient_id_masked": recipient.id_masked, "authorised_by": grounds.name(),
         });
+        let (code_id, approved_by, reason) = match grounds {
+            HandOverGrounds::Holder => (None, None, None),
+            HandOverGrounds::PickupCode { code_id } => (Some(*code_id), None, None),
+            HandOverGrounds::Supervisor { approved_by, reason } => (None, Some(*approved_by), Some(*reason)),
+        };
+        if let Some(code_id) = code_id {
+            detail["pickup_code_id"] = serde_json::json!(code_id);
+        }
+        if let (Some(approved_by), Some(reason)) = (approved_by, reason) {
+            detail["approved_by"] = serde_json::json!(approved_by);
+            detail["approval_reason"] = serde_json::json!(reason);
+        }
         if !with.is_empty() {
             detail["handed_over_with"] = serde_json::json!(with);
         }
@@ -94,20 +129,45 @@ impl Store {
         }
         tx.execute(
             "INSERT INTO handovers (pass_id, version, recipient_name, recipient_company, recipient_id_masked,
-                handed_over_at, clerk)
-             SELECT pass_id, version, ?2, ?3, ?4, ?5, ?6 FROM items WHERE pass_id = ?1",
+                handed_over_at, clerk, authorised_by, pickup_code_id, approved_by, approval_reason)
+             SELECT pass_id, version, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM items WHERE pass_id = ?1",
             params![
                 pass_id,
                 recipient.name,
                 recipient.company,
                 recipient.id_masked,
                 now,
-                actor
+                actor,
+                grounds.name(),
+                code_id,
+                approved_by,
+                reason
             ],
         )
         .context("recording a hand-over")?;
+        if let Some(code_id) = code_id {
+            tx.execute(
+                "INSERT INTO pickup_codes_used (code_id, pass_id, version, used_at, clerk)
+                 SELECT ?1, pass_id, version, ?2, ?3 FROM items WHERE pass_id = ?4",
+                params![code_id, now, actor, pass_id],
+            )
+            .context("keeping a pick-up code as used")?;
+        }
         tx.commit().context("recording a hand-over")?;
         Ok(moved)
+    }
+
+    /// When a pick-up code was used here, if it was.
+    pub fn pickup_code_used(&self, code_id: &str) -> Result<Option<String>, StoreError> {
+        use rusqlite::OptionalExtension as _;
+        self.conn
+            .query_row(
+                "SELECT used_at FROM pickup_codes_used WHERE code_id = ?1",
+                [code_id],
+                |row| row.get(0),
+            )
+            .optional()
+            .context("looking up a pick-up code")
     }
 
     /// Starts a pass again at the version central raised for a reprint: the

@@ -212,7 +212,7 @@ impl Store {
                         national_id_masked, plate, vehicle_type, temporary, company_name, company_tax_id,
                         ports, valid_from, valid_to, pickup_office, photo_sha256, state, received_at, updated_at,
                         photo_sha256 IN (SELECT sha256 FROM photos), handed_over_print, handed_over_uid,
-                        handed_over_at
+                        handed_over_at, holder_id_hash
                  FROM items WHERE pass_id = ?1",
                 params![pass_id],
                 item_from_row,
@@ -350,15 +350,16 @@ pub(super) fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> R
     tx.execute_cached(
         "INSERT INTO items (id, pass_id, version, application_id, holder_kind, holder_name, holder_name_latin,
             national_id_masked, plate, vehicle_type, temporary, company_name, company_tax_id, ports,
-            valid_from, valid_to, pickup_office, photo_sha256, state, received_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20)
+            valid_from, valid_to, pickup_office, photo_sha256, state, received_at, updated_at, holder_id_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20, ?21)
          ON CONFLICT (id) DO UPDATE SET version = excluded.version, application_id = excluded.application_id,
             holder_kind = excluded.holder_kind, holder_name = excluded.holder_name,
             holder_name_latin = excluded.holder_name_latin, national_id_masked = excluded.national_id_masked,
             plate = excluded.plate, vehicle_type = excluded.vehicle_type, temporary = excluded.temporary,
             company_name = excluded.company_name, company_tax_id = excluded.company_tax_id, ports = excluded.ports,
             valid_from = excluded.valid_from, valid_to = excluded.valid_to, pickup_office = excluded.pickup_office,
-            photo_sha256 = excluded.photo_sha256, state = excluded.state, updated_at = excluded.updated_at",
+            photo_sha256 = excluded.photo_sha256, state = excluded.state, updated_at = excluded.updated_at,
+            holder_id_hash = excluded.holder_id_hash",
         params![
             id,
             item.pass_id,
@@ -379,7 +380,8 @@ pub(super) fn upsert_item(tx: &Transaction<'_>, item: &PassItem, now: &str) -> R
             item.pickup_office,
             item.photo_sha256,
             state,
-            now
+            now,
+            item.holder_id_hash
         ],
     )
     .context("storing an item")?;
@@ -549,6 +551,7 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<ItemRecord> {
         valid_to: parse_date(row, 14)?,
         pickup_office: row.get(15)?,
         photo_sha256: row.get(16)?,
+        holder_id_hash: row.get(24)?,
         handed_over,
         claim: None,
         card_in_work: None,

@@ -56,7 +56,7 @@ pub use desk_photos::{PHOTO_TAKEN, PHOTO_UPLOAD};
 pub use desks::{CARRIED_ON, CLAIM_TAKEN_OVER, DeskClaim};
 #[cfg(feature = "demo")]
 pub use floor::bare_insert_floor;
-pub use handling::{Pickup, Recipient};
+pub use handling::{HandOverGrounds, Pickup, Recipient};
 pub use items::{IssueStanding, ItemRecord, PageSummary, RejectedItem, StoredPage};
 pub use outbox::{OutboxEntry, OutboxFilter, OutboxOutcome};
 pub use restore::STATION_RESTORED;

@@ -21,12 +21,15 @@ import type {
   ErrorClass,
   ErrorView,
   GateInfo,
+  CardEntitlement,
+  HandOver,
   HandedOver,
   KeySet,
   PhotoTaken,
   PrintCheck,
   PrintOutcome,
   QueuePage,
+  RecipientCheck,
   Released,
   Reprinted,
   Retired,
@@ -213,9 +216,10 @@ export const api = {
 
   // Hand-over
   pickups: () => call<Waiting[]>("pickups"),
-  /** Released cards of one application to one representative: refused whole, nothing done, if any may not go. */
-  handOver: (passIds: string[], name: string, company: string, idNumber: string) =>
-    call<HandedOver>("hand_over", { passIds, name, company, idNumber }),
+  /** Whether the person at the counter may take each card: as its holder, or with its pick-up code. Records nothing. */
+  checkRecipient: (who: RecipientCheck) => call<CardEntitlement[]>("check_recipient", { who }),
+  /** Released cards of one application to one recipient: refused whole, nothing done, if any may not go. */
+  handOver: (to: HandOver) => call<HandedOver>("hand_over", { to }),
 
   // The gate: verdicts arrive as gate-event events
   gateStart: (port: string | null) => call<GateInfo>("gate_start", { port }),

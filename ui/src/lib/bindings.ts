@@ -135,6 +135,16 @@ card_uid: string | null,
  */
 port: string | null, outcome: CheckOutcome, };
 
+export type CardEntitlement = { pass_id: string, 
+/**
+ * The holder's name, or the vehicle's plate.
+ */
+holder: string, 
+/**
+ * `None`: only with a supervisor's approval.
+ */
+entitlement: Entitlement | null, };
+
 export type CardFaces = { print: number, 
 /**
  * The chip's UID in upper-case hex.
@@ -257,9 +267,15 @@ was_blank: boolean, apdu_exchanges: number, };
 
 export type EncodeStep = { n: number, step: ExchangeKind, ok: boolean, };
 
+export type Entitlement = { "by": "holder" } | { "by": "pickup_code", delegate: string, 
+/**
+ * The code's ID (hex), recorded as used when the card goes.
+ */
+code_id: string, };
+
 export type ErrorClass = "failure" | "usage" | "setup" | "offline" | "central" | "not_found" | "busy" | "invalid" | "card" | "tampered" | "printer" | "camera" | "auth";
 
-export type ErrorCode = "unexpected" | "io" | "store.failed" | "signer_key" | "no_trust_list" | "corrupt" | "run_setup" | "backup_damaged" | "usage" | "twice_in_batch" | "recipient_missing" | "nothing_to_hand_over" | "other_application" | "bad_id_number" | "reason_missing" | "bad_date" | "gate_not_running" | "backup_passphrase" | "bad_fingerprint" | "wrong_passphrase" | "other_office_keys" | "short_passphrase" | "passphrases_differ" | "not_enrolled" | "already_enrolled" | "config" | "root_mismatch" | "no_chip_keys" | "restore_over_station" | "central.unreachable" | "central.refused" | "central.enrolment_code_unknown" | "central.enrolment_code_used" | "untrusted" | "item_not_found" | "sync_busy" | "reader.failed" | "wrong_state" | "claim.elsewhere" | "claim.offline" | "claim.refused" | "chip_not_verified" | "seal_broken" | "clone_suspected" | "photo_missing" | "photo_vehicle" | "photo_card_made" | "photo_unreadable" | "printer.failed" | "camera.failed" | "no_qr_code" | "no_webcam_support" | "camera.none_chosen" | "auth.bad_credentials" | "auth.tries_left" | "auth.locked" | "auth.locked_until" | "auth.frozen" | "auth.unknown_offline" | "auth.not_signed_in" | "auth.signed_out" | "auth.forbidden" | "auth.two_person" | "auth.delegate_to_self" | "auth.delegation_backwards" | "auth.delegation_past" | "auth.delegate_unknown" | "auth.weak_password";
+export type ErrorCode = "unexpected" | "io" | "store.failed" | "signer_key" | "no_trust_list" | "corrupt" | "run_setup" | "backup_damaged" | "usage" | "twice_in_batch" | "recipient_missing" | "nothing_to_hand_over" | "other_application" | "id_document.national_id" | "id_document.resident_certificate" | "id_document.check_digit" | "id_document.passport_country" | "id_document.passport_number" | "pickup_code.not_a_code" | "pickup_code.malformed" | "pickup_code.unknown_signer" | "pickup_code.signer_revoked" | "pickup_code.bad_signature" | "pickup_code.expired" | "pickup_code.used" | "pickup_code.other_card" | "pickup_code.old_version" | "pickup_code.other_person" | "hand_over.needs_approval" | "reason_missing" | "bad_date" | "gate_not_running" | "backup_passphrase" | "bad_fingerprint" | "wrong_passphrase" | "other_office_keys" | "short_passphrase" | "passphrases_differ" | "not_enrolled" | "already_enrolled" | "config" | "root_mismatch" | "no_chip_keys" | "restore_over_station" | "central.unreachable" | "central.refused" | "central.enrolment_code_unknown" | "central.enrolment_code_used" | "untrusted" | "item_not_found" | "sync_busy" | "reader.failed" | "wrong_state" | "claim.elsewhere" | "claim.offline" | "claim.refused" | "chip_not_verified" | "seal_broken" | "clone_suspected" | "photo_missing" | "photo_vehicle" | "photo_card_made" | "photo_unreadable" | "printer.failed" | "camera.failed" | "no_qr_code" | "no_webcam_support" | "camera.none_chosen" | "auth.bad_credentials" | "auth.tries_left" | "auth.locked" | "auth.locked_until" | "auth.frozen" | "auth.unknown_offline" | "auth.not_signed_in" | "auth.signed_out" | "auth.forbidden" | "auth.two_person" | "auth.delegate_to_self" | "auth.delegation_backwards" | "auth.delegation_past" | "auth.delegate_unknown" | "auth.weak_password";
 
 export type ErrorView = { 
 /**
@@ -315,11 +331,33 @@ demo_cards: Array<string>, };
 
 export type GateMessage = { event: GateEventView, captured_ms: number | null, };
 
+export type HandOver = { 
+/**
+ * Released cards of one application.
+ */
+pass_ids: Array<string>, name: string, company: string, 
+/**
+ * As shown; only a masked form is kept.
+ */
+document: IdDocument, 
+/**
+ * Pick-up codes (`PK1:`…) the company's delegate brought, scanned or typed.
+ */
+pickup_codes: Array<string>, approval: SupervisorApproval | null, };
+
 export type HandedOver = { application_id: string, 
 /**
  * The cards handed over, in the order given.
  */
-pass_ids: Array<string>, name: string, company: string, id_masked: string, };
+pass_ids: Array<string>, 
+/**
+ * What let the recipient take each card; `None` where the supervisor approved.
+ */
+cards: Array<CardEntitlement>, 
+/**
+ * The supervisor who approved the cards the recipient had no right to.
+ */
+approved_by: string | null, name: string, company: string, id_masked: string, };
 
 export type HandedOverCard = { 
 /**
@@ -348,6 +386,8 @@ national_id_masked: string, } | { "type": "vehicle", plate: string,
  * Such as 小客車, 貨車, 曳引車.
  */
 vehicle_type: string, };
+
+export type IdDocument = { "kind": "national_id", number: string, } | { "kind": "resident_certificate", number: string, } | { "kind": "passport", country: string, number: string, };
 
 export type ItemRecord = { kind: PassKind, state: CardState, received_at: string, updated_at: string, photo_cached: boolean, pass_id: string, version: number, withdrawn: boolean, application_id: string, holder: Holder, temporary: boolean, company_name: string, company_tax_id: string, ports: Array<string>, valid_from: string, valid_to: string, pickup_office: string, photo_sha256: string | null, 
 /**
@@ -477,6 +517,8 @@ claimed_elsewhere: DeskClaim | null, };
 
 export type Recipient = { name: string, company: string, id_masked: string, };
 
+export type RecipientCheck = { pass_ids: Array<string>, name: string, document: IdDocument | null, pickup_codes: Array<string>, };
+
 export type RejectedItem = { pass_id: string, reason: string, seen_at: string, };
 
 export type Released = { pass_id: string, card_uid: string, released_by: string, delegated_by: string | null, };
@@ -550,6 +592,16 @@ hotlist_issued_at: string | null, hotlist_max_age_hours: number, counts: Array<[
  * The states the queue shows unless asked for others.
  */
 open_states: Array<CardState>, home: string, };
+
+export type SupervisorApproval = { supervisor: string, 
+/**
+ * Checked against the hash kept from their last sign-in; never kept.
+ */
+password: string, 
+/**
+ * Why the card may go to someone the pass system does not name; audited.
+ */
+reason: string, };
 
 export type SyncFinished = { report: SyncView | null, error: ErrorView | null, };
 

@@ -42,6 +42,10 @@ struct Args {
     /// Delay added to every station API answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// Hash holders' ID documents at a cost stations refuse to compare
+    /// against, so 100,000 generate in seconds (for benchmarks).
+    #[arg(long)]
+    cheap_id_hashes: bool,
 }
 
 fn office_and_code(text: &str) -> Result<(String, String), String> {
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
         seed: args.seed,
         enrolment_codes: args.enrolment_codes,
         latency: Duration::from_millis(args.latency_ms),
+        cheap_id_hashes: args.cheap_id_hashes,
         ..SimConfig::new(args.db)
     };
     let sim = match SimHandle::spawn_on(config, args.listen) {

@@ -221,3 +221,37 @@ pub struct Stats {
     pub revocations: u64,
     pub faults_armed: u64,
 }
+
+/// `GET /admin/notifications`: what central would have sent to companies.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Notifications {
+    pub notifications: Vec<Notification>,
+}
+
+/// One SMS or e-mail central would have sent, as its outbox records it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: i64,
+    /// When it was sent (RFC 3339).
+    pub at: String,
+    /// `sms` or `email`.
+    pub channel: String,
+    /// The mobile number or e-mail address.
+    pub recipient: String,
+    pub company_tax_id: String,
+    pub pass_id: Option<String>,
+    /// What it says: `pickup_code` (a card is ready, with its code).
+    pub kind: String,
+    pub body: String,
+    /// The pick-up code's text (`PK1:`…), as the message carries it.
+    pub pickup_code: Option<String>,
+    /// When a station reported the code used (RFC 3339).
+    pub code_used_at: Option<String>,
+}
+
+/// `GET /admin/items/{pass_id}/holder-document`: the holder's whole ID
+/// document, as central holds it (what the person will show at the counter).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HolderDocument {
+    pub document: crate::identity::IdDocument,
+}

@@ -18,9 +18,9 @@ use axum::routing::post;
 
 use super::admin::{
     ApplicationCreated, ApplicationRequest, ApproveRequest, CountRequest, EnrolmentCode, Faults, FeedEpoch,
-    HotlistSequence, ItemState, LastSignIn, NewUser, OfficeRequest, PassIds, PhotoCorrupted, RawItemsAppended,
-    RawItemsRequest, Revocation, RevokeRequest, RootFingerprint, SignInBackdated, SignerRevoked, Stats, StoredEvents,
-    VoidCardRequest,
+    HolderDocument, HotlistSequence, ItemState, LastSignIn, NewUser, Notifications, OfficeRequest, PassIds,
+    PhotoCorrupted, RawItemsAppended, RawItemsRequest, Revocation, RevokeRequest, RootFingerprint, SignInBackdated,
+    SignerRevoked, Stats, StoredEvents, VoidCardRequest,
 };
 use super::error::{SimError, check_office, parse_card_uid};
 use super::extract::ApiJson;
@@ -48,6 +48,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/feed/reset", post(reset_feed))
         .route("/admin/faults", post(arm_fault).delete(clear_faults))
         .route("/admin/events", axum::routing::get(events))
+        .route("/admin/notifications", axum::routing::get(notifications))
+        .route(
+            "/admin/items/{pass_id}/holder-document",
+            axum::routing::get(holder_document),
+        )
         .route("/admin/stats", axum::routing::get(stats))
         .route("/admin/root-fingerprint", axum::routing::get(root_fingerprint))
 }
@@ -217,6 +222,23 @@ async fn events(State(state): State<AppState>) -> Answer<StoredEvents> {
     Ok(Json(StoredEvents {
         events: state.db(|store| store.events()).await?,
     }))
+}
+
+async fn notifications(State(state): State<AppState>) -> Answer<Notifications> {
+    Ok(Json(Notifications {
+        notifications: state.db(|store| store.notifications()).await?,
+    }))
+}
+
+async fn holder_document(State(state): State<AppState>, Path(pass_id): Path<String>) -> Answer<HolderDocument> {
+    let document = state
+        .db(move |store| {
+            store
+                .holder_document(&pass_id)?
+                .ok_or_else(|| SimError::NotFound(format!("central holds no ID document for {pass_id}")))
+        })
+        .await?;
+    Ok(Json(HolderDocument { document }))
 }
 
 async fn root_fingerprint(State(state): State<AppState>) -> Answer<RootFingerprint> {

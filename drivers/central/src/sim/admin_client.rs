@@ -5,13 +5,14 @@
 use reqwest::Method;
 
 use super::admin::{
-    CountRequest, EnrolmentCode, Faults, FeedEpoch, HotlistSequence, ItemState, LastSignIn, NewUser, OfficeRequest,
-    PassIds, PhotoCorrupted, RawItemsAppended, RawItemsRequest, Revocation, RevokeRequest, RootFingerprint,
-    SignInBackdated, SignerRevoked, Stats, StoredEvent, StoredEvents, VoidCardRequest,
+    CountRequest, EnrolmentCode, Faults, FeedEpoch, HolderDocument, HotlistSequence, ItemState, LastSignIn, NewUser,
+    Notification, Notifications, OfficeRequest, PassIds, PhotoCorrupted, RawItemsAppended, RawItemsRequest, Revocation,
+    RevokeRequest, RootFingerprint, SignInBackdated, SignerRevoked, Stats, StoredEvent, StoredEvents, VoidCardRequest,
 };
 use super::faults::Fault;
 use crate::api::{Role, UserProfile};
 use crate::client::{CentralClient, CentralError};
+use crate::identity::IdDocument;
 
 /// Calls the admin endpoints of one simulator.
 #[derive(Debug, Clone)]
@@ -177,6 +178,24 @@ impl AdminClient {
             .call::<(), _>(Method::GET, &["admin", "events"], None)
             .await?;
         Ok(events.events)
+    }
+
+    /// The SMS and e-mail central would have sent, oldest first.
+    pub async fn notifications(&self) -> Result<Vec<Notification>, CentralError> {
+        let sent: Notifications = self
+            .client
+            .call::<(), _>(Method::GET, &["admin", "notifications"], None)
+            .await?;
+        Ok(sent.notifications)
+    }
+
+    /// The holder's whole ID document, as the person shows it at the counter.
+    pub async fn holder_document(&self, pass_id: &str) -> Result<IdDocument, CentralError> {
+        let held: HolderDocument = self
+            .client
+            .call::<(), _>(Method::GET, &["admin", "items", pass_id, "holder-document"], None)
+            .await?;
+        Ok(held.document)
     }
 
     /// Counts of what central holds.

@@ -7,6 +7,9 @@
 //! A crew of eight or more is one application collected together, and one of
 //! its items is refused after approval (withdrawn in the feed), as happens
 //! when a port's check of one person fails: the rest of the crew goes on.
+//! Central also knows each person's full ID document (a national ID, or for
+//! one in ten a resident certificate), which it sends only as a hash, and
+//! each company's named delegate, who collects its cards.
 //! The same seed and batch number always give the same applications.
 
 use std::sync::LazyLock;
@@ -15,6 +18,7 @@ use fastrand::Rng;
 use time::{Date, Duration, Month};
 
 use crate::api::{Company, Holder};
+use crate::identity::IdDocument;
 use crate::model::{PORTS, TaxId};
 
 /// The seed lists in `fixtures/seed/`, read into the binary at build time.
@@ -86,6 +90,8 @@ pub(crate) struct ApplicationPlan {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct HolderPlan {
     pub holder: Holder,
+    /// The person's full ID document, as central holds it; none for a vehicle.
+    pub document: Option<IdDocument>,
     /// Seeds the person's portrait; vehicles, and the few people whose
     /// application brought no photo, have none.
     pub portrait_seed: Option<u64>,
@@ -171,13 +177,16 @@ impl Generator {
                 if !temporary && self.percent(VEHICLE_PERCENT) {
                     HolderPlan {
                         holder: self.vehicle(),
+                        document: None,
                         portrait_seed: None,
                         refused: false,
                     }
                 } else {
                     // The seed decides whether there is a photo, so the draws stay as they were.
+                    let (holder, document) = self.person();
                     HolderPlan {
-                        holder: self.person(),
+                        holder,
+                        document: Some(document),
                         portrait_seed: Some(self.rng.u64(..)).filter(|seed| seed % 100 >= NO_PHOTO_PERCENT),
                         refused: false,
                     }
@@ -228,23 +237,27 @@ impl Generator {
         with_pickup(office, &others)
     }
 
-    fn person(&mut self) -> Holder {
+    fn person(&mut self) -> (Holder, IdDocument) {
         let (surname, surname_latin) = SURNAMES[self.rng.usize(..SURNAMES.len())];
         let given_len = if self.percent(85) { 2 } else { 1 };
         let given: Vec<(&str, &str)> = (0..given_len).map(|_| GIVEN[self.rng.usize(..GIVEN.len())]).collect();
-        let name = std::iter::once(surname).chain(given.iter().map(|(c, _)| *c)).collect();
+        let name: String = std::iter::once(surname).chain(given.iter().map(|(c, _)| *c)).collect();
         let name_latin = self.percent(LATIN_NAME_PERCENT).then(|| {
             let given_latin: Vec<&str> = given.iter().map(|(_, latin)| *latin).collect();
             format!("{surname_latin} {}", given_latin.join("-"))
         });
         let area = char::from(ID_AREAS[self.rng.usize(..ID_AREAS.len())]);
         let sex = self.rng.u32(1..=2);
-        let national_id_masked = format!("{area}{sex}{}****{:03}", self.rng.u32(0..10), self.rng.u32(0..1000));
-        Holder::Person {
+        let masked_digit = self.rng.u32(0..10);
+        let last_three = self.rng.u32(0..1000);
+        let document = full_document(&name, area, sex, masked_digit, last_three);
+        let national_id_masked = document.masked();
+        let holder = Holder::Person {
             name,
             name_latin,
             national_id_masked,
-        }
+        };
+        (holder, document)
     }
 
     fn vehicle(&mut self) -> Holder {
@@ -291,6 +304,72 @@ fn companies(seed: u64) -> Vec<Company> {
             tax_id,
         })
         .collect()
+}
+
+/// Share of people who hold a resident certificate rather than a national ID, in percent.
+const RESIDENT_PERCENT: u64 = 10;
+
+/// The person's full document, from what was drawn for the masked ID: the
+/// hidden digits come from a hash of the name and the drawn digits (no more
+/// draws, so the rest of the data stays as it was), the last of them chosen
+/// so the drawn last digit is a valid check digit. One person in ten holds
+/// a resident certificate of the 2021 style (8 or 9 second).
+fn full_document(name: &str, area: char, sex: u32, masked_digit: u32, last_three: u32) -> IdDocument {
+    let stir = name.bytes().fold(
+        mix(u64::from(area as u32), u64::from(masked_digit * 1000 + last_three)),
+        |h, b| mix(h, u64::from(b)),
+    );
+    let resident = stir % 100 < RESIDENT_PERCENT;
+    let second = if resident { sex + 7 } else { sex };
+    let hidden = [(stir >> 8) % 10, (stir >> 16) % 10, (stir >> 24) % 10];
+    let mut digits: Vec<u32> = vec![second, masked_digit];
+    digits.extend(hidden.iter().map(|d| *d as u32));
+    digits.push(0);
+    digits.extend([last_three / 100, last_three / 10 % 10, last_three % 10]);
+    // Weights 8..1 and 1 on the digits after the letter; the letter's code counts 1 and 9.
+    let code = 10
+        + b"ABCDEFGHJKLMNPQRSTUVXYWZIO"
+            .iter()
+            .position(|c| char::from(*c) == area)
+            .unwrap_or_default() as u32;
+    let weights = [8, 7, 6, 5, 4, 3, 2, 1, 1];
+    let sum: u32 = code / 10 + code % 10 * 9 + digits.iter().zip(weights).map(|(d, w)| d * w).sum::<u32>();
+    // The hidden digit at weight 3 makes the sum a multiple of 10 (3 × 7 ≡ 1 mod 10).
+    digits[5] = (10 - sum % 10) % 10 * 7 % 10;
+    let number: String = std::iter::once(area)
+        .chain(digits.iter().map(|d| char::from_digit(*d, 10).unwrap_or('0')))
+        .collect();
+    if resident {
+        IdDocument::ResidentCertificate { number }
+    } else {
+        IdDocument::NationalId { number }
+    }
+}
+
+/// A company's named delegate (代理人), who collects its cards and receives
+/// its pick-up codes: the same person for the same company every time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Delegate {
+    pub name: String,
+    pub mobile: String,
+    pub email: String,
+}
+
+/// The delegate a company named, drawn from its tax ID.
+pub(crate) fn delegate_of(company: &Company) -> Delegate {
+    let mut rng = Rng::with_seed(mix(company.tax_id.parse().unwrap_or_default(), 7));
+    let (surname, _) = SURNAMES[rng.usize(..SURNAMES.len())];
+    let given: String = (0..2).map(|_| GIVEN[rng.usize(..GIVEN.len())].0).collect();
+    Delegate {
+        name: format!("{surname}{given}"),
+        mobile: format!(
+            "09{:02}-{:03}-{:03}",
+            rng.u32(10..100),
+            rng.u32(0..1000),
+            rng.u32(0..1000)
+        ),
+        email: format!("pickup@{}.example.tw", company.tax_id),
+    }
 }
 
 /// The given ports with the pickup office added, once each, in [`PORTS`] order.
@@ -423,6 +502,38 @@ mod tests {
                 a.valid_to
             );
         }
+    }
+
+    #[test]
+    fn people_have_full_documents_that_pass_their_checks_and_match_the_masked_id() {
+        let plans = sample(2026);
+        let people: Vec<(&Holder, &IdDocument)> = plans
+            .iter()
+            .flat_map(|p| &p.holders)
+            .filter_map(|h| h.document.as_ref().map(|d| (&h.holder, d)))
+            .collect();
+        assert!(people.len() > 50);
+        let mut residents = 0;
+        for (holder, document) in &people {
+            assert_eq!(document.checked().as_ref(), Ok(*document), "{document:?}");
+            let Holder::Person { national_id_masked, .. } = holder else {
+                panic!("a vehicle with a document")
+            };
+            assert_eq!(national_id_masked, &document.masked());
+            residents += usize::from(matches!(document, IdDocument::ResidentCertificate { .. }));
+        }
+        assert!(
+            residents > 0 && residents < people.len() / 4,
+            "{residents} of {}",
+            people.len()
+        );
+    }
+
+    #[test]
+    fn a_company_always_names_the_same_delegate() {
+        let company = &companies(2026)[0];
+        assert_eq!(delegate_of(company), delegate_of(company));
+        assert_ne!(delegate_of(company).name, delegate_of(&companies(2026)[1]).name);
     }
 
     #[test]

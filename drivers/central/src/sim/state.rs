@@ -33,10 +33,15 @@ pub struct SimConfig {
     pub enrolment_codes: Vec<(String, String)>,
     /// Added before every answer of the station API (not the admin API).
     pub latency: Duration,
+    /// Hashes holders' ID documents at a cost stations refuse to compare
+    /// against (default false): for benchmarks that generate 100,000 holders
+    /// and hand no card over.
+    pub cheap_id_hashes: bool,
 }
 
 impl SimConfig {
     /// Defaults: no items, office `TWKEL`, photos on, seed 2026, no latency,
+    /// holder ID hashes at the cost stations ask for,
     /// and one enrolment code made for the office at start.
     pub fn new(db_path: impl Into<PathBuf>) -> Self {
         SimConfig {
@@ -47,6 +52,7 @@ impl SimConfig {
             seed: 2026,
             enrolment_codes: Vec::new(),
             latency: Duration::ZERO,
+            cheap_id_hashes: false,
         }
     }
 }
@@ -68,6 +74,7 @@ impl AppState {
         check_office(&config.office)?;
         let schemas = RequestSchemas::compile(REQUEST_SCHEMAS)?;
         let mut store = Store::open(&config.db_path)?;
+        store.id_hash_params = super::store::holder_hash_params(config.cheap_id_hashes);
         for (office, code) in &config.enrolment_codes {
             check_office(office)?;
             store.add_enrolment_code(office, code)?;

@@ -3,7 +3,8 @@
 //! the parts share are in `db`, below every part. Each concern has its
 //! module: [`applications`], [`feed`] (items and the change feed),
 //! [`photos`], [`events`], [`hotlist`], [`stations`] (enrolment and the
-//! trust list), [`audit_heads`] and [`users`].
+//! trust list), [`audit_heads`], [`users`] and [`pickups`] (holder
+//! documents, pick-up codes and the notification outbox).
 //!
 //! It exists so that the simulator behaves like a real central system across
 //! restarts, and so that a page of 1,000 items is one indexed range read: each
@@ -20,6 +21,7 @@ mod events;
 mod feed;
 mod hotlist;
 mod photos;
+mod pickups;
 mod stations;
 mod users;
 
@@ -100,6 +102,14 @@ CREATE TABLE IF NOT EXISTS users (
     username TEXT PRIMARY KEY, display_name TEXT NOT NULL, roles TEXT NOT NULL, office TEXT NOT NULL,
     password_hash TEXT NOT NULL, failed_attempts INTEGER NOT NULL DEFAULT 0, locked_until TEXT,
     last_sign_in_at TEXT, password_changed_at TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS holder_documents (pass_id TEXT PRIMARY KEY REFERENCES items (pass_id), document TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pickup_codes (
+    code_id TEXT PRIMARY KEY, pass_id TEXT NOT NULL REFERENCES items (pass_id), version INTEGER NOT NULL,
+    issued_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT, UNIQUE (pass_id, version));
+CREATE TABLE IF NOT EXISTS notifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL,
+    company_tax_id TEXT NOT NULL, pass_id TEXT, kind TEXT NOT NULL, body TEXT NOT NULL, pickup_code TEXT,
+    pickup_code_id TEXT);
 ";
 
 impl Store {
@@ -111,8 +121,14 @@ impl Store {
             if meta(&conn, "epoch")?.is_none() {
                 set_meta(&conn, "epoch", i64::from(feed::fresh_epoch(0)))?;
             }
-            let root = authority_root_key(&conn)?;
-            Ok(Store { conn, root })
+            let root = stored_key(&conn, "authority_root")?;
+            let pickup_key = std::sync::Arc::new(stored_key(&conn, "pickup_signer")?);
+            Ok(Store {
+                conn,
+                root,
+                pickup_key,
+                id_hash_params: holder_hash_params(false),
+            })
         };
         open().map_err(|e| match e {
             SimError::Db { source, .. } => SimError::Db {
@@ -150,12 +166,22 @@ impl Store {
     }
 }
 
-/// The authority's root key, made when the database is new.
-fn authority_root_key(conn: &Connection) -> Result<SigningKey, SimError> {
+/// The Argon2id cost of holder ID hashes: the least a station compares
+/// against, or, `cheap`, one it refuses (for generating 100,000 holders in
+/// seconds, where no card is handed over).
+pub(crate) fn holder_hash_params(cheap: bool) -> argon2::Params {
+    let (memory_kib, passes) = if cheap {
+        (argon2::Params::MIN_M_COST, argon2::Params::MIN_T_COST)
+    } else {
+        crate::identity::HOLDER_HASH_FLOOR
+    };
+    argon2::Params::new(memory_kib, passes, 1, None).unwrap_or_default()
+}
+
+/// One of central's keys (`authority_root`, `pickup_signer`), made when the database is new.
+fn stored_key(conn: &Connection, name: &str) -> Result<SigningKey, SimError> {
     let stored: Option<Vec<u8>> = conn
-        .query_row("SELECT bytes FROM secrets WHERE name = 'authority_root'", [], |r| {
-            r.get(0)
-        })
+        .query_row("SELECT bytes FROM secrets WHERE name = ?1", [name], |r| r.get(0))
         .optional()?;
     if let Some(der) = stored {
         return SigningKey::from_pkcs8_der(&der).map_err(credential_error);
@@ -163,8 +189,8 @@ fn authority_root_key(conn: &Connection) -> Result<SigningKey, SimError> {
     let key = SigningKey::generate(Algorithm::EdDsa).map_err(credential_error)?;
     let der = key.to_pkcs8_der().map_err(credential_error)?;
     conn.execute(
-        "INSERT INTO secrets (name, bytes) VALUES ('authority_root', ?1)",
-        [der.as_slice()],
+        "INSERT INTO secrets (name, bytes) VALUES (?1, ?2)",
+        rusqlite::params![name, der.as_slice()],
     )?;
     Ok(key)
 }

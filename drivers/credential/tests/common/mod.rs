@@ -96,6 +96,7 @@ impl Authority {
             sequence,
             issued_at: NOW,
             signers,
+            pickup_signers: Vec::new(),
         }
         .sign(&self.root)
         .expect("sign trust list")

@@ -84,6 +84,8 @@ fn roots(visitor: &mut Collect) {
     visitor.visit::<pass_station::workflow::Reprinted>();
     visitor.visit::<pass_station::store::Recipient>();
     visitor.visit::<pass_station::workflow::HandedOver>();
+    visitor.visit::<desk::HandOver>();
+    visitor.visit::<desk::RecipientCheck>();
     visitor.visit::<pass_station::store::Delegation>();
     visitor.visit::<pass_station::store::Colleague>();
     visitor.visit::<pass_station::store::Check>();

@@ -336,6 +336,7 @@ fn run(state: AppState, software_rendering: bool) -> ExitCode {
             commands::resolve_scan,
             commands::first_screen_drawn,
             commands::pickups,
+            commands::check_recipient,
             commands::hand_over,
             commands::sign_in,
             commands::sign_out,

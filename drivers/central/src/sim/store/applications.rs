@@ -12,9 +12,11 @@ use rusqlite::{Transaction, params};
 use sha2::{Digest, Sha256};
 use time::{Date, OffsetDateTime};
 
-use super::db::{Store, next_counter, rfc3339, to_json, today};
+use super::db::{Store, next_counter, random_bytes, rfc3339, to_json, today};
 use super::feed::state_name;
+use super::pickups::keep_holder_document;
 use crate::api::{Holder, ItemStatus, WireItem};
+use crate::identity::hash_holder_id;
 use crate::sim::admin::{ApplicationCreated, ApplicationRequest, ItemStateName};
 use crate::sim::error::SimError;
 use crate::sim::generate::{ApplicationPlan, Generator};
@@ -30,8 +32,9 @@ impl Store {
         office: &str,
         count: u32,
     ) -> Result<Vec<String>, SimError> {
+        let id_hash = self.id_hash_params.clone();
         let made = self.write("generating items", |tx| {
-            insert_generated(tx, seed, photos, true, |generator| {
+            insert_generated(tx, (seed, photos, &id_hash), true, |generator| {
                 generator.applications(office, count)
             })
         })?;
@@ -45,8 +48,9 @@ impl Store {
         photos: bool,
         req: &ApplicationRequest,
     ) -> Result<ApplicationCreated, SimError> {
+        let id_hash = self.id_hash_params.clone();
         let made = self.write("creating an application", |tx| {
-            insert_generated(tx, seed, photos, false, |generator| {
+            insert_generated(tx, (seed, photos, &id_hash), false, |generator| {
                 vec![generator.application(&req.office, Some(&req.ports), req.items, req.temporary)]
             })
         })?;
@@ -62,18 +66,18 @@ impl Store {
 }
 
 /// Plans applications with the generator of the next batch number and
-/// stores them: the same seed and the same requests give the same data.
+/// stores them: the same seed and the same requests give the same data
+/// (but the holder ID hashes, whose salts are random as central's are).
 fn insert_generated(
     tx: &Transaction,
-    seed: u64,
-    photos: bool,
+    (seed, photos, id_hash): (u64, bool, &argon2::Params),
     approved: bool,
     plan: impl FnOnce(&mut Generator) -> Vec<ApplicationPlan>,
 ) -> Result<Vec<(String, Vec<String>)>, SimError> {
     let batch = next_counter(tx, "batch", 1)? - 1;
     let today = today();
     let plans = plan(&mut Generator::new(seed, batch, today));
-    insert_applications(tx, &plans, today, approved, photos)
+    insert_applications(tx, &plans, today, (approved, photos), id_hash)
 }
 
 /// Stores planned applications; returns each one's ID and pass numbers.
@@ -81,8 +85,8 @@ fn insert_applications(
     tx: &Transaction,
     plans: &[ApplicationPlan],
     today: Date,
-    approved: bool,
-    photos: bool,
+    (approved, photos): (bool, bool),
+    id_hash: &argon2::Params,
 ) -> Result<Vec<(String, Vec<String>)>, SimError> {
     let year = today.year();
     let now = OffsetDateTime::now_utc();
@@ -155,6 +159,14 @@ fn insert_applications(
                 }
                 _ => None,
             };
+            let holder_id_hash = match &holder.document {
+                Some(document) => {
+                    let hash = hash_holder_id(document, &random_bytes(16), id_hash.clone())
+                        .map_err(|e| SimError::Internal(format!("hashing a holder's ID: {e}")))?;
+                    Some(hash)
+                }
+                None => None,
+            };
             // A person refused after the approval is in the feed withdrawn.
             let refused = approved && holder.refused;
             let item = WireItem {
@@ -174,6 +186,7 @@ fn insert_applications(
                 valid_to: plan.valid_to,
                 pickup_office: office.to_owned(),
                 photo_sha256,
+                holder_id_hash,
                 changed_at: now,
                 handed_over: None,
                 claim: None,
@@ -186,6 +199,9 @@ fn insert_applications(
                 state
             };
             item_stmt.execute(params![pass_id, application_id, office, item_state, record])?;
+            if let Some(document) = &holder.document {
+                keep_holder_document(tx, &pass_id, document)?;
+            }
             for port in &plan.ports {
                 approval_stmt.execute(params![pass_id, port, approved_at])?;
             }

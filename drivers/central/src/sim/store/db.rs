@@ -19,6 +19,11 @@ pub(crate) struct Store {
     pub(super) conn: Connection,
     /// The pass authority's root key: signs the trust list and the hotlist.
     pub(super) root: SigningKey,
+    /// Central's key for pick-up codes, certified in the trust list; shared
+    /// so a transaction can sign with it while the store is borrowed.
+    pub(super) pickup_key: std::sync::Arc<SigningKey>,
+    /// The cost holder ID documents are hashed at.
+    pub(crate) id_hash_params: argon2::Params,
 }
 
 /// The card office's calendar day (Taiwan, UTC+8).

@@ -14,8 +14,9 @@ use super::claims::follow_card_step;
 use super::db::{Store, rfc3339, to_json};
 use super::feed::{change_item, known_item, open_at_version};
 use super::hotlist::{end_of_day, hotlist_card, hotlist_print};
+use super::pickups::{issue_pickup_code, mark_pickup_code_used};
 use crate::api::{EventOutcome, EventResult, HandedOverCard, ItemStatus};
-use crate::events::{CardFaces, CardStepEvent, ItemsReceived, StationEvent};
+use crate::events::{CardFaces, CardStep, CardStepEvent, ItemsReceived, StationEvent};
 use crate::sim::admin::StoredEvent;
 use crate::sim::error::{SimError, parse_card_uid};
 use crate::sim::reported::ReportedEvent;
@@ -34,11 +35,14 @@ impl Store {
     /// [`audit_head`]); a head that does not is rejected and not recorded.
     /// A `station_restored` moves the heads past the backup's aside and
     /// answers how many entries that were (see [`restore_point`]).
+    /// A release issues the card's pick-up code to the company's delegate; a
+    /// hand-over that used one marks it used.
     pub(crate) fn record_events(
         &mut self,
         station_id: &str,
         events: &[ReportedEvent],
     ) -> Result<Vec<EventResult>, SimError> {
+        let pickup_key = self.pickup_key.clone();
         self.write("recording events", |tx| {
             let received_at = rfc3339(OffsetDateTime::now_utc());
             let mut again =
@@ -104,6 +108,12 @@ impl Store {
                         record_hand_over(tx, step, card, wire.occurred_at)?;
                     }
                     follow_card_step(tx, station_id, *kind, step, wire.occurred_at)?;
+                    if *kind == CardStep::Released && open_at_version(tx, &step.pass_id, step.version)? {
+                        issue_pickup_code(tx, &pickup_key, &step.pass_id, step.version, wire.occurred_at)?;
+                    }
+                    if let Some(code_id) = step.detail.get("pickup_code_id").and_then(serde_json::Value::as_str) {
+                        mark_pickup_code_used(tx, code_id, wire.occurred_at)?;
+                    }
                 }
                 if let Some(head) = head {
                     keep_audit_head(tx, station_id, &head, &received_at)?;

@@ -185,10 +185,18 @@ impl Store {
                 });
             }
             let sequence = meta(conn, "counter:trust_list")?.unwrap_or_default().unsigned_abs();
+            let now = OffsetDateTime::now_utc();
             Ok(TrustList {
                 sequence,
-                issued_at: OffsetDateTime::now_utc(),
+                issued_at: now,
                 signers,
+                pickup_signers: vec![SignerEntry {
+                    public_key: self.pickup_key.public(),
+                    office: "*".to_owned(),
+                    valid_from: OffsetDateTime::UNIX_EPOCH,
+                    valid_to: now + time::Duration::days(3650),
+                    status: SignerStatus::Active,
+                }],
             })
         })?;
         trust_list.sign(&self.root).map_err(credential_error)

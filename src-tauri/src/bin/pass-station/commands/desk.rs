@@ -6,10 +6,12 @@
 
 use pass_station::StationError;
 use pass_station::desk_photo::Crop;
+use pass_station::entitlement::CardEntitlement;
 use pass_station::model::CardState;
 use pass_station::ops::Retired;
 use pass_station::ops::desk::{
     self, CardView, EncodeResult, HandOver, PhotoSave, PhotoTaken, PrintOptions, PrintOutcome, QueuePage,
+    RecipientCheck,
 };
 use pass_station::ops::devices::PrintedQr;
 use pass_station::printing::PrintCheck;
@@ -262,20 +264,17 @@ pub async fn pickups(app: AppHandle) -> Answer<Vec<Waiting>> {
     with_session(app, |station, session, _| desk::pickups(station, session)).await
 }
 
-/// Hands released cards of one application to one representative.
+/// Whether the person at the counter may take each of the cards, and why.
 #[tauri::command]
-pub async fn hand_over(
-    app: AppHandle,
-    pass_ids: Vec<String>,
-    name: String,
-    company: String,
-    id_number: String,
-) -> Answer<HandedOver> {
-    let to = HandOver {
-        pass_ids,
-        name,
-        company,
-        id_number,
-    };
+pub async fn check_recipient(app: AppHandle, who: RecipientCheck) -> Answer<Vec<CardEntitlement>> {
+    with_session(app, move |station, session, _| {
+        desk::check_recipient(station, session, &who)
+    })
+    .await
+}
+
+/// Hands released cards of one application to one recipient.
+#[tauri::command]
+pub async fn hand_over(app: AppHandle, to: HandOver) -> Answer<HandedOver> {
     with_session(app, move |station, session, _| desk::hand_over(station, session, &to)).await
 }

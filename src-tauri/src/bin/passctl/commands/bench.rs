@@ -79,7 +79,7 @@ fn start_sim(
             .with_file_name(format!("central-sim{}", std::env::consts::EXE_SUFFIX)),
     };
     let mut command = Command::new(&sim_binary);
-    command.args(["--listen", "127.0.0.1:0", "--office", OFFICE]);
+    command.args(["--listen", "127.0.0.1:0", "--office", OFFICE, "--cheap-id-hashes"]);
     if !photos {
         command.arg("--no-photos");
     }

@@ -4,12 +4,15 @@
 
 use std::path::PathBuf;
 
+use pass_central::identity::IdDocument;
 use pass_station::StationError;
 use pass_station::auth::Duty;
 use pass_station::desk_photo::{Crop, PhotoWarning};
+use pass_station::entitlement::Entitlement;
 use pass_station::model::CardState;
 use pass_station::ops::desk::{
     self, CardView, EncodeResult, HandOver, PhotoSave, PrintOptions, PrintOutcome, Printer, QueuePage,
+    SupervisorApproval,
 };
 use pass_station::ops::devices::{self, CardSource};
 use pass_station::printing::PrintCheck;
@@ -396,31 +399,123 @@ pub fn pickups(ctx: &Context) -> Result<Outcome, StationError> {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("document").required(true).args(["id_number", "resident_certificate", "passport"])))]
 pub struct HandoverArgs {
-    /// Released cards of one application, collected by one representative;
+    /// Released cards of one application, collected by one recipient;
     /// refused as a whole, nothing done, if any of them may not go.
     #[arg(required = true, value_name = "ITEM")]
     items: Vec<String>,
-    /// The recipient's name, as on their ID card.
+    /// The recipient's name, as on their ID document.
     #[arg(long, value_name = "NAME")]
     to: String,
     #[arg(long, value_name = "NAME")]
     company: String,
-    /// The recipient's ID number as shown; only a masked form is kept.
+    /// The recipient's national ID number as shown; only a masked form is kept.
     #[arg(long, value_name = "ID")]
-    id_number: String,
+    id_number: Option<String>,
+    /// The recipient's resident certificate number, instead of a national ID.
+    #[arg(long, value_name = "NUMBER")]
+    resident_certificate: Option<String>,
+    /// The recipient's passport, as COUNTRY:NUMBER (the three-letter code of
+    /// its machine-readable zone), such as PHL:P1234567A.
+    #[arg(long, value_name = "COUNTRY:NUMBER")]
+    passport: Option<String>,
+    /// A pick-up code the company's delegate brought (PK1:…), one per card;
+    /// repeatable. `-` reads them from standard input, one per line, so they
+    /// stay out of the process list.
+    #[arg(long = "pickup-code", value_name = "CODE")]
+    pickup_codes: Vec<String>,
+    /// For cards the recipient has no right to: the supervisor who approves,
+    /// at this desk. Their password is asked for (or read from standard
+    /// input with --password-stdin).
+    #[arg(long, value_name = "USER", requires = "reason")]
+    approved_by: Option<String>,
+    /// Why the supervisor lets the cards go to this recipient; audited.
+    #[arg(long, value_name = "TEXT", requires = "approved_by")]
+    reason: Option<String>,
+    /// Read the supervisor's password from standard input (after any pick-up codes).
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+impl HandoverArgs {
+    /// The document the recipient showed, as given.
+    fn document(&self) -> Result<IdDocument, StationError> {
+        let usage = |detail: &str| StationError::Usage(detail.to_owned());
+        match (&self.id_number, &self.resident_certificate, &self.passport) {
+            (Some(number), None, None) => Ok(IdDocument::NationalId { number: number.clone() }),
+            (None, Some(number), None) => Ok(IdDocument::ResidentCertificate { number: number.clone() }),
+            (None, None, Some(passport)) => {
+                let (country, number) = passport
+                    .split_once(':')
+                    .ok_or_else(|| usage("give the passport as COUNTRY:NUMBER, such as PHL:P1234567A"))?;
+                Ok(IdDocument::Passport {
+                    country: country.to_owned(),
+                    number: number.to_owned(),
+                })
+            }
+            _ => Err(usage(
+                "give one ID document: --id-number, --resident-certificate or --passport",
+            )),
+        }
+    }
+
+    /// The pick-up codes, those given as `-` read from standard input.
+    fn pickup_codes(&self) -> Result<Vec<String>, StationError> {
+        let mut codes = Vec::with_capacity(self.pickup_codes.len());
+        for code in &self.pickup_codes {
+            if code != "-" {
+                codes.push(code.clone());
+                continue;
+            }
+            let mut line = String::new();
+            std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line).map_err(|source| {
+                StationError::Io {
+                    action: "read a pick-up code",
+                    path: "standard input".into(),
+                    source,
+                }
+            })?;
+            codes.push(line.trim().to_owned());
+        }
+        Ok(codes)
+    }
 }
 
 pub fn handover(ctx: &Context, args: HandoverArgs) -> Result<Outcome, StationError> {
     let (mut station, session) = ctx.signed_in(Duty::Issue)?;
+    let pickup_codes = args.pickup_codes()?;
+    let approval = match (&args.approved_by, &args.reason) {
+        (Some(supervisor), Some(reason)) => Some(SupervisorApproval {
+            supervisor: supervisor.clone(),
+            password: super::session::Passwords::new(args.password_stdin)
+                .read(&format!("password of {supervisor}, who approves: "))?,
+            reason: reason.clone(),
+        }),
+        _ => None,
+    };
     let to = HandOver {
-        pass_ids: args.items,
-        name: args.to,
-        company: args.company,
-        id_number: args.id_number,
+        pass_ids: args.items.clone(),
+        name: args.to.clone(),
+        company: args.company.clone(),
+        document: args.document()?,
+        pickup_codes,
+        approval,
     };
     let handed = desk::hand_over(&mut station, &session, &to)?;
     ctx.out.say(&handed, |h: &HandedOver| {
+        let grounds: Vec<String> = h
+            .cards
+            .iter()
+            .map(|card| {
+                let why = match &card.entitlement {
+                    Some(Entitlement::Holder) => "the holder's own ID".to_owned(),
+                    Some(Entitlement::PickupCode { delegate, .. }) => format!("pick-up code of delegate {delegate}"),
+                    None => format!("approved by {}", h.approved_by.as_deref().unwrap_or("a supervisor")),
+                };
+                format!("{} ({why})", card.pass_id)
+            })
+            .collect();
         format!(
             "{} of application {} handed over to {} of {} (ID {}): {}",
             table::count(h.pass_ids.len(), "card", "cards"),
@@ -428,7 +523,7 @@ pub fn handover(ctx: &Context, args: HandoverArgs) -> Result<Outcome, StationErr
             h.recipient.name,
             h.recipient.company,
             h.recipient.id_masked,
-            h.pass_ids.join(", ")
+            grounds.join(", ")
         )
     });
     Ok(Outcome::Done)
