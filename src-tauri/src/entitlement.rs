@@ -18,9 +18,10 @@
 //! transaction per card) or verifying credentials at the gate.
 
 use pass_central::identity::{IdDocument, is_holder};
-use pass_credential::{PickupCode, PickupError};
+use pass_credential::PickupCode;
 use serde::Serialize;
 
+pub use crate::policy::PickupRefusal;
 use crate::store::ItemRecord;
 use crate::{Station, StationError};
 
@@ -46,33 +47,6 @@ pub struct CardEntitlement {
     pub holder: String,
     /// `None`: only with a supervisor's approval.
     pub entitlement: Option<Entitlement>,
-}
-
-/// Why a pick-up code shown at the counter does not let this recipient take a card.
-#[derive(Debug, thiserror::Error)]
-pub enum PickupRefusal {
-    #[error(transparent)]
-    Invalid(#[from] PickupError),
-    #[error("the pick-up code for {pass_id} was already used, at {used_at}; a code is good for one hand-over")]
-    Used { pass_id: String, used_at: String },
-    #[error(
-        "the pick-up code is for {pass_id}, which is not among the cards picked; pick that card, or scan its own code"
-    )]
-    OtherCard { pass_id: String },
-    #[error(
-        "the pick-up code is for an older card of {pass_id} (version {code_version}, now {version}); the company \
-         receives a new code when the new card is released"
-    )]
-    OldVersion {
-        pass_id: String,
-        code_version: u32,
-        version: u32,
-    },
-    #[error(
-        "the pick-up code is for the company's delegate {delegate}, not {recipient}; check the name against the ID \
-         document"
-    )]
-    OtherPerson { delegate: String, recipient: String },
 }
 
 impl Station {

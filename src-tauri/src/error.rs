@@ -231,7 +231,7 @@ pub enum StationError {
     #[error(transparent)]
     BadIdDocument(#[from] pass_central::identity::IdDocumentError),
     #[error(transparent)]
-    Pickup(#[from] crate::entitlement::PickupRefusal),
+    Pickup(#[from] crate::policy::PickupRefusal),
     #[error(
         "{} may not go to this recipient: they are neither the holder nor the delegate of its pick-up code; \
          a supervisor must approve the hand-over, with a reason", pass_ids.join(", ")
@@ -527,8 +527,8 @@ fn id_document_code(problem: &pass_central::identity::IdDocumentError) -> (Code,
 }
 
 /// A pick-up code's refusal, with what its message names.
-fn pickup_code(refusal: &crate::entitlement::PickupRefusal) -> (Code, Value) {
-    use crate::entitlement::PickupRefusal as R;
+fn pickup_code(refusal: &crate::policy::PickupRefusal) -> (Code, Value) {
+    use crate::policy::PickupRefusal as R;
     use pass_credential::PickupError as E;
     match refusal {
         R::Invalid(E::NotACode) => (Code::PickupNotACode, json!({})),

@@ -1,6 +1,7 @@
 //! The station's rules about people: the account rules, the duties a step
 //! needs and the roles that carry them, and the refusals of the person
-//! ([`AuthError`]) with what to do about each.
+//! ([`AuthError`], and [`PickupRefusal`] for a pick-up code at the counter)
+//! with what to do about each.
 //!
 //! What it is for: the rules and words the station's errors need about
 //! people, below everything that signs in or returns errors, so that the
@@ -148,4 +149,31 @@ fn tries_advice(tries_left: Option<u32>) -> String {
 pub fn roles_text(roles: &[Role]) -> String {
     let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
     names.join(", ")
+}
+
+/// Why a pick-up code shown at the counter does not let this recipient take a card.
+#[derive(Debug, thiserror::Error)]
+pub enum PickupRefusal {
+    #[error(transparent)]
+    Invalid(#[from] pass_credential::PickupError),
+    #[error("the pick-up code for {pass_id} was already used, at {used_at}; a code is good for one hand-over")]
+    Used { pass_id: String, used_at: String },
+    #[error(
+        "the pick-up code is for {pass_id}, which is not among the cards picked; pick that card, or scan its own code"
+    )]
+    OtherCard { pass_id: String },
+    #[error(
+        "the pick-up code is for an older card of {pass_id} (version {code_version}, now {version}); the company \
+         receives a new code when the new card is released"
+    )]
+    OldVersion {
+        pass_id: String,
+        code_version: u32,
+        version: u32,
+    },
+    #[error(
+        "the pick-up code is for the company's delegate {delegate}, not {recipient}; check the name against the ID \
+         document"
+    )]
+    OtherPerson { delegate: String, recipient: String },
 }

@@ -618,6 +618,70 @@ async fn a_hand_over_reaches_the_feed_and_a_withdrawal_revokes_the_version() {
 }
 
 #[tokio::test]
+async fn a_release_sends_the_delegate_a_code_the_trust_list_vouches_for_and_a_hand_over_uses_it() {
+    let (sim, _dir) = common::start_sim(1, false);
+    let (client, enrolment) = enrolment(&sim).await;
+    let (items, _) = sync(&client, None, 10).await.expect("a full sync");
+    let item = &items[0];
+    let step = |key: &str, kind: &str, extra: Value| {
+        let mut payload = json!({"pass_id": item.pass_id, "version": item.version, "actor": "chen", "audit_seq": 3});
+        payload
+            .as_object_mut()
+            .expect("a map")
+            .extend(extra.as_object().cloned().unwrap_or_default());
+        Event {
+            payload,
+            ..event(key, kind)
+        }
+    };
+    let released = step("released-1", "card_released", json!({"print": 1}));
+    let results = client
+        .send_events(&EventBatch {
+            events: vec![released.clone(), released],
+        })
+        .await
+        .expect("results");
+    assert_eq!(results.results[1].outcome, EventOutcome::Duplicate);
+    let admin = AdminClient::new(sim.url()).expect("admin");
+    let sent = admin.notifications().await.expect("the outbox");
+    assert_eq!(sent.len(), 2, "one SMS and one e-mail, once: {sent:#?}");
+    assert_eq!((sent[0].channel.as_str(), sent[1].channel.as_str()), ("sms", "email"));
+    assert!(sent[0].recipient.starts_with("09") && sent[1].recipient.contains('@'));
+    let text = sent[0].pickup_code.clone().expect("the code");
+    assert!(sent[0].body.ends_with(&text), "the message carries the code");
+
+    let root = decode_key(&enrolment.authority_key).expect("the root key");
+    let signed = client.trust_list().await.expect("the trust list");
+    let trust = pass_credential::TrustList::verify(&signed, &root).expect("signed by the root");
+    let code = pass_credential::PickupCode::verify(&text, &trust, time::OffsetDateTime::now_utc())
+        .expect("the trust list vouches for the code");
+    assert_eq!(
+        (code.pass_id.as_str(), code.version),
+        (item.pass_id.as_str(), item.version)
+    );
+    assert_eq!(code.company_tax_id, item.company.tax_id);
+    assert!(
+        trust.find(&trust.pickup_signers[0].kid()).is_none(),
+        "a pick-up key is no credential signer"
+    );
+
+    let handed = step(
+        "handed-1",
+        "card_handed_over",
+        json!({"authorised_by": "pickup_code", "pickup_code_id": code.id_hex()}),
+    );
+    client
+        .send_events(&EventBatch { events: vec![handed] })
+        .await
+        .expect("results");
+    let sent = admin.notifications().await.expect("the outbox");
+    assert!(
+        sent.iter().all(|n| n.code_used_at.is_some()),
+        "central marks the code used"
+    );
+}
+
+#[tokio::test]
 async fn an_answer_larger_than_the_limit_is_refused_unread() {
     let (sim, _dir) = common::start_sim(50, false);
     let (client, _) = enrolment(&sim).await;

@@ -177,3 +177,46 @@ fn this_crate_verifies_what_pycose_signs() {
         }
     }
 }
+
+#[test]
+fn pycose_verifies_a_pick_up_code_only_as_a_pick_up_code() {
+    require_python_modules();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = pass_credential::SigningKey::generate(Algorithm::EdDsa).expect("central's pick-up key");
+    let cose_key = dir.path().join("pickup.cose_key");
+    std::fs::write(&cose_key, key.public().to_cose_key().expect("COSE_Key")).expect("write COSE_Key");
+    let code = pass_credential::PickupCode {
+        code_id: [0xA5; 16],
+        office: OFFICE.into(),
+        pass_id: "KEL-2026-000042".into(),
+        version: 3,
+        delegate: "林小美".into(),
+        company_tax_id: "22099131".into(),
+        issued_at: NOW,
+        expires_at: NOW + time::Duration::days(30),
+    };
+    let text = code.sign(&key).expect("signed");
+    let verify = |extra: &[&str]| {
+        let mut args = vec![
+            script("verify_pickup.py").into_os_string(),
+            text.clone().into(),
+            cose_key.clone().into(),
+        ];
+        args.extend(extra.iter().map(|a| (*a).into()));
+        python(&args.iter().map(|a| a.as_os_str()).collect::<Vec<_>>())
+    };
+    let printed: serde_json::Value =
+        serde_json::from_str(&verify(&[]).expect("pycose verifies the code")).expect("JSON");
+    assert_eq!(
+        printed,
+        serde_json::json!({
+            "code_id": "a5".repeat(16), "office": OFFICE, "pass_id": "KEL-2026-000042", "version": 3,
+            "delegate": "林小美", "company_tax_id": "22099131",
+            "issued_at": NOW.unix_timestamp(), "expires_at": (NOW + time::Duration::days(30)).unix_timestamp(),
+        })
+    );
+    assert!(
+        verify(&["--no-aad"]).is_err_and(|e| e.contains("does not verify")),
+        "without its purpose bound in, the signature is not a credential's"
+    );
+}
