@@ -504,6 +504,23 @@ mod tests {
     }
 
     #[test]
+    fn a_holder_id_hash_is_kept_for_people_only_and_must_be_argon2id() {
+        let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+        let mut raw = sample_wire("KEL-1", "王");
+        raw["holder_id_hash"] = hash.into();
+        let item = check_wire_item(&raw, "TWKEL").expect("valid");
+        assert_eq!(item.holder_id_hash.as_deref(), Some(hash));
+        raw["holder_id_hash"] = "A123456789".into();
+        let (_, rejection) = check_wire_item(&raw, "TWKEL").expect_err("not a hash");
+        assert!(rejection.0.contains("Argon2id"), "{}", rejection.0);
+        assert!(!rejection.0.contains("A123456789"), "the rejection never shows what came");
+        raw["holder_id_hash"] = hash.into();
+        raw["holder"] = serde_json::json!({"type": "vehicle", "plate": "KLA-1234", "vehicle_type": "曳引車"});
+        let item = check_wire_item(&raw, "TWKEL").expect("valid");
+        assert_eq!(item.holder_id_hash, None, "a vehicle has no holder to compare");
+    }
+
+    #[test]
     fn a_rejection_keeps_the_pass_number_when_there_is_one() {
         let mut raw = sample_wire("KEL-9", "王");
         raw["version"] = 0.into();
