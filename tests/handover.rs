@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Lab, OFFICE, PASSWORD, cached_pass_ids, quick_sync};
+use common::{Lab, PASSWORD, quick_sync, synced_office};
 use pass_central::identity::IdDocument;
 use pass_central::sim::admin::Notification;
 use pass_credential::{Algorithm, PickupCode, PickupError, SigningKey};
@@ -89,20 +89,15 @@ fn audit_detail(station: &Station, pass_id: &str) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_holder_the_delegate_with_a_code_once_and_a_stranger_only_with_a_supervisor() {
-    let lab = Lab::start(12, true).await;
-    for (name, role) in [
+    let staff = [
         (CLERK, Role::Clerk),
         (BOSS, Role::Supervisor),
         (WRITER, Role::Supervisor),
-    ] {
-        lab.add_user(name, &[role]).await;
-    }
-    let mut station = lab.station();
-    station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
-    station.home().generate_chip_keys(OFFICE).expect("chip keys");
+    ];
+    let (lab, mut station, ids) = synced_office(12, &staff).await;
     // Three people's cards: one for the holder, one for the delegate, one for a stranger.
     let mut people = Vec::new();
-    for pass_id in cached_pass_ids(&station) {
+    for pass_id in ids {
         if let Ok(document) = lab.admin.holder_document(&pass_id).await {
             people.push((pass_id, document));
         }

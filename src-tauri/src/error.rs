@@ -237,6 +237,12 @@ pub enum StationError {
          a supervisor must approve the hand-over, with a reason", pass_ids.join(", ")
     )]
     NeedsApproval { pass_ids: Vec<String> },
+    #[error("office day {day} was closed already, by {closed_by}; its report stands as signed")]
+    DayClosed { day: String, closed_by: String },
+    #[error("office day {day} has not begun; close today or a day before")]
+    DayNotBegun { day: String },
+    #[error("office day {day} is not closed yet: a supervisor closes it first, with the hopper's count")]
+    DayOpen { day: String },
     #[error("give the reason; it goes into the audit trail")]
     ReasonMissing,
     #[error("the {which} day {text:?} is not a date such as 2026-12-01")]
@@ -458,6 +464,9 @@ codes! {
     PickupOldVersion = "pickup_code.old_version" in Auth,
     PickupOtherPerson = "pickup_code.other_person" in Auth,
     NeedsApproval = "hand_over.needs_approval" in Auth,
+    DayClosed = "day.closed" in Usage,
+    DayNotBegun = "day.not_begun" in Usage,
+    DayOpen = "day.open" in Usage,
     ReasonMissing = "reason_missing" in Usage,
     BadDate = "bad_date" in Usage,
     GateNotRunning = "gate_not_running" in Usage,
@@ -688,6 +697,11 @@ impl StationError {
             ),
             StationError::BadIdDocument(problem) => id_document_code(problem),
             StationError::Pickup(refusal) => pickup_code(refusal),
+            StationError::DayClosed { day, closed_by } => {
+                (Code::DayClosed, json!({ "day": day, "closed_by": closed_by }))
+            }
+            StationError::DayNotBegun { day } => (Code::DayNotBegun, json!({ "day": day })),
+            StationError::DayOpen { day } => (Code::DayOpen, json!({ "day": day })),
             StationError::NeedsApproval { pass_ids } => (
                 Code::NeedsApproval,
                 json!({ "pass_ids": pass_ids.join(", "), "count": pass_ids.len() }),

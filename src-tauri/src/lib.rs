@@ -9,7 +9,8 @@
 //! card and its verification log ([`checking`]), printing cards ([`printing`])
 //! and the holder photos taken at the desk for them ([`desk_photo`]), this
 //! desk's claims among the office's desks ([`desks`]), who may take a
-//! released card at the counter ([`entitlement`]),
+//! released card at the counter ([`entitlement`]), the office's day in
+//! numbers (stock, the closing report, reminders: [`office_day`]),
 //! writing and reading chips ([`chip`]), checking cards at a gate
 //! ([`gate`]), backups of the station and restoring them ([`backup`], sealed
 //! as the chip key exports are, [`sealing`]), users and sessions ([`auth`]) under the account rules and
@@ -40,6 +41,7 @@ pub mod entitlement;
 pub mod error;
 pub mod gate;
 pub mod model;
+pub mod office_day;
 pub mod ops;
 pub mod policy;
 pub mod printing;

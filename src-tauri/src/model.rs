@@ -202,6 +202,7 @@ impl Step {
             CardState::Encoded,
             CardState::Released,
             CardState::HandedOver,
+            CardState::Uncollected,
         ],
         CardState::Voided,
     )
@@ -513,7 +514,10 @@ mod tests {
         raw["holder_id_hash"] = "A123456789".into();
         let (_, rejection) = check_wire_item(&raw, "TWKEL").expect_err("not a hash");
         assert!(rejection.0.contains("Argon2id"), "{}", rejection.0);
-        assert!(!rejection.0.contains("A123456789"), "the rejection never shows what came");
+        assert!(
+            !rejection.0.contains("A123456789"),
+            "the rejection never shows what came"
+        );
         raw["holder_id_hash"] = hash.into();
         raw["holder"] = serde_json::json!({"type": "vehicle", "plate": "KLA-1234", "vehicle_type": "曳引車"});
         let item = check_wire_item(&raw, "TWKEL").expect("valid");

@@ -517,6 +517,8 @@ impl Station {
         let _lock = self.lock_sync()?;
         let client = self.client()?;
         let signer = self.head_signer()?;
+        // Cards waiting 7 or 21 days: central reminds their companies with this sync's events.
+        self.remind_of_waiting_cards()?;
         let office = &self.config.office;
         let mut report = crate::sync::sync(&mut self.store, &client, office, &signer, options, progress).await?;
         report.trust = self

@@ -468,6 +468,7 @@ impl Station {
             let days_waiting = (now - pickup.released_at).whole_days();
             waiting.push(Waiting { pickup, days_waiting });
         }
+        self.remind_of_waiting_cards()?;
         Ok(waiting)
     }
 }

@@ -169,6 +169,20 @@ pub fn passctl_in(home: &Path, args: &[&str], input: &str) -> std::process::Outp
     child.wait_with_output().expect("passctl ends")
 }
 
+/// A lab with `items` synced passes, chip keys, and `people` at central
+/// with their roles; the station and its pass numbers.
+pub async fn synced_office(items: u32, people: &[(&str, Role)]) -> (Lab, Station, Vec<String>) {
+    let lab = Lab::start(items, true).await;
+    for (name, role) in people {
+        lab.add_user(name, &[*role]).await;
+    }
+    let mut station = lab.station();
+    station.sync(&quick_sync(100, 0), &mut |_| {}).await.expect("sync");
+    station.home().generate_chip_keys(OFFICE).expect("chip keys");
+    let ids = cached_pass_ids(&station);
+    (lab, station, ids)
+}
+
 /// A hand-over to someone the pass system does not name (neither holder
 /// nor delegate), approved at the desk by `supervisor`, who signed in at the
 /// station before: for tests of other things than who may collect a card.

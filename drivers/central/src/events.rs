@@ -39,6 +39,10 @@ pub enum StationEvent {
     AuditHead(AuditHeadPayload),
     /// `station_restored`: the station was brought back from a backup.
     StationRestored(StationRestored),
+    /// `day_closed`: a supervisor closed an office day; its report, signed.
+    DayClosed(DayClosed),
+    /// `pickup_reminder`: a released card still waits for its company, 7 or 21 days on.
+    PickupReminder(PickupReminder),
     /// A step of a pass's card (`card_<step>`, or `print_abandoned`).
     CardStep(CardStep, CardStepEvent),
 }
@@ -68,6 +72,8 @@ impl StationEvent {
             "delegation_granted",
             AUDIT_HEAD_EVENT,
             STATION_RESTORED_EVENT,
+            DAY_CLOSED_EVENT,
+            PICKUP_REMINDER_EVENT,
         ]
         .into_iter()
         .chain(CardStep::ALL.map(CardStep::kind))
@@ -82,6 +88,8 @@ impl StationEvent {
             StationEvent::DelegationGranted(_) => "delegation_granted",
             StationEvent::AuditHead(_) => AUDIT_HEAD_EVENT,
             StationEvent::StationRestored(_) => STATION_RESTORED_EVENT,
+            StationEvent::DayClosed(_) => DAY_CLOSED_EVENT,
+            StationEvent::PickupReminder(_) => PICKUP_REMINDER_EVENT,
             StationEvent::CardStep(step, _) => step.kind(),
         }
     }
@@ -96,6 +104,8 @@ impl StationEvent {
             StationEvent::DelegationGranted(p) => serde_json::to_value(p),
             StationEvent::AuditHead(p) => serde_json::to_value(p),
             StationEvent::StationRestored(p) => serde_json::to_value(p),
+            StationEvent::DayClosed(p) => serde_json::to_value(p),
+            StationEvent::PickupReminder(p) => serde_json::to_value(p),
             StationEvent::CardStep(_, p) => serde_json::to_value(p),
         };
         // Plain structs with string keys: serde_json cannot fail on them.
@@ -114,6 +124,8 @@ impl StationEvent {
             "delegation_granted" => StationEvent::DelegationGranted(read("delegation_granted", payload)?),
             AUDIT_HEAD_EVENT => StationEvent::AuditHead(read(AUDIT_HEAD_EVENT, payload)?),
             STATION_RESTORED_EVENT => StationEvent::StationRestored(read(STATION_RESTORED_EVENT, payload)?),
+            DAY_CLOSED_EVENT => StationEvent::DayClosed(read(DAY_CLOSED_EVENT, payload)?),
+            PICKUP_REMINDER_EVENT => StationEvent::PickupReminder(read(PICKUP_REMINDER_EVENT, payload)?),
             other => {
                 let step =
                     CardStep::from_kind(other).ok_or_else(|| EventError::UnknownKind { kind: other.to_owned() })?;
@@ -326,6 +338,34 @@ pub struct StationRestored {
     pub audit_seq: u64,
 }
 
+/// The kind of the event that reports a closed office day.
+pub const DAY_CLOSED_EVENT: &str = "day_closed";
+/// The kind of the event that asks central to remind a company of a waiting card.
+pub const PICKUP_REMINDER_EVENT: &str = "pickup_reminder";
+
+/// The payload of `day_closed`: an office day's closing report, signed by
+/// the station key as `pass_credential::day_report` gives (the report's JSON
+/// text is inside the signed payload, so central keeps exactly what was signed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayClosed {
+    /// The office day, `YYYY-MM-DD`.
+    pub day: String,
+    /// The signed report: base64url (no padding) of the COSE_Sign1 bytes.
+    pub signed_report: String,
+    /// The closing's own entry in the station's audit trail.
+    pub audit_seq: u64,
+}
+
+/// The payload of `pickup_reminder`: central tells the company's delegate
+/// again that the card is ready, by SMS and e-mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PickupReminder {
+    pub pass_id: String,
+    pub version: u32,
+    /// Whole days since the release: 7 or 21.
+    pub days_waiting: u32,
+}
+
 /// A step of a pass's card, by the event kind that reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CardStep {
@@ -458,6 +498,14 @@ mod tests {
                 STATION_RESTORED_EVENT,
                 json!({"backup_head": {"seq": 3, "hash": "ab".repeat(32), "signature": "0oRD"},
                        "backup_taken_at": "2026-12-01T08:00:00Z", "audit_seq": 4}),
+            ),
+            (
+                DAY_CLOSED_EVENT,
+                json!({"day": "2026-12-01", "signed_report": "0oRD", "audit_seq": 12}),
+            ),
+            (
+                PICKUP_REMINDER_EVENT,
+                json!({"pass_id": "KEL-2026-000001", "version": 1, "days_waiting": 7}),
             ),
             ("print_abandoned", step.clone()),
             ("card_voided", step),

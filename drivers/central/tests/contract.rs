@@ -482,6 +482,8 @@ async fn central_sim_keeps_to_the_contract_on_every_path() {
     // Central's own view: the outbox (nothing released yet) and a holder's whole document.
     let sent = api.get("/admin/notifications").expect(200).await.json;
     assert_eq!(sent["notifications"], json!([]), "no card was released");
+    let closed = api.get("/admin/day-reports").expect(200).await.json;
+    assert_eq!(closed["reports"], json!([]), "no day was closed");
     let a_person = a_person.expect("the feed holds a person");
     let holder_document = "/admin/items/{pass_id}/holder-document";
     let held = api.get(holder_document).at("pass_id", &a_person).expect(200).await.json;

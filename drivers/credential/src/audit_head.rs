@@ -28,8 +28,7 @@
 
 use ciborium::value::Value;
 
-use crate::cbor;
-use crate::error::{CredentialError, Result};
+use crate::error::Result;
 use crate::keys::{PublicKey, SigningKey};
 use crate::sign::{Signed, sign_map_bound};
 
@@ -61,19 +60,7 @@ impl AuditHead {
 
     /// Reads a signed head, accepting it only if `station_key` signed it as a head.
     pub fn verify(bytes: &[u8], station_key: &PublicKey) -> Result<AuditHead> {
-        let signed = Signed::parse(bytes, WHAT)?;
-        let expected = station_key.kid();
-        if signed.kid != expected {
-            return Err(CredentialError::NotSignedByStation {
-                what: WHAT,
-                found: signed.kid,
-                expected,
-            });
-        }
-        if !signed.is_signed_by_bound(station_key, EXTERNAL_AAD) {
-            return Err(CredentialError::BadSignature { what: WHAT });
-        }
-        let mut map = cbor::IntMap::new(cbor::decode(signed.payload(), WHAT)?, WHAT)?;
+        let mut map = Signed::open_station_signed(bytes, station_key, EXTERNAL_AAD, WHAT)?;
         let head = AuditHead {
             station_id: map.required(1, "station_id")?.text()?,
             seq: map.required(2, "seq")?.uint()?,
@@ -87,6 +74,7 @@ impl AuditHead {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::CredentialError;
     use crate::claims::PassClaims;
     use crate::keys::Algorithm;
 

@@ -13,6 +13,7 @@
 //! - [`trust`]: the authority-signed list of station keys.
 //! - [`hotlist`]: revoked pass versions, prints and chips, with why, fetched incrementally.
 //! - [`audit_head`]: a station's audit trail head, signed with its key, for central to keep.
+//! - [`day_report`]: an office day's closing report, signed with the station's key.
 //! - [`verify`]: the gate's verdict, with one reason and an action for the officer.
 //!
 //! Not here: the station (issuing, storage, sync transport), the chip protocol
@@ -23,6 +24,7 @@
 pub mod audit_head;
 mod cbor;
 pub mod claims;
+pub mod day_report;
 mod error;
 pub mod hotlist;
 pub mod keys;

@@ -104,6 +104,29 @@ impl Signed {
             .is_ok()
     }
 
+    /// Opens a document a station signs with its own key for one purpose
+    /// (`external_aad`: an audit head, a day report) and returns its payload map.
+    pub(crate) fn open_station_signed(
+        bytes: &[u8],
+        station_key: &PublicKey,
+        external_aad: &[u8],
+        what: &'static str,
+    ) -> Result<IntMap> {
+        let signed = Signed::parse(bytes, what)?;
+        let expected = station_key.kid();
+        if signed.kid != expected {
+            return Err(CredentialError::NotSignedByStation {
+                what,
+                found: signed.kid,
+                expected,
+            });
+        }
+        if !signed.is_signed_by_bound(station_key, external_aad) {
+            return Err(CredentialError::BadSignature { what });
+        }
+        IntMap::new(cbor::decode(signed.payload(), what)?, what)
+    }
+
     /// Opens a document only the authority's root key may sign (trust list, hotlist
     /// delta) and returns its payload map.
     pub(crate) fn open_root_signed(bytes: &[u8], root: &PublicKey, what: &'static str) -> Result<IntMap> {

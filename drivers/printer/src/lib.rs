@@ -8,6 +8,8 @@
 //! - [`CardRenderer`]: layout ([`CardLayout`]) and rendering ([`CardDocument`]).
 //! - [`CardFont`]: the bundled Noto Sans CJK TC subset; characters it lacks are
 //!   refused before anything prints.
+//! - [`report_pdf`]: an A4 report of [`ReportLine`]s (an office day's closing
+//!   report) in the same font, Chinese included.
 //! - [`PrintTarget`]: a [`CupsQueue`] (jobs followed to completion over IPP) or a
 //!   [`PdfFolder`].
 //! - [`lab`]: test equipment, a private cupsd with a cups-pdf queue for tests,
@@ -32,6 +34,7 @@ mod print;
 mod qr;
 mod raster;
 mod render;
+mod report;
 
 pub use card::{CardData, CardPort, Holder};
 pub use error::{Field, JobEnd, PrinterError, Result};
@@ -46,3 +49,4 @@ pub use print::{CupsQueue, JobState, PdfFolder, PrintFormat, PrintTarget, Printe
 pub use qr::{MIN_MODULE_MM, PRINTER_DOT_MM, QUIET_ZONE_MODULES, QrMark};
 pub use raster::{PRINT_DPI, rasterise};
 pub use render::{CardDocument, CardRenderer};
+pub use report::{ReportLine, report_pdf};

@@ -66,14 +66,23 @@ fn ring(area: Area) -> PolygonRing {
 }
 
 fn text_ops(run: &TextRun, font: &FontId, ops: &mut Vec<Op>) {
-    let ink = colour(run.colour);
+    let at = Point {
+        x: page_pt(run.x),
+        y: page_pt(run.baseline),
+    };
+    line_ops(&run.text, at, (run.size_pt, run.weight, run.colour), font, ops);
+}
+
+/// One line of text with its pen at `at` (page points), in the size, weight and colour given.
+fn line_ops(text: &str, at: Point, (size_pt, weight, rgb): (f32, Weight, Rgb), font: &FontId, ops: &mut Vec<Op>) {
+    let ink = colour(rgb);
     ops.push(Op::StartTextSection);
     ops.push(Op::SetFont {
         font: PdfFontHandle::External(font.clone()),
-        size: Pt(run.size_pt),
+        size: Pt(size_pt),
     });
     ops.push(Op::SetFillColor { col: ink.clone() });
-    match run.weight {
+    match weight {
         Weight::Regular => ops.push(Op::SetTextRenderingMode {
             mode: TextRenderingMode::Fill,
         }),
@@ -83,20 +92,60 @@ fn text_ops(run: &TextRun, font: &FontId, ops: &mut Vec<Op>) {
             },
             Op::SetOutlineColor { col: ink },
             Op::SetOutlineThickness {
-                pt: Pt(run.size_pt * Weight::BOLD_STROKE_EM),
+                pt: Pt(size_pt * Weight::BOLD_STROKE_EM),
             },
         ]),
     }
-    ops.push(Op::SetTextCursor {
-        pos: Point {
-            x: page_pt(run.x),
-            y: page_pt(run.baseline),
-        },
-    });
+    ops.push(Op::SetTextCursor { pos: at });
     ops.push(Op::ShowText {
-        items: vec![TextItem::Text(run.text.clone())],
+        items: vec![TextItem::Text(text.to_owned())],
     });
     ops.push(Op::EndTextSection);
+}
+
+/// A line of a text document, placed: its pen in mm from the page's
+/// lower-left corner, its size, and bold or not.
+pub(crate) struct PlacedLine<'a> {
+    pub text: &'a str,
+    pub x_mm: f32,
+    pub baseline_mm: f32,
+    pub size_pt: f32,
+    pub weight: Weight,
+}
+
+/// A PDF of text pages of `page_mm` (width, height), each its lines, with
+/// one embedded font subset: a report, not a card.
+pub(crate) fn write_text_pdf(
+    font: &CardFont,
+    page_mm: (f32, f32),
+    pages: &[Vec<PlacedLine<'_>>],
+    title: &str,
+) -> Result<Vec<u8>> {
+    let characters: BTreeSet<char> = pages.iter().flatten().flat_map(|line| line.text.chars()).collect();
+    let mut document = PdfDocument::new(title);
+    let font_id = document.add_font(&font.subset(&characters)?);
+    let pdf_pages = pages
+        .iter()
+        .map(|lines| {
+            let mut ops = Vec::new();
+            for line in lines {
+                let at = Point {
+                    x: pt(line.x_mm),
+                    y: pt(line.baseline_mm),
+                };
+                line_ops(
+                    line.text,
+                    at,
+                    (line.size_pt, line.weight, Rgb(0, 0, 0)),
+                    &font_id,
+                    &mut ops,
+                );
+            }
+            PdfPage::new(Mm(page_mm.0), Mm(page_mm.1), ops)
+        })
+        .collect();
+    document.with_pages(pdf_pages);
+    save(&document, ImageCompression::Flate)
 }
 
 /// Paints `image` stretched over `page_area` (mm from the page's corner); callers

@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_prints.sql"),
     include_str!("migrations/0008_desks.sql"),
     include_str!("migrations/0009_who_may_collect.sql"),
+    include_str!("migrations/0010_office_day.sql"),
 ];
 
 /// Who the audit trail names for what central decided or reported (a

@@ -240,13 +240,16 @@ pub struct Notification {
     pub recipient: String,
     pub company_tax_id: String,
     pub pass_id: Option<String>,
-    /// What it says: `pickup_code` (a card is ready, with its code).
+    /// What it says: `pickup_code` (a card is ready, with its code) or
+    /// `pickup_reminder` (it still waits, `days_waiting` after its release).
     pub kind: String,
     pub body: String,
     /// The pick-up code's text (`PK1:`…), as the message carries it.
     pub pickup_code: Option<String>,
     /// When a station reported the code used (RFC 3339).
     pub code_used_at: Option<String>,
+    /// A reminder's days since the release (7 or 21).
+    pub days_waiting: Option<u32>,
 }
 
 /// `GET /admin/items/{pass_id}/holder-document`: the holder's whole ID
@@ -254,4 +257,24 @@ pub struct Notification {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HolderDocument {
     pub document: crate::identity::IdDocument,
+}
+
+/// `GET /admin/day-reports`: the office days stations closed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DayReports {
+    pub reports: Vec<StoredDayReport>,
+}
+
+/// One closed day, as central kept it once its signature checked out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredDayReport {
+    pub station_id: String,
+    pub office: String,
+    /// The office day, `YYYY-MM-DD`.
+    pub day: String,
+    /// The report, as the station signed it.
+    pub report: serde_json::Value,
+    /// base64url of the COSE_Sign1 bytes, as the station sent them.
+    pub signed_report: String,
+    pub received_at: String,
 }

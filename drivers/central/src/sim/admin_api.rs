@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::routing::post;
 
 use super::admin::{
-    ApplicationCreated, ApplicationRequest, ApproveRequest, CountRequest, EnrolmentCode, Faults, FeedEpoch,
+    ApplicationCreated, ApplicationRequest, ApproveRequest, CountRequest, DayReports, EnrolmentCode, Faults, FeedEpoch,
     HolderDocument, HotlistSequence, ItemState, LastSignIn, NewUser, Notifications, OfficeRequest, PassIds,
     PhotoCorrupted, RawItemsAppended, RawItemsRequest, Revocation, RevokeRequest, RootFingerprint, SignInBackdated,
     SignerRevoked, Stats, StoredEvents, VoidCardRequest,
@@ -49,6 +49,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/faults", post(arm_fault).delete(clear_faults))
         .route("/admin/events", axum::routing::get(events))
         .route("/admin/notifications", axum::routing::get(notifications))
+        .route("/admin/day-reports", axum::routing::get(day_reports))
         .route(
             "/admin/items/{pass_id}/holder-document",
             axum::routing::get(holder_document),
@@ -227,6 +228,12 @@ async fn events(State(state): State<AppState>) -> Answer<StoredEvents> {
 async fn notifications(State(state): State<AppState>) -> Answer<Notifications> {
     Ok(Json(Notifications {
         notifications: state.db(|store| store.notifications()).await?,
+    }))
+}
+
+async fn day_reports(State(state): State<AppState>) -> Answer<DayReports> {
+    Ok(Json(DayReports {
+        reports: state.db(|store| store.day_reports()).await?,
     }))
 }
 

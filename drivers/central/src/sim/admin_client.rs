@@ -5,9 +5,10 @@
 use reqwest::Method;
 
 use super::admin::{
-    CountRequest, EnrolmentCode, Faults, FeedEpoch, HolderDocument, HotlistSequence, ItemState, LastSignIn, NewUser,
-    Notification, Notifications, OfficeRequest, PassIds, PhotoCorrupted, RawItemsAppended, RawItemsRequest, Revocation,
-    RevokeRequest, RootFingerprint, SignInBackdated, SignerRevoked, Stats, StoredEvent, StoredEvents, VoidCardRequest,
+    CountRequest, DayReports, EnrolmentCode, Faults, FeedEpoch, HolderDocument, HotlistSequence, ItemState, LastSignIn,
+    NewUser, Notification, Notifications, OfficeRequest, PassIds, PhotoCorrupted, RawItemsAppended, RawItemsRequest,
+    Revocation, RevokeRequest, RootFingerprint, SignInBackdated, SignerRevoked, Stats, StoredDayReport, StoredEvent,
+    StoredEvents, VoidCardRequest,
 };
 use super::faults::Fault;
 use crate::api::{Role, UserProfile};
@@ -187,6 +188,15 @@ impl AdminClient {
             .call::<(), _>(Method::GET, &["admin", "notifications"], None)
             .await?;
         Ok(sent.notifications)
+    }
+
+    /// The office days stations closed, oldest first.
+    pub async fn day_reports(&self) -> Result<Vec<StoredDayReport>, CentralError> {
+        let kept: DayReports = self
+            .client
+            .call::<(), _>(Method::GET, &["admin", "day-reports"], None)
+            .await?;
+        Ok(kept.reports)
     }
 
     /// The holder's whole ID document, as the person shows it at the counter.

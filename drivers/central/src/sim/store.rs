@@ -3,8 +3,8 @@
 //! the parts share are in `db`, below every part. Each concern has its
 //! module: [`applications`], [`feed`] (items and the change feed),
 //! [`photos`], [`events`], [`hotlist`], [`stations`] (enrolment and the
-//! trust list), [`audit_heads`], [`users`] and [`pickups`] (holder
-//! documents, pick-up codes and the notification outbox).
+//! trust list), [`audit_heads`], [`day_reports`], [`users`] and [`pickups`]
+//! (holder documents, pick-up codes and the notification outbox).
 //!
 //! It exists so that the simulator behaves like a real central system across
 //! restarts, and so that a page of 1,000 items is one indexed range read: each
@@ -16,6 +16,7 @@
 mod applications;
 mod audit_heads;
 mod claims;
+mod day_reports;
 mod db;
 mod events;
 mod feed;
@@ -109,7 +110,11 @@ CREATE TABLE IF NOT EXISTS pickup_codes (
 CREATE TABLE IF NOT EXISTS notifications (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL,
     company_tax_id TEXT NOT NULL, pass_id TEXT, kind TEXT NOT NULL, body TEXT NOT NULL, pickup_code TEXT,
-    pickup_code_id TEXT);
+    pickup_code_id TEXT, days_waiting INTEGER);
+CREATE TABLE IF NOT EXISTS day_reports (
+    station_id TEXT NOT NULL REFERENCES stations (id), day TEXT NOT NULL, office TEXT NOT NULL,
+    report TEXT NOT NULL, signed_report TEXT NOT NULL, received_at TEXT NOT NULL,
+    PRIMARY KEY (station_id, day));
 ";
 
 impl Store {

@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use pass_station::error::{Code, ErrorClass, exit_code_help};
 use pass_station::{StationError, StationHome};
 
-use commands::{Context, Outcome, Output, desk, devices, gate, gate_mode, office, people, supervisor};
+use commands::{Context, Outcome, Output, day, desk, devices, gate, gate_mode, office, people, supervisor};
 
 #[derive(Debug, Parser)]
 #[command(name = "passctl", version, about = "Port Pass Station: the card office from the command line", after_help = exit_code_help())]
@@ -56,6 +56,14 @@ enum Command {
     Photo(desk::PhotoArgs),
     /// Void a pass's card (supervisor); its chip goes on the hotlist.
     Void(desk::ReasonArgs),
+    /// Record blank cards received at the office (a count, and a box's serials).
+    Stock(day::StockArgs),
+    /// The office's day (supervisor): its report, closing it with the hopper's count, its files,
+    /// the last days' figures, voiding uncollected cards.
+    Day {
+        #[command(subcommand)]
+        command: day::DayCommand,
+    },
     /// Approve a new card for a pass (supervisor): central raises the version; needs the network.
     Reprint(desk::ReasonArgs),
     /// Fetch new and changed items, photos, and send the outbox.
@@ -188,6 +196,8 @@ async fn run(cli: Cli) -> Result<Outcome, StationError> {
         Command::Spoil(args) => desk::spoil(&ctx, args),
         Command::Photo(args) => desk::photo(&ctx, args),
         Command::Void(args) => supervisor::void(&ctx, args),
+        Command::Stock(args) => day::stock(&ctx, args),
+        Command::Day { command } => day::day(&ctx, command),
         Command::Reprint(args) => supervisor::reprint(&ctx, args).await,
         Command::Sync(args) => office::sync(&ctx, args).await,
         Command::Queue(args) => desk::queue(&ctx, args),

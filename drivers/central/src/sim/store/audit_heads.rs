@@ -153,11 +153,13 @@ pub(super) fn restore_answer(conn: &Connection, key: &str) -> Result<Option<u64>
 
 /// The head an event carries, if the station's certified key signed it for
 /// that station; or why not.
-fn signed_head(
+/// The station's certified signing key, unless central holds none or revoked
+/// it (then why central keeps no `what` signed with it).
+pub(super) fn station_signer(
     conn: &Connection,
     station_id: &str,
-    payload: &AuditHeadPayload,
-) -> Result<Result<KeptHead, String>, SimError> {
+    what: &str,
+) -> Result<Result<PublicKey, String>, SimError> {
     let signer: Option<(Vec<u8>, bool)> = conn
         .query_row(
             "SELECT cose_key, revoked FROM signers WHERE station_id = ?1",
@@ -165,14 +167,23 @@ fn signed_head(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let key = match signer {
-        None => return Ok(Err("central holds no signing key for this station".to_owned())),
-        Some((_, true)) => {
-            return Ok(Err(
-                "the station's signing key is revoked: central keeps no head signed with it".to_owned(),
-            ));
-        }
-        Some((cose_key, false)) => PublicKey::from_cose_key(&cose_key).map_err(credential_error)?,
+    Ok(match signer {
+        None => Err("central holds no signing key for this station".to_owned()),
+        Some((_, true)) => Err(format!(
+            "the station's signing key is revoked: central keeps no {what} signed with it"
+        )),
+        Some((cose_key, false)) => Ok(PublicKey::from_cose_key(&cose_key).map_err(credential_error)?),
+    })
+}
+
+fn signed_head(
+    conn: &Connection,
+    station_id: &str,
+    payload: &AuditHeadPayload,
+) -> Result<Result<KeptHead, String>, SimError> {
+    let key = match station_signer(conn, station_id, "head")? {
+        Ok(key) => key,
+        Err(reason) => return Ok(Err(reason)),
     };
     if let Err(reason) = payload.open(station_id, &key) {
         return Ok(Err(format!("audit head {}: {reason}", payload.seq)));

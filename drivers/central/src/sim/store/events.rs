@@ -11,10 +11,11 @@ use time::OffsetDateTime;
 
 use super::audit_heads::{audit_head, keep_audit_head, restore_answer, restore_point, supersede_heads};
 use super::claims::follow_card_step;
+use super::day_reports::keep_day_report;
 use super::db::{Store, rfc3339, to_json};
 use super::feed::{change_item, known_item, open_at_version};
 use super::hotlist::{end_of_day, hotlist_card, hotlist_print};
-use super::pickups::{issue_pickup_code, mark_pickup_code_used};
+use super::pickups::{issue_pickup_code, mark_pickup_code_used, remind_of_pickup};
 use crate::api::{EventOutcome, EventResult, HandedOverCard, ItemStatus};
 use crate::events::{CardFaces, CardStep, CardStepEvent, ItemsReceived, StationEvent};
 use crate::sim::admin::StoredEvent;
@@ -36,7 +37,10 @@ impl Store {
     /// A `station_restored` moves the heads past the backup's aside and
     /// answers how many entries that were (see [`restore_point`]).
     /// A release issues the card's pick-up code to the company's delegate; a
-    /// hand-over that used one marks it used.
+    /// hand-over that used one marks it used; a reminder sends the delegate
+    /// the code again. A closed day's report is kept once its signature
+    /// checks out (see [`keep_day_report`]); one that does not is rejected
+    /// and not recorded.
     pub(crate) fn record_events(
         &mut self,
         station_id: &str,
@@ -77,6 +81,12 @@ impl Store {
                     },
                     _ => None,
                 };
+                if let StationEvent::DayClosed(closed) = event
+                    && let Err(reason) = keep_day_report(tx, station_id, closed, &received_at)?
+                {
+                    results.push(result(EventOutcome::Rejected, Some(reason)));
+                    continue;
+                }
                 let restored = match event {
                     StationEvent::StationRestored(restored) => {
                         match restore_point(tx, station_id, restored.backup_head.as_ref())? {
@@ -99,6 +109,9 @@ impl Store {
                 ])?;
                 if let StationEvent::ItemsReceived(receipt) = event {
                     record_receipts(tx, station_id, receipt)?;
+                }
+                if let StationEvent::PickupReminder(reminder) = event {
+                    remind_of_pickup(tx, reminder, wire.occurred_at)?;
                 }
                 if let StationEvent::CardStep(kind, step) = event {
                     if let Some(card) = &step.retired_card {

@@ -7,11 +7,12 @@
 //! What it is not for: checking a code or deciding a hand-over (stations
 //! do, offline), or the delegate's particulars (see `generate`).
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use time::{Duration, OffsetDateTime};
 
 use super::db::{Store, credential_error, random_bytes, rfc3339};
 use super::feed::known_item;
+use crate::events::PickupReminder;
 use crate::identity::IdDocument;
 use crate::sim::admin::Notification;
 use crate::sim::error::SimError;
@@ -45,7 +46,6 @@ pub(super) fn keep_holder_document(conn: &Connection, pass_id: &str, document: &
 
 /// The holder's whole document, when central holds one.
 fn holder_document(conn: &Connection, pass_id: &str) -> Result<Option<IdDocument>, SimError> {
-    use rusqlite::OptionalExtension as _;
     let text: Option<String> = conn
         .query_row(
             "SELECT document FROM holder_documents WHERE pass_id = ?1",
@@ -122,6 +122,68 @@ pub(super) fn issue_pickup_code(
     Ok(())
 }
 
+/// Reminds the company's delegate that a released card still waits: an SMS
+/// and an e-mail with the card's code again. Once per card version and mark.
+pub(super) fn remind_of_pickup(
+    conn: &Connection,
+    reminder: &PickupReminder,
+    at: OffsetDateTime,
+) -> Result<(), SimError> {
+    let Some(row) = known_item(conn, &reminder.pass_id)? else {
+        return Ok(());
+    };
+    let already: i64 = conn.query_row(
+        "SELECT count(*) FROM notifications WHERE pass_id = ?1 AND kind = 'pickup_reminder' AND days_waiting = ?2",
+        params![reminder.pass_id, reminder.days_waiting],
+        |r| r.get(0),
+    )?;
+    if already > 0 {
+        return Ok(());
+    }
+    let code: Option<(String, String)> = conn
+        .query_row(
+            "SELECT n.pickup_code, n.pickup_code_id FROM notifications n
+             JOIN pickup_codes c ON c.code_id = n.pickup_code_id
+             WHERE c.pass_id = ?1 AND c.version = ?2 AND c.used_at IS NULL LIMIT 1",
+            params![reminder.pass_id, reminder.version],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let delegate = delegate_of(&row.item.company);
+    let body = format!(
+        "{company}：{holder} 的港區通行證（{pass_id}）已放行 {days} 天，仍待代理人 {name} 至 {office} 製證櫃檯領取。{code}",
+        company = row.item.company.name,
+        holder = row.item.holder.display_name(),
+        pass_id = reminder.pass_id,
+        days = reminder.days_waiting,
+        name = delegate.name,
+        office = row.item.pickup_office,
+        code = code
+            .as_ref()
+            .map(|(text, _)| format!("領證碼：{text}"))
+            .unwrap_or_default(),
+    );
+    for (channel, to) in [("sms", &delegate.mobile), ("email", &delegate.email)] {
+        conn.execute(
+            "INSERT INTO notifications (at, channel, recipient, company_tax_id, pass_id, kind, body, pickup_code,
+                pickup_code_id, days_waiting)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'pickup_reminder', ?6, ?7, ?8, ?9)",
+            params![
+                rfc3339(at),
+                channel,
+                to,
+                row.item.company.tax_id,
+                reminder.pass_id,
+                body,
+                code.as_ref().map(|(text, _)| text),
+                code.as_ref().map(|(_, id)| id),
+                reminder.days_waiting
+            ],
+        )?;
+    }
+    Ok(())
+}
+
 /// Notes that a station accepted a pick-up code at a hand-over.
 pub(super) fn mark_pickup_code_used(conn: &Connection, code_id: &str, at: OffsetDateTime) -> Result<(), SimError> {
     conn.execute(
@@ -134,7 +196,7 @@ pub(super) fn mark_pickup_code_used(conn: &Connection, code_id: &str, at: Offset
 fn notifications(conn: &Connection) -> Result<Vec<Notification>, SimError> {
     let mut stmt = conn.prepare(
         "SELECT n.id, n.at, n.channel, n.recipient, n.company_tax_id, n.pass_id, n.kind, n.body, n.pickup_code,
-                c.used_at
+                c.used_at, n.days_waiting
          FROM notifications n LEFT JOIN pickup_codes c ON c.code_id = n.pickup_code_id
          ORDER BY n.id",
     )?;
@@ -150,6 +212,7 @@ fn notifications(conn: &Connection) -> Result<Vec<Notification>, SimError> {
             body: r.get(7)?,
             pickup_code: r.get(8)?,
             code_used_at: r.get(9)?,
+            days_waiting: r.get(10)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -6,6 +6,7 @@
 pub mod backup;
 #[cfg(feature = "demo")]
 pub mod bench;
+pub mod day;
 pub mod desk;
 pub mod devices;
 pub mod gate;
