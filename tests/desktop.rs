@@ -1267,6 +1267,105 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         "the clerk's card came out of the chosen CUPS queue"
     );
 
+    // The supervisor's day: the figures counted from the trail (the cards
+    // printed above, one spoiled), blanks received, the day closed with one
+    // blank short in the hopper (flagged, not hidden), its report exported,
+    // and the chart's table agreeing with the day's figures.
+    app.sign_out().await;
+    app.sign_in("demo-super").await;
+    app.click("[data-testid=nav-supervisor]").await;
+    app.appears("the day's figures", "[data-testid=day-figures]").await;
+    let figure = |name: &str| {
+        format!(
+            "return Number(document.querySelector('[data-testid=day-figures] [data-figure={name}] dd').textContent)"
+        )
+    };
+    let printed_today = app.script(&figure("printed"), json!([])).await;
+    let spoiled_today = app.script(&figure("spoiled"), json!([])).await;
+    assert!(
+        printed_today.as_u64().is_some_and(|n| n >= 4) && spoiled_today.as_u64().is_some_and(|n| n >= 1),
+        "today's figures count the cards printed and spoiled above: {printed_today} printed, {spoiled_today} spoiled"
+    );
+    app.type_into("[data-testid=stock-count]", "200").await;
+    app.type_into("[data-testid=stock-first]", "B2026-0001").await;
+    app.type_into("[data-testid=stock-last]", "B2026-0200").await;
+    app.click("[data-testid=stock-submit]").await;
+    app.appears("the blanks recorded", "[data-testid=stock-result]").await;
+    let expected = app
+        .until(
+            "the stock with the blanks received",
+            "const dd = document.querySelectorAll('[data-testid=day-stock] dd'); \
+             return dd.length >= 3 && Number(dd[0].textContent) >= 200 && Number(dd[2].textContent);",
+            json!([]),
+        )
+        .await
+        .as_i64()
+        .expect("the hopper's expected count");
+    app.type_into("[data-testid=day-hopper]", &(expected - 1).to_string())
+        .await;
+    app.script(
+        "document.querySelector('[data-testid=office-day]').scrollIntoView({block: 'start'})",
+        json!([]),
+    )
+    .await;
+    app.screenshot("20-office-day").await;
+    app.click("[data-testid=day-close]").await;
+    app.appears("the question before closing", "[data-testid=day-close-confirmation]")
+        .await;
+    app.click("[data-testid=day-close-confirm]").await;
+    app.appears("the closed day", "[data-testid=day-status][data-closed=yes]")
+        .await;
+    let flag = app
+        .until("the stock flagged", TEXT_OF, json!(["[data-testid=day-stock-flag]"]))
+        .await;
+    assert!(
+        flag.as_str().unwrap_or_default().contains("-1"),
+        "the hopper one short is flagged: {flag}"
+    );
+    assert_eq!(
+        app.script(
+            "return document.querySelector('[data-testid=day-close]') === null",
+            json!([])
+        )
+        .await,
+        json!(true),
+        "a closed day offers no second closing"
+    );
+    app.click("[data-testid=day-export]").await;
+    let exported = app
+        .until("the exported report", TEXT_OF, json!(["[data-testid=day-exported]"]))
+        .await;
+    let reports = demo_dir.join("station").join("reports");
+    for extension in ["pdf", "csv", "cose"] {
+        let written = std::fs::read_dir(&reports)
+            .expect("the reports folder")
+            .filter_map(|e| e.ok())
+            .any(|e| e.file_name().to_string_lossy().ends_with(extension));
+        assert!(
+            written,
+            "the {extension} report is in {}: {exported}",
+            reports.display()
+        );
+    }
+    let today_row = app
+        .script(
+            "const rows = document.querySelectorAll('[data-testid=day-table] tbody tr[data-day]'); \
+             const last = rows[rows.length - 1]; \
+             return [rows.length, Number(last.children[1].textContent), Number(last.children[2].textContent)];",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        today_row,
+        json!([30, printed_today, spoiled_today]),
+        "the table covers 30 days, today's row as the day's figures"
+    );
+    app.scroll_to("[data-testid=day-stock]").await;
+    app.screenshot("20b-office-day-closed").await;
+    app.in_english("Supervisor", "20c-office-day-closed-en").await;
+    app.scroll_to("[data-testid=day-chart]").await;
+    app.screenshot("20d-office-day-chart").await;
+
     // Both shells are one layer: the app's commands and passctl answer the
     // same use cases with the same views, for the same clerk.
     app.sign_out().await;

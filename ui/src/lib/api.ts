@@ -12,6 +12,9 @@ import type {
   CardView,
   ChipKeysSettings,
   Colleague,
+  DayExport,
+  DayFigures,
+  DayView,
   Delegation,
   DemoUser,
   DeskClaim,
@@ -36,6 +39,7 @@ import type {
   SetupStatus,
   SignedIn,
   StationStatus,
+  StockReceipt,
   SyncView,
   TestPrintView,
   TestReadView,
@@ -213,6 +217,17 @@ export const api = {
     call<DeskClaim>("take_over_claim", { passId, reason: reasonText(reason) }),
   delegates: () => call<Colleague[]>("delegates"),
   delegate: (to: string, firstDay: string, lastDay: string) => call<Delegation>("delegate", { to, firstDay, lastDay }),
+
+  // The office's day: its figures, the blank-card stock, the closing, the cards nobody took
+  receiveStock: (receipt: StockReceipt) => call<null>("receive_stock", { receipt }),
+  /** Day `day` (YYYY-MM-DD) as it stands, or as it was closed. */
+  officeDay: (day: string) => call<DayView>("office_day_report", { day }),
+  /** Closes the day with the blanks counted in the hopper: signed, kept, sent to central; once. */
+  closeOfficeDay: (day: string, hopper: number) => call<DayView>("close_office_day", { day, hopper }),
+  recentDays: (days: number) => call<DayFigures[]>("recent_days", { days }),
+  /** Writes a closed day's PDF, CSV and signed report into the station's reports folder. */
+  exportOfficeDay: (day: string) => call<DayExport>("export_office_day", { day }),
+  voidUncollected: async (reason: string) => call<Retired[]>("void_uncollected", { reason: reasonText(reason) }),
 
   // Hand-over
   pickups: () => call<Waiting[]>("pickups"),

@@ -173,9 +173,52 @@ export_dir: string, office: string,
  */
 held: KeySet | null, };
 
+export type ClerkDay = { clerk: string, printed: number, spoiled: number, handed_over: number, 
+/**
+ * Spoils per card printed, in percent; `None` when they printed nothing.
+ */
+spoil_rate: number | null, };
+
 export type Colleague = { username: string, display_name: string, roles: Array<Role>, };
 
 export type Crop = { x: number, y: number, width: number, height: number, };
+
+export type DayExport = { pdf: string, csv: string, 
+/**
+ * The signed report (COSE_Sign1), for anyone to check with the station's key.
+ */
+signed: string, };
+
+export type DayFigures = { day: string, printed: number, spoiled: number, };
+
+export type DayReport = { office: string, station_id: string, 
+/**
+ * The office day, `YYYY-MM-DD` (Taiwan time).
+ */
+day: string, 
+/**
+ * Cards printed (each a blank used).
+ */
+printed: number, encoded: number, released: number, handed_over: number, spoiled: number, voided: number, reprinted: number, uncollected: number, 
+/**
+ * Spoils by the reason given, most first.
+ */
+spoil_reasons: Array<ReasonCount>, 
+/**
+ * Each clerk's work, by user name.
+ */
+clerks: Array<ClerkDay>, 
+/**
+ * Spoils per card printed over the office's last 30 days (this one
+ * included), in percent; `None` when nothing was printed.
+ */
+office_spoil_rate: number | null, stock: StockBalance, };
+
+export type DayView = { report: DayReport, closed_by: string | null, closed_at: string | null, 
+/**
+ * The stock does not balance: the supervisor looks into it.
+ */
+stock_flagged: boolean, };
 
 export type Delegation = { delegator: string, delegate: string, 
 /**
@@ -275,7 +318,7 @@ code_id: string, };
 
 export type ErrorClass = "failure" | "usage" | "setup" | "offline" | "central" | "not_found" | "busy" | "invalid" | "card" | "tampered" | "printer" | "camera" | "auth";
 
-export type ErrorCode = "unexpected" | "io" | "store.failed" | "signer_key" | "no_trust_list" | "corrupt" | "run_setup" | "backup_damaged" | "usage" | "twice_in_batch" | "recipient_missing" | "nothing_to_hand_over" | "other_application" | "id_document.national_id" | "id_document.resident_certificate" | "id_document.check_digit" | "id_document.passport_country" | "id_document.passport_number" | "pickup_code.not_a_code" | "pickup_code.malformed" | "pickup_code.unknown_signer" | "pickup_code.signer_revoked" | "pickup_code.bad_signature" | "pickup_code.expired" | "pickup_code.used" | "pickup_code.other_card" | "pickup_code.old_version" | "pickup_code.other_person" | "hand_over.needs_approval" | "reason_missing" | "bad_date" | "gate_not_running" | "backup_passphrase" | "bad_fingerprint" | "wrong_passphrase" | "other_office_keys" | "short_passphrase" | "passphrases_differ" | "not_enrolled" | "already_enrolled" | "config" | "root_mismatch" | "no_chip_keys" | "restore_over_station" | "central.unreachable" | "central.refused" | "central.enrolment_code_unknown" | "central.enrolment_code_used" | "untrusted" | "item_not_found" | "sync_busy" | "reader.failed" | "wrong_state" | "claim.elsewhere" | "claim.offline" | "claim.refused" | "chip_not_verified" | "seal_broken" | "clone_suspected" | "photo_missing" | "photo_vehicle" | "photo_card_made" | "photo_unreadable" | "printer.failed" | "camera.failed" | "no_qr_code" | "no_webcam_support" | "camera.none_chosen" | "auth.bad_credentials" | "auth.tries_left" | "auth.locked" | "auth.locked_until" | "auth.frozen" | "auth.unknown_offline" | "auth.not_signed_in" | "auth.signed_out" | "auth.forbidden" | "auth.two_person" | "auth.delegate_to_self" | "auth.delegation_backwards" | "auth.delegation_past" | "auth.delegate_unknown" | "auth.weak_password";
+export type ErrorCode = "unexpected" | "io" | "store.failed" | "signer_key" | "no_trust_list" | "corrupt" | "run_setup" | "backup_damaged" | "usage" | "twice_in_batch" | "recipient_missing" | "nothing_to_hand_over" | "other_application" | "id_document.national_id" | "id_document.resident_certificate" | "id_document.check_digit" | "id_document.passport_country" | "id_document.passport_number" | "pickup_code.not_a_code" | "pickup_code.malformed" | "pickup_code.unknown_signer" | "pickup_code.signer_revoked" | "pickup_code.bad_signature" | "pickup_code.expired" | "pickup_code.used" | "pickup_code.other_card" | "pickup_code.old_version" | "pickup_code.other_person" | "hand_over.needs_approval" | "day.closed" | "day.not_begun" | "day.open" | "reason_missing" | "bad_date" | "gate_not_running" | "backup_passphrase" | "bad_fingerprint" | "wrong_passphrase" | "other_office_keys" | "short_passphrase" | "passphrases_differ" | "not_enrolled" | "already_enrolled" | "config" | "root_mismatch" | "no_chip_keys" | "restore_over_station" | "central.unreachable" | "central.refused" | "central.enrolment_code_unknown" | "central.enrolment_code_used" | "untrusted" | "item_not_found" | "sync_busy" | "reader.failed" | "wrong_state" | "claim.elsewhere" | "claim.offline" | "claim.refused" | "chip_not_verified" | "seal_broken" | "clone_suspected" | "photo_missing" | "photo_vehicle" | "photo_card_made" | "photo_unreadable" | "printer.failed" | "camera.failed" | "no_qr_code" | "no_webcam_support" | "camera.none_chosen" | "auth.bad_credentials" | "auth.tries_left" | "auth.locked" | "auth.locked_until" | "auth.frozen" | "auth.unknown_offline" | "auth.not_signed_in" | "auth.signed_out" | "auth.forbidden" | "auth.two_person" | "auth.delegate_to_self" | "auth.delegation_backwards" | "auth.delegation_past" | "auth.delegate_unknown" | "auth.weak_password";
 
 export type ErrorView = { 
 /**
@@ -515,6 +558,8 @@ export type QueueRow = { pass_id: string, version: number, kind: PassKind, holde
  */
 claimed_elsewhere: DeskClaim | null, };
 
+export type ReasonCount = { reason: string, count: number, };
+
 export type Recipient = { name: string, company: string, id_masked: string, };
 
 export type RecipientCheck = { pass_ids: Array<string>, name: string, document: IdDocument | null, pickup_codes: Array<string>, };
@@ -592,6 +637,30 @@ hotlist_issued_at: string | null, hotlist_max_age_hours: number, counts: Array<[
  * The states the queue shows unless asked for others.
  */
 open_states: Array<CardState>, home: string, };
+
+export type StockBalance = { 
+/**
+ * Blank cards received, ever, by the day's end.
+ */
+received: number, 
+/**
+ * Blanks used, ever, by the day's end.
+ */
+used: number, 
+/**
+ * What the hopper should hold: received less used.
+ */
+expected_in_hopper: number, 
+/**
+ * What the clerk counted at closing; `None` before the day is closed.
+ */
+counted_in_hopper: number | null, 
+/**
+ * Counted less expected; anything but 0 is flagged for the supervisor.
+ */
+difference: number | null, };
+
+export type StockReceipt = { count: number, first_serial: string | null, last_serial: string | null, };
 
 export type SupervisorApproval = { supervisor: string, 
 /**

@@ -86,6 +86,10 @@ fn roots(visitor: &mut Collect) {
     visitor.visit::<pass_station::workflow::HandedOver>();
     visitor.visit::<desk::HandOver>();
     visitor.visit::<desk::RecipientCheck>();
+    visitor.visit::<pass_station::office_day::DayView>();
+    visitor.visit::<pass_station::office_day::DayFigures>();
+    visitor.visit::<pass_station::store::StockReceipt>();
+    visitor.visit::<pass_station::ops::supervisor::DayExport>();
     visitor.visit::<pass_station::store::Delegation>();
     visitor.visit::<pass_station::store::Colleague>();
     visitor.visit::<pass_station::store::Check>();

@@ -1,9 +1,10 @@
 //! The supervisor's steps, each one call into `ops::supervisor`.
 
+use pass_station::office_day::{DayFigures, DayView};
 use pass_station::ops::Retired;
 use pass_station::ops::devices::PrintedQr;
-use pass_station::ops::supervisor::{self, office_day};
-use pass_station::store::{Colleague, Delegation, DeskClaim};
+use pass_station::ops::supervisor::{self, DayExport, office_day};
+use pass_station::store::{Colleague, Delegation, DeskClaim, StockReceipt};
 use pass_station::workflow::{Released, Reprinted};
 use tauri::AppHandle;
 use tauri::ipc::Request;
@@ -81,6 +82,61 @@ pub async fn delegate(app: AppHandle, to: String, first_day: String, last_day: S
     with_session(app, move |station, session, _| {
         let (first, last) = (office_day(&first_day, "first")?, office_day(&last_day, "last")?);
         supervisor::delegate(station, session, &to, first, last)
+    })
+    .await
+}
+
+/// Blank cards received at the office.
+#[tauri::command]
+pub async fn receive_stock(app: AppHandle, receipt: StockReceipt) -> Answer<()> {
+    with_session(app, move |station, session, _| {
+        supervisor::receive_stock(station, session, &receipt)
+    })
+    .await
+}
+
+/// An office day's report (today when `day` is null), as it stands or as closed.
+#[tauri::command]
+pub async fn office_day_report(app: AppHandle, day: Option<String>) -> Answer<DayView> {
+    with_session(app, move |station, session, _| {
+        supervisor::day(station, session, day.as_deref())
+    })
+    .await
+}
+
+/// Closes an office day with the blank cards counted in the printer's hopper.
+#[tauri::command]
+pub async fn close_office_day(app: AppHandle, day: Option<String>, hopper: u64) -> Answer<DayView> {
+    with_session(app, move |station, session, _| {
+        supervisor::close_day(station, session, day.as_deref(), hopper)
+    })
+    .await
+}
+
+/// Cards printed and spoiled on each of the last `days` office days.
+#[tauri::command]
+pub async fn recent_days(app: AppHandle, days: u32) -> Answer<Vec<DayFigures>> {
+    with_session(app, move |station, session, _| {
+        supervisor::recent_days(station, session, days)
+    })
+    .await
+}
+
+/// Writes a closed day's report (PDF, CSV, signed) into the station's `reports` folder.
+#[tauri::command]
+pub async fn export_office_day(app: AppHandle, day: Option<String>) -> Answer<DayExport> {
+    with_session(app, move |station, session, _| {
+        let folder = station.home().dir().join("reports");
+        supervisor::export_day(station, session, day.as_deref(), &folder)
+    })
+    .await
+}
+
+/// Voids every card past its pick-up window, with one reason.
+#[tauri::command]
+pub async fn void_uncollected(app: AppHandle, reason: String) -> Answer<Vec<Retired>> {
+    with_session(app, move |station, session, _| {
+        supervisor::void_uncollected(station, session, &reason)
     })
     .await
 }
