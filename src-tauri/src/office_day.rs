@@ -166,8 +166,8 @@ impl DayReport {
             Heading(format!("日結報表 Day report {} · {}", self.day, self.office)),
             Text(format!("製證站 Station {}", self.station_id)),
             Text(match closed {
-                Some((by, at)) => format!("結帳 Closed by {by} at {at}"),
-                None => "尚未結帳 Not closed yet".to_owned(),
+                Some((by, at)) => format!("日結 Closed by {by} at {at}"),
+                None => "尚未日結 Not closed yet".to_owned(),
             }),
             Gap,
             Heading("卡片 Cards".to_owned()),
@@ -179,7 +179,7 @@ impl DayReport {
             ("交付 Handed over", self.handed_over),
             ("作廢 Spoiled", self.spoiled),
             ("註銷 Voided", self.voided),
-            ("補發 Reprinted", self.reprinted),
+            ("重製 Reprinted", self.reprinted),
             ("逾期未領 Uncollected", self.uncollected),
         ] {
             lines.push(Text(format!("{label}: {count}")));
@@ -213,7 +213,7 @@ impl DayReport {
         lines.push(Heading("空白卡庫存 Blank-card stock".to_owned()));
         let stock = &self.stock;
         lines.push(Text(format!(
-            "入庫 Received {} - 使用 Used {} = 應存 Expected in hopper {}",
+            "進貨 Received {} - 耗用 Used {} = 應存 Expected in hopper {}",
             stock.received, stock.used, stock.expected_in_hopper
         )));
         lines.push(Text(match (stock.counted_in_hopper, stock.difference) {

@@ -19,8 +19,6 @@ pub enum Field {
     PickupOffice,
     /// The card's own printed wording (titles, labels, notices).
     Wording,
-    /// A line of a report (see `report`).
-    Report,
 }
 
 impl fmt::Display for Field {
@@ -37,7 +35,6 @@ impl fmt::Display for Field {
             Field::Ports => "port list",
             Field::PickupOffice => "pickup office",
             Field::Wording => "card wording",
-            Field::Report => "report line",
         })
     }
 }

@@ -5,10 +5,14 @@
 //! Not for cards (see `layout`) or for tables that need columns drawn: a
 //! report's columns are its lines' own spacing.
 
-use crate::error::{Field, Result};
+use crate::error::Result;
 use crate::font::{CardFont, Weight};
 use crate::pdf::{PlacedLine, write_text_pdf};
 
+/// What a report prints for a character the font cannot draw (an emoji in
+/// a typed reason): the report must still print, and its CSV and signed
+/// forms keep the text as typed.
+const UNDRAWABLE: char = '?';
 /// A4, portrait, in mm.
 const PAGE_MM: (f32, f32) = (210.0, 297.0);
 const MARGIN_MM: f32 = 20.0;
@@ -28,17 +32,26 @@ pub enum ReportLine {
 }
 
 /// The report as a PDF: the lines top to bottom, a new page when one is
-/// full. Every character must be in `font`, or nothing is written.
+/// full; a character the font lacks prints as `?`.
 pub fn report_pdf(font: &CardFont, title: &str, lines: &[ReportLine]) -> Result<Vec<u8>> {
+    let drawn: Vec<(String, f32, Weight)> = lines
+        .iter()
+        .map(|line| {
+            let (text, size_pt, weight) = match line {
+                ReportLine::Heading(text) => (text.as_str(), HEADING_PT, Weight::Bold),
+                ReportLine::Text(text) => (text.as_str(), BODY_PT, Weight::Regular),
+                ReportLine::Gap => ("", BODY_PT, Weight::Regular),
+            };
+            let text = text
+                .chars()
+                .map(|c| if font.has_glyph(c) { c } else { UNDRAWABLE })
+                .collect();
+            (text, size_pt, weight)
+        })
+        .collect();
     let mut pages: Vec<Vec<PlacedLine<'_>>> = vec![Vec::new()];
     let mut baseline = PAGE_MM.1 - MARGIN_MM;
-    for line in lines {
-        let (text, size_pt, weight) = match line {
-            ReportLine::Heading(text) => (text.as_str(), HEADING_PT, Weight::Bold),
-            ReportLine::Text(text) => (text.as_str(), BODY_PT, Weight::Regular),
-            ReportLine::Gap => ("", BODY_PT, Weight::Regular),
-        };
-        font.check(Field::Report, text)?;
+    for (text, size_pt, weight) in &drawn {
         let step = size_pt * MM_PER_PT * LEADING;
         if baseline - step < MARGIN_MM {
             pages.push(Vec::new());
@@ -50,8 +63,8 @@ pub fn report_pdf(font: &CardFont, title: &str, lines: &[ReportLine]) -> Result<
                 text,
                 x_mm: MARGIN_MM,
                 baseline_mm: baseline,
-                size_pt,
-                weight,
+                size_pt: *size_pt,
+                weight: *weight,
             });
         }
     }
@@ -74,8 +87,12 @@ mod tests {
     }
 
     #[test]
-    fn a_character_the_font_lacks_is_refused() {
+    fn a_character_the_font_lacks_prints_as_a_question_mark() {
         let font = CardFont::bundled().expect("the bundled font");
-        assert!(report_pdf(&font, "x", &[ReportLine::Text("𠀀".into())]).is_err());
+        assert!(!font.has_glyph('😀'), "the card font has no emoji");
+        let with_emoji = report_pdf(&font, "x", &[ReportLine::Text("卡紙😀".into())]).expect("a PDF all the same");
+        let as_shown = report_pdf(&font, "x", &[ReportLine::Text("卡紙?".into())]).expect("a PDF");
+        let drawn = |pdf: &[u8]| crate::raster::rasterise(pdf, 40).expect("it renders");
+        assert_eq!(drawn(&with_emoji), drawn(&as_shown), "the emoji prints as ?");
     }
 }
