@@ -1286,6 +1286,13 @@ async fn a_clerk_issues_a_card_in_the_desktop_app() {
         printed_today.as_u64().is_some_and(|n| n >= 4) && spoiled_today.as_u64().is_some_and(|n| n >= 1),
         "today's figures count the cards printed and spoiled above: {printed_today} printed, {spoiled_today} spoiled"
     );
+    // Nothing counted is nothing recorded: each form says what it lacks.
+    app.click("[data-testid=stock-submit]").await;
+    app.click("[data-testid=day-close]").await;
+    app.appears("the closing's note", "[data-testid=day-close-note]").await;
+    app.scroll_to("[data-testid=day-close-note]").await;
+    app.screenshot("20a-office-day-needs-counts").await;
+    app.in_english("Supervisor", "20a-office-day-needs-counts-en").await;
     app.type_into("[data-testid=stock-count]", "200").await;
     app.type_into("[data-testid=stock-first]", "B2026-0001").await;
     app.type_into("[data-testid=stock-last]", "B2026-0200").await;

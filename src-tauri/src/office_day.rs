@@ -111,6 +111,17 @@ pub struct DayView {
     pub stock_flagged: bool,
 }
 
+impl DayView {
+    fn of(report: DayReport, closing: Option<&DayClosing>) -> DayView {
+        DayView {
+            stock_flagged: report.stock.difference.is_some_and(|d| d != 0),
+            report,
+            closed_by: closing.map(|c| c.closed_by.clone()),
+            closed_at: closing.map(|c| c.closed_at.clone()),
+        }
+    }
+}
+
 /// Cards printed and spoiled on one office day: a point of the chart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct DayFigures {
@@ -158,6 +169,21 @@ impl Tally {
 }
 
 impl DayReport {
+    /// The day's card counts in the order a card moves: the CSV's item, the
+    /// printed report's label, the count.
+    fn card_counts(&self) -> [(&'static str, &'static str, u32); 8] {
+        [
+            ("printed", "印製 Printed", self.printed),
+            ("encoded", "寫入晶片 Encoded", self.encoded),
+            ("released", "放行 Released", self.released),
+            ("handed_over", "交付 Handed over", self.handed_over),
+            ("spoiled", "作廢 Spoiled", self.spoiled),
+            ("voided", "註銷 Voided", self.voided),
+            ("reprinted", "重製 Reprinted", self.reprinted),
+            ("uncollected", "逾期未領 Uncollected", self.uncollected),
+        ]
+    }
+
     /// The report as lines of its printed form, labels in Chinese and English.
     pub fn lines(&self, closed: Option<(&str, &str)>) -> Vec<pass_printer::ReportLine> {
         use pass_printer::ReportLine::{Gap, Heading, Text};
@@ -172,16 +198,7 @@ impl DayReport {
             Gap,
             Heading("卡片 Cards".to_owned()),
         ];
-        for (label, count) in [
-            ("印製 Printed", self.printed),
-            ("寫入晶片 Encoded", self.encoded),
-            ("放行 Released", self.released),
-            ("交付 Handed over", self.handed_over),
-            ("作廢 Spoiled", self.spoiled),
-            ("註銷 Voided", self.voided),
-            ("重製 Reprinted", self.reprinted),
-            ("逾期未領 Uncollected", self.uncollected),
-        ] {
+        for (_, label, count) in self.card_counts() {
             lines.push(Text(format!("{label}: {count}")));
         }
         if !self.spoil_reasons.is_empty() {
@@ -234,16 +251,7 @@ impl DayReport {
             format!("day,station,{}", csv_field(&self.station_id)),
             format!("day,date,{}", self.day),
         ];
-        for (item, count) in [
-            ("printed", self.printed),
-            ("encoded", self.encoded),
-            ("released", self.released),
-            ("handed_over", self.handed_over),
-            ("spoiled", self.spoiled),
-            ("voided", self.voided),
-            ("reprinted", self.reprinted),
-            ("uncollected", self.uncollected),
-        ] {
+        for (item, _, count) in self.card_counts() {
             rows.push(format!("cards,{item},{count}"));
         }
         let rate = |r: Option<f64>| r.map(|r| format!("{r:.1}")).unwrap_or_default();
@@ -330,12 +338,7 @@ impl Station {
             Some(closing) => serde_json::from_str(&closing.report).map_err(|e| StationError::Corrupt(e.to_string()))?,
             None => self.count_day(day, None)?,
         };
-        Ok(DayView {
-            stock_flagged: report.stock.difference.is_some_and(|d| d != 0),
-            report,
-            closed_by: closing.as_ref().map(|c| c.closed_by.clone()),
-            closed_at: closing.map(|c| c.closed_at),
-        })
+        Ok(DayView::of(report, closing.as_ref()))
     }
 
     /// Closes office day `day` with the blanks the clerk counted in the
@@ -383,7 +386,7 @@ impl Station {
                 closed_by: actor.username,
             });
         }
-        self.day_view(day, session)
+        Ok(DayView::of(report, Some(&closing)))
     }
 
     /// The signed report of a closed day: its COSE_Sign1 bytes.

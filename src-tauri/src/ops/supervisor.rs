@@ -150,8 +150,9 @@ pub fn export_day(
     folder: &Path,
 ) -> Result<DayExport, StationError> {
     let date = day_or_today(station, day)?;
-    let view = station.day_view(date, session)?;
+    // The signed report first: an open day is refused before anything is counted.
     let signed = station.signed_day_report(date, session)?;
+    let view = station.day_view(date, session)?;
     let closed = view.closed_by.as_deref().zip(view.closed_at.as_deref());
     let font = pass_printer::CardFont::bundled()?;
     let title = format!("日結報表 {} {}", view.report.office, view.report.day);

@@ -479,6 +479,7 @@ export const en: Record<keyof typeof zhTW, string> = {
   "day.close.hint": "Count the blank cards in the printer's hopper and type the count. The closed report is signed with the station key, entered in the audit trail and sent to central; it cannot be changed.",
   "day.close.hopper": "Blank cards in the hopper",
   "day.close.expected": "By the books the hopper holds {n}.",
+  "day.close.overdrawn": "By the books more blanks were used than received ({n}): record the blank cards received first, then count.",
   "day.close.submit": "Close the day…",
   "day.close.confirm": "Close {day} with {n} blank cards counted in the hopper? A closed day cannot be changed.",
   "day.close.yes": "Close the day",

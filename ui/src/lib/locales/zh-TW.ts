@@ -477,6 +477,7 @@ export const zhTW = {
   "day.close.hint": "清點印卡機料匣內的空白卡並輸入張數。日結後報表以本站金鑰簽章、記入稽核紀錄並送中央，無法再更改。",
   "day.close.hopper": "料匣內空白卡張數",
   "day.close.expected": "依帳面料匣應有 {n} 張。",
+  "day.close.overdrawn": "帳面上用掉的空白卡比收到的多（{n} 張）：請先登錄收到的空白卡，再清點。",
   "day.close.submit": "日結…",
   "day.close.confirm": "確定要日結 {day}？料匣清點 {n} 張。日結後無法更改。",
   "day.close.yes": "確定日結",
